@@ -1,0 +1,1 @@
+"""The domain of Yunhui: pure, synchronous, standard library only."""

@@ -1,0 +1,68 @@
+"""The composition root: one frozen Settings in, one aiohttp application out."""
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from server import i18n
+from server.api import setup_api
+from server.appkeys import SETTINGS, STORE
+from server.auth import setup_auth
+from server.calendar import setup_calendar
+from server.errors import error_middleware
+from server.health import setup_health
+from server.pages import setup_pages
+from server.scheduler import Scheduler
+from server.security import security_headers
+from server.seed import seed_demo
+from server.settings import Settings
+from server.static import setup_static
+from server.store import EmbeddedRedis, Store, connect
+from server.templating import setup_templates
+
+log = logging.getLogger(__name__)
+
+
+async def _store(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    embedded = None
+    url = settings.redis_url
+    if url is None:
+        embedded = EmbeddedRedis(settings.data_dir / "redis")
+        await embedded.start()
+        url = embedded.url
+    app[STORE] = Store(connect(url))
+    if settings.seed_demo:
+        await seed_demo(app[STORE], settings)
+    yield
+    await app[STORE].close()
+    if embedded is not None:
+        await embedded.stop()
+
+
+async def _scheduler(app: web.Application) -> AsyncIterator[None]:
+    scheduler = Scheduler(app[STORE], app[SETTINGS])
+    scheduler.start()
+    yield
+    await scheduler.stop()
+
+
+def make_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[security_headers, error_middleware],
+        client_max_size=settings.max_body_bytes,
+    )
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_store)
+    if settings.run_scheduler:
+        app.cleanup_ctx.append(_scheduler)
+    i18n.setup_i18n(app)
+    setup_templates(app)
+    setup_auth(app)
+    setup_static(app)
+    setup_health(app)
+    setup_api(app)
+    setup_pages(app)
+    setup_calendar(app)
+    return app

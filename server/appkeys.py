@@ -1,0 +1,9 @@
+"""Typed keys for the long-lived objects hung off the aiohttp application."""
+
+from aiohttp import web
+
+from server.settings import Settings
+from server.store import Store
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", Store)

@@ -1,0 +1,93 @@
+"""Chinese and English: gettext catalogs (Babel .po files under web/translations), the
+language of each request (cookie, then Accept-Language, then English), and the switch.
+"""
+
+import gettext as gettext_module
+import io
+from pathlib import Path
+
+from aiohttp import web
+from babel.messages import mofile, pofile
+
+LANGUAGES = ("zh_CN", "en")
+DEFAULT = "en"
+COOKIE = "lang"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "web" / "translations"
+CATALOGS = web.AppKey("catalogs", dict)
+LANG = web.RequestKey("lang", str)
+
+
+def load_catalogs(folder: Path = TRANSLATIONS_DIR) -> dict[str, gettext_module.NullTranslations]:
+    """Compile each language's .po in memory; English is the source language."""
+    catalogs: dict[str, gettext_module.NullTranslations] = {"en": gettext_module.NullTranslations()}
+    for lang in LANGUAGES:
+        po = folder / lang / "LC_MESSAGES" / "messages.po"
+        if not po.exists():
+            continue
+        with po.open("rb") as source:
+            catalog = pofile.read_po(source, locale=lang)
+        buffer = io.BytesIO()
+        mofile.write_mo(buffer, catalog)
+        buffer.seek(0)
+        catalogs[lang] = gettext_module.GNUTranslations(buffer)
+    return catalogs
+
+
+def normalize(tag: str) -> str | None:
+    """'zh', 'zh-CN', 'zh_cn', 'zh-Hans' -> 'zh_CN'; 'en-US' -> 'en'; others -> None."""
+    primary = tag.strip().replace("-", "_").split("_")[0].lower()
+    return {"zh": "zh_CN", "en": "en"}.get(primary)
+
+
+def negotiate(cookie: str | None, accept_language: str) -> str:
+    if cookie and normalize(cookie):
+        return normalize(cookie) or DEFAULT
+    ranked = []
+    for position, part in enumerate(accept_language.split(",")[:20]):
+        tag, _, q = part.partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            continue
+        if (lang := normalize(tag)) is not None:
+            ranked.append((-weight, position, lang))
+    return min(ranked)[2] if ranked else DEFAULT
+
+
+def language(request: web.Request) -> str:
+    lang = request.get(LANG)
+    if lang is None:
+        lang = negotiate(request.cookies.get(COOKIE), request.headers.get("Accept-Language", ""))
+        request[LANG] = lang
+    return lang
+
+
+def gettext(request: web.Request, message: str) -> str:
+    catalogs = request.app[CATALOGS]
+    return catalogs.get(language(request), catalogs["en"]).gettext(message)
+
+
+def ngettext(request: web.Request, singular: str, plural: str, n: int) -> str:
+    catalogs = request.app[CATALOGS]
+    return catalogs.get(language(request), catalogs["en"]).ngettext(singular, plural, n)
+
+
+def _safe_next(target: str) -> str:
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+async def switch_language(request: web.Request) -> web.Response:
+    """GET /lang/{lang}?next=/path: remember the choice in a cookie and go back."""
+    lang = normalize(request.match_info["lang"])
+    if lang is None:
+        raise web.HTTPNotFound()
+    response = web.HTTPSeeOther(_safe_next(request.query.get("next", "/")))
+    response.set_cookie(COOKIE, lang, max_age=365 * 86400, httponly=True, samesite="Lax")
+    raise response
+
+
+def setup_i18n(app: web.Application) -> None:
+    app[CATALOGS] = load_catalogs()
+    app.router.add_get("/lang/{lang}", switch_language, name="switch_language")

@@ -1,0 +1,132 @@
+"""The one place that reads the environment: a frozen Settings object."""
+
+import json
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(Exception):
+    """The configuration cannot run; the message says what to set."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise SettingsError(f"Expected a yes/no value, got {value!r}.")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "")
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}.") from None
+
+
+def _secret_key(env: Mapping[str, str], production: bool, data_dir: Path) -> str:
+    key = env.get("SECRET_KEY", "")
+    if key:
+        if len(key) < 32:
+            raise SettingsError("SECRET_KEY must be at least 32 characters long.")
+        return key
+    if production:
+        raise SettingsError("SECRET_KEY is required when YUNHUI_MODE=production.")
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(key)
+    return key
+
+
+def _ice_servers(raw: str) -> tuple[dict[str, object], ...]:
+    if not raw:
+        return ()
+    try:
+        servers = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"ICE_SERVERS must be a JSON list: {exc}") from None
+    if not isinstance(servers, list) or not all(
+        isinstance(s, dict) and "urls" in s for s in servers
+    ):
+        raise SettingsError('ICE_SERVERS must be a JSON list of {"urls": ...} objects.')
+    return tuple(servers)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    production: bool
+    host: str
+    port: int
+    base_url: str
+    redis_url: str | None  # None: start the embedded Redis under data_dir
+    data_dir: Path
+    secret_key: str
+    run_scheduler: bool = True
+    seed_demo: bool = True
+    scheduler_interval: float = 1.0
+    reminder_minutes: int = 15
+    lobby_minutes: int = 15
+    invite_max_age_days: int = 30
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
+    max_body_bytes: int = 256 * 1024
+    email_enabled: bool = False
+    smtp_host: str = ""
+    ice_servers: tuple[dict[str, object], ...] = field(default_factory=tuple)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if env is None else env
+        mode = env.get("YUNHUI_MODE", "dev")
+        if mode not in {"dev", "production"}:
+            raise SettingsError(f"YUNHUI_MODE must be dev or production, got {mode!r}.")
+        production = mode == "production"
+        data_dir = Path(env.get("DATA_DIR", "") or ROOT / "var").resolve()
+        host = env.get("HOST", "127.0.0.1")
+        port = _int(env, "PORT", 8080)
+        base_url = env.get("BASE_URL", "") or f"http://{host}:{port}"
+        if not base_url.startswith(("http://", "https://")):
+            raise SettingsError(f"BASE_URL must start with http:// or https://, got {base_url!r}.")
+        if production and not env.get("REDIS_URL"):
+            raise SettingsError("REDIS_URL is required when YUNHUI_MODE=production.")
+        return cls(
+            production=production,
+            host=host,
+            port=port,
+            base_url=base_url.rstrip("/"),
+            redis_url=env.get("REDIS_URL") or None,
+            data_dir=data_dir,
+            secret_key=_secret_key(env, production, data_dir),
+            run_scheduler=_flag(env.get("RUN_SCHEDULER"), True),
+            seed_demo=_flag(env.get("SEED_DEMO"), not production),
+            reminder_minutes=_int(env, "REMINDER_MINUTES", 15),
+            lobby_minutes=_int(env, "LOBBY_MINUTES", 15),
+            email_enabled=_flag(env.get("EMAIL_ENABLED"), False),
+            smtp_host=env.get("SMTP_HOST", ""),
+            ice_servers=_ice_servers(env.get("ICE_SERVERS", "")),
+        )

@@ -1,0 +1,33 @@
+"""The store: the only package that talks to Redis. One class per kind of record."""
+
+from server.store.accounts import Accounts
+from server.store.agenda import Agenda
+from server.store.connection import EmbeddedRedis, Redis, connect
+from server.store.experts import Experts
+from server.store.invites import Invites
+from server.store.notifications import Notifications
+from server.store.schedule import Schedule
+from server.store.websessions import WebSessions
+
+
+class Store:
+    """All of Yunhui's records, reached through one Redis client."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self.accounts = Accounts(redis)
+        self.agenda = Agenda(redis)
+        self.schedule = Schedule(redis)
+        self.experts = Experts(redis)
+        self.invites = Invites(redis)
+        self.notifications = Notifications(redis)
+        self.web_sessions = WebSessions(redis)
+
+    async def ping(self) -> bool:
+        return bool(await self.redis.ping())
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+
+__all__ = ["EmbeddedRedis", "Store", "connect"]

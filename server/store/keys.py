@@ -1,0 +1,127 @@
+"""Every Redis key name Yunhui uses, in one place.
+
+Entities are JSON strings under their own key; indexes are sets and sorted sets (score =
+a UTC POSIX timestamp). Person keys look like ``account:<id>``, ``expert:<id>``,
+``guest:<email>`` (see rooms.agenda.person_key).
+"""
+
+# organizations and staff accounts
+ORGS = "orgs"  # set of org ids
+
+
+def org(org_id: str) -> str:
+    return f"org:{org_id}"
+
+
+def org_accounts(org_id: str) -> str:
+    return f"org:{org_id}:accounts"  # set of account ids
+
+
+def account(account_id: str) -> str:
+    return f"account:{account_id}"
+
+
+def account_by_email(email: str) -> str:
+    return f"account-email:{email.lower()}"  # -> account id
+
+
+def login_failures(email: str) -> str:
+    return f"login-failures:{email.lower()}"  # counter with a TTL
+
+
+def web_session(session_key: str) -> str:
+    return f"web-session:{session_key}"  # aiohttp-session data, with a TTL
+
+
+# events and sessions
+def event(event_id: str) -> str:
+    return f"event:{event_id}"
+
+
+def org_events(org_id: str) -> str:
+    return f"org:{org_id}:events"  # zset event_id by start date
+
+
+PUBLIC_EVENTS = "events:public"  # zset event_id by start date
+
+
+def agenda(event_id: str) -> str:
+    return f"event:{event_id}:agenda"  # zset session_id by start
+
+
+def session(session_id: str) -> str:
+    return f"session:{session_id}"
+
+
+def roster(session_id: str) -> str:
+    return f"session:{session_id}:roster"  # hash person_key -> RosterEntry JSON
+
+
+UPCOMING_PUBLIC = "sessions:public"  # zset session_id by start, public events only
+
+
+def person_sessions(person_key: str) -> str:
+    return f"person:{person_key}:sessions"  # zset session_id by start ("my sessions")
+
+
+def person_bookings(person_key: str) -> str:
+    return f"person:{person_key}:bookings"  # zset "<end_ts>|<session_id>" by start
+
+
+def person_feed(person_key: str) -> str:
+    return f"person:{person_key}:feed"  # secret token for the personal ICS feed
+
+
+def feed_owner(token: str) -> str:
+    return f"feed:{token}"  # -> person_key
+
+
+# scheduling
+SCHEDULE = "schedule:due"  # zset session_id by the time its state must next change
+REMINDERS = "schedule:reminders"  # zset "<session_id>|<person_key>" by when to remind
+
+
+def notifications(person_key: str) -> str:
+    return f"person:{person_key}:notifications"  # list of notification JSON, newest first
+
+
+def transition_log(session_id: str) -> str:
+    return f"session:{session_id}:transitions"  # stream of state changes
+
+
+# invites
+def invite(invite_id: str) -> str:
+    return f"invite:{invite_id}"  # hash: session, role, name, email, single_use, revoked
+
+
+def session_invites(session_id: str) -> str:
+    return f"session:{session_id}:invites"  # zset invite_id by creation
+
+
+def invite_spent(invite_id: str) -> str:
+    return f"invite:{invite_id}:spent"
+
+
+# expert pool
+def expert(expert_id: str) -> str:
+    return f"expert:{expert_id}"
+
+
+def org_experts(org_id: str) -> str:
+    return f"org:{org_id}:experts"  # set of expert ids
+
+
+def experts_by_discipline(org_id: str, discipline: str) -> str:
+    return f"org:{org_id}:experts:discipline:{discipline.lower()}"
+
+
+def experts_by_affiliation(org_id: str, affiliation: str) -> str:
+    return f"org:{org_id}:experts:affiliation:{affiliation.lower()}"
+
+
+def org_disciplines(org_id: str) -> str:
+    return f"org:{org_id}:disciplines"  # zset discipline -> number of experts
+
+
+# demo data
+SEEDED = "seed:demo"

@@ -1,0 +1,45 @@
+"""Jinja2 pages: templates under web/templates, autoescape on, translations per request."""
+
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from server import i18n
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
+CONTEXT_EXTRAS = web.AppKey("context_extras", list)
+
+
+async def _context(request: web.Request) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "lang": i18n.language(request),
+        "_": lambda message: i18n.gettext(request, message),
+        "ngettext": lambda s, p, n: i18n.ngettext(request, s, p, n),
+    }
+    for extra in request.app.get(CONTEXT_EXTRAS, []):
+        context.update(await extra(request))
+    return context
+
+
+def setup_templates(app: web.Application) -> None:
+    app[CONTEXT_EXTRAS] = []
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        context_processors=[aiohttp_jinja2.request_processor, _context],
+        autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals["url"] = lambda name, **parts: str(
+        app.router[name].url_for(**{k: str(v) for k, v in parts.items()})
+    )
+
+
+def add_context(app: web.Application, extra: Any) -> None:
+    """Register an async function request -> dict merged into every page's context."""
+    app[CONTEXT_EXTRAS].append(extra)
