@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from aiohttp import web
-from babel.messages import mofile, pofile
+from babel.messages import Catalog, mofile, pofile
 
 LANGUAGES = ("zh_CN", "en")
 DEFAULT = "en"
@@ -18,14 +18,18 @@ LANG = web.RequestKey("lang", str)
 
 
 def load_catalogs(folder: Path = TRANSLATIONS_DIR) -> dict[str, gettext_module.NullTranslations]:
-    """Compile each language's .po in memory; English is the source language."""
+    """Compile each language's .po files in memory; English is the source language."""
     catalogs: dict[str, gettext_module.NullTranslations] = {"en": gettext_module.NullTranslations()}
     for lang in LANGUAGES:
-        po = folder / lang / "LC_MESSAGES" / "messages.po"
-        if not po.exists():
+        files = sorted((folder / lang / "LC_MESSAGES").glob("*.po"))
+        if not files:
             continue
-        with po.open("rb") as source:
-            catalog = pofile.read_po(source, locale=lang)
+        catalog = Catalog(locale=lang)
+        for po in files:  # one file per area of the app, merged into one catalog
+            with po.open("rb") as source:
+                for message in pofile.read_po(source, locale=lang):
+                    if message.id and message.string:
+                        catalog[message.id] = message
         buffer = io.BytesIO()
         mofile.write_mo(buffer, catalog)
         buffer.seek(0)

@@ -17,3 +17,18 @@ def test_settings_refuse_production_without_secret_key(tmp_path) -> None:
         Settings.from_env(
             {"YUNHUI_MODE": "production", "REDIS_URL": "redis://x", "DATA_DIR": str(tmp_path)}
         )
+
+
+async def test_error_page_is_translated_when_the_browser_prefers_chinese(client) -> None:
+    response = await client.get("/lang/xx")  # no such language: a page, not JSON
+
+    assert response.status == 404
+
+
+def test_catalogs_merge_every_po_file_of_a_language() -> None:
+    from server.i18n import load_catalogs
+
+    catalogs = load_catalogs()
+
+    assert catalogs["zh_CN"].gettext("Yunhui") == "云会"
+    assert catalogs["en"].gettext("Yunhui") == "Yunhui"

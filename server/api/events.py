@@ -1,0 +1,5 @@
+"""/api/ events (filled in by its owner)."""
+
+from server.api import ApiRoutes
+
+routes = ApiRoutes()

@@ -1,0 +1,5 @@
+"""/api/ invites (filled in by its owner)."""
+
+from server.api import ApiRoutes
+
+routes = ApiRoutes()

@@ -1,0 +1,179 @@
+"""Request bodies checked against small declarative schemas that also render as OpenAPI.
+
+A schema is a mapping of field name -> Field. ``Body.check(data)`` returns a clean dict or
+raises ApiError (400) naming the field: unknown fields, wrong types, missing required
+fields, out-of-range values. The same objects produce the OpenAPI schema, so the document
+cannot drift from what the handler accepts.
+"""
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+from server.errors import ApiError
+
+
+@dataclass(frozen=True)
+class Field(ABC):
+    required: bool = True
+    description: str = ""
+
+    @abstractmethod
+    def check(self, name: str, value: Any) -> Any:
+        """The clean value, or ApiError naming the field."""
+
+    @abstractmethod
+    def openapi(self) -> dict[str, Any]:
+        """This field's JSON Schema."""
+
+    def _wrong(self, name: str, expected: str) -> ApiError:
+        return ApiError(
+            400, "invalid_type", "Field {name} must be {expected}.", name=name, expected=expected
+        )
+
+    def _doc(self, schema: dict[str, Any]) -> dict[str, Any]:
+        if self.description:
+            schema["description"] = self.description
+        return schema
+
+
+@dataclass(frozen=True)
+class Str(Field):
+    min_length: int = 0
+    max_length: int = 1000
+    choices: tuple[str, ...] = ()
+    format: str = ""
+
+    def check(self, name: str, value: Any) -> str:
+        if not isinstance(value, str):
+            raise self._wrong(name, "a string")
+        value = value.strip()
+        if not self.min_length <= len(value) <= self.max_length:
+            raise ApiError(
+                400,
+                "invalid_length",
+                "Field {name} must have between {low} and {high} characters.",
+                name=name,
+                low=self.min_length,
+                high=self.max_length,
+            )
+        if self.choices and value not in self.choices:
+            raise ApiError(
+                400,
+                "invalid_choice",
+                "Field {name} must be one of: {choices}.",
+                name=name,
+                choices=", ".join(self.choices),
+            )
+        return value
+
+    def openapi(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "maxLength": self.max_length}
+        if self.min_length:
+            schema["minLength"] = self.min_length
+        if self.choices:
+            schema["enum"] = list(self.choices)
+        if self.format:
+            schema["format"] = self.format
+        return self._doc(schema)
+
+
+@dataclass(frozen=True)
+class Int(Field):
+    minimum: int = 0
+    maximum: int = 2**31 - 1
+
+    def check(self, name: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self._wrong(name, "an integer")
+        if not self.minimum <= value <= self.maximum:
+            raise ApiError(
+                400,
+                "out_of_range",
+                "Field {name} must be between {low} and {high}.",
+                name=name,
+                low=self.minimum,
+                high=self.maximum,
+            )
+        return value
+
+    def openapi(self) -> dict[str, Any]:
+        return self._doc({"type": "integer", "minimum": self.minimum, "maximum": self.maximum})
+
+
+@dataclass(frozen=True)
+class Bool(Field):
+    def check(self, name: str, value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self._wrong(name, "true or false")
+        return value
+
+    def openapi(self) -> dict[str, Any]:
+        return self._doc({"type": "boolean"})
+
+
+@dataclass(frozen=True)
+class StrList(Field):
+    item_max_length: int = 200
+    max_items: int = 50
+
+    def check(self, name: str, value: Any) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self._wrong(name, "a list of strings")
+        if len(value) > self.max_items:
+            raise ApiError(
+                400,
+                "too_many",
+                "Field {name} takes at most {n} items.",
+                name=name,
+                n=self.max_items,
+            )
+        items = [v.strip() for v in value if v.strip()]
+        if any(len(v) > self.item_max_length for v in items):
+            raise ApiError(
+                400,
+                "invalid_length",
+                "Items of {name} must have at most {n} characters.",
+                name=name,
+                n=self.item_max_length,
+            )
+        return items
+
+    def openapi(self) -> dict[str, Any]:
+        items = {"type": "string", "maxLength": self.item_max_length}
+        return self._doc({"type": "array", "items": items, "maxItems": self.max_items})
+
+
+@dataclass(frozen=True)
+class Body:
+    """An object with exactly these fields (unknown fields are refused)."""
+
+    fields: dict[str, Field] = field(default_factory=dict)
+    partial: bool = False  # PATCH: every field optional
+
+    def check(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise ApiError(400, "invalid_body", "The request body must be a JSON object.")
+        unknown = sorted(set(data) - set(self.fields))
+        if unknown:
+            raise ApiError(
+                400, "unknown_field", "Unknown field: {names}.", names=", ".join(unknown)[:200]
+            )
+        clean: dict[str, Any] = {}
+        for name, spec in self.fields.items():
+            if name in data:
+                clean[name] = spec.check(name, data[name])
+            elif spec.required and not self.partial:
+                raise ApiError(400, "missing_field", "Field {name} is required.", name=name)
+        return clean
+
+    def openapi(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {name: spec.openapi() for name, spec in self.fields.items()},
+        }
+        required = [n for n, s in self.fields.items() if s.required and not self.partial]
+        if required:
+            schema["required"] = required
+        return schema

@@ -1,0 +1,5 @@
+"""/api/ sessions (filled in by its owner)."""
+
+from server.api import ApiRoutes
+
+routes = ApiRoutes()
