@@ -27,6 +27,9 @@ TRANSITIONS: dict[State, frozenset[State]] = {
     State.CANCELLED: frozenset(),
 }
 
+# States a session never leaves: nothing about it changes any more.
+TERMINAL = frozenset({State.ENDED, State.CANCELLED})
+
 _FORWARD = (State.SCHEDULED, State.OPEN, State.LIVE, State.ENDED)
 
 

@@ -1,27 +1,27 @@
 """python -m server: the web process (and, unless RUN_SCHEDULER=no, the scheduler)."""
 
-import logging
 import sys
 
 from aiohttp import web
 
 from server.app import make_app
+from server.logs import setup_logging
 from server.settings import Settings, SettingsError
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def main() -> int:
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging()
     try:
         settings = Settings.from_env()
     except SettingsError as error:
         print(f"yunhui: cannot start: {error}", file=sys.stderr)
         return 2
     app = make_app(settings)
-    print(f"Yunhui is starting: open {settings.base_url}/", flush=True)
+
+    async def announce(app: web.Application) -> None:
+        print(f"\n  Yunhui is running: open {settings.base_url}/\n", flush=True)
+
+    app.on_startup.append(announce)
     web.run_app(app, host=settings.host, port=settings.port, print=None)
     return 0
 

@@ -52,7 +52,11 @@ def user_message(request: web.Request, error: DomainError) -> str:
 
 def _page(request: web.Request, status: int, message: str) -> web.Response:
     context = {"status": status, "message": message}
-    return aiohttp_jinja2.render_template("error.html", request, context, status=status)
+    try:
+        return aiohttp_jinja2.render_template("error.html", request, context, status=status)
+    except Exception:  # the page frame itself failed (e.g. Redis down): plain text will do
+        log.exception("could not render the error page")
+        return web.Response(status=status, text=message)
 
 
 @web.middleware

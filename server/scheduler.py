@@ -1,16 +1,155 @@
-"""The scheduler (placeholder)."""
+"""The scheduler: moves sessions through their states on time and sends reminders.
 
-from server.settings import Settings
-from server.store import Store
+Runs inside the web process (``python -m server``) or alone (``python -m server.scheduler``,
+the Procfile's ``scheduler``). Any number may run at once: Redis decides who does each piece
+of work (see server/store/schedule.py), so every transition and reminder happens once. After
+downtime, the first tick walks overdue sessions through every state they missed.
+"""
+
+import asyncio
+import logging
+import secrets
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from rooms.lifecycle import State
+from rooms.notifications import Notification, NotificationKind, should_remind
+from server.logs import setup_logging
+from server.mailer import Mailer
+from server.settings import Settings, SettingsError
+from server.store import EmbeddedRedis, Store, connect
+from server.store.codec import dump
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    transitions: int
+    reminders: int
 
 
 class Scheduler:
-    def __init__(self, store: Store, settings: Settings) -> None:
+    """Owns one loop task: start() creates it, stop() cancels it and waits for it."""
+
+    def __init__(
+        self, store: Store, settings: Settings, *, clock: Callable[[], datetime] = utcnow
+    ) -> None:
         self.store = store
         self.settings = settings
+        self.clock = clock
+        self.lead = timedelta(minutes=settings.reminder_minutes)
+        self.mailer = Mailer(settings) if settings.email_enabled else None
+        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        pass
+        self._task = asyncio.create_task(self._run(), name="scheduler")
 
     async def stop(self) -> None:
-        pass
+        if self._task is None:
+            return
+        self._task.cancel()
+        try:
+            await self._task
+        except asyncio.CancelledError:
+            pass
+        self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.tick(self.clock())
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("scheduler tick failed; retrying")
+            await asyncio.sleep(self.settings.scheduler_interval)
+
+    async def tick(self, now: datetime) -> TickReport:
+        transitions = 0
+        for session_id in await self.store.schedule.due_sessions(now):
+            steps = await self.store.schedule.advance(session_id, now)
+            for step in steps:
+                log.info("session %s is now %s", session_id, step)
+            transitions += len(steps)
+        reminders = 0
+        for session_id, start_ts in await self.store.schedule.due_reminders(now + self.lead):
+            reminders += await self._remind(session_id, start_ts, now)
+        return TickReport(transitions, reminders)
+
+    async def _remind(self, session_id: str, start_ts: float, now: datetime) -> int:
+        session = await self.store.agenda.get_session(session_id)
+        start = datetime.fromtimestamp(start_ts, UTC)
+        if (
+            session is None
+            or session.state in (State.CANCELLED, State.ENDED)
+            or session.start != start
+            or not should_remind(start=start, now=now, lead=self.lead)
+        ):
+            await self.store.schedule.drop_reminder(session_id, start_ts)
+            return 0
+        roster = await self.store.agenda.roster_of(session_id)
+        messages = {
+            entry.person_key: dump(
+                Notification(
+                    notification_id=secrets.token_hex(8),
+                    person_key=entry.person_key,
+                    kind=NotificationKind.REMINDER,
+                    session_id=session_id,
+                    title=session.title,
+                    start=session.start,
+                    created_at=now,
+                )
+            )
+            for entry in roster
+        }
+        sent = await self.store.schedule.remind(session_id, start_ts, messages)
+        if self.mailer is not None:
+            emails = {e.person_key: e.email for e in roster if e.email}
+            await self.mailer.send_reminders(session, [emails[p] for p in sent if p in emails])
+        return len(sent)
+
+
+async def run_alone(settings: Settings) -> None:
+    """The Procfile's scheduler process: until SIGTERM or SIGINT."""
+    embedded = None
+    url = settings.redis_url
+    if url is None:
+        embedded = EmbeddedRedis(settings.data_dir / "redis")
+        await embedded.start()
+        url = embedded.url
+    store = Store(connect(url))
+    scheduler = Scheduler(store, settings)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stopping.set)
+    scheduler.start()
+    log.info("scheduler running (every %.1fs)", settings.scheduler_interval)
+    await stopping.wait()
+    await scheduler.stop()
+    await store.close()
+    if embedded is not None:
+        await embedded.stop()
+
+
+def main() -> int:
+    setup_logging()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"yunhui scheduler: cannot start: {error}", file=sys.stderr)
+        return 2
+    asyncio.run(run_alone(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,8 +1,171 @@
-"""Demo data on first start."""
+"""Demo data on first start (dev mode): an organization, its host, an expert pool, and an
+event with one session of each kind. The credentials are printed and kept in the data folder.
+"""
 
+import logging
+import os
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
+from rooms.experts import Expert
+from rooms.roles import Kind, Role
+from server import agenda
+from server.auth import create_org_with_admin
+from server.invitations import invite_url, issue_invite, sign_invite
 from server.settings import Settings
 from server.store import Store
 
+log = logging.getLogger(__name__)
+
+ZONE = "Asia/Shanghai"
+HOST_EMAIL = "host@example.org"
+EXPERTS = (
+    {"name": "李伟 Li Wei", "title": "教授 Professor", "affiliation": "清华大学",
+     "disciplines": ["0812", "0810"], "tags": ["AI", "人工智能"],
+     "email": "li.wei@example.org"},
+    {"name": "王芳 Wang Fang", "title": "研究员 Research Fellow", "affiliation": "中国科学院",
+     "disciplines": ["0805", "0703"], "tags": ["新材料"], "email": "wang.fang@example.org"},
+    {"name": "陈明 Chen Ming", "title": "教授 Professor", "affiliation": "浙江大学",
+     "disciplines": ["0802", "0811"], "tags": ["机器人", "robotics"],
+     "email": "chen.ming@example.org"},
+)  # fmt: skip
+SESSIONS = (  # kind, title, day offset, start "HH:MM" (None: soon), minutes
+    (Kind.MEETING, "开幕会议 Opening meeting", 0, None, 60),
+    (Kind.CLASS, "云课堂：科研数据管理 Cloud class: research data", 1, "09:00", 90),
+    (Kind.REVIEW, "云评审：青年科学基金 Cloud review: young scientists fund", 1, "14:00", 120),
+    (Kind.ROADSHOW, "云路演：科创企业 Cloud roadshow: startups", 2, "10:00", 120),
+    (Kind.SIGNING, "云签约：产学研合作 Cloud signing: industry partnership", 2, "15:00", 60),
+)
+
+
+def credentials_file(settings: Settings) -> Path:
+    return settings.data_dir / "demo-credentials.txt"
+
+
+def _soon(now_local: datetime) -> datetime:
+    """The next quarter hour at least ten minutes away: its lobby opens right away."""
+    moment = now_local + timedelta(minutes=10)
+    return moment.replace(second=0, microsecond=0) + timedelta(minutes=-moment.minute % 15)
+
+
+def _local(day: datetime, at: str | None, now_local: datetime) -> datetime:
+    if at is None:
+        return _soon(now_local)
+    hour, minute = map(int, at.split(":"))
+    return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
+
+
+async def _event(store: Store, *, org_id: str, organizer: str, now: datetime) -> Event:
+    today = now.astimezone(ZoneInfo(ZONE)).date()
+    fields = {
+        "title_zh": "2026 云会示范科技论坛",
+        "title_en": "Yunhui Demo Science and Technology Forum 2026",
+        "description": "A demo event: one session of each kind. 示范活动：每种会议各一场。",
+        "zone": ZONE,
+        "start_date": today.isoformat(),
+        "end_date": (today + timedelta(days=3)).isoformat(),
+        "visibility": "public",
+    }
+    return await agenda.create_event(
+        store, org_id=org_id, organizer=organizer, fields=fields, now=now
+    )
+
+
+async def _sessions(store: Store, event: Event, now: datetime) -> dict[Kind, Session]:
+    now_local = now.astimezone(ZoneInfo(ZONE)).replace(tzinfo=None)
+    made = {}
+    for kind, title, offset, at, minutes in SESSIONS:
+        start = _local(now_local + timedelta(days=offset), at, now_local)
+        fields = {
+            "kind": str(kind),
+            "title": title,
+            "description": "",
+            "start": start.isoformat(timespec="minutes"),
+            "end": (start + timedelta(minutes=minutes)).isoformat(timespec="minutes"),
+            "capacity": 200,
+            "lobby": kind is not Kind.CLASS,
+            "recording_allowed": True,
+        }
+        made[kind] = await agenda.create_session(store, event=event, fields=fields, now=now)
+    return made
+
+
+async def _roster(
+    store: Store,
+    sessions: dict[Kind, Session],
+    host: RosterEntry,
+    experts: list[Expert],
+    now: datetime,
+) -> None:
+    for session in sessions.values():
+        await agenda.add_to_roster(store, session=session, entry=host, now=now)
+    for expert in experts[:2]:
+        entry = RosterEntry(
+            person_key=person_key(PersonType.EXPERT, expert.expert_id),
+            role=Role.REVIEWER,
+            name=expert.name,
+            email=expert.email,
+        )
+        await agenda.add_to_roster(store, session=sessions[Kind.REVIEW], entry=entry, now=now)
+
 
 async def seed_demo(store: Store, settings: Settings) -> None:
-    pass
+    """Seed once per Redis database; print the demo credentials on every start."""
+    path = credentials_file(settings)
+    if await store.is_seeded():
+        if path.exists():
+            print(path.read_text(), flush=True)
+        return
+    text = await _seed(store, settings, now=datetime.now(UTC))
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    await store.mark_seeded()
+    print(text, flush=True)
+
+
+async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
+    password = secrets.token_urlsafe(9)
+    org, host = await create_org_with_admin(
+        store,
+        name_zh="云会示范学会",
+        name_en="Yunhui Demo Association",
+        email=HOST_EMAIL,
+        name="示范主持人 Demo Host",
+        password=password,
+        now=now,
+    )
+    experts = [await store.experts.create(org_id=org.org_id, fields=f, now=now) for f in EXPERTS]
+    event = await _event(store, org_id=org.org_id, organizer=org.name_en, now=now)
+    sessions = await _sessions(store, event, now)
+    host_entry = RosterEntry(
+        person_key=person_key(PersonType.ACCOUNT, host.account_id),
+        role=Role.HOST,
+        name=host.name,
+        email=host.email,
+    )
+    await _roster(store, sessions, host_entry, experts, now)
+    reviewer = experts[0]
+    invite = await issue_invite(
+        store,
+        session=sessions[Kind.REVIEW],
+        role=Role.REVIEWER,
+        name=reviewer.name,
+        email=reviewer.email,
+        single_use=False,
+        days=365,
+        created_by=host.account_id,
+        now=now,
+    )
+    link = invite_url(settings, sign_invite(settings, invite))
+    log.info("seeded the demo organization %s", org.org_id)
+    return (
+        "\n  Demo organization 示范学会 (seeded on first start):\n"
+        f"    host      {HOST_EMAIL} / {password}   sign in at {settings.base_url}/login\n"
+        f"    reviewer  {reviewer.name}, review session, personal link:\n"
+        f"              {link}\n"
+    )

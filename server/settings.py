@@ -35,6 +35,19 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise SettingsError(f"{name} must be an integer, got {raw!r}.") from None
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}.") from None
+    if not 0 < value < 3600:
+        raise SettingsError(f"{name} must be between 0 and 3600 seconds.")
+    return value
+
+
 def _secret_key(env: Mapping[str, str], production: bool, data_dir: Path) -> str:
     key = env.get("SECRET_KEY", "")
     if key:
@@ -88,6 +101,8 @@ class Settings:
     max_body_bytes: int = 256 * 1024
     email_enabled: bool = False
     smtp_host: str = ""
+    smtp_port: int = 25
+    mail_from: str = "yunhui@localhost"
     ice_servers: tuple[dict[str, object], ...] = field(default_factory=tuple)
 
     @property
@@ -128,5 +143,8 @@ class Settings:
             lobby_minutes=_int(env, "LOBBY_MINUTES", 15),
             email_enabled=_flag(env.get("EMAIL_ENABLED"), False),
             smtp_host=env.get("SMTP_HOST", ""),
+            smtp_port=_int(env, "SMTP_PORT", 25),
+            mail_from=env.get("MAIL_FROM", "yunhui@localhost"),
+            scheduler_interval=_float(env, "SCHEDULER_INTERVAL", 1.0),
             ice_servers=_ice_servers(env.get("ICE_SERVERS", "")),
         )

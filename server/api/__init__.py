@@ -1,14 +1,16 @@
 """The JSON REST API under /api/, and its OpenAPI 3 document built from the same routes.
 
 Each resource module owns an ``ApiRoutes`` and decorates its handlers with
-``@routes.route(method, path, summary=..., body=Body(...), tag=...)``. ``read_body`` parses
-and checks a request's JSON. ``setup_api`` mounts every module's routes and serves
-``/api/openapi.json``; tests check that every /api/ route is documented there.
+``@routes.route(method, path, summary=..., body=Body(...), tag=..., returns=SCHEMA)``
+(``accepts="text/csv"`` documents a body that is not JSON, which the handler reads itself).
+``read_body`` parses and checks a request's JSON. ``setup_api`` mounts every module's routes
+and serves ``/api/openapi.json``; tests/server/test_api_contract.py checks that every /api/
+route is documented there and that malformed input is always a 4xx JSON error.
 """
 
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from aiohttp import web
@@ -29,6 +31,8 @@ class ApiRoute:
     body: Body | None
     auth: bool
     responses: dict[str, str]
+    returns: dict[str, Any] | None = None  # JSON Schema of the success response's body
+    accepts: str | None = None  # media type of a body that is not JSON (e.g. "text/csv")
 
 
 @dataclass
@@ -45,26 +49,48 @@ class ApiRoutes:
         body: Body | None = None,
         auth: bool = True,
         responses: dict[str, str] | None = None,
+        returns: dict[str, Any] | None = None,
+        accepts: str | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.routes.append(
-                ApiRoute(method, path, handler, summary, tag, body, auth, responses or {})
-            )
+            route = ApiRoute(method, path, handler, summary, tag, body, auth, responses or {})
+            self.routes.append(replace(route, returns=returns, accepts=accepts))
             return handler
 
         return register
 
 
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _parse_json(raw: bytes) -> Any:
+    try:
+        return json.loads(raw, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):  # bad JSON or UTF-8, NaN, 5000-digit ints, deep nesting
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
+
+
 async def read_body(request: web.Request, body: Body) -> dict[str, Any]:
-    """The request's JSON object, checked against body; ApiError (400) otherwise."""
+    """The request's JSON object, checked against body; ApiError (4xx) otherwise.
+
+    No body at all counts as ``{}``, so operations whose fields are all optional may be
+    called without one.
+    """
+    if not request.body_exists:
+        return body.check({})
     if request.content_type != "application/json":
         raise ApiError(415, "unsupported_media_type", "Send the body as application/json.")
-    raw = await request.read()
     try:
-        data = json.loads(raw or b"null")
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from None
-    return body.check(data)
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise ApiError(
+            413,
+            "body_too_large",
+            "The request body is larger than {limit} bytes.",
+            limit=request.client_max_size,
+        ) from None
+    return body.check(_parse_json(raw))
 
 
 def json_response(data: Any, status: int = 200) -> web.Response:
@@ -77,9 +103,9 @@ API_ROUTES = web.AppKey("api_routes", list)
 
 
 def _all_modules() -> list[ApiRoutes]:
-    from server.api import events, experts, invites, sessions
+    from server.api import events, experts, invites, me, sessions
 
-    return [events.routes, sessions.routes, invites.routes, experts.routes]
+    return [me.routes, events.routes, sessions.routes, invites.routes, experts.routes]
 
 
 def setup_api(app: web.Application) -> None:

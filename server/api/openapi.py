@@ -1,4 +1,8 @@
-"""The OpenAPI 3.1 document, generated from the registered ApiRoutes."""
+"""The OpenAPI 3.1 document, generated from the registered ApiRoutes.
+
+Response schemas that carry a ``title`` (see server/api/views.py) are moved into
+``components/schemas`` under that title and referenced from where they were used.
+"""
 
 import re
 from typing import Any
@@ -16,6 +20,21 @@ _ERROR = {
         }
     },
 }
+_ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def _hoist(schema: Any, components: dict[str, Any]) -> Any:
+    """schema with every titled sub-schema replaced by a $ref into components."""
+    if isinstance(schema, list):
+        return [_hoist(item, components) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    inner = {key: _hoist(value, components) for key, value in schema.items()}
+    title = schema.get("title")
+    if not isinstance(title, str):
+        return inner
+    components[title] = inner
+    return {"$ref": f"#/components/schemas/{title}"}
 
 
 def _parameters(path: str) -> list[dict[str, Any]]:
@@ -25,41 +44,55 @@ def _parameters(path: str) -> list[dict[str, Any]]:
     ]
 
 
-def _operation(route: ApiRoute) -> dict[str, Any]:
-    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    responses: dict[str, Any] = {
-        code: {"description": text} for code, text in (route.responses or {"200": "OK"}).items()
-    }
-    responses["4XX"] = {"description": "The request was refused; see the error.", **error}
+def _responses(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
+    documented = route.responses or {"200": "OK"}
+    responses: dict[str, Any] = {code: {"description": text} for code, text in documented.items()}
+    if route.returns is not None:
+        success = min(code for code in documented if code.startswith("2"))
+        schema = _hoist(route.returns, components)
+        responses[success]["content"] = {"application/json": {"schema": schema}}
+    for code, response in responses.items():
+        if code[0] in "45":
+            response["content"] = _ERROR_CONTENT
+    responses["4XX"] = {"description": "The request was refused; see the error."}
+    responses["4XX"]["content"] = _ERROR_CONTENT
+    return responses
+
+
+def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
     operation: dict[str, Any] = {
         "summary": route.summary,
         "tags": [route.tag],
         "operationId": route.handler.__name__,
-        "responses": responses,
+        "responses": _responses(route, components),
     }
     if params := _parameters(route.path):
         operation["parameters"] = params
     if route.body is not None:
         operation["requestBody"] = {
-            "required": True,
+            "required": route.body.required,
             "content": {"application/json": {"schema": route.body.openapi()}},
         }
-    if route.auth:
-        operation["security"] = [{"session": []}]
+    elif route.accepts is not None:
+        content = {route.accepts: {"schema": {"type": "string"}}}
+        operation["requestBody"] = {"required": True, "content": content}
+    operation["security"] = [{"session": []}] if route.auth else []
     return operation
 
 
 def openapi_document(routes: list[ApiRoute]) -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
+    components: dict[str, Any] = {"Error": _ERROR}
     for route in routes:
         path = re.sub(r"{(\w+)(:[^}]*)?}", r"{\1}", route.path)
-        paths.setdefault(path, {})[route.method.lower()] = _operation(route)
+        paths.setdefault(path, {})[route.method.lower()] = _operation(route, components)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Yunhui API", "version": "1"},
+        "tags": [{"name": tag} for tag in sorted({route.tag for route in routes})],
         "paths": paths,
         "components": {
-            "schemas": {"Error": _ERROR},
+            "schemas": components,
             "securitySchemes": {
                 "session": {
                     "type": "apiKey",

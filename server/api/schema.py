@@ -2,11 +2,15 @@
 
 A schema is a mapping of field name -> Field. ``Body.check(data)`` returns a clean dict or
 raises ApiError (400) naming the field: unknown fields, wrong types, missing required
-fields, out-of-range values. The same objects produce the OpenAPI schema, so the document
-cannot drift from what the handler accepts.
+fields, out-of-range values. ``Obj`` nests an object inside a body; its fields are named
+with a dotted path (``person.email``) in errors. The same objects produce the OpenAPI
+schema, so the document cannot drift from what the handler accepts; each field's
+``example`` goes into the document and makes a valid body for the contract tests.
 """
 
+import re
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +21,7 @@ from server.errors import ApiError
 class Field(ABC):
     required: bool = True
     description: str = ""
+    example: Any = None
 
     @abstractmethod
     def check(self, name: str, value: Any) -> Any:
@@ -26,14 +31,14 @@ class Field(ABC):
     def openapi(self) -> dict[str, Any]:
         """This field's JSON Schema."""
 
-    def _wrong(self, name: str, expected: str) -> ApiError:
-        return ApiError(
-            400, "invalid_type", "Field {name} must be {expected}.", name=name, expected=expected
-        )
+    def _wrong(self, name: str, template: str) -> ApiError:
+        return ApiError(400, "invalid_type", template, name=name)
 
     def _doc(self, schema: dict[str, Any]) -> dict[str, Any]:
         if self.description:
             schema["description"] = self.description
+        if self.example is not None:
+            schema["examples"] = [self.example]
         return schema
 
 
@@ -43,10 +48,11 @@ class Str(Field):
     max_length: int = 1000
     choices: tuple[str, ...] = ()
     format: str = ""
+    pattern: str = ""  # the whole (stripped) value must match
 
     def check(self, name: str, value: Any) -> str:
         if not isinstance(value, str):
-            raise self._wrong(name, "a string")
+            raise self._wrong(name, "Field {name} must be a string.")
         value = value.strip()
         if not self.min_length <= len(value) <= self.max_length:
             raise ApiError(
@@ -65,17 +71,26 @@ class Str(Field):
                 name=name,
                 choices=", ".join(self.choices),
             )
+        if self.pattern and value and not re.fullmatch(self.pattern, value):
+            raise ApiError(400, "invalid_format", "Field {name} is not well formed.", name=name)
         return value
 
     def openapi(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "string", "maxLength": self.max_length}
-        if self.min_length:
-            schema["minLength"] = self.min_length
+        schema: dict[str, Any] = {"type": "string"}
         if self.choices:
             schema["enum"] = list(self.choices)
+        else:
+            schema["maxLength"] = self.max_length
+        if self.min_length:
+            schema["minLength"] = self.min_length
         if self.format:
             schema["format"] = self.format
+        if self.pattern:
+            schema["pattern"] = f"^(?:{self.pattern})$"
         return self._doc(schema)
+
+
+EMAIL = r"[^@\s/]{1,64}@[^@\s/]+\.[^@\s/]+"  # no "/": a person key goes in URL paths
 
 
 @dataclass(frozen=True)
@@ -85,7 +100,7 @@ class Int(Field):
 
     def check(self, name: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self._wrong(name, "an integer")
+            raise self._wrong(name, "Field {name} must be an integer.")
         if not self.minimum <= value <= self.maximum:
             raise ApiError(
                 400,
@@ -105,7 +120,7 @@ class Int(Field):
 class Bool(Field):
     def check(self, name: str, value: Any) -> bool:
         if not isinstance(value, bool):
-            raise self._wrong(name, "true or false")
+            raise self._wrong(name, "Field {name} must be true or false.")
         return value
 
     def openapi(self) -> dict[str, Any]:
@@ -119,7 +134,7 @@ class StrList(Field):
 
     def check(self, name: str, value: Any) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self._wrong(name, "a list of strings")
+            raise self._wrong(name, "Field {name} must be a list of strings.")
         if len(value) > self.max_items:
             raise ApiError(
                 400,
@@ -144,6 +159,51 @@ class StrList(Field):
         return self._doc({"type": "array", "items": items, "maxItems": self.max_items})
 
 
+def check_object(
+    fields: Mapping[str, Field], data: dict[str, Any], *, prefix: str = "", partial: bool = False
+) -> dict[str, Any]:
+    """The clean fields of data: unknown fields refused, required ones demanded."""
+    unknown = sorted(prefix + str(name) for name in set(data) - set(fields))
+    if unknown:
+        raise ApiError(
+            400, "unknown_field", "Unknown field: {names}.", names=", ".join(unknown)[:200]
+        )
+    clean: dict[str, Any] = {}
+    for name, spec in fields.items():
+        if name in data:
+            clean[name] = spec.check(prefix + name, data[name])
+        elif spec.required and not partial:
+            raise ApiError(400, "missing_field", "Field {name} is required.", name=prefix + name)
+    return clean
+
+
+def object_schema(fields: Mapping[str, Field], *, partial: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {name: spec.openapi() for name, spec in fields.items()},
+    }
+    required = [n for n, s in fields.items() if s.required and not partial]
+    if required:
+        schema["required"] = required
+    return schema
+
+
+@dataclass(frozen=True)
+class Obj(Field):
+    """A nested object with exactly these fields."""
+
+    fields: Mapping[str, Field] = field(default_factory=dict)
+
+    def check(self, name: str, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self._wrong(name, "Field {name} must be an object.")
+        return check_object(self.fields, value, prefix=name + ".")
+
+    def openapi(self) -> dict[str, Any]:
+        return self._doc(object_schema(self.fields))
+
+
 @dataclass(frozen=True)
 class Body:
     """An object with exactly these fields (unknown fields are refused)."""
@@ -151,29 +211,15 @@ class Body:
     fields: dict[str, Field] = field(default_factory=dict)
     partial: bool = False  # PATCH: every field optional
 
+    @property
+    def required(self) -> bool:
+        """Whether a request must send a body at all."""
+        return not self.partial and any(spec.required for spec in self.fields.values())
+
     def check(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise ApiError(400, "invalid_body", "The request body must be a JSON object.")
-        unknown = sorted(set(data) - set(self.fields))
-        if unknown:
-            raise ApiError(
-                400, "unknown_field", "Unknown field: {names}.", names=", ".join(unknown)[:200]
-            )
-        clean: dict[str, Any] = {}
-        for name, spec in self.fields.items():
-            if name in data:
-                clean[name] = spec.check(name, data[name])
-            elif spec.required and not self.partial:
-                raise ApiError(400, "missing_field", "Field {name} is required.", name=name)
-        return clean
+        return check_object(self.fields, data, partial=self.partial)
 
     def openapi(self) -> dict[str, Any]:
-        schema: dict[str, Any] = {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {name: spec.openapi() for name, spec in self.fields.items()},
-        }
-        required = [n for n, s in self.fields.items() if s.required and not self.partial]
-        if required:
-            schema["required"] = required
-        return schema
+        return object_schema(self.fields, partial=self.partial)

@@ -1,7 +1,46 @@
-"""(placeholder: filled in by its owner)"""
+"""Server-rendered pages: the public pages (home, event, session) and the host console
+(events, sessions, rosters, invites; the expert pool's pages come from server.pages.experts,
+the invite landing pages from server.calendar).
 
+``setup_pages`` mounts them and gives the templates what they use to show agendas:
+the labels of kinds, roles, states and visibilities, and the time formatting of
+``server.pages.timetable``.
+"""
+
+import aiohttp_jinja2
 from aiohttp import web
+
+from rooms.roles import Kind, roles_for
+from server.pages import labels, timetable
+from server.pages.console import setup_console_pages
+from server.pages.console_sessions import setup_session_console
+from server.pages.experts import setup_expert_pages
+from server.pages.public import setup_public_pages
+
+
+def _template_globals(app: web.Application) -> None:
+    aiohttp_jinja2.get_env(app).globals.update(
+        kinds=labels.KINDS,
+        roles=labels.ROLES,
+        states=labels.STATES,
+        visibilities=labels.VISIBILITIES,
+        invite_statuses=labels.INVITE_STATUSES,
+        common_zones=labels.COMMON_ZONES,
+        all_kinds=tuple(Kind),
+        roles_for=roles_for,
+        span_of=timetable.span_of,
+        day_label=timetable.day_label,
+        date_range=timetable.date_range,
+        instant_label=timetable.instant_label,
+        utc_iso=timetable.utc_iso,
+        opens_at=timetable.opens_at,
+        event_title=timetable.event_title,
+    )
 
 
 def setup_pages(app: web.Application) -> None:
-    pass
+    _template_globals(app)
+    setup_public_pages(app)
+    setup_console_pages(app)
+    setup_session_console(app)
+    setup_expert_pages(app)

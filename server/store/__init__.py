@@ -1,5 +1,6 @@
 """The store: the only package that talks to Redis. One class per kind of record."""
 
+from server.store import keys
 from server.store.accounts import Accounts
 from server.store.agenda import Agenda
 from server.store.connection import EmbeddedRedis, Redis, connect
@@ -25,6 +26,12 @@ class Store:
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())
+
+    async def is_seeded(self) -> bool:
+        return bool(await self.redis.exists(keys.SEEDED))
+
+    async def mark_seeded(self) -> None:
+        await self.redis.set(keys.SEEDED, "1")
 
     async def close(self) -> None:
         await self.redis.aclose()

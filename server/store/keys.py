@@ -78,7 +78,7 @@ def feed_owner(token: str) -> str:
 
 # scheduling
 SCHEDULE = "schedule:due"  # zset session_id by the time its state must next change
-REMINDERS = "schedule:reminders"  # zset "<session_id>|<person_key>" by when to remind
+REMINDERS = "schedule:reminders"  # zset session_id by session start
 
 
 def notifications(person_key: str) -> str:
@@ -125,3 +125,16 @@ def org_disciplines(org_id: str) -> str:
 
 # demo data
 SEEDED = "seed:demo"
+
+
+def reminded(session_id: str, start_score: str, person_key: str) -> str:
+    return f"reminded:{session_id}:{start_score}:{person_key}"  # reminder sent, with a TTL
+
+
+# expert pool (appended by the experts helper)
+def expert_email(org_id: str, email: str) -> str:
+    return f"org:{org_id}:expert-email:{email.lower()}"  # -> expert id; one per email and org
+
+
+def org_affiliations(org_id: str) -> str:
+    return f"org:{org_id}:affiliations"  # zset affiliation as written -> number of experts

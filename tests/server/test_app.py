@@ -19,7 +19,7 @@ def test_settings_refuse_production_without_secret_key(tmp_path) -> None:
         )
 
 
-async def test_error_page_is_translated_when_the_browser_prefers_chinese(client) -> None:
+async def test_switching_to_an_unknown_language_is_not_found(client) -> None:
     response = await client.get("/lang/xx")  # no such language: a page, not JSON
 
     assert response.status == 404

@@ -1,0 +1,130 @@
+"""Organizations and their staff accounts: the records and the rules for their fields.
+
+Passwords never appear here: the server hashes them (argon2) and the store keeps the hash
+beside the account, so an ``Account`` can be shown, logged or serialized safely.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from rooms.errors import DomainError
+
+EMAIL_MAX = 254
+NAME_MAX = 100
+PASSWORD_MIN = 10
+PASSWORD_MAX = 1024
+_EMAIL_FORBIDDEN = set(' \t\r\n"(),:;<>[]\\')
+
+
+class OrgRole(StrEnum):
+    ADMIN = "admin"  # manages the organization's staff accounts
+    STAFF = "staff"
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    org_id: str
+    name_zh: str
+    name_en: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    account_id: str
+    org_id: str
+    email: str  # normalized: see normalize_email
+    name: str
+    org_role: OrgRole
+    created_at: datetime
+
+    @property
+    def is_admin(self) -> bool:
+        return self.org_role is OrgRole.ADMIN
+
+
+def _invalid_email(raw: str) -> DomainError:
+    return DomainError(
+        "{email} is not a valid email address.", code="invalid_email", email=raw.strip()[:80]
+    )
+
+
+def normalize_email(raw: str) -> str:
+    """The one spelling of an address: trimmed, lower-case; DomainError if it is not one."""
+    email = raw.strip().lower()
+    local, at, domain = email.rpartition("@")
+    labels = domain.split(".")
+    if (
+        not at
+        or not local
+        or len(local) > 64
+        or len(email) > EMAIL_MAX
+        or "@" in local
+        or set(email) & _EMAIL_FORBIDDEN
+        or any(ord(c) < 0x20 or ord(c) == 0x7F for c in email)
+        or len(labels) < 2
+        or any(not label or label.startswith("-") or label.endswith("-") for label in labels)
+        or ".." in local
+        or local.startswith(".")
+        or local.endswith(".")
+    ):
+        raise _invalid_email(raw)
+    return email
+
+
+def check_name(name: str) -> str:
+    """A display or organization name: one line, 1 to NAME_MAX characters, spaces tidied."""
+    clean = " ".join(name.split())
+    if not 1 <= len(clean) <= NAME_MAX:
+        raise DomainError(
+            "A name must have between 1 and {limit} characters.",
+            code="invalid_name",
+            limit=NAME_MAX,
+        )
+    return clean
+
+
+def parse_org_role(value: str) -> OrgRole:
+    try:
+        return OrgRole(value)
+    except ValueError:
+        raise DomainError(
+            "{role} is not an organization role; choose admin or staff.",
+            code="invalid_role",
+            role=str(value)[:40],
+        ) from None
+
+
+def check_password(password: str) -> None:
+    """The password policy for new passwords: long enough, not absurdly long."""
+    if len(password) < PASSWORD_MIN:
+        raise DomainError(
+            "A password needs at least {n} characters.", code="weak_password", n=PASSWORD_MIN
+        )
+    if len(password) > PASSWORD_MAX:
+        raise DomainError(
+            "A password may have at most {n} characters.", code="long_password", n=PASSWORD_MAX
+        )
+
+
+def new_organization(*, org_id: str, name_zh: str, name_en: str, now: datetime) -> Organization:
+    return Organization(
+        org_id=org_id,
+        name_zh=check_name(name_zh),
+        name_en=check_name(name_en),
+        created_at=now,
+    )
+
+
+def new_account(
+    *, account_id: str, org_id: str, email: str, name: str, org_role: str, now: datetime
+) -> Account:
+    return Account(
+        account_id=account_id,
+        org_id=org_id,
+        email=normalize_email(email),
+        name=check_name(name),
+        org_role=parse_org_role(org_role),
+        created_at=now,
+    )

@@ -1,0 +1,40 @@
+"""Optional e-mail (EMAIL_ENABLED=yes): reminders sent over SMTP from a worker thread."""
+
+import asyncio
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from rooms.agenda import Session
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def reminder_message(settings: Settings, session: Session, to: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = f"Reminder / 提醒: {session.title}"
+    link = f"{settings.base_url}/sessions/{session.session_id}"
+    start = session.start.strftime("%Y-%m-%d %H:%M UTC")
+    message.set_content(f"{session.title}\n{start}\n{link}\n")
+    return message
+
+
+class Mailer:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def send_reminders(self, session: Session, recipients: list[str]) -> None:
+        messages = [reminder_message(self.settings, session, to) for to in recipients]
+        if messages:
+            await asyncio.to_thread(self._send, messages)
+
+    def _send(self, messages: list[EmailMessage]) -> None:
+        try:
+            with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10) as smtp:
+                for message in messages:
+                    smtp.send_message(message)
+        except (OSError, smtplib.SMTPException):
+            log.exception("could not send %d reminder e-mails", len(messages))

@@ -1,0 +1,145 @@
+"""The host console: the organization's events and my sessions; creating and editing an
+event and adding sessions to its agenda. Every form posts, and on success redirects (303)
+to the page it came from; a refused form is shown again with its message and its input.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from rooms.accounts import Account
+from rooms.agenda import Event, PersonType, person_key
+from rooms.errors import Conflict, DomainError, NotFound
+from server import agenda
+from server.appkeys import STORE
+from server.auth import require_account
+from server.errors import user_message
+from server.pages import forms
+from server.pages.public import events_of
+from server.pages.visibility import is_upcoming
+
+
+def refused(
+    request: web.Request,
+    template: str,
+    context: dict[str, Any],
+    error: DomainError,
+    *,
+    slot: str = "error",
+) -> web.Response:
+    """The form page again, with the error's message (translated) in context[slot] and the
+    input kept; 409 for a conflict (a double booking), else 400."""
+    status = 409 if isinstance(error, Conflict) else 400
+    context = context | {slot: user_message(request, error)}
+    return aiohttp_jinja2.render_template(template, request, context, status=status)
+
+
+async def own_event(request: web.Request, account: Account) -> Event:
+    """The event named in the URL, if it is the account's organization's; else NotFound."""
+    event_id = request.match_info["event_id"]
+    event = await agenda.load_event(request.app[STORE], event_id)
+    if event.org_id != account.org_id:
+        raise NotFound("No event {event_id}.", event_id=event_id[:40])
+    return event
+
+
+async def console_home(request: web.Request) -> web.Response:
+    account = await require_account(request)
+    store, now = request.app[STORE], datetime.now(UTC)
+    mine = await store.agenda.sessions_of_person(person_key(PersonType.ACCOUNT, account.account_id))
+    mine = [session for session in mine if is_upcoming(session, now)]
+    context = {
+        "events": await store.agenda.events_of_org(account.org_id),
+        "my_sessions": mine,
+        "events_by_id": await events_of(store, mine),
+    }
+    return aiohttp_jinja2.render_template("console/index.html", request, context)
+
+
+async def new_event_page(request: web.Request) -> web.Response:
+    await require_account(request)
+    context = {"form": forms.new_event_form(), "error": None}
+    return aiohttp_jinja2.render_template("console/event_new.html", request, context)
+
+
+async def create_event(request: web.Request) -> web.Response:
+    account = await require_account(request)
+    form = await forms.read_form(request)
+    try:
+        event = await agenda.create_event(
+            request.app[STORE],
+            org_id=account.org_id,
+            organizer=account.account_id,
+            fields=forms.event_fields(form),
+            now=datetime.now(UTC),
+        )
+    except DomainError as error:
+        return refused(request, "console/event_new.html", {"form": form}, error)
+    raise web.HTTPSeeOther(f"/console/events/{event.event_id}")
+
+
+async def event_context(
+    request: web.Request,
+    event: Event,
+    *,
+    event_form: forms.Form | None = None,
+    session_form: forms.Form | None = None,
+) -> dict[str, Any]:
+    """What console/event.html shows: the event's form, its agenda, the new-session form."""
+    return {
+        "event": event,
+        "form": event_form or forms.event_form_of(event),
+        "session_form": session_form or forms.new_session_form(event),
+        "sessions": await request.app[STORE].agenda.agenda_of(event.event_id),
+        "error": None,
+        "session_error": None,
+    }
+
+
+async def event_console(request: web.Request) -> web.Response:
+    account = await require_account(request)
+    event = await own_event(request, account)
+    context = await event_context(request, event)
+    return aiohttp_jinja2.render_template("console/event.html", request, context)
+
+
+async def update_event(request: web.Request) -> web.Response:
+    account = await require_account(request)
+    event = await own_event(request, account)
+    form = await forms.read_form(request)
+    try:
+        await agenda.update_event(
+            request.app[STORE], event=event, fields=forms.event_fields(form), now=datetime.now(UTC)
+        )
+    except DomainError as error:
+        context = await event_context(request, event, event_form=form)
+        return refused(request, "console/event.html", context, error)
+    raise web.HTTPSeeOther(f"/console/events/{event.event_id}")
+
+
+async def add_session(request: web.Request) -> web.Response:
+    account = await require_account(request)
+    event = await own_event(request, account)
+    form = await forms.read_form(request)
+    try:
+        session = await agenda.create_session(
+            request.app[STORE],
+            event=event,
+            fields=forms.session_fields(form, with_kind=True),
+            now=datetime.now(UTC),
+        )
+    except DomainError as error:
+        context = await event_context(request, event, session_form=form)
+        return refused(request, "console/event.html", context, error, slot="session_error")
+    raise web.HTTPSeeOther(f"/console/events/{event.event_id}#session-{session.session_id}")
+
+
+def setup_console_pages(app: web.Application) -> None:
+    app.router.add_get("/console", console_home, name="console")
+    app.router.add_get("/console/events/new", new_event_page, name="console_new_event")
+    app.router.add_post("/console/events/new", create_event)
+    app.router.add_get("/console/events/{event_id}", event_console, name="console_event")
+    app.router.add_post("/console/events/{event_id}", update_event)
+    app.router.add_post("/console/events/{event_id}/sessions", add_session)
