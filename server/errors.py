@@ -59,6 +59,26 @@ def _page(request: web.Request, status: int, message: str) -> web.Response:
         return web.Response(status=status, text=message)
 
 
+_HTTP_TEMPLATES = {
+    404: "There is nothing at this address.",
+    405: "This address does not take {method} requests.",
+    413: "The request body is too large.",
+}
+
+
+def _http_error_json(request: web.Request, exc: web.HTTPException) -> web.Response:
+    code = exc.reason.lower().replace(" ", "_")
+    template = _HTTP_TEMPLATES.get(exc.status)
+    if template:
+        message = gettext(request, template).format(method=request.method)
+    else:
+        message = exc.text or exc.reason
+    response = error_json(exc.status, code, message)
+    if "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
+    return response
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
     try:
@@ -71,8 +91,7 @@ async def error_middleware(request: web.Request, handler):  # type: ignore[no-un
     except web.HTTPException as exc:
         if exc.status < 400 or not is_api(request):
             raise
-        code = exc.reason.lower().replace(" ", "_")
-        return error_json(exc.status, code, exc.text or exc.reason)
+        return _http_error_json(request, exc)
     except Exception:
         log.exception("internal error on %s %s", request.method, request.path)
         message = gettext(request, "Internal error. It has been logged; please try again.")
