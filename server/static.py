@@ -54,4 +54,10 @@ def setup_static(app: web.Application) -> None:
     else:
         log.warning("no socket.io client at %s: run `make install` (npm ci)", VENDOR_DIR)
     app.router.add_static(STATIC_PREFIX, STATIC_DIR, name="static", follow_symlinks=False)
+    app.router.add_get("/favicon.ico", favicon)
     app.on_response_prepare.append(_static_headers)
+
+
+async def favicon(request: web.Request) -> web.Response:
+    """Browsers ask for /favicon.ico whatever the page links: send them to the SVG."""
+    raise web.HTTPMovedPermanently(f"{STATIC_PREFIX}/favicon.svg")

@@ -1,6 +1,10 @@
-"""The host console: the organization's events and my sessions; creating and editing an
-event and adding sessions to its agenda. Every form posts, and on success redirects (303)
-to the page it came from; a refused form is shown again with its message and its input.
+"""The host console: the organization's events, my sessions, my notifications and my
+calendar feed; creating and editing an event and adding sessions to its agenda. Every form
+posts, and on success redirects (303) to the page it came from; a refused form is shown
+again with its message and its input.
+
+Every page also gets ``notification_count``, the signed-in account's number of
+notifications, which the header's badge shows (``_pages.html``, ``notifications_badge``).
 """
 
 from datetime import UTC, datetime
@@ -12,13 +16,18 @@ from aiohttp import web
 from rooms.accounts import Account
 from rooms.agenda import Event, PersonType, person_key
 from rooms.errors import Conflict, DomainError, NotFound
-from server import agenda
-from server.appkeys import STORE
-from server.auth import require_account
+from rooms.notifications import Notification
+from server import agenda, calendar  # calendar: the module, as it imports server.pages
+from server.appkeys import SETTINGS, STORE
+from server.auth import ACCOUNT, require_account
 from server.errors import user_message
 from server.pages import forms
 from server.pages.public import events_of
 from server.pages.visibility import is_upcoming
+from server.store import Store
+from server.templating import add_context
+
+NOTIFICATIONS_SHOWN = 20
 
 
 def refused(
@@ -45,17 +54,55 @@ async def own_event(request: web.Request, account: Account) -> Event:
     return event
 
 
+def account_key(account: Account) -> str:
+    return person_key(PersonType.ACCOUNT, account.account_id)
+
+
+async def zones_of(store: Store, notifications: list[Notification]) -> dict[str, str]:
+    """The zone of each notification's session, by session_id (a session gone has none)."""
+    zones: dict[str, str] = {}
+    for session_id in {notification.session_id for notification in notifications}:
+        session = await store.agenda.get_session(session_id)
+        if session is not None:
+            zones[session_id] = session.zone
+    return zones
+
+
 async def console_home(request: web.Request) -> web.Response:
     account = await require_account(request)
     store, now = request.app[STORE], datetime.now(UTC)
-    mine = await store.agenda.sessions_of_person(person_key(PersonType.ACCOUNT, account.account_id))
-    mine = [session for session in mine if is_upcoming(session, now)]
+    me = account_key(account)
+    mine = [s for s in await store.agenda.sessions_of_person(me) if is_upcoming(s, now)]
+    notifications = await store.notifications.of_person(me, limit=NOTIFICATIONS_SHOWN)
     context = {
         "events": await store.agenda.events_of_org(account.org_id),
         "my_sessions": mine,
         "events_by_id": await events_of(store, mine),
+        "notifications": notifications,
+        "notification_zones": await zones_of(store, notifications),
+        "feed_url": await calendar.feed_url_for(store, request.app[SETTINGS], me),
     }
     return aiohttp_jinja2.render_template("console/index.html", request, context)
+
+
+async def new_feed_url(request: web.Request) -> web.Response:
+    """POST /console/feed: a new secret URL for my calendar feed; the old one stops working."""
+    account = await require_account(request)
+    await calendar.rotate_feed_url(request.app[STORE], request.app[SETTINGS], account_key(account))
+    raise web.HTTPSeeOther("/console#feed")
+
+
+async def notification_count(request: web.Request) -> dict[str, Any]:
+    """``notification_count`` for every page: the signed-in account's, else 0.
+
+    Runs after server.auth's page context, which has looked the account up already.
+    """
+    account = request.get(ACCOUNT)
+    if account is None:
+        return {"notification_count": 0}
+    return {
+        "notification_count": await request.app[STORE].notifications.count(account_key(account))
+    }
 
 
 async def new_event_page(request: web.Request) -> web.Response:
@@ -137,7 +184,9 @@ async def add_session(request: web.Request) -> web.Response:
 
 
 def setup_console_pages(app: web.Application) -> None:
+    add_context(app, notification_count)
     app.router.add_get("/console", console_home, name="console")
+    app.router.add_post("/console/feed", new_feed_url, name="console_feed")
     app.router.add_get("/console/events/new", new_event_page, name="console_new_event")
     app.router.add_post("/console/events/new", create_event)
     app.router.add_get("/console/events/{event_id}", event_console, name="console_event")

@@ -78,3 +78,11 @@ async def test_each_app_owns_its_registry(settings) -> None:
 
     assert first[METRICS].registry is not second[METRICS].registry
     assert REGISTRY.get_sample_value("yunhui_redis_up") is None
+
+
+async def test_favicon_ico_points_at_the_svg_icon(client) -> None:
+    response = await client.get("/favicon.ico", allow_redirects=False)
+
+    assert (response.status, response.headers["Location"]) == (301, "/static/favicon.svg")
+    icon = await client.get("/static/favicon.svg")
+    assert (icon.status, icon.content_type) == (200, "image/svg+xml")
