@@ -21,7 +21,8 @@ class State(StrEnum):
 
 TRANSITIONS: dict[State, frozenset[State]] = {
     State.SCHEDULED: frozenset({State.OPEN, State.LIVE, State.CANCELLED}),
-    State.OPEN: frozenset({State.SCHEDULED, State.LIVE, State.CANCELLED}),
+    # open -> ended: a host ends the session for all before its start
+    State.OPEN: frozenset({State.SCHEDULED, State.LIVE, State.ENDED, State.CANCELLED}),
     State.LIVE: frozenset({State.ENDED}),
     State.ENDED: frozenset(),
     State.CANCELLED: frozenset(),
@@ -74,3 +75,19 @@ def next_change_at(
     if state is State.LIVE:
         return end
     return None
+
+
+def steps_to_end(current: State, *, clock: State) -> list[State]:
+    """The steps that end a session now, early (a host ends it for all): first forward to
+    where the clock says it is, as the scheduler would, then ended. Conflict
+    ``session_closed`` when it is over already, ``illegal_transition`` before its lobby."""
+    if current in TERMINAL:
+        raise Conflict(
+            "This session is {state} already.", code="session_closed", state=str(current)
+        )
+    steps = steps_towards(current, clock)
+    last = steps[-1] if steps else current
+    if last is not State.ENDED:
+        check_transition(last, State.ENDED)
+        steps.append(State.ENDED)
+    return steps

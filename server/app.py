@@ -13,6 +13,7 @@ from server.calendar import setup_calendar
 from server.errors import error_middleware
 from server.health import setup_health
 from server.pages import setup_pages
+from server.realtime import setup_realtime
 from server.scheduler import Scheduler
 from server.security import security_headers
 from server.seed import seed_demo
@@ -65,4 +66,5 @@ def make_app(settings: Settings) -> web.Application:
     setup_api(app)
     setup_pages(app)
     setup_calendar(app)
+    setup_realtime(app)
     return app

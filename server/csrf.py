@@ -2,8 +2,10 @@
 request that changes state.
 
 Forms send it in a hidden ``csrf_token`` field (``{{ csrf_token() }}`` in templates);
-scripts send it in the ``X-CSRF-Token`` header (``GET /api/me`` gives it). Nothing is
-exempt: a POST, PUT, PATCH or DELETE without the session's token is refused with 403.
+scripts send it in the ``X-CSRF-Token`` header (``GET /api/me`` gives it). A POST, PUT,
+PATCH or DELETE without the session's token is refused with 403. One path is exempt:
+Socket.IO's ``/socket.io/`` (long-polling POSTs carry no token), which the realtime server
+protects by its Origin check instead (server/realtime).
 server.auth installs the middleware, inside the session middleware.
 """
 
@@ -21,6 +23,7 @@ FIELD = "csrf_token"  # the form field, and the session field holding the token
 HEADER = "X-CSRF-Token"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+EXEMPT_PREFIX = "/socket.io/"  # Socket.IO: checked by Origin (server/realtime)
 
 
 def new_token(session: MutableMapping[str, Any]) -> str:
@@ -84,6 +87,6 @@ async def check(request: web.Request, session: MutableMapping[str, Any]) -> None
 
 @web.middleware
 async def csrf_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
-    if request.method in UNSAFE_METHODS:
+    if request.method in UNSAFE_METHODS and not request.path.startswith(EXEMPT_PREFIX):
         await check(request, await get_session(request))
     return await handler(request)

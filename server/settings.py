@@ -3,7 +3,7 @@
 import json
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -81,6 +81,28 @@ def _ice_servers(raw: str) -> tuple[dict[str, object], ...]:
     return tuple(servers)
 
 
+def check_origins(origins: Sequence[str]) -> tuple[str, ...]:
+    """The origins the realtime server accepts: at least one, each ``scheme://host[:port]``.
+
+    ``[]`` would turn python-socketio's Origin check off and ``"*"`` would accept any site:
+    both are refused.
+    """
+    if not origins:
+        raise SettingsError("The realtime server needs at least one allowed origin.")
+    for origin in origins:
+        parts = urlsplit(origin)
+        well_formed = parts.scheme in {"http", "https"} and parts.netloc and not parts.path
+        if origin == "*" or not well_formed or parts.query or parts.fragment:
+            raise SettingsError(
+                f"REALTIME_ORIGINS takes origins like https://meet.example.org, got {origin!r}."
+            )
+    return tuple(origins)
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip().rstrip("/") for part in raw.split(",") if part.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     production: bool
@@ -104,6 +126,21 @@ class Settings:
     smtp_port: int = 25
     mail_from: str = "yunhui@localhost"
     ice_servers: tuple[dict[str, object], ...] = field(default_factory=tuple)
+    # realtime (server/realtime): extra allowed origins besides base_url's own
+    realtime_origins: tuple[str, ...] = ()
+    payload_max_bytes: int = 64 * 1024  # larger event payloads are refused (error event)
+    transport_max_bytes: int = 1024 * 1024  # beyond this the transport disconnects
+    chat_burst: int = 5  # chat messages one person may send at once...
+    chat_per_second: float = 1.0  # ...and on average after that
+    room_watch_seconds: float = 2.0  # how often live rooms look for their session's end
+
+    def __post_init__(self) -> None:
+        check_origins(self.cors_origins)
+
+    @property
+    def cors_origins(self) -> tuple[str, ...]:
+        """Origins that may open a Socket.IO connection: the site's own, then the extra ones."""
+        return (self.origin, *self.realtime_origins)
 
     @property
     def secure_cookies(self) -> bool:
@@ -147,4 +184,7 @@ class Settings:
             mail_from=env.get("MAIL_FROM", "yunhui@localhost"),
             scheduler_interval=_float(env, "SCHEDULER_INTERVAL", 1.0),
             ice_servers=_ice_servers(env.get("ICE_SERVERS", "")),
+            realtime_origins=_origins(env.get("REALTIME_ORIGINS", "")),
+            chat_burst=_int(env, "CHAT_BURST", 5),
+            chat_per_second=_float(env, "CHAT_PER_SECOND", 1.0),
         )

@@ -16,6 +16,7 @@ from server.pages.console import setup_console_pages
 from server.pages.console_sessions import setup_session_console
 from server.pages.experts import setup_expert_pages
 from server.pages.public import setup_public_pages
+from server.pages.room import setup_room_pages
 
 
 def _template_globals(app: web.Application) -> None:
@@ -44,3 +45,4 @@ def setup_pages(app: web.Application) -> None:
     setup_console_pages(app)
     setup_session_console(app)
     setup_expert_pages(app)
+    setup_room_pages(app)

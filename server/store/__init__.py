@@ -3,10 +3,13 @@
 from server.store import keys
 from server.store.accounts import Accounts
 from server.store.agenda import Agenda
+from server.store.attendance import Attendance
+from server.store.chat import Chat
 from server.store.connection import EmbeddedRedis, Redis, connect
 from server.store.experts import Experts
 from server.store.invites import Invites
 from server.store.notifications import Notifications
+from server.store.rooms import Rooms
 from server.store.schedule import Schedule
 from server.store.websessions import WebSessions
 
@@ -23,6 +26,9 @@ class Store:
         self.invites = Invites(redis)
         self.notifications = Notifications(redis)
         self.web_sessions = WebSessions(redis)
+        self.chat = Chat(redis)
+        self.attendance = Attendance(redis)
+        self.rooms = Rooms(redis)
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

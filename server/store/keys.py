@@ -138,3 +138,20 @@ def expert_email(org_id: str, email: str) -> str:
 
 def org_affiliations(org_id: str) -> str:
     return f"org:{org_id}:affiliations"  # zset affiliation as written -> number of experts
+
+
+# live rooms (appended by the realtime helper)
+def room_chat(session_id: str) -> str:
+    return f"session:{session_id}:chat"  # stream of chat messages and deletions
+
+
+def room_chat_client(session_id: str, participant_id: str, client_id: str) -> str:
+    return f"session:{session_id}:chat-client:{participant_id}:{client_id}"  # -> message id, TTL
+
+
+def room_flags(session_id: str) -> str:
+    return f"session:{session_id}:room"  # JSON: locked, chat_enabled, bans, roles given live
+
+
+def attendance(session_id: str) -> str:
+    return f"session:{session_id}:attendance"  # stream of joins and leaves

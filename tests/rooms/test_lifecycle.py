@@ -12,6 +12,7 @@ from rooms.lifecycle import (
     check_transition,
     next_change_at,
     scheduled_state,
+    steps_to_end,
     steps_towards,
 )
 
@@ -40,7 +41,7 @@ TABLE = [
     (OPEN, SCHEDULED, True),
     (OPEN, OPEN, False),
     (OPEN, LIVE, True),
-    (OPEN, ENDED, False),
+    (OPEN, ENDED, True),  # a host ends the session for all during the lobby
     (OPEN, CANCELLED, True),
     (LIVE, SCHEDULED, False),
     (LIVE, OPEN, False),
@@ -156,3 +157,35 @@ def test_next_change_at_is_when_the_state_must_next_change(
     state: State, lobby: int, expected: datetime | None
 ) -> None:
     assert next_change_at(state=state, start=START, end=END, lobby_minutes=lobby) == expected
+
+
+@pytest.mark.parametrize(
+    ("current", "clock", "steps"),
+    [
+        (OPEN, OPEN, [ENDED]),
+        (LIVE, LIVE, [ENDED]),
+        (SCHEDULED, OPEN, [OPEN, ENDED]),
+        (SCHEDULED, LIVE, [OPEN, LIVE, ENDED]),
+        (OPEN, LIVE, [LIVE, ENDED]),
+        (LIVE, ENDED, [ENDED]),
+    ],
+)
+def test_steps_to_end_walks_to_the_clock_then_ends(
+    current: State, clock: State, steps: list[State]
+) -> None:
+    assert steps_to_end(current, clock=clock) == steps
+
+
+@pytest.mark.parametrize("current", [ENDED, CANCELLED])
+def test_steps_to_end_refuses_a_session_that_is_over(current: State) -> None:
+    with pytest.raises(Conflict) as caught:
+        steps_to_end(current, clock=LIVE)
+
+    assert caught.value.code == "session_closed"
+
+
+def test_steps_to_end_refuses_a_session_whose_lobby_has_not_opened() -> None:
+    with pytest.raises(Conflict) as caught:
+        steps_to_end(SCHEDULED, clock=SCHEDULED)
+
+    assert caught.value.code == "illegal_transition"

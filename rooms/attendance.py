@@ -1,0 +1,119 @@
+"""Attendance: who was in the room when, and each person's total time.
+
+The record is a list of joins and leaves, one pair per stay of a person (several tabs of
+one person are one stay). A join without its leave (the person is still there, or the
+server stopped) counts until ``until``; a second join while present and a leave while
+absent are ignored.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from rooms.chat import defuse
+
+
+class Movement(StrEnum):
+    JOIN = "join"
+    LEAVE = "leave"
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """One join or leave of one person."""
+
+    movement: Movement
+    person_key: str
+    participant_id: str
+    name: str
+    role: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    """One person's time in the room."""
+
+    person_key: str
+    participant_id: str
+    name: str
+    role: str
+    seconds: int
+    visits: int
+    first_join: datetime
+    last_leave: datetime | None  # None while present
+    present: bool
+
+
+@dataclass(slots=True)
+class _Tally:
+    first: Passage
+    latest: Passage
+    seconds: float = 0.0
+    visits: int = 0
+    since: datetime | None = None
+    last_leave: datetime | None = None
+
+
+def _step(tally: _Tally, passage: Passage) -> None:
+    if passage.movement is Movement.JOIN and tally.since is None:
+        tally.since, tally.visits, tally.latest = passage.at, tally.visits + 1, passage
+    elif passage.movement is Movement.LEAVE and tally.since is not None:
+        tally.seconds += max((passage.at - tally.since).total_seconds(), 0.0)
+        tally.since, tally.last_leave = None, passage.at
+
+
+def totals(passages: list[Passage], *, until: datetime) -> list[Presence]:
+    """Each person's time in the room, in order of first arrival."""
+    tallies: dict[str, _Tally] = {}
+    for passage in sorted(passages, key=lambda p: p.at):
+        if passage.person_key not in tallies:
+            if passage.movement is not Movement.JOIN:
+                continue
+            tallies[passage.person_key] = _Tally(first=passage, latest=passage)
+        _step(tallies[passage.person_key], passage)
+    return [_presence(t, until=until) for t in tallies.values()]
+
+
+def _presence(tally: _Tally, *, until: datetime) -> Presence:
+    seconds = tally.seconds
+    if tally.since is not None:
+        seconds += max((until - tally.since).total_seconds(), 0.0)
+    return Presence(
+        person_key=tally.first.person_key,
+        participant_id=tally.latest.participant_id,
+        name=tally.latest.name,
+        role=tally.latest.role,
+        seconds=int(seconds),
+        visits=tally.visits,
+        first_join=tally.first.at,
+        last_leave=None if tally.since is not None else tally.last_leave,
+        present=tally.since is not None,
+    )
+
+
+def presence_payload(presence: Presence) -> dict[str, object]:
+    """A row of the protocol's ``attendance`` event."""
+    return {
+        "participant_id": presence.participant_id,
+        "name": presence.name,
+        "role": presence.role,
+        "seconds": presence.seconds,
+        "visits": presence.visits,
+        "first_join": presence.first_join.isoformat(),
+        "last_leave": presence.last_leave.isoformat() if presence.last_leave else None,
+        "present": presence.present,
+    }
+
+
+EXPORT_HEADER = ("name", "role", "seconds", "minutes", "visits", "first_join", "last_leave")
+
+
+def export_rows(people: list[Presence]) -> list[tuple[str, ...]]:
+    """Attendance as CSV rows, header first."""
+    rows: list[tuple[str, ...]] = [EXPORT_HEADER]
+    for p in people:
+        leave = p.last_leave.isoformat() if p.last_leave else ""
+        cells = (p.name, p.role, str(p.seconds), f"{p.seconds / 60:.1f}", str(p.visits))
+        rows.append((*(defuse(c) for c in cells), p.first_join.isoformat(), leave))
+    return rows

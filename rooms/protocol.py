@@ -1,0 +1,98 @@
+"""The room protocol's client events: the capability each needs and the shape of its payload.
+
+One table (``EVENTS``) says which capability of ``rooms.roles`` a client event needs; the
+Room checks it, the tests walk it for every role of every kind, PROTOCOL.md documents it.
+``FIELDS`` gives each event's payload fields; ``server/realtime/payloads.py`` checks them.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rooms.roles import Capability
+
+C = Capability
+
+# client event -> the capability it needs (events not listed here do not exist)
+EVENTS: dict[str, Capability] = {
+    "join": C.JOIN,
+    "ping": C.JOIN,
+    "chat": C.CHAT,
+    "chat_private": C.CHAT_PRIVATE,
+    "chat_delete": C.MODERATE,
+    "set_chat_enabled": C.MODERATE,
+    "raise_hand": C.RAISE_HAND,
+    "lower_hand": C.RAISE_HAND,
+    "lower_hand_of": C.MODERATE,
+    "lower_all_hands": C.MODERATE,
+    "react": C.REACT,
+    "set_mic": C.PUBLISH_AUDIO,
+    "set_camera": C.PUBLISH_VIDEO,
+    "admit": C.MODERATE,
+    "admit_all": C.MODERATE,
+    "deny": C.MODERATE,
+    "deny_all": C.MODERATE,
+    "send_to_lobby": C.MODERATE,
+    "mute": C.MODERATE,
+    "mute_all": C.MODERATE,
+    "remove": C.MODERATE,
+    "set_locked": C.MODERATE,
+    "set_role": C.MANAGE_ROLES,
+    "get_attendance": C.MODERATE,
+    "end_session": C.END_SESSION,
+}
+
+
+class Shape(StrEnum):
+    """What a payload field holds."""
+
+    TEXT = "text"  # chat text: 1..4096 bytes of UTF-8 once trimmed
+    CLIENT_ID = "client_id"  # 1..64 of A-Z a-z 0-9 _ -
+    PARTICIPANT = "participant"  # a participant_id: 1..64 characters
+    RECIPIENT = "recipient"  # "hosts" or a participant_id
+    MESSAGE_ID = "message_id"  # a stream id "<ms>-<seq>"
+    FLAG = "flag"  # true or false
+    ROLE = "role"  # a role name
+    EMOJI = "emoji"  # one of REACTIONS
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    shape: Shape
+    required: bool = True
+
+
+F = Field
+S = Shape
+
+FIELDS: dict[str, dict[str, Field]] = {
+    "join": {"chat_after": F(S.MESSAGE_ID, required=False)},
+    "ping": {},
+    "chat": {"text": F(S.TEXT), "client_id": F(S.CLIENT_ID)},
+    "chat_private": {"text": F(S.TEXT), "client_id": F(S.CLIENT_ID), "to": F(S.RECIPIENT)},
+    "chat_delete": {"message_id": F(S.MESSAGE_ID)},
+    "set_chat_enabled": {"enabled": F(S.FLAG)},
+    "raise_hand": {},
+    "lower_hand": {},
+    "lower_hand_of": {"participant_id": F(S.PARTICIPANT)},
+    "lower_all_hands": {},
+    "react": {"emoji": F(S.EMOJI)},
+    "set_mic": {"on": F(S.FLAG)},
+    "set_camera": {"on": F(S.FLAG)},
+    "admit": {"participant_id": F(S.PARTICIPANT)},
+    "admit_all": {},
+    "deny": {"participant_id": F(S.PARTICIPANT)},
+    "deny_all": {},
+    "send_to_lobby": {"participant_id": F(S.PARTICIPANT)},
+    "mute": {"participant_id": F(S.PARTICIPANT)},
+    "mute_all": {},
+    "remove": {"participant_id": F(S.PARTICIPANT), "ban": F(S.FLAG, required=False)},
+    "set_locked": {"locked": F(S.FLAG)},
+    "set_role": {"participant_id": F(S.PARTICIPANT), "role": F(S.ROLE)},
+    "get_attendance": {},
+    "end_session": {},
+}
+
+# the emoji a reaction may be; anything else is refused
+REACTIONS = ("👍", "👏", "❤️", "😂", "😮", "🎉", "🙏", "🤔")
+TO_HOSTS = "hosts"
+TO_ROOM = "room"

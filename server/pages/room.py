@@ -1,0 +1,157 @@
+"""The room page: GET /sessions/{session_id}/room.
+
+The page is a shell: the pre-join screen, the lobby screen and the room, filled in by the
+ES modules under web/static/js/room/ over Socket.IO (PROTOCOL.md). The server renders what
+the scripts need to start: the session, the viewer's language and name (when it is known:
+a signed-in account or an accepted invite), the CSRF token, the Socket.IO path, the ICE
+servers (for the media plane), and the page's strings in the viewer's language.
+
+Who the viewer is in the room, and with which role, is decided by the realtime server at
+connect; this page only says what it can show before that.
+"""
+
+import json
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from rooms.agenda import Event, Session, Visibility
+from rooms.protocol import REACTIONS
+from rooms.roles import Kind, roles_for
+from server import agenda, i18n
+from server.appkeys import SETTINGS, STORE
+from server.auth import current_account
+from server.invitations import accepted_invites
+from server.pages.timetable import opens_at, utc_iso
+from server.pages.visibility import door_of
+from server.realtime.identity import remember_guest
+
+SOCKETIO_PATH = "/socket.io/"  # python-socketio's default, where server.realtime attaches
+
+# The strings the page scripts show, by key; the template renders them translated into a
+# hidden list that web/static/js/room/strings.js reads. {name}-style placeholders are
+# filled in by the scripts.
+UI_STRINGS: dict[str, str] = {
+    "connecting": "Connecting…",
+    "reconnecting": "Connection lost. Reconnecting…",
+    "reconnected": "Connected again.",
+    "disconnected": "You are disconnected.",
+    "name_required": "Please enter your name.",
+    "place": "You are number {place} in the queue.",
+    "waiting": "Please wait: a host will let you in.",
+    "denied": "A host did not let you in.",
+    "sent_to_lobby": "A host moved you back to the lobby.",
+    "removed": "A host removed you from the room.",
+    "banned": "A host removed you from this session; you cannot join it again.",
+    "ended": "The session has ended.",
+    "left": "You left the room.",
+    "refused": "You cannot join this room.",
+    "you": "you",
+    "yes": "yes",
+    "everyone": "Everyone",
+    "hosts": "Hosts only",
+    "private_to": "Private to {name}",
+    "private": "Private",
+    "to_hosts": "To the hosts",
+    "deleted": "This message was deleted.",
+    "delete": "Delete",
+    "hand_raised": "Hand raised",
+    "raise_hand": "Raise hand",
+    "lower_hand": "Lower hand",
+    "mic_on": "Microphone on",
+    "mic_off": "Microphone off",
+    "cam_on": "Camera on",
+    "cam_off": "Camera off",
+    "muted_by_host": "A host asked you to mute your microphone.",
+    "mute": "Mute",
+    "remove": "Remove",
+    "remove_ban": "Remove and ban",
+    "to_lobby": "Send to lobby",
+    "make_role": "Make {role}",
+    "admit": "Admit",
+    "deny": "Deny",
+    "lock_room": "Lock room",
+    "unlock_room": "Unlock room",
+    "chat_off": "Turn chat off for attendees",
+    "chat_on": "Turn chat on for attendees",
+    "waited": "waiting {minutes} min",
+    "just_arrived": "just arrived",
+    "confirm_remove": "Remove {name} from the room?",
+    "confirm_ban": "Remove {name} and ban them from this session?",
+    "confirm_end": "End the session for everyone?",
+    "chat_disabled": "A host turned chat off for attendees.",
+    "room_locked": "The room is locked: no one new can join.",
+    "joined": "{name} joined.",
+    "left_room": "{name} left.",
+    "role_changed": "Your role is now: {role}.",
+    "error": "Error",
+    "role_host": "Host",
+    "role_cohost": "Co-host",
+    "role_presenter": "Presenter",
+    "role_reviewer": "Reviewer",
+    "role_attendee": "Attendee",
+    "role_observer": "Observer",
+    "role_signer": "Signer",
+    "role_witness": "Witness",
+}
+
+
+def guests_welcome(session: Session, event: Event) -> bool:
+    """Whether someone without an account or invite may join as a guest (as the realtime
+    server decides it at connect; the page only warns before trying)."""
+    return event.visibility is Visibility.PUBLIC and session.kind is not Kind.REVIEW
+
+
+async def _known_name(request: web.Request, session_id: str) -> str:
+    """The viewer's name if the server already knows it: their account's or their invite's.
+
+    Anyone else may join as an anonymous guest: their browser gets a guest's person key in
+    its web session here, so that all its tabs are one person in the room.
+    """
+    account = await current_account(request)
+    if account is not None:
+        return account.name
+    for accepted in await accepted_invites(request):
+        if accepted.get("session_id") == session_id:
+            return str(accepted.get("name", ""))
+    await remember_guest(request)
+    return ""
+
+
+def _room_config(request: web.Request, session: Session, known_name: str) -> dict[str, str]:
+    """The data-* attributes the page scripts start from."""
+    settings = request.app[SETTINGS]
+    return {
+        "session-id": session.session_id,
+        "lang": i18n.language(request),
+        "socket-path": SOCKETIO_PATH,
+        "ice-servers": json.dumps(list(settings.ice_servers), ensure_ascii=False),
+        "known-name": known_name,
+        "roles": json.dumps([str(role) for role in roles_for(session.kind)]),
+        "state": str(session.state),
+        "opens-at": utc_iso(opens_at(session)),
+    }
+
+
+async def room_page(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    session = await agenda.load_session(store, request.match_info["session_id"])
+    event = await agenda.load_event(store, session.event_id)
+    known_name = await _known_name(request, session.session_id)
+    context = {
+        "session": session,
+        "event": event,
+        "door": str(door_of(session)),
+        "known_name": known_name,
+        "guests_welcome": guests_welcome(session, event),
+        "config": _room_config(request, session, known_name),
+        "ui_strings": UI_STRINGS,
+        "reactions": REACTIONS,
+    }
+    response = aiohttp_jinja2.render_template("room.html", request, context)
+    response.headers["Cache-Control"] = "no-store"  # it carries the CSRF token
+    return response
+
+
+def setup_room_pages(app: web.Application) -> None:
+    app.router.add_get("/sessions/{session_id}/room", room_page, name="room_page")

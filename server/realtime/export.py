@@ -1,0 +1,78 @@
+"""CSV exports of a session's room for its moderators: the chat, and attendance.
+
+``GET /sessions/{session_id}/chat.csv`` and ``GET /sessions/{session_id}/attendance.csv``.
+The requester is resolved as at a room's door (server/realtime/identity.py: account, staff,
+accepted invite) and needs ``moderate`` in the session's kind, counting a role given live.
+Files are UTF-8 with a byte-order mark (spreadsheets then read Chinese right); cells that a
+spreadsheet would run as formulas are defused.
+"""
+
+import csv
+import io
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from rooms.attendance import export_rows as attendance_rows
+from rooms.attendance import totals
+from rooms.chat import export_rows as chat_rows
+from rooms.chat import visible_to
+from rooms.errors import DomainError, Forbidden
+from rooms.outbox import Person
+from rooms.roles import Capability, capabilities
+from server.agenda import load_session
+from server.appkeys import STORE
+from server.realtime.identity import resolve
+
+
+async def _moderator(request: web.Request) -> tuple[str, Person]:
+    store = request.app[STORE]
+    session = await load_session(store, request.match_info["session_id"])
+    refused = Forbidden("Only the session's hosts can export its room.")
+    try:
+        person = await resolve(request, session, token=None, name=None, now=datetime.now(UTC))
+    except DomainError:
+        raise refused from None
+    flags = await store.rooms.flags(session.session_id)
+    role = person.role if person.owner else flags.roles.get(person.person_key, person.role)
+    if Capability.MODERATE not in capabilities(session.kind, role):
+        raise refused
+    return session.session_id, person
+
+
+def _csv(rows: list[tuple[str, ...]], filename: str) -> web.Response:
+    out = io.StringIO()
+    out.write("\ufeff")
+    csv.writer(out).writerows(rows)
+    return web.Response(
+        text=out.getvalue(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def chat_csv(request: web.Request) -> web.Response:
+    session_id, person = await _moderator(request)
+    messages = await request.app[STORE].chat.messages(session_id)
+    pid = person.participant_id
+    shown = [m for m in messages if visible_to(m, participant_id=pid, moderator=True)]
+    return _csv(chat_rows(shown), f"chat-{session_id}.csv")
+
+
+async def attendance_csv(request: web.Request) -> web.Response:
+    session_id, _ = await _moderator(request)
+    passages = await request.app[STORE].attendance.passages(session_id)
+    return _csv(
+        attendance_rows(totals(passages, until=datetime.now(UTC))), f"attendance-{session_id}.csv"
+    )
+
+
+def setup_exports(app: web.Application) -> None:
+    app.router.add_get("/sessions/{session_id}/chat.csv", chat_csv, name="room_chat_csv")
+    app.router.add_get(
+        "/sessions/{session_id}/attendance.csv", attendance_csv, name="room_attendance_csv"
+    )

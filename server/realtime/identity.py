@@ -1,0 +1,183 @@
+"""Who is connecting to a room: decided by the server alone, at ``connect``.
+
+The Socket.IO ``auth`` object only names the session, an invite token, a guest's display
+name and a language. Everything else comes from the HTTP request of the connection (the
+login cookie's web session). The order:
+
+1. the roster entry of the signed-in account (its role; a host by account is the owner);
+2. staff of the session's organization: host, owner;
+3. an invite this browser accepted (web session), or the ``invite`` token: its role;
+4. an anonymous guest (attendee) if the event is public and the kind is not ``review``;
+5. refused.
+
+A participant_id is an HMAC of the session and the person key under the site's secret: the
+same person gets the same id in a session, and it reveals nothing about them.
+"""
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from rooms.agenda import Session, Visibility
+from rooms.errors import Conflict, DomainError, Forbidden
+from rooms.invites import Invite, refusal
+from rooms.lifecycle import State
+from rooms.outbox import Person
+from rooms.roles import Kind, Role
+from rooms.timing import parse_zone, utc_to_local
+from server import i18n
+from server.agenda import load_session
+from server.appkeys import SETTINGS, STORE
+from server.auth import current_account
+from server.invitations import accept_invite, accepted_invites
+from server.realtime.payloads import invalid
+
+GUEST_KEY = "room_guest"  # the web session's field holding an anonymous guest's person key
+NAME_MAX = 80
+AUTH_TEXT_MAX = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    person: Person
+    session: Session
+
+
+def participant_id(secret_key: str, session_id: str, person_key: str) -> str:
+    message = f"{session_id}\n{person_key}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:16]
+
+
+def auth_text(auth: object, name: str) -> str | None:
+    """One text field of the ``auth`` object, or None when absent."""
+    value = auth.get(name) if isinstance(auth, dict) else None
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > AUTH_TEXT_MAX:
+        raise invalid("{field} must be text.", field=name)
+    return value
+
+
+def language_of(request: web.Request, auth: object) -> str:
+    """auth.lang, else the lang cookie, else Accept-Language, else English."""
+    wanted = auth.get("lang") if isinstance(auth, dict) else None
+    lang = i18n.normalize(wanted) if isinstance(wanted, str) else None
+    return lang or i18n.language(request)
+
+
+def check_door(session: Session, *, now: datetime) -> None:
+    """Refuse a room whose session is not open now, saying when it opens."""
+    if session.state is State.CANCELLED:
+        raise Conflict("This session was cancelled.", code="session_cancelled")
+    if session.state is State.ENDED or now >= session.end:
+        raise Conflict("This session has ended.", code="session_ended")
+    opens = session.start - timedelta(minutes=session.lobby_minutes)
+    if now < opens:
+        local = utc_to_local(opens, parse_zone(session.zone))
+        raise Conflict(
+            "This room opens at {opens} ({zone}).",
+            code="session_not_open",
+            opens=f"{local:%Y-%m-%d %H:%M}",
+            zone=session.zone,
+        )
+
+
+async def remember_guest(request: web.Request) -> str:
+    """Give this browser an anonymous guest's person key (kept in its web session), so its
+    tabs are one person. The room page calls it; a connection cannot write the session."""
+    web_session = await get_session(request)
+    key = web_session.get(GUEST_KEY)
+    if not isinstance(key, str) or not key.startswith("anon:"):
+        key = f"anon:{secrets.token_hex(8)}"
+        web_session[GUEST_KEY] = key
+    return key
+
+
+async def _guest_key(request: web.Request) -> str:
+    key = (await get_session(request)).get(GUEST_KEY)
+    if isinstance(key, str) and key.startswith("anon:"):
+        return key
+    return f"anon:{secrets.token_hex(8)}"  # no web session: one person per connection
+
+
+def _guest_name(name: str | None) -> str:
+    name = " ".join((name or "").split())
+    if not name or len(name) > NAME_MAX:
+        raise DomainError(
+            "Enter your name (at most {most} characters) to join.",
+            code="name_required",
+            most=NAME_MAX,
+        )
+    return name
+
+
+async def _accepted(request: web.Request, session: Session, now: datetime) -> Invite | None:
+    """The invite to this session this browser accepted, if it still admits."""
+    store = request.app[STORE]
+    for noted in await accepted_invites(request):
+        if noted.get("session_id") != session.session_id:
+            continue
+        invite = await store.invites.get(str(noted.get("invite_id", "")))
+        if invite is not None and invite.session_id == session.session_id:
+            reason = refusal(invite, session=session, named_session_id=None, spent=False, now=now)
+            return invite if reason is None else None
+    return None
+
+
+async def _invited(
+    request: web.Request, session: Session, token: str | None, now: datetime
+) -> Invite | None:
+    invite = await _accepted(request, session, now)
+    if invite is not None or token is None:
+        return invite
+    app = request.app
+    invite, _ = await accept_invite(
+        app[STORE], app[SETTINGS], token=token, now=now, session_id=session.session_id
+    )
+    return invite
+
+
+async def resolve(
+    request: web.Request, session: Session, *, token: str | None, name: str | None, now: datetime
+) -> Person:
+    """Who the request's browser is in this session (Forbidden ``not_allowed`` if nobody)."""
+    store, secret = request.app[STORE], request.app[SETTINGS].secret_key
+
+    def person(key: str, name: str, role: Role, owner: bool = False) -> Person:
+        pid = participant_id(secret, session.session_id, key)
+        return Person(person_key=key, participant_id=pid, name=name, role=role, owner=owner)
+
+    account = await current_account(request)
+    if account is not None:
+        key = f"account:{account.account_id}"
+        entry = await store.agenda.roster_entry(session.session_id, key)
+        if entry is not None:
+            return person(key, entry.name, entry.role, owner=entry.role is Role.HOST)
+        if account.org_id == session.org_id:
+            return person(key, account.name, Role.HOST, owner=True)
+    invite = await _invited(request, session, token, now)
+    if invite is not None:
+        return person(invite.person_key, invite.name, invite.role)
+    event = await store.agenda.get_event(session.event_id)
+    if event is not None and event.visibility is Visibility.PUBLIC and session.kind != Kind.REVIEW:
+        if account is not None:
+            return person(f"account:{account.account_id}", account.name, Role.ATTENDEE)
+        return person(await _guest_key(request), _guest_name(name), Role.ATTENDEE)
+    raise Forbidden("This room is only for the people invited to it.", code="not_allowed")
+
+
+async def arrive(request: web.Request, *, auth: object, now: datetime) -> Arrival:
+    """The person connecting and the session they may enter now; DomainError otherwise."""
+    session_id = auth_text(auth, "session_id")
+    if not session_id:
+        raise invalid("Name the session to join: auth.session_id.")
+    session = await load_session(request.app[STORE], session_id[:64])
+    check_door(session, now=now)
+    token, name = auth_text(auth, "invite"), auth_text(auth, "name")
+    person = await resolve(request, session, token=token, name=name, now=now)
+    return Arrival(person=person, session=session)

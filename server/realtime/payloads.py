@@ -1,0 +1,103 @@
+"""Checking what a client sent before any handler sees it.
+
+An event's arguments must be one JSON object (none counts as ``{}``) of at most
+``max_bytes`` bytes of JSON, holding exactly the fields ``rooms.protocol.FIELDS`` lists for
+that event, each of the right shape. Anything else raises a DomainError
+(``unknown_event``, ``invalid_payload``, ``payload_too_large``): the client gets an
+``error`` and nothing else happens.
+"""
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+from rooms.errors import DomainError
+from rooms.protocol import FIELDS, REACTIONS, TO_HOSTS, Field, Shape
+from rooms.roles import Role
+
+EVENT_NAME_MAX = 64
+TEXT_CHARS_MAX = 4096  # a first, cheap bound; rooms.chat counts the bytes
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_PARTICIPANT = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_MESSAGE_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
+_ROLES = frozenset(str(role) for role in Role)
+
+
+def _fits(pattern: re.Pattern[str]) -> Callable[[object], bool]:
+    return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+_CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
+    Shape.TEXT: (
+        lambda v: isinstance(v, str) and len(v) <= TEXT_CHARS_MAX,
+        "{field} must be text of at most 4096 bytes.",
+    ),
+    Shape.CLIENT_ID: (_fits(_CLIENT_ID), "{field} must be 1 to 64 letters, digits, _ or -."),
+    Shape.PARTICIPANT: (_fits(_PARTICIPANT), "{field} must be a participant id."),
+    Shape.RECIPIENT: (
+        lambda v: v == TO_HOSTS or _fits(_PARTICIPANT)(v),
+        '{field} must be "hosts" or a participant id.',
+    ),
+    Shape.MESSAGE_ID: (_fits(_MESSAGE_ID), "{field} must be a message id."),
+    Shape.FLAG: (lambda v: isinstance(v, bool), "{field} must be true or false."),
+    Shape.ROLE: (lambda v: v in _ROLES, "{field} must be a role."),
+    Shape.EMOJI: (lambda v: v in REACTIONS, "{field} must be one of the room's reactions."),
+}
+
+
+def invalid(template: str, **params: object) -> DomainError:
+    return DomainError(template, code="invalid_payload", **params)
+
+
+def event_label(event: object) -> str:
+    """The event's name as an error may repeat it."""
+    return event[:EVENT_NAME_MAX] if isinstance(event, str) else ""
+
+
+def _one_object(args: tuple[Any, ...]) -> dict[str, Any]:
+    if not args:
+        return {}
+    if len(args) > 1 or not isinstance(args[0], dict):
+        raise invalid("Send one object of fields with this event ({{}} if it has none).")
+    return args[0]
+
+
+def _size(payload: dict[str, Any], max_bytes: int) -> None:
+    try:
+        size = len(json.dumps(payload, ensure_ascii=False).encode())
+    except (TypeError, ValueError):
+        raise invalid("A payload holds only JSON values (no binary data).") from None
+    if size > max_bytes:
+        raise DomainError(
+            "This message is too large: at most {most} bytes.",
+            code="payload_too_large",
+            most=max_bytes,
+        )
+
+
+def _field(name: str, spec: Field, payload: dict[str, Any]) -> Any:
+    if name not in payload:
+        if spec.required:
+            raise invalid("{field} is missing.", field=name)
+        return False if spec.shape is Shape.FLAG else None
+    value = payload[name]
+    check, template = _CHECKS[spec.shape]
+    if not check(value):
+        raise invalid(template, field=name)
+    return Role(value) if spec.shape is Shape.ROLE else value
+
+
+def check_payload(event: object, args: tuple[Any, ...], *, max_bytes: int) -> dict[str, Any]:
+    """The event's fields, checked (absent optional ones as None, or False for flags)."""
+    fields = FIELDS.get(event) if isinstance(event, str) else None
+    if fields is None:
+        raise DomainError(
+            "There is no event {event}.", code="unknown_event", event=event_label(event)
+        )
+    payload = _one_object(args)
+    _size(payload, max_bytes)
+    unknown = sorted(set(payload) - set(fields))
+    if unknown:
+        raise invalid("Unknown field {field}.", field=str(unknown[0])[:64])
+    return {name: _field(name, spec, payload) for name, spec in fields.items()}

@@ -1,0 +1,57 @@
+"""Attendance in Redis: one stream per session (``keys.attendance``) of joins and leaves,
+each with the person, their name and role then, and the time. Totals are computed from it
+by ``rooms.attendance.totals``."""
+
+from datetime import datetime
+
+from rooms.attendance import Movement, Passage
+from server.store import keys
+from server.store.connection import Redis
+
+PAGE = 1000
+
+
+def _fields(passage: Passage) -> dict[str, str]:
+    return {
+        "movement": str(passage.movement),
+        "person_key": passage.person_key,
+        "participant_id": passage.participant_id,
+        "name": passage.name,
+        "role": passage.role,
+        "at": passage.at.isoformat(),
+    }
+
+
+def _passage(fields: dict[str, str]) -> Passage:
+    return Passage(
+        movement=Movement(fields["movement"]),
+        person_key=fields["person_key"],
+        participant_id=fields["participant_id"],
+        name=fields["name"],
+        role=fields["role"],
+        at=datetime.fromisoformat(fields["at"]),
+    )
+
+
+class Attendance:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def record(self, session_id: str, passages: list[Passage]) -> None:
+        """Append joins and leaves, all in one transaction."""
+        if not passages:
+            return
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for passage in passages:
+                pipe.xadd(keys.attendance(session_id), _fields(passage))  # type: ignore[arg-type]
+            await pipe.execute()
+
+    async def passages(self, session_id: str) -> list[Passage]:
+        """Every join and leave of the session, in order."""
+        key, cursor, found = keys.attendance(session_id), "-", []
+        while True:
+            rows = await self.redis.xrange(key, cursor, "+", count=PAGE)
+            found += [_passage(fields) for _, fields in rows]
+            if len(rows) < PAGE:
+                return found
+            cursor = f"({rows[-1][0]}"

@@ -1,0 +1,129 @@
+"""The chat of live rooms in Redis: one stream per room (``keys.room_chat``).
+
+An entry is a message (``type=message``) or a deletion (``type=deleted``, naming the
+message it removed). The stream id is the message id, so ids order the room's chat.
+
+- Posting runs one Lua script: it claims the sender's client id (``SET NX`` with a TTL on
+  ``keys.room_chat_client``) and adds the entry in the same step, so a resend with the same
+  client id stores nothing and answers the first message's id.
+- Deleting runs one script: it removes the message (``XDEL``) and appends the deletion, so
+  a client catching up learns of it.
+- Catching up reads the entries after a given id, in order (``XRANGE (id +``).
+"""
+
+from datetime import datetime
+
+from rooms.chat import ChatMessage
+from server.store import keys
+from server.store.connection import Redis
+
+CLIENT_ID_SECONDS = 600  # a resend is recognised for this long
+MAXLEN = 20_000  # entries a room's stream keeps (about; trimmed in whole nodes)
+PAGE = 1000
+MESSAGE, DELETED = "message", "deleted"
+
+# KEYS: stream, client-id claim; ARGV: claim ttl, maxlen, then field/value pairs
+_POST = """
+local existing = redis.call('GET', KEYS[2])
+if existing then return {0, existing} end
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+redis.call('SET', KEYS[2], id, 'EX', ARGV[1])
+return {1, id}
+"""
+
+# KEYS: stream; ARGV: message id, maxlen, then the deletion's field/value pairs
+_DELETE = """
+local found = redis.call('XRANGE', KEYS[1], ARGV[1], ARGV[1])
+if #found == 0 then return false end
+local fields = found[1][2]
+for i = 1, #fields, 2 do
+  if fields[i] == 'type' and fields[i + 1] ~= 'message' then return false end
+end
+redis.call('XDEL', KEYS[1], ARGV[1])
+return redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[2], '*', unpack(ARGV, 3))
+"""
+
+
+def _fields(message: ChatMessage) -> list[str]:
+    return [
+        "type", MESSAGE,
+        "sender_id", message.sender_id,
+        "sender_name", message.sender_name,
+        "sender_role", message.sender_role,
+        "to", message.to,
+        "to_name", message.to_name,
+        "text", message.text,
+        "client_id", message.client_id,
+        "at", message.at.isoformat(),
+    ]  # fmt: skip
+
+
+def _message(entry_id: str, fields: dict[str, str]) -> ChatMessage:
+    return ChatMessage(
+        message_id=entry_id,
+        sender_id=fields["sender_id"],
+        sender_name=fields["sender_name"],
+        sender_role=fields["sender_role"],
+        to=fields["to"],
+        to_name=fields["to_name"],
+        text=fields["text"],
+        client_id=fields["client_id"],
+        at=datetime.fromisoformat(fields["at"]),
+    )
+
+
+class Chat:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._post = redis.register_script(_POST)
+        self._delete = redis.register_script(_DELETE)
+
+    async def post(self, session_id: str, message: ChatMessage) -> tuple[str, bool]:
+        """Store a message once per client id: (its message id, whether it is new)."""
+        claim = keys.room_chat_client(session_id, message.sender_id, message.client_id)
+        args = [CLIENT_ID_SECONDS, MAXLEN, *_fields(message)]
+        fresh, message_id = await self._post(keys=[keys.room_chat(session_id), claim], args=args)
+        return str(message_id), bool(int(fresh))
+
+    async def get(self, session_id: str, message_id: str) -> ChatMessage | None:
+        rows = await self.redis.xrange(keys.room_chat(session_id), message_id, message_id)
+        if not rows or rows[0][1].get("type") != MESSAGE:
+            return None
+        return _message(*rows[0])
+
+    async def delete(self, session_id: str, message_id: str, *, by: str, at: datetime) -> bool:
+        """Remove a message for everyone, leaving a deletion entry; False if it is gone."""
+        deletion = ["type", DELETED, "target", message_id, "by", by, "at", at.isoformat()]
+        args = [message_id, MAXLEN, *deletion]
+        return await self._delete(keys=[keys.room_chat(session_id)], args=args) is not None
+
+    async def recent(self, session_id: str, *, scan: int = 500) -> list[ChatMessage]:
+        """The messages among the last ``scan`` entries, oldest first."""
+        rows = await self.redis.xrevrange(keys.room_chat(session_id), count=scan)
+        return [_message(i, f) for i, f in reversed(rows) if f.get("type") == MESSAGE]
+
+    async def after(self, session_id: str, after_id: str) -> tuple[list[ChatMessage], list[str]]:
+        """Everything after ``after_id``, in order: the messages, and the ids deleted since."""
+        messages: list[ChatMessage] = []
+        deleted: list[str] = []
+        async for entry_id, fields in self._entries(session_id, after_id):
+            if fields.get("type") == MESSAGE:
+                messages.append(_message(entry_id, fields))
+            else:
+                deleted.append(fields["target"])
+        return messages, deleted
+
+    async def messages(self, session_id: str) -> list[ChatMessage]:
+        """Every message the stream holds, oldest first (for the export)."""
+        messages, _ = await self.after(session_id, "0-0")
+        return messages
+
+    async def _entries(self, session_id: str, after_id: str):  # type: ignore[no-untyped-def]
+        key, cursor = keys.room_chat(session_id), after_id
+        while True:
+            rows = await self.redis.xrange(key, f"({cursor}", "+", count=PAGE)
+            for entry_id, fields in rows:
+                yield entry_id, fields
+            if len(rows) < PAGE:
+                return
+            cursor = rows[-1][0]

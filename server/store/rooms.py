@@ -1,0 +1,91 @@
+"""What a live room keeps in Redis beyond its chat and attendance: its flags (locked, chat
+on or off, bans, roles given in the room), and ending its session early.
+
+Flags are one JSON string (``keys.room_flags``) kept until 30 days after the session's end.
+Ending a session is a compare-and-set on the session's JSON (WATCH/MULTI, as the
+scheduler's transitions): the state walks ``rooms.lifecycle.steps_to_end``, each step is
+logged in the transition stream and the scheduler's due entry is removed, in one MULTI.
+"""
+
+import json
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from redis.asyncio.client import Pipeline
+from redis.exceptions import WatchError
+
+from rooms.agenda import Session
+from rooms.errors import NotFound
+from rooms.lifecycle import scheduled_state, steps_to_end
+from rooms.outbox import RoomFlags
+from rooms.roles import Role
+from server.store import keys
+from server.store.codec import dump, load
+from server.store.connection import Redis
+
+KEEP_AFTER_END = timedelta(days=30)
+
+
+def _flags_json(flags: RoomFlags) -> str:
+    return json.dumps(
+        {
+            "locked": flags.locked,
+            "chat_enabled": flags.chat_enabled,
+            "bans": sorted(flags.bans),
+            "roles": {key: str(role) for key, role in flags.roles.items()},
+        },
+        ensure_ascii=False,
+    )
+
+
+def _flags(text: str) -> RoomFlags:
+    data = json.loads(text)
+    return RoomFlags(
+        locked=bool(data["locked"]),
+        chat_enabled=bool(data["chat_enabled"]),
+        bans=frozenset(data["bans"]),
+        roles={key: Role(role) for key, role in data["roles"].items()},
+    )
+
+
+class Rooms:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def flags(self, session_id: str) -> RoomFlags:
+        text = await self.redis.get(keys.room_flags(session_id))
+        return RoomFlags() if text is None else _flags(text)
+
+    async def save_flags(self, session: Session, flags: RoomFlags) -> None:
+        key = keys.room_flags(session.session_id)
+        await self.redis.set(key, _flags_json(flags), exat=session.end + KEEP_AFTER_END)
+
+    async def end_session(self, session_id: str, *, now: datetime) -> Session:
+        """End the session now for all (Conflict if it is over already)."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    return await self._end_once(pipe, session_id, now)
+                except WatchError:
+                    continue
+
+    async def _end_once(self, pipe: Pipeline, session_id: str, now: datetime) -> Session:
+        key = keys.session(session_id)
+        await pipe.watch(key)
+        raw = await pipe.get(key)
+        if raw is None:
+            await pipe.unwatch()
+            raise NotFound("No session {session_id}.", session_id=session_id[:40])
+        session = load(Session, raw)
+        clock = scheduled_state(
+            start=session.start, end=session.end, lobby_minutes=session.lobby_minutes, now=now
+        )
+        steps = steps_to_end(session.state, clock=clock)
+        ended = replace(session, state=steps[-1], updated_at=now)
+        pipe.multi()
+        pipe.set(key, dump(ended))
+        for step in steps:
+            pipe.xadd(keys.transition_log(session_id), {"state": step, "at": now.isoformat()})
+        pipe.zrem(keys.SCHEDULE, session_id)
+        await pipe.execute()
+        return ended

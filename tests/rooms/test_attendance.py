@@ -1,0 +1,79 @@
+"""rooms.attendance: each person's total time from joins and leaves."""
+
+from datetime import UTC, datetime, timedelta
+
+from rooms.attendance import Movement, Passage, Presence, export_rows, presence_payload, totals
+
+T0 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
+JOIN, LEAVE = Movement.JOIN, Movement.LEAVE
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def passage(movement: Movement, who: str, minutes: float, role: str = "attendee") -> Passage:
+    return Passage(movement, f"guest:{who}", f"p-{who}", who.title(), role, at(minutes))
+
+
+def test_totals_add_up_every_stay_of_a_person() -> None:
+    passages = [
+        passage(JOIN, "li", 0), passage(LEAVE, "li", 10),
+        passage(JOIN, "li", 20), passage(LEAVE, "li", 25),
+    ]  # fmt: skip
+
+    assert totals(passages, until=at(60)) == [
+        Presence("guest:li", "p-li", "Li", "attendee", 900, 2, at(0), at(25), False)
+    ]
+
+
+def test_totals_count_a_person_still_present_until_now() -> None:
+    passages = [passage(JOIN, "li", 0), passage(LEAVE, "li", 10), passage(JOIN, "li", 30)]
+
+    [li] = totals(passages, until=at(45))
+
+    assert (li.seconds, li.visits, li.present, li.last_leave) == (1500, 2, True, None)
+
+
+def test_totals_ignore_a_second_join_and_a_stray_leave() -> None:
+    passages = [
+        passage(LEAVE, "li", 0),
+        passage(JOIN, "li", 5), passage(JOIN, "li", 7), passage(LEAVE, "li", 15),
+        passage(LEAVE, "li", 20),
+    ]  # fmt: skip
+
+    [li] = totals(passages, until=at(60))
+
+    assert (li.seconds, li.visits, li.first_join, li.last_leave) == (600, 1, at(5), at(15))
+
+
+def test_totals_list_people_in_order_of_first_arrival() -> None:
+    passages = [passage(JOIN, "han", 3), passage(JOIN, "li", 1), passage(LEAVE, "han", 4)]
+
+    assert [p.name for p in totals(passages, until=at(5))] == ["Li", "Han"]
+
+
+def test_totals_take_the_latest_name_and_role() -> None:
+    passages = [
+        passage(JOIN, "li", 0), passage(LEAVE, "li", 1),
+        passage(JOIN, "li", 2, role="cohost"), passage(LEAVE, "li", 3, role="cohost"),
+    ]  # fmt: skip
+
+    [li] = totals(passages, until=at(5))
+
+    assert li.role == "cohost"
+
+
+def test_presence_payload_and_export_rows() -> None:
+    [li] = totals([passage(JOIN, "li", 0), passage(LEAVE, "li", 1.5)], until=at(5))
+
+    assert presence_payload(li) == {
+        "participant_id": "p-li", "name": "Li", "role": "attendee", "seconds": 90, "visits": 1,
+        "first_join": "2026-05-01T01:00:00+00:00", "last_leave": "2026-05-01T01:01:30+00:00",
+        "present": False,
+    }  # fmt: skip
+    assert export_rows([li]) == [
+        ("name", "role", "seconds", "minutes", "visits", "first_join", "last_leave"),
+        ("Li", "attendee", "90", "1.5", "1", "2026-05-01T01:00:00+00:00",
+         "2026-05-01T01:01:30+00:00"),
+    ]  # fmt: skip

@@ -1,0 +1,209 @@
+"""rooms.chat: text limits, who sees a message, the export, the rate limit."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from rooms.chat import (
+    MAX_TEXT_BYTES,
+    ChatMessage,
+    TokenBucket,
+    check_text,
+    defuse,
+    export_rows,
+    message_payload,
+    visible_to,
+)
+from rooms.errors import DomainError
+from rooms.outbox import Group, Send
+from tests.rooms.test_room import HAN, LI, NOW, OWNER, codes, make_room
+
+AT = datetime(2026, 5, 1, 1, 30, tzinfo=UTC)
+
+
+def message(to: str = "room", sender: str = "p-sender", **changes: str) -> ChatMessage:
+    fields = {
+        "message_id": "1-0", "sender_id": sender, "sender_name": "Li Lei",
+        "sender_role": "attendee", "to": to, "to_name": "", "text": "hi", "client_id": "c1",
+        "at": AT,
+    }  # fmt: skip
+    return ChatMessage(**(fields | changes))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ["a", "你" * (MAX_TEXT_BYTES // 3), "x" * MAX_TEXT_BYTES])
+def test_check_text_accepts_up_to_4_kib(text: str) -> None:
+    assert check_text(text) is None
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t", "x" * (MAX_TEXT_BYTES + 1), "你" * 1366])
+def test_check_text_refuses_empty_or_over_4_kib(text: str) -> None:
+    with pytest.raises(DomainError) as caught:
+        check_text(text)
+
+    assert caught.value.code == "invalid_payload"
+
+
+# (to, viewer, viewer is moderator, visible)
+VISIBILITY = [
+    ("room", "p-other", False, True),
+    ("hosts", "p-other", False, False),
+    ("hosts", "p-other", True, True),
+    ("hosts", "p-sender", False, True),
+    ("p-target", "p-target", False, True),
+    ("p-target", "p-sender", False, True),
+    ("p-target", "p-other", False, False),
+    ("p-target", "p-other", True, False),  # a private message is private from hosts too
+]
+
+
+@pytest.mark.parametrize(("to", "viewer", "moderator", "visible"), VISIBILITY)
+def test_visible_to_shows_private_messages_only_to_their_people(
+    to: str, viewer: str, moderator: bool, visible: bool
+) -> None:
+    assert visible_to(message(to), participant_id=viewer, moderator=moderator) is visible
+
+
+def test_message_payload_is_the_protocol_shape() -> None:
+    assert message_payload(message("p-target", to_name="Han Mei")) == {
+        "message_id": "1-0",
+        "from": {"participant_id": "p-sender", "name": "Li Lei", "role": "attendee"},
+        "to": "p-target",
+        "to_name": "Han Mei",
+        "text": "hi",
+        "client_id": "c1",
+        "at": "2026-05-01T01:30:00+00:00",
+    }
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [("=1+1", "'=1+1"), ("+x", "'+x"), ("-x", "'-x"), ("@x", "'@x"), ("ok", "ok"), ("", "")],
+)
+def test_defuse_prefixes_formula_starts(cell: str, safe: str) -> None:
+    assert defuse(cell) == safe
+
+
+def test_export_rows_name_the_recipient_and_defuse_text() -> None:
+    rows = export_rows(
+        [message(text="=HYPERLINK(1)"), message("hosts"), message("p-x", to_name="Han Mei")]
+    )
+
+    assert rows == [
+        ("time", "from", "role", "to", "text"),
+        ("2026-05-01T01:30:00+00:00", "Li Lei", "attendee", "room", "'=HYPERLINK(1)"),
+        ("2026-05-01T01:30:00+00:00", "Li Lei", "attendee", "hosts", "hi"),
+        ("2026-05-01T01:30:00+00:00", "Li Lei", "attendee", "Han Mei", "hi"),
+    ]
+
+
+def test_token_bucket_allows_a_burst_then_throttles() -> None:
+    bucket = TokenBucket.full(burst=3, per_second=1.0)
+
+    taken = [bucket.take(now=AT) for _ in range(5)]
+
+    assert taken == [True, True, True, False, False]
+
+
+def test_token_bucket_refills_with_time_up_to_the_burst() -> None:
+    bucket = TokenBucket.full(burst=2, per_second=1.0)
+    for _ in range(2):
+        bucket.take(now=AT)
+
+    after_one = [bucket.take(now=AT + timedelta(seconds=1)) for _ in range(2)]
+    after_long = [bucket.take(now=AT + timedelta(seconds=100)) for _ in range(3)]
+
+    assert after_one == [True, False]
+    assert after_long == [True, True, False]
+
+
+# the room's chat rules (rooms.room.Room)
+
+
+def test_chat_off_silences_all_but_the_moderators() -> None:
+    room = make_room(lobby=False)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-li", LI, now=NOW)
+    room.set_chat_enabled("s-owner", False)
+
+    message = room.post_chat("s-owner", text="hi", client_id="c1", to="room", now=NOW)
+
+    assert message.sender_name == "Wang Fang"
+    assert (
+        codes(lambda: room.post_chat("s-li", text="hi", client_id="c2", to="room", now=NOW))
+        == "chat_disabled"
+    )
+
+
+def test_chat_is_throttled_per_person_others_unaffected() -> None:
+    room = make_room(lobby=False, burst=3)
+    room.join("s-li", LI, now=NOW)
+    room.join("s-han", HAN, now=NOW)
+    for n in range(3):
+        room.post_chat("s-li", text="x", client_id=f"c{n}", to="room", now=NOW)
+
+    assert (
+        codes(lambda: room.post_chat("s-li", text="x", client_id="c9", to="room", now=NOW))
+        == "rate_limited"
+    )
+    assert (
+        room.post_chat("s-han", text="x", client_id="c1", to="room", now=NOW).sender_id == "p-han"
+    )
+
+
+def test_chat_reaches_exactly_who_may_see_it() -> None:
+    room = make_room(lobby=False)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-li", LI, now=NOW)
+    room.join("s-li-2", LI, now=NOW)
+    room.join("s-han", HAN, now=NOW)
+    public = room.post_chat("s-li", text="a", client_id="c1", to="room", now=NOW)
+    to_hosts = room.post_chat("s-li", text="b", client_id="c2", to="hosts", now=NOW)
+    private = room.post_chat("s-li", text="c", client_id="c3", to="p-han", now=NOW)
+
+    assert [(s.group, s.sids) for s in room.chat_sends(public)] == [(Group.ROOM, ())]  # type: ignore[union-attr]
+    assert [(s.group, s.sids) for s in room.chat_sends(to_hosts)] == [  # type: ignore[union-attr]
+        (Group.HOSTS, ()), (None, ("s-li", "s-li-2")),
+    ]  # fmt: skip
+    assert [(s.group, s.sids) for s in room.chat_sends(private)] == [  # type: ignore[union-attr]
+        (None, ("s-li", "s-li-2", "s-han")),
+    ]
+    assert private.to_name == "Han Mei"
+
+
+def test_a_private_message_to_nobody_present_is_not_found() -> None:
+    room = make_room(lobby=False)
+    room.join("s-li", LI, now=NOW)
+
+    assert (
+        codes(lambda: room.post_chat("s-li", text="x", client_id="c", to="p-gone", now=NOW))
+        == "not_found"
+    )
+
+
+def test_deleting_needs_a_moderator_and_a_message_they_can_see() -> None:
+    room = make_room(lobby=False)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-li", LI, now=NOW)
+    room.join("s-han", HAN, now=NOW)
+    private = replace(
+        room.post_chat("s-li", text="x", client_id="c", to="p-han", now=NOW), message_id="9-0"
+    )
+    public = replace(private, to="room", message_id="8-0")
+
+    assert room.delete_chat("s-owner", public) == [
+        Send("chat_deleted", {"message_id": "8-0"}, group=Group.ROOM)
+    ]
+    assert codes(lambda: room.delete_chat("s-owner", private)) == "not_found"
+    assert codes(lambda: room.delete_chat("s-owner", None)) == "not_found"
+    assert codes(lambda: room.delete_chat("s-li", public)) == "forbidden"
+
+
+def test_reactions_are_rate_limited_per_person() -> None:
+    room = make_room(lobby=False, burst=2)
+    room.join("s-li", LI, now=NOW)
+
+    room.react("s-li", "👍", now=NOW)
+    room.react("s-li", "👍", now=NOW)
+
+    assert codes(lambda: room.react("s-li", "👍", now=NOW)) == "rate_limited"

@@ -1,0 +1,398 @@
+"""rooms.room: the live room's rules, and exactly what it asks the edge to deliver."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from rooms.agenda import Session
+from rooms.attendance import Movement
+from rooms.errors import DomainError
+from rooms.lifecycle import State
+from rooms.outbox import Attend, Drop, Group, History, Move, Person, RoomFlags, Send, Text
+from rooms.roles import Kind, Role
+from rooms.room import ChatLimit, Room
+
+NOW = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
+SESSION = Session(
+    session_id="s1", event_id="e1", org_id="o1", kind=Kind.MEETING, title="Forum",
+    description="", start=NOW + timedelta(minutes=5), end=NOW + timedelta(hours=1),
+    zone="Asia/Shanghai", capacity=100, lobby=True, lobby_minutes=15,
+    recording_allowed=False, state=State.OPEN, created_at=NOW, updated_at=NOW,
+)  # fmt: skip
+OWNER = Person("account:a1", "p-owner", "Wang Fang", Role.HOST, owner=True)
+COHOST = Person("guest:co@x.org", "p-co", "Zhao Co", Role.COHOST)
+LI = Person("guest:li@x.org", "p-li", "Li Lei", Role.ATTENDEE)
+HAN = Person("guest:han@x.org", "p-han", "Han Mei", Role.ATTENDEE)
+
+
+def make_room(*, lobby: bool = True, flags: RoomFlags | None = None, burst: int = 5) -> Room:
+    return Room(
+        session=replace(SESSION, lobby=lobby),
+        flags=flags or RoomFlags(),
+        chat_limit=ChatLimit(burst=burst, per_second=1.0),
+    )
+
+
+def codes(call) -> str:  # type: ignore[no-untyped-def]
+    with pytest.raises(DomainError) as caught:
+        call()
+    return caught.value.code
+
+
+def events(effects: list, of: str) -> list[Send]:  # type: ignore[type-arg]
+    return [e for e in effects if isinstance(e, Send) and e.event == of]
+
+
+@pytest.fixture
+def room() -> Room:
+    room = make_room()
+    room.join("s-owner", OWNER, now=NOW)
+    return room
+
+
+# entering, the lobby
+
+
+def test_an_attendee_waits_in_the_lobby_and_moderators_see_the_queue(room: Room) -> None:
+    effects = room.join("s-li", LI, now=NOW)
+
+    assert effects == [
+        Move(("s-li",), enter=(Group.LOBBY,)),
+        Send("lobby", {"queue": [{"participant_id": "p-li", "name": "Li Lei",
+             "waiting_since": NOW.isoformat(), "waited_seconds": 0}]}, group=Group.HOSTS),
+        Send("waiting", {"position": 1, "size": 1}, sids=("s-li",)),
+    ]  # fmt: skip
+
+
+def test_the_owner_enters_directly_and_is_announced() -> None:
+    room = make_room()
+
+    effects = room.join("s-owner", OWNER, now=NOW)
+
+    joined = room.snapshot(room.people.get(OWNER.person_key), now=NOW)  # type: ignore[arg-type]
+    assert effects == [
+        Attend(Movement.JOIN, OWNER, Role.HOST),
+        Move(("s-owner",), leave=(Group.LOBBY,)),
+        Send("participant_joined", {"participant": joined["you"]}, group=Group.ROSTER),
+        Send("joined", joined, sids=("s-owner",)),
+        History(("s-owner",)),
+        Move(("s-owner",), enter=(Group.ROOM, Group.HOSTS, Group.ROSTER)),
+    ]
+
+
+def test_the_owner_enters_a_locked_room_with_nobody_to_admit_them() -> None:
+    room = make_room(flags=RoomFlags(locked=True))
+
+    effects = room.join("s-owner", OWNER, now=NOW)
+
+    assert [e.event for e in effects if isinstance(e, Send)] == ["participant_joined", "joined"]
+
+
+def test_without_a_lobby_an_attendee_enters_directly() -> None:
+    room = make_room(lobby=False)
+
+    assert room.join("s-li", LI, now=NOW)[0] == Attend(Movement.JOIN, LI, Role.ATTENDEE)
+
+
+def test_waiting_people_see_their_place_in_the_queue(room: Room) -> None:
+    room.join("s-li", LI, now=NOW)
+
+    effects = room.join("s-han", HAN, now=NOW + timedelta(seconds=5))
+
+    assert events(effects, "waiting") == [
+        Send("waiting", {"position": 1, "size": 2}, sids=("s-li",)),
+        Send("waiting", {"position": 2, "size": 2}, sids=("s-han",)),
+    ]
+
+
+def test_admitting_moves_the_person_into_the_room(room: Room) -> None:
+    room.join("s-li", LI, now=NOW)
+
+    effects = room.admit("s-owner", "p-li", now=NOW + timedelta(seconds=30))
+
+    assert effects[:2] == [
+        Attend(Movement.JOIN, LI, Role.ATTENDEE),
+        Move(("s-li",), leave=(Group.LOBBY,)),
+    ]
+    assert [e.event for e in effects if isinstance(e, Send)] == [
+        "participant_joined",
+        "joined",
+        "lobby",
+    ]
+    assert Move(("s-li",), enter=(Group.ROOM, Group.ROSTER)) in effects
+
+
+def test_only_moderators_admit(room: Room) -> None:
+    room.join("s-han", HAN, now=NOW)
+    room.admit("s-owner", "p-han", now=NOW)
+    room.join("s-li", LI, now=NOW)
+
+    assert codes(lambda: room.admit("s-han", "p-li", now=NOW)) == "forbidden"
+
+
+def test_admitting_someone_not_waiting_is_not_found(room: Room) -> None:
+    assert codes(lambda: room.admit("s-owner", "p-nobody", now=NOW)) == "not_found"
+
+
+def test_admit_all_admits_in_queue_order(room: Room) -> None:
+    room.join("s-li", LI, now=NOW)
+    room.join("s-han", HAN, now=NOW + timedelta(seconds=1))
+
+    effects = room.admit_all("s-owner", now=NOW)
+
+    assert [e.person.name for e in effects if isinstance(e, Attend)] == ["Li Lei", "Han Mei"]
+
+
+def test_denying_tells_the_person_and_drops_them(room: Room) -> None:
+    room.join("s-li", LI, now=NOW)
+
+    effects = room.deny("s-owner", "p-li", now=NOW)
+
+    assert effects[0] == Send(
+        "denied", {"message": Text("The host did not let you in.")}, sids=("s-li",)
+    )
+    assert effects[-1] == Drop(("s-li",))
+    assert codes(lambda: room.admit("s-owner", "p-li", now=NOW)) == "not_found"
+
+
+def test_deny_all_empties_the_lobby(room: Room) -> None:
+    room.join("s-li", LI, now=NOW)
+    room.join("s-han", HAN, now=NOW)
+
+    effects = room.deny_all("s-owner", now=NOW)
+
+    assert [e for e in effects if isinstance(e, Drop)] == [Drop(("s-li",)), Drop(("s-han",))]
+    assert room.people.waiting() == []
+
+
+def test_a_waiting_person_can_do_nothing_but_wait(room: Room) -> None:
+    room.join("s-li", LI, now=NOW)
+
+    assert codes(lambda: room.raise_hand("s-li", now=NOW)) == "in_lobby"
+    assert codes(lambda: room.raise_hand("s-unknown", now=NOW)) == "not_joined"
+
+
+def test_sent_back_to_the_lobby_and_recalled(room: Room) -> None:
+    room.join("s-li", LI, now=NOW)
+    room.admit("s-owner", "p-li", now=NOW)
+
+    back = room.send_to_lobby("s-owner", "p-li", now=NOW)
+    recalled = room.admit("s-owner", "p-li", now=NOW)
+
+    assert (
+        Move(("s-li",), enter=(Group.LOBBY,), leave=(Group.ROOM, Group.HOSTS, Group.ROSTER)) in back
+    )
+    assert events(back, "sent_to_lobby") == [
+        Send(
+            "sent_to_lobby",
+            {"message": Text("A host moved you back to the lobby.")},
+            sids=("s-li",),
+        )
+    ]
+    assert events(recalled, "joined")[0].sids == ("s-li",)
+
+
+def test_a_reconnect_skips_the_lobby_once_admitted(room: Room) -> None:
+    room.join("s-li", LI, now=NOW)
+    room.admit("s-owner", "p-li", now=NOW)
+    room.leave("s-li", now=NOW)
+
+    effects = room.join("s-li-2", LI, now=NOW)
+
+    assert events(effects, "joined")[0].sids == ("s-li-2",)
+
+
+def test_the_owner_cannot_be_sent_back_removed_or_demoted() -> None:
+    room = make_room(lobby=False)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-co", COHOST, now=NOW)
+
+    assert codes(lambda: room.send_to_lobby("s-co", "p-owner", now=NOW)) == "protected"
+    assert codes(lambda: room.remove("s-co", "p-owner", ban=True, now=NOW)) == "protected"
+    assert codes(lambda: room.set_role("s-co", "p-owner", Role.ATTENDEE, now=NOW)) == "protected"
+
+
+# two tabs are one person
+
+
+def test_a_second_tab_gets_the_room_without_a_second_join(room: Room) -> None:
+    effects = room.join("s-owner-2", OWNER, now=NOW)
+
+    assert [type(e).__name__ for e in effects] == ["Send", "History", "Move"]
+    assert events(effects, "joined")[0].sids == ("s-owner-2",)
+
+
+def test_a_person_leaves_when_their_last_tab_closes(room: Room) -> None:
+    room.join("s-owner-2", OWNER, now=NOW)
+
+    first = room.leave("s-owner", now=NOW)
+    last = room.leave("s-owner-2", now=NOW)
+
+    assert first == []
+    assert last == [
+        Attend(Movement.LEAVE, OWNER, Role.HOST),
+        Send("participant_left", {"participant_id": "p-owner"}, group=Group.ROSTER),
+    ]
+    assert room.empty_since == NOW
+
+
+# hands, microphones, reactions
+
+
+def test_hands_are_queued_first_raised_first() -> None:
+    room = make_room(lobby=False)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-han", HAN, now=NOW)
+    room.join("s-li", LI, now=NOW)
+
+    room.raise_hand("s-li", now=NOW)
+    effects = room.raise_hand("s-han", now=NOW + timedelta(seconds=1))
+
+    assert [h["name"] for h in events(effects, "hands")[0].payload["queue"]] == [
+        "Li Lei",
+        "Han Mei",
+    ]
+
+
+def test_a_host_lowers_one_hand_or_all() -> None:
+    room = make_room(lobby=False)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-han", HAN, now=NOW)
+    room.join("s-li", LI, now=NOW)
+    room.raise_hand("s-li", now=NOW)
+    room.raise_hand("s-han", now=NOW)
+
+    one = room.lower_hand_of("s-owner", "p-li")
+    rest = room.lower_all_hands("s-owner")
+
+    assert [h["name"] for h in events(one, "hands")[0].payload["queue"]] == ["Han Mei"]
+    assert events(rest, "hands")[-1].payload == {"queue": []}
+    assert codes(lambda: room.lower_hand_of("s-li", "p-han")) == "forbidden"
+
+
+# host controls
+
+
+def test_remove_with_ban_keeps_them_out() -> None:
+    room = make_room(lobby=False)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-li", LI, now=NOW)
+
+    effects = room.remove("s-owner", "p-li", ban=True, now=NOW)
+
+    assert effects[0] == Send(
+        "removed",
+        {"banned": True, "message": Text("A host removed you from the session.")},
+        sids=("s-li",),
+    )
+    assert effects[-1] == Drop(("s-li",))
+    assert room.flags.bans == {"guest:li@x.org"}
+    assert codes(lambda: room.join("s-li-2", LI, now=NOW)) == "banned"
+
+
+def test_remove_without_ban_lets_them_come_back_through_the_lobby() -> None:
+    room = make_room()
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-li", LI, now=NOW)
+    room.admit("s-owner", "p-li", now=NOW)
+    room.remove("s-owner", "p-li", ban=False, now=NOW)
+
+    effects = room.join("s-li-2", LI, now=NOW)
+
+    assert events(effects, "waiting") == [
+        Send("waiting", {"position": 1, "size": 1}, sids=("s-li-2",))
+    ]
+
+
+def test_a_locked_room_refuses_newcomers_but_not_people_already_admitted() -> None:
+    room = make_room(lobby=False)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-li", LI, now=NOW)
+    room.leave("s-li", now=NOW)
+
+    flags = room.set_locked("s-owner", True)
+
+    assert flags == [Send("room_flags", {"locked": True, "chat_enabled": True}, group=Group.ROOM)]
+    assert codes(lambda: room.join("s-han", HAN, now=NOW)) == "room_locked"
+    assert events(room.join("s-li-2", LI, now=NOW), "joined")[0].sids == ("s-li-2",)
+
+
+def test_mute_all_asks_everyone_but_the_moderators() -> None:
+    room = make_room(lobby=False)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-co", COHOST, now=NOW)
+    room.join("s-li", LI, now=NOW)
+    room.join("s-han", HAN, now=NOW)
+
+    assert room.mute_all("s-co") == [
+        Send("mute_request", {"by": "Zhao Co"}, sids=("s-li", "s-han"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("actor", "role", "code"),
+    [
+        ("s-co", Role.HOST, "protected"),  # only a host makes hosts
+        ("s-owner", Role.SIGNER, "invalid_role"),  # no signers in a meeting
+        ("s-li", Role.PRESENTER, "forbidden"),  # attendees manage no roles
+    ],
+)
+def test_set_role_stays_within_what_the_role_and_kind_allow(
+    actor: str, role: Role, code: str
+) -> None:
+    room = make_room(lobby=False)
+    for sid, person in [("s-owner", OWNER), ("s-co", COHOST), ("s-li", LI), ("s-han", HAN)]:
+        room.join(sid, person, now=NOW)
+
+    assert codes(lambda: room.set_role(actor, "p-han", role, now=NOW)) == code
+
+
+def test_promoting_to_cohost_makes_a_moderator_at_once() -> None:
+    room = make_room(lobby=False)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-li", LI, now=NOW)
+
+    effects = room.set_role("s-owner", "p-li", Role.COHOST, now=NOW)
+
+    assert effects[0] == Move(("s-li",), enter=(Group.HOSTS,), leave=())
+    assert events(effects, "you")[0].payload["participant"]["role"] == "cohost"  # type: ignore[index]
+    assert events(effects, "lobby") == [Send("lobby", {"queue": []}, sids=("s-li",))]
+    assert room.flags.roles == {"guest:li@x.org": Role.COHOST}
+    assert codes(lambda: room.set_role("s-li", "p-li", Role.ATTENDEE, now=NOW)) == "own_role"
+
+
+def test_close_tells_everyone_records_leaves_and_drops_all() -> None:
+    room = make_room()
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-li", LI, now=NOW)  # waiting: no attendance to close
+
+    effects = room.close(Text("The host ended the session."), now=NOW)
+
+    assert effects == [
+        Attend(Movement.LEAVE, OWNER, Role.HOST),
+        Send(
+            "session_ended",
+            {"message": Text("The host ended the session.")},
+            sids=("s-owner", "s-li"),
+        ),
+        Drop(("s-owner", "s-li")),
+    ]
+    assert codes(lambda: room.join("s-x", HAN, now=NOW)) == "session_ended"
+
+
+# what a role sees on entering
+
+
+def test_a_role_without_see_roster_sees_only_itself() -> None:
+    room = make_room(lobby=False)
+    room.session = replace(room.session, kind=Kind.REVIEW)
+    room.join("s-owner", OWNER, now=NOW)
+    observer = Person("guest:o@x.org", "p-o", "Obs", Role.OBSERVER)
+
+    effects = room.join("s-o", observer, now=NOW)
+
+    snapshot = events(effects, "joined")[0].payload
+    assert [p["participant_id"] for p in snapshot["participants"]] == ["p-o"]  # type: ignore[index, union-attr]
+    assert snapshot["lobby"] == []
+    assert Move(("s-o",), enter=(Group.ROOM,)) in effects

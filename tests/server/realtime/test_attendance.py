@@ -1,0 +1,77 @@
+"""Attendance over real sockets: joins and leaves in the session's stream, totals for the
+hosts (live and as CSV)."""
+
+import csv
+import io
+
+from rooms.attendance import Movement
+from rooms.roles import Role
+from tests.server.fixtures_login import sign_in
+from tests.server.realtime.room_world import World
+
+
+async def test_hosts_see_each_persons_total_time(rooms_world: World) -> None:
+    room = await rooms_world.session(lobby=False)
+    host_token = await rooms_world.invite(room, Role.HOST, "Host")
+    token = await rooms_world.invite(room, Role.ATTENDEE, "Li Lei")
+    clock = rooms_world.stop_clock()  # after signing: a token must not come from its future
+    start = clock.now
+    host = await rooms_world.enter(room, invite=host_token)
+    li = await rooms_world.enter(room, invite=token)
+    second_tab = await rooms_world.enter(room, invite=token)  # one person: one stay
+    clock.advance(60)
+    await li.close()
+    await second_tab.close()
+    await host.wait_for("participant_left")  # left at +60, before the clock moves on
+    clock.advance(30)
+    again = await rooms_world.enter(room, invite=token)
+    clock.advance(15)
+
+    await host.send("get_attendance")
+
+    [attendance] = host.of("attendance")
+    assert [(p["name"], p["seconds"], p["visits"], p["present"]) for p in attendance["people"]] == [
+        ("Host", 105, 1, True),
+        ("Li Lei", 75, 2, True),
+    ]
+    assert attendance["people"][1]["first_join"] == start.isoformat()
+    assert again.me["participant_id"] == li.me["participant_id"]
+
+
+async def test_every_join_and_leave_is_in_the_sessions_stream(rooms_world: World) -> None:
+    room = await rooms_world.session(lobby=True)
+    host = await rooms_world.enter(room, invite=await rooms_world.invite(room, Role.HOST, "Host"))
+    guest = await rooms_world.enter(
+        room, invite=await rooms_world.invite(room, Role.ATTENDEE, "Li")
+    )
+    await host.sync()
+    await host.send("admit", {"participant_id": host.of("lobby")[-1]["queue"][0]["participant_id"]})
+    await guest.sync()
+    await guest.close()
+    await host.wait_for("participant_left")
+
+    passages = await rooms_world.store.attendance.passages(room.session_id)
+
+    assert [(p.movement, p.name, p.role) for p in passages] == [
+        (Movement.JOIN, "Host", "host"),
+        (Movement.JOIN, "Li", "attendee"),  # from admission: lobby time does not count
+        (Movement.LEAVE, "Li", "attendee"),
+    ]
+
+
+async def test_attendance_exports_as_csv_for_the_owner(rooms_world: World) -> None:
+    room = await rooms_world.session(lobby=False)
+    await rooms_world.enter(room, invite=await rooms_world.invite(room, Role.ATTENDEE, "=Li"))
+    browser = await rooms_world.browser()
+    await sign_in(browser, email=room.owner.email)
+
+    response = await browser.get(f"/sessions/{room.session_id}/attendance.csv")
+
+    rows = list(csv.reader(io.StringIO((await response.text()).lstrip("\ufeff"))))
+    assert response.status == 200
+    assert rows[0] == ["name", "role", "seconds", "minutes", "visits", "first_join", "last_leave"]
+    assert [row[:2] + [row[4], row[6]] for row in rows[1:]] == [["'=Li", "attendee", "1", ""]]
+    assert (
+        response.headers["Content-Disposition"]
+        == f'attachment; filename="attendance-{room.session_id}.csv"'
+    )

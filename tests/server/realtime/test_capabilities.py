@@ -1,0 +1,94 @@
+"""The whole capability table over real sockets: every role of every kind sends every
+client event, and is refused (``forbidden``) exactly when ``rooms.roles`` gives it not the
+capability ``rooms.protocol.EVENTS`` names.
+
+The cases come from the tables. Each (kind, role) gets its own room without a lobby, the
+subject (invited in that role) and a target (an observer) to act upon; events that change
+the target come late, ``end_session`` last. An allowed event must succeed — or be refused
+for a reason other than its role, as listed in ``REFUSED_ANYWAY`` — so a handler that
+forgot its capability check fails here.
+"""
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from rooms.chat import ChatMessage
+from rooms.protocol import EVENTS
+from rooms.roles import Kind, Role, capabilities, roles_for
+from tests.server.realtime.room_world import Peer, World
+
+CASES = [(kind, role) for kind in Kind for role in roles_for(kind)]
+ORDER = [
+    "join", "ping", "chat", "chat_private", "chat_delete", "set_chat_enabled", "raise_hand",
+    "lower_hand", "lower_hand_of", "lower_all_hands", "react", "set_mic", "set_camera",
+    "admit", "admit_all", "deny", "deny_all", "mute", "mute_all", "set_locked",
+    "get_attendance", "set_role", "send_to_lobby", "remove", "end_session",
+]  # fmt: skip
+# allowed, yet refused for another reason: the subject has joined already, and the target
+# is in the room, not waiting in the lobby
+REFUSED_ANYWAY = {"join": "already_joined", "admit": "not_found", "deny": "not_found"}
+
+
+def test_the_walk_covers_every_client_event() -> None:
+    assert sorted(ORDER) == sorted(EVENTS)
+
+
+def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
+    return {
+        "chat": {"text": "hello", "client_id": "c-public"},
+        "chat_private": {"text": "psst", "client_id": "c-private", "to": "hosts"},
+        "chat_delete": {"message_id": message_id},
+        "set_chat_enabled": {"enabled": True},
+        "lower_hand_of": {"participant_id": target},
+        "react": {"emoji": "👍"},
+        "set_mic": {"on": True},
+        "set_camera": {"on": True},
+        "admit": {"participant_id": target},
+        "deny": {"participant_id": target},
+        "mute": {"participant_id": target},
+        "set_locked": {"locked": False},
+        "set_role": {"participant_id": target, "role": "observer"},
+        "send_to_lobby": {"participant_id": target},
+        "remove": {"participant_id": target, "ban": False},
+    }.get(event, {})
+
+
+async def outcome(subject: Peer, event: str, payload: dict[str, Any]) -> str | None:
+    """The error code the event got, or None."""
+    subject.clear()
+    if event == "end_session":  # success ends in a disconnect: no pong to wait for
+        await subject.emit(event, payload)
+        await subject.first_of("session_ended", "error")
+    else:
+        await subject.send(event, payload)
+    codes = [e["code"] for e in subject.of("error") if e["event"] == event]
+    assert len(codes) <= 1, codes
+    return codes[0] if codes else None
+
+
+@pytest.mark.parametrize(("kind", "role"), CASES)
+async def test_every_event_is_allowed_or_refused_as_the_table_says(
+    rooms_world: World, kind: Kind, role: Role
+) -> None:
+    world = rooms_world
+    room = await world.session(kind=kind, lobby=False)
+    subject = await world.enter(room, invite=await world.invite(room, role, "Subject"))
+    target = await world.enter(room, invite=await world.invite(room, Role.OBSERVER, "Target"))
+    stored = ChatMessage("", "p-x", "X", "host", "room", "", "hi", "seed", datetime.now(UTC))
+    message_id, _ = await world.store.chat.post(room.session_id, stored)
+    target_id = target.me["participant_id"]
+
+    outcomes = {
+        event: await outcome(
+            subject, event, payload_of(event, target=target_id, message_id=message_id)
+        )
+        for event in ORDER
+    }
+
+    allowed = capabilities(kind, role)
+    assert outcomes == {
+        event: REFUSED_ANYWAY.get(event) if EVENTS[event] in allowed else "forbidden"
+        for event in ORDER
+    }

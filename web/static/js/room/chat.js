@@ -1,0 +1,103 @@
+// The chat: messages (public and private) rendered as text with http(s) links, the
+// recipient picker (everyone, the hosts, one person), the composer, moderators' delete.
+
+import { button, element } from "./elements.js";
+import { linkify } from "./linkify.js";
+import { t } from "./strings.js";
+
+const TEXT_MAX_BYTES = 4096;
+const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+  hour: "2-digit",
+  minute: "2-digit",
+  hourCycle: "h23",
+});
+
+function privacyLabel(message, meId) {
+  if (message.to === "room") return "";
+  if (message.to === "hosts") return t("to_hosts");
+  if (message.from.id === meId) return t("private_to", { name: message.toName });
+  return t("private");
+}
+
+export class ChatView {
+  constructor({ log, form, to, text, send }, { onSend, onDelete }) {
+    Object.assign(this, { log, form, to, text, send, onDelete });
+    this.placeholder = text.placeholder;
+    this.meId = null;
+    this.canModerate = false;
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.#submit(onSend);
+    });
+    text.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.#submit(onSend);
+      }
+    });
+  }
+
+  #submit(onSend) {
+    const body = this.text.value;
+    if (!body.trim() || new TextEncoder().encode(body).length > TEXT_MAX_BYTES) return;
+    onSend(body, this.to.value || "room");
+    this.text.value = "";
+    this.text.focus();
+  }
+
+  configure({ meId, canModerate }) {
+    this.meId = meId;
+    this.canModerate = canModerate;
+  }
+
+  // who may be written to: everyone; with private chat also the hosts and each other person
+  setRecipients(participants, { canChat, canPrivate }) {
+    const chosen = this.to.value;
+    const options = [element("option", { text: t("everyone"), attrs: { value: "room" } })];
+    if (canPrivate) {
+      options.push(element("option", { text: t("hosts"), attrs: { value: "hosts" } }));
+      const others = participants.filter((p) => p.id !== this.meId).sort((a, b) => a.name.localeCompare(b.name));
+      for (const person of others) options.push(element("option", { text: person.name, attrs: { value: person.id } }));
+    }
+    this.to.replaceChildren(...options);
+    this.to.value = options.some((o) => o.value === chosen) ? chosen : "room";
+    this.form.hidden = !canChat;
+  }
+
+  setEnabled(enabled) {
+    for (const control of [this.to, this.text, this.send]) control.disabled = !enabled;
+    this.text.placeholder = enabled ? this.placeholder : t("chat_disabled");
+  }
+
+  add(message) {
+    if (this.log.querySelector(`[data-message-id="${CSS.escape(message.id)}"]`)) return;
+    const label = privacyLabel(message, this.meId);
+    const meta = element(
+      "div",
+      { className: "meta-line" },
+      element("span", { className: "author", text: message.from.name }),
+    );
+    if (label) meta.append(element("span", { className: "private", text: label }));
+    if (message.at) {
+      meta.append(element("time", { text: timeFormat.format(message.at), attrs: { datetime: message.at.toISOString() } }));
+    }
+    if (this.canModerate) meta.append(button(t("delete"), () => this.onDelete(message), { className: "delete" }));
+    const text = element("p", { className: "text" }, ...linkify(message.text));
+    const item = element("li", { className: label ? "chat-message is-private" : "chat-message", data: { messageId: message.id } }, meta, text);
+    const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
+    this.log.append(item);
+    if (atBottom) this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  markDeleted(messageId) {
+    const item = this.log.querySelector(`[data-message-id="${CSS.escape(messageId)}"]`);
+    if (item === null) return;
+    item.classList.add("deleted");
+    item.querySelector(".text").textContent = t("deleted");
+    item.querySelector(".delete")?.remove();
+  }
+
+  restoreDraft(text) {
+    if (!this.text.value) this.text.value = text;
+  }
+}

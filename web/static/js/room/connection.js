@@ -1,0 +1,309 @@
+// The room's connection: Socket.IO namespace /room as PROTOCOL.md describes it. Knows
+// nothing of the page: it turns the wire's events into plain objects (camelCase, Dates) and
+// emits them; the page calls methods to act. Handles reconnection (Socket.IO's own), the
+// chat catch-up after a reconnect (join with chat_after = the last message id seen), and
+// resends of unacknowledged chat messages with the same client id (the server drops dups).
+//
+//   const room = new RoomConnection({sessionId, path: "/socket.io/", lang, name});
+//   room.on("joined", (snapshot) => ...);
+//   room.connect();
+//   room.sendChat("hello", "room");
+//
+// Events for the page (detail objects use ids, names and Dates, never wire fields):
+//   status {state: connecting|connected|reconnecting|offline}, refused {code, message},
+//   waiting {position, size}, joined {me, capabilities: Set, session, room, participants,
+//   hands, lobby}, chat_history {messages, deleted, catchUp}, chat, chat_deleted {id},
+//   chat_refused {text}, participant_joined / participant_updated (a participant),
+//   participant_left {id}, you {me, capabilities}, hands [..], lobby [..], room_flags
+//   {locked, chatEnabled}, reaction {id, name, emoji}, mute_request {by}, attendance [..],
+//   sent_to_lobby {message}, gone {reason: denied|removed|banned|ended, message},
+//   error {code, message, event}.
+
+import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
+
+const ACK_TIMEOUT_MS = 10_000;
+
+// Socket.IO's disconnect reasons after which it does not reconnect by itself
+const FINAL_DISCONNECTS = new Set(["io server disconnect", "io client disconnect"]);
+
+export class Emitter {
+  #listeners = new Map();
+
+  on(type, listener) {
+    if (!this.#listeners.has(type)) this.#listeners.set(type, new Set());
+    this.#listeners.get(type).add(listener);
+    return () => this.#listeners.get(type).delete(listener);
+  }
+
+  emit(type, detail) {
+    for (const listener of this.#listeners.get(type) ?? []) listener(detail);
+  }
+}
+
+// wire -> page objects
+
+function date(value) {
+  return value ? new Date(value) : null;
+}
+
+export function toParticipant(wire) {
+  return {
+    id: wire.participant_id,
+    name: wire.name,
+    role: wire.role,
+    handRaisedAt: date(wire.hand_raised_at),
+    mic: Boolean(wire.mic),
+    camera: Boolean(wire.camera),
+    owner: Boolean(wire.owner),
+  };
+}
+
+export function toMessage(wire) {
+  return {
+    id: wire.message_id,
+    from: { id: wire.from.participant_id, name: wire.from.name, role: wire.from.role },
+    to: wire.to, // "room", "hosts" or a participant id
+    toName: wire.to_name ?? "",
+    text: wire.text,
+    clientId: wire.client_id ?? "",
+    at: date(wire.at),
+  };
+}
+
+function toHand(wire) {
+  return { id: wire.participant_id, name: wire.name, raisedAt: date(wire.raised_at) };
+}
+
+function toWaiting(wire) {
+  return {
+    id: wire.participant_id,
+    name: wire.name,
+    since: date(wire.waiting_since),
+    waitedSeconds: wire.waited_seconds ?? 0,
+  };
+}
+
+function toFlags(wire) {
+  return { locked: Boolean(wire.locked), chatEnabled: wire.chat_enabled !== false, lobby: Boolean(wire.lobby) };
+}
+
+function toAttendance(wire) {
+  return {
+    id: wire.participant_id,
+    name: wire.name,
+    role: wire.role,
+    seconds: wire.seconds,
+    visits: wire.visits,
+    firstJoin: date(wire.first_join),
+    lastLeave: date(wire.last_leave),
+    present: Boolean(wire.present),
+  };
+}
+
+function toSnapshot(wire) {
+  return {
+    me: toParticipant(wire.you),
+    capabilities: new Set(wire.capabilities),
+    session: wire.session,
+    room: toFlags(wire.room),
+    participants: wire.participants.map(toParticipant),
+    hands: wire.hands.map(toHand),
+    lobby: (wire.lobby ?? []).map(toWaiting),
+  };
+}
+
+// server event -> [page event, detail]; chat and chat_history have methods of their own
+const RELAYED = {
+  waiting: (p) => ["waiting", { position: p.position, size: p.size }],
+  joined: (p) => ["joined", toSnapshot(p)],
+  participant_joined: (p) => ["participant_joined", toParticipant(p.participant)],
+  participant_left: (p) => ["participant_left", { id: p.participant_id }],
+  participant_updated: (p) => ["participant_updated", toParticipant(p.participant)],
+  you: (p) => ["you", { me: toParticipant(p.participant), capabilities: new Set(p.capabilities) }],
+  hands: (p) => ["hands", p.queue.map(toHand)],
+  lobby: (p) => ["lobby", p.queue.map(toWaiting)],
+  room_flags: (p) => ["room_flags", toFlags(p)],
+  chat_deleted: (p) => ["chat_deleted", { id: p.message_id }],
+  reaction: (p) => ["reaction", { id: p.participant_id, name: p.name, emoji: p.emoji }],
+  mute_request: (p) => ["mute_request", { by: p.by }],
+  attendance: (p) => ["attendance", p.people.map(toAttendance)],
+  sent_to_lobby: (p) => ["sent_to_lobby", { message: p.message }],
+  denied: (p) => ["gone", { reason: "denied", message: p.message }],
+  removed: (p) => ["gone", { reason: p.banned ? "banned" : "removed", message: p.message }],
+  session_ended: (p) => ["gone", { reason: "ended", message: p.message }],
+  error: (p) => ["error", { code: p.code, message: p.message, event: p.event }],
+};
+
+// stream ids "<ms>-<seq>" in the order Redis gave them
+export function streamIdAfter(candidate, last) {
+  if (last === null) return true;
+  const [ms, seq] = candidate.split("-").map(BigInt);
+  const [lastMs, lastSeq] = last.split("-").map(BigInt);
+  return ms > lastMs || (ms === lastMs && seq > lastSeq);
+}
+
+export function newClientId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return "c" + Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export class RoomConnection extends Emitter {
+  #socket = null;
+  #joined = false; // in the room (not the lobby) on the current connection
+  #everJoined = false;
+  #closed = false; // this page is done with the room: no more status events
+  #pending = new Map(); // client_id -> [event, payload]: chat sent, not yet acknowledged
+
+  constructor({ sessionId, path, lang, name = "", invite = "", makeSocket = io }) {
+    super();
+    this.sessionId = sessionId;
+    this.path = path;
+    this.lang = lang;
+    this.name = name;
+    this.invite = invite;
+    this.makeSocket = makeSocket;
+    this.lastChatId = null; // the newest message id this page has seen
+  }
+
+  get everJoined() {
+    return this.#everJoined;
+  }
+
+  connect() {
+    this.emit("status", { state: "connecting" });
+    const socket = this.makeSocket("/room", {
+      path: this.path,
+      transports: ["websocket", "polling"],
+      auth: (cb) => cb(this.#auth()),
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5000,
+    });
+    this.#socket = socket;
+    this.#listen(socket);
+  }
+
+  #auth() {
+    const auth = { session_id: this.sessionId, lang: this.lang };
+    if (this.name) auth.name = this.name;
+    if (this.invite) auth.invite = this.invite;
+    return auth;
+  }
+
+  #listen(socket) {
+    socket.on("connect", () => this.#onConnect());
+    socket.on("disconnect", (reason) => this.#onDisconnect(reason));
+    socket.on("connect_error", (error) => this.#onConnectError(error));
+    for (const [event, convert] of Object.entries(RELAYED)) {
+      socket.on(event, (payload) => this.#relay(event, ...convert(payload ?? {})));
+    }
+    socket.on("chat", (payload) => this.#onChat(toMessage(payload)));
+    socket.on("chat_history", (payload) => this.#onHistory(payload));
+  }
+
+  #relay(wireEvent, type, detail) {
+    if (wireEvent === "joined") this.#joined = this.#everJoined = true;
+    if (wireEvent === "sent_to_lobby") this.#joined = false;
+    if (type === "gone") this.#finish();
+    this.emit(type, detail);
+  }
+
+  #onConnect() {
+    this.#joined = false;
+    this.#socket.emit("join", this.lastChatId === null ? {} : { chat_after: this.lastChatId });
+    this.emit("status", { state: "connected" });
+  }
+
+  #onDisconnect(reason) {
+    this.#joined = false;
+    if (this.#closed) return;
+    if (FINAL_DISCONNECTS.has(reason)) {
+      this.emit("status", { state: "offline" });
+    } else {
+      this.emit("status", { state: "reconnecting" });
+    }
+  }
+
+  #onConnectError(error) {
+    if (error.data && typeof error.data.code === "string") {
+      this.#finish(); // refused by the server: Socket.IO will not retry, nor do we
+      this.emit("refused", { code: error.data.code, message: error.data.message });
+    } else {
+      this.emit("status", { state: "reconnecting" }); // the server is unreachable: it retries
+    }
+  }
+
+  #onChat(message) {
+    if (!streamIdAfter(message.id, this.lastChatId)) return; // seen already
+    this.lastChatId = message.id;
+    this.#pending.delete(message.clientId);
+    this.emit("chat", message);
+  }
+
+  #onHistory(payload) {
+    const messages = payload.messages.map(toMessage).filter((m) => streamIdAfter(m.id, this.lastChatId));
+    for (const message of messages) this.#pending.delete(message.clientId);
+    if (messages.length) this.lastChatId = messages.at(-1).id;
+    this.emit("chat_history", { messages, deleted: payload.deleted ?? [], catchUp: Boolean(payload.catch_up) });
+    for (const [clientId, [event, body]] of this.#pending) this.#sendChat(clientId, event, body);
+  }
+
+  // acting
+
+  #send(event, payload = {}) {
+    if (!this.#joined) return false; // never buffered: Socket.IO would send it before join
+    this.#socket.emit(event, payload);
+    return true;
+  }
+
+  #sendChat(clientId, event, body) {
+    if (!this.#joined) return;
+    this.#socket.timeout(ACK_TIMEOUT_MS).emit(event, body, (error, ack) => {
+      if (error) return; // disconnected or slow: resent after the next chat_history
+      this.#pending.delete(clientId);
+      if (!ack || !ack.message_id) this.emit("chat_refused", { text: body.text }); // error says why
+    });
+  }
+
+  sendChat(text, to = "room") {
+    const clientId = newClientId();
+    const [event, body] =
+      to === "room" ? ["chat", { text, client_id: clientId }] : ["chat_private", { text, client_id: clientId, to }];
+    this.#pending.set(clientId, [event, body]);
+    this.#sendChat(clientId, event, body);
+    return clientId;
+  }
+
+  deleteMessage(messageId) { return this.#send("chat_delete", { message_id: messageId }); }
+  setChatEnabled(enabled) { return this.#send("set_chat_enabled", { enabled }); }
+  raiseHand() { return this.#send("raise_hand"); }
+  lowerHand() { return this.#send("lower_hand"); }
+  lowerHandOf(participantId) { return this.#send("lower_hand_of", { participant_id: participantId }); }
+  lowerAllHands() { return this.#send("lower_all_hands"); }
+  react(emoji) { return this.#send("react", { emoji }); }
+  setMic(on) { return this.#send("set_mic", { on }); }
+  setCamera(on) { return this.#send("set_camera", { on }); }
+  admit(participantId) { return this.#send("admit", { participant_id: participantId }); }
+  admitAll() { return this.#send("admit_all"); }
+  deny(participantId) { return this.#send("deny", { participant_id: participantId }); }
+  denyAll() { return this.#send("deny_all"); }
+  sendToLobby(participantId) { return this.#send("send_to_lobby", { participant_id: participantId }); }
+  mute(participantId) { return this.#send("mute", { participant_id: participantId }); }
+  muteAll() { return this.#send("mute_all"); }
+  remove(participantId, { ban = false } = {}) { return this.#send("remove", { participant_id: participantId, ban }); }
+  setLocked(locked) { return this.#send("set_locked", { locked }); }
+  setRole(participantId, role) { return this.#send("set_role", { participant_id: participantId, role }); }
+  getAttendance() { return this.#send("get_attendance"); }
+  endSession() { return this.#send("end_session"); }
+
+  // leaving: the page is done with this connection (also after denied, removed, ended)
+  leave() {
+    this.#finish();
+  }
+
+  #finish() {
+    this.#closed = true;
+    this.#joined = false;
+    this.#pending.clear();
+    if (this.#socket !== null) this.#socket.disconnect();
+  }
+}

@@ -1,0 +1,316 @@
+// The room page: wires the screens (pre-join, lobby, room, gone) to a RoomConnection.
+// Knows the page's elements and the connection's events and methods, nothing of the wire.
+
+import { renderAttendance } from "./attendance.js";
+import { ChatView } from "./chat.js";
+import { RoomConnection } from "./connection.js";
+import { renderQueue, setFlags, setupHostButtons } from "./controls.js";
+import { floatReaction, renderHands, setHandButton } from "./hands.js";
+import { showLobbyNote, showWaiting } from "./lobby.js";
+import { hideBanner, showBanner, toast } from "./notices.js";
+import { setupPrejoin } from "./prejoin.js";
+import { renderRoster } from "./roster.js";
+import { loadStrings, roleLabel, t } from "./strings.js";
+
+const QUEUE_REFRESH_MS = 30_000;
+const RECONNECTED_MS = 3000;
+
+const byId = (id) => document.getElementById(id);
+const app = byId("room-app");
+loadStrings(byId("room-strings"));
+
+const config = {
+  sessionId: app.dataset.sessionId,
+  lang: app.dataset.lang,
+  socketPath: app.dataset.socketPath,
+  knownName: app.dataset.knownName,
+  roles: JSON.parse(app.dataset.roles),
+};
+
+const screens = { prejoin: byId("prejoin"), lobby: byId("lobby"), gone: byId("gone"), room: byId("room") };
+const banner = byId("banner");
+const toasts = byId("toasts");
+const lobbyElements = { status: byId("lobby-status"), place: byId("lobby-place") };
+
+const state = {
+  me: null,
+  capabilities: new Set(),
+  participants: new Map(),
+  hands: [],
+  queue: [],
+  flags: { locked: false, chatEnabled: true },
+  reconnecting: false,
+  over: false,
+};
+let connection = null;
+const room = () => connection;
+const can = (capability) => state.capabilities.has(capability);
+
+function showScreen(name) {
+  for (const [key, node] of Object.entries(screens)) node.hidden = key !== name;
+}
+
+// rendering the room from state
+
+const chat = new ChatView(
+  { log: byId("chat-log"), form: byId("chat-form"), to: byId("chat-to"), text: byId("chat-text"), send: byId("chat-send") },
+  {
+    onSend: (text, to) => room().sendChat(text, to),
+    onDelete: (message) => room().deleteMessage(message.id),
+  },
+);
+
+const rosterActions = {
+  mute: (person) => room().mute(person.id),
+  sendToLobby: (person) => room().sendToLobby(person.id),
+  setRole: (person, role) => room().setRole(person.id, role),
+  remove: (person, ban) => {
+    if (window.confirm(t(ban ? "confirm_ban" : "confirm_remove", { name: person.name }))) {
+      room().remove(person.id, { ban });
+    }
+  },
+};
+
+function renderPeople() {
+  const people = [...state.participants.values()];
+  renderRoster(byId("roster-list"), byId("roster-count"), people, {
+    meId: state.me.id,
+    roles: config.roles,
+    canModerate: can("moderate"),
+    canManageRoles: can("manage_roles"),
+    actions: rosterActions,
+  });
+  chat.setRecipients(people, { canChat: can("chat"), canPrivate: can("chat_private") });
+}
+
+function renderHandsList() {
+  renderHands(byId("hands-list"), byId("hands-empty"), state.hands, {
+    canModerate: can("moderate"),
+    meId: state.me.id,
+    onLower: (hand) => (hand.id === state.me.id ? room().lowerHand() : room().lowerHandOf(hand.id)),
+  });
+  setHandButton(byId("hand-button"), state.hands.some((hand) => hand.id === state.me.id));
+}
+
+function renderLobbyQueue() {
+  const handlers = { onAdmit: (person) => room().admit(person.id), onDeny: (person) => room().deny(person.id) };
+  renderQueue({ list: byId("queue-list"), count: byId("queue-count") }, state.queue, handlers);
+  for (const all of [byId("admit-all"), byId("deny-all")]) all.hidden = state.queue.length === 0;
+}
+
+function renderControls() {
+  byId("my-role").textContent = roleLabel(state.me.role);
+  byId("host-panel").hidden = !can("moderate");
+  byId("end-session").hidden = !can("end_session");
+  byId("hand-button").hidden = !can("raise_hand");
+  byId("mic-button").hidden = !can("publish_audio");
+  byId("cam-button").hidden = !can("publish_video");
+  byId("mic-button").setAttribute("aria-pressed", String(state.me.mic));
+  byId("cam-button").setAttribute("aria-pressed", String(state.me.camera));
+  for (const reaction of document.querySelectorAll(".reaction")) reaction.hidden = !can("react");
+  setFlags(
+    { lockToggle: byId("lock-toggle"), chatToggle: byId("chat-toggle"), lockedFlag: byId("flag-locked"), chatOffFlag: byId("flag-chat-off") },
+    state.flags,
+  );
+  chat.configure({ meId: state.me.id, canModerate: can("moderate") });
+  chat.setEnabled(can("chat") && (state.flags.chatEnabled || can("moderate")));
+}
+
+function renderRoom() {
+  renderControls();
+  renderPeople();
+  renderHandsList();
+  renderLobbyQueue();
+}
+
+// leaving the room for good: denied, removed, ended, refused, left
+
+function finish(message) {
+  state.over = true;
+  hideBanner(banner);
+  byId("gone-message").textContent = message;
+  showScreen("gone");
+}
+
+// the connection's events
+
+function onStatus({ state: status }) {
+  if (state.over) return;
+  if (status === "reconnecting") {
+    state.reconnecting = true;
+    showBanner(banner, t("reconnecting"));
+  } else if (status === "offline") {
+    showBanner(banner, t("disconnected"));
+  }
+}
+
+function onJoined(snapshot) {
+  Object.assign(state, {
+    me: snapshot.me,
+    capabilities: snapshot.capabilities,
+    participants: new Map(snapshot.participants.map((p) => [p.id, p])),
+    hands: snapshot.hands,
+    queue: stamp(snapshot.lobby),
+    flags: snapshot.room,
+  });
+  state.participants.set(state.me.id, state.me);
+  showScreen("room");
+  renderRoom();
+  connectedAgain();
+}
+
+function connectedAgain() {
+  if (!state.reconnecting) return;
+  state.reconnecting = false;
+  showBanner(banner, t("reconnected"), { ok: true });
+  setTimeout(() => state.reconnecting || hideBanner(banner), RECONNECTED_MS);
+}
+
+function stamp(queue) {
+  const receivedAt = Date.now();
+  return queue.map((person) => ({ ...person, receivedAt }));
+}
+
+function onParticipant(person) {
+  if (person.id === state.me.id) state.me = person;
+  state.participants.set(person.id, person);
+  renderControls();
+  renderPeople();
+}
+
+function onGone({ reason, message }) {
+  finish(message || t(reason));
+}
+
+function onRefused({ message }, prejoin) {
+  if (room().everJoined) finish(message || t("refused"));
+  else prejoin.fail(message);
+}
+
+function onLeft({ id }) {
+  const person = state.participants.get(id);
+  state.participants.delete(id);
+  renderPeople();
+  if (person) toast(toasts, t("left_room", { name: person.name }));
+}
+
+function onYou({ me, capabilities }) {
+  state.capabilities = capabilities;
+  onParticipant(me);
+  renderRoom();
+  toast(toasts, t("role_changed", { role: roleLabel(me.role) }));
+}
+
+function onSentToLobby({ message }) {
+  toast(toasts, message || t("sent_to_lobby"));
+  showScreen("lobby");
+  showLobbyNote(lobbyElements, message || t("sent_to_lobby"));
+}
+
+// connection event -> what the page does
+const HANDLERS = {
+  status: onStatus,
+  waiting: (detail) => {
+    showScreen("lobby");
+    showWaiting(lobbyElements, detail);
+    connectedAgain();
+  },
+  joined: onJoined,
+  chat_history: ({ messages, deleted }) => {
+    for (const message of messages) chat.add(message);
+    for (const messageId of deleted) chat.markDeleted(messageId);
+  },
+  chat: (message) => chat.add(message),
+  chat_deleted: ({ id }) => chat.markDeleted(id),
+  chat_refused: ({ text }) => chat.restoreDraft(text),
+  participant_joined: (person) => {
+    onParticipant(person);
+    toast(toasts, t("joined", { name: person.name }));
+  },
+  participant_left: onLeft,
+  participant_updated: onParticipant,
+  you: onYou,
+  hands: (hands) => {
+    state.hands = hands;
+    renderHandsList();
+  },
+  lobby: (queue) => {
+    state.queue = stamp(queue);
+    renderLobbyQueue();
+  },
+  room_flags: (flags) => {
+    state.flags = flags;
+    renderControls();
+  },
+  reaction: (reaction) => floatReaction(byId("reaction-layer"), reaction),
+  mute_request: () => {
+    if (state.me?.mic) room().setMic(false);
+    toast(toasts, t("muted_by_host"));
+  },
+  attendance: (people) => renderAttendance(byId("attendance-rows"), people),
+  sent_to_lobby: onSentToLobby,
+  gone: onGone,
+  error: ({ message }) => toast(toasts, message, { error: true }),
+};
+
+function listen(link, prejoin) {
+  for (const [event, handler] of Object.entries(HANDLERS)) link.on(event, handler);
+  link.on("refused", (detail) => onRefused(detail, prejoin));
+}
+
+// the page's own controls
+
+function setupRoomButtons() {
+  byId("hand-button").addEventListener("click", () => {
+    const raised = state.hands.some((hand) => hand.id === state.me.id);
+    if (raised) room().lowerHand();
+    else room().raiseHand();
+  });
+  byId("mic-button").addEventListener("click", () => room().setMic(!state.me.mic));
+  byId("cam-button").addEventListener("click", () => room().setCamera(!state.me.camera));
+  for (const reaction of document.querySelectorAll(".reaction")) {
+    reaction.addEventListener("click", () => room().react(reaction.dataset.emoji));
+  }
+  const leave = () => {
+    room().leave();
+    finish(t("left"));
+  };
+  byId("leave-button").addEventListener("click", leave);
+  byId("lobby-leave").addEventListener("click", leave);
+  setupHostButtons(
+    {
+      admitAll: byId("admit-all"),
+      denyAll: byId("deny-all"),
+      lowerAll: byId("lower-all"),
+      muteAll: byId("mute-all"),
+      lockToggle: byId("lock-toggle"),
+      chatToggle: byId("chat-toggle"),
+      endSession: byId("end-session"),
+    },
+    room,
+    () => state.flags,
+  );
+  const attendance = byId("attendance");
+  attendance.addEventListener("toggle", () => attendance.open && room().getAttendance());
+  byId("attendance-refresh").addEventListener("click", () => room().getAttendance());
+  setInterval(() => state.queue.length && renderLobbyQueue(), QUEUE_REFRESH_MS);
+}
+
+function start() {
+  const form = byId("prejoin-form");
+  if (form === null) return; // the session is over or cancelled: nothing to join
+  const prejoin = setupPrejoin(
+    { form, nameInput: byId("prejoin-name"), error: byId("prejoin-error"), button: byId("join-button") },
+    {
+      knownName: config.knownName,
+      onJoin: (name) => {
+        connection = new RoomConnection({ sessionId: config.sessionId, path: config.socketPath, lang: config.lang, name });
+        listen(connection, prejoin);
+        connection.connect();
+      },
+    },
+  );
+  setupRoomButtons();
+}
+
+start();

@@ -1,0 +1,70 @@
+// The people in the room: name, role, hand, microphone and camera (as each one reports
+// them), and, for moderators, what they can do to each person.
+
+import { button, element } from "./elements.js";
+import { roleLabel, t } from "./strings.js";
+
+function byRoleThenName(roles) {
+  const rank = (role) => (roles.includes(role) ? roles.indexOf(role) : roles.length);
+  return (a, b) => rank(a.role) - rank(b.role) || a.name.localeCompare(b.name);
+}
+
+function mediaState(person) {
+  const mic = element("span", {
+    className: person.mic ? "mic" : "mic off",
+    text: "🎤",
+    attrs: { title: t(person.mic ? "mic_on" : "mic_off"), "aria-label": t(person.mic ? "mic_on" : "mic_off") },
+  });
+  const camera = element("span", {
+    className: person.camera ? "camera" : "camera off",
+    text: "📷",
+    attrs: { title: t(person.camera ? "cam_on" : "cam_off"), "aria-label": t(person.camera ? "cam_on" : "cam_off") },
+  });
+  return element("span", { className: "person-state" }, mic, camera);
+}
+
+function roleSelect(person, roles, actions) {
+  const select = element("select", { attrs: { "aria-label": t("make_role", { role: "…" }) } });
+  select.append(element("option", { text: roleLabel(person.role), attrs: { value: "" } }));
+  for (const role of roles.filter((r) => r !== person.role)) {
+    select.append(element("option", { text: t("make_role", { role: roleLabel(role) }), attrs: { value: role } }));
+  }
+  select.addEventListener("change", () => {
+    if (select.value) actions.setRole(person, select.value);
+    select.value = "";
+  });
+  return select;
+}
+
+function moderation(person, { roles, canManageRoles, actions }) {
+  const box = element("span", { className: "person-actions" });
+  if (person.mic) box.append(button(t("mute"), () => actions.mute(person), { data: { action: "mute" } }));
+  box.append(
+    button(t("to_lobby"), () => actions.sendToLobby(person), { data: { action: "to-lobby" } }),
+    button(t("remove"), () => actions.remove(person, false), { data: { action: "remove" } }),
+    button(t("remove_ban"), () => actions.remove(person, true), { data: { action: "ban" } }),
+  );
+  if (canManageRoles) box.append(roleSelect(person, roles, actions));
+  return box;
+}
+
+function personItem(person, view) {
+  const mine = person.id === view.meId;
+  const item = element("li", { className: "person", data: { participantId: person.id } });
+  item.append(element("span", { className: "person-name", text: person.name }));
+  if (mine) item.append(element("span", { className: "person-me", text: `(${t("you")})` }));
+  item.append(element("span", { className: `badge role role-${person.role}`, text: roleLabel(person.role) }));
+  if (person.handRaisedAt) {
+    item.append(element("span", { className: "hand", text: "✋", attrs: { title: t("hand_raised"), "aria-label": t("hand_raised") } }));
+  }
+  item.append(mediaState(person));
+  if (view.canModerate && !mine && !person.owner) item.append(moderation(person, view));
+  return item;
+}
+
+// view: {meId, roles, canModerate, canManageRoles, actions}
+export function renderRoster(list, count, participants, view) {
+  const people = [...participants].sort(byRoleThenName(view.roles));
+  list.replaceChildren(...people.map((person) => personItem(person, view)));
+  count.textContent = String(people.length);
+}
