@@ -15,10 +15,10 @@ server processes) the fast path cannot see other nodes' sockets, so Fanout deleg
 from typing import Any
 
 import socketio
-from socketio.async_pubsub_manager import AsyncPubSubManager
 from engineio import packet as eio_packet
 from engineio.exceptions import SocketIsClosedError
 from socketio import packet as sio_packet
+from socketio.async_pubsub_manager import AsyncPubSubManager
 
 from server.realtime.transport import DEFAULT_MAX_BUFFERED, WebSocketTransport, frame_packet
 
