@@ -6,10 +6,13 @@ websocket get the frame appended to their pending writes directly (server/realti
 with no task or coroutine per recipient; the rest (long-polling clients, sockets mid-upgrade or
 with Engine.IO packets still queued) go through Engine.IO's normal send, in order.
 
-Constructing a Fanout installs the websocket transport on the server (idempotent). Do it when
-the AsyncServer is built, before it accepts connections. With a pub/sub client manager (several
-server processes) the fast path cannot see other nodes' sockets, so Fanout delegates to
-`sio.emit`.
+Constructing a Fanout installs the websocket transport on the server (idempotent; it also
+refuses permessage-deflate). Do it when the AsyncServer is built, before it accepts
+connections. With a pub/sub client manager (several server processes) the direct path cannot
+see other nodes' sockets, so Fanout delegates to `sio.emit` (frames still batched, uncompressed).
+
+`payload` is what python-socketio's emit takes as `data`: a tuple is spread into several event
+arguments, None sends none, anything else is the one argument.
 """
 
 from typing import Any
@@ -35,15 +38,14 @@ class Fanout:
     ) -> None:
         self.sio = sio
         self.namespace = namespace
-        self.transport: WebSocketTransport | None = None
-        if not isinstance(sio.manager, AsyncPubSubManager):
-            self.transport = WebSocketTransport.install(sio, max_buffered=max_buffered)
+        self.transport = WebSocketTransport.install(sio, max_buffered=max_buffered)
+        self.direct = not isinstance(sio.manager, AsyncPubSubManager)
 
     async def to_room(
         self, room: str, event: str, payload: Any, *, skip_sid: str | None = None
     ) -> None:
         """Send to every socket in a Socket.IO room (optionally all but one)."""
-        if self.transport is None:
+        if not self.direct:
             await self.sio.emit(
                 event, payload, to=room, skip_sid=skip_sid, namespace=self.namespace
             )
@@ -58,7 +60,7 @@ class Fanout:
 
     async def to_sids(self, sids: list[str], event: str, payload: Any) -> None:
         """Send the same message to several sockets."""
-        if self.transport is None:
+        if not self.direct:
             for sid in sids:
                 await self.sio.emit(event, payload, to=sid, namespace=self.namespace)
             return
@@ -67,7 +69,6 @@ class Fanout:
         await self._send([e for e in eio_sids if e is not None], event, payload)
 
     async def _send(self, eio_sids: list[str], event: str, payload: Any) -> None:
-        assert self.transport is not None
         parts = self._encode(event, payload)
         if len(parts) == 1:
             others = self.transport.deliver(eio_sids, frame_message(parts[0]))

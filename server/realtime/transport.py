@@ -16,9 +16,11 @@ lets aiohttp accept permessage-deflate, so every frame is compressed again for e
   the queue is still unwritten, so the frame cannot overtake an earlier packet. Every other
   socket (polling, mid-upgrade, queue not drained yet) is returned to the caller, which sends
   through Engine.IO as usual; once queued, a socket keeps using the queue until it drains.
-- **Slow consumers are bounded.** A socket whose unsent bytes exceed `max_buffered` after a
-  write is aborted; Engine.IO then runs its normal disconnect (the client reconnects and
-  catches up from the chat stream). Nothing waits on a slow socket, and memory stays bounded.
+- **Slow consumers are bounded.** A socket whose unsent bytes (what the kernel did not take)
+  exceed `max_buffered` (4 MiB by default) after a write is aborted; Engine.IO then runs its
+  normal disconnect (the client reconnects and catches up from the chat stream). Nothing waits
+  on a slow socket, and memory stays bounded. A single message larger than the cap would cut
+  off its recipient: keep bulk sends (history) well under it.
 
 The seams used (pinned python-engineio 4.15.1): the server's `_async["websocket"]` driver
 factory, called as `factory(socket._websocket_handler, server)` and awaited with the environ;
@@ -37,7 +39,9 @@ from aiohttp import WSMsgType, web
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_BUFFERED = 1 << 20  # bytes a socket may have unsent before it is cut off
+# Bytes a socket may have unsent (beyond the kernel's buffer) before it is cut off: room for a
+# chat history sent at join (~200 messages) on a slow link, yet a bound per socket.
+DEFAULT_MAX_BUFFERED = 4 << 20
 _TEXT = 0x81  # FIN + text opcode
 _BINARY = 0x82  # FIN + binary opcode
 _DATA = (WSMsgType.TEXT, WSMsgType.BINARY)
