@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint install install-dev chromium messages bench-agenda bench-chat clean
+.PHONY: run test lint install install-dev chromium messages bench-agenda bench-chat bench-sfu clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -50,6 +50,9 @@ bench-agenda: install
 
 bench-chat: install
 	$(PY) bench/chat.py
+
+bench-sfu: install
+	$(PY) bench/sfu.py
 
 BABEL_KEYWORDS = --no-default-keywords -k _ -k gettext:1,1t -k gettext:2,2t \
 	-k ngettext:1,2,3t -k ngettext:2,3,4t -k DomainError -k NotFound -k Conflict \

@@ -12,6 +12,7 @@ from server.auth import setup_auth
 from server.calendar import setup_calendar
 from server.errors import error_middleware
 from server.health import setup_health
+from server.media import check_hooks
 from server.pages import setup_pages
 from server.realtime import setup_realtime
 from server.scheduler import Scheduler
@@ -49,12 +50,18 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     await scheduler.stop()
 
 
+async def _check_media_hooks(app: web.Application) -> None:
+    """The media plane reaches into aiortc's internals: refuse to start if they moved."""
+    await check_hooks()
+
+
 def make_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[security_headers, error_middleware],
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
+    app.on_startup.append(_check_media_hooks)
     app.cleanup_ctx.append(_store)
     if settings.run_scheduler:
         app.cleanup_ctx.append(_scheduler)

@@ -1,0 +1,329 @@
+"""The only place that reaches into aiortc's (and aioice's) private API, pinned to versions.
+
+aiortc has no forwarding API: its receiver always decodes and its sender always encodes. The
+media plane forwards encoded media with these instance-level hooks, written against
+aiortc 1.16.0 and aioice 0.13.0 (pinned exactly in pyproject.toml):
+
+- receiver: the jitter buffer ``_RTCRtpReceiver__jitter_buffer`` is replaced by a tap. aiortc
+  calls its ``add(packet)`` from ``_handle_rtp_packet`` after stats, NACK generation and RTX
+  unwrapping; the tap hands every packet on and returns no frame, so the decoder thread never
+  gets work. ``receive`` is wrapped to learn when the receiver starts.
+- sender: ``send`` is wrapped to learn the negotiated parameters; ``_next_encoded_frame``
+  parks aiortc's send loop forever (its task still owns the sender's life) and so does
+  ``_run_rtcp`` (it signals ``__rtcp_started``/``__rtcp_exited`` so ``stop()`` works): the
+  forwarder writes the packets itself (``Wire``) and the peer one compound sender report per
+  connection; ``_send_keyframe`` (PLI/FIR from the viewer) and ``_retransmit`` (NACK) are
+  routed to the forwarder. Incoming RTCP still goes through aiortc's sender.
+- transport: ``Wire`` protects with the DTLS transport's SRTP session (``_tx_srtp``) and
+  writes to the nominated ICE pair's datagram transport (aioice ``Connection._nominated``):
+  one synchronous call per packet instead of a chain of coroutines.
+- ICE gathering: ``limit_host_addresses`` makes an aioice connection gather host candidates
+  on the given addresses only (aioice otherwise takes every interface and never loopback).
+
+``check_hooks()`` verifies that every attribute used here exists, on real objects, and fails
+loudly (``HookError``) if aiortc or aioice changed; call it at start-up.
+"""
+
+import asyncio
+import inspect
+import socket
+from collections.abc import Callable, Iterable
+from importlib.metadata import version
+from typing import Any, Protocol
+
+import aioice.ice
+import aioice.turn
+import pylibsrtp
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc.mediastreams import MediaStreamTrack
+from aiortc.rtcdtlstransport import RTCDtlsTransport
+from aiortc.rtcicetransport import RTCIceGatherer
+from aiortc.rtcrtpparameters import (
+    RTCRtpCodecParameters,
+    RTCRtpReceiveParameters,
+    RTCRtpSendParameters,
+)
+from aiortc.rtcrtptransceiver import RTCRtpTransceiver
+from aiortc.rtp import RtpPacket
+from pylibsrtp._binding import ffi, lib
+
+WRITTEN_FOR = {"aiortc": "1.16.0", "aioice": "0.13.0", "pylibsrtp": "1.0.0"}
+
+_RECEIVER_ATTRS = ("_RTCRtpReceiver__jitter_buffer", "_RTCRtpReceiver__remote_bitrate_estimator")
+_SENDER_ATTRS = (
+    "_ssrc",
+    "_rtx_ssrc",
+    "_stream_id",
+    "_RTCRtpSender__rtcp_started",
+    "_RTCRtpSender__rtcp_exited",
+)
+_CLASS_ATTRS: tuple[tuple[type, str, tuple[str, ...]], ...] = (
+    (RTCRtpReceiver, "receive", ("self", "parameters")),
+    (RTCRtpReceiver, "_handle_rtp_packet", ("self", "packet", "arrival_time_ms")),
+    (RTCRtpSender, "send", ("self", "parameters")),
+    (RTCRtpSender, "_next_encoded_frame", ("self", "codec")),
+    (RTCRtpSender, "_send_keyframe", ("self",)),
+    (RTCRtpSender, "_retransmit", ("self", "sequence_number")),
+    (RTCRtpSender, "_run_rtp", ("self", "codec")),
+    (RTCRtpSender, "_run_rtcp", ("self",)),
+    (aioice.ice.Connection, "get_component_candidates", ("self", "component", "addresses")),
+    (aioice.ice.Connection, "gather_candidates", ("self",)),
+)
+_CONNECTION_ATTRS = (
+    "_nominated",
+    "_components",
+    "_local_candidates",
+    "_local_candidates_start",
+    "_local_candidates_end",
+)
+
+
+class HookError(RuntimeError):
+    """aiortc or aioice no longer has what the media plane hooks into."""
+
+
+class PacketSink(Protocol):
+    def __call__(self, packet: RtpPacket) -> None: ...
+
+
+class Forwarder(Protocol):
+    """What a hooked sender calls: the media plane's outlet for that sender."""
+
+    def bind(self, parameters: RTCRtpSendParameters, wire: "Wire") -> None: ...
+    def keyframe_requested(self) -> None: ...
+    def retransmit(self, sequence_number: int) -> None: ...
+
+
+def _missing_on_class() -> list[str]:
+    missing = []
+    for cls, name, params in _CLASS_ATTRS:
+        member = getattr(cls, name, None)
+        if member is None:
+            missing.append(f"{cls.__name__}.{name}")
+        elif tuple(inspect.signature(member).parameters)[: len(params)] != params:
+            missing.append(f"{cls.__name__}.{name}{params} (signature changed)")
+    if not isinstance(getattr(aioice.ice.CandidatePair, "remote_addr", None), property):
+        missing.append("CandidatePair.remote_addr")
+    if "self.protocol = protocol" not in inspect.getsource(aioice.ice.CandidatePair.__init__):
+        missing.append("CandidatePair.protocol")
+    return missing
+
+
+def _missing_on(obj: object, names: Iterable[str]) -> list[str]:
+    return [f"{type(obj).__name__}.{name}" for name in names if not hasattr(obj, name)]
+
+
+async def check_hooks() -> None:
+    """Fail loudly (HookError) if anything this module touches is missing."""
+    missing = _missing_on_class()
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    try:
+        transceiver = pc.addTransceiver("video", direction="sendrecv")
+        dtls = transceiver.sender.transport
+        gatherer = dtls.transport.iceGatherer
+        missing += _missing_on(transceiver.receiver, _RECEIVER_ATTRS)
+        missing += _missing_on(transceiver.sender, _SENDER_ATTRS)
+        missing += _missing_on(transceiver, ("_codecs",))
+        missing += _missing_on(dtls, ("_tx_srtp",))
+        missing += _missing_on(dtls.transport, ("_connection",))
+        missing += _missing_on(pylibsrtp.Session(), ("_srtp", "_cdata", "_buffer"))
+        missing += _missing_on(gatherer, ("_connection",))
+        missing += _missing_on(gatherer._connection, _CONNECTION_ATTRS)
+    finally:
+        await pc.close()
+    if missing:
+        found = {name: version(name) for name in WRITTEN_FOR}
+        raise HookError(
+            f"The media plane's aiortc hooks no longer fit (written for {WRITTEN_FOR}, "
+            f"found {found}); missing: {', '.join(missing)}"
+        )
+
+
+# --- receiver -----------------------------------------------------------------------------
+
+
+class _Tap:
+    """Stands in for the receiver's jitter buffer: sees every media packet, emits no frame."""
+
+    __slots__ = ("sink",)
+
+    def __init__(self, sink: PacketSink) -> None:
+        self.sink = sink
+
+    def add(self, packet: RtpPacket) -> tuple[bool, None]:
+        self.sink(packet)
+        return False, None
+
+
+def tap_receiver(
+    receiver: RTCRtpReceiver,
+    sink: PacketSink,
+    on_receive: Callable[[RTCRtpReceiveParameters, "Wire"], None] | None = None,
+) -> None:
+    """Send the receiver's packets to ``sink`` instead of its decoder.
+
+    The receiver's bandwidth estimator goes too: it takes the time a packet is *processed*
+    as its arrival time, so the forwarder's own work looks like congestion and it would send
+    the publisher a falling REMB with every packet. The forwarder sends a fixed REMB instead.
+    """
+    receiver._RTCRtpReceiver__jitter_buffer = _Tap(sink)  # type: ignore[attr-defined]
+    receiver._RTCRtpReceiver__remote_bitrate_estimator = None  # type: ignore[attr-defined]
+    if on_receive is None:
+        return
+    start = receiver.receive
+
+    async def receive(parameters: RTCRtpReceiveParameters) -> None:
+        await start(parameters)
+        on_receive(parameters, Wire(receiver.transport))
+
+    receiver.receive = receive  # type: ignore[method-assign]
+
+
+# --- sender -------------------------------------------------------------------------------
+
+
+async def _parked(codec: RTCRtpCodecParameters) -> None:
+    # aiortc's send loop waits here until the sender is stopped (cancelled).
+    await asyncio.get_running_loop().create_future()
+
+
+def hook_sender(sender: RTCRtpSender, forwarder: Forwarder) -> None:
+    """Make the sender forward: its packets come from ``forwarder``, not from an encoder."""
+    start = sender.send
+    bound = False
+
+    async def send(parameters: RTCRtpSendParameters) -> None:
+        # aiortc calls send() after every negotiation; it starts the sender only once.
+        nonlocal bound
+        await start(parameters)
+        if not bound:
+            bound = True
+            forwarder.bind(parameters, Wire(sender.transport, direct=True))
+
+    async def retransmit(sequence_number: int) -> None:
+        forwarder.retransmit(sequence_number)
+
+    async def run_rtcp() -> None:
+        # The media plane sends one compound report per connection (see MediaPeer).
+        sender._RTCRtpSender__rtcp_started.set()  # type: ignore[attr-defined]
+        try:
+            await asyncio.get_running_loop().create_future()
+        finally:
+            sender._RTCRtpSender__rtcp_exited.set()  # type: ignore[attr-defined]
+
+    sender.send = send  # type: ignore[method-assign]
+    sender._run_rtcp = run_rtcp  # type: ignore[method-assign]
+    sender._next_encoded_frame = _parked  # type: ignore[method-assign]
+    sender._send_keyframe = forwarder.keyframe_requested  # type: ignore[method-assign]
+    sender._retransmit = retransmit  # type: ignore[method-assign]
+
+
+def negotiated_codecs(transceiver: RTCRtpTransceiver) -> list[RTCRtpCodecParameters]:
+    """The codecs agreed for a transceiver by the last setRemoteDescription."""
+    return list(transceiver._codecs)
+
+
+class ForwardedTrack(MediaStreamTrack):
+    """A sender's track for forwarded media: it names the source and is never read."""
+
+    def __init__(self, kind: str, track_id: str) -> None:
+        super().__init__()
+        self.kind = kind
+        self._id = track_id
+
+    async def recv(self) -> Any:  # pragma: no cover - the hooked sender never reads
+        raise NotImplementedError
+
+
+def set_stream_id(sender: RTCRtpSender, stream_id: str) -> None:
+    """The msid stream of the sender's track: one per publishing participant."""
+    sender._stream_id = stream_id
+
+
+# --- transport ----------------------------------------------------------------------------
+
+
+class Wire:
+    """Synchronous SRTP-protected writes on a connected DTLS transport's selected ICE pair.
+
+    ``direct`` (forwarding): write on our own duplicate of the pair's UDP socket, so a full
+    socket buffer shows as False from ``send_rtp`` instead of piling up in asyncio's
+    unbounded user-space buffer; close() releases it. Otherwise (or for a TURN-relayed pair)
+    the pair's asyncio transport does the writing.
+    """
+
+    __slots__ = ("_srtp", "_protect_rtcp", "_sendto", "_addr", "_socket")
+
+    def __init__(self, dtls: RTCDtlsTransport, *, direct: bool = False) -> None:
+        session = dtls._tx_srtp
+        # pylibsrtp's protect() allocates and checks on every call; this is the same C call
+        # on the session's own context and buffer (pylibsrtp 1.0.0), ~1 µs less per packet.
+        length = ffi.new("int *")  # in: the packet's length; out: the protected one's
+        self._srtp = (lib.srtp_protect, session._srtp[0], session._cdata, session._buffer, length)
+        self._protect_rtcp = session.protect_rtcp
+        pair = dtls.transport._connection._nominated[1]
+        transport = pair.protocol.transport
+        self._addr = pair.remote_addr
+        self._socket: socket.socket | None = None
+        found = transport.get_extra_info("socket")
+        if direct and found is not None and not isinstance(transport, aioice.turn.TurnTransport):
+            self._socket = found.dup()
+            self._socket.setblocking(False)
+            self._sendto = self._socket.sendto
+        else:
+            self._sendto = transport.sendto
+
+    def send_rtp(self, packet: bytes) -> bool:
+        """False when the socket would block: the viewer is behind, the packet dropped."""
+        protect, context, cdata, buffer, length = self._srtp
+        length[0] = size = len(packet)
+        buffer[0:size] = packet
+        if protect(context, cdata, length):
+            raise pylibsrtp.Error("SRTP protect failed")
+        try:
+            self._sendto(buffer[0 : length[0]], self._addr)
+        except BlockingIOError:
+            return False
+        except OSError:  # unreachable and the like: as lost on the way, UDP being UDP
+            pass
+        return True
+
+    def send_rtcp(self, packet: bytes) -> None:
+        try:
+            self._sendto(self._protect_rtcp(packet), self._addr)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+
+# --- ICE gathering ------------------------------------------------------------------------
+
+
+def limit_host_addresses(gatherer: RTCIceGatherer, addresses: tuple[str, ...]) -> None:
+    """Gather host candidates on these addresses only (e.g. the public one, or 127.0.0.1)."""
+    connection = gatherer._connection
+    if connection._components != {1}:
+        raise HookError("aiortc now uses more than one ICE component")
+
+    async def gather_candidates() -> None:
+        if connection._local_candidates_start:
+            return
+        connection._local_candidates_start = True
+        found = await connection.get_component_candidates(component=1, addresses=list(addresses))
+        connection._local_candidates += found
+        connection._local_candidates_end = True
+
+    connection.gather_candidates = gather_candidates  # type: ignore[method-assign]
+
+
+def gatherers(pc: RTCPeerConnection) -> list[RTCIceGatherer]:
+    """The ICE gatherers a peer connection has now (one per transport)."""
+    found: dict[int, RTCIceGatherer] = {}
+    for transceiver in pc.getTransceivers():
+        gatherer = transceiver.sender.transport.transport.iceGatherer
+        found[id(gatherer)] = gatherer
+    return list(found.values())

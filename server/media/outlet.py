@@ -1,0 +1,214 @@
+"""An outlet: one viewer's sender, forwarding the packets of one source at a time.
+
+The outlet owns the outgoing stream's identity (SSRC, sequence numbers, timestamps, the
+128-packet history NACKs are answered from) and writes each packet straight to the wire:
+one header, one SRTP protect, one ``sendto``. Sequence numbers follow the publisher's with an
+offset, so a packet the publisher retransmits lands in the hole the viewer is missing; the
+offset is re-based whenever the outlet (re)starts, so what the viewer sees has no gaps.
+
+A video outlet starts at a key frame (and asks for one). There is no per-viewer queue in
+user space: a packet goes to the viewer's socket at once or not at all. When that socket's
+buffer is full (the kernel says it would block) the viewer is behind: a video outlet drops
+everything until the next key frame and asks for one, an audio outlet drops the packet and
+resumes without a gap. The bound on a slow viewer's queue is the socket's send buffer.
+"""
+
+import random
+import struct
+from typing import TYPE_CHECKING
+
+from aiortc import RTCRtpSender
+from aiortc.rtcrtpparameters import RTCRtpSendParameters
+
+from server.media import hooks
+from server.media.packets import HeaderWriter, header_length, rtx_packet, ticks_since
+
+if TYPE_CHECKING:
+    from server.media.router import Source
+
+HISTORY = 128  # as aiortc's sender; NACKs older than this go unanswered
+_SR = struct.Struct("!BBHIQIII")  # RTCP SR: header, SSRC, NTP, RTP timestamp, counts
+_PER_REPORT = 12  # outlets per compound RTCP packet: 12 x ~72 bytes stays under the MTU
+_REBASE_AFTER = 4096  # how far behind the newest packet the "too old" line may lag
+
+
+class Outlet:
+    __slots__ = (
+        "kind", "sender", "source", "wire", "header", "pt", "rtx_pt",
+        "clock_rate", "cname", "waiting", "offset", "base", "ts_offset", "ts_rebase",
+        "last_seq", "last_ts", "last_ntp", "rtx_seq", "history", "packets", "octets", "drops",
+    )  # fmt: skip
+
+    def __init__(self, *, kind: str, sender: RTCRtpSender) -> None:
+        self.kind = kind  # "audio" or "video" (the RTP media kind)
+        self.sender = sender
+        self.source: Source | None = None
+        self.wire: hooks.Wire | None = None  # set when the sender starts (DTLS up)
+        self.header: HeaderWriter | None = None
+        self.pt = 0
+        self.rtx_pt: int | None = None
+        self.clock_rate = 90000
+        self.cname = b""
+        self.waiting = True  # video: for a key frame; audio: to re-base
+        self.offset = 0
+        self.base = 0
+        self.ts_offset = random.getrandbits(32)
+        self.ts_rebase = False
+        self.last_seq = random.getrandbits(15)  # lower half, as aiortc (SRTP rollover)
+        self.last_ts = 0
+        self.last_ntp = 0
+        self.rtx_seq = random.getrandbits(15)
+        self.history: list[bytes | None] = [None] * HISTORY
+        self.packets = 0
+        self.octets = 0
+        self.drops = 0  # times the viewer fell behind
+
+    # --- life ------------------------------------------------------------------------------
+
+    def bind(self, parameters: RTCRtpSendParameters, wire: hooks.Wire) -> None:
+        """The sender started: negotiated codec, header extensions and the wire are known."""
+        codec = parameters.codecs[0]
+        self.pt = codec.payloadType
+        self.clock_rate = codec.clockRate
+        self.cname = (parameters.rtcp.cname or "").encode()[:255]
+        self.rtx_pt = next(
+            (
+                c.payloadType
+                for c in parameters.codecs
+                if c.mimeType.lower().endswith("/rtx") and c.parameters.get("apt") == self.pt
+            ),
+            None,
+        )
+        extensions = {ext.uri: ext.id for ext in parameters.headerExtensions}
+        self.header = HeaderWriter(
+            ssrc=self.sender._ssrc,
+            mid=parameters.muxId,
+            extensions=extensions,
+            audio=self.kind == "audio",
+        )
+        if self.wire is not None:
+            self.wire.close()
+        self.wire = wire
+        self.restart()
+
+    def attach(self, source: "Source") -> None:
+        """Forward ``source`` from now on (from its next key frame, for video)."""
+        self.detach()
+        self.source = source
+        self.ts_rebase = self.packets > 0
+        source.outlets.append(self)
+        self.restart()
+
+    def detach(self) -> None:
+        if self.source is not None:
+            self.source.outlets.remove(self)
+            self.source = None
+
+    def close(self) -> None:
+        """The viewer's connection is closing: stop and let go of the socket."""
+        self.detach()
+        if self.wire is not None:
+            self.wire.close()
+            self.wire = None
+
+    def restart(self) -> None:
+        """Start over: at the next key frame for video, with the next packet for audio."""
+        self.waiting = True
+        if self.kind == "video" and self.source is not None and self.wire is not None:
+            self.source.request_keyframe()
+
+    # --- hot path --------------------------------------------------------------------------
+
+    def forward(
+        self, seq: int, ts: int, marker: int, payload: bytes, key: bool, abs3: bytes, level: int,
+        ntp: int,
+    ) -> None:  # fmt: skip
+        wire = self.wire
+        if wire is None:
+            return
+        if self.waiting:
+            if not key and self.kind == "video":
+                self.source.request_keyframe()  # type: ignore[union-attr]
+                return
+            self._rebase(seq, ts)
+        elif (seq - self.base) & 0x8000:
+            return  # from before the point we (re)started at
+        out_seq = (seq + self.offset) & 0xFFFF
+        out_ts = (ts + self.ts_offset) & 0xFFFFFFFF
+        packet = self.header.write(marker << 7 | self.pt, out_seq, out_ts, abs3, level) + payload  # type: ignore[union-attr]
+        if not wire.send_rtp(packet):
+            self._fall_behind()
+            return
+        self.history[out_seq % HISTORY] = packet
+        if (out_seq - self.last_seq) & 0xFFFF < 0x8000:
+            self.last_seq = out_seq
+            self.last_ts = out_ts
+            self.last_ntp = ntp
+            if (seq - self.base) & 0xFFFF > _REBASE_AFTER:
+                self.base = (seq - _REBASE_AFTER // 2) & 0xFFFF
+        self.packets += 1
+        self.octets += len(payload)
+
+    def _rebase(self, seq: int, ts: int) -> None:
+        self.waiting = False
+        self.base = seq
+        self.offset = (self.last_seq + 1 - seq) & 0xFFFF
+        if self.ts_rebase:
+            gap = ticks_since(self.last_ntp, self.clock_rate) if self.last_ntp else 0
+            self.ts_offset = (self.last_ts + max(gap, 1) - ts) & 0xFFFFFFFF
+            self.ts_rebase = False
+
+    def _fall_behind(self) -> None:
+        self.drops += 1
+        self.waiting = True
+        if self.kind == "video":
+            self.source.request_keyframe()  # type: ignore[union-attr]
+
+    # --- feedback from the viewer (RTCP, through the hooked sender) ------------------------
+
+    def keyframe_requested(self) -> None:
+        if self.source is not None:
+            self.source.request_keyframe()
+
+    def retransmit(self, sequence_number: int) -> None:
+        packet = self.history[sequence_number % HISTORY]
+        if packet is None or self.wire is None or (packet[2] << 8 | packet[3]) != sequence_number:
+            return
+        if self.rtx_pt is not None:
+            packet = rtx_packet(
+                packet,
+                header_length=header_length(packet),
+                rtx_pt=self.rtx_pt,
+                rtx_seq=self.rtx_seq,
+                rtx_ssrc=self.sender._rtx_ssrc,
+            )
+            self.rtx_seq = (self.rtx_seq + 1) & 0xFFFF
+        self.wire.send_rtp(packet)
+
+    @property
+    def forwarding(self) -> bool:
+        return self.wire is not None and self.source is not None and not self.waiting
+
+
+def sender_reports(outlets: list[Outlet]) -> list[bytes]:
+    """Compound RTCP packets (RFC 3550 6.4.1, 6.5): sender reports of the outlets that have
+    sent something, then their CNAMEs; at most ``_PER_REPORT`` outlets per packet (MTU)."""
+    sending = [o for o in outlets if o.packets]
+    return [_compound(sending[i : i + _PER_REPORT]) for i in range(0, len(sending), _PER_REPORT)]
+
+
+def _compound(outlets: list[Outlet]) -> bytes:
+    reports = b"".join(
+        _SR.pack(
+            0x80, 200, 6, o.sender._ssrc, o.last_ntp, o.last_ts,
+            o.packets & 0xFFFFFFFF, o.octets & 0xFFFFFFFF,
+        )
+        for o in outlets
+    )  # fmt: skip
+    chunks = b"".join(_sdes_chunk(o.sender._ssrc, o.cname) for o in outlets)
+    return reports + struct.pack("!BBH", 0x80 | len(outlets), 202, len(chunks) // 4) + chunks
+
+
+def _sdes_chunk(ssrc: int, cname: bytes) -> bytes:
+    chunk = struct.pack("!IBB", ssrc, 1, len(cname)) + cname + b"\0"
+    return chunk + bytes(-len(chunk) % 4)

@@ -1,0 +1,159 @@
+"""RTP on the forwarding path, as bytes: keyframe detection, header writing, RTX, clocks.
+
+Pure functions and small value objects, no aiortc: the forwarder writes each packet it sends
+with one ``struct`` call and a join, instead of building an ``RtpPacket`` per viewer.
+"""
+
+import struct
+import time
+
+MID_URI = "urn:ietf:params:rtp-hdrext:sdes:mid"
+ABS_SEND_TIME_URI = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+AUDIO_LEVEL_URI = "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+
+NTP_OFFSET = 2_208_988_800  # seconds from 1900-01-01 to 1970-01-01
+SILENCE = 127  # audio level, -dBov
+
+_HEAD = struct.Struct("!BBHII")
+_SEQ = struct.Struct("!H")
+
+
+def ntp_now() -> int:
+    """The wall clock as a 64-bit NTP timestamp (what RTCP sender reports carry)."""
+    now = time.time() + NTP_OFFSET
+    seconds = int(now)
+    return (seconds << 32) | int((now - seconds) * 4294967296.0)
+
+
+def ticks_since(ntp: int, clock_rate: int) -> int:
+    """RTP clock ticks elapsed since an NTP timestamp."""
+    return ((ntp_now() - ntp) * clock_rate) >> 32
+
+
+def abs_send_time(ntp: int) -> bytes:
+    """The abs-send-time header extension value: 6.18 fixed point seconds, 3 bytes."""
+    value = (ntp >> 14) & 0xFFFFFF
+    return bytes((value >> 16, (value >> 8) & 0xFF, value & 0xFF))
+
+
+def vp8_keyframe_start(payload: bytes) -> bool:
+    """Whether an RTP payload (RFC 7741) starts a VP8 key frame."""
+    if len(payload) < 2 or payload[0] & 0x1F != 0x10:  # S=1 and partition index 0
+        return False
+    pos = 1
+    if payload[0] & 0x80:  # X: extension byte follows
+        ext = payload[1]
+        pos = 2
+        if ext & 0x80:  # I: picture id, 7 or 15 bits
+            if len(payload) <= pos:
+                return False
+            pos += 2 if payload[pos] & 0x80 else 1
+        if ext & 0x40:  # L: TL0PICIDX
+            pos += 1
+        if ext & 0x30:  # T or K: TID/KEYIDX byte
+            pos += 1
+    return len(payload) > pos and not payload[pos] & 0x01  # P bit 0: key frame
+
+
+def _h264_keyframe_nal(nal_type: int) -> bool:
+    return nal_type in (5, 7)  # IDR slice, sequence parameter set
+
+
+def h264_keyframe_start(payload: bytes) -> bool:
+    """Whether an RTP payload (RFC 6184, modes 0 and 1) starts an H.264 key frame."""
+    if not payload:
+        return False
+    nal_type = payload[0] & 0x1F
+    if nal_type == 24:  # STAP-A: 16-bit size, then a NAL unit, repeated
+        pos = 1
+        while pos + 2 < len(payload):
+            size = (payload[pos] << 8) | payload[pos + 1]
+            if size == 0:
+                return False
+            if _h264_keyframe_nal(payload[pos + 2] & 0x1F):
+                return True
+            pos += 2 + size
+        return False
+    if nal_type == 28:  # FU-A: the start fragment carries the NAL type
+        return len(payload) > 1 and bool(payload[1] & 0x80) and payload[1] & 0x1F == 5
+    return _h264_keyframe_nal(nal_type)
+
+
+def keyframe_detector(codec_name: str):  # -> Callable[[bytes], bool]
+    """The keyframe-start test for a codec; audio and unknown codecs never start one."""
+    return {"VP8": vp8_keyframe_start, "H264": h264_keyframe_start}.get(codec_name.upper(), _never)
+
+
+def _never(payload: bytes) -> bool:
+    return False
+
+
+def newer(a: int, b: int) -> bool:
+    """Whether 16-bit sequence number ``a`` comes after ``b`` (RFC 3550 wrap-around)."""
+    return a != b and (a - b) & 0xFFFF < 0x8000
+
+
+class HeaderWriter:
+    """Writes the RTP header of one outgoing stream: fixed part plus one-byte extensions.
+
+    The mid extension is fixed per stream; abs-send-time (video) and audio level (audio)
+    change per packet and are passed in already encoded, shared by every viewer. One
+    ``struct`` call writes it all; an extension that was not negotiated becomes padding.
+    """
+
+    __slots__ = ("write",)
+
+    def __init__(self, *, ssrc: int, mid: str, extensions: dict[str, int], audio: bool) -> None:
+        mid_id = extensions.get(MID_URI, 0)
+        mid_elem = bytes([mid_id << 4 | (len(mid) - 1)]) + mid.encode() if mid_id else b""
+        if audio:
+            var_id, var_len = extensions.get(AUDIO_LEVEL_URI, 0), 1
+        else:
+            var_id, var_len = extensions.get(ABS_SEND_TIME_URI, 0), 3
+        var_head = var_id << 4 | (var_len - 1) if var_id else 0
+        length = 1 + var_len + len(mid_elem)
+        words = (length + 3) // 4
+        tail = mid_elem + bytes(words * 4 - length)
+        pack = struct.Struct(f"!BBHIIHHB{var_len}s{len(tail)}s").pack
+        levels = [bytes([level]) for level in range(256)]
+        blank = bytes(var_len)
+
+        def write(marker_pt: int, seq: int, timestamp: int, abs3: bytes, level: int) -> bytes:
+            value = (levels[level] if audio else abs3) if var_id else blank
+            return pack(0x90, marker_pt, seq, timestamp, ssrc, 0xBEDE, words, var_head, value, tail)
+
+        self.write = write
+
+
+def rtx_packet(
+    packet: bytes, *, header_length: int, rtx_pt: int, rtx_seq: int, rtx_ssrc: int
+) -> bytes:
+    """An RFC 4588 retransmission of a packet we sent: same header, new PT, seq and SSRC,
+    the original sequence number in front of the payload."""
+    head = bytearray(packet[:header_length])
+    head[1] = (head[1] & 0x80) | rtx_pt
+    head[2:4] = _SEQ.pack(rtx_seq)
+    head[8:12] = struct.pack("!I", rtx_ssrc)
+    return bytes(head) + packet[2:4] + packet[header_length:]
+
+
+def header_length(packet: bytes) -> int:
+    """Length of an RTP header we wrote (no CSRCs; extensions if the X bit is set)."""
+    if packet[0] & 0x10:
+        return 16 + 4 * ((packet[14] << 8) | packet[15])
+    return 12
+
+
+def pli_packet(sender_ssrc: int, media_ssrc: int) -> bytes:
+    """An RTCP picture loss indication (RFC 4585): please send a key frame."""
+    return _HEAD.pack(0x81, 206, 2, sender_ssrc, media_ssrc)
+
+
+def remb_packet(sender_ssrc: int, media_ssrc: int, bitrate: int) -> bytes:
+    """An RTCP receiver estimated maximum bitrate (draft-alvestrand-rmcat-remb): a cap."""
+    exponent = 0
+    while bitrate >= 1 << 18:
+        bitrate >>= 1
+        exponent += 1
+    fci = b"REMB" + struct.pack("!BBH", 1, (exponent << 2) | (bitrate >> 16), bitrate & 0xFFFF)
+    return _HEAD.pack(0x8F, 206, 4 + 1, sender_ssrc, 0) + fci + struct.pack("!I", media_ssrc)

@@ -1,0 +1,72 @@
+"""A clip encoded once per run, and a room: a Router plus synthetic clients, all on 127.0.0.1."""
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from server.media import CandidatePolicy, MediaConfig, Router
+from tests.server.media.synthetic import Clip, SyntheticPublisher, SyntheticViewer, encode_clip
+
+CONFIG = MediaConfig(host_addresses=("127.0.0.1",), candidates=CandidatePolicy(allow_loopback=True))
+
+
+@pytest.fixture(scope="session")
+def clip() -> Clip:
+    return encode_clip(seconds=2, width=320, height=240, bitrate=300_000)
+
+
+def anyone(kind: str) -> bool:
+    return True
+
+
+def nobody(kind: str) -> bool:
+    return False
+
+
+class Room:
+    """A router and the synthetic clients of one test; everything is closed at the end."""
+
+    def __init__(self, clip: Clip) -> None:
+        self.clip = clip
+        self.speakers: list[str] = []
+        self.router = Router(room_id="room", config=CONFIG, on_active_speaker=self.speakers.append)
+        self.clients: list[SyntheticPublisher | SyntheticViewer] = []
+
+    async def publish(
+        self, participant_id: str, *, may_publish: Callable[[str], bool] = anyone, level: int = 30
+    ) -> SyntheticPublisher:
+        publisher = SyntheticPublisher(self.clip, audio_level=level)
+        self.clients.append(publisher)
+        peer = self.router.open_peer(participant_id, may_publish=may_publish)
+        answer = await peer.publish(await publisher.offer())
+        await publisher.accept(answer.sdp)
+        return publisher
+
+    async def watch(self, participant_id: str, *, decode: bool = False) -> SyntheticViewer:
+        viewer = SyntheticViewer(decode=decode)
+        self.clients.append(viewer)
+        peer = self.router.open_peer(participant_id, may_publish=nobody)
+        offer = await peer.subscribe()
+        assert offer is not None
+        await peer.subscribed(await viewer.answer(offer))
+        return viewer
+
+    async def close(self) -> None:
+        await self.router.close()
+        for client in self.clients:
+            await client.close()
+
+
+@pytest.fixture
+async def room(clip: Clip) -> AsyncIterator[Room]:
+    room = Room(clip)
+    yield room
+    await room.close()
+
+
+async def until(condition: Callable[[], bool], *, within: float = 5.0) -> None:
+    """Wait for something the test cannot be told of (media arriving), polling."""
+    async with asyncio.timeout(within):
+        while not condition():
+            await asyncio.sleep(0.02)

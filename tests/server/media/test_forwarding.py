@@ -1,0 +1,134 @@
+"""Media through the SFU, end to end on aiortc: a synthetic publisher, viewers, the room's rules.
+
+Everything runs in this process on 127.0.0.1, with no ICE server: no packet leaves the machine.
+"""
+
+import asyncio
+
+from server.media.packets import vp8_keyframe_start
+from tests.server.media.conftest import Room, until
+from tests.server.media.synthetic import Clip, SyntheticViewer
+
+
+def clip_chunks(clip: Clip) -> set[bytes]:
+    return {frame[i : i + 1200] for frame in clip.video for i in range(0, len(frame), 1200)}
+
+
+async def test_forwarding_three_viewers_get_the_publishers_own_media_without_gaps(
+    room: Room,
+) -> None:
+    await room.publish("alice")
+    decoding = await room.watch("bob", decode=True)
+    counting = [await room.watch("cai"), await room.watch("dan")]
+
+    await until(lambda: len(decoding.decoded) >= 45 and decoding.decoded_audio >= 60)
+    await until(lambda: all(v.received["video"].frames >= 45 for v in counting))
+
+    assert {(f.width, f.height) for f in decoding.decoded} == {(320, 240)}
+    chunks = clip_chunks(room.clip)
+    for viewer in counting:
+        video, audio = viewer.received["video"], viewer.received["audio"]
+        assert (video.gaps, audio.gaps) == (0, 0)
+        assert vp8_keyframe_start(video.payloads[0])
+        assert {p[4:] for p in video.payloads} <= chunks  # the very bytes the publisher sent
+        assert set(audio.payloads) <= set(room.clip.audio)
+        assert set(audio.levels) == {(False, 30)}
+    await until(lambda: remote_outbound(decoding) == 2, within=3.0)  # our sender reports
+
+
+def remote_outbound(viewer: SyntheticViewer) -> int:
+    """How many of the viewer's receivers have had a sender report (RTCP SR) from the SFU."""
+    return sum(
+        1
+        for t in viewer.pc.getTransceivers()
+        for s in t.receiver._RTCRtpReceiver__stats.values()  # type: ignore[attr-defined]
+        if s.type == "remote-outbound-rtp"
+    )
+
+
+async def test_forwarding_late_viewer_starts_with_a_key_frame_asked_of_the_publisher(
+    room: Room,
+) -> None:
+    publisher = await room.publish("alice")
+    early = await room.watch("bob")
+    await until(lambda: early.received["video"].frames >= 40)  # past the clip's only key frame
+    asked_before = publisher.keyframe_requests
+
+    late = await room.watch("cai", decode=True)
+    await until(lambda: len(late.decoded) >= 1, within=1.5)
+
+    assert publisher.keyframe_requests == asked_before + 1  # relayed PLI, throttled to one
+    assert early.received["video"].gaps == 0  # the key frame did not disturb the others
+
+
+async def test_forwarding_mute_stops_audio_and_unmute_resumes_without_a_gap(room: Room) -> None:
+    await room.publish("alice")
+    viewer = await room.watch("bob")
+    audio, video = viewer.received["audio"], viewer.received["video"]
+    await until(lambda: len(audio.seqs) >= 10)
+
+    room.router.set_muted("alice", "audio", True)
+    await asyncio.sleep(0.2)
+    heard, seen = len(audio.seqs), video.frames
+    await asyncio.sleep(0.5)
+    muted = (len(audio.seqs) - heard, video.frames > seen)
+    room.router.set_muted("alice", "audio", False)
+    await until(lambda: len(audio.seqs) >= heard + 10)
+
+    assert muted == (0, True)  # no audio at all while muted; video went on
+    assert audio.gaps == 0
+
+
+async def test_forwarding_stop_video_stops_video_and_resumes_at_a_key_frame(room: Room) -> None:
+    publisher = await room.publish("alice")
+    viewer = await room.watch("bob")
+    audio, video = viewer.received["audio"], viewer.received["video"]
+    await until(lambda: video.frames >= 40)
+
+    room.router.set_muted("alice", "video", True)
+    await asyncio.sleep(0.2)
+    seen, heard = len(video.seqs), len(audio.seqs)
+    await asyncio.sleep(0.5)
+    stopped = (len(video.seqs) - seen, len(audio.seqs) > heard)
+    asked = publisher.keyframe_requests
+    room.router.set_muted("alice", "video", False)
+    await until(lambda: len(video.seqs) > seen)
+
+    assert stopped == (0, True)
+    assert vp8_keyframe_start(video.payloads[seen])
+    assert publisher.keyframe_requests == asked + 1
+    assert video.gaps == 0
+
+
+async def test_forwarding_mute_applies_to_tracks_published_later(room: Room) -> None:
+    room.router.set_muted("alice", "audio", True)
+    await room.publish("alice")
+    viewer = await room.watch("bob")
+
+    await until(lambda: viewer.received["video"].frames >= 10)
+
+    assert viewer.received["audio"].seqs == []
+
+
+async def test_forwarding_active_speaker_is_the_loud_one(room: Room) -> None:
+    await room.publish("quiet", level=70)  # -70 dBov: below the threshold
+    await room.publish("loud", level=20)
+
+    await until(lambda: room.speakers != [])
+
+    assert (room.speakers, room.router.active_speaker) == (["loud"], "loud")
+
+
+async def test_forwarding_publisher_leaving_stops_its_media(room: Room) -> None:
+    await room.publish("alice")
+    viewer = await room.watch("bob")
+    await until(lambda: viewer.received["video"].frames >= 5)
+
+    await room.router.close_peer("alice")
+    offer = await room.router.peers["bob"].subscribe()
+    count = len(viewer.received["video"].seqs)
+    await asyncio.sleep(0.3)
+
+    assert room.router.sources == {}
+    assert offer is not None and offer.count("a=inactive") == 2
+    assert len(viewer.received["video"].seqs) == count
