@@ -3,6 +3,9 @@
 One table (``EVENTS``) says which capability of ``rooms.roles`` a client event needs; the
 Room checks it, the tests walk it for every role of every kind, PROTOCOL.md documents it.
 ``FIELDS`` gives each event's payload fields; ``server/realtime/payloads.py`` checks them.
+The media events (signalling for the SFU, PROTOCOL.md "Media") have their own two tables,
+``MEDIA_EVENTS`` and ``MEDIA_FIELDS``, checked the same way; ``PUBLISH_NEEDS`` gives the
+capability each kind of published track needs.
 """
 
 from dataclasses import dataclass
@@ -53,6 +56,12 @@ class Shape(StrEnum):
     FLAG = "flag"  # true or false
     ROLE = "role"  # a role name
     EMOJI = "emoji"  # one of REACTIONS
+    SDP = "sdp"  # a session description: text of at most SDP_CHARS_MAX characters
+    CANDIDATE = "candidate"  # an ICE candidate line ("" = end of candidates)
+    CONNECTION = "connection"  # "publish" or "subscribe"
+    MIDS = "mids"  # a list of at most MIDS_MAX mids
+    MID = "mid"  # a media id: 1..32 characters
+    REVISION = "revision"  # a positive integer
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +100,42 @@ FIELDS: dict[str, dict[str, Field]] = {
     "get_attendance": {},
     "end_session": {},
 }
+
+# client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs
+# ``join`` for the event and, per track, the capability of PUBLISH_NEEDS for its kind.
+MEDIA_EVENTS: dict[str, Capability] = {
+    "media_start": C.JOIN,
+    "publish_offer": C.JOIN,
+    "subscribe_answer": C.JOIN,
+    "ice_candidate": C.JOIN,
+    "media_stop": C.JOIN,
+    "stop_video": C.MODERATE,
+}
+
+MEDIA_FIELDS: dict[str, dict[str, Field]] = {
+    "media_start": {},
+    "publish_offer": {"sdp": F(S.SDP), "screen_mids": F(S.MIDS, required=False)},
+    "subscribe_answer": {"sdp": F(S.SDP), "revision": F(S.REVISION)},
+    "ice_candidate": {
+        "connection": F(S.CONNECTION),
+        "candidate": F(S.CANDIDATE),
+        "mid": F(S.MID, required=False),
+    },
+    "media_stop": {},
+    "stop_video": {"participant_id": F(S.PARTICIPANT), "screen": F(S.FLAG, required=False)},
+}
+
+# a kind of published track -> the capability its publisher needs
+PUBLISH_NEEDS: dict[str, Capability] = {
+    "audio": C.PUBLISH_AUDIO,
+    "video": C.PUBLISH_VIDEO,
+    "screen": C.PUBLISH_SCREEN,
+}
+CONNECTIONS = ("publish", "subscribe")
+SDP_CHARS_MAX = 64 * 1024
+CANDIDATE_CHARS_MAX = 512
+MIDS_MAX = 16
+MID_CHARS_MAX = 32
 
 # the emoji a reaction may be; anything else is refused
 REACTIONS = ("👍", "👏", "❤️", "😂", "😮", "🎉", "🙏", "🤔")

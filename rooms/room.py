@@ -265,28 +265,41 @@ class Room:
         return [Send("reaction", payload, group=Group.ROOM)]
 
     def set_mic(self, sid: str, on: bool) -> list[Effect]:
-        p = self.require(sid, C.PUBLISH_AUDIO)
-        p.mic = on
-        return self._updated(p)
+        return self._set_device(self.require(sid, C.PUBLISH_AUDIO), mic=on)
 
     def set_camera(self, sid: str, on: bool) -> list[Effect]:
-        p = self.require(sid, C.PUBLISH_VIDEO)
-        p.camera = on
+        return self._set_device(self.require(sid, C.PUBLISH_VIDEO), camera=on)
+
+    def _set_device(self, p: Participant, **state: bool) -> list[Effect]:
+        p.mic, p.camera = state.get("mic", p.mic), state.get("camera", p.camera)
         return self._updated(p)
 
     # host controls
 
     def mute(self, sid: str, participant_id: str) -> list[Effect]:
         actor = self.require(sid, C.MODERATE)
-        p = self._target(participant_id)
-        return [Send("mute_request", {"by": actor.person.name}, sids=tuple(p.sids))]
+        return self._mute(actor, [self._target(participant_id)])
 
     def mute_all(self, sid: str) -> list[Effect]:
         actor = self.require(sid, C.MODERATE)
-        sids = tuple(
-            s for p in self.people.admitted() if C.MODERATE not in self.caps(p) for s in p.sids
+        return self._mute(
+            actor, [p for p in self.people.admitted() if C.MODERATE not in self.caps(p)]
         )
-        return [Send("mute_request", {"by": actor.person.name}, sids=sids)] if sids else []
+
+    def _mute(self, actor: Participant, targets: list[Participant]) -> list[Effect]:
+        """Microphones off (the edge stops forwarding their audio); their clients are asked."""
+        news = [e for p in targets if p.mic for e in self._set_device(p, mic=False)]
+        sids = tuple(s for p in targets for s in p.sids)
+        asked = [Send("mute_request", {"by": actor.person.name}, sids=sids)] if sids else []
+        return news + asked
+
+    def stop_video(self, sid: str, participant_id: str, *, screen: bool) -> list[Effect]:
+        """A camera off (or a screen share stopped, which the edge alone tracks)."""
+        actor = self.require(sid, C.MODERATE)
+        p = self._target(participant_id)
+        news = self._set_device(p, camera=False) if p.camera and not screen else []
+        request = {"by": actor.person.name, "screen": screen}
+        return [*news, Send("stop_video_request", request, sids=tuple(p.sids))]
 
     def remove(self, sid: str, participant_id: str, *, ban: bool, now: datetime) -> list[Effect]:
         actor = self.require(sid, C.MODERATE)

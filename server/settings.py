@@ -1,5 +1,6 @@
 """The one place that reads the environment: a frozen Settings object."""
 
+import ipaddress
 import json
 import os
 import secrets
@@ -67,6 +68,18 @@ def _secret_key(env: Mapping[str, str], production: bool, data_dir: Path) -> str
     return key
 
 
+def _addresses(raw: str) -> tuple[str, ...]:
+    addresses = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for address in addresses:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise SettingsError(
+                f"MEDIA_HOST_ADDRESSES takes IP addresses, got {address!r}."
+            ) from None
+    return addresses
+
+
 def _ice_servers(raw: str) -> tuple[dict[str, object], ...]:
     if not raw:
         return ()
@@ -126,6 +139,8 @@ class Settings:
     smtp_port: int = 25
     mail_from: str = "yunhui@localhost"
     ice_servers: tuple[dict[str, object], ...] = field(default_factory=tuple)
+    media_host_addresses: tuple[str, ...] = ()  # the SFU's host candidates; () = all but loopback
+    media_refuse_private: bool = False  # refuse clients' candidates in private ranges
     # realtime (server/realtime): extra allowed origins besides base_url's own
     realtime_origins: tuple[str, ...] = ()
     payload_max_bytes: int = 64 * 1024  # larger event payloads are refused (error event)
@@ -184,6 +199,8 @@ class Settings:
             mail_from=env.get("MAIL_FROM", "yunhui@localhost"),
             scheduler_interval=_float(env, "SCHEDULER_INTERVAL", 1.0),
             ice_servers=_ice_servers(env.get("ICE_SERVERS", "")),
+            media_host_addresses=_addresses(env.get("MEDIA_HOST_ADDRESSES", "")),
+            media_refuse_private=_flag(env.get("MEDIA_REFUSE_PRIVATE"), production),
             realtime_origins=_origins(env.get("REALTIME_ORIGINS", "")),
             chat_burst=_int(env, "CHAT_BURST", 5),
             chat_per_second=_float(env, "CHAT_PER_SECOND", 1.0),

@@ -1,8 +1,10 @@
 """The live rooms of this process and how their effects reach people.
 
 ``LiveRooms`` owns one ``rooms.room.Room`` per live room (created on the first connection,
-with its flags from Redis), the connections (socket -> person, language), and one task
-that ends rooms whose session ended or was cancelled and forgets rooms left empty.
+with its flags from Redis) with its media (``server.realtime.media.RoomMedia``: the room's
+SFU router, made with the room and closed with it), the connections (socket -> person,
+language), and one task that ends rooms whose session ended or was cancelled and forgets
+rooms left empty.
 
 Delivery: a Room's effects are applied in order under the room's lock — attendance is
 persisted first, then sends, group moves and chat history go out, then dropped sockets are
@@ -30,6 +32,7 @@ from rooms.lifecycle import TERMINAL
 from rooms.outbox import Attend, Drop, Effect, History, Move, Person, Send, Text
 from rooms.room import ChatLimit, Room
 from server.realtime.fanout import NAMESPACE, Fanout
+from server.realtime.media import RoomMedia, media_config
 from server.settings import Settings
 from server.store import Store
 
@@ -57,6 +60,7 @@ class Connection:
 class LiveRoom:
     room: Room
     lock: asyncio.Lock
+    media: RoomMedia  # the room's SFU: made with the room, closed with it
 
     @property
     def session_id(self) -> str:
@@ -85,6 +89,7 @@ class LiveRooms:
         self.clock = clock
         self.rooms: dict[str, LiveRoom] = {}
         self.connections: dict[str, Connection] = {}
+        self.media_config = media_config(settings)  # tests may limit it to loopback
         self._task: asyncio.Task[None] | None = None
 
     # rooms and connections
@@ -96,7 +101,22 @@ class LiveRooms:
             flags = await self.store.rooms.flags(session.session_id)
             limit = ChatLimit(self.settings.chat_burst, self.settings.chat_per_second)
             room = Room(session=session, flags=flags, chat_limit=limit)
-            live = self.rooms.setdefault(session.session_id, LiveRoom(room, asyncio.Lock()))
+            live = self.rooms.get(session.session_id) or self._open(room)
+        return live
+
+    def _open(self, room: Room) -> LiveRoom:
+        session_id = room.session.session_id
+
+        async def deliver(send: Send) -> None:
+            await self._send(session_id, send)
+
+        media = RoomMedia(
+            room=room,
+            config=self.media_config,
+            ice_servers=self.settings.ice_servers,
+            deliver=deliver,
+        )
+        live = self.rooms[session_id] = LiveRoom(room, asyncio.Lock(), media)
         return live
 
     def room_of(self, sid: str) -> LiveRoom:
@@ -112,6 +132,10 @@ class LiveRooms:
     def translate(self, lang: str, template: str, params: Mapping[str, object]) -> str:
         catalog = self.catalogs.get(lang, self.catalogs["en"])
         return catalog.gettext(template).format(**params)
+
+    def participant_of(self, sid: str) -> str:
+        """The participant id of a connected socket."""
+        return self.connections[sid].person.participant_id
 
     def lang_of(self, sid: str) -> str:
         connection = self.connections.get(sid)
@@ -233,6 +257,7 @@ class LiveRooms:
 
     async def close(self, live: LiveRoom, message: Text) -> None:
         self.rooms.pop(live.session_id, None)
+        await live.media.close()
         await self.apply(live, live.room.close(message, now=self.clock()))
 
     def start(self) -> None:
@@ -268,5 +293,6 @@ class LiveRooms:
                 await self.close(live, Text("The session has ended."))
             elif live.room.empty_since and now - live.room.empty_since > FORGET_EMPTY:
                 self.rooms.pop(live.session_id, None)
+                await live.media.close()
             else:
                 live.room.session = session

@@ -3,8 +3,10 @@
 ``trigger_event`` checks every event's payload before its handler runs
 (server/realtime/payloads.py) and turns any refusal into an ``error`` event; handlers look
 the room up, make one call on the Room, persist, and deliver through ``LiveRooms``. The
-Room checks the capability of each event (rooms.protocol.EVENTS). The server runs with
-``async_handlers=False``, so a socket's events are handled one at a time, in order.
+Room checks the capability of each event (rooms.protocol.EVENTS). Media events go to the
+room's ``RoomMedia`` (server/realtime/media.py); the host controls and the microphone and
+camera reports also tell it what to forward. The server runs with ``async_handlers=False``,
+so a socket's events are handled one at a time, in order.
 """
 
 import logging
@@ -71,6 +73,7 @@ class RoomNamespace(socketio.AsyncNamespace):
         connection = self.live.connections.pop(sid, None)
         live = self.live.rooms.get(connection.session.session_id) if connection else None
         if live is not None:
+            await live.media.socket_gone(sid)
             await self.live.apply(live, live.room.leave(sid, now=self.live.clock()))
 
     async def on_join(self, sid: str, data: dict[str, Any]) -> None:
@@ -139,11 +142,15 @@ class RoomNamespace(socketio.AsyncNamespace):
 
     async def on_set_mic(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)
-        await self.live.apply(live, live.room.set_mic(sid, data["on"]))
+        effects = live.room.set_mic(sid, data["on"])
+        live.media.follow(self.live.participant_of(sid))
+        await self.live.apply(live, effects)
 
     async def on_set_camera(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)
-        await self.live.apply(live, live.room.set_camera(sid, data["on"]))
+        effects = live.room.set_camera(sid, data["on"])
+        live.media.follow(self.live.participant_of(sid))
+        await self.live.apply(live, effects)
 
     # the lobby
 
@@ -171,22 +178,28 @@ class RoomNamespace(socketio.AsyncNamespace):
         live = self.live.room_of(sid)
         effects = live.room.send_to_lobby(sid, data["participant_id"], now=self.live.clock())
         await self.live.apply(live, effects)
+        await live.media.close_participant(data["participant_id"], reason="lobby")
 
     # host controls
 
     async def on_mute(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)
-        await self.live.apply(live, live.room.mute(sid, data["participant_id"]))
+        effects = live.room.mute(sid, data["participant_id"])
+        live.media.follow(data["participant_id"])
+        await self.live.apply(live, effects)
 
     async def on_mute_all(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)
-        await self.live.apply(live, live.room.mute_all(sid))
+        effects = live.room.mute_all(sid)
+        live.media.follow()
+        await self.live.apply(live, effects)
 
     async def on_remove(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)
         effects = live.room.remove(
             sid, data["participant_id"], ban=data["ban"], now=self.live.clock()
         )
+        await live.media.close_participant(data["participant_id"])
         await self.store.rooms.save_flags(live.room.session, live.room.flags)
         await self.live.apply(live, effects)
 
@@ -203,6 +216,7 @@ class RoomNamespace(socketio.AsyncNamespace):
         )
         await self.store.rooms.save_flags(live.room.session, live.room.flags)
         await self.live.apply(live, effects)
+        await live.media.role_changed(data["participant_id"])
 
     async def on_get_attendance(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)
@@ -216,3 +230,32 @@ class RoomNamespace(socketio.AsyncNamespace):
         live.room.require(sid, C.END_SESSION)
         await self.store.rooms.end_session(live.session_id, now=self.live.clock())
         await self.live.close(live, Text("The host ended the session."))
+
+    # media (PROTOCOL.md, Media; the work is in server/realtime/media.py)
+
+    async def on_media_start(self, sid: str, data: dict[str, Any]) -> None:
+        await self.live.room_of(sid).media.start(sid)
+
+    async def on_publish_offer(self, sid: str, data: dict[str, Any]) -> None:
+        media = self.live.room_of(sid).media
+        await media.publish(sid, data["sdp"], screen_mids=data["screen_mids"] or ())
+
+    async def on_subscribe_answer(self, sid: str, data: dict[str, Any]) -> None:
+        media = self.live.room_of(sid).media
+        await media.answer(sid, data["sdp"], revision=data["revision"])
+
+    async def on_ice_candidate(self, sid: str, data: dict[str, Any]) -> None:
+        media = self.live.room_of(sid).media
+        await media.candidate(sid, data["connection"], data["candidate"])
+
+    async def on_media_stop(self, sid: str, data: dict[str, Any]) -> None:
+        await self.live.room_of(sid).media.stop(sid)
+
+    async def on_stop_video(self, sid: str, data: dict[str, Any]) -> None:
+        live = self.live.room_of(sid)
+        target, screen = data["participant_id"], data["screen"]
+        effects = live.room.stop_video(sid, target, screen=screen)
+        if screen:
+            live.media.stop_screen(target)
+        live.media.follow(target)
+        await self.live.apply(live, effects)

@@ -1,10 +1,10 @@
 """Checking what a client sent before any handler sees it.
 
 An event's arguments must be one JSON object (none counts as ``{}``) of at most
-``max_bytes`` bytes of JSON, holding exactly the fields ``rooms.protocol.FIELDS`` lists for
-that event, each of the right shape. Anything else raises a DomainError
-(``unknown_event``, ``invalid_payload``, ``payload_too_large``): the client gets an
-``error`` and nothing else happens.
+``max_bytes`` bytes of JSON, holding exactly the fields ``rooms.protocol.FIELDS`` (or, for
+media events, ``MEDIA_FIELDS``) lists for that event, each of the right shape. Anything
+else raises a DomainError (``unknown_event``, ``invalid_payload``, ``payload_too_large``):
+the client gets an ``error`` and nothing else happens.
 """
 
 import json
@@ -13,7 +13,19 @@ from collections.abc import Callable
 from typing import Any
 
 from rooms.errors import DomainError
-from rooms.protocol import FIELDS, REACTIONS, TO_HOSTS, Field, Shape
+from rooms.protocol import (
+    CANDIDATE_CHARS_MAX,
+    CONNECTIONS,
+    FIELDS,
+    MEDIA_FIELDS,
+    MID_CHARS_MAX,
+    MIDS_MAX,
+    REACTIONS,
+    SDP_CHARS_MAX,
+    TO_HOSTS,
+    Field,
+    Shape,
+)
 from rooms.roles import Role
 
 EVENT_NAME_MAX = 64
@@ -22,10 +34,20 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _PARTICIPANT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _MESSAGE_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
 _ROLES = frozenset(str(role) for role in Role)
+_ALL_FIELDS = {**FIELDS, **MEDIA_FIELDS}
 
 
 def _fits(pattern: re.Pattern[str]) -> Callable[[object], bool]:
     return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _text_of(most: int, *, empty: bool = False) -> Callable[[object], bool]:
+    return lambda v: isinstance(v, str) and (empty or v != "") and len(v) <= most
+
+
+def _mids(value: object) -> bool:
+    mid = _text_of(MID_CHARS_MAX)
+    return isinstance(value, list) and len(value) <= MIDS_MAX and all(mid(m) for m in value)
 
 
 _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
@@ -43,6 +65,18 @@ _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
     Shape.FLAG: (lambda v: isinstance(v, bool), "{field} must be true or false."),
     Shape.ROLE: (lambda v: v in _ROLES, "{field} must be a role."),
     Shape.EMOJI: (lambda v: v in REACTIONS, "{field} must be one of the room's reactions."),
+    Shape.SDP: (_text_of(SDP_CHARS_MAX), "{field} must be a session description (text)."),
+    Shape.CANDIDATE: (
+        _text_of(CANDIDATE_CHARS_MAX, empty=True),
+        "{field} must be an ICE candidate line (text).",
+    ),
+    Shape.CONNECTION: (lambda v: v in CONNECTIONS, '{field} must be "publish" or "subscribe".'),
+    Shape.MIDS: (_mids, "{field} must be a list of media ids."),
+    Shape.MID: (_text_of(MID_CHARS_MAX), "{field} must be a media id."),
+    Shape.REVISION: (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31,
+        "{field} must be a positive whole number.",
+    ),
 }
 
 
@@ -90,7 +124,7 @@ def _field(name: str, spec: Field, payload: dict[str, Any]) -> Any:
 
 def check_payload(event: object, args: tuple[Any, ...], *, max_bytes: int) -> dict[str, Any]:
     """The event's fields, checked (absent optional ones as None, or False for flags)."""
-    fields = FIELDS.get(event) if isinstance(event, str) else None
+    fields = _ALL_FIELDS.get(event) if isinstance(event, str) else None
     if fields is None:
         raise DomainError(
             "There is no event {event}.", code="unknown_event", event=event_label(event)

@@ -32,3 +32,23 @@ def test_catalogs_merge_every_po_file_of_a_language() -> None:
 
     assert catalogs["zh_CN"].gettext("Yunhui") == "云会"
     assert catalogs["en"].gettext("Yunhui") == "Yunhui"
+
+
+def test_settings_refuse_private_media_candidates_by_default_in_production(tmp_path) -> None:
+    base = {"DATA_DIR": str(tmp_path), "REDIS_URL": "redis://x", "SECRET_KEY": "k" * 40}
+
+    production = Settings.from_env({**base, "YUNHUI_MODE": "production"})
+    lan = Settings.from_env({**base, "YUNHUI_MODE": "production", "MEDIA_REFUSE_PRIVATE": "no"})
+    dev = Settings.from_env({**base, "MEDIA_HOST_ADDRESSES": "10.1.2.3, 10.1.2.4"})
+
+    assert (production.media_refuse_private, lan.media_refuse_private) == (True, False)
+    assert (dev.media_refuse_private, dev.media_host_addresses) == (False, ("10.1.2.3", "10.1.2.4"))
+
+
+def test_settings_refuse_a_media_host_address_that_is_not_an_ip(tmp_path) -> None:
+    import pytest
+
+    from server.settings import SettingsError
+
+    with pytest.raises(SettingsError, match="MEDIA_HOST_ADDRESSES"):
+        Settings.from_env({"DATA_DIR": str(tmp_path), "MEDIA_HOST_ADDRESSES": "example.org"})
