@@ -46,9 +46,10 @@ def credentials_file(settings: Settings) -> Path:
 
 
 def _soon(now_local: datetime) -> datetime:
-    """The next quarter hour at least ten minutes away: its lobby opens right away."""
-    moment = now_local + timedelta(minutes=10)
-    return moment.replace(second=0, microsecond=0) + timedelta(minutes=-moment.minute % 15)
+    """Five to ten minutes from now, on a multiple of five minutes: with the default
+    15-minute lobby the demo meeting's room is open at once."""
+    moment = (now_local + timedelta(minutes=5)).replace(second=0, microsecond=0)
+    return moment + timedelta(minutes=-moment.minute % 5 or 5)
 
 
 def _local(day: datetime, at: str | None, now_local: datetime) -> datetime:

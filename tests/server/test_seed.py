@@ -43,3 +43,16 @@ async def test_seed_runs_once_per_database(store, settings, capsys) -> None:
 
     assert capsys.readouterr().out.strip() == first.strip()
     assert len(await store.agenda.public_events()) == 1
+
+
+async def test_seed_opens_the_demo_meetings_room_at_once(store, settings) -> None:
+    from server.scheduler import Scheduler
+
+    await seed_demo(store, settings)
+    await Scheduler(store, settings).tick(datetime.now(UTC))
+
+    [event] = await store.agenda.public_events()
+    meeting = next(
+        s for s in await store.agenda.agenda_of(event.event_id) if s.kind is Kind.MEETING
+    )
+    assert meeting.state.value == "open"
