@@ -30,12 +30,16 @@ install-dev: $(VENV)/.installed-dev node_modules/.installed
 run: install
 	$(PY) -m server
 
+# The browser tests need Debian's chromium; the media tests also run it in a network namespace
+# of their own (root, and `ip` from iproute2).
 chromium:
-	@if command -v chromium >/dev/null; then :; \
+	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
+	command -v ip >/dev/null || missing="$$missing iproute2"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else echo "The browser tests need Debian's chromium at /usr/bin/chromium: sudo apt-get install chromium"; exit 1; fi
+		echo "installing Debian's$$missing for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "The browser tests need Debian's packages:$$missing (sudo apt-get install$$missing)"; exit 1; fi
 
 lint: install-dev
 	$(PY) -m ruff check .

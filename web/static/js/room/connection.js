@@ -17,7 +17,12 @@
 //   participant_left {id}, you {me, capabilities}, hands [..], lobby [..], room_flags
 //   {locked, chatEnabled}, reaction {id, name, emoji}, mute_request {by}, attendance [..],
 //   sent_to_lobby {message}, gone {reason: denied|removed|banned|ended, message},
-//   error {code, message, event}.
+//   error {code, message, event}, active_speaker {id}, stop_video_request {by, screen}.
+//
+// The media signalling (PROTOCOL.md "Media": SDP, candidates) is not turned into page
+// events: `room.media` is a narrow channel for media-connection.js, the one module that
+// knows it: media.on(event, listener) gets the server's media events as they come (and the
+// `error`s answering media events), media.send(event, payload) sends one.
 
 import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
 
@@ -132,7 +137,13 @@ const RELAYED = {
   removed: (p) => ["gone", { reason: p.banned ? "banned" : "removed", message: p.message }],
   session_ended: (p) => ["gone", { reason: "ended", message: p.message }],
   error: (p) => ["error", { code: p.code, message: p.message, event: p.event }],
+  active_speaker: (p) => ["active_speaker", { id: p.participant_id ?? null }],
+  stop_video_request: (p) => ["stop_video_request", { by: p.by, screen: Boolean(p.screen) }],
 };
+
+// the media signalling, passed to media-connection.js as it is on the wire
+const MEDIA_IN = ["media_started", "publish_answer", "subscribe_offer", "media_closed"];
+const MEDIA_OUT = new Set(["media_start", "publish_offer", "subscribe_answer", "ice_candidate", "media_stop"]);
 
 // stream ids "<ms>-<seq>" in the order Redis gave them
 export function streamIdAfter(candidate, last) {
@@ -153,6 +164,7 @@ export class RoomConnection extends Emitter {
   #everJoined = false;
   #closed = false; // this page is done with the room: no more status events
   #pending = new Map(); // client_id -> [event, payload]: chat sent, not yet acknowledged
+  #media = new Emitter(); // the media channel's listeners
 
   constructor({ sessionId, path, lang, name = "", invite = "", makeSocket = io }) {
     super();
@@ -163,6 +175,10 @@ export class RoomConnection extends Emitter {
     this.invite = invite;
     this.makeSocket = makeSocket;
     this.lastChatId = null; // the newest message id this page has seen
+    this.media = {
+      on: (event, listener) => this.#media.on(event, listener),
+      send: (event, payload) => MEDIA_OUT.has(event) && this.#send(event, payload),
+    };
   }
 
   get everJoined() {
@@ -196,6 +212,7 @@ export class RoomConnection extends Emitter {
     for (const [event, convert] of Object.entries(RELAYED)) {
       socket.on(event, (payload) => this.#relay(event, ...convert(payload ?? {})));
     }
+    for (const event of MEDIA_IN) socket.on(event, (payload) => this.#media.emit(event, payload ?? {}));
     socket.on("chat", (payload) => this.#onChat(toMessage(payload)));
     socket.on("chat_history", (payload) => this.#onHistory(payload));
   }
@@ -204,6 +221,7 @@ export class RoomConnection extends Emitter {
     if (wireEvent === "joined") this.#joined = this.#everJoined = true;
     if (wireEvent === "sent_to_lobby") this.#joined = false;
     if (type === "gone") this.#finish();
+    if (type === "error" && MEDIA_OUT.has(detail.event)) this.#media.emit("error", detail);
     this.emit(type, detail);
   }
 
@@ -282,6 +300,7 @@ export class RoomConnection extends Emitter {
   react(emoji) { return this.#send("react", { emoji }); }
   setMic(on) { return this.#send("set_mic", { on }); }
   setCamera(on) { return this.#send("set_camera", { on }); }
+  stopVideo(participantId, { screen = false } = {}) { return this.#send("stop_video", { participant_id: participantId, screen }); }
   admit(participantId) { return this.#send("admit", { participant_id: participantId }); }
   admitAll() { return this.#send("admit_all"); }
   deny(participantId) { return this.#send("deny", { participant_id: participantId }); }

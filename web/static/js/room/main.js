@@ -1,15 +1,20 @@
 // The room page: wires the screens (pre-join, lobby, room, gone) to a RoomConnection.
 // Knows the page's elements and the connection's events and methods, nothing of the wire.
+// Camera, microphone and screen: room-media.js (with the preview, devices and the stage).
 
 import { renderAttendance } from "./attendance.js";
 import { ChatView } from "./chat.js";
 import { RoomConnection } from "./connection.js";
 import { renderQueue, setFlags, setupHostButtons } from "./controls.js";
+import { LocalMedia, mediaSupported } from "./devices.js";
 import { floatReaction, renderHands, setHandButton } from "./hands.js";
 import { showLobbyNote, showWaiting } from "./lobby.js";
 import { hideBanner, showBanner, toast } from "./notices.js";
 import { setupPrejoin } from "./prejoin.js";
+import { setupPreview } from "./preview.js";
+import { RoomMedia } from "./room-media.js";
 import { renderRoster } from "./roster.js";
+import { Stage } from "./stage.js";
 import { loadStrings, roleLabel, t } from "./strings.js";
 
 const QUEUE_REFRESH_MS = 30_000;
@@ -43,7 +48,23 @@ const state = {
   over: false,
 };
 let connection = null;
+let preview = null;
 const room = () => connection;
+const local = new LocalMedia();
+const stage = new Stage({ tiles: byId("tiles"), sounds: byId("sounds"), placeholder: byId("stage-placeholder") });
+const media = new RoomMedia(
+  {
+    micButton: byId("mic-button"),
+    camButton: byId("cam-button"),
+    screenButton: byId("screen-button"),
+    layoutButtons: [...byId("layout-picker").querySelectorAll("button")],
+    devices: byId("device-settings"),
+    cameraSelect: byId("room-camera-select"),
+    micSelect: byId("room-mic-select"),
+    toasts,
+  },
+  { local, stage },
+);
 const can = (capability) => state.capabilities.has(capability);
 
 function showScreen(name) {
@@ -81,6 +102,7 @@ function renderPeople() {
     actions: rosterActions,
   });
   chat.setRecipients(people, { canChat: can("chat"), canPrivate: can("chat_private") });
+  media.people(people);
 }
 
 function renderHandsList() {
@@ -103,10 +125,6 @@ function renderControls() {
   byId("host-panel").hidden = !can("moderate");
   byId("end-session").hidden = !can("end_session");
   byId("hand-button").hidden = !can("raise_hand");
-  byId("mic-button").hidden = !can("publish_audio");
-  byId("cam-button").hidden = !can("publish_video");
-  byId("mic-button").setAttribute("aria-pressed", String(state.me.mic));
-  byId("cam-button").setAttribute("aria-pressed", String(state.me.camera));
   for (const reaction of document.querySelectorAll(".reaction")) reaction.hidden = !can("react");
   setFlags(
     { lockToggle: byId("lock-toggle"), chatToggle: byId("chat-toggle"), lockedFlag: byId("flag-locked"), chatOffFlag: byId("flag-chat-off") },
@@ -127,6 +145,7 @@ function renderRoom() {
 
 function finish(message) {
   state.over = true;
+  media.leave();
   hideBanner(banner);
   byId("gone-message").textContent = message;
   showScreen("gone");
@@ -136,6 +155,7 @@ function finish(message) {
 
 function onStatus({ state: status }) {
   if (state.over) return;
+  if (status === "reconnecting" || status === "offline") media.interrupted();
   if (status === "reconnecting") {
     state.reconnecting = true;
     showBanner(banner, t("reconnecting"));
@@ -154,7 +174,10 @@ function onJoined(snapshot) {
     flags: snapshot.room,
   });
   state.participants.set(state.me.id, state.me);
+  preview?.stop();
+  preview = null;
   showScreen("room");
+  media.joined({ me: state.me, capabilities: state.capabilities });
   renderRoom();
   connectedAgain();
 }
@@ -172,7 +195,10 @@ function stamp(queue) {
 }
 
 function onParticipant(person) {
-  if (person.id === state.me.id) state.me = person;
+  if (person.id === state.me.id) {
+    state.me = person;
+    media.me(person);
+  }
   state.participants.set(person.id, person);
   renderControls();
   renderPeople();
@@ -196,12 +222,14 @@ function onLeft({ id }) {
 
 function onYou({ me, capabilities }) {
   state.capabilities = capabilities;
+  media.capabilities(capabilities);
   onParticipant(me);
   renderRoom();
   toast(toasts, t("role_changed", { role: roleLabel(me.role) }));
 }
 
 function onSentToLobby({ message }) {
+  media.interrupted();
   toast(toasts, message || t("sent_to_lobby"));
   showScreen("lobby");
   showLobbyNote(lobbyElements, message || t("sent_to_lobby"));
@@ -244,9 +272,14 @@ const HANDLERS = {
   },
   reaction: (reaction) => floatReaction(byId("reaction-layer"), reaction),
   mute_request: () => {
-    if (state.me?.mic) room().setMic(false);
+    local.setOn("audio", false); // the server stopped forwarding it already
     toast(toasts, t("muted_by_host"));
   },
+  stop_video_request: (request) => {
+    media.stopVideoRequest(request);
+    toast(toasts, t(request.screen ? "screen_stopped_by_host" : "video_stopped_by_host"));
+  },
+  active_speaker: ({ id }) => media.speaker(id),
   attendance: (people) => renderAttendance(byId("attendance-rows"), people),
   sent_to_lobby: onSentToLobby,
   gone: onGone,
@@ -266,8 +299,6 @@ function setupRoomButtons() {
     if (raised) room().lowerHand();
     else room().raiseHand();
   });
-  byId("mic-button").addEventListener("click", () => room().setMic(!state.me.mic));
-  byId("cam-button").addEventListener("click", () => room().setCamera(!state.me.camera));
   for (const reaction of document.querySelectorAll(".reaction")) {
     reaction.addEventListener("click", () => room().react(reaction.dataset.emoji));
   }
@@ -305,12 +336,28 @@ function start() {
       knownName: config.knownName,
       onJoin: (name) => {
         connection = new RoomConnection({ sessionId: config.sessionId, path: config.socketPath, lang: config.lang, name });
+        media.attach(connection);
         listen(connection, prejoin);
         connection.connect();
       },
     },
   );
+  if (mediaSupported()) preview = setupPreview(previewElements(), local);
   setupRoomButtons();
+}
+
+function previewElements() {
+  return {
+    root: byId("preview"),
+    videoBox: byId("preview-box"),
+    video: byId("preview-video"),
+    meter: byId("mic-level"),
+    cameraToggle: byId("prejoin-camera"),
+    micToggle: byId("prejoin-mic"),
+    cameraSelect: byId("camera-select"),
+    micSelect: byId("mic-select"),
+    error: byId("preview-error"),
+  };
 }
 
 start();
