@@ -34,7 +34,7 @@ _REBASE_AFTER = 4096  # how far behind the newest packet the "too old" line may 
 
 class Outlet:
     __slots__ = (
-        "kind", "sender", "source", "wire", "header", "pt", "rtx_pt",
+        "kind", "sender", "source", "wire", "closed", "header", "pt", "rtx_pt",
         "clock_rate", "cname", "waiting", "offset", "base", "ts_offset", "ts_rebase",
         "last_seq", "last_ts", "last_ntp", "rtx_seq", "history", "packets", "octets", "drops",
     )  # fmt: skip
@@ -44,6 +44,7 @@ class Outlet:
         self.sender = sender
         self.source: Source | None = None
         self.wire: hooks.Wire | None = None  # set when the sender starts (DTLS up)
+        self.closed = False  # for good: a wire bound after close() is let go at once
         self.header: HeaderWriter | None = None
         self.pt = 0
         self.rtx_pt: int | None = None
@@ -66,7 +67,14 @@ class Outlet:
     # --- life ------------------------------------------------------------------------------
 
     def bind(self, parameters: RTCRtpSendParameters, wire: hooks.Wire) -> None:
-        """The sender started: negotiated codec, header extensions and the wire are known."""
+        """The sender started: negotiated codec, header extensions and the wire are known.
+
+        aiortc starts the sender from a background task once DTLS is up, which can be while
+        the connection is being closed, after ``close()``: such a wire is closed at once.
+        """
+        if self.closed:
+            wire.close()
+            return
         codec = parameters.codecs[0]
         self.pt = codec.payloadType
         self.clock_rate = codec.clockRate
@@ -105,7 +113,8 @@ class Outlet:
             self.source = None
 
     def close(self) -> None:
-        """The viewer's connection is closing: stop and let go of the socket."""
+        """The viewer's connection is closing: stop and let go of the socket, for good."""
+        self.closed = True
         self.detach()
         if self.wire is not None:
             self.wire.close()

@@ -49,7 +49,7 @@ from server.settings import Settings
 from server.store import Store, connect
 from tests.browser import media_checks as checks
 from tests.browser import netns
-from tests.browser.media_checks import STEP_TIMEOUT, Person, StepFailed, decoding, until
+from tests.browser.media_checks import SETUP_TIMEOUT, Person, StepFailed, decoding, until
 from tests.browser.test_room import HOST_EMAIL, open_meeting, room_path
 from tests.server.fixtures_login import PASSWORD
 
@@ -106,7 +106,7 @@ class Scenario:
         context = await browser.new_context(
             base_url=base_url, locale="en-US", viewport={"width": 1100, "height": 800}
         )
-        context.set_default_timeout(STEP_TIMEOUT * 1000)
+        context.set_default_timeout(SETUP_TIMEOUT * 1000)
         await context.add_init_script(path=str(PROBE))
         self.contexts.append(context)
         person = Person(label=label, page=await context.new_page())
@@ -378,6 +378,9 @@ async def main() -> None:
         await scenario.run()
     except StepFailed as exc:
         scenario.result["failed"] = str(exc)
+    except PlaywrightError as exc:  # e.g. a wait that timed out: say after which step
+        last = scenario.result.get("timeline", [["start", 0]])[-1][0]
+        scenario.result["failed"] = f"after {last!r}: {exc}"
     scenario.result["seconds"] = round(time.monotonic() - scenario.started, 1)
     print(json.dumps(scenario.result, ensure_ascii=False))
 

@@ -171,6 +171,19 @@ def test_outlet_close_releases_the_wire_and_stops_forwarding() -> None:
     assert (wire.closed, wire.sent, source.outlets) == (True, [], [])
 
 
+def test_outlet_closes_a_wire_bound_after_it_was_closed() -> None:
+    # aiortc starts a sender from a background task once DTLS is up, which can be while the
+    # connection is closing: that wire (a duplicated UDP socket) must not outlive it.
+    outlet, first, source = outlet_for("video", VP8)
+    outlet.close()
+    late = FakeWire()
+
+    outlet.bind(RTCRtpSendParameters(codecs=[VP8], muxId="3"), late)  # type: ignore[arg-type]
+    video(outlet, 1, key=True)
+
+    assert (first.closed, late.closed, outlet.wire, late.sent) == (True, True, None, [])
+
+
 def test_outlet_sender_reports_are_compound_rtcp_per_dozen_outlets() -> None:
     outlets = []
     for n in range(13):
