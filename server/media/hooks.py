@@ -232,7 +232,7 @@ class ForwardedTrack(MediaStreamTrack):
         self._id = track_id
 
     async def recv(self) -> Any:  # pragma: no cover - the hooked sender never reads
-        raise NotImplementedError
+        raise RuntimeError("a forwarded track is never read: its outlet sends the packets")
 
 
 def set_stream_id(sender: RTCRtpSender, stream_id: str) -> None:
