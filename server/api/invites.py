@@ -6,12 +6,11 @@ from typing import Any
 from aiohttp import web
 
 from rooms.agenda import Session
-from rooms.errors import NotFound
 from rooms.invites import MAX_DAYS, MIN_DAYS, InviteStatus
 from rooms.roles import Role
-from server.agenda import load_session
 from server.api import ApiRoutes, json_response, read_body
 from server.api.schema import EMAIL, Body, Bool, Int, Str
+from server.api.sessions import session_of
 from server.api.views import listed, utc_text
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
@@ -97,11 +96,7 @@ def invite_json(item: Listed, settings: Settings) -> dict[str, Any]:
 async def _own_session(request: web.Request) -> tuple[str, Session]:
     """The caller's account_id and the session, if it belongs to the caller's organization."""
     account = await require_account(request)
-    session_id = request.match_info["session_id"]
-    session = await load_session(request.app[STORE], session_id)
-    if session.org_id != account.org_id:
-        raise NotFound("No session {session_id}.", session_id=session_id[:40])
-    return account.account_id, session
+    return account.account_id, await session_of(request, account)
 
 
 @routes.route(

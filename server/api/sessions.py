@@ -9,6 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
+from rooms.accounts import Account
 from rooms.agenda import (
     DESCRIPTION_MAX,
     MAX_LOBBY_MINUTES,
@@ -70,7 +71,11 @@ NEW_ROSTER_ENTRY = Body(
 
 async def own_session(request: web.Request) -> Session:
     """The session named in the path, if it belongs to the signed-in staff's organization."""
-    account = await require_account(request)
+    return await session_of(request, await require_account(request))
+
+
+async def session_of(request: web.Request, account: Account) -> Session:
+    """The session named in the path, if it belongs to the account's organization."""
     session_id = request.match_info["session_id"]
     session = await agenda.load_session(request.app[STORE], session_id)
     if session.org_id != account.org_id:

@@ -47,22 +47,14 @@ from server.app import make_app
 from server.invitations import issue_invite, sign_invite
 from server.settings import Settings
 from server.store import Store, connect
+from tests.browser import conftest, netns
 from tests.browser import media_checks as checks
-from tests.browser import netns
 from tests.browser.media_checks import SETUP_TIMEOUT, Person, StepFailed, decoding, until
 from tests.browser.test_room import HOST_EMAIL, open_meeting, room_path
 from tests.server.fixtures_login import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
+    *conftest.CHROMIUM_ARGS,
     "--disable-features=WebRtcHideLocalIpsWithMdns",
     "--autoplay-policy=no-user-gesture-required",
 ]
@@ -291,7 +283,7 @@ class Scenario:
     async def drive(self, base_url: str, path: str, token: str) -> None:
         args = [*CHROMIUM_ARGS, f"--unsafely-treat-insecure-origin-as-secure={base_url}"]
         async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=args)
+            browser = await playwright.chromium.launch(executable_path=conftest.CHROMIUM, args=args)
             try:
                 await self.steps(browser, base_url, path, token)
             finally:
