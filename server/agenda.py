@@ -8,7 +8,7 @@ passed in only names what to change.
 """
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from rooms import agenda as rules
@@ -42,6 +42,12 @@ async def load_session(store: Store, session_id: str) -> Session:
     if session is None:
         raise NotFound("No session {session_id}.", session_id=session_id[:40])
     return session
+
+
+async def zones_of(store: Store, session_ids: Iterable[str]) -> dict[str, str]:
+    """The event zone of each session, by session_id; a session that is gone has none."""
+    sessions = await store.agenda.sessions(sorted(set(session_ids)))
+    return {session.session_id: session.zone for session in sessions}
 
 
 def local_times(session: Session) -> tuple[datetime, datetime]:

@@ -9,12 +9,11 @@ from aiohttp_session import get_session
 from rooms.accounts import Account, OrgRole
 from rooms.agenda import PersonType, person_key
 from rooms.notifications import Notification, NotificationKind
-from server import csrf
+from server import agenda, csrf
 from server.api import ApiRoutes, json_response
 from server.api.views import utc_text
 from server.appkeys import SETTINGS, STORE
 from server.auth import current_account, require_account
-from server.store import Store
 
 routes = ApiRoutes()
 
@@ -113,16 +112,6 @@ NOTIFICATIONS = {
 NOTIFICATIONS_LISTED = 50
 
 
-async def _zones(store: Store, notifications: list[Notification]) -> dict[str, str]:
-    """The event zone of each notification's session, by session_id (a session gone has none)."""
-    zones: dict[str, str] = {}
-    for session_id in {notification.session_id for notification in notifications}:
-        session = await store.agenda.get_session(session_id)
-        if session is not None:
-            zones[session_id] = session.zone
-    return zones
-
-
 def notification_json(notification: Notification, *, zone: str, base_url: str) -> dict[str, Any]:
     return {
         "notification_id": notification.notification_id,
@@ -147,7 +136,7 @@ async def get_my_notifications(request: web.Request) -> web.Response:
     account = await require_account(request)
     store, person = request.app[STORE], person_key(PersonType.ACCOUNT, account.account_id)
     notifications = await store.notifications.of_person(person, limit=NOTIFICATIONS_LISTED)
-    zones = await _zones(store, notifications)
+    zones = await agenda.zones_of(store, (n.session_id for n in notifications))
     base_url = request.app[SETTINGS].base_url
     listed = [
         notification_json(n, zone=zones.get(n.session_id, "UTC"), base_url=base_url)

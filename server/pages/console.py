@@ -16,7 +16,6 @@ from aiohttp import web
 from rooms.accounts import Account
 from rooms.agenda import Event, PersonType, person_key
 from rooms.errors import Conflict, DomainError, NotFound
-from rooms.notifications import Notification
 from server import agenda, calendar  # calendar: the module, as it imports server.pages
 from server.appkeys import SETTINGS, STORE
 from server.auth import ACCOUNT, require_account
@@ -24,7 +23,6 @@ from server.errors import user_message
 from server.pages import forms
 from server.pages.public import events_of
 from server.pages.visibility import is_upcoming
-from server.store import Store
 from server.templating import add_context
 
 NOTIFICATIONS_SHOWN = 20
@@ -58,16 +56,6 @@ def account_key(account: Account) -> str:
     return person_key(PersonType.ACCOUNT, account.account_id)
 
 
-async def zones_of(store: Store, notifications: list[Notification]) -> dict[str, str]:
-    """The zone of each notification's session, by session_id (a session gone has none)."""
-    zones: dict[str, str] = {}
-    for session_id in {notification.session_id for notification in notifications}:
-        session = await store.agenda.get_session(session_id)
-        if session is not None:
-            zones[session_id] = session.zone
-    return zones
-
-
 async def console_home(request: web.Request) -> web.Response:
     account = await require_account(request)
     store, now = request.app[STORE], datetime.now(UTC)
@@ -79,7 +67,7 @@ async def console_home(request: web.Request) -> web.Response:
         "my_sessions": mine,
         "events_by_id": await events_of(store, mine),
         "notifications": notifications,
-        "notification_zones": await zones_of(store, notifications),
+        "notification_zones": await agenda.zones_of(store, (n.session_id for n in notifications)),
         "feed_url": await calendar.feed_url_for(store, request.app[SETTINGS], me),
     }
     return aiohttp_jinja2.render_template("console/index.html", request, context)

@@ -237,6 +237,13 @@ class Agenda:
         raw = await self.redis.get(keys.session(session_id))
         return None if raw is None else codec.load(Session, raw)
 
+    async def sessions(self, session_ids: list[str]) -> list[Session]:
+        """The sessions that still exist among session_ids, in one round trip."""
+        if not session_ids:
+            return []
+        rows = await self.redis.mget([keys.session(session_id) for session_id in session_ids])
+        return [codec.load(Session, raw) for raw in rows if raw is not None]
+
     async def events_of_org(self, org_id: str) -> list[Event]:
         return await self._records(Event, keys.org_events(org_id), keys.event)
 

@@ -93,6 +93,14 @@ async def test_agenda_of_skips_an_id_whose_record_is_gone(store: Store) -> None:
     assert ids(await store.agenda.agenda_of("ev1")) == ["b"]
 
 
+async def test_sessions_reads_the_named_sessions_that_still_exist(store: Store) -> None:
+    first, second = a_session("a", T0), a_session("b", T0 + timedelta(hours=1))
+    await put(store, an_event(), first, second)
+
+    assert await store.agenda.sessions(["b", "gone", "a"]) == [second, first]
+    assert await store.agenda.sessions([]) == []
+
+
 async def test_agenda_of_reads_more_sessions_than_one_mget_batch(store: Store) -> None:
     sessions = [a_session(f"s{n:04}", T0 + timedelta(minutes=n), 1) for n in range(1203)]
     await put(store, an_event(), *sessions)
