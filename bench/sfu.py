@@ -36,10 +36,10 @@ sys.path.insert(0, str(ROOT))
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription  # noqa: E402
 from aiortc.contrib.media import MediaRelay  # noqa: E402
-from aiortc.rtp import RtpPacket  # noqa: E402
 
 from server.media import CandidatePolicy, MediaConfig, Router  # noqa: E402
 from server.media.outlet import Outlet  # noqa: E402
+from server.media.packets import Packet  # noqa: E402
 from tests.server.media.synthetic import (  # noqa: E402
     STAMP,
     SyntheticPublisher,
@@ -64,15 +64,16 @@ class Forwarding:
         peer = self.router.open_peer("publisher", may_publish=lambda kind: True)
         answer = (await peer.publish(sdp)).sdp
         for source in self.router.sources.values():
-            source.ingest = self._timed(source.ingest)  # type: ignore[method-assign]
+            source._send = self._timed(source._send)  # type: ignore[method-assign]
         return answer
 
-    def _timed(self, ingest: Callable[[RtpPacket], None]) -> Callable[[RtpPacket], None]:
-        def timed(packet: RtpPacket) -> None:
-            ingest(packet)
-            if len(packet.payload) >= 8:
-                sent = STAMP.unpack_from(packet.payload, len(packet.payload) - 8)[0]
-                self.spans.append(time.monotonic() - sent)
+    def _timed(self, send: Callable[[list[Packet], bytes], None]) -> Callable[..., None]:
+        def timed(packets: list[Packet], ext: bytes) -> None:
+            send(packets, ext)
+            done = time.monotonic()
+            for _seq, _ts, _marker, payload, _key, _pad in packets:
+                if len(payload) >= 8:
+                    self.spans.append(done - STAMP.unpack_from(payload, len(payload) - 8)[0])
 
         return timed
 

@@ -14,9 +14,10 @@ aiortc 1.16.0 and aioice 0.13.0 (pinned exactly in pyproject.toml):
   forwarder writes the packets itself (``Wire``) and the peer one compound sender report per
   connection; ``_send_keyframe`` (PLI/FIR from the viewer) and ``_retransmit`` (NACK) are
   routed to the forwarder. Incoming RTCP still goes through aiortc's sender.
-- transport: ``Wire`` protects with the DTLS transport's SRTP session (``_tx_srtp``) and
-  writes to the nominated ICE pair's datagram transport (aioice ``Connection._nominated``):
-  one synchronous call per packet instead of a chain of coroutines.
+- transport: ``Wire`` protects with the DTLS transport's SRTP session (``_tx_srtp``, its
+  libsrtp context through pylibsrtp's binding) and writes to the nominated ICE pair's socket
+  (aioice ``Connection._nominated``): synchronous calls instead of a chain of coroutines, a
+  video frame in one segmented ``sendmsg``.
 - ICE gathering: ``limit_host_addresses`` makes an aioice connection gather host candidates
   on the given addresses only (aioice otherwise takes every interface and never loopback).
 
@@ -25,8 +26,11 @@ loudly (``HookError``) if aiortc or aioice changed; call it at start-up.
 """
 
 import asyncio
+import errno
+import functools
 import inspect
 import socket
+import struct
 from collections.abc import Callable, Iterable
 from importlib.metadata import version
 from typing import Any, Protocol
@@ -126,7 +130,7 @@ async def check_hooks() -> None:
         missing += _missing_on(transceiver, ("_codecs",))
         missing += _missing_on(dtls, ("_tx_srtp",))
         missing += _missing_on(dtls.transport, ("_connection",))
-        missing += _missing_on(pylibsrtp.Session(), ("_srtp", "_cdata", "_buffer"))
+        missing += _missing_on(pylibsrtp.Session(), ("_srtp",))
         missing += _missing_on(gatherer, ("_connection",))
         missing += _missing_on(gatherer._connection, _CONNECTION_ATTRS)
     finally:
@@ -243,50 +247,116 @@ def set_stream_id(sender: RTCRtpSender, stream_id: str) -> None:
 # --- transport ----------------------------------------------------------------------------
 
 
+# One scratch buffer for every wire: SRTP protects in place there and the kernel reads the
+# frame from it. Sends are synchronous on the event loop's thread, so it is never shared.
+_SCRATCH_SIZE = 1 << 16
+_SCRATCH = ffi.new("char[]", _SCRATCH_SIZE + 1024)  # room for the last packet's SRTP trailer
+_SCRATCH_VIEW = ffi.buffer(_SCRATCH)
+_SCRATCH_MEMORY = memoryview(_SCRATCH_VIEW)
+_LENGTH = ffi.new("int *")  # in: a packet's length; out: the protected one's
+UDP_SEGMENT = 103  # linux/udp.h: UDP generic segmentation offload (Linux 4.18)
+_SEGMENT_SIZE = struct.Struct("=H")
+_NO_SEGMENTATION = {errno.EIO, errno.EINVAL, errno.ENOPROTOOPT, errno.EOPNOTSUPP}
+
+
+@functools.lru_cache(maxsize=256)
+def _segments(size: int) -> list[tuple[int, int, bytes]]:
+    """The ancillary data of a segmented send: the kernel cuts the buffer every ``size``."""
+    return [(socket.SOL_UDP, UDP_SEGMENT, _SEGMENT_SIZE.pack(size))]
+
+
 class Wire:
     """Synchronous SRTP-protected writes on a connected DTLS transport's selected ICE pair.
 
     ``direct`` (forwarding): write on our own duplicate of the pair's UDP socket, so a full
     socket buffer shows as False from ``send_rtp`` instead of piling up in asyncio's
-    unbounded user-space buffer; close() releases it. Otherwise (or for a TURN-relayed pair)
-    the pair's asyncio transport does the writing.
+    unbounded user-space buffer; close() releases it. A run of same-size packets (a video
+    frame) goes to the kernel in one ``sendmsg`` with UDP segmentation offload: one system
+    call, and one wake-up of the receiver, for the frame. Otherwise (or for a TURN-relayed
+    pair) the pair's asyncio transport does the writing, a packet at a time.
     """
 
-    __slots__ = ("_srtp", "_protect_rtcp", "_sendto", "_addr", "_socket")
+    __slots__ = ("_protect", "_context", "_protect_rtcp", "_sendto", "_sendmsg", "_addr", "_socket")
 
     def __init__(self, dtls: RTCDtlsTransport, *, direct: bool = False) -> None:
         session = dtls._tx_srtp
         # pylibsrtp's protect() allocates and checks on every call; this is the same C call
-        # on the session's own context and buffer (pylibsrtp 1.0.0), ~1 µs less per packet.
-        length = ffi.new("int *")  # in: the packet's length; out: the protected one's
-        self._srtp = (lib.srtp_protect, session._srtp[0], session._cdata, session._buffer, length)
+        # (pylibsrtp 1.0.0) on the session's context, in place in the scratch buffer.
+        self._protect = lib.srtp_protect
+        self._context = session._srtp[0]
         self._protect_rtcp = session.protect_rtcp
         pair = dtls.transport._connection._nominated[1]
         transport = pair.protocol.transport
         self._addr = pair.remote_addr
         self._socket: socket.socket | None = None
+        self._sendmsg: Callable[..., int] | None = None
         found = transport.get_extra_info("socket")
         if direct and found is not None and not isinstance(transport, aioice.turn.TurnTransport):
             self._socket = found.dup()
             self._socket.setblocking(False)
             self._sendto = self._socket.sendto
+            self._sendmsg = self._socket.sendmsg
         else:
             self._sendto = transport.sendto
 
-    def send_rtp(self, packet: bytes) -> bool:
-        """False when the socket would block: the viewer is behind, the packet dropped."""
-        protect, context, cdata, buffer, length = self._srtp
-        length[0] = size = len(packet)
-        buffer[0:size] = packet
-        if protect(context, cdata, length):
-            raise pylibsrtp.Error("SRTP protect failed")
+    def send_rtp(self, items: list[tuple[bytes, bytes]]) -> bool:
+        """Protect and send RTP packets (header, payload), in order; False when the socket
+        would block: the viewer is behind, and what was not written is dropped."""
+        protect, context, length, view = self._protect, self._context, _LENGTH, _SCRATCH_VIEW
+        ends = []
+        end = 0
+        for header, payload in items:
+            middle = end + len(header)
+            size = middle + len(payload)
+            if size > _SCRATCH_SIZE:
+                raise ValueError("more than 64 KiB of RTP in one send")
+            view[end:middle] = header
+            view[middle:size] = payload
+            length[0] = size - end
+            if protect(context, _SCRATCH + end, length):
+                raise pylibsrtp.Error("SRTP protect failed")
+            end += length[0]
+            ends.append(end)
         try:
-            self._sendto(buffer[0 : length[0]], self._addr)
+            if len(ends) == 1 or self._sendmsg is None:
+                self._send_each(ends, 0)
+            else:
+                self._send_runs(ends)
         except BlockingIOError:
             return False
         except OSError:  # unreachable and the like: as lost on the way, UDP being UDP
             pass
         return True
+
+    def _send_each(self, ends: list[int], start: int) -> None:
+        memory, sendto, addr = _SCRATCH_MEMORY, self._sendto, self._addr
+        for end in ends:
+            sendto(memory[start:end], addr)
+            start = end
+
+    def _send_runs(self, ends: list[int]) -> None:
+        """Runs of same-size packets (the last of a run may be shorter) in one ``sendmsg``
+        each, segmented by the kernel; one packet alone with ``sendto``."""
+        memory, addr = _SCRATCH_MEMORY, self._addr
+        start, i, n = 0, 0, len(ends)
+        while i < n:
+            first = ends[i] - start
+            j = i + 1
+            while j < n and ends[j] - ends[j - 1] == first:
+                j += 1
+            if j < n and ends[j] - ends[j - 1] < first:
+                j += 1  # a shorter packet may end the run
+            if j - i == 1 or self._sendmsg is None:
+                self._send_each(ends[i:j], start)
+            else:
+                try:
+                    self._sendmsg([memory[start : ends[j - 1]]], _segments(first), 0, addr)
+                except OSError as exc:
+                    if exc.errno not in _NO_SEGMENTATION:
+                        raise
+                    self._sendmsg = None  # this kernel or device cannot: one at a time
+                    self._send_each(ends[i:j], start)
+            start, i = ends[j - 1], j
 
     def send_rtcp(self, packet: bytes) -> None:
         try:

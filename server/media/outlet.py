@@ -1,13 +1,15 @@
 """An outlet: one viewer's sender, forwarding the packets of one source at a time.
 
 The outlet owns the outgoing stream's identity (SSRC, sequence numbers, timestamps, the
-128-packet history NACKs are answered from) and writes each packet straight to the wire:
-one header, one SRTP protect, one ``sendto``. Sequence numbers follow the publisher's with an
-offset, so a packet the publisher retransmits lands in the hole the viewer is missing; the
-offset is re-based whenever the outlet (re)starts, so what the viewer sees has no gaps.
+128-packet history NACKs are answered from) and writes what it is given straight to the
+wire: per packet one header and one SRTP protect; per video frame one segmented ``sendmsg``
+(``Wire.send_rtp``), per audio packet one ``sendto``. Sequence numbers follow the
+publisher's with an offset, so a packet the publisher retransmits lands in the hole the
+viewer is missing; the offset is re-based whenever the outlet (re)starts, so what the
+viewer sees has no gaps.
 
 A video outlet starts at a key frame (and asks for one). There is no per-viewer queue in
-user space: a packet goes to the viewer's socket at once or not at all. When that socket's
+user space: a frame goes to the viewer's socket at once or not at all. When that socket's
 buffer is full (the kernel says it would block) the viewer is behind: a video outlet drops
 everything until the next key frame and asks for one, an audio outlet drops the packet and
 resumes without a gap. The bound on a slow viewer's queue is the socket's send buffer.
@@ -21,7 +23,7 @@ from aiortc import RTCRtpSender
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 
 from server.media import hooks
-from server.media.packets import HeaderWriter, header_length, rtx_packet, ticks_since
+from server.media.packets import V2, HeaderWriter, Packet, rtx_packet, ticks_since
 
 if TYPE_CHECKING:
     from server.media.router import Source
@@ -59,7 +61,7 @@ class Outlet:
         self.last_ts = 0
         self.last_ntp = 0
         self.rtx_seq = random.getrandbits(15)
-        self.history: list[bytes | None] = [None] * HISTORY
+        self.history: list[tuple[bytes, bytes] | None] = [None] * HISTORY  # header, payload
         self.packets = 0
         self.octets = 0
         self.drops = 0  # times the viewer fell behind
@@ -128,35 +130,46 @@ class Outlet:
 
     # --- hot path --------------------------------------------------------------------------
 
-    def forward(
-        self, seq: int, ts: int, marker: int, payload: bytes, key: bool, abs3: bytes, level: int,
-        ntp: int,
-    ) -> None:  # fmt: skip
+    def send(self, packets: list[Packet], ext: bytes, ntp: int) -> None:
+        """Forward packets of the source (one audio packet, or one video frame's packets):
+        ``ext`` is the encoded header extension value they share, ``ntp`` when they left."""
         wire = self.wire
         if wire is None:
             return
-        if self.waiting:
-            if not key and self.kind == "video":
+        write = self.header.write  # type: ignore[union-attr]
+        pt, history = self.pt, self.history
+        offset, ts_offset, base = self.offset, self.ts_offset, self.base
+        last_seq, last_ts = self.last_seq, self.last_ts
+        items: list[tuple[bytes, bytes]] = []
+        newest = -1
+        for seq, ts, marker, payload, key, pad in packets:
+            if self.waiting:
+                if not key and self.kind == "video":
+                    continue
+                self._rebase(seq, ts)
+                offset, ts_offset, base = self.offset, self.ts_offset, self.base
+            elif (seq - base) & 0x8000:
+                continue  # from before the point we (re)started at
+            out_seq = (seq + offset) & 0xFFFF
+            out_ts = (ts + ts_offset) & 0xFFFFFFFF
+            item = (write(V2 | pad, marker << 7 | pt, out_seq, out_ts, ext), payload)
+            history[out_seq % HISTORY] = item
+            items.append(item)
+            if (out_seq - last_seq) & 0xFFFF < 0x8000:
+                last_seq, last_ts, newest = out_seq, out_ts, seq
+        if not items:
+            if self.waiting and self.kind == "video":
                 self.source.request_keyframe()  # type: ignore[union-attr]
-                return
-            self._rebase(seq, ts)
-        elif (seq - self.base) & 0x8000:
-            return  # from before the point we (re)started at
-        out_seq = (seq + self.offset) & 0xFFFF
-        out_ts = (ts + self.ts_offset) & 0xFFFFFFFF
-        packet = self.header.write(marker << 7 | self.pt, out_seq, out_ts, abs3, level) + payload  # type: ignore[union-attr]
-        if not wire.send_rtp(packet):
+            return
+        if not wire.send_rtp(items):
             self._fall_behind()
             return
-        self.history[out_seq % HISTORY] = packet
-        if (out_seq - self.last_seq) & 0xFFFF < 0x8000:
-            self.last_seq = out_seq
-            self.last_ts = out_ts
-            self.last_ntp = ntp
-            if (seq - self.base) & 0xFFFF > _REBASE_AFTER:
-                self.base = (seq - _REBASE_AFTER // 2) & 0xFFFF
-        self.packets += 1
-        self.octets += len(payload)
+        if newest >= 0:
+            self.last_seq, self.last_ts, self.last_ntp = last_seq, last_ts, ntp
+            if (newest - base) & 0xFFFF > _REBASE_AFTER:
+                self.base = (newest - _REBASE_AFTER // 2) & 0xFFFF
+        self.packets += len(items)
+        self.octets += sum(len(payload) for _, payload in items)
 
     def _rebase(self, seq: int, ts: int) -> None:
         self.waiting = False
@@ -180,19 +193,22 @@ class Outlet:
             self.source.request_keyframe()
 
     def retransmit(self, sequence_number: int) -> None:
-        packet = self.history[sequence_number % HISTORY]
-        if packet is None or self.wire is None or (packet[2] << 8 | packet[3]) != sequence_number:
+        item = self.history[sequence_number % HISTORY]
+        if item is None or self.wire is None:
+            return
+        header, payload = item
+        if (header[2] << 8 | header[3]) != sequence_number:
             return
         if self.rtx_pt is not None:
-            packet = rtx_packet(
-                packet,
-                header_length=header_length(packet),
+            item = rtx_packet(
+                header,
+                payload,
                 rtx_pt=self.rtx_pt,
                 rtx_seq=self.rtx_seq,
                 rtx_ssrc=self.sender._rtx_ssrc,
             )
             self.rtx_seq = (self.rtx_seq + 1) & 0xFFFF
-        self.wire.send_rtp(packet)
+        self.wire.send_rtp([item])
 
     @property
     def forwarding(self) -> bool:

@@ -93,12 +93,22 @@ def newer(a: int, b: int) -> bool:
     return a != b and (a - b) & 0xFFFF < 0x8000
 
 
+_LATE = 2 * 90000  # RTP ticks: how far back a timestamp is still "an earlier frame"
+
+
+def not_after(timestamp: int, than: int) -> bool:
+    """Whether an RTP timestamp is ``than`` or before it, by at most 2 s at 90 kHz (a bigger
+    jump back is a new timeline, not a late packet)."""
+    return (than - timestamp) & 0xFFFFFFFF < _LATE
+
+
 class HeaderWriter:
     """Writes the RTP header of one outgoing stream: fixed part plus one-byte extensions.
 
-    The mid extension is fixed per stream; abs-send-time (video) and audio level (audio)
-    change per packet and are passed in already encoded, shared by every viewer. One
-    ``struct`` call writes it all; an extension that was not negotiated becomes padding.
+    The mid extension is fixed per stream; abs-send-time (video, 3 bytes) or the audio level
+    (audio, 1 byte) changes per packet and is passed in already encoded, shared by every
+    viewer. One ``struct`` call writes it all; an extension that was not negotiated becomes
+    padding.
     """
 
     __slots__ = ("write",)
@@ -115,33 +125,59 @@ class HeaderWriter:
         words = (length + 3) // 4
         tail = mid_elem + bytes(words * 4 - length)
         pack = struct.Struct(f"!BBHIIHHB{var_len}s{len(tail)}s").pack
-        levels = [bytes([level]) for level in range(256)]
         blank = bytes(var_len)
 
-        def write(marker_pt: int, seq: int, timestamp: int, abs3: bytes, level: int) -> bytes:
-            value = (levels[level] if audio else abs3) if var_id else blank
-            return pack(0x90, marker_pt, seq, timestamp, ssrc, 0xBEDE, words, var_head, value, tail)
+        def write(first: int, marker_pt: int, seq: int, timestamp: int, ext: bytes) -> bytes:
+            # first: V2 | P_BIT when the payload ends in padding; 0x10 is the X bit
+            return pack(first | 0x10, marker_pt, seq, timestamp, ssrc, 0xBEDE, words, var_head,
+                        ext if var_id else blank, tail)  # fmt: skip
 
         self.write = write
 
 
+AUDIO_LEVELS = [bytes((level,)) for level in range(128)]  # the audio-level extension's value
+
+
+# One packet of a source as every outlet gets it: the publisher's sequence number, RTP
+# timestamp, marker bit, payload (with RTP padding when ``padding`` is P_BIT), whether it
+# starts a key frame, and the P bit for the header.
+Packet = tuple[int, int, int, bytes, bool, int]
+V2 = 0x80  # RTP version 2, the first header byte's top bits
+P_BIT = 0x20  # the first header byte's padding bit
+
+
+def padding(count: int) -> bytes:
+    """RTP padding of ``count`` bytes (RFC 3550 5.1): the last byte says how many."""
+    return bytes(count - 1) + bytes((count,))
+
+
+def even_frame(packets: list[Packet]) -> list[Packet]:
+    """A frame's packets with the payloads of all but the last padded to one size, where at
+    most 255 bytes of padding do it. Every outlet writes headers of one length, so the wire
+    can then hand a frame to the kernel in one segmented send (UDP GSO: every segment but
+    the last has the same size). Once per frame, shared by every viewer."""
+    sizes = [len(p[3]) for p in packets[:-1]]
+    size = max(sizes, default=0)
+    if min(sizes, default=0) == size:
+        return packets
+    return [
+        (seq, ts, marker, payload + padding(size - len(payload)), key, P_BIT)
+        if 0 < size - len(payload) <= 255
+        else (seq, ts, marker, payload, key, pad)
+        for seq, ts, marker, payload, key, pad in packets[:-1]
+    ] + packets[-1:]
+
+
 def rtx_packet(
-    packet: bytes, *, header_length: int, rtx_pt: int, rtx_seq: int, rtx_ssrc: int
-) -> bytes:
-    """An RFC 4588 retransmission of a packet we sent: same header, new PT, seq and SSRC,
-    the original sequence number in front of the payload."""
-    head = bytearray(packet[:header_length])
+    header: bytes, payload: bytes, *, rtx_pt: int, rtx_seq: int, rtx_ssrc: int
+) -> tuple[bytes, bytes]:
+    """An RFC 4588 retransmission of a packet we sent (as header and payload): same header
+    but for PT, sequence number and SSRC, the original sequence number before the payload."""
+    head = bytearray(header)
     head[1] = (head[1] & 0x80) | rtx_pt
     head[2:4] = _SEQ.pack(rtx_seq)
     head[8:12] = struct.pack("!I", rtx_ssrc)
-    return bytes(head) + packet[2:4] + packet[header_length:]
-
-
-def header_length(packet: bytes) -> int:
-    """Length of an RTP header we wrote (no CSRCs; extensions if the X bit is set)."""
-    if packet[0] & 0x10:
-        return 16 + 4 * ((packet[14] << 8) | packet[15])
-    return 12
+    return bytes(head), header[2:4] + payload
 
 
 def pli_packet(sender_ssrc: int, media_ssrc: int) -> bytes:

@@ -11,7 +11,7 @@ from aiortc.rtcrtpparameters import (
 from aiortc.rtp import RtcpPacket, RtpPacket
 
 from server.media.outlet import Outlet, sender_reports
-from server.media.packets import MID_URI
+from server.media.packets import MID_URI, even_frame
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)
 RTX = RTCRtpCodecParameters(
@@ -23,13 +23,15 @@ OPUS = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2,
 class FakeWire:
     def __init__(self) -> None:
         self.sent: list[RtpPacket] = []
+        self.writes: list[list[int]] = []  # the sizes of the packets given in each call
         self.full = False
         self.closed = False
 
-    def send_rtp(self, packet: bytes) -> bool:
+    def send_rtp(self, items: list[tuple[bytes, bytes]]) -> bool:
         if self.full:
             return False
-        self.sent.append(RtpPacket.parse(packet))
+        self.writes.append([len(header + payload) for header, payload in items])
+        self.sent.extend(RtpPacket.parse(header + payload) for header, payload in items)
         return True
 
     def close(self) -> None:
@@ -62,7 +64,7 @@ def outlet_for(kind: str, *codecs: RTCRtpCodecParameters) -> tuple[Outlet, FakeW
 
 
 def video(outlet: Outlet, seq: int, *, key: bool = False, marker: int = 1) -> None:
-    outlet.forward(seq, seq * 3000, marker, b"frame%d" % seq, key, b"\0\0\0", 127, 0)
+    outlet.send([(seq, seq * 3000, marker, b"frame%d" % seq, key, 0)], b"\0\0\0", 0)
 
 
 def test_outlet_video_starts_at_a_key_frame_and_asks_for_one() -> None:
@@ -122,11 +124,11 @@ def test_outlet_audio_resumes_without_a_gap_after_falling_behind() -> None:
     outlet, wire, source = outlet_for("audio", OPUS)
 
     for seq in (50, 51):
-        outlet.forward(seq, seq * 960, 1, b"a%d" % seq, False, b"", 30, 0)
+        outlet.send([(seq, seq * 960, 1, b"a%d" % seq, False, 0)], b"\x1e", 0)
     wire.full = True
-    outlet.forward(52, 52 * 960, 1, b"a52", False, b"", 30, 0)
+    outlet.send([(52, 52 * 960, 1, b"a52", False, 0)], b"\x1e", 0)
     wire.full = False
-    outlet.forward(53, 53 * 960, 1, b"a53", False, b"", 30, 0)
+    outlet.send([(53, 53 * 960, 1, b"a53", False, 0)], b"\x1e", 0)
 
     seqs = [p.sequence_number for p in wire.sent]
     assert [p.payload for p in wire.sent] == [b"a50", b"a51", b"a53"]
@@ -189,7 +191,7 @@ def test_outlet_sender_reports_are_compound_rtcp_per_dozen_outlets() -> None:
     for n in range(13):
         outlet, _, _ = outlet_for("audio", OPUS)
         outlet.sender._ssrc = 1000 + n
-        outlet.forward(n, 960, 1, b"opus", False, b"", 30, (5 << 32) | n)
+        outlet.send([(n, 960, 1, b"opus", False, 0)], b"\x1e", (5 << 32) | n)
         outlets.append(outlet)
     silent, _, _ = outlet_for("video", VP8)
 
@@ -204,3 +206,33 @@ def test_outlet_sender_reports_are_compound_rtcp_per_dozen_outlets() -> None:
     )
     assert first.sender_info.ntp_timestamp == 5 << 32
     assert packets[1][1].chunks[0].items == [(1, b"viewer-cname")]
+
+
+def test_outlet_sends_a_frame_in_one_write_and_answers_nacks_from_it() -> None:
+    outlet, wire, _ = outlet_for("video", VP8, RTX)
+    frame = even_frame(
+        [
+            (10, 3000, 0, b"k" * 1000, True, 0),
+            (11, 3000, 0, b"x" * 998, False, 0),
+            (12, 3000, 1, b"y" * 300, False, 0),
+        ]
+    )
+
+    outlet.send(frame, b"\0\0\0", 0)
+    outlet.retransmit(wire.sent[1].sequence_number)
+
+    (sizes, [rtx]) = wire.writes
+    assert sizes[0] == sizes[1] > sizes[2]  # the kernel can cut them from one buffer
+    assert [p.payload for p in wire.sent[:3]] == [b"k" * 1000, b"x" * 998, b"y" * 300]
+    assert [(p.marker, p.padding_size) for p in wire.sent[:3]] == [(0, 0), (0, 2), (1, 0)]
+    assert wire.sent[3].payload[2:] == b"x" * 998  # the retransmission, padding taken off
+    assert wire.sent[3].padding_size == 2
+
+
+def test_outlet_waiting_for_a_key_frame_skips_a_frame_and_asks_once() -> None:
+    outlet, wire, source = outlet_for("video", VP8)
+    before = source.keyframe_requests
+
+    outlet.send([(1, 3000, 0, b"a", False, 0), (2, 3000, 1, b"b", False, 0)], b"\0\0\0", 0)
+
+    assert (wire.writes, source.keyframe_requests - before) == ([], 1)

@@ -7,12 +7,18 @@ from aiortc.rtp import HeaderExtensionsMap, RtcpPacket, RtpPacket, unpack_remb_f
 from server.media.packets import (
     ABS_SEND_TIME_URI,
     AUDIO_LEVEL_URI,
+    AUDIO_LEVELS,
     MID_URI,
+    P_BIT,
+    V2,
     HeaderWriter,
+    Packet,
     abs_send_time,
+    even_frame,
     h264_keyframe_start,
-    header_length,
     keyframe_detector,
+    not_after,
+    padding,
     pli_packet,
     remb_packet,
     rtx_packet,
@@ -89,7 +95,7 @@ def test_header_writer_video_header_reads_back_in_aiortc() -> None:
     )
 
     packet = RtpPacket.parse(
-        writer.write(0x80 | 97, 65535, 4_000_000_000, b"\x01\x02\x03", 127) + b"vp8", _map()
+        writer.write(V2, 0x80 | 97, 65535, 4_000_000_000, b"\x01\x02\x03") + b"vp8", _map()
     )
 
     assert (packet.marker, packet.payload_type, packet.sequence_number, packet.timestamp) == (
@@ -105,7 +111,7 @@ def test_header_writer_video_header_reads_back_in_aiortc() -> None:
 def test_header_writer_audio_header_carries_the_level() -> None:
     writer = HeaderWriter(ssrc=5, mid="0", extensions={MID_URI: 1, AUDIO_LEVEL_URI: 2}, audio=True)
 
-    packet = RtpPacket.parse(writer.write(111, 1, 960, b"", 42) + b"opus", _map())
+    packet = RtpPacket.parse(writer.write(V2, 111, 1, 960, AUDIO_LEVELS[42]) + b"opus", _map())
 
     assert (packet.extensions.mid, packet.extensions.audio_level, packet.payload) == (
         "0",
@@ -117,7 +123,7 @@ def test_header_writer_audio_header_carries_the_level() -> None:
 def test_header_writer_without_extensions_writes_padding_only() -> None:
     writer = HeaderWriter(ssrc=5, mid="0", extensions={}, audio=True)
 
-    packet = RtpPacket.parse(writer.write(111, 1, 960, b"", 42) + b"opus", _map())
+    packet = RtpPacket.parse(writer.write(V2, 111, 1, 960, AUDIO_LEVELS[42]) + b"opus", _map())
 
     assert (packet.extensions.mid, packet.extensions.audio_level, packet.payload) == (
         None,
@@ -128,12 +134,10 @@ def test_header_writer_without_extensions_writes_padding_only() -> None:
 
 def test_rtx_packet_unwraps_to_the_original() -> None:
     writer = HeaderWriter(ssrc=77, mid="1", extensions={MID_URI: 1}, audio=False)
-    original = writer.write(0x80 | 97, 1234, 90000, b"\0\0\0", 0) + b"payload"
+    header = writer.write(V2, 0x80 | 97, 1234, 90000, b"\0\0\0")
 
     rtx = RtpPacket.parse(
-        rtx_packet(
-            original, header_length=header_length(original), rtx_pt=98, rtx_seq=7, rtx_ssrc=88
-        )
+        b"".join(rtx_packet(header, b"payload", rtx_pt=98, rtx_seq=7, rtx_ssrc=88))
     )
     restored = unwrap_rtx(rtx, payload_type=97, ssrc=77)
 
@@ -156,3 +160,42 @@ def test_abs_send_time_is_six_dot_eighteen_seconds() -> None:
     ntp = (3 << 32) | (1 << 31)  # 3.5 s
 
     assert abs_send_time(ntp) == bytes([0x0E, 0x00, 0x00])
+
+
+def test_padded_packet_reads_back_with_its_own_payload_in_aiortc() -> None:
+    writer = HeaderWriter(ssrc=77, mid="1", extensions={MID_URI: 1}, audio=False)
+
+    packet = writer.write(V2 | P_BIT, 0x80 | 97, 1, 90000, b"\0\0\0") + b"vp8 data" + padding(7)
+    parsed = RtpPacket.parse(packet, _map())
+
+    assert (parsed.payload, parsed.padding_size, parsed.marker, parsed.extensions.mid) == (
+        b"vp8 data",
+        7,
+        1,
+        "1",
+    )
+
+
+def _frame(*sizes: int) -> list[Packet]:
+    return [(n, 3000, 0, bytes(size), False, 0) for n, size in enumerate(sizes)]
+
+
+def test_even_frame_pads_all_but_the_last_payload_to_one_size() -> None:
+    evened = even_frame(_frame(1100, 1101, 1099, 600))
+
+    assert [len(p[3]) for p in evened] == [1101, 1101, 1101, 600]
+    assert [p[5] for p in evened] == [P_BIT, 0, P_BIT, 0]
+    assert evened[0][3][-1] == 1 and evened[2][3][-2:] == b"\0\2"
+
+
+def test_even_frame_leaves_alone_what_padding_cannot_reach() -> None:
+    frame = _frame(1200, 900, 1200, 50)
+
+    assert even_frame(frame) == frame
+
+
+def test_not_after_compares_rtp_timestamps_across_the_wrap() -> None:
+    assert not_after(10, 10)
+    assert not_after(0xFFFFFFF0, 5)  # before, across the wrap
+    assert not not_after(5, 0xFFFFFFF0)
+    assert not not_after(10, 10 + 3 * 90000)  # that far back is a new timeline
