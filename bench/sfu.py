@@ -9,9 +9,12 @@ The media server runs alone in a process (its CPU time, every thread's, is read 
 processes. The publisher sends a clip encoded once (640×480 VP8 + Opus, see
 tests/server/media/synthetic.py) with its send time (CLOCK_MONOTONIC, one clock for all
 processes) appended to each payload; the SFU forwards payloads untouched, so each viewer
-reads it back: publisher send → viewer socket read is the added latency (the SFU-internal
-part, send → written to the last viewer, is printed too). Everything is on 127.0.0.1; no
-ICE server is used.
+reads it back: publisher send → arrival at the viewer's socket is the added latency. The
+arrival is the kernel's receive timestamp of the datagram (SIOCGSTAMP), so the viewer
+processes' own delay in reading their sockets (they share the two cores with the SFU) is
+not counted; on 127.0.0.1 that is the moment the SFU's send delivered it. The SFU-internal
+part, send → written to the last viewer of the frame, is printed too. Everything is on
+127.0.0.1; no ICE server is used.
 
 Per N: SFU CPU per forwarded packet, packets per core-second, latency; then aiortc's
 MediaRelay (decode once, encode per viewer) at small N. Viewer cost = CPU per added viewer
@@ -349,7 +352,7 @@ def report(r: dict, transcode: bool) -> None:
     print(f"sfu N={r['viewers']}: {r['forwarded'] / r['wall']:.0f} pkt/s forwarded, server "
           f"{rate:.3f} core: {per_packet * 1e6:.1f} µs/pkt, "
           f"{1 / per_packet:.0f} pkt/core-s")  # fmt: skip
-    print(f"    latency, publisher send -> viewer socket: {ms(r['latencies'])}")
+    print(f"    latency, publisher send -> arrival at the viewer: {ms(r['latencies'])}")
     print(f"    of which in the SFU (-> written to the last viewer): {ms(r['in_sfu'])}")
     print(f"    {clients}; load average {os.getloadavg()[0]:.2f}; {r['gaps']} packets "
           f"missing at viewers; viewers fell behind {r['dropped']} times", flush=True)  # fmt: skip

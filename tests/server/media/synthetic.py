@@ -8,6 +8,7 @@ decoder or count packets through a receiver tap. Used by the tests and by bench/
 """
 
 import asyncio
+import fcntl
 import fractions
 import math
 import random
@@ -27,6 +28,8 @@ from server.media import hooks
 
 LOOPBACK = ("127.0.0.1",)
 STAMP = struct.Struct("!d")  # bench: send time appended to each payload
+SIOCGSTAMP = 0x8906  # linux/sockios.h: the time the last datagram reached the socket
+_TIMEVAL = struct.Struct("@ll")
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,14 +234,22 @@ class SyntheticViewer:
         return await set_local(self.pc, await self.pc.createAnswer())
 
     def _note_arrivals(self) -> None:
-        """Bench: a packet's receive time is when it left the socket, not when this busy
-        process got round to it; aioice queues datagrams in order, so a FIFO pairs them."""
+        """Bench: a packet's arrival is when the kernel queued it on this viewer's socket
+        (SIOCGSTAMP), not when this busy process got round to reading it; aioice queues
+        datagrams in order, so a FIFO pairs them with the packets the receiver sees."""
         ice = self.pc.getTransceivers()[0].receiver.transport.transport
         connection, arrivals = ice._connection, deque()
         queue_datagram, next_datagram = connection.data_received, ice._recv
+        realtime_offset = time.time() - time.monotonic()  # the stamp is CLOCK_MONOTONIC
 
         def data_received(data: bytes, component: int) -> None:
-            arrivals.append(time.monotonic())
+            try:
+                sock = connection._nominated[1].protocol.transport.get_extra_info("socket")
+                stamp = fcntl.ioctl(sock.fileno(), SIOCGSTAMP, bytes(_TIMEVAL.size))
+                seconds, micros = _TIMEVAL.unpack(stamp)
+                arrivals.append(seconds + micros / 1e6 - realtime_offset)
+            except (KeyError, OSError):  # no timestamp yet (the first call turns them on)
+                arrivals.append(time.monotonic())
             queue_datagram(data, component)
 
         async def recv() -> bytes:
