@@ -83,6 +83,8 @@ UI_STRINGS: dict[str, str] = {
     "screen_failed": "Screen sharing did not start.",
     "no_media": "This browser cannot send or receive video here (it needs a secure https page).",
     "mute": "Mute",
+    "stop_video": "Stop video",
+    "stop_screen": "Stop screen share",
     "remove": "Remove",
     "remove_ban": "Remove and ban",
     "to_lobby": "Send to lobby",

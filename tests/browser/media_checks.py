@@ -183,3 +183,37 @@ async def host_mutes(host: Person, guest: Person, name: str = "Li Lei") -> dict[
         "mic_button": await guest.js(MIC_BUTTON_JS),
         "sending_after": len(await guest.js(SENDING_JS)),
     }
+
+
+CAMERA_BUTTON_JS = """() => document.getElementById("cam-button").title"""
+
+
+async def host_stops_screen_and_camera(
+    host: Person, guest: Person, viewer: Person, name: str = "Wang Fang"
+) -> dict[str, Any]:
+    """The host makes a guest a presenter, who shares a screen; from the roster the host
+    stops that screen share, then the guest's camera: the guest's page turns each off and
+    says why, and the viewer's tile of the guest shows the camera off."""
+    row = host.page.locator("#roster-list li", has_text=name)
+    await row.locator("select").select_option("presenter")
+    await guest.page.wait_for_selector("#screen-button:not([hidden])", timeout=SETUP_TIMEOUT * 1000)
+    await guest.page.click("#screen-button")
+    await guest.page.wait_for_selector("#screen-button[aria-pressed=true]")
+    await row.locator("[data-action=stop-screen]").click(timeout=SETUP_TIMEOUT * 1000)
+    await guest.page.wait_for_selector("#screen-button[aria-pressed=false]")
+    screen_toast = await guest.page.locator(".toast", has_text="screen").first.text_content()
+    await row.locator("[data-action=stop-video]").click()
+    await guest.page.wait_for_selector("#cam-button[aria-pressed=false]")
+    camera_toast = await guest.page.locator(".toast", has_text="camera").first.text_content()
+    await until("the viewer sees the guest's camera off", _tile_is(viewer, name, no_video=True))
+
+    async def no_button_left() -> bool:
+        return await row.locator("[data-action=stop-video]").count() == 0
+
+    await until("the roster stops offering to stop the camera", no_button_left)
+    return {
+        "screen_toast": screen_toast,
+        "camera_toast": camera_toast,
+        "camera_button": await guest.js(CAMERA_BUTTON_JS),
+        "viewer_tile_off": True,
+    }

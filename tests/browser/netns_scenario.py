@@ -16,7 +16,8 @@ Chromium (fake camera and microphone) through the room page:
    then stops sharing;
 4. an observer tries to publish: the server's refusal reaches the page, no one gets video;
 5. the controls (tests/browser/media_checks.py): camera off and on, another microphone, the
-   layout picker, a host muting a guest.
+   layout picker, a host muting a guest, a host stopping a presenter's screen share and
+   camera from the roster.
 
 With ``"screenshots": "<folder>"`` in the configuration it also saves screenshots there.
 It prints one JSON object (the figures and what each page saw) as the last line of stdout;
@@ -307,6 +308,7 @@ class Scenario:
         self.result["mic_switch"] = await checks.switch_microphone(wang)
         self.result["layouts"] = await checks.pick_layouts(li)
         self.result["mute"] = await checks.host_mutes(host, li)
+        self.result["host_stops"] = await checks.host_stops_screen_and_camera(host, wang, li)
         self.mark("controls checked")
 
     async def collect(self) -> dict[str, Any]:

@@ -107,6 +107,15 @@ def test_media_host_mute_turns_the_guests_microphone_off(media: dict[str, Any]) 
     }
 
 
+def test_media_host_stops_a_presenters_screen_share_and_camera(media: dict[str, Any]) -> None:
+    assert media["host_stops"] == {
+        "screen_toast": "A host stopped your screen sharing.",
+        "camera_toast": "A host turned your camera off.",
+        "camera_button": "Camera off",
+        "viewer_tile_off": True,
+    }
+
+
 def test_media_camera_off_shows_initials_and_on_brings_frames_back(media: dict[str, Any]) -> None:
     assert media["camera_toggle"]["off"] is True
     assert media["camera_toggle"]["frames_again_ms"] < 5000

@@ -51,7 +51,12 @@ let connection = null;
 let preview = null;
 const room = () => connection;
 const local = new LocalMedia();
-const stage = new Stage({ tiles: byId("tiles"), sounds: byId("sounds"), placeholder: byId("stage-placeholder") });
+const stage = new Stage({
+  tiles: byId("tiles"),
+  sounds: byId("sounds"),
+  placeholder: byId("stage-placeholder"),
+  onScreens: () => state.me && renderPeople(), // the roster offers hosts "stop screen share"
+});
 const media = new RoomMedia(
   {
     micButton: byId("mic-button"),
@@ -83,6 +88,8 @@ const chat = new ChatView(
 
 const rosterActions = {
   mute: (person) => room().mute(person.id),
+  stopVideo: (person) => room().stopVideo(person.id),
+  stopScreen: (person) => room().stopVideo(person.id, { screen: true }),
   sendToLobby: (person) => room().sendToLobby(person.id),
   setRole: (person, role) => room().setRole(person.id, role),
   remove: (person, ban) => {
@@ -99,6 +106,7 @@ function renderPeople() {
     roles: config.roles,
     canModerate: can("moderate"),
     canManageRoles: can("manage_roles"),
+    sharing: (participantId) => stage.sharesScreen(participantId),
     actions: rosterActions,
   });
   chat.setRecipients(people, { canChat: can("chat"), canPrivate: can("chat_private") });

@@ -36,9 +36,15 @@ function roleSelect(person, roles, actions) {
   return select;
 }
 
-function moderation(person, { roles, canManageRoles, actions }) {
+function moderation(person, { roles, canManageRoles, sharing, actions }) {
   const box = element("span", { className: "person-actions" });
   if (person.mic) box.append(button(t("mute"), () => actions.mute(person), { data: { action: "mute" } }));
+  if (person.camera) {
+    box.append(button(t("stop_video"), () => actions.stopVideo(person), { data: { action: "stop-video" } }));
+  }
+  if (sharing(person.id)) {
+    box.append(button(t("stop_screen"), () => actions.stopScreen(person), { data: { action: "stop-screen" } }));
+  }
   box.append(
     button(t("to_lobby"), () => actions.sendToLobby(person), { data: { action: "to-lobby" } }),
     button(t("remove"), () => actions.remove(person, false), { data: { action: "remove" } }),
@@ -62,7 +68,8 @@ function personItem(person, view) {
   return item;
 }
 
-// view: {meId, roles, canModerate, canManageRoles, actions}
+// view: {meId, roles, canModerate, canManageRoles, sharing(id) -> whether they share a screen,
+//        actions}
 export function renderRoster(list, count, participants, view) {
   const people = [...participants].sort(byRoleThenName(view.roles));
   list.replaceChildren(...people.map((person) => personItem(person, view)));

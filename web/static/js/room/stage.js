@@ -20,10 +20,15 @@ export class Stage {
   #speaker = null;
   #layout = "auto";
 
-  constructor({ tiles, sounds, placeholder }) {
+  constructor({ tiles, sounds, placeholder, onScreens = () => {} }) {
     this.tilesBox = tiles;
     this.soundsBox = sounds;
     this.placeholder = placeholder;
+    this.onScreens = onScreens; // a screen share began or ended
+  }
+
+  sharesScreen(participantId) {
+    return this.#tiles.has(`${participantId}:screen`);
   }
 
   get layout() {
@@ -61,6 +66,7 @@ export class Stage {
       this.#tile(participantId, screen).setTrack(track);
     }
     this.#render();
+    if (screen) this.onScreens();
   }
 
   // someone heard but not seen still has a tile (their initials), to show who speaks
