@@ -5,9 +5,11 @@ Everything runs in this process on 127.0.0.1, with no ICE server: no packet leav
 
 import asyncio
 
+from aiortc import RTCRtpSender, RTCSessionDescription, VideoStreamTrack
+
 from server.media.packets import vp8_keyframe_start
 from tests.server.media.conftest import Room, until
-from tests.server.media.synthetic import Clip, SyntheticViewer
+from tests.server.media.synthetic import Clip, SyntheticViewer, new_pc, set_local
 
 
 def clip_chunks(clip: Clip) -> set[bytes]:
@@ -132,3 +134,29 @@ async def test_forwarding_publisher_leaving_stops_its_media(room: Room) -> None:
     assert room.router.sources == {}
     assert offer is not None and offer.count("a=inactive") == 2
     assert len(viewer.received["video"].seqs) == count
+
+
+async def test_forwarding_h264_from_aiortcs_encoder_decodes_at_a_late_viewer(room: Room) -> None:
+    # A real H.264 stream (aiortc's x264 encoder, packetized by aiortc: STAP-A, FU-A): the
+    # SFU must find its key frames, or a viewer never starts and never asks for one.
+    publisher = new_pc()
+    room.clients.append(publisher)  # type: ignore[arg-type]
+    transceiver = publisher.addTransceiver(VideoStreamTrack(), direction="sendonly")
+    transceiver.setCodecPreferences(
+        [c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/H264"]
+    )
+    peer = room.router.open_peer("alice", may_publish=lambda kind: True)
+    answer = await peer.publish(await set_local(publisher, await publisher.createOffer()))
+    await publisher.setRemoteDescription(RTCSessionDescription(answer.sdp, "answer"))
+    [source] = room.router.sources.values()
+    first = await room.watch("bob", decode=True)
+    await until(lambda: len(first.decoded) >= 30, within=10.0)  # past the throttle
+
+    late = await room.watch("cai", decode=True)
+    await until(lambda: len(late.decoded) >= 1, within=5.0)
+
+    assert source.codec.name == "H264"
+    assert {(f.width, f.height) for f in first.decoded + late.decoded} == {(640, 480)}
+    # x264 sends a key frame at its start and then only when asked (every 250 frames at
+    # most): the late viewer's picture is the one its start asked the publisher for
+    assert source.keyframe_requests >= 1
