@@ -17,7 +17,8 @@ Negotiation (PROTOCOL.md, Media):
   waits per seat, so an answer always meets the offer it answers, and the client's
   candidates (sent after its answer) never meet a description they do not belong to. The
   same task announces the active speaker (on change, at most every ``SPEAKER_EVERY``) and
-  closes the media of participants whose connection failed.
+  closes the media of participants whose connection failed or who left an offer unanswered
+  for ``ANSWER_WITHIN`` (their client starts again).
 
 What the room decides is enforced here, where it costs nothing: a participant's audio is
 forwarded only while their roster ``mic`` is on, their camera only while ``camera`` is on,
@@ -53,6 +54,9 @@ log = logging.getLogger(__name__)
 
 C = Capability
 SPEAKER_EVERY = 0.3  # seconds between two active-speaker announcements at most
+# seconds a client has to answer a subscribe offer; then its media is closed as failed and
+# the client starts it again (else it would get no further offers: one waits at a time)
+ANSWER_WITHIN = 20.0
 Deliver = Callable[[Send], Awaitable[None]]
 
 # why the server closed someone's media (``media_closed``)
@@ -94,6 +98,7 @@ class Seat:
     peer: MediaPeer
     revision: int = 0  # of the latest subscribe offer
     awaiting: int | None = None  # the revision waiting for the client's answer
+    offered_at: float = 0.0  # when that offer went out (the room media's clock)
     stale: bool = True  # the room's sources changed since the latest offer
     ready: bool = False  # media_started went out: offers may follow
 
@@ -212,6 +217,8 @@ class RoomMedia:
         if seat.awaiting != revision:
             raise MediaError("No media offer is waiting for an answer.", code="bad_state")
         await self._negotiating(seat, seat.peer.subscribed(sdp))
+        if self.seats.get(seat.participant_id) is not seat:
+            return  # closed meanwhile (say, unanswered for too long)
         seat.awaiting = None
         if seat.stale:
             self._wake.set()
@@ -283,8 +290,9 @@ class RoomMedia:
 
     async def _run(self) -> None:
         while True:
-            await self._woken(within=self._speaker_due())
+            await self._woken(within=self._next_due())
             try:
+                await self._close_unanswered()
                 await self._close_failed()
                 await self._offer_updates()
                 await self._announce_speaker()
@@ -298,6 +306,23 @@ class RoomMedia:
         except TimeoutError:
             pass  # time to announce a speaker held back by the throttle
         self._wake.clear()
+
+    def _next_due(self) -> float | None:
+        """Seconds until the task has something to do unasked: a speaker to announce, an
+        offer to give up on; None if nothing."""
+        now = self._clock()
+        seats = self.seats.values()
+        due = [s.offered_at + ANSWER_WITHIN - now for s in seats if s.awaiting is not None]
+        if (speaker := self._speaker_due()) is not None:
+            due.append(speaker)
+        return max(0.0, min(due)) if due else None
+
+    async def _close_unanswered(self) -> None:
+        now = self._clock()
+        for seat in list(self.seats.values()):
+            if seat.awaiting is not None and now - seat.offered_at >= ANSWER_WITHIN:
+                log.info("subscribe offer to %s not answered in time", seat.participant_id)
+                await self.close_participant(seat.participant_id, reason="failed")
 
     async def _close_failed(self) -> None:
         while self._failed:
@@ -327,6 +352,7 @@ class RoomMedia:
         tracks = self._tracks(seat)
         seat.revision += 1
         seat.awaiting = seat.revision
+        seat.offered_at = self._clock()
         offer = {"sdp": sdp, "revision": seat.revision, "tracks": tracks}
         await self._tell(seat.sid, "subscribe_offer", offer)
 

@@ -94,6 +94,7 @@ class MediaUser:
     viewer: Viewer = field(default_factory=Viewer)
     publisher: SyntheticPublisher | None = None
     closed: bool = False
+    answers: bool = True  # False: a client that leaves subscribe offers unanswered
 
     def __post_init__(self) -> None:
         self.peer.client.on("subscribe_offer", self._offered, namespace=NAMESPACE)
@@ -104,6 +105,9 @@ class MediaUser:
 
     async def _offered(self, offer: dict[str, Any]) -> None:
         """Answer every subscribe offer, then record it (so a wait for it means answered)."""
+        if not self.answers:
+            self.peer.record("subscribe_offer", offer)
+            return
         try:
             sdp = await self.viewer.answer(offer)
         except InvalidStateError:

@@ -15,6 +15,7 @@ from rooms.outbox import Group, Send
 from rooms.protocol import MEDIA_EVENTS, PUBLISH_NEEDS
 from rooms.roles import Capability, Kind, Role, capabilities, roles_for
 from server.media import PRIVATE_NETWORKS, CandidatePolicy, IceServer, MediaConfig
+from server.realtime import media as realtime_media
 from server.realtime.live import LiveRoom
 from server.realtime.media import RoomMedia, media_config
 from server.settings import Settings
@@ -632,3 +633,27 @@ async def test_media_an_offer_aiortc_cannot_apply_closes_the_media(media: MediaW
         {"reason": "failed", "message": "The media connection failed; starting it again may help."}
     ]
     assert answer is not None and answer["refused"] == []
+
+
+async def test_media_an_offer_left_unanswered_closes_the_media_and_it_starts_again(
+    media: MediaWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(realtime_media, "ANSWER_WITHIN", 0.5)  # seconds, 20 in the server
+    room = await media.world.session(lobby=False)
+    alice = await media.user(room, Role.ATTENDEE, "Alice")
+    await alice.start()
+    await alice.publish()
+    bob = await media.user(room, Role.ATTENDEE, "Bob")
+    bob.answers = False
+
+    await bob.start()
+    await bob.peer.wait_for("media_closed")
+    bob.answers = True
+    await bob.start()
+    await until(lambda: bob.viewer.frames(alice.participant_id, "video") >= 5)
+
+    assert bob.peer.of("media_closed") == [
+        {"reason": "failed", "message": "The media connection failed; starting it again may help."}
+    ]
+    assert len(bob.peer.of("subscribe_offer")) == 2  # the one left, the one answered
+    assert alice.peer.of("media_closed") == []  # whoever answers is not disturbed
