@@ -107,6 +107,24 @@ class Room:
         moderator = C.MODERATE in capabilities(self.session.kind, self._role_for(person))
         if self.flags.locked and not (known or moderator):
             raise Forbidden("The room is locked: nobody new can come in.", code="room_locked")
+        if self.people.get(key) is None and self._straight_in(person) and self._full_for(person):
+            raise Conflict(
+                "The session is full: it takes {capacity} people.",
+                code="room_full",
+                capacity=self.session.capacity,
+            )
+
+    def _straight_in(self, person: Person) -> bool:
+        """Whether the person enters without waiting in the lobby."""
+        bypass = C.BYPASS_LOBBY in capabilities(self.session.kind, self._role_for(person))
+        return bypass or not self.session.lobby or person.person_key in self._admitted_before
+
+    def _full_for(self, person: Person) -> bool:
+        """Whether the room has no place for the person: the session's capacity counts the
+        people in the room (not the lobby); owners, hosts and co-hosts always get in."""
+        if person.owner or C.MODERATE in capabilities(self.session.kind, self._role_for(person)):
+            return False
+        return len(self.people.admitted()) >= self.session.capacity
 
     def join(self, sid: str, person: Person, *, now: datetime) -> list[Effect]:
         self.check_entry(person)
@@ -121,8 +139,7 @@ class Room:
             return self._welcome(present, (sid,), now=now)
         p = Participant(person=person, role=self._role_for(person), since=now, sids=[sid])
         self.people.add(p)
-        bypass = C.BYPASS_LOBBY in self.caps(p) or not self.session.lobby
-        if person.owner or bypass or p.key in self._admitted_before:
+        if person.owner or self._straight_in(person):
             return self._admit(p, now=now)
         return [Move((sid,), enter=(Group.LOBBY,)), *self._lobby_news(now=now)]
 
@@ -174,12 +191,22 @@ class Room:
 
     def admit(self, sid: str, participant_id: str, *, now: datetime) -> list[Effect]:
         self.require(sid, C.MODERATE)
-        effects = self._admit(self._target(participant_id, admitted=False), now=now)
-        return effects + self._lobby_news(now=now)
+        p = self._target(participant_id, admitted=False)
+        if self._full_for(p.person):
+            raise Conflict(
+                "The room is full ({capacity} people): someone must leave first.",
+                code="room_full",
+                capacity=self.session.capacity,
+            )
+        return self._admit(p, now=now) + self._lobby_news(now=now)
 
     def admit_all(self, sid: str, *, now: datetime) -> list[Effect]:
+        """Everyone waiting, in order, as far as the session's capacity goes."""
         self.require(sid, C.MODERATE)
-        effects = [e for p in self.people.waiting() for e in self._admit(p, now=now)]
+        effects = [
+            e for p in self.people.waiting() if not self._full_for(p.person)
+            for e in self._admit(p, now=now)
+        ]  # fmt: skip
         return effects + self._lobby_news(now=now)
 
     def deny(self, sid: str, participant_id: str, *, now: datetime) -> list[Effect]:

@@ -26,9 +26,11 @@ LI = Person("guest:li@x.org", "p-li", "Li Lei", Role.ATTENDEE)
 HAN = Person("guest:han@x.org", "p-han", "Han Mei", Role.ATTENDEE)
 
 
-def make_room(*, lobby: bool = True, flags: RoomFlags | None = None, burst: int = 5) -> Room:
+def make_room(
+    *, lobby: bool = True, flags: RoomFlags | None = None, burst: int = 5, capacity: int = 100
+) -> Room:
     return Room(
-        session=replace(SESSION, lobby=lobby),
+        session=replace(SESSION, lobby=lobby, capacity=capacity),
         flags=flags or RoomFlags(),
         chat_limit=ChatLimit(burst=burst, per_second=1.0),
     )
@@ -396,3 +398,48 @@ def test_a_role_without_see_roster_sees_only_itself() -> None:
     assert [p["participant_id"] for p in snapshot["participants"]] == ["p-o"]  # type: ignore[index, union-attr]
     assert snapshot["lobby"] == []
     assert Move(("s-o",), enter=(Group.ROOM,)) in effects
+
+
+ZHOU = Person("guest:zhou@x.org", "p-zhou", "Zhou Yi", Role.ATTENDEE)
+
+
+def test_a_full_session_refuses_newcomers_but_not_hosts_nor_people_already_in() -> None:
+    room = make_room(lobby=False, capacity=2)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-li", LI, now=NOW)
+
+    refused = codes(lambda: room.join("s-han", HAN, now=NOW))
+    cohost = room.join("s-co", COHOST, now=NOW)  # moderators always get in
+    second_tab = room.join("s-li-2", LI, now=NOW)
+
+    assert refused == "room_full"
+    assert events(cohost, "joined")[0].sids == ("s-co",)
+    assert events(second_tab, "joined")[0].sids == ("s-li-2",)
+    assert [p.participant_id for p in room.people.admitted()] == ["p-owner", "p-li", "p-co"]
+
+
+def test_a_full_room_lets_people_wait_and_admits_them_when_a_place_frees() -> None:
+    room = make_room(capacity=2)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-li", LI, now=NOW)
+    room.admit("s-owner", "p-li", now=NOW)
+    room.join("s-han", HAN, now=NOW)  # the lobby takes anyone
+
+    full = codes(lambda: room.admit("s-owner", "p-han", now=NOW))
+    room.leave("s-li", now=NOW)
+    admitted = room.admit("s-owner", "p-han", now=NOW)
+
+    assert full == "room_full"
+    assert events(admitted, "joined")[0].sids == ("s-han",)
+
+
+def test_admit_all_admits_as_many_as_the_capacity_takes() -> None:
+    room = make_room(capacity=2)
+    room.join("s-owner", OWNER, now=NOW)
+    for sid, person in (("s-li", LI), ("s-han", HAN), ("s-zhou", ZHOU)):
+        room.join(sid, person, now=NOW)
+
+    room.admit_all("s-owner", now=NOW)
+
+    assert [p.participant_id for p in room.people.admitted()] == ["p-owner", "p-li"]
+    assert [p.participant_id for p in room.people.waiting()] == ["p-han", "p-zhou"]

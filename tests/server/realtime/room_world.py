@@ -212,7 +212,13 @@ class World:
         return f"http://127.0.0.1:{self.server.port}"
 
     async def session(
-        self, *, kind: str = "meeting", lobby: bool = True, public: bool = True, opens_in: int = 5
+        self,
+        *,
+        kind: str = "meeting",
+        lobby: bool = True,
+        public: bool = True,
+        opens_in: int = 5,
+        capacity: int = 100,
     ) -> Room:
         """A session starting ``opens_in`` minutes from now (its lobby opens 15 before)."""
         _org, owner = await create_staff(self.store, email=f"{secrets.token_hex(4)}@example.org")
@@ -233,7 +239,7 @@ class World:
             event=event,
             fields={
                 "kind": kind, "title": "Room test", "description": "", "lobby": lobby,
-                "start": f"{start:%Y-%m-%dT%H:%M}",
+                "capacity": capacity, "start": f"{start:%Y-%m-%dT%H:%M}",
                 "end": f"{start + timedelta(hours=1):%Y-%m-%dT%H:%M}",
             },
             now=now,

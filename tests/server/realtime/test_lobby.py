@@ -172,3 +172,18 @@ async def _refused(peer: Peer) -> str:
     except socketio.exceptions.ConnectionError:  # the reason is in peer.refusal
         return str(peer.refusal["data"]["code"])
     return ""
+
+
+async def test_a_full_session_refuses_a_newcomer_at_the_door_in_their_language(
+    rooms_world: World,
+) -> None:
+    room = await rooms_world.session(lobby=False, capacity=2)
+    await rooms_world.enter(room, cookie=await rooms_world.sign_in(room.owner))
+    await rooms_world.enter(room, invite=await rooms_world.invite(room, Role.ATTENDEE, "Li Lei"))
+    han = rooms_world.peer(room, invite=await rooms_world.invite(room, Role.ATTENDEE, "Han Mei"))
+    han.auth["lang"] = "zh"
+
+    refused = await _refused(han)
+
+    assert refused == "room_full"
+    assert han.refusal["data"]["message"] == "本场已满：最多容纳 2 人。"
