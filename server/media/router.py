@@ -49,7 +49,9 @@ Kind = Literal["audio", "video", "screen"]
 KINDS: tuple[Kind, ...] = ("audio", "video", "screen")
 Clock = Callable[[], float]
 FRAME_BATCH = 16  # video packets sent to a viewer together at most (UDP GSO allows 64)
-MAX_PAYLOAD = 1472  # bytes: what fits a 1500-byte path (IPv4 + UDP); larger is not forwarded
+# bytes: a larger RTP payload is not forwarded (browsers send about 1,200 at most); with
+# FRAME_BATCH it bounds what one send puts in the wire's 64 KiB buffer
+MAX_PAYLOAD = 1472
 
 
 class Source:
