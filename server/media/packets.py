@@ -139,8 +139,8 @@ AUDIO_LEVELS = [bytes((level,)) for level in range(128)]  # the audio-level exte
 
 
 # One packet of a source as every outlet gets it: the publisher's sequence number, RTP
-# timestamp, marker bit, payload (with RTP padding when ``padding`` is P_BIT), whether it
-# starts a key frame, and the P bit for the header.
+# timestamp, marker bit, payload, whether it starts a key frame, and the header's P bit
+# (P_BIT when the payload ends in RTP padding, else 0).
 Packet = tuple[int, int, int, bytes, bool, int]
 V2 = 0x80  # RTP version 2, the first header byte's top bits
 P_BIT = 0x20  # the first header byte's padding bit
