@@ -88,11 +88,6 @@ def _never(payload: bytes) -> bool:
     return False
 
 
-def newer(a: int, b: int) -> bool:
-    """Whether 16-bit sequence number ``a`` comes after ``b`` (RFC 3550 wrap-around)."""
-    return a != b and (a - b) & 0xFFFF < 0x8000
-
-
 _LATE = 2 * 90000  # RTP ticks: how far back a timestamp is still "an earlier frame"
 
 
