@@ -141,7 +141,7 @@ class Outlet:
         offset, ts_offset, base = self.offset, self.ts_offset, self.base
         last_seq, last_ts = self.last_seq, self.last_ts
         items: list[tuple[bytes, bytes]] = []
-        newest = -1
+        newest, octets = -1, 0
         for seq, ts, marker, payload, key, pad in packets:
             if self.waiting:
                 if not key and self.kind == "video":
@@ -155,6 +155,7 @@ class Outlet:
             item = (write(V2 | pad, marker << 7 | pt, out_seq, out_ts, ext), payload)
             history[out_seq % HISTORY] = item
             items.append(item)
+            octets += len(payload) - (payload[-1] if pad else 0)  # RFC 3550: no padding
             if (out_seq - last_seq) & 0xFFFF < 0x8000:
                 last_seq, last_ts, newest = out_seq, out_ts, seq
         if not items:
@@ -169,7 +170,7 @@ class Outlet:
             if (newest - base) & 0xFFFF > _REBASE_AFTER:
                 self.base = (newest - _REBASE_AFTER // 2) & 0xFFFF
         self.packets += len(items)
-        self.octets += sum(len(payload) for _, payload in items)
+        self.octets += octets
 
     def _rebase(self, seq: int, ts: int) -> None:
         self.waiting = False

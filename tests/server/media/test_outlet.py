@@ -227,6 +227,7 @@ def test_outlet_sends_a_frame_in_one_write_and_answers_nacks_from_it() -> None:
     assert [(p.marker, p.padding_size) for p in wire.sent[:3]] == [(0, 0), (0, 2), (1, 0)]
     assert wire.sent[3].payload[2:] == b"x" * 998  # the retransmission, padding taken off
     assert wire.sent[3].padding_size == 2
+    assert outlet.octets == 1000 + 998 + 300  # payload octets, as sender reports count them
 
 
 def test_outlet_waiting_for_a_key_frame_skips_a_frame_and_asks_once() -> None:
