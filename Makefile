@@ -31,7 +31,7 @@ run: install
 	$(PY) -m server
 
 # The browser tests need Debian's chromium; the media tests also run it in a network namespace
-# of their own (root, and `ip` from iproute2).
+# of their own (root, and `ip` from iproute2; the slow-viewer test shapes a port with its `tc`).
 chromium:
 	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
 	command -v ip >/dev/null || missing="$$missing iproute2"; \
