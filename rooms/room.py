@@ -103,11 +103,11 @@ class Room:
         key = person.person_key
         if key in self.flags.bans:
             raise Forbidden("You were removed from this session.", code="banned")
-        known = self.people.get(key) is not None or key in self._admitted_before
+        present = self.people.get(key) is not None
         moderator = C.MODERATE in capabilities(self.session.kind, self._role_for(person))
-        if self.flags.locked and not (known or moderator):
+        if self.flags.locked and not (present or moderator or key in self._admitted_before):
             raise Forbidden("The room is locked: nobody new can come in.", code="room_locked")
-        if self.people.get(key) is None and self._straight_in(person) and self._full_for(person):
+        if not (present or moderator) and self._straight_in(person) and self._no_place():
             raise Conflict(
                 "The session is full: it takes {capacity} people.",
                 code="room_full",
@@ -119,12 +119,13 @@ class Room:
         bypass = C.BYPASS_LOBBY in capabilities(self.session.kind, self._role_for(person))
         return bypass or not self.session.lobby or person.person_key in self._admitted_before
 
-    def _full_for(self, person: Person) -> bool:
-        """Whether the room has no place for the person: the session's capacity counts the
-        people in the room (not the lobby); owners, hosts and co-hosts always get in."""
-        if person.owner or C.MODERATE in capabilities(self.session.kind, self._role_for(person)):
-            return False
+    def _no_place(self) -> bool:
+        """The session's capacity counts the people in the room (not the lobby)."""
         return len(self.people.admitted()) >= self.session.capacity
+
+    def _full_for(self, p: Participant) -> bool:
+        """No place for this waiting participant: owners, hosts and co-hosts always get in."""
+        return not (p.person.owner or C.MODERATE in self.caps(p)) and self._no_place()
 
     def join(self, sid: str, person: Person, *, now: datetime) -> list[Effect]:
         self.check_entry(person)
@@ -192,7 +193,7 @@ class Room:
     def admit(self, sid: str, participant_id: str, *, now: datetime) -> list[Effect]:
         self.require(sid, C.MODERATE)
         p = self._target(participant_id, admitted=False)
-        if self._full_for(p.person):
+        if self._full_for(p):
             raise Conflict(
                 "The room is full ({capacity} people): someone must leave first.",
                 code="room_full",
@@ -204,7 +205,7 @@ class Room:
         """Everyone waiting, in order, as far as the session's capacity goes."""
         self.require(sid, C.MODERATE)
         effects = [
-            e for p in self.people.waiting() if not self._full_for(p.person)
+            e for p in self.people.waiting() if not self._full_for(p)
             for e in self._admit(p, now=now)
         ]  # fmt: skip
         return effects + self._lobby_news(now=now)

@@ -241,11 +241,14 @@ class SyntheticViewer:
         connection, arrivals = ice._connection, deque()
         queue_datagram, next_datagram = connection.data_received, ice._recv
         realtime_offset = time.time() - time.monotonic()  # the stamp is CLOCK_MONOTONIC
+        fileno: list[int] = []  # the nominated pair's socket, looked up once
 
         def data_received(data: bytes, component: int) -> None:
             try:
-                sock = connection._nominated[1].protocol.transport.get_extra_info("socket")
-                stamp = fcntl.ioctl(sock.fileno(), SIOCGSTAMP, bytes(_TIMEVAL.size))
+                if not fileno:
+                    pair = connection._nominated[1]
+                    fileno.append(pair.protocol.transport.get_extra_info("socket").fileno())
+                stamp = fcntl.ioctl(fileno[0], SIOCGSTAMP, bytes(_TIMEVAL.size))
                 seconds, micros = _TIMEVAL.unpack(stamp)
                 arrivals.append(seconds + micros / 1e6 - realtime_offset)
             except (KeyError, OSError):  # no timestamp yet (the first call turns them on)
