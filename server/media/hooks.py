@@ -13,11 +13,12 @@ aiortc 1.16.0 and aioice 0.13.0 (pinned exactly in pyproject.toml):
   ``_run_rtcp`` (it signals ``__rtcp_started``/``__rtcp_exited`` so ``stop()`` works): the
   forwarder writes the packets itself (``Wire``) and the peer one compound sender report per
   connection; ``_send_keyframe`` (PLI/FIR from the viewer) and ``_retransmit`` (NACK) are
-  routed to the forwarder. Incoming RTCP still goes through aiortc's sender.
+  routed to the forwarder (a fallback: a viewer's RTCP reaches the forwarder by ``divert_rtcp``).
 - transport: ``Wire`` protects with the DTLS transport's SRTP session (``_tx_srtp``, its
   libsrtp context through pylibsrtp's binding) and writes to the nominated ICE pair's socket
   (aioice ``Connection._nominated``): synchronous calls instead of a chain of coroutines, a
-  video frame in one segmented ``sendmsg``.
+  video frame in one segmented ``sendmsg``. ``divert_rtcp`` takes a viewer's RTCP from the
+  ICE connection (``Connection.data_received``) and unprotects it with ``_rx_srtp``.
 - ICE gathering: ``limit_host_addresses`` makes an aioice connection gather host candidates
   on the given addresses only (aioice otherwise takes every interface and never loopback).
 
@@ -51,6 +52,8 @@ from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 from aiortc.rtp import RtpPacket
 from pylibsrtp._binding import ffi, lib
 
+from server.media.packets import is_rtcp
+
 WRITTEN_FOR = {"aiortc": "1.16.0", "aioice": "0.13.0", "pylibsrtp": "1.0.0"}
 
 _RECEIVER_ATTRS = ("_RTCRtpReceiver__jitter_buffer", "_RTCRtpReceiver__remote_bitrate_estimator")
@@ -72,6 +75,7 @@ _CLASS_ATTRS: tuple[tuple[type, str, tuple[str, ...]], ...] = (
     (RTCRtpSender, "_run_rtcp", ("self",)),
     (aioice.ice.Connection, "get_component_candidates", ("self", "component", "addresses")),
     (aioice.ice.Connection, "gather_candidates", ("self",)),
+    (aioice.ice.Connection, "data_received", ("self", "data", "component")),
 )
 _CONNECTION_ATTRS = (
     "_nominated",
@@ -128,7 +132,7 @@ async def check_hooks() -> None:
         missing += _missing_on(transceiver.receiver, _RECEIVER_ATTRS)
         missing += _missing_on(transceiver.sender, _SENDER_ATTRS)
         missing += _missing_on(transceiver, ("_codecs",))
-        missing += _missing_on(dtls, ("_tx_srtp",))
+        missing += _missing_on(dtls, ("_tx_srtp", "_rx_srtp"))
         missing += _missing_on(dtls.transport, ("_connection",))
         missing += _missing_on(pylibsrtp.Session(), ("_srtp",))
         missing += _missing_on(gatherer, ("_connection",))
@@ -368,6 +372,31 @@ class Wire:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+
+
+def divert_rtcp(dtls: RTCDtlsTransport, handle: Callable[[bytes], None]) -> None:
+    """Hand the RTCP arriving on this transport to ``handle``, unprotected, as it arrives.
+
+    aioice queues every datagram for aiortc's receive loop, a chain of coroutines that
+    parses each RTCP packet into objects for the senders (≈100 µs per packet). A viewer's
+    connection carries nothing else once DTLS is up (it sends no media), so its RTCP goes
+    straight from the ICE connection to ``handle``; STUN and DTLS still go aiortc's way.
+    """
+    connection = dtls.transport._connection
+    queue = connection.data_received
+
+    def data_received(data: bytes, component: int) -> None:
+        srtp = dtls._rx_srtp
+        if srtp is None or not is_rtcp(data):
+            queue(data, component)
+            return
+        try:
+            plain = srtp.unprotect_rtcp(data)
+        except pylibsrtp.Error:
+            return  # not from the viewer, or damaged: as aiortc, drop it
+        handle(plain)
+
+    connection.data_received = data_received  # type: ignore[method-assign]
 
 
 # --- ICE gathering ------------------------------------------------------------------------

@@ -16,6 +16,12 @@ SILENCE = 127  # audio level, -dBov
 
 _HEAD = struct.Struct("!BBHII")
 _SEQ = struct.Struct("!H")
+_SSRC = struct.Struct("!I")
+_NACK = struct.Struct("!HH")
+RTPFB, PSFB = 205, 206  # RTCP transport-layer and payload-specific feedback (RFC 4585)
+NACK, PLI, FIR = 1, 1, 4  # their FMT values: generic NACK; picture loss; full intra request
+KEY_FRAME = -1  # in ``feedback``: a key frame was asked for, not a packet
+MAX_FEEDBACK = 256  # requests read from one RTCP packet at most (history holds 128)
 
 
 def ntp_now() -> int:
@@ -173,6 +179,40 @@ def rtx_packet(
     head[2:4] = _SEQ.pack(rtx_seq)
     head[8:12] = struct.pack("!I", rtx_ssrc)
     return bytes(head), header[2:4] + payload
+
+
+def is_rtcp(data: bytes) -> bool:
+    """Whether a datagram is RTCP: first byte in the RTP range (RFC 7983), packet type
+    192-223 (RFC 5761 4)."""
+    return len(data) > 1 and 127 < data[0] < 192 and 191 < data[1] < 224
+
+
+def feedback(data: bytes) -> list[tuple[int, int]]:
+    """What a viewer asks of its senders in a compound RTCP packet: (media SSRC, sequence
+    number) for each packet it lost (generic NACK), (media SSRC, ``KEY_FRAME``) for a
+    picture loss indication or a full intra request. Reports, SDES, REMB and anything else
+    are skipped; reading stops at the first malformed packet or at ``MAX_FEEDBACK``."""
+    found: list[tuple[int, int]] = []
+    pos, end = 0, len(data)
+    while pos + 4 <= end and len(found) < MAX_FEEDBACK:
+        first, kind = data[pos], data[pos + 1]
+        size = 4 * (((data[pos + 2] << 8) | data[pos + 3]) + 1)
+        if first >> 6 != 2 or pos + size > end:
+            break
+        fmt = first & 0x1F
+        if kind == RTPFB and fmt == NACK and size >= 16:
+            (media,) = _SSRC.unpack_from(data, pos + 8)
+            for at in range(pos + 12, pos + size - 3, 4):
+                lost, more = _NACK.unpack_from(data, at)
+                found.append((media, lost))
+                found += [(media, (lost + 1 + i) & 0xFFFF) for i in range(16) if more >> i & 1]
+        elif kind == PSFB and fmt == PLI and size >= 12:
+            found.append((_SSRC.unpack_from(data, pos + 8)[0], KEY_FRAME))
+        elif kind == PSFB and fmt == FIR:
+            for at in range(pos + 12, pos + size - 7, 8):  # FCI: SSRC, sequence, reserved
+                found.append((_SSRC.unpack_from(data, at)[0], KEY_FRAME))
+        pos += size
+    return found[:MAX_FEEDBACK]
 
 
 def pli_packet(sender_ssrc: int, media_ssrc: int) -> bytes:

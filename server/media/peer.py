@@ -36,6 +36,7 @@ from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 from server.media import hooks
 from server.media.errors import MediaError
 from server.media.outlet import Outlet, sender_reports
+from server.media.packets import KEY_FRAME, feedback
 from server.media.validation import PARSE_ERRORS, CheckedSdp, check_sdp, parse_candidate
 
 if TYPE_CHECKING:
@@ -104,6 +105,7 @@ class MediaPeer:
         self._taps: dict[str, hooks.Wire | None] = {}  # mid -> publisher wire, once started
         self._subscriptions: list[Subscription] = []
         self._reporter: asyncio.Task[None] | None = None  # sender reports, subscribe side
+        self._diverted = False  # the subscribe connection's RTCP comes to _feedback
 
     # --- publishing ------------------------------------------------------------------------
 
@@ -212,6 +214,26 @@ class MediaPeer:
                 await pc.setRemoteDescription(RTCSessionDescription(checked.text, "answer"))
             except NEGOTIATION_ERRORS as exc:
                 raise await self._reset("subscribe", exc) from exc
+            if not self._diverted:  # the bundle's transport is settled by the first answer
+                self._diverted = True
+                hooks.divert_rtcp(pc.getTransceivers()[0].sender.transport, self._feedback)
+
+    def _feedback(self, rtcp: bytes) -> None:
+        """The viewer's RTCP: lost packets to resend, key frames to ask the publisher for."""
+        found = feedback(rtcp)
+        if not found:
+            return  # receiver reports only: nothing to do
+        outlets = {s.outlet.sender._ssrc: s.outlet for s in self._subscriptions}
+        resent = set()
+        for ssrc, seq in found:
+            outlet = outlets.get(ssrc)
+            if outlet is None:
+                continue
+            if seq == KEY_FRAME:
+                outlet.keyframe_requested()
+            elif (ssrc, seq) not in resent:
+                resent.add((ssrc, seq))
+                outlet.retransmit(seq)
 
     async def _report(self) -> None:
         """RTCP sender reports for everything this viewer receives, about once a second
@@ -377,6 +399,7 @@ class MediaPeer:
             self._taps.clear()
         else:
             self._subscriptions.clear()
+            self._diverted = False
             await self._stop_reporter()
         self._candidates[connection] = 0
         pc = self._pcs.pop(connection, None)

@@ -233,6 +233,24 @@ class SyntheticViewer:
             self._note_arrivals()
         return await set_local(self.pc, await self.pc.createAnswer())
 
+    def lose(self, kind: str) -> "asyncio.Future[int]":
+        """Drop the next RTP packet of ``kind`` on arrival, as if lost on the way (before
+        the receiver sees it); the future gets its sequence number (clear in SRTP)."""
+        transceiver = next(t for t in self.pc.getTransceivers() if t.kind == kind)
+        payload_type = hooks.negotiated_codecs(transceiver)[0].payloadType
+        connection = transceiver.receiver.transport.transport._connection
+        queue = connection.data_received
+        lost: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        def data_received(data: bytes, component: int) -> None:
+            if not lost.done() and len(data) > 12 and data[1] & 0x7F == payload_type:
+                lost.set_result(data[2] << 8 | data[3])
+                return
+            queue(data, component)
+
+        connection.data_received = data_received
+        return lost
+
     def _note_arrivals(self) -> None:
         """Bench: a packet's arrival is when the kernel queued it on this viewer's socket
         (SIOCGSTAMP), not when this busy process got round to reading it; aioice queues

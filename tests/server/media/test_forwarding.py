@@ -63,6 +63,37 @@ async def test_forwarding_late_viewer_starts_with_a_key_frame_asked_of_the_publi
     assert early.received["video"].gaps == 0  # the key frame did not disturb the others
 
 
+async def test_forwarding_a_packet_the_viewer_lost_is_resent_from_the_sfus_history(
+    room: Room,
+) -> None:
+    publisher = await room.publish("alice")
+    viewer = await room.watch("bob")
+    video = viewer.received["video"]
+    await until(lambda: video.frames >= 10)
+    asked = publisher.keyframe_requests
+
+    lost = await asyncio.wait_for(viewer.lose("video"), 2.0)
+    await until(lambda: lost in video.seqs, within=2.0)  # the viewer NACKed it: sent again
+    await until(lambda: video.frames >= 20)
+
+    assert video.gaps == 0
+    assert publisher.keyframe_requests == asked  # resent by the SFU, not asked of anyone
+
+
+async def test_forwarding_a_viewers_picture_loss_indication_asks_the_publisher(
+    room: Room,
+) -> None:
+    publisher = await room.publish("alice")
+    viewer = await room.watch("bob")
+    await until(lambda: viewer.received["video"].frames >= 20)  # past the first requests
+    asked = publisher.keyframe_requests
+    (source,) = (s for s in room.router.sources.values() if s.kind == "video")
+    receiver = next(t for t in viewer.pc.getTransceivers() if t.kind == "video").receiver
+
+    await receiver._send_rtcp_pli(source.outlets[0].sender._ssrc)
+    await until(lambda: publisher.keyframe_requests == asked + 1, within=2.0)
+
+
 async def test_forwarding_mute_stops_audio_and_unmute_resumes_without_a_gap(room: Room) -> None:
     await room.publish("alice")
     viewer = await room.watch("bob")

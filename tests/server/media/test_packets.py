@@ -1,13 +1,28 @@
 """RTP as bytes: keyframe detection tables, and what we write read back by aiortc's parser."""
 
+import struct
+
 import pytest
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
-from aiortc.rtp import HeaderExtensionsMap, RtcpPacket, RtpPacket, unpack_remb_fci, unwrap_rtx
+from aiortc.rtp import (
+    HeaderExtensionsMap,
+    RtcpPacket,
+    RtcpReceiverInfo,
+    RtcpRrPacket,
+    RtcpRtpfbPacket,
+    RtcpSdesPacket,
+    RtcpSourceInfo,
+    RtpPacket,
+    unpack_remb_fci,
+    unwrap_rtx,
+)
 
 from server.media.packets import (
     ABS_SEND_TIME_URI,
     AUDIO_LEVEL_URI,
     AUDIO_LEVELS,
+    KEY_FRAME,
+    MAX_FEEDBACK,
     MID_URI,
     P_BIT,
     V2,
@@ -15,7 +30,9 @@ from server.media.packets import (
     Packet,
     abs_send_time,
     even_frame,
+    feedback,
     h264_keyframe_start,
+    is_rtcp,
     keyframe_detector,
     not_after,
     padding,
@@ -199,3 +216,32 @@ def test_not_after_compares_rtp_timestamps_across_the_wrap() -> None:
     assert not_after(0xFFFFFFF0, 5)  # before, across the wrap
     assert not not_after(5, 0xFFFFFFF0)
     assert not not_after(10, 10 + 3 * 90000)  # that far back is a new timeline
+
+
+def test_feedback_reads_nacks_and_key_frame_requests_from_a_browsers_compound_rtcp() -> None:
+    report = RtcpRrPacket(
+        ssrc=9,
+        reports=[RtcpReceiverInfo(
+            ssrc=5, fraction_lost=0, packets_lost=1, highest_sequence=3, jitter=1, lsr=0, dlsr=0
+        )],
+    )  # fmt: skip
+    sdes = RtcpSdesPacket(chunks=[RtcpSourceInfo(ssrc=9, items=[(1, b"viewer")])])
+    nack = RtcpRtpfbPacket(fmt=1, ssrc=9, media_ssrc=5, lost=[100, 101, 103, 140])
+    wrapping = struct.pack("!BBHIIHH", 0x81, 205, 3, 9, 5, 65535, 0b1)  # 65535, then 0
+    fir = struct.pack("!BBHII", 0x84, 206, 4, 9, 0) + struct.pack("!IB3x", 6, 1)
+    packet = bytes(report) + bytes(sdes) + bytes(nack) + wrapping + pli_packet(9, 7) + fir
+
+    assert is_rtcp(packet) and not is_rtcp(bytes([0x80, 96, 0, 1]))
+    assert feedback(packet) == [
+        (5, 100), (5, 101), (5, 103), (5, 140), (5, 65535), (5, 0), (7, KEY_FRAME), (6, KEY_FRAME)
+    ]  # fmt: skip
+
+
+def test_feedback_stops_at_a_malformed_packet_and_at_its_cap() -> None:
+    nack = bytes(RtcpRtpfbPacket(fmt=1, ssrc=9, media_ssrc=5, lost=[10]))
+    everything = bytes(RtcpRtpfbPacket(fmt=1, ssrc=9, media_ssrc=5, lost=list(range(0, 4000))))
+
+    assert feedback(nack + nack[:-1]) == [(5, 10)]  # the second one is cut short
+    assert feedback(bytes([0x41]) + nack[1:]) == []  # not version 2
+    assert feedback(b"") == feedback(b"\x81") == []
+    assert len(feedback(everything)) == MAX_FEEDBACK
