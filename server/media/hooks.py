@@ -276,11 +276,14 @@ class Wire:
     socket buffer shows as False from ``send_rtp`` instead of piling up in asyncio's
     unbounded user-space buffer; close() releases it. A run of same-size packets (a video
     frame) goes to the kernel in one ``sendmsg`` with UDP segmentation offload: one system
-    call, and one wake-up of the receiver, for the frame. Otherwise (or for a TURN-relayed
-    pair) the pair's asyncio transport does the writing, a packet at a time.
+    call, and one wake-up of the receiver, for the frame. The duplicate is connected to the
+    viewer's address, so neither Python nor the kernel looks the address up per send; the
+    socket is aioice's too, which from then on receives from that address only (after ICE
+    it talks to no other: aioice keeps the pair it nominated). Otherwise (or for a
+    TURN-relayed pair) the pair's asyncio transport does the writing, a packet at a time.
     """
 
-    __slots__ = ("_protect", "_context", "_protect_rtcp", "_sendto", "_sendmsg", "_addr", "_socket")
+    __slots__ = ("_protect", "_context", "_protect_rtcp", "_send", "_sendmsg", "_socket")
 
     def __init__(self, dtls: RTCDtlsTransport, *, direct: bool = False) -> None:
         session = dtls._tx_srtp
@@ -291,17 +294,19 @@ class Wire:
         self._protect_rtcp = session.protect_rtcp
         pair = dtls.transport._connection._nominated[1]
         transport = pair.protocol.transport
-        self._addr = pair.remote_addr
         self._socket: socket.socket | None = None
+        self._send: Callable[[bytes | memoryview], object]
         self._sendmsg: Callable[..., int] | None = None
         found = transport.get_extra_info("socket")
         if direct and found is not None and not isinstance(transport, aioice.turn.TurnTransport):
             self._socket = found.dup()
             self._socket.setblocking(False)
-            self._sendto = self._socket.sendto
+            # connected, so neither Python nor the kernel looks the address up per packet
+            self._socket.connect(pair.remote_addr)
+            self._send = self._socket.send
             self._sendmsg = self._socket.sendmsg
         else:
-            self._sendto = transport.sendto
+            self._send = functools.partial(transport.sendto, addr=pair.remote_addr)
 
     def send_rtp(self, items: list[tuple[bytes, bytes]]) -> bool:
         """Protect and send RTP packets (header, payload), in order; False when the socket
@@ -333,15 +338,15 @@ class Wire:
         return True
 
     def _send_each(self, ends: list[int], start: int) -> None:
-        memory, sendto, addr = _SCRATCH_MEMORY, self._sendto, self._addr
+        memory, send = _SCRATCH_MEMORY, self._send
         for end in ends:
-            sendto(memory[start:end], addr)
+            send(memory[start:end])
             start = end
 
     def _send_runs(self, ends: list[int]) -> None:
         """Runs of same-size packets (the last of a run may be shorter) in one ``sendmsg``
         each, segmented by the kernel; one packet alone with ``sendto``."""
-        memory, addr = _SCRATCH_MEMORY, self._addr
+        memory = _SCRATCH_MEMORY
         start, i, n = 0, 0, len(ends)
         while i < n:
             first = ends[i] - start
@@ -354,7 +359,7 @@ class Wire:
                 self._send_each(ends[i:j], start)
             else:
                 try:
-                    self._sendmsg([memory[start : ends[j - 1]]], _segments(first), 0, addr)
+                    self._sendmsg([memory[start : ends[j - 1]]], _segments(first))
                 except OSError as exc:
                     if exc.errno not in _NO_SEGMENTATION:
                         raise
@@ -364,7 +369,7 @@ class Wire:
 
     def send_rtcp(self, packet: bytes) -> None:
         try:
-            self._sendto(self._protect_rtcp(packet), self._addr)
+            self._send(self._protect_rtcp(packet))
         except OSError:
             pass
 

@@ -62,6 +62,12 @@ def test_wire_frame_arrives_as_its_own_packets(link: tuple[hooks.Wire, socket.so
     assert wire.send_rtp(items)
 
     assert received(receiver, 4) == [header + payload for header, payload in items]
+    assert link_socket(wire).getpeername() == receiver.getsockname()  # connected to the viewer
+
+
+def link_socket(wire: hooks.Wire) -> socket.socket:
+    assert wire._socket is not None
+    return wire._socket
 
 
 def test_wire_sends_packet_by_packet_where_the_kernel_cannot_segment(
