@@ -203,13 +203,17 @@ def feedback(data: bytes) -> list[tuple[int, int]]:
         if kind == RTPFB and fmt == NACK and size >= 16:
             (media,) = _SSRC.unpack_from(data, pos + 8)
             for at in range(pos + 12, pos + size - 3, 4):
+                if len(found) >= MAX_FEEDBACK:
+                    break
                 lost, more = _NACK.unpack_from(data, at)
                 found.append((media, lost))
                 found += [(media, (lost + 1 + i) & 0xFFFF) for i in range(16) if more >> i & 1]
         elif kind == PSFB and fmt == PLI and size >= 12:
             found.append((_SSRC.unpack_from(data, pos + 8)[0], KEY_FRAME))
-        elif kind == PSFB and fmt == FIR:
-            for at in range(pos + 12, pos + size - 7, 8):  # FCI: SSRC, sequence, reserved
+        elif kind == PSFB and fmt == FIR:  # FCI entries: SSRC, sequence number, reserved
+            for at in range(pos + 12, pos + size - 7, 8):
+                if len(found) >= MAX_FEEDBACK:
+                    break
                 found.append((_SSRC.unpack_from(data, at)[0], KEY_FRAME))
         pos += size
     return found[:MAX_FEEDBACK]

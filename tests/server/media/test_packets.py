@@ -245,3 +245,5 @@ def test_feedback_stops_at_a_malformed_packet_and_at_its_cap() -> None:
     assert feedback(bytes([0x41]) + nack[1:]) == []  # not version 2
     assert feedback(b"") == feedback(b"\x81") == []
     assert len(feedback(everything)) == MAX_FEEDBACK
+    flood = struct.pack("!BBHII", 0x81, 205, 2 + 16000, 9, 5) + bytes(4) * 16000  # 64 KB
+    assert len(feedback(flood)) == MAX_FEEDBACK  # however many entries it lists
