@@ -177,7 +177,7 @@ def rtx_packet(
     head = bytearray(header)
     head[1] = (head[1] & 0x80) | rtx_pt
     head[2:4] = _SEQ.pack(rtx_seq)
-    head[8:12] = struct.pack("!I", rtx_ssrc)
+    head[8:12] = _SSRC.pack(rtx_ssrc)
     return bytes(head), header[2:4] + payload
 
 
@@ -231,4 +231,4 @@ def remb_packet(sender_ssrc: int, media_ssrc: int, bitrate: int) -> bytes:
         bitrate >>= 1
         exponent += 1
     fci = b"REMB" + struct.pack("!BBH", 1, (exponent << 2) | (bitrate >> 16), bitrate & 0xFFFF)
-    return _HEAD.pack(0x8F, 206, 4 + 1, sender_ssrc, 0) + fci + struct.pack("!I", media_ssrc)
+    return _HEAD.pack(0x8F, 206, 4 + 1, sender_ssrc, 0) + fci + _SSRC.pack(media_ssrc)
