@@ -54,6 +54,32 @@ def visible_to(message: ChatMessage, *, participant_id: str, moderator: bool) ->
     return message.to == participant_id
 
 
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """A mark in a room's chat: a participant was sent out of the room, or brought back."""
+
+    entry_id: str
+    participant_id: str
+    out: bool
+
+
+def history_for(
+    entries: list[ChatMessage | Absence], *, participant_id: str, moderator: bool
+) -> list[ChatMessage]:
+    """The messages among these entries (in stream order) a viewer may see: ``visible_to``
+    them, and not posted while they were sent out of the room. A first mark of theirs that
+    brings them back means they were out from the start of the entries."""
+    mine = [e for e in entries if isinstance(e, Absence) and e.participant_id == participant_id]
+    away = bool(mine) and not mine[0].out
+    shown: list[ChatMessage] = []
+    for entry in entries:
+        if isinstance(entry, Absence):
+            away = entry.out if entry.participant_id == participant_id else away
+        elif not away and visible_to(entry, participant_id=participant_id, moderator=moderator):
+            shown.append(entry)
+    return shown
+
+
 def message_payload(message: ChatMessage) -> dict[str, object]:
     """A message as the protocol's ``chat`` event carries it."""
     return {

@@ -1,10 +1,12 @@
 """What a Room asks the edge to do after a change: its outbox, and the people it knows.
 
 A Room never sends anything. Its methods return a list of effects, which the edge applies
-in order: ``Attend`` records are persisted first, then sends, group moves and history are
-delivered, then ``Drop``ped sockets are disconnected. Groups are Socket.IO rooms of one
-session: ``room`` (everyone admitted), ``hosts`` (moderators), ``roster`` (those who may
-see the roster), ``lobby`` (those waiting).
+on the room's one ordered path (``server/realtime/line.py``): what must be kept (``Attend``,
+``Post``, ``Erase``, ``Mark``, and the room's flags when they changed) is persisted first,
+then sends, group moves and history are delivered in order, then ``Drop``ped sockets are
+disconnected. Groups are Socket.IO rooms of one session: ``room`` (everyone admitted),
+``hosts`` (moderators), ``roster`` (those who may see the roster), ``lobby`` (those
+waiting).
 """
 
 from collections.abc import Mapping
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from rooms.attendance import Movement
+from rooms.chat import ChatMessage
 from rooms.roles import Role
 
 
@@ -39,6 +42,7 @@ class Person:
     name: str
     role: Role
     owner: bool = False  # the session's host by account: always enters, cannot be demoted
+    rejoin_token: str = ""  # an anonymous guest's way back as the same person (``joined``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,7 @@ class RoomFlags:
     locked: bool = False
     chat_enabled: bool = True
     bans: frozenset[str] = frozenset()  # person keys removed for good from this session
+    sent_out: frozenset[str] = frozenset()  # person keys a host sent to the lobby: they wait
     roles: Mapping[str, Role] = field(default_factory=dict)  # person key -> role given live
 
     def with_ban(self, person_key: str) -> "RoomFlags":
@@ -55,6 +60,10 @@ class RoomFlags:
 
     def with_role(self, person_key: str, role: Role) -> "RoomFlags":
         return replace(self, roles={**self.roles, person_key: role})
+
+    def with_sent_out(self, person_key: str, out: bool) -> "RoomFlags":
+        keys = self.sent_out | {person_key} if out else self.sent_out - {person_key}
+        return replace(self, sent_out=keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,4 +108,31 @@ class Attend:
     role: Role
 
 
-Effect = Send | Move | History | Drop | Attend
+@dataclass(frozen=True, slots=True)
+class Post:
+    """Store a chat message (once per client id), then deliver its sends, with its id, if
+    it was new. The sends were decided when the message was posted."""
+
+    message: ChatMessage
+    sends: tuple[Send, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Erase:
+    """Delete a chat message for everyone, then deliver the sends if it was still there."""
+
+    message_id: str
+    by: str  # participant_id of the moderator
+    sends: tuple[Send, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Note in the chat's order that a participant was sent out of the room (``out``) or
+    brought back: what was posted in between is never theirs to see."""
+
+    participant_id: str
+    out: bool
+
+
+Effect = Send | Move | History | Drop | Attend | Post | Erase | Mark

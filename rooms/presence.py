@@ -182,7 +182,9 @@ def snapshot(
     """The room as this person's role may see it: everyone with ``see_roster``, else only
     themselves; the lobby queue for moderators only."""
     shown = people.admitted() if C.SEE_ROSTER in caps else [p]
+    rejoin = {"rejoin_token": p.person.rejoin_token} if p.person.rejoin_token else {}
     return {
+        **rejoin,
         "you": participant_payload(p),
         "capabilities": sorted(caps),
         "session": session_card(room.session, now=now),

@@ -13,7 +13,21 @@ from rooms.agenda import Session
 from rooms.attendance import Movement
 from rooms.chat import ChatMessage, TokenBucket, check_text, message_payload, visible_to
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
-from rooms.outbox import Attend, Drop, Effect, Group, History, Move, Person, RoomFlags, Send, Text
+from rooms.outbox import (
+    Attend,
+    Drop,
+    Effect,
+    Erase,
+    Group,
+    History,
+    Mark,
+    Move,
+    Person,
+    Post,
+    RoomFlags,
+    Send,
+    Text,
+)
 from rooms.presence import (
     Participant,
     People,
@@ -115,7 +129,10 @@ class Room:
             )
 
     def _straight_in(self, person: Person) -> bool:
-        """Whether the person enters without waiting in the lobby."""
+        """Whether the person enters without waiting in the lobby: sent out means out, across
+        reconnects, tabs and invites, until a moderator brings them back."""
+        if person.person_key in self.flags.sent_out:
+            return False
         bypass = C.BYPASS_LOBBY in capabilities(self.session.kind, self._role_for(person))
         return bypass or not self.session.lobby or person.person_key in self._admitted_before
 
@@ -157,7 +174,12 @@ class Room:
         p.admitted, p.since = True, now
         self._admitted_before.add(p.key)
         sids = tuple(p.sids)
+        back: list[Effect] = []
+        if p.key in self.flags.sent_out:
+            self.flags = self.flags.with_sent_out(p.key, False)
+            back.append(Mark(p.participant_id, out=False))
         return [
+            *back,
             Attend(Movement.JOIN, p.person, p.role),
             Move(sids, leave=(Group.LOBBY,)),
             Send("participant_joined", {"participant": participant_payload(p)}, group=Group.ROSTER),
@@ -234,9 +256,11 @@ class Room:
         had_hand = p.hand_raised_at is not None
         p.admitted, p.since, p.hand_raised_at = False, now, None
         self._admitted_before.discard(p.key)
+        self.flags = self.flags.with_sent_out(p.key, True)
         sids = tuple(p.sids)
         message = Text("A host moved you back to the lobby.")
         return [
+            Mark(p.participant_id, out=True),
             Attend(Movement.LEAVE, p.person, p.role),
             Move(sids, enter=(Group.LOBBY,), leave=ALL_GROUPS),
             Send("participant_left", {"participant_id": participant_id}, group=Group.ROSTER),
@@ -397,34 +421,33 @@ class Room:
 
     def post_chat(
         self, sid: str, *, text: str, client_id: str, to: str, now: datetime
-    ) -> ChatMessage:
-        """A message this socket's person may send now (not stored yet)."""
+    ) -> list[Effect]:
+        """A message this socket's person may send now, to be stored and delivered."""
         p = self.require(sid, C.CHAT if to == TO_ROOM else C.CHAT_PRIVATE)
         check_text(text)
         if not self.flags.chat_enabled and C.MODERATE not in self.caps(p):
             raise Forbidden("A host has turned the chat off.", code="chat_disabled")
         to_name = "" if to in (TO_ROOM, TO_HOSTS) else self._target(to).person.name
         self._take(p, "chat", now=now)
-        return ChatMessage(
+        message = ChatMessage(
             message_id="", sender_id=p.participant_id, sender_name=p.person.name,
             sender_role=str(p.role), to=to, to_name=to_name, text=text, client_id=client_id, at=now,
         )  # fmt: skip
+        return [Post(message, self._chat_sends(p, message))]
 
-    def chat_sends(self, message: ChatMessage) -> list[Effect]:
-        """Deliver a stored message to exactly those who may see it."""
+    def _chat_sends(self, sender: Participant, message: ChatMessage) -> tuple[Send, ...]:
+        """Exactly those who may see the message, as the room is now (its id comes later)."""
         payload = message_payload(message)
         if message.to == TO_ROOM:
-            return [Send("chat", payload, group=Group.ROOM)]
-        sender = self.people.of_participant(message.sender_id)
-        sender_sids = tuple(sender.sids) if sender else ()
+            return (Send("chat", payload, group=Group.ROOM),)
+        hosts = Send("chat", payload, group=Group.HOSTS)
         if message.to == TO_HOSTS:
-            hosts: list[Effect] = [Send("chat", payload, group=Group.HOSTS)]
-            if sender and C.MODERATE in self.caps(sender):
-                return hosts
-            return [*hosts, Send("chat", payload, sids=sender_sids)]
+            if C.MODERATE in self.caps(sender):
+                return (hosts,)
+            return (hosts, Send("chat", payload, sids=tuple(sender.sids)))
         target = self.people.of_participant(message.to)
-        target_sids = tuple(target.sids) if target and message.to != message.sender_id else ()
-        return [Send("chat", payload, sids=sender_sids + target_sids)]
+        target_sids = tuple(target.sids) if target and target is not sender else ()
+        return (Send("chat", payload, sids=tuple(sender.sids) + target_sids),)
 
     def delete_chat(self, sid: str, message: ChatMessage | None) -> list[Effect]:
         p = self.require(sid, C.MODERATE)
@@ -432,7 +455,8 @@ class Room:
             message, participant_id=p.participant_id, moderator=True
         ):
             raise NotFound("There is no such message.")
-        return [Send("chat_deleted", {"message_id": message.message_id}, group=Group.ROOM)]
+        deleted = Send("chat_deleted", {"message_id": message.message_id}, group=Group.ROOM)
+        return [Erase(message.message_id, by=p.participant_id, sends=(deleted,))]
 
     def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:
         """What a person gets on entering: the room as their role may see it."""

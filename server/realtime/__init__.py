@@ -2,7 +2,8 @@
 
 ``setup_realtime(app)`` builds the python-socketio ``AsyncServer`` (aiohttp mode, websocket
 first with long-polling as a fallback, only the site's own origins, events of a socket
-handled one at a time in order, transport messages up to ``transport_max_bytes``), attaches
+handled one at a time in order, transport messages up to ``transport_max_bytes``, reserved
+event names never dispatched from the wire: ``server/realtime/reserved.py``), attaches
 it at ``/socket.io/``, registers ``RoomNamespace`` at ``/room``, and adds the CSV exports.
 The live rooms (``LiveRooms``) start with the app and stop with it (a cleanup context).
 """
@@ -17,6 +18,7 @@ from server.i18n import CATALOGS
 from server.realtime.export import setup_exports
 from server.realtime.live import LiveRooms
 from server.realtime.namespace import RoomNamespace
+from server.realtime.reserved import RoomServer, check_reserved_hook
 from server.settings import Settings, check_origins
 
 SOCKETIO = web.AppKey("socketio", socketio.AsyncServer)
@@ -24,7 +26,8 @@ LIVE_ROOMS = web.AppKey("live_rooms", LiveRooms)
 
 
 def make_server(settings: Settings) -> socketio.AsyncServer:
-    return socketio.AsyncServer(
+    check_reserved_hook()
+    return RoomServer(
         async_mode="aiohttp",
         cors_allowed_origins=list(check_origins(settings.cors_origins)),
         async_handlers=False,  # a socket's events in order: an answer never overtakes

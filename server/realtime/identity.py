@@ -7,7 +7,10 @@ login cookie's web session). The order:
 1. the roster entry of the signed-in account (its role; a host by account is the owner);
 2. staff of the session's organization: host, owner;
 3. an invite this browser accepted (web session), or the ``invite`` token: its role;
-4. an anonymous guest (attendee) if the event is public and the kind is not ``review``;
+4. an anonymous guest (attendee) if the event is public and the kind is not ``review``:
+   the person key kept in the browser's web session (the room page sets it), else the one a
+   ``rejoin`` token names (the server hands it out in ``joined``; a client without cookies
+   sends it back in ``auth.rejoin`` so its reconnects are one person), else a new one;
 5. refused.
 
 A participant_id is an HMAC of the session and the person key under the site's secret: the
@@ -17,11 +20,12 @@ same person gets the same id in a session, and it reveals nothing about them.
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from aiohttp import web
 from aiohttp_session import get_session
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from rooms.agenda import Session, Visibility
 from rooms.errors import Conflict, DomainError, Forbidden
@@ -40,6 +44,7 @@ from server.realtime.payloads import invalid
 GUEST_KEY = "room_guest"  # the web session's field holding an anonymous guest's person key
 NAME_MAX = 80
 AUTH_TEXT_MAX = 2000
+REJOIN_SECONDS = 2 * 24 * 3600  # a rejoin token outlives any session (24 h at most)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +103,35 @@ async def remember_guest(request: web.Request) -> str:
     return key
 
 
-async def _guest_key(request: web.Request) -> str:
+def _rejoin_serializer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="room-rejoin")
+
+
+def rejoin_token(secret_key: str, session_id: str, person_key: str) -> str:
+    """What lets a cookie-less guest come back as the same person to this session."""
+    return _rejoin_serializer(secret_key).dumps([session_id, person_key])
+
+
+def _rejoining(secret_key: str, session_id: str, token: str | None) -> str | None:
+    """The guest's person key a rejoin token names, if it is genuine and for this session."""
+    if not token:
+        return None
+    try:
+        named = _rejoin_serializer(secret_key).loads(token, max_age=REJOIN_SECONDS)
+    except BadSignature:
+        return None
+    if not (isinstance(named, list) and len(named) == 2 and named[0] == session_id):
+        return None
+    key = named[1]
+    return key if isinstance(key, str) and key.startswith("anon:") else None
+
+
+async def _guest_key(request: web.Request, session_id: str, rejoin: str | None) -> str:
     key = (await get_session(request)).get(GUEST_KEY)
     if isinstance(key, str) and key.startswith("anon:"):
         return key
-    return f"anon:{secrets.token_hex(8)}"  # no web session: one person per connection
+    secret = request.app[SETTINGS].secret_key
+    return _rejoining(secret, session_id, rejoin) or f"anon:{secrets.token_hex(8)}"
 
 
 def _guest_name(name: str | None) -> str:
@@ -143,7 +172,13 @@ async def _invited(
 
 
 async def resolve(
-    request: web.Request, session: Session, *, token: str | None, name: str | None, now: datetime
+    request: web.Request,
+    session: Session,
+    *,
+    token: str | None,
+    name: str | None,
+    now: datetime,
+    rejoin: str | None = None,
 ) -> Person:
     """Who the request's browser is in this session (Forbidden ``not_allowed`` if nobody)."""
     store, secret = request.app[STORE], request.app[SETTINGS].secret_key
@@ -167,7 +202,9 @@ async def resolve(
     if event is not None and event.visibility is Visibility.PUBLIC and session.kind != Kind.REVIEW:
         if account is not None:
             return person(f"account:{account.account_id}", account.name, Role.ATTENDEE)
-        return person(await _guest_key(request), _guest_name(name), Role.ATTENDEE)
+        key = await _guest_key(request, session.session_id, rejoin)
+        guest = person(key, _guest_name(name), Role.ATTENDEE)
+        return replace(guest, rejoin_token=rejoin_token(secret, session.session_id, key))
     raise Forbidden("This room is only for the people invited to it.", code="not_allowed")
 
 
@@ -178,6 +215,10 @@ async def arrive(request: web.Request, *, auth: object, now: datetime) -> Arriva
         raise invalid("Name the session to join: auth.session_id.")
     session = await load_session(request.app[STORE], session_id[:64])
     check_door(session, now=now)
-    token, name = auth_text(auth, "invite"), auth_text(auth, "name")
-    person = await resolve(request, session, token=token, name=name, now=now)
+    token, name, rejoin = (
+        auth_text(auth, "invite"),
+        auth_text(auth, "name"),
+        auth_text(auth, "rejoin"),
+    )
+    person = await resolve(request, session, token=token, name=name, now=now, rejoin=rejoin)
     return Arrival(person=person, session=session)

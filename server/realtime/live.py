@@ -6,19 +6,17 @@ SFU router, made with the room and closed with it), the connections (socket -> p
 language), and one task that ends rooms whose session ended or was cancelled and forgets
 rooms left empty.
 
-Delivery: a Room's effects are applied in order under the room's lock — attendance is
-persisted first, then sends, group moves and chat history go out, then dropped sockets are
-disconnected (outside the lock: a disconnect runs the disconnect handler at once). Chat
-posts take the same lock around "store in the stream, deliver", so every member gets the
-room's messages in stream order, and a socket entering the room reads its history and joins
-the group with no message falling in between (none missed, none twice). Every send goes
+Every change takes one path (``change``): the Room's pure change runs at once, its effects
+go to the room's line (``server/realtime/line.py``), which persists what must be kept and
+delivers everything in the order the room changed; dropped sockets are disconnected after
+(a disconnect runs the disconnect handler, which changes the room again). Every send goes
 through ``Fanout``. Texts (``rooms.outbox.Text``) are translated per recipient's language.
 """
 
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from gettext import NullTranslations
 
@@ -26,12 +24,13 @@ import socketio
 
 from rooms.agenda import Session
 from rooms.attendance import Passage
-from rooms.chat import ChatMessage, message_payload, visible_to
+from rooms.chat import history_for, message_payload
 from rooms.errors import DomainError
 from rooms.lifecycle import TERMINAL
-from rooms.outbox import Attend, Drop, Effect, History, Move, Person, Send, Text
+from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
 from rooms.room import ChatLimit, Room
 from server.realtime.fanout import NAMESPACE, Fanout
+from server.realtime.line import Outcome, RoomLine
 from server.realtime.media import RoomMedia, media_config
 from server.settings import Settings
 from server.store import Store
@@ -59,12 +58,21 @@ class Connection:
 @dataclass(slots=True)
 class LiveRoom:
     room: Room
-    lock: asyncio.Lock
+    line: RoomLine  # the one ordered path of the room's changes
     media: RoomMedia  # the room's SFU: made with the room, closed with it
+    kept_flags: RoomFlags  # the flags as last handed to the line to persist
 
     @property
     def session_id(self) -> str:
         return self.room.session.session_id
+
+
+def _passage(attend: Attend, at: datetime) -> Passage:
+    person = attend.person
+    return Passage(
+        movement=attend.movement, person_key=person.person_key,
+        participant_id=person.participant_id, name=person.name, role=str(attend.role), at=at,
+    )  # fmt: skip
 
 
 def group_name(group: str, session_id: str) -> str:
@@ -99,16 +107,17 @@ class LiveRooms:
         live = self.rooms.get(session.session_id)
         if live is None:
             flags = await self.store.rooms.flags(session.session_id)
+            tail = await self.store.chat.tail(session.session_id)
             limit = ChatLimit(self.settings.chat_burst, self.settings.chat_per_second)
             room = Room(session=session, flags=flags, chat_limit=limit)
-            live = self.rooms.get(session.session_id) or self._open(room)
+            live = self.rooms.get(session.session_id) or self._open(room, tail)
         return live
 
-    def _open(self, room: Room) -> LiveRoom:
+    def _open(self, room: Room, tail: str) -> LiveRoom:
         session_id = room.session.session_id
 
         async def deliver(send: Send) -> None:
-            await self._send(session_id, send)
+            await self.send(session_id, send)
 
         media = RoomMedia(
             room=room,
@@ -116,7 +125,11 @@ class LiveRooms:
             ice_servers=self.settings.ice_servers,
             deliver=deliver,
         )
-        live = self.rooms[session_id] = LiveRoom(room, asyncio.Lock(), media)
+        line = RoomLine(
+            session=room.session, store=self.store, delivery=self, tail=tail, passage=_passage
+        )
+        line.start()
+        live = self.rooms[session_id] = LiveRoom(room, line, media, room.flags)
         return live
 
     def room_of(self, sid: str) -> LiveRoom:
@@ -141,43 +154,33 @@ class LiveRooms:
         connection = self.connections.get(sid)
         return connection.lang if connection else "en"
 
-    async def refuse(self, sid: str, event: str, error: DomainError) -> None:
+    async def refuse(self, sid: str, event: str, error: DomainError) -> dict[str, object]:
+        """Tell the socket why its event was refused; the ack it asked for, if any."""
         message = self.translate(self.lang_of(sid), error.template, error.params)
-        await self.fanout.to_sid(
-            sid, "error", {"code": error.code, "message": message, "event": event}
-        )
+        refusal = {"code": error.code, "message": message, "event": event}
+        await self.fanout.to_sid(sid, "error", refusal)
+        return {"error": refusal}
 
-    # delivering effects
+    # changing a room: one path
 
-    async def apply(self, live: LiveRoom, effects: list[Effect]) -> None:
-        if not effects:
-            return
-        await self._record(live.session_id, [e for e in effects if isinstance(e, Attend)])
-        drops: list[str] = []
-        async with live.lock:
-            for effect in effects:
-                if isinstance(effect, Send):
-                    await self._send(live.session_id, effect)
-                elif isinstance(effect, Move):
-                    await self._move(live.session_id, effect)
-                elif isinstance(effect, History):
-                    await self._history(live, effect.sids)
-                elif isinstance(effect, Drop):
-                    drops += effect.sids
-        for sid in drops:
+    async def change(self, sid: str, change: Callable[[Room], list[Effect]]) -> Outcome:
+        """Run a change on this socket's room and take it down the room's line."""
+        live = self.room_of(sid)
+        return await self.run(live, change(live.room))
+
+    async def run(self, live: LiveRoom, effects: list[Effect]) -> Outcome:
+        """Persist and deliver a change's effects in the room's order; then drop sockets."""
+        flags = live.room.flags
+        touched = flags if flags is not live.kept_flags else None
+        live.kept_flags = flags
+        outcome = await live.line.submit(effects, flags=touched, at=self.clock())
+        for sid in outcome.drops:
             await self.sio.disconnect(sid, namespace=NAMESPACE)
+        return outcome
 
-    async def _record(self, session_id: str, attends: list[Attend]) -> None:
-        now = self.clock()
-        passages = [
-            Passage(movement=a.movement, person_key=a.person.person_key,
-                    participant_id=a.person.participant_id, name=a.person.name,
-                    role=str(a.role), at=now)
-            for a in attends
-        ]  # fmt: skip
-        await self.store.attendance.record(session_id, passages)
+    # delivering (the line calls these, in the room's order)
 
-    async def _send(self, session_id: str, send: Send) -> None:
+    async def send(self, session_id: str, send: Send) -> None:
         if send.group is not None:
             await self.fanout.to_room(group_name(send.group, session_id), send.event, send.payload)
         if not send.sids:
@@ -197,68 +200,50 @@ class LiveRooms:
             self.translate(lang, value.template, value.params) if isinstance(value, Text) else value
         )
 
-    async def _move(self, session_id: str, move: Move) -> None:
+    async def move(self, session_id: str, move: Move) -> None:
         for sid in move.sids:
             for group in move.leave:
                 await self.sio.leave_room(sid, group_name(group, session_id), namespace=NAMESPACE)
             for group in move.enter:
                 await self.sio.enter_room(sid, group_name(group, session_id), namespace=NAMESPACE)
 
-    async def _history(self, live: LiveRoom, sids: tuple[str, ...]) -> None:
-        """Each socket's chat: the latest messages, or those after the id it last saw."""
+    async def history(self, session_id: str, sids: tuple[str, ...], *, until: str) -> None:
+        """Each socket's chat up to ``until``: the latest messages, or those after the id it
+        last saw; never what was posted while its person was sent out of the room."""
+        live = self.rooms.get(session_id)
         for sid in sids:
-            viewer, connection = live.room.viewer(sid), self.connections.get(sid)
+            viewer, connection = live.room.viewer(sid) if live else None, self.connections.get(sid)
             if viewer is None or connection is None:
                 continue  # removed or gone while the room was busy
             after, connection.chat_after = connection.chat_after, None
-            messages, deleted = await self._chat_after(live.session_id, after)
+            chat = self.store.chat
+            if after is None:
+                entries, deleted = await chat.recent(session_id, until=until), []
+            else:
+                entries, deleted = await chat.after(session_id, after, until=until)
             participant_id, moderator = viewer
-            shown = [
-                message_payload(m)
-                for m in messages
-                if visible_to(m, participant_id=participant_id, moderator=moderator)
-            ]
+            shown = history_for(entries, participant_id=participant_id, moderator=moderator)
             if after is None:
                 shown = shown[-HISTORY_SIZE:]
-            payload = {"messages": shown, "deleted": deleted, "catch_up": after is not None}
+            payload = {
+                "messages": [message_payload(m) for m in shown],
+                "deleted": deleted,
+                "catch_up": after is not None,
+            }
             await self.fanout.to_sid(sid, "chat_history", payload)
-
-    async def _chat_after(
-        self, session_id: str, after: str | None
-    ) -> tuple[list[ChatMessage], list[str]]:
-        if after is None:
-            return await self.store.chat.recent(session_id), []
-        return await self.store.chat.after(session_id, after)
-
-    # chat
-
-    async def post_chat(self, live: LiveRoom, message: ChatMessage) -> dict[str, object]:
-        """Store a message (once per client id) and deliver it, in the room's order."""
-        async with live.lock:
-            message_id, fresh = await self.store.chat.post(live.session_id, message)
-            if fresh:
-                for send in live.room.chat_sends(replace(message, message_id=message_id)):
-                    assert isinstance(send, Send)
-                    await self._send(live.session_id, send)
-        return {"message_id": message_id, "duplicate": not fresh}
-
-    async def delete_chat(
-        self, live: LiveRoom, message_id: str, effects: list[Effect], *, by: str
-    ) -> None:
-        async with live.lock:
-            deleted = await self.store.chat.delete(
-                live.session_id, message_id, by=by, at=self.clock()
-            )
-            for send in effects if deleted else []:
-                assert isinstance(send, Send)
-                await self._send(live.session_id, send)
 
     # ending rooms
 
     async def close(self, live: LiveRoom, message: Text) -> None:
+        """End the room: everyone is told and disconnected, and so is every other socket
+        connected to it (joined or not)."""
         self.rooms.pop(live.session_id, None)
         await live.media.close()
-        await self.apply(live, live.room.close(message, now=self.clock()))
+        await self.run(live, live.room.close(message, now=self.clock()))
+        await live.line.stop()
+        for sid, connection in list(self.connections.items()):
+            if connection.session.session_id == live.session_id:
+                await self.sio.disconnect(sid, namespace=NAMESPACE)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
@@ -294,5 +279,6 @@ class LiveRooms:
             elif live.room.empty_since and now - live.room.empty_since > FORGET_EMPTY:
                 self.rooms.pop(live.session_id, None)
                 await live.media.close()
+                await live.line.stop()
             else:
-                live.room.session = session
+                live.room.session = live.line.session = session

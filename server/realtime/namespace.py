@@ -1,12 +1,16 @@
 """The ``/room`` namespace: one handler per client event (PROTOCOL.md).
 
 ``trigger_event`` checks every event's payload before its handler runs
-(server/realtime/payloads.py) and turns any refusal into an ``error`` event; handlers look
-the room up, make one call on the Room, persist, and deliver through ``LiveRooms``. The
-Room checks the capability of each event (rooms.protocol.EVENTS). Media events go to the
-room's ``RoomMedia`` (server/realtime/media.py); the host controls and the microphone and
-camera reports also tell it what to forward. The server runs with ``async_handlers=False``,
-so a socket's events are handled one at a time, in order.
+(server/realtime/payloads.py) and turns any refusal into an ``error`` event — and, when the
+client asked for an acknowledgement, into the ack ``{"error": {code, message, event}}``.
+Reserved names sent by a client (``server/realtime/reserved.py``) are refused like unknown
+events: only the real connection and disconnection reach ``on_connect``/``on_disconnect``.
+Handlers make one change on the Room through ``LiveRooms.change`` (the room's one ordered
+path: change, persist, deliver). The Room checks the capability of each event
+(rooms.protocol.EVENTS). Media events go to the room's ``RoomMedia``
+(server/realtime/media.py); the host controls and the microphone and camera reports also
+tell it what to forward. The server runs with ``async_handlers=False``, so a socket's events
+are handled one at a time, in order.
 """
 
 import logging
@@ -23,11 +27,14 @@ from server.realtime.fanout import NAMESPACE
 from server.realtime.identity import arrive, language_of
 from server.realtime.live import Connection, LiveRooms
 from server.realtime.payloads import check_payload, event_label
+from server.realtime.reserved import WireReserved
 
 log = logging.getLogger(__name__)
 
 C = Capability
 _LIFECYCLE = frozenset({"connect", "disconnect"})
+INTERNAL = "Internal error. It has been logged; please try again."
+NOT_SAVED = "The message was not saved; it will be sent again."
 
 
 class RoomNamespace(socketio.AsyncNamespace):
@@ -37,21 +44,24 @@ class RoomNamespace(socketio.AsyncNamespace):
         self.store = live.store
 
     async def trigger_event(self, event: str, *args: Any) -> Any:
-        if event in _LIFECYCLE:
+        if event in _LIFECYCLE and not isinstance(event, WireReserved):
             return await super().trigger_event(event, *args)
         sid, data = args[0], args[1:]
         try:
+            if isinstance(event, WireReserved):
+                raise DomainError(
+                    "{event} is a reserved name: no client may send it.",
+                    code="reserved_event",
+                    event=event_label(str(event)),
+                )
             payload = check_payload(event, data, max_bytes=self.live.settings.payload_max_bytes)
             return await getattr(self, f"on_{event}")(sid, payload)
         except DomainError as error:
-            await self.live.refuse(sid, event_label(event), error)
+            return await self.live.refuse(sid, event_label(event), error)
         except Exception:
             log.exception("event %s failed", event_label(event))
-            internal = DomainError(
-                "Internal error. It has been logged; please try again.", code="internal"
-            )
-            await self.live.refuse(sid, event_label(event), internal)
-        return None
+            internal = DomainError(INTERNAL, code="internal")
+            return await self.live.refuse(sid, event_label(event), internal)
 
     # connecting
 
@@ -74,13 +84,14 @@ class RoomNamespace(socketio.AsyncNamespace):
         live = self.live.rooms.get(connection.session.session_id) if connection else None
         if live is not None:
             await live.media.socket_gone(sid)
-            await self.live.apply(live, live.room.leave(sid, now=self.live.clock()))
+            await self.live.run(live, live.room.leave(sid, now=self.live.clock()))
 
     async def on_join(self, sid: str, data: dict[str, Any]) -> None:
         connection = self.live.connections[sid]
         live = await self.live.room_for(connection.session)
+        effects = live.room.join(sid, connection.person, now=self.live.clock())
         connection.chat_after = data["chat_after"]
-        await self.live.apply(live, live.room.join(sid, connection.person, now=self.live.clock()))
+        await self.live.run(live, effects)
 
     async def on_ping(self, sid: str, data: dict[str, Any]) -> None:
         await self.live.fanout.to_sid(sid, "pong", {})
@@ -88,135 +99,110 @@ class RoomNamespace(socketio.AsyncNamespace):
     # chat
 
     async def on_chat(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
-        live = self.live.room_of(sid)
-        message = live.room.post_chat(
-            sid, text=data["text"], client_id=data["client_id"], to=TO_ROOM, now=self.live.clock()
-        )
-        return await self.live.post_chat(live, message)
+        return await self._post(sid, data, to=TO_ROOM)
 
     async def on_chat_private(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
-        live = self.live.room_of(sid)
-        message = live.room.post_chat(
-            sid,
-            text=data["text"],
-            client_id=data["client_id"],
-            to=data["to"],
-            now=self.live.clock(),
+        return await self._post(sid, data, to=data["to"])
+
+    async def _post(self, sid: str, data: dict[str, Any], *, to: str) -> dict[str, object]:
+        text, client_id, now = data["text"], data["client_id"], self.live.clock()
+        outcome = await self.live.change(
+            sid, lambda room: room.post_chat(sid, text=text, client_id=client_id, to=to, now=now)
         )
-        return await self.live.post_chat(live, message)
+        stored = outcome.stored[0] if outcome.stored else None
+        if stored is None:
+            raise DomainError(NOT_SAVED, code="unavailable")
+        return {"message_id": stored[0], "duplicate": not stored[1]}
 
     async def on_chat_delete(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        message = await self.store.chat.get(live.session_id, data["message_id"])
-        effects = live.room.delete_chat(sid, message)
-        by = self.live.connections[sid].person.participant_id
-        await self.live.delete_chat(live, data["message_id"], effects, by=by)
+        message = await self.store.chat.get(self.live.room_of(sid).session_id, data["message_id"])
+        await self.live.change(sid, lambda room: room.delete_chat(sid, message))
 
     async def on_set_chat_enabled(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        effects = live.room.set_chat_enabled(sid, data["enabled"])
-        await self.store.rooms.save_flags(live.room.session, live.room.flags)
-        await self.live.apply(live, effects)
+        await self.live.change(sid, lambda room: room.set_chat_enabled(sid, data["enabled"]))
 
     # hands, reactions, microphones and cameras
 
     async def on_raise_hand(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        await self.live.apply(live, live.room.raise_hand(sid, now=self.live.clock()))
+        now = self.live.clock()
+        await self.live.change(sid, lambda room: room.raise_hand(sid, now=now))
 
     async def on_lower_hand(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        await self.live.apply(live, live.room.lower_hand(sid))
+        await self.live.change(sid, lambda room: room.lower_hand(sid))
 
     async def on_lower_hand_of(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        await self.live.apply(live, live.room.lower_hand_of(sid, data["participant_id"]))
+        await self.live.change(sid, lambda room: room.lower_hand_of(sid, data["participant_id"]))
 
     async def on_lower_all_hands(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        await self.live.apply(live, live.room.lower_all_hands(sid))
+        await self.live.change(sid, lambda room: room.lower_all_hands(sid))
 
     async def on_react(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        await self.live.apply(live, live.room.react(sid, data["emoji"], now=self.live.clock()))
+        now = self.live.clock()
+        await self.live.change(sid, lambda room: room.react(sid, data["emoji"], now=now))
 
     async def on_set_mic(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        effects = live.room.set_mic(sid, data["on"])
-        live.media.follow(self.live.participant_of(sid))
-        await self.live.apply(live, effects)
+        await self._device(sid, lambda room: room.set_mic(sid, data["on"]))
 
     async def on_set_camera(self, sid: str, data: dict[str, Any]) -> None:
+        await self._device(sid, lambda room: room.set_camera(sid, data["on"]))
+
+    async def _device(self, sid: str, change: Any) -> None:
         live = self.live.room_of(sid)
-        effects = live.room.set_camera(sid, data["on"])
+        effects = change(live.room)
         live.media.follow(self.live.participant_of(sid))
-        await self.live.apply(live, effects)
+        await self.live.run(live, effects)
 
     # the lobby
 
     async def on_admit(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        await self.live.apply(
-            live, live.room.admit(sid, data["participant_id"], now=self.live.clock())
-        )
+        now = self.live.clock()
+        await self.live.change(sid, lambda room: room.admit(sid, data["participant_id"], now=now))
 
     async def on_admit_all(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        await self.live.apply(live, live.room.admit_all(sid, now=self.live.clock()))
+        now = self.live.clock()
+        await self.live.change(sid, lambda room: room.admit_all(sid, now=now))
 
     async def on_deny(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        await self.live.apply(
-            live, live.room.deny(sid, data["participant_id"], now=self.live.clock())
-        )
+        now = self.live.clock()
+        await self.live.change(sid, lambda room: room.deny(sid, data["participant_id"], now=now))
 
     async def on_deny_all(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        await self.live.apply(live, live.room.deny_all(sid, now=self.live.clock()))
+        now = self.live.clock()
+        await self.live.change(sid, lambda room: room.deny_all(sid, now=now))
 
     async def on_send_to_lobby(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        effects = live.room.send_to_lobby(sid, data["participant_id"], now=self.live.clock())
-        await self.live.apply(live, effects)
-        await live.media.close_participant(data["participant_id"], reason="lobby")
+        target, now = data["participant_id"], self.live.clock()
+        await self.live.change(sid, lambda room: room.send_to_lobby(sid, target, now=now))
+        await self.live.room_of(sid).media.close_participant(target, reason="lobby")
 
     # host controls
 
     async def on_mute(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        effects = live.room.mute(sid, data["participant_id"])
-        live.media.follow(data["participant_id"])
-        await self.live.apply(live, effects)
+        live, target = self.live.room_of(sid), data["participant_id"]
+        effects = live.room.mute(sid, target)
+        live.media.follow(target)
+        await self.live.run(live, effects)
 
     async def on_mute_all(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)
         effects = live.room.mute_all(sid)
         live.media.follow()
-        await self.live.apply(live, effects)
+        await self.live.run(live, effects)
 
     async def on_remove(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        effects = live.room.remove(
-            sid, data["participant_id"], ban=data["ban"], now=self.live.clock()
-        )
-        await live.media.close_participant(data["participant_id"])
-        await self.store.rooms.save_flags(live.room.session, live.room.flags)
-        await self.live.apply(live, effects)
+        live, target, now = self.live.room_of(sid), data["participant_id"], self.live.clock()
+        effects = live.room.remove(sid, target, ban=data["ban"], now=now)
+        await live.media.close_participant(target)
+        await self.live.run(live, effects)
 
     async def on_set_locked(self, sid: str, data: dict[str, Any]) -> None:
-        live = self.live.room_of(sid)
-        effects = live.room.set_locked(sid, data["locked"])
-        await self.store.rooms.save_flags(live.room.session, live.room.flags)
-        await self.live.apply(live, effects)
+        await self.live.change(sid, lambda room: room.set_locked(sid, data["locked"]))
 
     async def on_set_role(self, sid: str, data: dict[str, Any]) -> None:
+        target, role, now = data["participant_id"], data["role"], self.live.clock()
         live = self.live.room_of(sid)
-        effects = live.room.set_role(
-            sid, data["participant_id"], data["role"], now=self.live.clock()
-        )
-        await self.store.rooms.save_flags(live.room.session, live.room.flags)
-        await self.live.apply(live, effects)
-        await live.media.role_changed(data["participant_id"])
+        await self.live.change(sid, lambda room: room.set_role(sid, target, role, now=now))
+        await live.media.role_changed(target)
 
     async def on_get_attendance(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)
@@ -258,4 +244,4 @@ class RoomNamespace(socketio.AsyncNamespace):
         if screen:
             live.media.stop_screen(target)
         live.media.follow(target)
-        await self.live.apply(live, effects)
+        await self.live.run(live, effects)

@@ -1,6 +1,7 @@
 """Checking what a client sent before any handler sees it.
 
-An event's arguments must be one JSON object (none counts as ``{}``) of at most
+An event's arguments must be one JSON object (an event sent with no arguments at all counts
+as ``{}``; PROTOCOL.md says so) of at most
 ``max_bytes`` bytes of JSON, holding exactly the fields ``rooms.protocol.FIELDS`` (or, for
 media events, ``MEDIA_FIELDS``) lists for that event, each of the right shape. Anything
 else raises a DomainError (``unknown_event``, ``invalid_payload``, ``payload_too_large``):
@@ -32,13 +33,19 @@ EVENT_NAME_MAX = 64
 TEXT_CHARS_MAX = 4096  # a first, cheap bound; rooms.chat counts the bytes
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _PARTICIPANT = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_MESSAGE_ID = re.compile(r"[0-9]{1,20}-[0-9]{1,20}")
+_MESSAGE_ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
+_STREAM_PART_MAX = 2**64 - 1  # each half of a Redis stream id is an unsigned 64-bit number
 _ROLES = frozenset(str(role) for role in Role)
 _ALL_FIELDS = {**FIELDS, **MEDIA_FIELDS}
 
 
 def _fits(pattern: re.Pattern[str]) -> Callable[[object], bool]:
     return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _message_id(value: object) -> bool:
+    found = _MESSAGE_ID.fullmatch(value) if isinstance(value, str) else None
+    return found is not None and all(int(part) <= _STREAM_PART_MAX for part in found.groups())
 
 
 def _text_of(most: int, *, empty: bool = False) -> Callable[[object], bool]:
@@ -61,16 +68,22 @@ _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
         lambda v: v == TO_HOSTS or _fits(_PARTICIPANT)(v),
         '{field} must be "hosts" or a participant id.',
     ),
-    Shape.MESSAGE_ID: (_fits(_MESSAGE_ID), "{field} must be a message id."),
+    Shape.MESSAGE_ID: (_message_id, "{field} must be a message id."),
     Shape.FLAG: (lambda v: isinstance(v, bool), "{field} must be true or false."),
-    Shape.ROLE: (lambda v: v in _ROLES, "{field} must be a role."),
-    Shape.EMOJI: (lambda v: v in REACTIONS, "{field} must be one of the room's reactions."),
+    Shape.ROLE: (lambda v: isinstance(v, str) and v in _ROLES, "{field} must be a role."),
+    Shape.EMOJI: (
+        lambda v: isinstance(v, str) and v in REACTIONS,
+        "{field} must be one of the room's reactions.",
+    ),
     Shape.SDP: (_text_of(SDP_CHARS_MAX), "{field} must be a session description (text)."),
     Shape.CANDIDATE: (
         _text_of(CANDIDATE_CHARS_MAX, empty=True),
         "{field} must be an ICE candidate line (text).",
     ),
-    Shape.CONNECTION: (lambda v: v in CONNECTIONS, '{field} must be "publish" or "subscribe".'),
+    Shape.CONNECTION: (
+        lambda v: isinstance(v, str) and v in CONNECTIONS,
+        '{field} must be "publish" or "subscribe".',
+    ),
     Shape.MIDS: (_mids, "{field} must be a list of media ids."),
     Shape.MID: (_text_of(MID_CHARS_MAX), "{field} must be a media id."),
     Shape.REVISION: (

@@ -4,6 +4,8 @@ by ``rooms.attendance.totals``."""
 
 from datetime import datetime
 
+from redis.asyncio.client import Pipeline
+
 from rooms.attendance import Movement, Passage
 from server.store import keys
 from server.store.connection import Redis
@@ -45,6 +47,11 @@ class Attendance:
             for passage in passages:
                 pipe.xadd(keys.attendance(session_id), _fields(passage))  # type: ignore[arg-type]
             await pipe.execute()
+
+    def queue_record(self, pipe: Pipeline, session_id: str, passages: list[Passage]) -> None:
+        """Append joins and leaves on a pipeline (the live room's batched writes)."""
+        for passage in passages:
+            pipe.xadd(keys.attendance(session_id), _fields(passage))  # type: ignore[arg-type]
 
     async def passages(self, session_id: str) -> list[Passage]:
         """Every join and leave of the session, in order."""

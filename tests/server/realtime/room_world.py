@@ -284,12 +284,14 @@ class World:
         cookie: str | None = None,
         name: str | None = None,
         auth: Any = ...,
+        auth_extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> Peer:
         if auth is ...:
             assert room is not None
             auth = {"session_id": room.session_id}
             auth |= {k: v for k, v in {"invite": invite, "name": name}.items() if v is not None}
+            auth |= auth_extra or {}
         headers = dict(headers or {})
         if cookie:
             headers["Cookie"] = cookie

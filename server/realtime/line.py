@@ -1,0 +1,249 @@
+"""One ordered path for every change of a live room: the room's line.
+
+A handler runs the Room's pure change at once — nothing is awaited between looking the room
+up and changing it, so changes happen in the order they arrive — and hands the change's
+effects to the room's line. The line's one task takes every turn waiting, keeps what they
+say must be kept in one Redis round trip (a MULTI: attendance, chat posts, deletions,
+marks, the room's flags when a change touched them), then delivers each turn in order
+(sends, group moves, history) and answers it (the chat ids stored, the sockets to drop).
+Changes made while one batch is being written share the next round trip, so a room never
+waits for one Redis call per change, and what people receive is always in the order the
+room changed.
+
+Chat history is read on the line too, up to the last chat entry the line has delivered:
+a socket entering the room reads the messages before that point and gets the later ones
+live, none missed and none twice.
+
+If Redis fails, a batch is retried for ``RETRY_SECONDS``; then chat posts and deletions of
+that batch are answered as not stored (the sender's client sends again with the same
+client id) and the rest is delivered, logged as not persisted.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from rooms.agenda import Session
+from rooms.attendance import Passage
+from rooms.outbox import (
+    Attend,
+    Drop,
+    Effect,
+    Erase,
+    History,
+    Mark,
+    Move,
+    Post,
+    RoomFlags,
+    Send,
+)
+from server.store import Store
+from server.store.connection import Pipeline, StoreError
+
+log = logging.getLogger(__name__)
+
+RETRY_SECONDS = 5.0
+Kept = tuple[str, bool] | str | None  # what Redis answered for a Post, an Erase or a Mark
+
+
+class Delivery(Protocol):
+    """How a turn's effects reach people (``LiveRooms``)."""
+
+    async def send(self, session_id: str, send: Send) -> None: ...
+
+    async def move(self, session_id: str, move: Move) -> None: ...
+
+    async def history(self, session_id: str, sids: tuple[str, ...], *, until: str) -> None: ...
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a turn came to: per chat post, (message id, new?) or None if it was not
+    stored; the sockets to disconnect now."""
+
+    stored: list[tuple[str, bool] | None] = field(default_factory=list)
+    drops: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Turn:
+    effects: list[Effect]
+    flags: RoomFlags | None  # the room's flags, when this change touched them
+    at: datetime
+    done: asyncio.Future[Outcome]
+
+
+def _kept(effect: Effect) -> bool:
+    return isinstance(effect, Post | Erase | Mark)
+
+
+def _with_id(send: Send, message_id: str) -> Send:
+    return Send(send.event, {**send.payload, "message_id": message_id}, send.group, send.sids)
+
+
+class RoomLine:
+    def __init__(
+        self,
+        *,
+        session: Session,
+        store: Store,
+        delivery: Delivery,
+        tail: str,
+        passage: Callable[[Attend, datetime], Passage],
+    ) -> None:
+        self.session = session  # kept up to date by the live rooms' watcher
+        self.tail = tail  # the last chat entry delivered: history is read up to it
+        self._store = store
+        self._delivery = delivery
+        self._passage = passage
+        self._turns: list[Turn] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    # owning the task
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"room-line {self.session_id}")
+
+    async def stop(self) -> None:
+        """Finish the turns already handed in, then end."""
+        self._stopping = True
+        self._wake.set()
+        if self._task is not None:
+            await self._task
+            self._task = None
+
+    @property
+    def session_id(self) -> str:
+        return self.session.session_id
+
+    # handing in
+
+    def submit(
+        self, effects: list[Effect], *, flags: RoomFlags | None, at: datetime
+    ) -> Awaitable[Outcome]:
+        done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
+        if self._stopping:
+            done.set_result(Outcome())  # the room is closing: nobody is left to tell
+            return done
+        self._turns.append(Turn(effects, flags, at, done))
+        self._wake.set()
+        return done
+
+    # the task
+
+    async def _run(self) -> None:
+        while self._turns or not self._stopping:
+            if not self._turns:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            turns, self._turns = self._turns, []
+            try:
+                await self._take(turns)
+            except asyncio.CancelledError:
+                for turn in turns + self._turns:
+                    turn.done.cancel()
+                raise
+            except Exception as error:
+                log.exception("room %s: a batch of changes failed", self.session_id)
+                for turn in turns:
+                    if not turn.done.done():
+                        turn.done.set_exception(error)
+
+    async def _take(self, turns: list[Turn]) -> None:
+        kept = await self._keep(turns)
+        for turn in turns:
+            outcome = await self._deliver(turn, kept)
+            if not turn.done.done():
+                turn.done.set_result(outcome)
+
+    # keeping: one MULTI for the whole batch
+
+    async def _keep(self, turns: list[Turn]) -> list[Kept]:
+        """Redis's answers for every Post, Erase and Mark of the batch, in order."""
+        deadline = asyncio.get_running_loop().time() + RETRY_SECONDS
+        pause = 0.05
+        while True:
+            try:
+                return await self._write(turns)
+            except (StoreError, OSError):
+                if asyncio.get_running_loop().time() + pause > deadline:
+                    log.exception("room %s: changes not persisted", self.session_id)
+                    return [None] * sum(_kept(e) for t in turns for e in t.effects)
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 1.0)
+
+    async def _write(self, turns: list[Turn]) -> list[Kept]:
+        async with self._store.redis.pipeline(transaction=True) as pipe:
+            wanted: list[bool] = []  # per queued command: is it a Post's, Erase's or Mark's?
+            for turn in turns:
+                wanted += await self._queue(pipe, turn)
+            if not wanted:
+                return []
+            replies = await pipe.execute()
+        return [_reply(r) for r, keep in zip(replies, wanted, strict=True) if keep]
+
+    async def _queue(self, pipe: Pipeline, turn: Turn) -> list[bool]:
+        store, session_id = self._store, self.session_id
+        passages = [self._passage(e, turn.at) for e in turn.effects if isinstance(e, Attend)]
+        store.attendance.queue_record(pipe, session_id, passages)
+        wanted = [False] * len(passages)
+        for effect in turn.effects:
+            if isinstance(effect, Post):
+                await store.chat.queue_post(pipe, session_id, effect.message)
+            elif isinstance(effect, Erase):
+                by, at = effect.by, turn.at
+                await store.chat.queue_delete(pipe, session_id, effect.message_id, by=by, at=at)
+            elif isinstance(effect, Mark):
+                store.chat.queue_mark(pipe, session_id, effect.participant_id, out=effect.out)
+            else:
+                continue
+            wanted.append(True)
+        if turn.flags is not None:
+            store.rooms.queue_flags(pipe, self.session, turn.flags)
+            wanted.append(False)
+        return wanted
+
+    # delivering, in order
+
+    async def _deliver(self, turn: Turn, kept: list[Kept]) -> Outcome:
+        outcome = Outcome()
+        delivery, session_id = self._delivery, self.session_id
+        for effect in turn.effects:
+            if isinstance(effect, Send):
+                await delivery.send(session_id, effect)
+            elif isinstance(effect, Move):
+                await delivery.move(session_id, effect)
+            elif isinstance(effect, History):
+                await delivery.history(session_id, effect.sids, until=self.tail)
+            elif isinstance(effect, Drop):
+                outcome.drops += effect.sids
+            elif _kept(effect):
+                await self._delivered(effect, kept.pop(0), outcome)
+        return outcome
+
+    async def _delivered(self, effect: Effect, answer: Kept, outcome: Outcome) -> None:
+        if isinstance(effect, Post):
+            stored = answer if isinstance(answer, tuple) else None
+            outcome.stored.append(stored)
+            if stored is None or not stored[1]:
+                return
+            self.tail = stored[0]
+            for send in effect.sends:
+                await self._delivery.send(self.session_id, _with_id(send, stored[0]))
+        elif isinstance(answer, str):
+            self.tail = answer
+            for send in effect.sends if isinstance(effect, Erase) else ():
+                await self._delivery.send(self.session_id, send)
+
+
+def _reply(reply: object) -> Kept:
+    """A Post's [new, id], an Erase's entry id (None: the message was gone), a Mark's id."""
+    if isinstance(reply, list):
+        return str(reply[1]), bool(int(reply[0]))
+    return None if reply is None else str(reply)
