@@ -1,9 +1,11 @@
 """Attendance: who was in the room when, and each person's total time.
 
 The record is a list of joins and leaves, one pair per stay of a person (several tabs of
-one person are one stay). A join without its leave (the person is still there, or the
-server stopped) counts until ``until``; a second join while present and a leave while
-absent are ignored.
+one person are one stay). A join without its leave (the person is still there) counts until
+``until``; a second join while present and a leave while absent are ignored. When the
+server stopped without a goodbye (a crash), it closes the stays left open when it starts
+again, with ``lost`` leaves at the last moment it can vouch for (its heartbeat): the
+exports say so.
 """
 
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from rooms.chat import defuse
 class Movement(StrEnum):
     JOIN = "join"
     LEAVE = "leave"
+    LOST = "lost"  # closed by the server after a crash, at its last heartbeat
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,7 @@ class Presence:
     first_join: datetime
     last_leave: datetime | None  # None while present
     present: bool
+    lost: bool = False  # the last stay was closed after a crash, not by leaving
 
 
 @dataclass(slots=True)
@@ -53,14 +57,16 @@ class _Tally:
     visits: int = 0
     since: datetime | None = None
     last_leave: datetime | None = None
+    lost: bool = False
 
 
 def _step(tally: _Tally, passage: Passage) -> None:
     if passage.movement is Movement.JOIN and tally.since is None:
         tally.since, tally.visits, tally.latest = passage.at, tally.visits + 1, passage
-    elif passage.movement is Movement.LEAVE and tally.since is not None:
+    elif passage.movement is not Movement.JOIN and tally.since is not None:
         tally.seconds += max((passage.at - tally.since).total_seconds(), 0.0)
         tally.since, tally.last_leave = None, passage.at
+        tally.lost = passage.movement is Movement.LOST
 
 
 def totals(passages: list[Passage], *, until: datetime) -> list[Presence]:
@@ -89,7 +95,16 @@ def _presence(tally: _Tally, *, until: datetime) -> Presence:
         first_join=tally.first.at,
         last_leave=None if tally.since is not None else tally.last_leave,
         present=tally.since is not None,
+        lost=tally.since is None and tally.lost,
     )
+
+
+def open_stays(passages: list[Passage]) -> list[Passage]:
+    """The joins still without their leave: one per person present at the end."""
+    latest: dict[str, Passage] = {}
+    for passage in sorted(passages, key=lambda p: p.at):
+        latest[passage.person_key] = passage
+    return [p for p in latest.values() if p.movement is Movement.JOIN]
 
 
 def presence_payload(presence: Presence) -> dict[str, object]:
@@ -103,10 +118,16 @@ def presence_payload(presence: Presence) -> dict[str, object]:
         "first_join": presence.first_join.isoformat(),
         "last_leave": presence.last_leave.isoformat() if presence.last_leave else None,
         "present": presence.present,
+        "lost": presence.lost,
     }
 
 
-EXPORT_HEADER = ("name", "role", "seconds", "minutes", "visits", "first_join", "last_leave")
+EXPORT_HEADER = (
+    "name", "role", "seconds", "minutes", "visits", "first_join", "last_leave", "left_by",
+)  # fmt: skip
+# how the last stay ended: left the room, the server lost them (crash; closed at its last
+# heartbeat), or still present
+LEFT_BY = {(False, False): "leaving", (False, True): "server_restart", (True, False): ""}
 
 
 def export_rows(people: list[Presence]) -> list[tuple[str, ...]]:
@@ -115,5 +136,6 @@ def export_rows(people: list[Presence]) -> list[tuple[str, ...]]:
     for p in people:
         leave = p.last_leave.isoformat() if p.last_leave else ""
         cells = (p.name, p.role, str(p.seconds), f"{p.seconds / 60:.1f}", str(p.visits))
-        rows.append((*(defuse(c) for c in cells), p.first_join.isoformat(), leave))
+        left_by = LEFT_BY[(p.present, p.lost)]
+        rows.append((*(defuse(c) for c in cells), p.first_join.isoformat(), leave, left_by))
     return rows

@@ -16,14 +16,14 @@ through ``Fanout``. Texts (``rooms.outbox.Text``) are translated per recipient's
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from gettext import NullTranslations
 
 import socketio
 
 from rooms.agenda import Session
-from rooms.attendance import Passage
+from rooms.attendance import Movement, Passage, open_stays
 from rooms.chat import history_for, message_payload
 from rooms.errors import DomainError
 from rooms.lifecycle import TERMINAL
@@ -111,6 +111,7 @@ class LiveRooms:
             limit = ChatLimit(self.settings.chat_burst, self.settings.chat_per_second)
             room = Room(session=session, flags=flags, chat_limit=limit)
             live = self.rooms.get(session.session_id) or self._open(room, tail)
+            await self.store.rooms.hold(self.process, session.session_id, now=self.clock())
         return live
 
     def _open(self, room: Room, tail: str) -> LiveRoom:
@@ -245,7 +246,9 @@ class LiveRooms:
             if connection.session.session_id == live.session_id:
                 await self.sio.disconnect(sid, namespace=NAMESPACE)
 
-    def start(self) -> None:
+    async def start(self) -> None:
+        """Close the stays a crash of this process left open, then start watching."""
+        await self.recover()
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
 
     async def stop(self) -> None:
@@ -258,6 +261,24 @@ class LiveRooms:
             self._task = None
         for live in list(self.rooms.values()):
             await self.close(live, Text("The server is restarting; join again in a moment."))
+        await self.store.rooms.heartbeat(self.process, [], now=self.clock())
+
+    @property
+    def process(self) -> str:
+        """This web process, as its rooms' heartbeat names it (the same after a restart)."""
+        return f"{self.settings.host}:{self.settings.port}"
+
+    async def recover(self) -> None:
+        """Rooms this process held when it stopped without closing them (``kill -9``): the
+        people it never saw leave are recorded as lost at its last heartbeat."""
+        for session_id, beat in (await self.store.rooms.held(self.process)).items():
+            passages = await self.store.attendance.passages(session_id)
+            lost = [
+                replace(p, movement=Movement.LOST, at=max(beat, p.at)) for p in open_stays(passages)
+            ]
+            await self.store.attendance.record(session_id, lost)
+            log.info("room %s: %d stays closed at the last heartbeat", session_id, len(lost))
+        await self.store.rooms.heartbeat(self.process, [], now=self.clock())
 
     async def _watch(self) -> None:
         while True:
@@ -270,8 +291,10 @@ class LiveRooms:
             await asyncio.sleep(self.settings.room_watch_seconds)
 
     async def sweep(self) -> None:
-        """End rooms whose session is over; forget rooms empty for a while."""
+        """End rooms whose session is over; forget rooms empty for a while; note the rooms
+        this process holds (its heartbeat)."""
         now = self.clock()
+        await self.store.rooms.heartbeat(self.process, list(self.rooms), now=now)
         for live in list(self.rooms.values()):
             session = await self.store.agenda.get_session(live.session_id)
             if session is None or session.state in TERMINAL or now >= session.end:

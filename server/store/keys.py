@@ -149,6 +149,10 @@ def room_chat_client(session_id: str, participant_id: str, client_id: str) -> st
     return f"session:{session_id}:chat-client:{participant_id}:{client_id}"  # -> message id, TTL
 
 
+def rooms_held(process: str) -> str:
+    return f"process:{process}:rooms"  # hash session_id -> the last heartbeat (POSIX seconds)
+
+
 def room_flags(session_id: str) -> str:
     return f"session:{session_id}:room"  # JSON: locked, chat_enabled, bans, roles given live
 

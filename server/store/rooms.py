@@ -1,5 +1,7 @@
 """What a live room keeps in Redis beyond its chat and attendance: its flags (locked, chat
-on or off, bans, roles given in the room), and ending its session early.
+on or off, bans, people sent out, roles given in the room), ending its session early, and
+which rooms a web process holds (its heartbeat, ``keys.rooms_held``), so a process that
+starts again after a crash can close the stays its rooms left open.
 
 Flags are one JSON string (``keys.room_flags``) kept until 30 days after the session's end.
 Ending a session is a compare-and-set on the session's JSON (WATCH/MULTI, as the
@@ -9,7 +11,7 @@ logged in the transition stream and the scheduler's due entry is removed, in one
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
@@ -66,6 +68,24 @@ class Rooms:
         """Save the flags on a pipeline (the live room's batched writes)."""
         key = keys.room_flags(session.session_id)
         pipe.set(key, _flags_json(flags), exat=session.end + KEEP_AFTER_END)
+
+    async def heartbeat(self, process: str, session_ids: list[str], *, now: datetime) -> None:
+        """Note the rooms this process holds, as of now (and only those)."""
+        key = keys.rooms_held(process)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            if session_ids:
+                pipe.hset(key, mapping={sid: now.timestamp() for sid in session_ids})
+            await pipe.execute()
+
+    async def hold(self, process: str, session_id: str, *, now: datetime) -> None:
+        """Note one more room this process holds (its first heartbeat)."""
+        await self.redis.hset(keys.rooms_held(process), session_id, str(now.timestamp()))
+
+    async def held(self, process: str) -> dict[str, datetime]:
+        """The rooms this process held at its last heartbeat, with that moment."""
+        found = await self.redis.hgetall(keys.rooms_held(process))
+        return {sid: datetime.fromtimestamp(float(ts), UTC) for sid, ts in found.items()}
 
     async def end_session(self, session_id: str, *, now: datetime) -> Session:
         """End the session now for all (Conflict if it is over already)."""

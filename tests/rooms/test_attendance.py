@@ -2,7 +2,17 @@
 
 from datetime import UTC, datetime, timedelta
 
-from rooms.attendance import Movement, Passage, Presence, export_rows, presence_payload, totals
+import pytest
+
+from rooms.attendance import (
+    Movement,
+    Passage,
+    Presence,
+    export_rows,
+    open_stays,
+    presence_payload,
+    totals,
+)
 
 T0 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
 JOIN, LEAVE = Movement.JOIN, Movement.LEAVE
@@ -70,10 +80,41 @@ def test_presence_payload_and_export_rows() -> None:
     assert presence_payload(li) == {
         "participant_id": "p-li", "name": "Li", "role": "attendee", "seconds": 90, "visits": 1,
         "first_join": "2026-05-01T01:00:00+00:00", "last_leave": "2026-05-01T01:01:30+00:00",
-        "present": False,
+        "present": False, "lost": False,
     }  # fmt: skip
     assert export_rows([li]) == [
-        ("name", "role", "seconds", "minutes", "visits", "first_join", "last_leave"),
+        ("name", "role", "seconds", "minutes", "visits", "first_join", "last_leave", "left_by"),
         ("Li", "attendee", "90", "1.5", "1", "2026-05-01T01:00:00+00:00",
-         "2026-05-01T01:01:30+00:00"),
+         "2026-05-01T01:01:30+00:00", "leaving"),
     ]  # fmt: skip
+
+
+# passages -> each person's stay still open at the end (their join)
+OPEN_STAYS = [
+    ([], []),
+    ([("join", "li", 0)], [("li", 0)]),
+    ([("join", "li", 0), ("leave", "li", 1)], []),
+    ([("join", "li", 0), ("leave", "li", 1), ("join", "li", 2), ("join", "han", 3)],
+     [("li", 2), ("han", 3)]),
+    ([("join", "li", 0), ("lost", "li", 1)], []),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("moves", "still_open"), OPEN_STAYS)
+def test_open_stays_are_the_joins_without_a_leave(
+    moves: list[tuple[str, str, float]], still_open: list[tuple[str, float]]
+) -> None:
+    passages = [passage(Movement(m), who, minutes) for m, who, minutes in moves]
+
+    assert [(p.person_key, p.at) for p in open_stays(passages)] == [
+        (f"guest:{who}", at(minutes)) for who, minutes in still_open
+    ]
+
+
+def test_a_stay_closed_after_a_crash_counts_until_then_and_says_so() -> None:
+    passages = [passage(JOIN, "li", 0), passage(Movement.LOST, "li", 2)]
+
+    [li] = totals(passages, until=at(10))
+
+    assert (li.seconds, li.present, li.lost) == (120, False, True)
+    assert export_rows([li])[1][-1] == "server_restart"

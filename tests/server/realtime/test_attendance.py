@@ -3,9 +3,11 @@ hosts (live and as CSV)."""
 
 import csv
 import io
+from datetime import timedelta
 
-from rooms.attendance import Movement
+from rooms.attendance import Movement, export_rows, totals
 from rooms.roles import Role
+from server.realtime.live import LiveRooms
 from tests.server.fixtures_login import sign_in
 from tests.server.realtime.room_world import World
 
@@ -69,9 +71,40 @@ async def test_attendance_exports_as_csv_for_the_owner(rooms_world: World) -> No
 
     rows = list(csv.reader(io.StringIO((await response.text()).lstrip("\ufeff"))))
     assert response.status == 200
-    assert rows[0] == ["name", "role", "seconds", "minutes", "visits", "first_join", "last_leave"]
-    assert [row[:2] + [row[4], row[6]] for row in rows[1:]] == [["'=Li", "attendee", "1", ""]]
+    assert rows[0] == [
+        "name", "role", "seconds", "minutes", "visits", "first_join", "last_leave", "left_by",
+    ]  # fmt: skip
+    assert [row[:2] + [row[4], row[6], row[7]] for row in rows[1:]] == [
+        ["'=Li", "attendee", "1", "", ""]
+    ]
     assert (
         response.headers["Content-Disposition"]
         == f'attachment; filename="attendance-{room.session_id}.csv"'
     )
+
+
+async def test_a_restart_after_a_crash_closes_open_stays_at_the_last_heartbeat(
+    rooms_world: World,
+) -> None:
+    room = await rooms_world.session(lobby=False)
+    clock = rooms_world.stop_clock()
+    await rooms_world.enter(room, invite=await rooms_world.invite(room, Role.ATTENDEE, "Li"))
+    clock.advance(60)
+    await rooms_world.live.sweep()  # the heartbeat: the process vouches for +60 s
+    beat = clock.now
+    clock.advance(600)  # ... then dies without a word (kill -9): nobody's leave is recorded
+    crashed = rooms_world.live
+    restarted = LiveRooms(
+        crashed.sio, crashed.store, crashed.settings, crashed.catalogs, clock=clock
+    )
+
+    await restarted.recover()
+
+    passages = await rooms_world.store.attendance.passages(room.session_id)
+    [li] = totals(passages, until=clock.now)
+    assert [(p.movement, p.at) for p in passages] == [
+        (Movement.JOIN, beat - timedelta(seconds=60)), (Movement.LOST, beat),
+    ]  # fmt: skip
+    assert (li.seconds, li.present, li.lost) == (60, False, True)
+    assert export_rows([li])[1][-1] == "server_restart"
+    assert await rooms_world.store.rooms.held(crashed.process) == {}
