@@ -1,13 +1,12 @@
 """The people of a live room as the protocol shows them: participants, the lobby queue,
-the hand queue, the session's card, and which groups a role belongs to."""
+the session's card, and which groups a role belongs to."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
 
 from rooms.agenda import Session
 from rooms.lifecycle import TERMINAL, scheduled_state
-from rooms.outbox import Effect, Group, Person, RoomFlags, Send
+from rooms.outbox import Group, Person
 from rooms.roles import Capability, Role
 
 C = Capability
@@ -24,7 +23,6 @@ class Participant:
     since: datetime  # entered the room, or the lobby
     sids: list[str] = field(default_factory=list)
     admitted: bool = False
-    hand_raised_at: datetime | None = None
     mic: bool = False
     camera: bool = False
 
@@ -37,10 +35,6 @@ class Participant:
         return self.person.participant_id
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
 def groups_of(caps: frozenset[Capability]) -> tuple[Group, ...]:
     """The groups an admitted person with these capabilities belongs to."""
     return tuple(group for group, needs in GROUP_NEEDS if needs in caps)
@@ -51,7 +45,6 @@ def participant_payload(p: Participant) -> dict[str, object]:
         "participant_id": p.participant_id,
         "name": p.person.name,
         "role": str(p.role),
-        "hand_raised_at": _iso(p.hand_raised_at),
         "mic": p.mic,
         "camera": p.camera,
         "owner": p.person.owner,
@@ -68,15 +61,6 @@ def queue_payload(waiting: list[Participant], *, now: datetime) -> list[dict[str
             "waited_seconds": int((now - p.since).total_seconds()),
         }
         for p in waiting
-    ]
-
-
-def hand_queue(admitted: list[Participant]) -> list[dict[str, object]]:
-    """Raised hands, first raised first."""
-    raised = [(p.hand_raised_at, p) for p in admitted if p.hand_raised_at is not None]
-    return [
-        {"participant_id": p.participant_id, "name": p.person.name, "raised_at": at.isoformat()}
-        for at, p in sorted(raised, key=lambda pair: pair[0])
     ]
 
 
@@ -159,41 +143,3 @@ class People:
     def waiting(self) -> list[Participant]:
         """Those in the lobby, first come first."""
         return sorted((p for p in self._by_key.values() if not p.admitted), key=lambda p: p.since)
-
-
-def lobby_news(waiting: list[Participant], *, now: datetime) -> list[Effect]:
-    """The queue for the moderators, and each waiting person's place."""
-    queue = {"queue": queue_payload(waiting, now=now)}
-    news: list[Effect] = [Send("lobby", queue, group=Group.HOSTS)]
-    for place, p in enumerate(waiting, start=1):
-        payload = {"position": place, "size": len(waiting)}
-        news.append(Send("waiting", payload, sids=tuple(p.sids)))
-    return news
-
-
-class _Room(Protocol):
-    session: Session
-    flags: RoomFlags
-
-
-def snapshot(
-    p: Participant, *, caps: frozenset[Capability], people: People, room: _Room, now: datetime
-) -> dict[str, object]:
-    """The room as this person's role may see it: everyone with ``see_roster``, else only
-    themselves; the lobby queue for moderators only."""
-    shown = people.admitted() if C.SEE_ROSTER in caps else [p]
-    rejoin = {"rejoin_token": p.person.rejoin_token} if p.person.rejoin_token else {}
-    return {
-        **rejoin,
-        "you": participant_payload(p),
-        "capabilities": sorted(caps),
-        "session": session_card(room.session, now=now),
-        "room": {
-            "locked": room.flags.locked,
-            "chat_enabled": room.flags.chat_enabled,
-            "lobby": room.session.lobby,
-        },
-        "participants": [participant_payload(q) for q in shown],
-        "hands": hand_queue(shown),
-        "lobby": queue_payload(people.waiting(), now=now) if C.MODERATE in caps else [],
-    }

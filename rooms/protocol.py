@@ -44,6 +44,16 @@ EVENTS: dict[str, Capability] = {
     "end_session": C.END_SESSION,
 }
 
+# client event -> the part of the room that handles it: its core, or one of its workflows
+# (``rooms.workflow``; the Room holds each under that name, e.g. ``room.lobby.admit``)
+WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
+    "lobby": ("admit", "admit_all", "deny", "deny_all", "send_to_lobby"),
+    "hands": ("raise_hand", "lower_hand", "lower_hand_of", "lower_all_hands"),
+}
+HANDLED_BY: dict[str, str] = {event: "room" for event in EVENTS} | {
+    event: workflow for workflow, events in WORKFLOW_EVENTS.items() for event in events
+}
+
 
 class Shape(StrEnum):
     """What a payload field holds."""

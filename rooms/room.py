@@ -1,9 +1,13 @@
-"""A live room: the people of one session's room, its lobby, hands, locks and flags.
+"""A live room's core: the people of one session's room, their roles, chat, flags and the
+host controls; its workflows beside it (``rooms.workflow``).
 
 One Room object per live room. Its methods are synchronous: each checks that the acting
 socket's person may do it (capabilities of ``rooms.roles``, as ``rooms.protocol.EVENTS``
 lists them), changes the state, and returns the effects (``rooms.outbox``) the edge must
 persist and deliver. A person is one participant however many sockets (tabs) they have.
+Every room runs the lobby (``room.lobby``) and the hand queue (``room.hands``), and the
+workflows of its session's kind (``rooms.kinds``); the core asks them what they add when
+someone enters, leaves or changes role, and who may see and hear whom.
 """
 
 from dataclasses import dataclass, replace
@@ -13,6 +17,9 @@ from rooms.agenda import Session
 from rooms.attendance import Movement
 from rooms.chat import ChatMessage, TokenBucket, check_text, message_payload, visible_to
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
+from rooms.hands import Hands
+from rooms.kinds import rules_of
+from rooms.lobby import Lobby
 from rooms.outbox import (
     Attend,
     Drop,
@@ -20,7 +27,6 @@ from rooms.outbox import (
     Erase,
     Group,
     History,
-    Mark,
     Move,
     Person,
     Post,
@@ -28,21 +34,12 @@ from rooms.outbox import (
     Send,
     Text,
 )
-from rooms.presence import (
-    Participant,
-    People,
-    groups_of,
-    hand_queue,
-    lobby_news,
-    participant_payload,
-    queue_payload,
-    snapshot,
-)
+from rooms.presence import Participant, People, groups_of, participant_payload, session_card
 from rooms.protocol import TO_HOSTS, TO_ROOM
 from rooms.roles import Capability, Role, capabilities, roles_for
+from rooms.workflow import Workflow
 
 C = Capability
-ALL_GROUPS = (Group.ROOM, Group.HOSTS, Group.ROSTER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +56,11 @@ class Room:
         self.closed = False
         self.empty_since: datetime | None = None
         self.people = People()
-        self._admitted_before: set[str] = set()  # may come back without the lobby
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self.lobby = Lobby(self)
+        self.hands = Hands(self)
+        kind = tuple(workflow(self) for workflow in rules_of(session.kind).workflows)
+        self.workflows: tuple[Workflow, ...] = (self.lobby, self.hands, *kind)
 
     # looking things up
 
@@ -86,7 +86,7 @@ class Room:
             return None
         return p.participant_id, C.MODERATE in self.caps(p)
 
-    def _target(self, participant_id: str, *, admitted: bool | None = True) -> Participant:
+    def target(self, participant_id: str, *, admitted: bool | None = True) -> Participant:
         p = self.people.of_participant(participant_id)
         if p is None or (admitted is not None and p.admitted is not admitted):
             if admitted is False:
@@ -100,16 +100,48 @@ class Room:
     def _groups(self, p: Participant) -> tuple[Group, ...]:
         return groups_of(self.caps(p))
 
-    def _check_outranks(self, actor: Participant, target: Participant) -> None:
+    def check_outranks(self, actor: Participant, target: Participant) -> None:
         if target.person.owner or (target.role is Role.HOST and actor.role is not Role.HOST):
             raise Forbidden(
                 "You cannot do that to {name}.", code="protected", name=target.person.name
             )
 
+    # what the workflows are asked
+
+    def payload(self, p: Participant) -> dict[str, object]:
+        """A participant as the protocol shows them, with what each workflow adds."""
+        fields = participant_payload(p)
+        for workflow in self.workflows:
+            fields |= workflow.about(p)
+        return fields
+
+    def shown_to(self, p: Participant) -> list[Participant]:
+        """Whom this person sees in the roster: everyone with ``see_roster`` (as far as the
+        workflows allow), else only themselves."""
+        if C.SEE_ROSTER not in self.caps(p):
+            return [p]
+        return [q for q in self.people.admitted() if q is p or self.may_see(p, q)]
+
+    def may_see(self, viewer: Participant, subject: Participant) -> bool:
+        return all(w.may_see(viewer, subject) for w in self.workflows)
+
+    def may_hear(self, listener_id: str, speaker_id: str) -> bool:
+        """Whether a participant may hear (and see) another's media now: the media plane
+        asks before it forwards a source to a viewer."""
+        listener = self.people.of_participant(listener_id)
+        speaker = self.people.of_participant(speaker_id)
+        if listener is None or speaker is None or not (listener.admitted and speaker.admitted):
+            return False
+        return all(w.may_hear(listener, speaker) for w in self.workflows)
+
+    def departed(self, p: Participant, *, now: datetime) -> list[Effect]:
+        """What the workflows add when someone leaves the room (or is sent out of it)."""
+        return [e for w in self.workflows for e in w.gone(p, now=now)]
+
     # entering and leaving
 
     def check_entry(self, person: Person) -> None:
-        """Refuse someone the room will not take now (banned, locked, closed)."""
+        """Refuse someone the room will not take now (banned, locked, closed, full)."""
         if self.closed:
             raise Conflict("This session has ended.", code="session_ended")
         if person.owner:
@@ -119,34 +151,24 @@ class Room:
             raise Forbidden("You were removed from this session.", code="banned")
         present = self.people.get(key) is not None
         moderator = C.MODERATE in capabilities(self.session.kind, self._role_for(person))
-        if self.flags.locked and not (present or moderator or key in self._admitted_before):
+        if self.flags.locked and not (present or moderator or self.lobby.was_admitted(key)):
             raise Forbidden("The room is locked: nobody new can come in.", code="room_locked")
-        if not (present or moderator) and self._straight_in(person) and self._no_place():
+        straight_in = self.lobby.straight_in(person, self._role_for(person))
+        if not (present or moderator) and straight_in and self._no_place():
             raise Conflict(
                 "The session is full: it takes {capacity} people.",
                 code="room_full",
                 capacity=self.session.capacity,
             )
 
-    def _straight_in(self, person: Person) -> bool:
-        """Whether the person enters without waiting in the lobby: sent out means out, across
-        reconnects, tabs and invites, until a moderator brings them back."""
-        if person.person_key in self.flags.sent_out:
-            return False
-        bypass = C.BYPASS_LOBBY in capabilities(self.session.kind, self._role_for(person))
-        return bypass or not self.session.lobby or person.person_key in self._admitted_before
-
     def _no_place(self) -> bool:
         """The session's capacity counts the people in the room (not the lobby)."""
         return len(self.people.admitted()) >= self.session.capacity
 
-    def _full_for(self, p: Participant) -> bool:
-        """No place for this waiting participant: owners, hosts and co-hosts always get in."""
-        return not (p.person.owner or C.MODERATE in self.caps(p)) and self._no_place()
-
     def join(self, sid: str, person: Person, *, now: datetime) -> list[Effect]:
         self.check_entry(person)
-        if C.JOIN not in capabilities(self.session.kind, self._role_for(person)):
+        role = self._role_for(person)
+        if C.JOIN not in capabilities(self.session.kind, role):
             raise Forbidden("Your role cannot do that here.")
         if self.people.of_sid(sid) is not None:
             raise DomainError("This connection has joined already.", code="already_joined")
@@ -155,34 +177,32 @@ class Room:
         if present is not None:
             self.people.add_sid(present, sid)
             return self._welcome(present, (sid,), now=now)
-        p = Participant(person=person, role=self._role_for(person), since=now, sids=[sid])
+        p = Participant(person=person, role=role, since=now, sids=[sid])
         self.people.add(p)
-        if person.owner or self._straight_in(person):
-            return self._admit(p, now=now)
-        return [Move((sid,), enter=(Group.LOBBY,)), *self._lobby_news(now=now)]
+        if person.owner or self.lobby.straight_in(person, role):
+            return self.enter(p, now=now)
+        return [Move((sid,), enter=(Group.LOBBY,)), *self.lobby.news(now=now)]
 
     def _welcome(self, p: Participant, sids: tuple[str, ...], *, now: datetime) -> list[Effect]:
         if not p.admitted:
-            return [Move(sids, enter=(Group.LOBBY,)), *self._lobby_news(now=now)]
+            return [Move(sids, enter=(Group.LOBBY,)), *self.lobby.news(now=now)]
         return [
             Send("joined", self.snapshot(p, now=now), sids=sids),
             History(sids),
             Move(sids, enter=self._groups(p)),
         ]
 
-    def _admit(self, p: Participant, *, now: datetime) -> list[Effect]:
+    def enter(self, p: Participant, *, now: datetime) -> list[Effect]:
+        """A present person enters the room: attendance, the roster, their snapshot."""
         p.admitted, p.since = True, now
-        self._admitted_before.add(p.key)
         sids = tuple(p.sids)
-        back: list[Effect] = []
-        if p.key in self.flags.sent_out:
-            self.flags = self.flags.with_sent_out(p.key, False)
-            back.append(Mark(p.participant_id, out=False))
+        added = [e for w in self.workflows for e in w.admitted(p, now=now)]
+        joined = {"participant": self.payload(p)}
         return [
-            *back,
+            *added,
             Attend(Movement.JOIN, p.person, p.role),
             Move(sids, leave=(Group.LOBBY,)),
-            Send("participant_joined", {"participant": participant_payload(p)}, group=Group.ROSTER),
+            Send("participant_joined", joined, group=Group.ROSTER),
             *self._welcome(p, sids, now=now),
         ]
 
@@ -199,107 +219,29 @@ class Room:
         if not self.people:
             self.empty_since = now
         if not p.admitted:
-            return self._lobby_news(now=now)
+            return self.lobby.news(now=now)
         left = {"participant_id": p.participant_id}
         return [
             Attend(Movement.LEAVE, p.person, p.role),
             Send("participant_left", left, group=Group.ROSTER),
-            *(self._hands() if p.hand_raised_at is not None else []),
+            *self.departed(p, now=now),
         ]
 
-    # the lobby
-
-    def _lobby_news(self, *, now: datetime) -> list[Effect]:
-        return lobby_news(self.people.waiting(), now=now)
-
-    def admit(self, sid: str, participant_id: str, *, now: datetime) -> list[Effect]:
-        self.require(sid, C.MODERATE)
-        p = self._target(participant_id, admitted=False)
-        if self._full_for(p):
-            raise Conflict(
-                "The room is full ({capacity} people): someone must leave first.",
-                code="room_full",
-                capacity=self.session.capacity,
-            )
-        return self._admit(p, now=now) + self._lobby_news(now=now)
-
-    def admit_all(self, sid: str, *, now: datetime) -> list[Effect]:
-        """Everyone waiting, in order, as far as the session's capacity goes."""
-        self.require(sid, C.MODERATE)
-        effects = [
-            e for p in self.people.waiting() if not self._full_for(p)
-            for e in self._admit(p, now=now)
-        ]  # fmt: skip
-        return effects + self._lobby_news(now=now)
-
-    def deny(self, sid: str, participant_id: str, *, now: datetime) -> list[Effect]:
-        self.require(sid, C.MODERATE)
-        return self._turn_away(self._target(participant_id, admitted=False), now=now)
-
-    def deny_all(self, sid: str, *, now: datetime) -> list[Effect]:
-        self.require(sid, C.MODERATE)
-        return [e for p in self.people.waiting() for e in self._turn_away(p, now=now)]
-
-    def _turn_away(self, p: Participant, *, now: datetime) -> list[Effect]:
+    def turn_away(
+        self, p: Participant, event: str, payload: dict[str, object], *, now: datetime
+    ) -> list[Effect]:
+        """Tell a person why, forget them, and drop their sockets."""
         sids = tuple(p.sids)
-        message = Text("The host did not let you in.")
-        return [
-            Send("denied", {"message": message}, sids=sids),
-            *self._forget(p, now=now),
-            Drop(sids),
-        ]
+        return [Send(event, payload, sids=sids), *self._forget(p, now=now), Drop(sids)]
 
-    def send_to_lobby(self, sid: str, participant_id: str, *, now: datetime) -> list[Effect]:
-        actor = self.require(sid, C.MODERATE)
-        p = self._target(participant_id)
-        self._check_outranks(actor, p)
-        had_hand = p.hand_raised_at is not None
-        p.admitted, p.since, p.hand_raised_at = False, now, None
-        self._admitted_before.discard(p.key)
-        self.flags = self.flags.with_sent_out(p.key, True)
-        sids = tuple(p.sids)
-        message = Text("A host moved you back to the lobby.")
-        return [
-            Mark(p.participant_id, out=True),
-            Attend(Movement.LEAVE, p.person, p.role),
-            Move(sids, enter=(Group.LOBBY,), leave=ALL_GROUPS),
-            Send("participant_left", {"participant_id": participant_id}, group=Group.ROSTER),
-            Send("sent_to_lobby", {"message": message}, sids=sids),
-            *(self._hands() if had_hand else []),
-            *self._lobby_news(now=now),
-        ]
+    # presence: reactions, microphones and cameras
 
-    # presence: hands, reactions, microphones and cameras
-
-    def _hands(self) -> list[Effect]:
-        return [Send("hands", {"queue": hand_queue(self.people.admitted())}, group=Group.ROSTER)]
-
-    def _updated(self, p: Participant) -> list[Effect]:
-        payload = {"participant": participant_payload(p)}
+    def updated(self, p: Participant) -> list[Effect]:
+        payload = {"participant": self.payload(p)}
         news: list[Effect] = [Send("participant_updated", payload, group=Group.ROSTER)]
         if Group.ROSTER not in self._groups(p):
             news.append(Send("participant_updated", payload, sids=tuple(p.sids)))
         return news
-
-    def _set_hand(self, p: Participant, raised_at: datetime | None) -> list[Effect]:
-        if (p.hand_raised_at is None) == (raised_at is None):
-            return []
-        p.hand_raised_at = raised_at
-        return [*self._hands(), *self._updated(p)]
-
-    def raise_hand(self, sid: str, *, now: datetime) -> list[Effect]:
-        return self._set_hand(self.require(sid, C.RAISE_HAND), now)
-
-    def lower_hand(self, sid: str) -> list[Effect]:
-        return self._set_hand(self.require(sid, C.RAISE_HAND), None)
-
-    def lower_hand_of(self, sid: str, participant_id: str) -> list[Effect]:
-        self.require(sid, C.MODERATE)
-        return self._set_hand(self._target(participant_id), None)
-
-    def lower_all_hands(self, sid: str) -> list[Effect]:
-        self.require(sid, C.MODERATE)
-        return [e for p in self.people.admitted() for e in self._set_hand(p, None)]
 
     def _take(self, p: Participant, purpose: str, *, now: datetime) -> None:
         limit = self.chat_limit
@@ -324,13 +266,13 @@ class Room:
 
     def _set_device(self, p: Participant, **state: bool) -> list[Effect]:
         p.mic, p.camera = state.get("mic", p.mic), state.get("camera", p.camera)
-        return self._updated(p)
+        return self.updated(p)
 
     # host controls
 
     def mute(self, sid: str, participant_id: str) -> list[Effect]:
         actor = self.require(sid, C.MODERATE)
-        return self._mute(actor, [self._target(participant_id)])
+        return self._mute(actor, [self.target(participant_id)])
 
     def mute_all(self, sid: str) -> list[Effect]:
         actor = self.require(sid, C.MODERATE)
@@ -348,22 +290,20 @@ class Room:
     def stop_video(self, sid: str, participant_id: str, *, screen: bool) -> list[Effect]:
         """A camera off (or a screen share stopped, which the edge alone tracks)."""
         actor = self.require(sid, C.MODERATE)
-        p = self._target(participant_id)
+        p = self.target(participant_id)
         news = self._set_device(p, camera=False) if p.camera and not screen else []
         request = {"by": actor.person.name, "screen": screen}
         return [*news, Send("stop_video_request", request, sids=tuple(p.sids))]
 
     def remove(self, sid: str, participant_id: str, *, ban: bool, now: datetime) -> list[Effect]:
         actor = self.require(sid, C.MODERATE)
-        p = self._target(participant_id, admitted=None)
-        self._check_outranks(actor, p)
+        p = self.target(participant_id, admitted=None)
+        self.check_outranks(actor, p)
         if ban:
             self.flags = self.flags.with_ban(p.key)
-        self._admitted_before.discard(p.key)
-        sids = tuple(p.sids)
-        message = Text("A host removed you from the session.")
-        payload = {"banned": ban, "message": message}
-        return [Send("removed", payload, sids=sids), *self._forget(p, now=now), Drop(sids)]
+        self.lobby.forget(p.key)
+        payload = {"banned": ban, "message": Text("A host removed you from the session.")}
+        return self.turn_away(p, "removed", payload, now=now)
 
     def _flags_news(self) -> list[Effect]:
         payload = {"locked": self.flags.locked, "chat_enabled": self.flags.chat_enabled}
@@ -381,10 +321,10 @@ class Room:
 
     def set_role(self, sid: str, participant_id: str, role: Role, *, now: datetime) -> list[Effect]:
         actor = self.require(sid, C.MANAGE_ROLES)
-        p = self._target(participant_id)
+        p = self.target(participant_id)
         if p is actor:
             raise Forbidden("You cannot change your own role.", code="own_role")
-        self._check_outranks(actor, p)
+        self.check_outranks(actor, p)
         if role not in roles_for(self.session.kind):
             raise DomainError(
                 "There is no {role} role in this session.", code="invalid_role", role=str(role)
@@ -395,18 +335,10 @@ class Room:
         p.role = role
         self.flags = self.flags.with_role(p.key, role)
         after, sids = set(self._groups(p)), tuple(p.sids)
-        effects: list[Effect] = [
-            Move(sids, enter=tuple(after - before), leave=tuple(before - after))
-        ]
-        if C.RAISE_HAND not in self.caps(p):
-            effects += self._set_hand(p, None)
-        you = {"participant": participant_payload(p), "capabilities": sorted(self.caps(p))}
-        effects += [*self._updated(p), Send("you", you, sids=sids)]
-        if Group.HOSTS in after - before:
-            effects.append(
-                Send("lobby", {"queue": queue_payload(self.people.waiting(), now=now)}, sids=sids)
-            )
-        return effects
+        moved = Move(sids, enter=tuple(after - before), leave=tuple(before - after))
+        added = [e for w in self.workflows for e in w.role_changed(p, now=now)]
+        you = {"participant": self.payload(p), "capabilities": sorted(self.caps(p))}
+        return [moved, *added, *self.updated(p), Send("you", you, sids=sids)]
 
     def close(self, message: Text, *, now: datetime) -> list[Effect]:
         """End the room for everyone: all are told, recorded as leaving, disconnected."""
@@ -427,7 +359,7 @@ class Room:
         check_text(text)
         if not self.flags.chat_enabled and C.MODERATE not in self.caps(p):
             raise Forbidden("A host has turned the chat off.", code="chat_disabled")
-        to_name = "" if to in (TO_ROOM, TO_HOSTS) else self._target(to).person.name
+        to_name = "" if to in (TO_ROOM, TO_HOSTS) else self.target(to).person.name
         self._take(p, "chat", now=now)
         message = ChatMessage(
             message_id="", sender_id=p.participant_id, sender_name=p.person.name,
@@ -459,5 +391,21 @@ class Room:
         return [Erase(message.message_id, by=p.participant_id, sends=(deleted,))]
 
     def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:
-        """What a person gets on entering: the room as their role may see it."""
-        return snapshot(p, caps=self.caps(p), people=self.people, room=self, now=now)
+        """What a person gets on entering: the room as their role may see it, with what each
+        workflow adds."""
+        rejoin = {"rejoin_token": p.person.rejoin_token} if p.person.rejoin_token else {}
+        found: dict[str, object] = {
+            **rejoin,
+            "you": self.payload(p),
+            "capabilities": sorted(self.caps(p)),
+            "session": session_card(self.session, now=now),
+            "room": {
+                "locked": self.flags.locked,
+                "chat_enabled": self.flags.chat_enabled,
+                "lobby": self.session.lobby,
+            },
+            "participants": [self.payload(q) for q in self.shown_to(p)],
+        }
+        for workflow in self.workflows:
+            found |= workflow.snapshot(p, now=now)
+        return found

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
 from rooms.experts import Expert
+from rooms.kinds import rules_of
 from rooms.roles import Kind, Role
 from server import agenda
 from server.auth import create_org_with_admin
@@ -87,7 +88,7 @@ async def _sessions(store: Store, event: Event, now: datetime) -> dict[Kind, Ses
             "start": start.isoformat(timespec="minutes"),
             "end": (start + timedelta(minutes=minutes)).isoformat(timespec="minutes"),
             "capacity": 200,
-            "lobby": kind is not Kind.CLASS,
+            "lobby": rules_of(kind).lobby_by_default,
             "recording_allowed": True,
         }
         made[kind] = await agenda.create_session(store, event=event, fields=fields, now=now)

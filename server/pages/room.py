@@ -16,8 +16,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from rooms.agenda import Event, Session, Visibility
+from rooms.kinds import guest_role
 from rooms.protocol import REACTIONS
-from rooms.roles import Kind, roles_for
+from rooms.roles import roles_for
 from server import agenda, i18n
 from server.appkeys import SETTINGS, STORE
 from server.auth import current_account
@@ -120,7 +121,7 @@ UI_STRINGS: dict[str, str] = {
 def guests_welcome(session: Session, event: Event) -> bool:
     """Whether someone without an account or invite may join as a guest (as the realtime
     server decides it at connect; the page only warns before trying)."""
-    return event.visibility is Visibility.PUBLIC and session.kind is not Kind.REVIEW
+    return guest_role(session.kind, public=event.visibility is Visibility.PUBLIC) is not None
 
 
 async def _known_name(request: web.Request, session_id: str) -> str:

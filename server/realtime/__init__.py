@@ -43,7 +43,7 @@ async def _live_rooms(app: web.Application) -> AsyncIterator[None]:
     live = LiveRooms(sio, app[STORE], app[SETTINGS], app[CATALOGS])
     app[LIVE_ROOMS] = live
     sio.register_namespace(RoomNamespace(live))
-    await live.start()
+    live.start()
     yield
     await live.stop()
 

@@ -7,7 +7,8 @@ login cookie's web session). The order:
 1. the roster entry of the signed-in account (its role; a host by account is the owner);
 2. staff of the session's organization: host, owner;
 3. an invite this browser accepted (web session), or the ``invite`` token: its role;
-4. an anonymous guest (attendee) if the event is public and the kind is not ``review``:
+4. an anonymous guest if the event is public and the kind takes walk-in guests
+   (``rooms.kinds.guest_role``: as attendees; never in a review):
    the person key kept in the browser's web session (the room page sets it), else the one a
    ``rejoin`` token names (the server hands it out in ``joined``; a client without cookies
    sends it back in ``auth.rejoin`` so its reconnects are one person), else a new one;
@@ -30,9 +31,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from rooms.agenda import Session, Visibility
 from rooms.errors import Conflict, DomainError, Forbidden
 from rooms.invites import Invite, refusal
+from rooms.kinds import guest_role
 from rooms.lifecycle import State
 from rooms.outbox import Person
-from rooms.roles import Kind, Role
+from rooms.roles import Role
 from rooms.timing import parse_zone, utc_to_local
 from server import i18n
 from server.agenda import load_session
@@ -199,11 +201,13 @@ async def resolve(
     if invite is not None:
         return person(invite.person_key, invite.name, invite.role)
     event = await store.agenda.get_event(session.event_id)
-    if event is not None and event.visibility is Visibility.PUBLIC and session.kind != Kind.REVIEW:
+    public = event is not None and event.visibility is Visibility.PUBLIC
+    walk_in = guest_role(session.kind, public=public)
+    if walk_in is not None:
         if account is not None:
-            return person(f"account:{account.account_id}", account.name, Role.ATTENDEE)
+            return person(f"account:{account.account_id}", account.name, walk_in)
         key = await _guest_key(request, session.session_id, rejoin)
-        guest = person(key, _guest_name(name), Role.ATTENDEE)
+        guest = person(key, _guest_name(name), walk_in)
         return replace(guest, rejoin_token=rejoin_token(secret, session.session_id, key))
     raise Forbidden("This room is only for the people invited to it.", code="not_allowed")
 

@@ -34,6 +34,7 @@ from server.realtime.line import Outcome, RoomLine
 from server.realtime.media import RoomMedia, media_config
 from server.settings import Settings
 from server.store import Store
+from server.store.connection import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -246,9 +247,7 @@ class LiveRooms:
             if connection.session.session_id == live.session_id:
                 await self.sio.disconnect(sid, namespace=NAMESPACE)
 
-    async def start(self) -> None:
-        """Close the stays a crash of this process left open, then start watching."""
-        await self.recover()
+    def start(self) -> None:
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
 
     async def stop(self) -> None:
@@ -261,7 +260,10 @@ class LiveRooms:
             self._task = None
         for live in list(self.rooms.values()):
             await self.close(live, Text("The server is restarting; join again in a moment."))
-        await self.store.rooms.heartbeat(self.process, [], now=self.clock())
+        try:
+            await self.store.rooms.heartbeat(self.process, [], now=self.clock())
+        except StoreError:
+            log.warning("could not note that this process holds no rooms any more")
 
     @property
     def process(self) -> str:
@@ -281,8 +283,13 @@ class LiveRooms:
         await self.store.rooms.heartbeat(self.process, [], now=self.clock())
 
     async def _watch(self) -> None:
+        """First close the stays a crash of this process left open, then watch the rooms."""
+        recovered = False
         while True:
             try:
+                if not recovered:
+                    await self.recover()
+                    recovered = True
                 await self.sweep()
             except asyncio.CancelledError:
                 raise

@@ -125,16 +125,17 @@ class RoomNamespace(socketio.AsyncNamespace):
 
     async def on_raise_hand(self, sid: str, data: dict[str, Any]) -> None:
         now = self.live.clock()
-        await self.live.change(sid, lambda room: room.raise_hand(sid, now=now))
+        await self.live.change(sid, lambda room: room.hands.raise_hand(sid, now=now))
 
     async def on_lower_hand(self, sid: str, data: dict[str, Any]) -> None:
-        await self.live.change(sid, lambda room: room.lower_hand(sid))
+        await self.live.change(sid, lambda room: room.hands.lower_hand(sid))
 
     async def on_lower_hand_of(self, sid: str, data: dict[str, Any]) -> None:
-        await self.live.change(sid, lambda room: room.lower_hand_of(sid, data["participant_id"]))
+        target = data["participant_id"]
+        await self.live.change(sid, lambda room: room.hands.lower_hand_of(sid, target))
 
     async def on_lower_all_hands(self, sid: str, data: dict[str, Any]) -> None:
-        await self.live.change(sid, lambda room: room.lower_all_hands(sid))
+        await self.live.change(sid, lambda room: room.hands.lower_all_hands(sid))
 
     async def on_react(self, sid: str, data: dict[str, Any]) -> None:
         now = self.live.clock()
@@ -156,23 +157,25 @@ class RoomNamespace(socketio.AsyncNamespace):
 
     async def on_admit(self, sid: str, data: dict[str, Any]) -> None:
         now = self.live.clock()
-        await self.live.change(sid, lambda room: room.admit(sid, data["participant_id"], now=now))
+        target = data["participant_id"]
+        await self.live.change(sid, lambda room: room.lobby.admit(sid, target, now=now))
 
     async def on_admit_all(self, sid: str, data: dict[str, Any]) -> None:
         now = self.live.clock()
-        await self.live.change(sid, lambda room: room.admit_all(sid, now=now))
+        await self.live.change(sid, lambda room: room.lobby.admit_all(sid, now=now))
 
     async def on_deny(self, sid: str, data: dict[str, Any]) -> None:
         now = self.live.clock()
-        await self.live.change(sid, lambda room: room.deny(sid, data["participant_id"], now=now))
+        target = data["participant_id"]
+        await self.live.change(sid, lambda room: room.lobby.deny(sid, target, now=now))
 
     async def on_deny_all(self, sid: str, data: dict[str, Any]) -> None:
         now = self.live.clock()
-        await self.live.change(sid, lambda room: room.deny_all(sid, now=now))
+        await self.live.change(sid, lambda room: room.lobby.deny_all(sid, now=now))
 
     async def on_send_to_lobby(self, sid: str, data: dict[str, Any]) -> None:
         target, now = data["participant_id"], self.live.clock()
-        await self.live.change(sid, lambda room: room.send_to_lobby(sid, target, now=now))
+        await self.live.change(sid, lambda room: room.lobby.send_to_lobby(sid, target, now=now))
         await self.live.room_of(sid).media.close_participant(target, reason="lobby")
 
     # host controls

@@ -46,25 +46,19 @@ def events(effects: list, of: str) -> list[Send]:  # type: ignore[type-arg]
     return [e for e in effects if isinstance(e, Send) and e.event == of]
 
 
-@pytest.fixture
-def room() -> Room:
+def owned() -> Room:
+    """A room with a lobby, its owner in it."""
     room = make_room()
     room.join("s-owner", OWNER, now=NOW)
     return room
 
 
+@pytest.fixture
+def room() -> Room:
+    return owned()
+
+
 # entering, the lobby
-
-
-def test_an_attendee_waits_in_the_lobby_and_moderators_see_the_queue(room: Room) -> None:
-    effects = room.join("s-li", LI, now=NOW)
-
-    assert effects == [
-        Move(("s-li",), enter=(Group.LOBBY,)),
-        Send("lobby", {"queue": [{"participant_id": "p-li", "name": "Li Lei",
-             "waiting_since": NOW.isoformat(), "waited_seconds": 0}]}, group=Group.HOSTS),
-        Send("waiting", {"position": 1, "size": 1}, sids=("s-li",)),
-    ]  # fmt: skip
 
 
 def test_the_owner_enters_directly_and_is_announced() -> None:
@@ -97,120 +91,12 @@ def test_without_a_lobby_an_attendee_enters_directly() -> None:
     assert room.join("s-li", LI, now=NOW)[0] == Attend(Movement.JOIN, LI, Role.ATTENDEE)
 
 
-def test_waiting_people_see_their_place_in_the_queue(room: Room) -> None:
-    room.join("s-li", LI, now=NOW)
-
-    effects = room.join("s-han", HAN, now=NOW + timedelta(seconds=5))
-
-    assert events(effects, "waiting") == [
-        Send("waiting", {"position": 1, "size": 2}, sids=("s-li",)),
-        Send("waiting", {"position": 2, "size": 2}, sids=("s-han",)),
-    ]
-
-
-def test_admitting_moves_the_person_into_the_room(room: Room) -> None:
-    room.join("s-li", LI, now=NOW)
-
-    effects = room.admit("s-owner", "p-li", now=NOW + timedelta(seconds=30))
-
-    assert effects[:2] == [
-        Attend(Movement.JOIN, LI, Role.ATTENDEE),
-        Move(("s-li",), leave=(Group.LOBBY,)),
-    ]
-    assert [e.event for e in effects if isinstance(e, Send)] == [
-        "participant_joined",
-        "joined",
-        "lobby",
-    ]
-    assert Move(("s-li",), enter=(Group.ROOM, Group.ROSTER)) in effects
-
-
-def test_only_moderators_admit(room: Room) -> None:
-    room.join("s-han", HAN, now=NOW)
-    room.admit("s-owner", "p-han", now=NOW)
-    room.join("s-li", LI, now=NOW)
-
-    assert codes(lambda: room.admit("s-han", "p-li", now=NOW)) == "forbidden"
-
-
-def test_admitting_someone_not_waiting_is_not_found(room: Room) -> None:
-    assert codes(lambda: room.admit("s-owner", "p-nobody", now=NOW)) == "not_found"
-
-
-def test_admit_all_admits_in_queue_order(room: Room) -> None:
-    room.join("s-li", LI, now=NOW)
-    room.join("s-han", HAN, now=NOW + timedelta(seconds=1))
-
-    effects = room.admit_all("s-owner", now=NOW)
-
-    assert [e.person.name for e in effects if isinstance(e, Attend)] == ["Li Lei", "Han Mei"]
-
-
-def test_denying_tells_the_person_and_drops_them(room: Room) -> None:
-    room.join("s-li", LI, now=NOW)
-
-    effects = room.deny("s-owner", "p-li", now=NOW)
-
-    assert effects[0] == Send(
-        "denied", {"message": Text("The host did not let you in.")}, sids=("s-li",)
-    )
-    assert effects[-1] == Drop(("s-li",))
-    assert codes(lambda: room.admit("s-owner", "p-li", now=NOW)) == "not_found"
-
-
-def test_deny_all_empties_the_lobby(room: Room) -> None:
-    room.join("s-li", LI, now=NOW)
-    room.join("s-han", HAN, now=NOW)
-
-    effects = room.deny_all("s-owner", now=NOW)
-
-    assert [e for e in effects if isinstance(e, Drop)] == [Drop(("s-li",)), Drop(("s-han",))]
-    assert room.people.waiting() == []
-
-
-def test_a_waiting_person_can_do_nothing_but_wait(room: Room) -> None:
-    room.join("s-li", LI, now=NOW)
-
-    assert codes(lambda: room.raise_hand("s-li", now=NOW)) == "in_lobby"
-    assert codes(lambda: room.raise_hand("s-unknown", now=NOW)) == "not_joined"
-
-
-def test_sent_back_to_the_lobby_and_recalled(room: Room) -> None:
-    room.join("s-li", LI, now=NOW)
-    room.admit("s-owner", "p-li", now=NOW)
-
-    back = room.send_to_lobby("s-owner", "p-li", now=NOW)
-    recalled = room.admit("s-owner", "p-li", now=NOW)
-
-    assert (
-        Move(("s-li",), enter=(Group.LOBBY,), leave=(Group.ROOM, Group.HOSTS, Group.ROSTER)) in back
-    )
-    assert events(back, "sent_to_lobby") == [
-        Send(
-            "sent_to_lobby",
-            {"message": Text("A host moved you back to the lobby.")},
-            sids=("s-li",),
-        )
-    ]
-    assert events(recalled, "joined")[0].sids == ("s-li",)
-
-
-def test_a_reconnect_skips_the_lobby_once_admitted(room: Room) -> None:
-    room.join("s-li", LI, now=NOW)
-    room.admit("s-owner", "p-li", now=NOW)
-    room.leave("s-li", now=NOW)
-
-    effects = room.join("s-li-2", LI, now=NOW)
-
-    assert events(effects, "joined")[0].sids == ("s-li-2",)
-
-
 def test_the_owner_cannot_be_sent_back_removed_or_demoted() -> None:
     room = make_room(lobby=False)
     room.join("s-owner", OWNER, now=NOW)
     room.join("s-co", COHOST, now=NOW)
 
-    assert codes(lambda: room.send_to_lobby("s-co", "p-owner", now=NOW)) == "protected"
+    assert codes(lambda: room.lobby.send_to_lobby("s-co", "p-owner", now=NOW)) == "protected"
     assert codes(lambda: room.remove("s-co", "p-owner", ban=True, now=NOW)) == "protected"
     assert codes(lambda: room.set_role("s-co", "p-owner", Role.ATTENDEE, now=NOW)) == "protected"
 
@@ -242,37 +128,6 @@ def test_a_person_leaves_when_their_last_tab_closes(room: Room) -> None:
 # hands, microphones, reactions
 
 
-def test_hands_are_queued_first_raised_first() -> None:
-    room = make_room(lobby=False)
-    room.join("s-owner", OWNER, now=NOW)
-    room.join("s-han", HAN, now=NOW)
-    room.join("s-li", LI, now=NOW)
-
-    room.raise_hand("s-li", now=NOW)
-    effects = room.raise_hand("s-han", now=NOW + timedelta(seconds=1))
-
-    assert [h["name"] for h in events(effects, "hands")[0].payload["queue"]] == [
-        "Li Lei",
-        "Han Mei",
-    ]
-
-
-def test_a_host_lowers_one_hand_or_all() -> None:
-    room = make_room(lobby=False)
-    room.join("s-owner", OWNER, now=NOW)
-    room.join("s-han", HAN, now=NOW)
-    room.join("s-li", LI, now=NOW)
-    room.raise_hand("s-li", now=NOW)
-    room.raise_hand("s-han", now=NOW)
-
-    one = room.lower_hand_of("s-owner", "p-li")
-    rest = room.lower_all_hands("s-owner")
-
-    assert [h["name"] for h in events(one, "hands")[0].payload["queue"]] == ["Han Mei"]
-    assert events(rest, "hands")[-1].payload == {"queue": []}
-    assert codes(lambda: room.lower_hand_of("s-li", "p-han")) == "forbidden"
-
-
 # host controls
 
 
@@ -297,7 +152,7 @@ def test_remove_without_ban_lets_them_come_back_through_the_lobby() -> None:
     room = make_room()
     room.join("s-owner", OWNER, now=NOW)
     room.join("s-li", LI, now=NOW)
-    room.admit("s-owner", "p-li", now=NOW)
+    room.lobby.admit("s-owner", "p-li", now=NOW)
     room.remove("s-owner", "p-li", ban=False, now=NOW)
 
     effects = room.join("s-li-2", LI, now=NOW)
@@ -416,30 +271,3 @@ def test_a_full_session_refuses_newcomers_but_not_hosts_nor_people_already_in() 
     assert events(cohost, "joined")[0].sids == ("s-co",)
     assert events(second_tab, "joined")[0].sids == ("s-li-2",)
     assert [p.participant_id for p in room.people.admitted()] == ["p-owner", "p-li", "p-co"]
-
-
-def test_a_full_room_lets_people_wait_and_admits_them_when_a_place_frees() -> None:
-    room = make_room(capacity=2)
-    room.join("s-owner", OWNER, now=NOW)
-    room.join("s-li", LI, now=NOW)
-    room.admit("s-owner", "p-li", now=NOW)
-    room.join("s-han", HAN, now=NOW)  # the lobby takes anyone
-
-    full = codes(lambda: room.admit("s-owner", "p-han", now=NOW))
-    room.leave("s-li", now=NOW)
-    admitted = room.admit("s-owner", "p-han", now=NOW)
-
-    assert full == "room_full"
-    assert events(admitted, "joined")[0].sids == ("s-han",)
-
-
-def test_admit_all_admits_as_many_as_the_capacity_takes() -> None:
-    room = make_room(capacity=2)
-    room.join("s-owner", OWNER, now=NOW)
-    for sid, person in (("s-li", LI), ("s-han", HAN), ("s-zhou", ZHOU)):
-        room.join(sid, person, now=NOW)
-
-    room.admit_all("s-owner", now=NOW)
-
-    assert [p.participant_id for p in room.people.admitted()] == ["p-owner", "p-li"]
-    assert [p.participant_id for p in room.people.waiting()] == ["p-han", "p-zhou"]

@@ -27,6 +27,7 @@
 import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
 
 const ACK_TIMEOUT_MS = 10_000;
+const RETRY_MS = 2_000; // a chat message the server could not store is sent again after this
 
 // Socket.IO's disconnect reasons after which it does not reconnect by itself
 const FINAL_DISCONNECTS = new Set(["io server disconnect", "io client disconnect"]);
@@ -114,6 +115,7 @@ function toSnapshot(wire) {
     participants: wire.participants.map(toParticipant),
     hands: wire.hands.map(toHand),
     lobby: (wire.lobby ?? []).map(toWaiting),
+    rejoinToken: typeof wire.rejoin_token === "string" ? wire.rejoin_token : "",
   };
 }
 
@@ -175,6 +177,7 @@ export class RoomConnection extends Emitter {
     this.invite = invite;
     this.makeSocket = makeSocket;
     this.lastChatId = null; // the newest message id this page has seen
+    this.rejoin = ""; // an anonymous guest's rejoin token, from the server's `joined`
     this.media = {
       on: (event, listener) => this.#media.on(event, listener),
       send: (event, payload) => MEDIA_OUT.has(event) && this.#send(event, payload),
@@ -202,6 +205,7 @@ export class RoomConnection extends Emitter {
     const auth = { session_id: this.sessionId, lang: this.lang };
     if (this.name) auth.name = this.name;
     if (this.invite) auth.invite = this.invite;
+    if (this.rejoin) auth.rejoin = this.rejoin; // a cookie-less guest stays one person
     return auth;
   }
 
@@ -219,6 +223,7 @@ export class RoomConnection extends Emitter {
 
   #relay(wireEvent, type, detail) {
     if (wireEvent === "joined") this.#joined = this.#everJoined = true;
+    if (wireEvent === "joined" && detail.rejoinToken) this.rejoin = detail.rejoinToken;
     if (wireEvent === "sent_to_lobby") this.#joined = false;
     if (type === "gone") this.#finish();
     if (type === "error" && MEDIA_OUT.has(detail.event)) this.#media.emit("error", detail);
@@ -277,6 +282,10 @@ export class RoomConnection extends Emitter {
     if (!this.#joined) return;
     this.#socket.timeout(ACK_TIMEOUT_MS).emit(event, body, (error, ack) => {
       if (error) return; // disconnected or slow: resent after the next chat_history
+      if (ack?.error?.code === "unavailable") {
+        setTimeout(() => this.#pending.has(clientId) && this.#sendChat(clientId, event, body), RETRY_MS);
+        return; // not stored: sent again, with the same client id
+      }
       this.#pending.delete(clientId);
       if (!ack || !ack.message_id) this.emit("chat_refused", { text: body.text }); // error says why
     });

@@ -1,0 +1,73 @@
+"""The hand queue: who raised a hand, first raised first (a workflow of every room)."""
+
+from datetime import datetime
+
+from rooms.outbox import Effect, Group, Send
+from rooms.presence import Participant
+from rooms.roles import Capability
+from rooms.workflow import Core, Workflow
+
+C = Capability
+
+
+class Hands(Workflow):
+    def __init__(self, room: Core) -> None:
+        super().__init__(room)
+        self.raised: dict[str, datetime] = {}  # participant_id -> when the hand went up
+
+    # the events
+
+    def raise_hand(self, sid: str, *, now: datetime) -> list[Effect]:
+        return self._set(self.room.require(sid, C.RAISE_HAND), now)
+
+    def lower_hand(self, sid: str) -> list[Effect]:
+        return self._set(self.room.require(sid, C.RAISE_HAND), None)
+
+    def lower_hand_of(self, sid: str, participant_id: str) -> list[Effect]:
+        self.room.require(sid, C.MODERATE)
+        return self._set(self.room.target(participant_id), None)
+
+    def lower_all_hands(self, sid: str) -> list[Effect]:
+        self.room.require(sid, C.MODERATE)
+        return [e for p in self.room.people.admitted() for e in self._set(p, None)]
+
+    # what the room asks
+
+    def about(self, p: Participant) -> dict[str, object]:
+        raised_at = self.raised.get(p.participant_id)
+        return {"hand_raised_at": raised_at.isoformat() if raised_at else None}
+
+    def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:
+        return {"hands": self.queue(self.room.shown_to(p))}
+
+    def gone(self, p: Participant, *, now: datetime) -> list[Effect]:
+        if self.raised.pop(p.participant_id, None) is None:
+            return []
+        return self._news()
+
+    def role_changed(self, p: Participant, *, now: datetime) -> list[Effect]:
+        return [] if C.RAISE_HAND in self.room.caps(p) else self._set(p, None)
+
+    # the queue
+
+    def queue(self, among: list[Participant]) -> list[dict[str, object]]:
+        """Raised hands of these people, first raised first."""
+        up = self.raised
+        raised = [(up[p.participant_id], p) for p in among if p.participant_id in up]
+        return [
+            {"participant_id": p.participant_id, "name": p.person.name, "raised_at": at.isoformat()}
+            for at, p in sorted(raised, key=lambda pair: pair[0])
+        ]
+
+    def _set(self, p: Participant, raised_at: datetime | None) -> list[Effect]:
+        if (p.participant_id in self.raised) == (raised_at is not None):
+            return []
+        if raised_at is None:
+            del self.raised[p.participant_id]
+        else:
+            self.raised[p.participant_id] = raised_at
+        return [*self._news(), *self.room.updated(p)]
+
+    def _news(self) -> list[Effect]:
+        queue = self.queue(self.room.people.admitted())
+        return [Send("hands", {"queue": queue}, group=Group.ROSTER)]

@@ -1,0 +1,135 @@
+"""The lobby: who waits before entering, and the moderators' admit, deny and send back
+(a workflow of every room).
+
+A person goes straight in when their role bypasses the lobby, when the session has none,
+or when a moderator admitted them before (a reconnect, a second tab) — unless a moderator
+sent them out: sent out means out, across reconnects, tabs and invites, until a moderator
+admits them again (``RoomFlags.sent_out``, persisted). What was posted while they were out
+is never theirs to see: the chat keeps a mark of their leaving and their return
+(``rooms.outbox.Mark``).
+"""
+
+from datetime import datetime
+
+from rooms.attendance import Movement
+from rooms.errors import Conflict
+from rooms.outbox import Attend, Effect, Group, Mark, Move, Person, Send, Text
+from rooms.presence import Participant, queue_payload
+from rooms.roles import Capability, Role, capabilities
+from rooms.workflow import Core, Workflow
+
+C = Capability
+EVERY_GROUP = (Group.ROOM, Group.HOSTS, Group.ROSTER)
+
+
+class Lobby(Workflow):
+    def __init__(self, room: Core) -> None:
+        super().__init__(room)
+        self._admitted_before: set[str] = set()  # person keys that may come back straight in
+
+    # entering
+
+    def straight_in(self, person: Person, role: Role) -> bool:
+        """Whether the person enters without waiting."""
+        room = self.room
+        if person.person_key in room.flags.sent_out:
+            return False
+        bypass = C.BYPASS_LOBBY in capabilities(room.session.kind, role)
+        return bypass or not room.session.lobby or person.person_key in self._admitted_before
+
+    def was_admitted(self, person_key: str) -> bool:
+        return person_key in self._admitted_before
+
+    def admitted(self, p: Participant, *, now: datetime) -> list[Effect]:
+        self._admitted_before.add(p.key)
+        if p.key not in self.room.flags.sent_out:
+            return []
+        self.room.flags = self.room.flags.with_sent_out(p.key, False)
+        return [Mark(p.participant_id, out=False)]
+
+    def news(self, *, now: datetime) -> list[Effect]:
+        """The queue for the moderators, and each waiting person's place."""
+        waiting = self.room.people.waiting()
+        news: list[Effect] = [
+            Send("lobby", {"queue": queue_payload(waiting, now=now)}, group=Group.HOSTS)
+        ]
+        for place, p in enumerate(waiting, start=1):
+            place_of = {"position": place, "size": len(waiting)}
+            news.append(Send("waiting", place_of, sids=tuple(p.sids)))
+        return news
+
+    def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:
+        moderator = C.MODERATE in self.room.caps(p)
+        return {"lobby": queue_payload(self.room.people.waiting(), now=now) if moderator else []}
+
+    def role_changed(self, p: Participant, *, now: datetime) -> list[Effect]:
+        """A new moderator gets the queue at once."""
+        if C.MODERATE not in self.room.caps(p):
+            return []
+        queue = {"queue": queue_payload(self.room.people.waiting(), now=now)}
+        return [Send("lobby", queue, sids=tuple(p.sids))]
+
+    # the moderators' events
+
+    def admit(self, sid: str, participant_id: str, *, now: datetime) -> list[Effect]:
+        self.room.require(sid, C.MODERATE)
+        p = self.room.target(participant_id, admitted=False)
+        if self._full_for(p):
+            raise Conflict(
+                "The room is full ({capacity} people): someone must leave first.",
+                code="room_full",
+                capacity=self.room.session.capacity,
+            )
+        return self.room.enter(p, now=now) + self.news(now=now)
+
+    def admit_all(self, sid: str, *, now: datetime) -> list[Effect]:
+        """Everyone waiting, in order, as far as the session's capacity goes."""
+        self.room.require(sid, C.MODERATE)
+        effects = [
+            e for p in self.room.people.waiting() if not self._full_for(p)
+            for e in self.room.enter(p, now=now)
+        ]  # fmt: skip
+        return effects + self.news(now=now)
+
+    def deny(self, sid: str, participant_id: str, *, now: datetime) -> list[Effect]:
+        self.room.require(sid, C.MODERATE)
+        return self._turn_away(self.room.target(participant_id, admitted=False), now=now)
+
+    def deny_all(self, sid: str, *, now: datetime) -> list[Effect]:
+        self.room.require(sid, C.MODERATE)
+        return [e for p in self.room.people.waiting() for e in self._turn_away(p, now=now)]
+
+    def send_to_lobby(self, sid: str, participant_id: str, *, now: datetime) -> list[Effect]:
+        room = self.room
+        actor = room.require(sid, C.MODERATE)
+        p = room.target(participant_id)
+        room.check_outranks(actor, p)
+        p.admitted, p.since = False, now
+        self._admitted_before.discard(p.key)
+        room.flags = room.flags.with_sent_out(p.key, True)
+        sids = tuple(p.sids)
+        return [
+            Mark(p.participant_id, out=True),
+            Attend(Movement.LEAVE, p.person, p.role),
+            Move(sids, enter=(Group.LOBBY,), leave=EVERY_GROUP),
+            Send("participant_left", {"participant_id": participant_id}, group=Group.ROSTER),
+            Send(
+                "sent_to_lobby", {"message": Text("A host moved you back to the lobby.")}, sids=sids
+            ),  # fmt: skip
+            *room.departed(p, now=now),
+            *self.news(now=now),
+        ]
+
+    def forget(self, person_key: str) -> None:
+        """A removed person comes back through the lobby like anyone new."""
+        self._admitted_before.discard(person_key)
+
+    def _turn_away(self, p: Participant, *, now: datetime) -> list[Effect]:
+        message = Text("The host did not let you in.")
+        return self.room.turn_away(p, "denied", {"message": message}, now=now)
+
+    def _full_for(self, p: Participant) -> bool:
+        """No place for this waiting participant: owners, hosts and co-hosts always get in."""
+        room = self.room
+        moderator = p.person.owner or C.MODERATE in room.caps(p)
+        return not moderator and len(room.people.admitted()) >= room.session.capacity

@@ -1,0 +1,82 @@
+"""The seam between a live room's core and the workflows beside it.
+
+``rooms.room.Room`` is the common core of every live room: who is present (in the room or
+its lobby), their roles, chat, flags, host controls. Everything else a room does is a
+**workflow**: a class of its own module in ``rooms/`` that owns its state, handles its own
+client events (``rooms.protocol.HANDLED_BY`` names the workflow of each event), returns the
+same outbox effects as the core, and answers the core's questions:
+
+- ``about(p)``: fields it adds to a participant as the protocol shows them;
+- ``snapshot(p)``: keys it adds to the ``joined`` snapshot of that person;
+- ``admitted(p)``, ``gone(p)``, ``role_changed(p)``: the effects it adds when someone enters
+  the room, leaves it (or is sent out), or gets another role;
+- ``may_hear(listener, speaker)`` and ``may_see(viewer, subject)``: whether one person may
+  hear (media) or see (roster, video) another now — asked by the room and the media plane.
+
+Every room runs the lobby and the hand queue (``rooms.lobby``, ``rooms.hands``); a session
+kind adds its own (``rooms.kinds``). A workflow reaches the core only through ``Core``.
+"""
+
+from datetime import datetime
+from typing import Protocol
+
+from rooms.agenda import Session
+from rooms.outbox import Effect, RoomFlags
+from rooms.presence import Participant, People
+from rooms.roles import Capability
+
+
+class Core(Protocol):
+    """What a workflow may use of its room."""
+
+    session: Session
+    flags: RoomFlags
+    people: People
+
+    def caps(self, p: Participant) -> frozenset[Capability]: ...
+
+    def require(self, sid: str, capability: Capability) -> Participant: ...
+
+    def target(self, participant_id: str, *, admitted: bool | None = True) -> Participant: ...
+
+    def check_outranks(self, actor: Participant, target: Participant) -> None: ...
+
+    def updated(self, p: Participant) -> list[Effect]: ...
+
+    def enter(self, p: Participant, *, now: datetime) -> list[Effect]: ...
+
+    def shown_to(self, p: Participant) -> list[Participant]: ...
+
+    def departed(self, p: Participant, *, now: datetime) -> list[Effect]: ...
+
+    def turn_away(
+        self, p: Participant, event: str, payload: dict[str, object], *, now: datetime
+    ) -> list[Effect]: ...
+
+
+class Workflow:
+    """A part of a live room beside its core. The defaults add nothing and allow all."""
+
+    def __init__(self, room: Core) -> None:
+        self.room = room
+
+    def about(self, p: Participant) -> dict[str, object]:
+        return {}
+
+    def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:
+        return {}
+
+    def admitted(self, p: Participant, *, now: datetime) -> list[Effect]:
+        return []
+
+    def gone(self, p: Participant, *, now: datetime) -> list[Effect]:
+        return []
+
+    def role_changed(self, p: Participant, *, now: datetime) -> list[Effect]:
+        return []
+
+    def may_hear(self, listener: Participant, speaker: Participant) -> bool:
+        return True
+
+    def may_see(self, viewer: Participant, subject: Participant) -> bool:
+        return True
