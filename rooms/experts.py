@@ -1,86 +1,18 @@
-"""The expert pool (专家库): expert profiles, the discipline list, conflicts, CSV in and out.
+"""The expert pool (专家库): an expert's record, its checks, and conflicts of interest.
 
-An expert belongs to one organization. Disciplines come from a controlled list (China's
-一级学科, by their official four-digit codes, short form); tags are free. Declared conflicts
-are typed: ``expert:<expert_id>``, ``org:<name>``, ``project:<name>``.
-
-A CSV file (UTF-8, a BOM from Excel tolerated, GB18030 as Chinese Excel writes it accepted)
-has the columns of ``CSV_COLUMNS`` with ``;``-separated lists. An import with any bad row
-imports nothing: ``CsvError`` lists every bad row by its line number.
+An expert belongs to one organization. Disciplines are codes from the discipline list
+(``rooms.disciplines``); tags are free. Declared conflicts are typed:
+``expert:<expert_id>``, ``org:<name>``, ``project:<name>``; working for an organization is a
+conflict with it too (``conflict_reasons``). CSV in and out is ``rooms.expert_csv``.
 """
 
-import csv
-import io
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from rooms.disciplines import discipline_code
 from rooms.errors import DomainError
-
-
-@dataclass(frozen=True, slots=True)
-class Discipline:
-    code: str  # stable: the official code of the 一级学科
-    zh: str
-    en: str
-
-    @property
-    def group(self) -> str:
-        return self.code[:2]  # the 学科门类
-
-    def label(self, lang: str) -> str:
-        return self.zh if lang.startswith("zh") else self.en
-
-
-D = Discipline
-GROUPS: dict[str, Discipline] = {  # 学科门类, keyed by their two-digit code
-    g.code: g
-    for g in (
-        D("01", "哲学", "Philosophy"), D("02", "经济学", "Economics"), D("03", "法学", "Law"),
-        D("04", "教育学", "Education"), D("05", "文学", "Literature"), D("06", "历史学", "History"),
-        D("07", "理学", "Natural Sciences"), D("08", "工学", "Engineering"),
-        D("09", "农学", "Agriculture"), D("10", "医学", "Medicine"),
-        D("12", "管理学", "Management"), D("13", "艺术学", "Arts"),
-        D("14", "交叉学科", "Interdisciplinary"),
-    )
-}  # fmt: skip
-DISCIPLINES: tuple[Discipline, ...] = (  # 一级学科, a short list
-    D("0101", "哲学", "Philosophy"), D("0201", "理论经济学", "Theoretical Economics"),
-    D("0202", "应用经济学", "Applied Economics"), D("0301", "法学", "Law"),
-    D("0303", "社会学", "Sociology"), D("0401", "教育学", "Education"),
-    D("0402", "心理学", "Psychology"),
-    D("0501", "中国语言文学", "Chinese Language and Literature"),
-    D("0503", "新闻传播学", "Journalism and Communication"),
-    D("0602", "中国史", "Chinese History"), D("0701", "数学", "Mathematics"),
-    D("0702", "物理学", "Physics"), D("0703", "化学", "Chemistry"),
-    D("0704", "天文学", "Astronomy"), D("0705", "地理学", "Geography"),
-    D("0706", "大气科学", "Atmospheric Sciences"), D("0707", "海洋科学", "Marine Sciences"),
-    D("0709", "地质学", "Geology"), D("0710", "生物学", "Biology"), D("0713", "生态学", "Ecology"),
-    D("0714", "统计学", "Statistics"), D("0801", "力学", "Mechanics"),
-    D("0802", "机械工程", "Mechanical Engineering"),
-    D("0805", "材料科学与工程", "Materials Science and Engineering"),
-    D("0807", "动力工程及工程热物理", "Power and Thermal Engineering"),
-    D("0808", "电气工程", "Electrical Engineering"),
-    D("0810", "信息与通信工程", "Information and Communication Engineering"),
-    D("0811", "控制科学与工程", "Control Science and Engineering"),
-    D("0812", "计算机科学与技术", "Computer Science and Technology"),
-    D("0814", "土木工程", "Civil Engineering"),
-    D("0817", "化学工程与技术", "Chemical Engineering and Technology"),
-    D("0825", "航空宇航科学与技术", "Aeronautics and Astronautics"),
-    D("0830", "环境科学与工程", "Environmental Science and Engineering"),
-    D("0831", "生物医学工程", "Biomedical Engineering"),
-    D("0839", "网络空间安全", "Cyberspace Security"), D("0901", "作物学", "Crop Science"),
-    D("1001", "基础医学", "Basic Medicine"), D("1002", "临床医学", "Clinical Medicine"),
-    D("1004", "公共卫生与预防医学", "Public Health and Preventive Medicine"),
-    D("1007", "药学", "Pharmacy"),
-    D("1201", "管理科学与工程", "Management Science and Engineering"),
-    D("1202", "工商管理", "Business Administration"),
-    D("1204", "公共管理", "Public Administration"), D("1301", "艺术学", "Art Studies"),
-    D("1401", "集成电路科学与工程", "Integrated Circuit Science and Engineering"),
-)  # fmt: skip
-_BY_CODE = {d.code: d for d in DISCIPLINES}
-_BY_LABEL = {label.casefold(): d.code for d in DISCIPLINES for label in (d.zh, d.en)}
 
 FIELDS = ("name", "title", "affiliation", "disciplines", "tags", "email", "conflicts")
 CONFLICT_TYPES = ("expert", "org", "project")
@@ -106,25 +38,6 @@ class Expert:
     conflicts: tuple[str, ...]  # "expert:<expert_id>", "org:<name>", "project:<name>"
     created_at: datetime
     updated_at: datetime
-
-
-def discipline(code: str) -> Discipline:
-    if code not in _BY_CODE:
-        raise DomainError("Unknown discipline {name!r}.", code="unknown_discipline", name=code)
-    return _BY_CODE[code]
-
-
-def discipline_code(text: str) -> str:
-    """A discipline's code from its code or its Chinese or English label (any case)."""
-    text = collapse(text)
-    code = text if text in _BY_CODE else _BY_LABEL.get(text.casefold())
-    if code is None:
-        raise DomainError(
-            "Unknown discipline {name!r}; use a code or a name from the discipline list.",
-            code="unknown_discipline",
-            name=text[:60],
-        )
-    return code
 
 
 def collapse(text: str) -> str:
@@ -333,149 +246,3 @@ def matches_text(expert: Expert, text: str) -> bool:
 
 def sort_key(expert: Expert) -> tuple[str, str]:
     return fold(expert.name), expert.expert_id
-
-
-# CSV import and export
-
-CSV_COLUMNS = FIELDS
-MAX_CSV_ROWS = 5000
-MAX_CSV_BYTES = 2 * 1024 * 1024
-_HEADER_ALIASES = {
-    "姓名": "name", "职称": "title", "单位": "affiliation", "工作单位": "affiliation",
-    "学科": "disciplines", "标签": "tags", "邮箱": "email", "电子邮箱": "email",
-    "回避": "conflicts", "利益冲突": "conflicts",
-}  # fmt: skip
-_RISKY_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True, slots=True)
-class CsvRow:
-    line: int  # where the row starts in the file, counting the header as line 1
-    fields: dict[str, object]  # checked, normalized profile fields
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    line: int
-    error: DomainError
-
-
-class CsvError(DomainError):
-    """Rows of an import that were refused; nothing of the file was imported."""
-
-    code = "invalid_rows"
-
-    def __init__(self, rows: Iterable[RowError]) -> None:
-        self.rows = tuple(sorted(rows, key=lambda row: row.line))
-        super().__init__("Errors in the file: {count}. Nothing was imported.", count=len(self.rows))
-
-
-def _decoded(data: bytes) -> str:
-    if len(data) > MAX_CSV_BYTES:
-        raise DomainError(
-            "The file is larger than {n} MiB.", code="too_large", n=MAX_CSV_BYTES // 2**20
-        )
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise DomainError("The file is not UTF-8 text.", code="invalid_csv") from None
-
-
-def _header(cells: list[str]) -> list[str]:
-    columns = [_HEADER_ALIASES.get(c.strip(), c.strip().lower()) for c in cells]
-    errors = [
-        DomainError("Unknown column {name!r}.", name=c[:40])
-        for c in columns
-        if c not in CSV_COLUMNS
-    ]
-    errors += [
-        DomainError("Column {name} is required.", name=c)
-        for c in ("name", "email")
-        if c not in columns
-    ]
-    if len(set(columns)) != len(columns):
-        errors.append(DomainError("A column appears twice in the header."))
-    if errors:
-        raise CsvError(RowError(1, e) for e in errors)
-    return columns
-
-
-def _unescaped(cell: str) -> str:
-    """Undo the formula guard of format_csv, so an export imports back unchanged."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_RISKY_START) else cell
-
-
-def _row_fields(columns: list[str], cells: list[str]) -> dict[str, object]:
-    if len(cells) > len(columns):
-        raise DomainError(
-            "The row has {n} cells but the header has {m} columns.", n=len(cells), m=len(columns)
-        )
-    raw = {column: _unescaped(cell) for column, cell in zip(columns, cells, strict=False)}
-    checked = new_expert(expert_id="", org_id="", fields=raw, now=datetime.min)
-    return {name: getattr(checked, name) for name in columns}
-
-
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    end = 0
-    try:
-        for cells in reader:
-            start, end = end + 1, reader.line_num
-            if any(cell.strip() for cell in cells):
-                yield start, cells
-    except csv.Error as exc:
-        error = DomainError("Unreadable CSV: {why}.", why=str(exc))
-        raise CsvError([RowError(end + 1, error)]) from None
-
-
-def parse_csv(data: bytes) -> list[CsvRow]:
-    """The rows of an expert CSV file, each checked; CsvError lists every bad row."""
-    records = _records(_decoded(data))
-    header = next(records, None)
-    if header is None:
-        raise DomainError("The file is empty.", code="invalid_csv")
-    columns = _header(header[1])
-    rows: list[CsvRow] = []
-    errors: list[RowError] = []
-    for count, (line, cells) in enumerate(records, start=1):
-        if count > MAX_CSV_ROWS:
-            raise DomainError("The file has more than {n} rows.", code="too_many", n=MAX_CSV_ROWS)
-        try:
-            rows.append(CsvRow(line, _row_fields(columns, cells)))
-        except DomainError as error:
-            errors.append(RowError(line, error))
-    errors += _repeated_emails(rows)
-    if errors:
-        raise CsvError(errors)
-    return rows
-
-
-def _repeated_emails(rows: list[CsvRow]) -> list[RowError]:
-    first: dict[str, int] = {}
-    errors = []
-    for row in rows:
-        email = str(row.fields["email"])
-        if first.setdefault(email, row.line) != row.line:
-            again = DomainError("{email} is also on line {first}.", email=email, first=first[email])
-            errors.append(RowError(row.line, again))
-    return errors
-
-
-def _safe(cell: str) -> str:
-    """A cell that a spreadsheet will not run as a formula."""
-    return "'" + cell if cell.startswith(_RISKY_START) else cell
-
-
-def format_csv(experts: Iterable[Expert]) -> str:
-    """The experts as CSV text with a BOM (so Excel reads it as UTF-8), header first."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for expert in experts:
-        cells = [getattr(expert, name) for name in CSV_COLUMNS]
-        writer.writerow(_safe(c if isinstance(c, str) else ";".join(c)) for c in cells)
-    return "\ufeff" + out.getvalue()

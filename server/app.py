@@ -15,6 +15,7 @@ from server.health import setup_health
 from server.media import check_hooks
 from server.pages import setup_pages
 from server.realtime import setup_realtime
+from server.realtime.engineio_hooks import check_engineio_hooks
 from server.scheduler import Scheduler
 from server.security import security_headers
 from server.seed import seed_demo
@@ -50,9 +51,11 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     await scheduler.stop()
 
 
-async def _check_media_hooks(app: web.Application) -> None:
-    """The media plane reaches into aiortc's internals: refuse to start if they moved."""
+async def _check_hooks(app: web.Application) -> None:
+    """The media plane and the realtime send path reach into their libraries' internals
+    (aiortc's, engineio's): refuse to start if those moved."""
     await check_hooks()
+    await check_engineio_hooks()
 
 
 def make_app(settings: Settings) -> web.Application:
@@ -61,7 +64,7 @@ def make_app(settings: Settings) -> web.Application:
         client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
-    app.on_startup.append(_check_media_hooks)
+    app.on_startup.append(_check_hooks)
     app.cleanup_ctx.append(_store)
     if settings.run_scheduler:
         app.cleanup_ctx.append(_scheduler)

@@ -12,7 +12,9 @@ from typing import Any
 from aiohttp import web
 
 from rooms import experts as pool
-from rooms.experts import CsvError, Expert
+from rooms.disciplines import DISCIPLINES, discipline_code
+from rooms.expert_csv import MAX_CSV_BYTES, CsvError
+from rooms.experts import Expert
 from server.api import ApiRoutes, json_response, read_body
 from server.api.schema import Body, Str, StrList
 from server.api.views import listed, utc_text
@@ -112,14 +114,14 @@ async def read_csv(request: web.Request) -> bytes:
     if request.content_type not in CSV_TYPES:
         raise ApiError(415, "unsupported_media_type", "Send the file as text/csv.")
     too_large = ApiError(
-        413, "body_too_large", "The file is larger than {n} MiB.", n=pool.MAX_CSV_BYTES // 2**20
+        413, "body_too_large", "The file is larger than {n} MiB.", n=MAX_CSV_BYTES // 2**20
     )
-    if (request.content_length or 0) > pool.MAX_CSV_BYTES:
+    if (request.content_length or 0) > MAX_CSV_BYTES:
         raise too_large
     data = bytearray()
     async for chunk in request.content.iter_chunked(64 * 1024):
         data += chunk
-        if len(data) > pool.MAX_CSV_BYTES:
+        if len(data) > MAX_CSV_BYTES:
             raise too_large
     return bytes(data)
 
@@ -147,7 +149,7 @@ async def list_experts(request: web.Request) -> web.Response:
     experts = await request.app[STORE].experts.search(
         account.org_id,
         text=_query(request, "q"),
-        discipline=pool.discipline_code(discipline) if discipline else "",
+        discipline=discipline_code(discipline) if discipline else "",
         affiliation=_query(request, "affiliation"),
     )
     return json_response([expert_json(expert) for expert in experts])
@@ -259,5 +261,5 @@ async def delete_expert(request: web.Request) -> web.Response:
 async def list_disciplines(request: web.Request) -> web.Response:
     await require_account(request)
     return json_response(
-        [{"code": d.code, "zh": d.zh, "en": d.en, "group": d.group} for d in pool.DISCIPLINES]
+        [{"code": d.code, "zh": d.zh, "en": d.en, "group": d.group} for d in DISCIPLINES]
     )

@@ -13,10 +13,10 @@ from server.media.config import (
 from server.media.errors import MediaError
 from server.media.hooks import HookError, check_hooks
 from server.media.peer import MediaPeer, PublishAnswer
-from server.media.router import KINDS, Kind, Router, Source
+from server.media.router import Router
+from server.media.source import Kind, Source
 
 __all__ = [
-    "KINDS",
     "PRIVATE_NETWORKS",
     "CandidatePolicy",
     "HookError",

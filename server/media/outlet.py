@@ -13,11 +13,14 @@ user space: a frame goes to the viewer's socket at once or not at all. When that
 buffer is full (the kernel says it would block) the viewer is behind: a video outlet drops
 everything until the next key frame and asks for one, an audio outlet drops the packet and
 resumes without a gap. The bound on a slow viewer's queue is the socket's send buffer.
+
+An outlet knows its source only as an ``Upstream`` (a list of outlets to join, and a way to
+ask for a key frame): ``server.media.source`` imports this module, never the other way.
 """
 
 import random
 import struct
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from aiortc import RTCRtpSender
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
@@ -25,13 +28,19 @@ from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from server.media import hooks
 from server.media.packets import V2, HeaderWriter, Packet, rtx_packet, ticks_since
 
-if TYPE_CHECKING:
-    from server.media.router import Source
-
 HISTORY = 128  # as aiortc's sender; NACKs older than this go unanswered
 _SR = struct.Struct("!BBHIQIII")  # RTCP SR: header, SSRC, NTP, RTP timestamp, counts
 _PER_REPORT = 12  # outlets per compound RTCP packet: 12 x ~72 bytes stays under the MTU
 _REBASE_AFTER = 4096  # how far behind the newest packet the "too old" line may lag
+
+
+class Upstream(Protocol):
+    """What an outlet needs of the source it forwards (``server.media.source.Source``)."""
+
+    @property
+    def outlets(self) -> list["Outlet"]: ...
+
+    def request_keyframe(self) -> None: ...
 
 
 class Outlet:
@@ -44,7 +53,7 @@ class Outlet:
     def __init__(self, *, kind: str, sender: RTCRtpSender) -> None:
         self.kind = kind  # "audio" or "video" (the RTP media kind)
         self.sender = sender
-        self.source: Source | None = None
+        self.source: Upstream | None = None
         self.wire: hooks.Wire | None = None  # set when the sender starts (DTLS up)
         self.closed = False  # for good: a wire bound after close() is let go at once
         self.header: HeaderWriter | None = None
@@ -101,7 +110,7 @@ class Outlet:
         self.wire = wire
         self.restart()
 
-    def attach(self, source: "Source") -> None:
+    def attach(self, source: Upstream) -> None:
         """Forward ``source`` from now on (from its next key frame, for video)."""
         self.detach()
         self.source = source
@@ -210,10 +219,6 @@ class Outlet:
             )
             self.rtx_seq = (self.rtx_seq + 1) & 0xFFFF
         self.wire.send_rtp([item])
-
-    @property
-    def forwarding(self) -> bool:
-        return self.wire is not None and self.source is not None and not self.waiting
 
 
 def sender_reports(outlets: list[Outlet]) -> list[bytes]:

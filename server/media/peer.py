@@ -20,7 +20,7 @@ import random
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from aiortc import (
     RTCConfiguration,
@@ -34,13 +34,12 @@ from aiortc.rtcrtpparameters import RTCRtpCodecCapability, RTCRtpCodecParameters
 from aiortc.rtcrtptransceiver import RTCRtpTransceiver
 
 from server.media import hooks
+from server.media.config import MediaConfig
 from server.media.errors import MediaError
 from server.media.outlet import Outlet, sender_reports
 from server.media.packets import KEY_FRAME, feedback
+from server.media.source import Kind, Source
 from server.media.validation import PARSE_ERRORS, CheckedSdp, check_sdp, parse_candidate
-
-if TYPE_CHECKING:
-    from server.media.router import Router, Source
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +51,24 @@ NEGOTIATION_ERRORS = PARSE_ERRORS + (
     OperationError,
 )
 SENDING = ("sendonly", "sendrecv")  # a client's direction for a track it publishes
+
+
+class PeerOwner(Protocol):
+    """What a peer asks of the room's media plane that owns it (``server.media.router.Router``):
+    the router imports this module, never the other way."""
+
+    room_id: str
+    config: MediaConfig
+
+    def add_source(
+        self, *, participant_id: str, kind: Kind, codec: RTCRtpCodecParameters, stream_id: str
+    ) -> Source: ...
+
+    def remove_source(self, source: Source) -> None: ...
+
+    def sources_for(self, participant_id: str) -> list[Source]: ...
+
+    def peer_failed(self, participant_id: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +107,7 @@ def _capabilities(codec: RTCRtpCodecParameters) -> list[RTCRtpCodecCapability]:
 
 class MediaPeer:
     def __init__(
-        self, *, router: "Router", participant_id: str, may_publish: Callable[[str], bool]
+        self, *, router: PeerOwner, participant_id: str, may_publish: Callable[[str], bool]
     ) -> None:
         self.participant_id = participant_id
         self.stream_id = uuid.uuid4().hex  # groups this participant's tracks for viewers
@@ -248,7 +265,7 @@ class MediaPeer:
         """(mid, source_id) of every sender forwarding a source, for the signalling layer."""
         return [(s.mid, s.source_id) for s in self._subscriptions if s.mid and s.source_id]
 
-    def _release_stale(self, wanted: dict[str, "Source"]) -> bool:
+    def _release_stale(self, wanted: dict[str, Source]) -> bool:
         changed = False
         for sub in self._subscriptions:
             if sub.source_id is not None and sub.source_id not in wanted:
@@ -258,7 +275,7 @@ class MediaPeer:
                 changed = True
         return changed
 
-    def _add_wanted(self, pc: RTCPeerConnection, wanted: dict[str, "Source"]) -> bool:
+    def _add_wanted(self, pc: RTCPeerConnection, wanted: dict[str, Source]) -> bool:
         held = {s.source_id for s in self._subscriptions}
         added = [source for source_id, source in wanted.items() if source_id not in held]
         for source in added:
@@ -272,7 +289,7 @@ class MediaPeer:
             sub.outlet.attach(source)
         return bool(added)
 
-    def _spare_for(self, source: "Source") -> Subscription | None:
+    def _spare_for(self, source: Source) -> Subscription | None:
         for sub in self._subscriptions:
             if (
                 sub.source_id is None
@@ -282,7 +299,7 @@ class MediaPeer:
                 return sub
         return None
 
-    def _new_subscription(self, pc: RTCPeerConnection, source: "Source") -> Subscription:
+    def _new_subscription(self, pc: RTCPeerConnection, source: Source) -> Subscription:
         transceiver = pc.addTransceiver(source.media_kind, direction="sendonly")
         transceiver.setCodecPreferences(_capabilities(source.codec))
         outlet = Outlet(kind=source.media_kind, sender=transceiver.sender)
@@ -371,7 +388,12 @@ class MediaPeer:
     def _state_watcher(self, connection: Connection, pc: RTCPeerConnection) -> Callable[[], None]:
         def changed() -> None:
             if pc.connectionState in ("failed", "closed") and not self.closed:
-                log.info("media %s connection of %s lost", connection, self.participant_id)
+                log.info(
+                    "media %s connection of %s in %s lost",
+                    connection,
+                    self.participant_id,
+                    self._router.room_id,
+                )
                 self._let_go(connection)
                 self._router.peer_failed(self.participant_id)
 
@@ -389,7 +411,12 @@ class MediaPeer:
 
     async def _reset(self, connection: Connection, exc: BaseException) -> MediaError:
         """aiortc cannot roll a failed negotiation back: drop that connection."""
-        log.info("media negotiation failed for %s: %r", self.participant_id, exc)
+        log.info(
+            "media negotiation failed for %s in %s: %r",
+            self.participant_id,
+            self._router.room_id,
+            exc,
+        )
         await self._close_connection(connection)
         return MediaError("The media negotiation failed.", code="negotiation_failed")
 

@@ -8,7 +8,7 @@ its last speaker.
 
 from dataclasses import dataclass, field
 
-SILENCE = 127
+from server.media.packets import SILENCE
 
 
 @dataclass(slots=True)

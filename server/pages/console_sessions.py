@@ -13,8 +13,8 @@ from aiohttp import web
 
 from rooms.accounts import Account
 from rooms.agenda import Event, Session
+from rooms.disciplines import DISCIPLINES
 from rooms.errors import DomainError, NotFound
-from rooms.experts import DISCIPLINES
 from rooms.invites import InviteStatus
 from rooms.roles import Role, roles_for
 from server import agenda, i18n, invitations

@@ -14,9 +14,11 @@ import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from rooms import disciplines
 from rooms import experts as pool
 from rooms.errors import Conflict, DomainError
-from rooms.experts import CsvError, Expert
+from rooms.expert_csv import MAX_CSV_BYTES, CsvError
+from rooms.experts import Expert
 from server.appkeys import STORE
 from server.auth import require_account
 from server.errors import user_message
@@ -105,7 +107,7 @@ def _filters(request: web.Request) -> dict[str, str]:
     discipline = query.get("discipline", "").strip()
     return {
         "q": query.get("q", "").strip()[:200],
-        "discipline": discipline if discipline in {d.code for d in pool.DISCIPLINES} else "",
+        "discipline": discipline if discipline in {d.code for d in disciplines.DISCIPLINES} else "",
         "affiliation": query.get("affiliation", "").strip()[:200],
     }
 
@@ -192,7 +194,7 @@ async def delete(request: web.Request) -> web.Response:
 
 def _import_page(request: web.Request, **context: Any) -> web.Response:
     status = 400 if context.get("error") else 200
-    limit = min(pool.MAX_CSV_BYTES, request.client_max_size) // 1024
+    limit = min(MAX_CSV_BYTES, request.client_max_size) // 1024
     return _page(
         request, "import.html", {"error": "", "rows": [], "limit_kib": limit} | context, status
     )
@@ -207,7 +209,7 @@ def _uploaded(posted: Posted) -> bytes:
     upload = posted.get("file")
     if not isinstance(upload, web.FileField):
         raise DomainError("Choose a CSV file to import.", code="no_file")
-    data = upload.file.read(pool.MAX_CSV_BYTES + 1)
+    data = upload.file.read(MAX_CSV_BYTES + 1)
     assert isinstance(data, bytes)
     return data
 
@@ -227,19 +229,19 @@ async def import_upload(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/console/experts?created={summary.created}&updated={summary.updated}")
 
 
-def discipline_groups() -> list[tuple[pool.Discipline, list[pool.Discipline]]]:
+def discipline_groups() -> list[tuple[disciplines.Discipline, list[disciplines.Discipline]]]:
     """The disciplines under their 学科门类, in code order."""
     return [
-        (group, [d for d in pool.DISCIPLINES if d.group == code])
-        for code, group in pool.GROUPS.items()
-        if any(d.group == code for d in pool.DISCIPLINES)
+        (group, [d for d in disciplines.DISCIPLINES if d.group == code])
+        for code, group in disciplines.GROUPS.items()
+        if any(d.group == code for d in disciplines.DISCIPLINES)
     ]
 
 
 def discipline_label(code: str, lang: str) -> str:
     """A discipline's name in the language; the code itself if it is no longer listed."""
     try:
-        return pool.discipline(code).label(lang)
+        return disciplines.discipline(code).label(lang)
     except DomainError:
         return code
 

@@ -22,10 +22,9 @@ lets aiohttp accept permessage-deflate, so every frame is compressed again for e
   on a slow socket, and memory stays bounded. A single message larger than the cap would cut
   off its recipient: keep bulk sends (history) well under it.
 
-The seams used (pinned python-engineio 4.15.1): the server's `_async["websocket"]` driver
-factory, called as `factory(socket._websocket_handler, server)` and awaited with the environ;
-the driver's `wait`/`send`/`close`; and `create_queue`, which makes every socket's queue.
-tests/server/realtime/test_fanout.py checks each of them against the real library.
+The engineio internals this relies on are listed in server/realtime/engineio_hooks.py, which
+checks them at start-up; tests/server/realtime/test_fanout.py runs the transport against the
+real library.
 """
 
 import asyncio

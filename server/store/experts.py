@@ -19,17 +19,13 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
 from rooms.errors import Conflict, DomainError, NotFound
+from rooms.expert_csv import CsvError, CsvRow, RowError, format_csv, parse_csv
 from rooms.experts import (
-    CsvError,
-    CsvRow,
     Expert,
-    RowError,
     affiliation_key,
     edit_expert,
-    format_csv,
     matches_text,
     new_expert,
-    parse_csv,
     sort_key,
 )
 from server.store import keys

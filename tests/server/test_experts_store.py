@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from rooms.errors import Conflict, DomainError, NotFound
-from rooms.experts import CsvError, format_csv
+from rooms.expert_csv import CsvError, format_csv
 from server.store import Store, keys
 from server.store.experts import ImportSummary
 

@@ -51,7 +51,7 @@ def outlet_for(kind: str, *codecs: RTCRtpCodecParameters) -> tuple[Outlet, FakeW
     sender = SimpleNamespace(_ssrc=1111, _rtx_ssrc=2222)
     outlet = Outlet(kind=kind, sender=sender)  # type: ignore[arg-type]
     source = FakeSource()
-    outlet.attach(source)  # type: ignore[arg-type]
+    outlet.attach(source)
     wire = FakeWire()
     parameters = RTCRtpSendParameters(
         codecs=list(codecs),
@@ -155,7 +155,7 @@ def test_outlet_reattached_to_another_source_continues_its_own_numbering() -> No
     video(outlet, 500, key=True)
     other = FakeSource()
 
-    outlet.attach(other)  # type: ignore[arg-type]
+    outlet.attach(other)
     video(outlet, 9000, key=True)
 
     first, second = wire.sent

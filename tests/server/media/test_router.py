@@ -1,117 +1,44 @@
-"""A source hands its packets to the viewers' outlets: audio at once, video a frame at a time."""
+"""A router keeps the room's sources: who receives what, and host mute held across tracks."""
 
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
-from aiortc.rtp import RtpPacket
 
 from server.media import MediaConfig, Router
-from server.media.packets import P_BIT, Packet
-from server.media.router import FRAME_BATCH, MAX_PAYLOAD, Source
 
-VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)
 OPUS = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48000, channels=2, payloadType=111)
 
 
-class RecordingOutlet:
-    """Stands in for a viewer's outlet: keeps what each send() was given."""
-
-    def __init__(self) -> None:
-        self.sends: list[list[Packet]] = []
-
-    def send(self, packets: list[Packet], ext: bytes, ntp: int) -> None:
-        self.sends.append(packets)
-
-    def restart(self) -> None:
-        self.sends.append([])
-
-    def seqs(self) -> list[list[int]]:
-        return [[p[0] for p in packets] for packets in self.sends]
+def router_counting_changes() -> tuple[Router, list[None]]:
+    changes: list[None] = []
+    router = Router(
+        room_id="room", config=MediaConfig(), on_sources_changed=lambda: changes.append(None)
+    )
+    return router, changes
 
 
-def source_for(codec: RTCRtpCodecParameters) -> tuple[Source, RecordingOutlet]:
-    router = Router(room_id="room", config=MediaConfig())
-    kind = "audio" if codec.mimeType.startswith("audio") else "video"
-    source = router.add_source(participant_id="p", kind=kind, codec=codec, stream_id="s")
-    outlet = RecordingOutlet()
-    source.outlets.append(outlet)  # type: ignore[arg-type]
-    return source, outlet
+def test_router_gives_each_participant_everyone_elses_sources() -> None:
+    router, _ = router_counting_changes()
+    alice = router.add_source(participant_id="alice", kind="audio", codec=OPUS, stream_id="a")
+    bob = router.add_source(participant_id="bob", kind="audio", codec=OPUS, stream_id="b")
+
+    assert (router.sources_for("alice"), router.sources_for("bob")) == ([bob], [alice])
 
 
-def rtp(seq: int, frame: int, *, marker: bool = False, size: int = 100) -> RtpPacket:
-    payload = bytes([0x10, 0x31]) + bytes(size - 2)  # a VP8 inter frame's first bytes
-    return RtpPacket(
-        payload_type=97, sequence_number=seq, timestamp=frame * 3000, marker=marker,
-        payload=payload,
-    )  # fmt: skip
+def test_router_tells_of_each_source_added_and_removed() -> None:
+    router, changes = router_counting_changes()
+    source = router.add_source(participant_id="alice", kind="audio", codec=OPUS, stream_id="a")
+
+    router.remove_source(source)
+    router.remove_source(source)  # already gone: nothing changes
+
+    assert (len(changes), router.sources) == (2, {})
 
 
-def test_source_sends_a_frame_when_its_last_packet_arrives() -> None:
-    source, outlet = source_for(VP8)
+def test_router_mute_holds_for_a_track_published_later() -> None:
+    router, _ = router_counting_changes()
+    router.set_muted("alice", "audio", True)
 
-    source.ingest(rtp(1, 1))
-    source.ingest(rtp(2, 1))
-    held = list(outlet.sends)
-    source.ingest(rtp(3, 1, marker=True))
+    later = router.add_source(participant_id="alice", kind="audio", codec=OPUS, stream_id="a")
+    muted_at_start = later.muted
+    router.set_muted("alice", "audio", False)
 
-    assert (held, outlet.seqs()) == ([], [[1, 2, 3]])
-
-
-def test_source_pads_a_frame_to_one_size_for_every_viewer_at_once() -> None:
-    source, outlet = source_for(VP8)
-
-    source.ingest(rtp(1, 1, size=1100))
-    source.ingest(rtp(2, 1, size=1098))
-    source.ingest(rtp(3, 1, marker=True, size=500))
-
-    [frame] = outlet.sends
-    assert [(len(p[3]), p[5]) for p in frame] == [(1100, 0), (1100, P_BIT), (500, 0)]
-
-
-def test_source_sends_a_late_packet_of_a_sent_frame_at_once() -> None:
-    source, outlet = source_for(VP8)
-    for seq in (1, 2):
-        source.ingest(rtp(seq, 1, marker=seq == 2))
-    source.ingest(rtp(3, 2))
-
-    source.ingest(rtp(0, 1))  # retransmitted by the publisher, after its frame went out
-
-    assert outlet.seqs() == [[1, 2], [0]]
-
-
-def test_source_sends_what_it_gathered_when_a_frame_lost_its_last_packet() -> None:
-    source, outlet = source_for(VP8)
-
-    source.ingest(rtp(1, 1))
-    source.ingest(rtp(2, 1))  # frame 1's last packet (3) never comes
-    source.ingest(rtp(4, 2, marker=True))
-
-    assert outlet.seqs() == [[1, 2], [4]]
-
-
-def test_source_holds_at_most_a_batch_of_a_long_frame() -> None:
-    source, outlet = source_for(VP8)
-
-    for seq in range(FRAME_BATCH + 2):
-        source.ingest(rtp(seq, 1, marker=seq == FRAME_BATCH + 1))
-
-    assert [len(s) for s in outlet.sends] == [FRAME_BATCH, 2]
-
-
-def test_source_sends_audio_packet_by_packet_and_drops_oversized_payloads() -> None:
-    source, outlet = source_for(OPUS)
-
-    for seq in (1, 2):
-        source.ingest(RtpPacket(payload_type=111, sequence_number=seq, payload=b"opus"))
-    source.ingest(RtpPacket(payload_type=111, sequence_number=3, payload=bytes(MAX_PAYLOAD + 1)))
-
-    assert outlet.seqs() == [[1], [2]]
-
-
-def test_source_muted_drops_what_it_gathered() -> None:
-    source, outlet = source_for(VP8)
-    source.ingest(rtp(1, 1))
-
-    source.set_muted(True)
-    source.set_muted(False)
-    source.ingest(rtp(2, 1, marker=True))
-
-    assert outlet.seqs() == [[], [2]]  # restarted on unmute, then the next frame
+    assert (muted_at_start, later.muted) == (True, False)
