@@ -2,7 +2,10 @@
 
 ``Router`` owns the room's ``MediaPeer`` objects (one per participant) and its sources, and
 enforces what the room decides (host mute, stop video) where it costs nothing: a muted
-source drops its packets on arrival, before any viewer sees them.
+source drops its packets on arrival, before any viewer sees them. Who receives whose
+sources is the room's to say (``may_hear(viewer, publisher)``: the room's workflows decide,
+``rooms.room.Room.may_hear``); it is asked whenever a viewer's subscriptions are brought up
+to date, and ``hearing_changed()`` brings everyone's up to date when the answer changes.
 """
 
 import time
@@ -27,9 +30,11 @@ class Router:
         on_active_speaker: Callable[[str], None] | None = None,
         on_sources_changed: Callable[[], None] | None = None,
         on_peer_failed: Callable[[str], None] | None = None,
+        may_hear: Callable[[str, str], bool] | None = None,
         clock: Clock = time.monotonic,
     ) -> None:
         self.room_id = room_id
+        self._may_hear = may_hear or (lambda viewer, publisher: True)
         self.config = config
         self.clock = clock
         self.peers: dict[str, MediaPeer] = {}
@@ -93,8 +98,16 @@ class Router:
         self._changed()
 
     def sources_for(self, participant_id: str) -> list[Source]:
-        """What a participant may receive: everyone's sources but their own."""
-        return [s for s in self.sources.values() if s.participant_id != participant_id]
+        """What a participant may receive: the sources of everyone else they may hear."""
+        may_hear = self._may_hear
+        return [
+            s for s in self.sources.values()
+            if s.participant_id != participant_id and may_hear(participant_id, s.participant_id)
+        ]  # fmt: skip
+
+    def hearing_changed(self) -> None:
+        """Who may hear whom changed: every viewer's subscriptions are brought up to date."""
+        self._changed()
 
     def _changed(self) -> None:
         if self._on_sources_changed is not None:

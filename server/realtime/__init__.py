@@ -18,7 +18,7 @@ from server.i18n import CATALOGS
 from server.realtime.export import setup_exports
 from server.realtime.live import LiveRooms
 from server.realtime.namespace import RoomNamespace
-from server.realtime.reserved import RoomServer, check_reserved_hook
+from server.realtime.reserved import RoomServer
 from server.settings import Settings, check_origins
 
 SOCKETIO = web.AppKey("socketio", socketio.AsyncServer)
@@ -26,7 +26,6 @@ LIVE_ROOMS = web.AppKey("live_rooms", LiveRooms)
 
 
 def make_server(settings: Settings) -> socketio.AsyncServer:
-    check_reserved_hook()
     return RoomServer(
         async_mode="aiohttp",
         cors_allowed_origins=list(check_origins(settings.cors_origins)),

@@ -19,6 +19,9 @@ python-engineio 4.15.1 and python-socketio 5.18.1 (both pinned exactly in pyproj
 - **Fan-out:** Engine.IO's ``send_packet(sid, pkt)``; Socket.IO's ``packet_class`` (an event
   encodes to its wire text), and its manager's ``get_participants(namespace, room)``, which
   yields ``(sid, eio_sid)`` pairs, and ``eio_sid_from_sid(sid, namespace)``.
+- **Reserved names:** Socket.IO's ``AsyncServer._handle_event(eio_sid, namespace, id, data)``
+  dispatches every event a client sends; ``server/realtime/reserved.py`` overrides it to mark
+  reserved names before dispatch.
 
 ``check_engineio_hooks()`` tries each of these on a probe server and socket, nothing
 connected, and raises ``EngineIOHookError`` naming whatever no longer fits; it runs at start-up
@@ -43,6 +46,7 @@ _SIGNATURES: tuple[tuple[type, str, tuple[str, ...]], ...] = (
     (engineio.AsyncServer, "send_packet", ("self", "sid", "pkt")),
     (AsyncSocket, "_upgrade_websocket", ("self", "environ")),
     (AsyncSocket, "_websocket_handler", ("self", "ws")),
+    (socketio.AsyncServer, "_handle_event", ("self", "eio_sid", "namespace", "id", "data")),
 )
 _NAMESPACE, _ROOM = "/probe", "probe-room"
 

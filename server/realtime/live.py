@@ -1,7 +1,7 @@
 """The live rooms of this process and how their effects reach people.
 
 ``LiveRooms`` owns one ``rooms.room.Room`` per live room (created on the first connection,
-with its flags from Redis) with its media (``server.realtime.media.RoomMedia``: the room's
+with its flags from Redis) with its media (``server.realtime.signalling.RoomMedia``: the room's
 SFU router, made with the room and closed with it), the connections (socket -> person,
 language), and one task that ends rooms whose session ended or was cancelled and forgets
 rooms left empty.
@@ -31,7 +31,7 @@ from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
 from rooms.room import ChatLimit, Room
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
-from server.realtime.media import RoomMedia, media_config
+from server.realtime.signalling import RoomMedia, media_config
 from server.settings import Settings
 from server.store import Store
 from server.store.connection import StoreError

@@ -8,7 +8,7 @@ events: only the real connection and disconnection reach ``on_connect``/``on_dis
 Handlers make one change on the Room through ``LiveRooms.change`` (the room's one ordered
 path: change, persist, deliver). The Room checks the capability of each event
 (rooms.protocol.EVENTS). Media events go to the room's ``RoomMedia``
-(server/realtime/media.py); the host controls and the microphone and camera reports also
+(server/realtime/signalling.py); the host controls and the microphone and camera reports also
 tell it what to forward. The server runs with ``async_handlers=False``, so a socket's events
 are handled one at a time, in order.
 """
@@ -220,7 +220,7 @@ class RoomNamespace(socketio.AsyncNamespace):
         await self.store.rooms.end_session(live.session_id, now=self.live.clock())
         await self.live.close(live, Text("The host ended the session."))
 
-    # media (PROTOCOL.md, Media; the work is in server/realtime/media.py)
+    # media (PROTOCOL.md, Media; the work is in server/realtime/signalling.py)
 
     async def on_media_start(self, sid: str, data: dict[str, Any]) -> None:
         await self.live.room_of(sid).media.start(sid)

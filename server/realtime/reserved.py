@@ -7,7 +7,8 @@ handler and stay connected. ``RoomServer`` renames every reserved name a client 
 a ``WireReserved`` string before dispatch; the namespace refuses it like an unknown event,
 and the real lifecycle events (plain strings) are the only ones that reach its handlers.
 
-This overrides ``AsyncServer._handle_event`` of the pinned python-socketio 5.18.1.
+This overrides ``AsyncServer._handle_event`` of the pinned python-socketio 5.18.1, which
+``server/realtime/engineio_hooks.py`` checks at start-up.
 """
 
 from typing import Any
@@ -35,9 +36,3 @@ class RoomServer(socketio.AsyncServer):
         if data and isinstance(data[0], str) and data[0] in RESERVED_EVENTS:
             data = [WireReserved(data[0]), *data[1:]]
         await super()._handle_event(eio_sid, namespace, id, data)
-
-
-def check_reserved_hook() -> None:
-    """Fail at start-up if python-socketio no longer dispatches through ``_handle_event``."""
-    if not callable(getattr(socketio.AsyncServer, "_handle_event", None)):
-        raise RuntimeError("python-socketio changed: AsyncServer._handle_event is gone")

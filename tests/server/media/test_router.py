@@ -42,3 +42,24 @@ def test_router_mute_holds_for_a_track_published_later() -> None:
     router.set_muted("alice", "audio", False)
 
     assert (muted_at_start, later.muted) == (True, False)
+
+
+def test_router_forwards_only_what_the_room_lets_each_viewer_hear() -> None:
+    deaf_to_bob: set[tuple[str, str]] = set()
+    changes: list[None] = []
+    router = Router(
+        room_id="room",
+        config=MediaConfig(),
+        on_sources_changed=lambda: changes.append(None),
+        may_hear=lambda viewer, publisher: (viewer, publisher) not in deaf_to_bob,
+    )
+    router.add_source(participant_id="alice", kind="audio", codec=OPUS, stream_id="a")
+    bob = router.add_source(participant_id="bob", kind="audio", codec=OPUS, stream_id="b")
+    before = len(changes)
+
+    deaf_to_bob.add(("carol", "bob"))
+    router.hearing_changed()
+
+    assert [s.participant_id for s in router.sources_for("carol")] == ["alice"]
+    assert router.sources_for("alice") == [bob]
+    assert len(changes) == before + 1

@@ -15,9 +15,9 @@ from rooms.outbox import Group, Send
 from rooms.protocol import MEDIA_EVENTS, PUBLISH_NEEDS
 from rooms.roles import Capability, Kind, Role, capabilities, roles_for
 from server.media import PRIVATE_NETWORKS, CandidatePolicy, IceServer, MediaConfig
-from server.realtime import media as realtime_media
+from server.realtime import signalling
 from server.realtime.live import LiveRoom
-from server.realtime.media import RoomMedia, media_config
+from server.realtime.signalling import RoomMedia, media_config
 from server.settings import Settings
 from server.store import Store
 from tests.server.media.synthetic import Clip, encode_clip
@@ -638,7 +638,7 @@ async def test_media_an_offer_aiortc_cannot_apply_closes_the_media(media: MediaW
 async def test_media_an_offer_left_unanswered_closes_the_media_and_it_starts_again(
     media: MediaWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(realtime_media, "ANSWER_WITHIN", 0.5)  # seconds, 20 in the server
+    monkeypatch.setattr(signalling, "ANSWER_WITHIN", 0.5)  # seconds, 20 in the server
     room = await media.world.session(lobby=False)
     alice = await media.user(room, Role.ATTENDEE, "Alice")
     await alice.start()

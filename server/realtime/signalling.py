@@ -121,6 +121,7 @@ class RoomMedia:
             on_active_speaker=self._speaker_changed,
             on_sources_changed=self._sources_changed,
             on_peer_failed=self._peer_failed,
+            may_hear=room.may_hear,
             clock=clock,
         )
         self.seats: dict[str, Seat] = {}  # participant_id -> seat
