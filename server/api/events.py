@@ -12,7 +12,7 @@ from aiohttp import web
 from rooms.agenda import DESCRIPTION_MAX, TITLE_MAX, Event, Visibility
 from rooms.errors import NotFound
 from server import agenda
-from server.api import ApiRoutes, json_response, read_body
+from server.api.routes import ApiRoutes, json_response, read_body
 from server.api.schema import Body, Str
 from server.api.views import (
     EVENT,

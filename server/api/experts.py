@@ -13,7 +13,7 @@ from aiohttp import web
 
 from rooms import experts as pool
 from rooms.experts import CsvError, Expert
-from server.api import ApiRoutes, json_response, read_body
+from server.api.routes import ApiRoutes, json_response, read_body
 from server.api.schema import Body, Str, StrList
 from server.api.views import listed, utc_text
 from server.appkeys import STORE

@@ -8,7 +8,7 @@ from aiohttp import web
 from rooms.agenda import Session
 from rooms.invites import MAX_DAYS, MIN_DAYS, InviteStatus
 from rooms.roles import Role
-from server.api import ApiRoutes, json_response, read_body
+from server.api.routes import ApiRoutes, json_response, read_body
 from server.api.schema import EMAIL, Body, Bool, Int, Str
 from server.api.sessions import session_of
 from server.api.views import listed, utc_text

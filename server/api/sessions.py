@@ -22,8 +22,8 @@ from rooms.agenda import (
 from rooms.errors import NotFound
 from rooms.roles import Kind, Role
 from server import agenda
-from server.api import ApiRoutes, json_response, read_body
 from server.api.events import base_url, now, own_event
+from server.api.routes import ApiRoutes, json_response, read_body
 from server.api.schema import EMAIL, Body, Bool, Int, Obj, Str
 from server.api.views import ROSTER_ENTRY, SESSION, listed, roster_entry_json, session_json
 from server.appkeys import SETTINGS, STORE
