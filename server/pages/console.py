@@ -16,9 +16,10 @@ from aiohttp import web
 from rooms.accounts import Account
 from rooms.agenda import Event, PersonType, person_key
 from rooms.errors import Conflict, DomainError, NotFound
-from server import agenda, calendar  # calendar: the module, as it imports server.pages
+from server import agenda
 from server.appkeys import SETTINGS, STORE
 from server.auth import ACCOUNT, require_account
+from server.calendar import feed_url_for, rotate_feed_url
 from server.errors import user_message
 from server.pages import forms
 from server.pages.public import events_of
@@ -68,7 +69,7 @@ async def console_home(request: web.Request) -> web.Response:
         "events_by_id": await events_of(store, mine),
         "notifications": notifications,
         "notification_zones": await agenda.zones_of(store, (n.session_id for n in notifications)),
-        "feed_url": await calendar.feed_url_for(store, request.app[SETTINGS], me),
+        "feed_url": await feed_url_for(store, request.app[SETTINGS], me),
     }
     return aiohttp_jinja2.render_template("console/index.html", request, context)
 
@@ -76,7 +77,7 @@ async def console_home(request: web.Request) -> web.Response:
 async def new_feed_url(request: web.Request) -> web.Response:
     """POST /console/feed: a new secret URL for my calendar feed; the old one stops working."""
     account = await require_account(request)
-    await calendar.rotate_feed_url(request.app[STORE], request.app[SETTINGS], account_key(account))
+    await rotate_feed_url(request.app[STORE], request.app[SETTINGS], account_key(account))
     raise web.HTTPSeeOther("/console#feed")
 
 
