@@ -34,10 +34,10 @@ from server import i18n
 from server.agenda import load_session
 from server.appkeys import SETTINGS, STORE
 from server.auth import current_account
+from server.guests import GUEST_KEY
 from server.invitations import accept_invite, accepted_invites
 from server.realtime.payloads import invalid
 
-GUEST_KEY = "room_guest"  # the web session's field holding an anonymous guest's person key
 NAME_MAX = 80
 AUTH_TEXT_MAX = 2000
 
@@ -85,17 +85,6 @@ def check_door(session: Session, *, now: datetime) -> None:
             opens=f"{local:%Y-%m-%d %H:%M}",
             zone=session.zone,
         )
-
-
-async def remember_guest(request: web.Request) -> str:
-    """Give this browser an anonymous guest's person key (kept in its web session), so its
-    tabs are one person. The room page calls it; a connection cannot write the session."""
-    web_session = await get_session(request)
-    key = web_session.get(GUEST_KEY)
-    if not isinstance(key, str) or not key.startswith("anon:"):
-        key = f"anon:{secrets.token_hex(8)}"
-        web_session[GUEST_KEY] = key
-    return key
 
 
 async def _guest_key(request: web.Request) -> str:

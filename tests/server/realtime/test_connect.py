@@ -11,7 +11,7 @@ from rooms.agenda import RosterEntry
 from rooms.roles import Role
 from server import agenda
 from server.appkeys import STORE
-from server.realtime.identity import GUEST_KEY, remember_guest
+from server.guests import GUEST_KEY, remember_guest
 from server.settings import Settings, SettingsError, check_origins
 from server.websession import setup_websession
 from tests.server.fixtures_login import create_staff
