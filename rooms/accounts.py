@@ -1,4 +1,5 @@
-"""Organizations and their staff accounts: the records and the rules for their fields.
+"""Organizations and their staff accounts: the records, the rules for their fields, and the
+rule that another organization's record is not found (``of_org``).
 
 Passwords never appear here: the server hashes them (argon2) and the store keeps the hash
 beside the account, so an ``Account`` can be shown, logged or serialized safely.
@@ -7,8 +8,9 @@ beside the account, so an ``Account`` can be shown, logged or serialized safely.
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
-from rooms.errors import DomainError
+from rooms.errors import DomainError, NotFound
 
 EMAIL_MAX = 254
 NAME_MAX = 100
@@ -42,6 +44,25 @@ class Account:
     @property
     def is_admin(self) -> bool:
         return self.org_role is OrgRole.ADMIN
+
+
+class OfAnOrganization(Protocol):
+    """A record that belongs to one organization: an event, a session, an account, an expert."""
+
+    @property
+    def org_id(self) -> str: ...
+
+
+_Record = TypeVar("_Record", bound=OfAnOrganization)
+
+
+def of_org(record: _Record | None, org_id: str, missing: NotFound) -> _Record:
+    """The record if it is the organization's; else ``missing`` is raised. Another
+    organization's record is not found, exactly as one that does not exist, so an id tried
+    from outside reveals nothing."""
+    if record is None or record.org_id != org_id:
+        raise missing
+    return record
 
 
 def _invalid_email(raw: str) -> DomainError:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from rooms import agenda as rules
+from rooms.accounts import of_org
 from rooms.agenda import Event, RosterEntry, Session
 from rooms.errors import Conflict, NotFound
 from rooms.timing import TimeError
@@ -30,18 +31,36 @@ def _utc(now: datetime) -> datetime:
     return now.astimezone(UTC)
 
 
+def _no_event(event_id: str) -> NotFound:
+    return NotFound("No event {event_id}.", event_id=event_id[:40])
+
+
+def _no_session(session_id: str) -> NotFound:
+    return NotFound("No session {session_id}.", session_id=session_id[:40])
+
+
 async def load_event(store: Store, event_id: str) -> Event:
     event = await store.agenda.get_event(event_id)
     if event is None:
-        raise NotFound("No event {event_id}.", event_id=event_id[:40])
+        raise _no_event(event_id)
     return event
 
 
 async def load_session(store: Store, session_id: str) -> Session:
     session = await store.agenda.get_session(session_id)
     if session is None:
-        raise NotFound("No session {session_id}.", session_id=session_id[:40])
+        raise _no_session(session_id)
     return session
+
+
+async def own_event(store: Store, event_id: str, *, org_id: str) -> Event:
+    """The organization's event; another organization's is not found, as none would be."""
+    return of_org(await store.agenda.get_event(event_id), org_id, _no_event(event_id))
+
+
+async def own_session(store: Store, session_id: str, *, org_id: str) -> Session:
+    """The organization's session; another organization's is not found, as none would be."""
+    return of_org(await store.agenda.get_session(session_id), org_id, _no_session(session_id))
 
 
 async def zones_of(store: Store, session_ids: Iterable[str]) -> dict[str, str]:

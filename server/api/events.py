@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from rooms.agenda import DESCRIPTION_MAX, TITLE_MAX, Event, Visibility
-from rooms.errors import NotFound
 from server import agenda
 from server.api.routes import ApiRoutes, json_response, read_body
 from server.api.schema import Body, Str
@@ -59,10 +58,7 @@ async def own_event(request: web.Request) -> Event:
     """The event named in the path, if it belongs to the signed-in staff's organization."""
     account = await require_account(request)
     event_id = request.match_info["event_id"]
-    event = await agenda.load_event(request.app[STORE], event_id)
-    if event.org_id != account.org_id:
-        raise NotFound("No event {event_id}.", event_id=event_id[:40])
-    return event
+    return await agenda.own_event(request.app[STORE], event_id, org_id=account.org_id)
 
 
 @routes.route(

@@ -77,10 +77,7 @@ async def own_session(request: web.Request) -> Session:
 async def session_of(request: web.Request, account: Account) -> Session:
     """The session named in the path, if it belongs to the account's organization."""
     session_id = request.match_info["session_id"]
-    session = await agenda.load_session(request.app[STORE], session_id)
-    if session.org_id != account.org_id:
-        raise NotFound("No session {session_id}.", session_id=session_id[:40])
-    return session
+    return await agenda.own_session(request.app[STORE], session_id, org_id=account.org_id)
 
 
 async def _known_person(store: Store, org_id: str, person: dict[str, Any]) -> tuple[str, str, str]:

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from rooms.accounts import Account
 from rooms.agenda import Event, PersonType, person_key
-from rooms.errors import Conflict, DomainError, NotFound
+from rooms.errors import Conflict, DomainError
 from server import agenda
 from server.appkeys import SETTINGS, STORE
 from server.auth import ACCOUNT, require_account
@@ -47,10 +47,7 @@ def refused(
 async def own_event(request: web.Request, account: Account) -> Event:
     """The event named in the URL, if it is the account's organization's; else NotFound."""
     event_id = request.match_info["event_id"]
-    event = await agenda.load_event(request.app[STORE], event_id)
-    if event.org_id != account.org_id:
-        raise NotFound("No event {event_id}.", event_id=event_id[:40])
-    return event
+    return await agenda.own_event(request.app[STORE], event_id, org_id=account.org_id)
 
 
 def account_key(account: Account) -> str:

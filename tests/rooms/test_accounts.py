@@ -11,9 +11,10 @@ from rooms.accounts import (
     new_account,
     new_organization,
     normalize_email,
+    of_org,
     parse_org_role,
 )
-from rooms.errors import DomainError
+from rooms.errors import DomainError, NotFound
 
 NOW = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -138,3 +139,25 @@ def test_accounts_and_organizations_are_frozen() -> None:
     assert (org.name_zh, account.is_admin) == ("中国学会", False)
     with pytest.raises(FrozenInstanceError):
         account.org_role = OrgRole.ADMIN  # type: ignore[misc]
+
+
+def _account(org_id: str) -> Account:
+    return new_account(
+        account_id="a1", org_id=org_id, email="a@example.org", name="A", org_role="staff", now=NOW
+    )
+
+
+def test_of_org_gives_the_organizations_own_record() -> None:
+    mine = _account("o1")
+
+    assert of_org(mine, "o1", NotFound("No account a1.")) is mine
+
+
+@pytest.mark.parametrize("record", [None, _account("o2")], ids=["missing", "another org's"])
+def test_of_org_finds_another_organizations_record_as_missing(record: Account | None) -> None:
+    missing = NotFound("No account {account_id}.", account_id="a1")
+
+    with pytest.raises(NotFound) as refused:
+        of_org(record, "o1", missing)
+
+    assert refused.value is missing
