@@ -11,11 +11,9 @@ from enum import StrEnum
 from typing import Protocol, TypeVar
 
 from rooms.errors import DomainError, NotFound
+from rooms.limits import EMAIL_LOCAL_MAX, EMAIL_MAX, NAME_MAX, PASSWORD_MAX
 
-EMAIL_MAX = 254
-NAME_MAX = 100
 PASSWORD_MIN = 10
-PASSWORD_MAX = 1024
 _EMAIL_FORBIDDEN = set(' \t\r\n"(),:;<>[]\\')
 
 
@@ -79,7 +77,7 @@ def normalize_email(raw: str) -> str:
     if (
         not at
         or not local
-        or len(local) > 64
+        or len(local) > EMAIL_LOCAL_MAX
         or len(email) > EMAIL_MAX
         or "@" in local
         or set(email) & _EMAIL_FORBIDDEN

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from rooms.accounts import check_name
 from rooms.agenda import PersonType, Session, check_role, person_key
 from rooms.errors import DomainError
 from rooms.lifecycle import State
@@ -100,6 +101,7 @@ def new_invite(
         )
     if not name.strip():
         raise DomainError("An invite needs the invited person's name.", code="invalid_name")
+    name = check_name(name)
     if session.state in (State.CANCELLED, State.ENDED) or now >= session.end:
         raise DomainError(
             "Invites can only be issued for sessions that have not ended or been cancelled.",
@@ -109,7 +111,7 @@ def new_invite(
         invite_id=invite_id,
         session_id=session.session_id,
         role=role,
-        name=name.strip(),
+        name=name,
         email=email.strip().lower(),
         single_use=single_use,
         created_by=created_by,

@@ -11,15 +11,14 @@ from aiohttp import web
 
 from rooms.accounts import Account
 from rooms.agenda import (
-    DESCRIPTION_MAX,
     MAX_LOBBY_MINUTES,
-    TITLE_MAX,
     PersonType,
     RosterEntry,
     Session,
     person_key,
 )
 from rooms.errors import NotFound
+from rooms.limits import DESCRIPTION_MAX, EMAIL_MAX, NAME_MAX, TITLE_MAX
 from rooms.roles import Kind, Role
 from server import agenda
 from server.api.events import base_url, now, own_event
@@ -55,7 +54,11 @@ PERSON = Obj(
         "type": Str(choices=tuple(PersonType), example="guest"),
         "id": Str(required=False, min_length=1, max_length=100, description="account or expert"),
         "email": Str(
-            required=False, max_length=254, format="email", pattern=EMAIL, example="li@example.org"
+            required=False,
+            max_length=EMAIL_MAX,
+            format="email",
+            pattern=EMAIL,
+            example="li@example.org",
         ),
     },
     description="An account or expert by id (an account also by email), or a guest by email.",
@@ -64,7 +67,7 @@ NEW_ROSTER_ENTRY = Body(
     {
         "person": PERSON,
         "role": Str(choices=tuple(Role), example="attendee"),
-        "name": Str(required=False, max_length=200, example="Li Wei"),
+        "name": Str(required=False, max_length=NAME_MAX, example="Li Wei"),
     }
 )
 

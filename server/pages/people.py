@@ -6,12 +6,12 @@ import re
 
 from rooms.agenda import PersonType, RosterEntry, Session, person_key
 from rooms.errors import DomainError, NotFound
+from rooms.limits import NAME_MAX
 from rooms.roles import Role, roles_for
 from server.pages.forms import Form
 from server.store import Store
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAX_NAME = 200
 
 
 def chosen_role(form: Form, session: Session) -> Role:
@@ -25,7 +25,7 @@ def chosen_role(form: Form, session: Session) -> Role:
 def guest_identity(form: Form) -> tuple[str, str]:
     """A guest's (name, email), checked."""
     name, email = form["name"].strip(), form["email"].strip()
-    if not name or len(name) > MAX_NAME:
+    if not name or len(name) > NAME_MAX:
         raise DomainError("Enter the guest's name.", code="invalid_name")
     if not EMAIL.match(email):
         raise DomainError("Enter the guest's email address, like name@example.org.")
