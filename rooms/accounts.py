@@ -14,7 +14,9 @@ from rooms.errors import DomainError, NotFound
 from rooms.limits import EMAIL_LOCAL_MAX, EMAIL_MAX, NAME_MAX, PASSWORD_MAX
 
 PASSWORD_MIN = 10
-_EMAIL_FORBIDDEN = set(' \t\r\n"(),:;<>[]\\')
+_EMAIL_FORBIDDEN = set('"(),:;<>[]\\/')  # "/" too: a guest's person key travels in URL paths
+# A pattern every address normalize_email accepts matches (for documents such as OpenAPI).
+EMAIL_PATTERN = rf"[^@\s/]{{1,{EMAIL_LOCAL_MAX}}}@[^@\s/]+\.[^@\s/]+"
 
 
 class OrgRole(StrEnum):
@@ -70,7 +72,10 @@ def _invalid_email(raw: str) -> DomainError:
 
 
 def normalize_email(raw: str) -> str:
-    """The one spelling of an address: trimmed, lower-case; DomainError if it is not one."""
+    """The one spelling of an address: trimmed, lower-case; DomainError if it is not one.
+
+    The one e-mail rule of the site: staff accounts, guests on rosters, invitees, the
+    console and the API alike."""
     email = raw.strip().lower()
     local, at, domain = email.rpartition("@")
     labels = domain.split(".")
@@ -81,7 +86,7 @@ def normalize_email(raw: str) -> str:
         or len(email) > EMAIL_MAX
         or "@" in local
         or set(email) & _EMAIL_FORBIDDEN
-        or any(ord(c) < 0x20 or ord(c) == 0x7F for c in email)
+        or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in email)
         or len(labels) < 2
         or any(not label or label.startswith("-") or label.endswith("-") for label in labels)
         or ".." in local

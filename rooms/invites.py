@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from rooms.accounts import check_name
+from rooms.accounts import check_name, normalize_email
 from rooms.agenda import PersonType, Session, check_role, person_key
 from rooms.errors import DomainError
 from rooms.lifecycle import State
@@ -90,7 +90,8 @@ def new_invite(
     created_by: str,
     now: datetime,
 ) -> Invite:
-    """A fresh invite to a session that can still be joined, for a role the session has."""
+    """A fresh invite to a session that can still be joined, for a role the session has; the
+    name and the address (optional) by the site's rules (``check_name``, ``normalize_email``)."""
     check_role(session.kind, role)
     if not MIN_DAYS <= days <= MAX_DAYS:
         raise DomainError(
@@ -112,7 +113,7 @@ def new_invite(
         session_id=session.session_id,
         role=role,
         name=name,
-        email=email.strip().lower(),
+        email=normalize_email(email) if email.strip() else "",
         single_use=single_use,
         created_by=created_by,
         created_at=now,

@@ -91,6 +91,8 @@ def test_new_invite_refuses_a_role_the_session_kind_does_not_have() -> None:
         ({"days": 366}, "invalid_expiry"),
         ({"name": "  "}, "invalid_name"),
         ({"name": "x" * (NAME_MAX + 1)}, "invalid_name"),
+        ({"email": "li/ops@example.org"}, "invalid_email"),
+        ({"email": "li@localhost"}, "invalid_email"),
         ({"session": _session(state=State.CANCELLED)}, "session_over"),
         ({"now": NOW + timedelta(days=3)}, "session_over"),
     ],
