@@ -314,3 +314,54 @@ def test_a_cycle_finds_a_cycle_and_only_a_cycle() -> None:
 
     assert a_cycle({a: {b}, b: {c}, c: {a}, d: {a}}) == [a, b, c, a]
     assert a_cycle({a: {b, c}, b: {c}, c: set(), d: {a}}) == []
+
+
+# Person keys come from rooms.agenda.person_key only (an f-string "account:{...}" elsewhere
+# would be a second spelling of the rule). Redis key names and the expert pool's conflict
+# references ("expert:<expert_id>") look alike but are other things.
+
+PERSON_KEY_PREFIXES = tuple(f"{kind}:" for kind in ("account", "expert", "guest"))
+LOOKALIKES = {"server/store/keys.py", "rooms/experts.py", "server/pages/experts.py"}
+
+
+def _starts_a_key(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.startswith(PERSON_KEY_PREFIXES)
+    )
+
+
+def _builds_a_key(node: ast.AST) -> bool:
+    """f"account:{x}", "account:" + x, "account:%s" % x, "account:{}".format(x)."""
+    if isinstance(node, ast.JoinedStr):
+        return bool(node.values) and _starts_a_key(node.values[0])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+        return _starts_a_key(node.left)
+    func = node.func if isinstance(node, ast.Call) else None
+    return isinstance(func, ast.Attribute) and func.attr == "format" and _starts_a_key(func.value)
+
+
+def person_keys_by_hand(path: Path) -> list[int]:
+    """The lines of a file where a string that starts like a person key is put together."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return sorted(node.lineno for node in ast.walk(tree) if _builds_a_key(node))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in (*modules("rooms"), *SERVER_MODULES) if relative(p) not in LOOKALIKES],
+    ids=relative,
+)
+def test_person_keys_are_made_by_person_key_only(path: Path) -> None:
+    assert person_keys_by_hand(path) == []
+
+
+def test_person_keys_by_hand_finds_every_way_of_building_one(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        'a = f"account:{x}"\nb = f"session:{x}"\nc = "guest:" + x\nd = "expert:%s" % x\n'
+        'e = "guest:{}".format(x)\nf = "guest:" in x\ng = person_key(PersonType.GUEST, x)\n'
+    )
+
+    assert person_keys_by_hand(probe) == [1, 3, 4, 5]

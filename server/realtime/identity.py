@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 from aiohttp_session import get_session
 
-from rooms.agenda import Session, Visibility
+from rooms.agenda import PersonType, Session, Visibility, person_key
 from rooms.errors import Conflict, DomainError, Forbidden
 from rooms.invites import Invite, refusal
 from rooms.lifecycle import State
@@ -143,7 +143,7 @@ async def resolve(
 
     account = await current_account(request)
     if account is not None:
-        key = f"account:{account.account_id}"
+        key = person_key(PersonType.ACCOUNT, account.account_id)
         entry = await store.agenda.roster_entry(session.session_id, key)
         if entry is not None:
             return person(key, entry.name, entry.role, owner=entry.role is Role.HOST)
@@ -155,7 +155,8 @@ async def resolve(
     event = await store.agenda.get_event(session.event_id)
     if event is not None and event.visibility is Visibility.PUBLIC and session.kind != Kind.REVIEW:
         if account is not None:
-            return person(f"account:{account.account_id}", account.name, Role.ATTENDEE)
+            own = person_key(PersonType.ACCOUNT, account.account_id)
+            return person(own, account.name, Role.ATTENDEE)
         return person(await _guest_key(request), _guest_name(name), Role.ATTENDEE)
     raise Forbidden("This room is only for the people invited to it.", code="not_allowed")
 
