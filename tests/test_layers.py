@@ -114,6 +114,7 @@ PLUMBING = {
     "server/i18n.py",
     "server/logs.py",
     "server/mailer.py",
+    "server/methods.py",  # every path answers exactly its own methods
     "server/security.py",
     "server/settings.py",
     "server/static.py",

@@ -112,7 +112,6 @@ def test_console_forms_show_the_fields_limit(
         ("post", "/api/events", "title_zh", TITLE_MAX),
         ("post", "/api/events", "title_en", TITLE_MAX),
         ("post", "/api/events", "description", DESCRIPTION_MAX),
-        ("post", "/api/events", "zone", ZONE_MAX),
         ("post", "/api/events/{event_id}/sessions", "title", TITLE_MAX),
         ("post", "/api/events/{event_id}/sessions", "description", DESCRIPTION_MAX),
         ("post", "/api/sessions/{session_id}/roster", "name", NAME_MAX),
