@@ -1,4 +1,5 @@
-"""Organizations and their staff accounts: the records and the rules for their fields.
+"""Organizations and their staff accounts: the records, the rules for their fields, and the
+rule that another organization's record is not found (``of_org``).
 
 Passwords never appear here: the server hashes them (argon2) and the store keeps the hash
 beside the account, so an ``Account`` can be shown, logged or serialized safely.
@@ -7,14 +8,15 @@ beside the account, so an ``Account`` can be shown, logged or serialized safely.
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol, TypeVar
 
-from rooms.errors import DomainError
+from rooms.errors import DomainError, NotFound
+from rooms.limits import EMAIL_LOCAL_MAX, EMAIL_MAX, NAME_MAX, PASSWORD_MAX
 
-EMAIL_MAX = 254
-NAME_MAX = 100
 PASSWORD_MIN = 10
-PASSWORD_MAX = 1024
-_EMAIL_FORBIDDEN = set(' \t\r\n"(),:;<>[]\\')
+_EMAIL_FORBIDDEN = set('"(),:;<>[]\\/')  # "/" too: a guest's person key travels in URL paths
+# A pattern every address normalize_email accepts matches (for documents such as OpenAPI).
+EMAIL_PATTERN = rf"[^@\s/]{{1,{EMAIL_LOCAL_MAX}}}@[^@\s/]+\.[^@\s/]+"
 
 
 class OrgRole(StrEnum):
@@ -44,6 +46,25 @@ class Account:
         return self.org_role is OrgRole.ADMIN
 
 
+class OfAnOrganization(Protocol):
+    """A record that belongs to one organization: an event, a session, an account, an expert."""
+
+    @property
+    def org_id(self) -> str: ...
+
+
+_Record = TypeVar("_Record", bound=OfAnOrganization)
+
+
+def of_org(record: _Record | None, org_id: str, missing: NotFound) -> _Record:
+    """The record if it is the organization's; else ``missing`` is raised. Another
+    organization's record is not found, exactly as one that does not exist, so an id tried
+    from outside reveals nothing."""
+    if record is None or record.org_id != org_id:
+        raise missing
+    return record
+
+
 def _invalid_email(raw: str) -> DomainError:
     return DomainError(
         "{email} is not a valid email address.", code="invalid_email", email=raw.strip()[:80]
@@ -51,18 +72,21 @@ def _invalid_email(raw: str) -> DomainError:
 
 
 def normalize_email(raw: str) -> str:
-    """The one spelling of an address: trimmed, lower-case; DomainError if it is not one."""
+    """The one spelling of an address: trimmed, lower-case; DomainError if it is not one.
+
+    The one e-mail rule of the site: staff accounts, guests on rosters, invitees, the
+    console and the API alike."""
     email = raw.strip().lower()
     local, at, domain = email.rpartition("@")
     labels = domain.split(".")
     if (
         not at
         or not local
-        or len(local) > 64
+        or len(local) > EMAIL_LOCAL_MAX
         or len(email) > EMAIL_MAX
         or "@" in local
         or set(email) & _EMAIL_FORBIDDEN
-        or any(ord(c) < 0x20 or ord(c) == 0x7F for c in email)
+        or any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in email)
         or len(labels) < 2
         or any(not label or label.startswith("-") or label.endswith("-") for label in labels)
         or ".." in local

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from rooms.errors import Conflict, DomainError
 from rooms.lifecycle import TERMINAL, State, check_transition, scheduled_state
+from rooms.limits import DESCRIPTION_MAX, TITLE_MAX
 from rooms.roles import Kind, Role, roles_for
 from rooms.timing import (
     check_dates,
@@ -136,9 +137,6 @@ def check_entry(session: Session, entry: RosterEntry, *, now: datetime) -> None:
 
 
 # Events -------------------------------------------------------------------------------
-
-TITLE_MAX = 200
-DESCRIPTION_MAX = 5000
 
 
 def new_event(

@@ -2,16 +2,16 @@
 
 A message goes to the whole room (``to == "room"``), to the moderators (``"hosts"``) or to
 one participant (their participant_id). Text is kept raw (the page escapes it when showing
-it) and holds 1 to ``MAX_TEXT_BYTES`` bytes of UTF-8 once trimmed.
+it) and holds 1 to ``CHAT_TEXT_MAX_BYTES`` (rooms.limits) bytes of UTF-8 once trimmed.
 """
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from rooms.errors import DomainError
+from rooms.limits import CHAT_TEXT_MAX_BYTES
 from rooms.protocol import TO_HOSTS, TO_ROOM
 
-MAX_TEXT_BYTES = 4096
 FORMULA_STARTS = ("=", "+", "-", "@")
 EXPORT_HEADER = ("time", "from", "role", "to", "text")
 
@@ -37,11 +37,11 @@ def check_text(text: str) -> None:
     """Refuse an empty message or one over the size limit."""
     if not text.strip():
         raise DomainError("A chat message cannot be empty.", code="invalid_payload")
-    if len(text.encode()) > MAX_TEXT_BYTES:
+    if len(text.encode()) > CHAT_TEXT_MAX_BYTES:
         raise DomainError(
             "A chat message may hold at most {most} bytes.",
             code="invalid_payload",
-            most=MAX_TEXT_BYTES,
+            most=CHAT_TEXT_MAX_BYTES,
         )
 
 

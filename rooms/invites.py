@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from rooms.accounts import check_name, normalize_email
 from rooms.agenda import PersonType, Session, check_role, person_key
 from rooms.errors import DomainError
 from rooms.lifecycle import State
@@ -89,7 +90,8 @@ def new_invite(
     created_by: str,
     now: datetime,
 ) -> Invite:
-    """A fresh invite to a session that can still be joined, for a role the session has."""
+    """A fresh invite to a session that can still be joined, for a role the session has; the
+    name and the address (optional) by the site's rules (``check_name``, ``normalize_email``)."""
     check_role(session.kind, role)
     if not MIN_DAYS <= days <= MAX_DAYS:
         raise DomainError(
@@ -100,6 +102,7 @@ def new_invite(
         )
     if not name.strip():
         raise DomainError("An invite needs the invited person's name.", code="invalid_name")
+    name = check_name(name)
     if session.state in (State.CANCELLED, State.ENDED) or now >= session.end:
         raise DomainError(
             "Invites can only be issued for sessions that have not ended or been cancelled.",
@@ -109,8 +112,8 @@ def new_invite(
         invite_id=invite_id,
         session_id=session.session_id,
         role=role,
-        name=name.strip(),
-        email=email.strip().lower(),
+        name=name,
+        email=normalize_email(email) if email.strip() else "",
         single_use=single_use,
         created_by=created_by,
         created_at=now,

@@ -12,8 +12,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from rooms import agenda as rules
-from rooms.agenda import Event, RosterEntry, Session
+from rooms import roster
+from rooms.accounts import of_org
+from rooms.agenda import Event, PersonType, RosterEntry, Session
 from rooms.errors import Conflict, NotFound
+from rooms.roles import Role
 from rooms.timing import TimeError
 from server.store import Store
 from server.store.agenda import Overlap
@@ -30,18 +33,36 @@ def _utc(now: datetime) -> datetime:
     return now.astimezone(UTC)
 
 
+def _no_event(event_id: str) -> NotFound:
+    return NotFound("No event {event_id}.", event_id=event_id[:40])
+
+
+def _no_session(session_id: str) -> NotFound:
+    return NotFound("No session {session_id}.", session_id=session_id[:40])
+
+
 async def load_event(store: Store, event_id: str) -> Event:
     event = await store.agenda.get_event(event_id)
     if event is None:
-        raise NotFound("No event {event_id}.", event_id=event_id[:40])
+        raise _no_event(event_id)
     return event
 
 
 async def load_session(store: Store, session_id: str) -> Session:
     session = await store.agenda.get_session(session_id)
     if session is None:
-        raise NotFound("No session {session_id}.", session_id=session_id[:40])
+        raise _no_session(session_id)
     return session
+
+
+async def own_event(store: Store, event_id: str, *, org_id: str) -> Event:
+    """The organization's event; another organization's is not found, as none would be."""
+    return of_org(await store.agenda.get_event(event_id), org_id, _no_event(event_id))
+
+
+async def own_session(store: Store, session_id: str, *, org_id: str) -> Session:
+    """The organization's session; another organization's is not found, as none would be."""
+    return of_org(await store.agenda.get_session(session_id), org_id, _no_session(session_id))
 
 
 async def zones_of(store: Store, session_ids: Iterable[str]) -> dict[str, str]:
@@ -118,6 +139,37 @@ async def cancel_session(store: Store, *, session: Session, now: datetime) -> Se
     return await store.agenda.change_session(
         session.session_id, lambda current, _event, _roster: rules.cancel(current, now=at)
     )
+
+
+async def roster_entry(
+    store: Store,
+    *,
+    org_id: str,
+    person_type: PersonType,
+    member_id: str = "",
+    email: str = "",
+    role: Role,
+    name: str = "",
+) -> RosterEntry:
+    """Who would be put on a roster of the organization's, as ``rooms.roster`` decides: a
+    guest by ``email``, or an account (by ``member_id``, else by ``email``) or an expert (by
+    ``member_id``) of the organization."""
+    if person_type is PersonType.GUEST:
+        return roster.guest_entry(email=email, role=role, name=name)
+    member_id, member = await _member(store, person_type, member_id, email)
+    return roster.member_entry(person_type, member_id, member, org_id=org_id, role=role, name=name)
+
+
+async def _member(
+    store: Store, person_type: PersonType, member_id: str, email: str
+) -> tuple[str, roster.Member | None]:
+    """The id and record of the expert or account named by id, or of an account by e-mail."""
+    if person_type is PersonType.EXPERT:
+        return member_id, await store.experts.get(member_id) if member_id else None
+    if member_id:
+        return member_id, await store.accounts.get(member_id)
+    account = await store.accounts.by_email(email) if email else None
+    return (account.account_id if account else ""), account
 
 
 async def add_to_roster(

@@ -9,7 +9,6 @@ from server import i18n
 from server.api import setup_api
 from server.appkeys import SETTINGS, STORE
 from server.auth import setup_auth
-from server.calendar import setup_calendar
 from server.errors import error_middleware
 from server.health import setup_health
 from server.media import check_hooks
@@ -75,6 +74,5 @@ def make_app(settings: Settings) -> web.Application:
     setup_health(app)
     setup_api(app)
     setup_pages(app)
-    setup_calendar(app)
     setup_realtime(app)
     return app

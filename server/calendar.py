@@ -4,24 +4,19 @@ Every session is one VEVENT with a stable UID, its SEQUENCE and STATUS, so a sub
 calendar updates a moved session and removes a cancelled one (cancelled sessions stay in
 the feeds for that reason). Times are written in UTC. An event's calendar is reached by its
 id (an unlisted event's id is its secret); a person's feed by a random token that can be
-rotated (``keys.feed_owner``/``keys.person_feed``).
+rotated (``keys.feed_owner``/``keys.person_feed``). The routes that serve them are in
+server/pages/feeds.py.
 """
 
 import hashlib
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from aiohttp import web
 from icalendar import Alarm, Calendar
 from icalendar import Event as VEvent
 
 from rooms.agenda import Session
 from rooms.lifecycle import State
-from server import i18n
-from server.agenda import load_event, load_session
-from server.appkeys import SETTINGS, STORE
-from server.pages.invites import setup_invite_pages
-from server.pages.timetable import event_title
 from server.settings import Settings
 from server.store import Store
 
@@ -89,55 +84,6 @@ def _feed_url(settings: Settings, token: str) -> str:
     return f"{settings.base_url}/feeds/{token}.ics"
 
 
-def _digest(person_key: str) -> str:
-    """A stable name for a person's feed that does not show who the person is."""
-    return hashlib.sha256(person_key.encode()).hexdigest()[:16]
-
-
-def _ics(request: web.Request, sessions: Iterable[Session], *, name: str, uid: str) -> web.Response:
-    body = calendar_of(
-        sessions,
-        name=name,
-        uid=uid,
-        settings=request.app[SETTINGS],
-        join_label=i18n.gettext(request, "Join online"),
-        now=datetime.now(UTC),
-    )
-    return web.Response(body=body, content_type="text/calendar", charset="utf-8")
-
-
-async def event_calendar(request: web.Request) -> web.Response:
-    """GET /events/{event_id}/calendar.ics: the event's agenda."""
-    store = request.app[STORE]
-    event = await load_event(store, request.match_info["event_id"])
-    sessions = await store.agenda.agenda_of(event.event_id)
-    name = event_title(event, i18n.language(request))
-    return _ics(request, sessions, name=name, uid=f"event-{event.event_id}@yunhui")
-
-
-async def session_calendar(request: web.Request) -> web.Response:
-    """GET /sessions/{session_id}/calendar.ics: one session."""
-    session = await load_session(request.app[STORE], request.match_info["session_id"])
-    uid = f"session-{session.session_id}@yunhui"
-    return _ics(request, [session], name=session.title, uid=uid)
-
-
-async def person_feed(request: web.Request) -> web.Response:
-    """GET /feeds/{feed_token}.ics: the sessions of the person the secret token belongs to."""
-    store = request.app[STORE]
-    person_key = await store.invites.feed_owner(request.match_info["feed_token"])
-    if person_key is None:
-        raise web.HTTPNotFound()
-    sessions = await store.agenda.sessions_of_person(person_key)
-    name = i18n.gettext(request, "My Yunhui sessions")
-    return _ics(request, sessions, name=name, uid=f"feed-{_digest(person_key)}@yunhui")
-
-
-def setup_calendar(app: web.Application) -> None:
-    """The secret-link routes: calendars here, and the invite pages."""
-    app.router.add_get("/events/{event_id}/calendar.ics", event_calendar, name="event_calendar")
-    app.router.add_get(
-        "/sessions/{session_id}/calendar.ics", session_calendar, name="session_calendar"
-    )
-    app.router.add_get("/feeds/{feed_token}.ics", person_feed, name="person_feed")
-    setup_invite_pages(app)
+def person_feed_uid(person_key: str) -> str:
+    """A stable UID for a person's feed that does not show who the person is."""
+    return f"feed-{hashlib.sha256(person_key.encode()).hexdigest()[:16]}@yunhui"

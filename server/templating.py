@@ -7,6 +7,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
+from rooms import limits
 from server import i18n
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
@@ -35,6 +36,7 @@ def setup_templates(app: web.Application) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["limits"] = limits  # maxlength of form fields: rooms/limits.py
     env.globals["url"] = lambda name, **parts: str(
         app.router[name].url_for(**{k: str(v) for k, v in parts.items()})
     )

@@ -2,6 +2,8 @@
 
 import ast
 import sys
+from collections.abc import Iterable, Iterator, Mapping
+from enum import IntEnum
 from pathlib import Path
 
 import pytest
@@ -148,3 +150,288 @@ def test_cycles_finds_none_where_imports_fork_and_join() -> None:
     graph = {"router": {"peer", "source"}, "peer": {"source", "outlet"}, "source": {"outlet"}}
 
     assert cycles(graph) == []
+
+
+# Inside server/: edges -> services -> store, media and plumbing (ARCHITECTURE.md, "Inside
+# server/"). A module's layer follows from its path; a new module must be given one here.
+
+
+class Layer(IntEnum):
+    FOUNDATION = 0  # the store, the media plane, plumbing
+    SERVICE = 1  # what the edges share: the agenda, invitations, accounts, calendars...
+    EDGE = 2  # handlers: HTTP pages, the REST API, Socket.IO
+    ROOT = 3  # the composition root and the process's entry point
+
+
+EDGES = ("server/pages", "server/api", "server/realtime")
+FOUNDATION = ("server/store", "server/media")
+SERVICES = {
+    "server/accounts.py",  # accounts, passwords, sign-in throttling
+    "server/agenda.py",
+    "server/auth.py",  # who is asking: current_account, require_account
+    "server/calendar.py",
+    "server/guests.py",
+    "server/invitations.py",
+    "server/scheduler.py",
+    "server/seed.py",
+}
+PLUMBING = {
+    "server/appkeys.py",
+    "server/csrf.py",
+    "server/errors.py",
+    "server/health.py",
+    "server/i18n.py",
+    "server/logs.py",
+    "server/mailer.py",
+    "server/methods.py",  # every path answers exactly its own methods
+    "server/security.py",
+    "server/settings.py",
+    "server/static.py",
+    "server/templating.py",
+    "server/websession.py",
+}
+ROOTS = {"server/__init__.py", "server/__main__.py", "server/app.py"}
+
+
+def relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def package_of(module: str) -> str | None:
+    """The folder (edge or foundation package) holding a module, if it is in one."""
+    return next((p for p in (*EDGES, *FOUNDATION) if module.startswith(p + "/")), None)
+
+
+def layer_of(module: str) -> Layer | None:
+    package = package_of(module)
+    if package in EDGES:
+        return Layer.EDGE
+    if package in FOUNDATION or module in PLUMBING:
+        return Layer.FOUNDATION
+    if module in SERVICES:
+        return Layer.SERVICE
+    return Layer.ROOT if module in ROOTS else None
+
+
+def may_import(importer: str, imported: str) -> bool:
+    """Imports run down the layers or stay level; an edge's modules are its own."""
+    mine, theirs = layer_of(importer), layer_of(imported)
+    assert mine is not None and theirs is not None
+    if mine is Layer.ROOT:
+        return True
+    if theirs is Layer.EDGE:
+        return package_of(importer) == package_of(imported)
+    return theirs <= mine
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _import_nodes(
+    nodes: Iterable[ast.AST], *, typing_too: bool
+) -> Iterator[ast.Import | ast.ImportFrom]:
+    for node in nodes:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+        elif isinstance(node, ast.If) and not typing_too and _is_type_checking(node.test):
+            yield from _import_nodes(node.orelse, typing_too=False)
+        else:
+            yield from _import_nodes(ast.iter_child_nodes(node), typing_too=typing_too)
+
+
+def module_file(name: str) -> Path | None:
+    """The file of one of our modules by dotted name: a module, or a package's __init__."""
+    if top(name) not in OURS:
+        return None
+    base = ROOT.joinpath(*name.split("."))
+    return next((f for f in (base.with_suffix(".py"), base / "__init__.py") if f.is_file()), None)
+
+
+def _absolute(path: Path, node: ast.ImportFrom) -> str:
+    if not node.level:
+        return node.module or ""
+    package = path.relative_to(ROOT).parent.parts[: len(path.relative_to(ROOT).parts) - node.level]
+    return ".".join([*package, *([node.module] if node.module else [])])
+
+
+def imported_files(path: Path, *, typing_too: bool = True) -> set[Path]:
+    """The files of ours a file imports: ``from server import agenda`` is server/agenda.py,
+    ``from server.store import Store`` is server/store/__init__.py. Without typing_too, the
+    imports under ``if TYPE_CHECKING:`` are left out (they do not run)."""
+    names: list[str] = []
+    tree = ast.parse(path.read_text(), filename=str(path))
+    for node in _import_nodes([tree], typing_too=typing_too):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+            continue
+        module = _absolute(path, node)
+        for alias in node.names:
+            submodule = f"{module}.{alias.name}"
+            names.append(submodule if module_file(submodule) else module)
+    return {found for found in map(module_file, names) if found is not None and found != path}
+
+
+def runtime_graph(package: str) -> dict[Path, set[Path]]:
+    """Who imports whom when the code runs. Importing a module from outside its package runs
+    the package's __init__ first, so that counts as importing the __init__ too."""
+    graph: dict[Path, set[Path]] = {}
+    for path in modules(package):
+        targets = imported_files(path, typing_too=False) & set(modules(package))
+        entered = {
+            init
+            for target in targets
+            for folder in target.parents
+            if folder not in path.parents and (init := folder / "__init__.py").is_file()
+        }
+        graph[path] = (targets | entered) - {path}
+    return graph
+
+
+def a_cycle(graph: Mapping[Path, set[Path]]) -> list[Path]:
+    """One import cycle of the graph (its modules in import order, the first repeated at
+    the end), or [] when it has none."""
+    done: set[Path] = set()
+
+    def visit(node: Path, trail: list[Path]) -> list[Path]:
+        if node in trail:
+            return [*trail[trail.index(node) :], node]
+        if node in done:
+            return []
+        for target in sorted(graph.get(node, ())):
+            if cycle := visit(target, [*trail, node]):
+                return cycle
+        done.add(node)
+        return []
+
+    return next((c for start in sorted(graph) if (c := visit(start, []))), [])
+
+
+SERVER_MODULES = modules("server")
+
+
+def server_imports(path: Path, *, typing_too: bool = True) -> set[Path]:
+    server = ROOT / "server"
+    return {f for f in imported_files(path, typing_too=typing_too) if server in f.parents}
+
+
+def test_every_server_module_has_a_layer() -> None:
+    assert [relative(p) for p in SERVER_MODULES if layer_of(relative(p)) is None] == []
+
+
+@pytest.mark.parametrize("path", SERVER_MODULES, ids=relative)
+def test_server_imports_run_down_the_layers(path: Path) -> None:
+    importer = relative(path)
+    upward = sorted(
+        relative(target)
+        for target in server_imports(path)
+        if not may_import(importer, relative(target))
+    )
+
+    assert upward == []
+
+
+def test_server_has_no_import_cycles() -> None:
+    assert [relative(p) for p in a_cycle(runtime_graph("server"))] == []
+
+
+@pytest.mark.parametrize(
+    ("importer", "imported", "allowed"),
+    [
+        ("server/pages/console.py", "server/agenda.py", True),
+        ("server/pages/console.py", "server/pages/forms.py", True),
+        ("server/api/events.py", "server/store/__init__.py", True),
+        ("server/agenda.py", "server/invitations.py", True),
+        ("server/appkeys.py", "server/store/__init__.py", True),
+        ("server/app.py", "server/pages/__init__.py", True),
+        ("server/calendar.py", "server/pages/timetable.py", False),
+        ("server/pages/room.py", "server/realtime/identity.py", False),
+        ("server/api/sessions.py", "server/pages/people.py", False),
+        ("server/store/agenda.py", "server/agenda.py", False),
+        ("server/errors.py", "server/auth.py", False),
+        ("server/seed.py", "server/app.py", False),
+    ],
+)
+def test_may_import_lets_imports_run_down_only(importer: str, imported: str, allowed: bool) -> None:
+    assert may_import(importer, imported) is allowed
+
+
+def test_imported_files_resolves_modules_packages_and_names(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import json\nimport server.pages.forms\nfrom server import agenda, appkeys\n"
+        "from server.store import Store, keys\nfrom typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from server.media.router import Router\n"
+    )
+
+    assert {relative(p) for p in imported_files(probe)} == {
+        "server/pages/forms.py",
+        "server/agenda.py",
+        "server/appkeys.py",
+        "server/store/__init__.py",
+        "server/store/keys.py",
+        "server/media/router.py",
+    }
+    assert "server/media/router.py" not in {
+        relative(p) for p in imported_files(probe, typing_too=False)
+    }
+
+
+def test_a_cycle_finds_a_cycle_and_only_a_cycle() -> None:
+    a, b, c, d = (Path(name) for name in "abcd")
+
+    assert a_cycle({a: {b}, b: {c}, c: {a}, d: {a}}) == [a, b, c, a]
+    assert a_cycle({a: {b, c}, b: {c}, c: set(), d: {a}}) == []
+
+
+# Person keys come from rooms.agenda.person_key only (an f-string "account:{...}" elsewhere
+# would be a second spelling of the rule). Redis key names and the expert pool's conflict
+# references ("expert:<expert_id>") look alike but are other things.
+
+PERSON_KEY_PREFIXES = tuple(f"{kind}:" for kind in ("account", "expert", "guest"))
+LOOKALIKES = {"server/store/keys.py", "rooms/experts.py", "server/pages/experts.py"}
+
+
+def _starts_a_key(node: ast.AST) -> bool:
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value.startswith(PERSON_KEY_PREFIXES)
+    )
+
+
+def _builds_a_key(node: ast.AST) -> bool:
+    """f"account:{x}", "account:" + x, "account:%s" % x, "account:{}".format(x)."""
+    if isinstance(node, ast.JoinedStr):
+        return bool(node.values) and _starts_a_key(node.values[0])
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mod):
+        return _starts_a_key(node.left)
+    func = node.func if isinstance(node, ast.Call) else None
+    return isinstance(func, ast.Attribute) and func.attr == "format" and _starts_a_key(func.value)
+
+
+def person_keys_by_hand(path: Path) -> list[int]:
+    """The lines of a file where a string that starts like a person key is put together."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    return sorted(node.lineno for node in ast.walk(tree) if _builds_a_key(node))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in (*modules("rooms"), *SERVER_MODULES) if relative(p) not in LOOKALIKES],
+    ids=relative,
+)
+def test_person_keys_are_made_by_person_key_only(path: Path) -> None:
+    assert person_keys_by_hand(path) == []
+
+
+def test_person_keys_by_hand_finds_every_way_of_building_one(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        'a = f"account:{x}"\nb = f"session:{x}"\nc = "guest:" + x\nd = "expert:%s" % x\n'
+        'e = "guest:{}".format(x)\nf = "guest:" in x\ng = person_key(PersonType.GUEST, x)\n'
+    )
+
+    assert person_keys_by_hand(probe) == [1, 3, 4, 5]

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from rooms.agenda import DESCRIPTION_MAX, TITLE_MAX, Event, Visibility
-from rooms.errors import NotFound
+from rooms.agenda import Event, Visibility
+from rooms.limits import DESCRIPTION_MAX, TITLE_MAX, ZONE_MAX
 from server import agenda
-from server.api import ApiRoutes, json_response, read_body
+from server.api.routes import ApiRoutes, json_response, read_body
 from server.api.schema import Body, Str
 from server.api.views import (
     EVENT,
@@ -33,7 +33,7 @@ EVENT_FIELDS = {
     "title_zh": Str(required=False, max_length=TITLE_MAX, example="2027 智能制造高峰论坛"),
     "title_en": Str(required=False, max_length=TITLE_MAX, example="2027 Smart Manufacturing Forum"),
     "description": Str(required=False, max_length=DESCRIPTION_MAX, example="Two days of talks."),
-    "zone": Str(max_length=64, description="IANA time zone name", example="Asia/Shanghai"),
+    "zone": Str(max_length=ZONE_MAX, description="IANA time zone name", example="Asia/Shanghai"),
     "start_date": Str(max_length=10, format="date", example="2027-05-01"),
     "end_date": Str(max_length=10, format="date", example="2027-05-02"),
     "visibility": Str(
@@ -59,10 +59,7 @@ async def own_event(request: web.Request) -> Event:
     """The event named in the path, if it belongs to the signed-in staff's organization."""
     account = await require_account(request)
     event_id = request.match_info["event_id"]
-    event = await agenda.load_event(request.app[STORE], event_id)
-    if event.org_id != account.org_id:
-        raise NotFound("No event {event_id}.", event_id=event_id[:40])
-    return event
+    return await agenda.own_event(request.app[STORE], event_id, org_id=account.org_id)
 
 
 @routes.route(

@@ -15,7 +15,7 @@ from rooms import experts as pool
 from rooms.disciplines import DISCIPLINES, discipline_code
 from rooms.expert_csv import MAX_CSV_BYTES, CsvError
 from rooms.experts import Expert
-from server.api import ApiRoutes, json_response, read_body
+from server.api.routes import ApiRoutes, json_response, read_body
 from server.api.schema import Body, Str, StrList
 from server.api.views import listed, utc_text
 from server.appkeys import STORE

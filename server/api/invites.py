@@ -7,9 +7,10 @@ from aiohttp import web
 
 from rooms.agenda import Session
 from rooms.invites import MAX_DAYS, MIN_DAYS, InviteStatus
+from rooms.limits import NAME_MAX
 from rooms.roles import Role
-from server.api import ApiRoutes, json_response, read_body
-from server.api.schema import EMAIL, Body, Bool, Int, Str
+from server.api.routes import ApiRoutes, json_response, read_body
+from server.api.schema import Body, Bool, Email, Int, Str
 from server.api.sessions import session_of
 from server.api.views import listed, utc_text
 from server.appkeys import SETTINGS, STORE
@@ -33,8 +34,8 @@ INVITE_BODY = Body(
             description="One of the roles the session's kind has.",
             example="reviewer",
         ),
-        "name": Str(min_length=1, max_length=200, example="Li Wei"),
-        "email": Str(required=False, max_length=254, pattern=EMAIL, example="li.wei@example.org"),
+        "name": Str(min_length=1, max_length=NAME_MAX, example="Li Wei"),
+        "email": Email(required=False, example="li.wei@example.org"),
         "single_use": Bool(
             required=False, description="The link works once (default false).", example=True
         ),

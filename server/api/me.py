@@ -10,7 +10,7 @@ from rooms.accounts import Account, OrgRole
 from rooms.agenda import PersonType, person_key
 from rooms.notifications import Notification, NotificationKind
 from server import agenda, csrf
-from server.api import ApiRoutes, json_response
+from server.api.routes import ApiRoutes, json_response
 from server.api.views import utc_text
 from server.appkeys import SETTINGS, STORE
 from server.auth import current_account, require_account

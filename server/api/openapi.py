@@ -7,7 +7,7 @@ Response schemas that carry a ``title`` (see server/api/views.py) are moved into
 import re
 from typing import Any
 
-from server.api import ApiRoute
+from server.api.routes import ApiRoute
 
 _ERROR = {
     "type": "object",

@@ -11,20 +11,18 @@ from aiohttp import web
 
 from rooms.accounts import Account
 from rooms.agenda import (
-    DESCRIPTION_MAX,
     MAX_LOBBY_MINUTES,
-    TITLE_MAX,
     PersonType,
     RosterEntry,
     Session,
     person_key,
 )
-from rooms.errors import NotFound
+from rooms.limits import DESCRIPTION_MAX, NAME_MAX, TITLE_MAX
 from rooms.roles import Kind, Role
 from server import agenda
-from server.api import ApiRoutes, json_response, read_body
 from server.api.events import base_url, now, own_event
-from server.api.schema import EMAIL, Body, Bool, Int, Obj, Str
+from server.api.routes import ApiRoutes, json_response, read_body
+from server.api.schema import Body, Bool, Email, Int, Obj, Str
 from server.api.views import ROSTER_ENTRY, SESSION, listed, roster_entry_json, session_json
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
@@ -54,9 +52,7 @@ PERSON = Obj(
     fields={
         "type": Str(choices=tuple(PersonType), example="guest"),
         "id": Str(required=False, min_length=1, max_length=100, description="account or expert"),
-        "email": Str(
-            required=False, max_length=254, format="email", pattern=EMAIL, example="li@example.org"
-        ),
+        "email": Email(required=False, example="li@example.org"),
     },
     description="An account or expert by id (an account also by email), or a guest by email.",
 )
@@ -64,7 +60,7 @@ NEW_ROSTER_ENTRY = Body(
     {
         "person": PERSON,
         "role": Str(choices=tuple(Role), example="attendee"),
-        "name": Str(required=False, max_length=200, example="Li Wei"),
+        "name": Str(required=False, max_length=NAME_MAX, example="Li Wei"),
     }
 )
 
@@ -77,41 +73,26 @@ async def own_session(request: web.Request) -> Session:
 async def session_of(request: web.Request, account: Account) -> Session:
     """The session named in the path, if it belongs to the account's organization."""
     session_id = request.match_info["session_id"]
-    session = await agenda.load_session(request.app[STORE], session_id)
-    if session.org_id != account.org_id:
-        raise NotFound("No session {session_id}.", session_id=session_id[:40])
-    return session
-
-
-async def _known_person(store: Store, org_id: str, person: dict[str, Any]) -> tuple[str, str, str]:
-    """(person key, name, email) of an account or expert of org_id."""
-    person_type = PersonType(person["type"])
-    if person_type is PersonType.ACCOUNT and "id" not in person and "email" in person:
-        record = await store.accounts.by_email(person["email"])
-    elif "id" not in person:
-        raise ApiError(400, "missing_field", "Field {name} is required.", name="person.id")
-    elif person_type is PersonType.ACCOUNT:
-        record = await store.accounts.get(person["id"])
-    else:
-        record = await store.experts.get(person["id"])
-    if record is None or record.org_id != org_id:
-        raise NotFound("No such person in your organization.", code="unknown_person")
-    ident = record.account_id if person_type is PersonType.ACCOUNT else record.expert_id
-    return person_key(person_type, ident), record.name, record.email
+    return await agenda.own_session(request.app[STORE], session_id, org_id=account.org_id)
 
 
 async def roster_entry(store: Store, *, org_id: str, fields: dict[str, Any]) -> RosterEntry:
-    """The roster entry a request describes, names and emails looked up where known."""
-    person = fields["person"]
-    if person["type"] != PersonType.GUEST:
-        key, name, email = await _known_person(store, org_id, person)
-    elif "email" not in person or "id" in person:
+    """The roster entry a request describes (``agenda.roster_entry`` decides who may be on
+    it); here only what is wrong with the request's shape."""
+    person, person_type = fields["person"], PersonType(fields["person"]["type"])
+    if person_type is PersonType.GUEST and ("email" not in person or "id" in person):
         raise ApiError(400, "guest_email", "A guest is named by email (person.email), not id.")
-    else:
-        email = person["email"].lower()
-        key, name = person_key(PersonType.GUEST, email), email
-    return RosterEntry(
-        person_key=key, role=Role(fields["role"]), name=fields.get("name") or name, email=email
+    by_email = person_type is PersonType.ACCOUNT and "email" in person
+    if person_type is not PersonType.GUEST and "id" not in person and not by_email:
+        raise ApiError(400, "missing_field", "Field {name} is required.", name="person.id")
+    return await agenda.roster_entry(
+        store,
+        org_id=org_id,
+        person_type=person_type,
+        member_id=person.get("id", ""),
+        email=person.get("email", ""),
+        role=Role(fields["role"]),
+        name=fields.get("name", ""),
     )
 
 

@@ -1,6 +1,6 @@
-"""Server-rendered pages: the public pages (home, event, session) and the host console
-(events, sessions, rosters, invites; the expert pool's pages come from server.pages.experts,
-the invite landing pages from server.calendar).
+"""Server-rendered pages: the public pages (home, event, session), the host console
+(events, sessions, rosters, invites; the expert pool's pages come from server.pages.experts),
+the room page, and what secret links open: invite landing pages and calendar feeds.
 
 ``setup_pages`` mounts them and gives the templates what they use to show agendas:
 the labels of kinds, roles, states and visibilities, and the time formatting of
@@ -15,6 +15,8 @@ from server.pages import labels, timetable
 from server.pages.console import setup_console_pages
 from server.pages.console_sessions import setup_session_console
 from server.pages.experts import setup_expert_pages
+from server.pages.feeds import setup_feeds
+from server.pages.invites import setup_invite_pages
 from server.pages.public import setup_public_pages
 from server.pages.room import setup_room_pages
 
@@ -46,3 +48,5 @@ def setup_pages(app: web.Application) -> None:
     setup_session_console(app)
     setup_expert_pages(app)
     setup_room_pages(app)
+    setup_invite_pages(app)
+    setup_feeds(app)

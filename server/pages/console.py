@@ -15,10 +15,11 @@ from aiohttp import web
 
 from rooms.accounts import Account
 from rooms.agenda import Event, PersonType, person_key
-from rooms.errors import Conflict, DomainError, NotFound
-from server import agenda, calendar  # calendar: the module, as it imports server.pages
+from rooms.errors import Conflict, DomainError
+from server import agenda
 from server.appkeys import SETTINGS, STORE
 from server.auth import ACCOUNT, require_account
+from server.calendar import feed_url_for, rotate_feed_url
 from server.errors import user_message
 from server.pages import forms
 from server.pages.public import events_of
@@ -46,10 +47,7 @@ def refused(
 async def own_event(request: web.Request, account: Account) -> Event:
     """The event named in the URL, if it is the account's organization's; else NotFound."""
     event_id = request.match_info["event_id"]
-    event = await agenda.load_event(request.app[STORE], event_id)
-    if event.org_id != account.org_id:
-        raise NotFound("No event {event_id}.", event_id=event_id[:40])
-    return event
+    return await agenda.own_event(request.app[STORE], event_id, org_id=account.org_id)
 
 
 def account_key(account: Account) -> str:
@@ -68,7 +66,7 @@ async def console_home(request: web.Request) -> web.Response:
         "events_by_id": await events_of(store, mine),
         "notifications": notifications,
         "notification_zones": await agenda.zones_of(store, (n.session_id for n in notifications)),
-        "feed_url": await calendar.feed_url_for(store, request.app[SETTINGS], me),
+        "feed_url": await feed_url_for(store, request.app[SETTINGS], me),
     }
     return aiohttp_jinja2.render_template("console/index.html", request, context)
 
@@ -76,7 +74,7 @@ async def console_home(request: web.Request) -> web.Response:
 async def new_feed_url(request: web.Request) -> web.Response:
     """POST /console/feed: a new secret URL for my calendar feed; the old one stops working."""
     account = await require_account(request)
-    await calendar.rotate_feed_url(request.app[STORE], request.app[SETTINGS], account_key(account))
+    await rotate_feed_url(request.app[STORE], request.app[SETTINGS], account_key(account))
     raise web.HTTPSeeOther("/console#feed")
 
 

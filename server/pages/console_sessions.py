@@ -14,7 +14,7 @@ from aiohttp import web
 from rooms.accounts import Account
 from rooms.agenda import Event, Session
 from rooms.disciplines import DISCIPLINES
-from rooms.errors import DomainError, NotFound
+from rooms.errors import DomainError
 from rooms.invites import InviteStatus
 from rooms.roles import Role, roles_for
 from server import agenda, i18n, invitations
@@ -53,11 +53,8 @@ def blank_forms(session: Session, event: Event) -> dict[str, forms.Form]:
 
 async def own_session(request: web.Request, account: Account) -> tuple[Session, Event]:
     """The session named in the URL and its event, if the account's organization's."""
-    session_id = request.match_info["session_id"]
-    store = request.app[STORE]
-    session = await agenda.load_session(store, session_id)
-    if session.org_id != account.org_id:
-        raise NotFound("No session {session_id}.", session_id=session_id[:40])
+    session_id, store = request.match_info["session_id"], request.app[STORE]
+    session = await agenda.own_session(store, session_id, org_id=account.org_id)
     return session, await agenda.load_event(store, session.event_id)
 
 

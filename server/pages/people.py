@@ -1,17 +1,17 @@
-"""Who the console can put on a session's roster: a staff account of the organization, an
-expert of its pool, or a guest by name and email; and the role they get.
+"""What the console's add-person form names: whom (a staff account of the organization, an
+expert of its pool, or a guest by name and email) and the role they get. Who may be put on
+the roster is the agenda's rule (``server.agenda.roster_entry``, ``rooms.roster``), the same
+as the REST API's.
 """
 
-import re
-
-from rooms.agenda import PersonType, RosterEntry, Session, person_key
-from rooms.errors import DomainError, NotFound
+from rooms.agenda import PersonType, RosterEntry, Session
+from rooms.errors import DomainError
 from rooms.roles import Role, roles_for
+from server import agenda
 from server.pages.forms import Form
 from server.store import Store
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAX_NAME = 200
+ID_FIELDS = {PersonType.ACCOUNT: "account_id", PersonType.EXPERT: "expert_id"}
 
 
 def chosen_role(form: Form, session: Session) -> Role:
@@ -22,43 +22,22 @@ def chosen_role(form: Form, session: Session) -> Role:
     return Role(value)
 
 
-def guest_identity(form: Form) -> tuple[str, str]:
-    """A guest's (name, email), checked."""
-    name, email = form["name"].strip(), form["email"].strip()
-    if not name or len(name) > MAX_NAME:
-        raise DomainError("Enter the guest's name.", code="invalid_name")
-    if not EMAIL.match(email):
-        raise DomainError("Enter the guest's email address, like name@example.org.")
-    return name, email
-
-
-async def _account_entry(store: Store, org_id: str, account_id: str, role: Role) -> RosterEntry:
-    account = await store.accounts.get(account_id) if account_id else None
-    if account is None or account.org_id != org_id:
-        raise NotFound("Choose a staff member of your organization.")
-    key = person_key(PersonType.ACCOUNT, account.account_id)
-    return RosterEntry(person_key=key, role=role, name=account.name, email=account.email)
-
-
-async def _expert_entry(store: Store, org_id: str, expert_id: str, role: Role) -> RosterEntry:
-    expert = await store.experts.get(expert_id) if expert_id else None
-    if expert is None or expert.org_id != org_id:
-        raise NotFound("Choose an expert of your organization's pool.")
-    key = person_key(PersonType.EXPERT, expert.expert_id)
-    return RosterEntry(person_key=key, role=role, name=expert.name, email=expert.email)
+def chosen_person_type(form: Form) -> PersonType:
+    try:
+        return PersonType(form["person_type"])
+    except ValueError:
+        raise DomainError("Choose whom to add: a staff member, an expert or a guest.") from None
 
 
 async def roster_entry(store: Store, *, session: Session, form: Form) -> RosterEntry:
     """The roster entry the add-person form describes; DomainError if it describes none."""
-    role = chosen_role(form, session)
-    person_type = form["person_type"]
-    if person_type == PersonType.ACCOUNT:
-        return await _account_entry(store, session.org_id, form["account_id"], role)
-    if person_type == PersonType.EXPERT:
-        return await _expert_entry(store, session.org_id, form["expert_id"], role)
-    if person_type != PersonType.GUEST:
-        raise DomainError("Choose whom to add: a staff member, an expert or a guest.")
-    name, email = guest_identity(form)
-    return RosterEntry(
-        person_key=person_key(PersonType.GUEST, email), role=role, name=name, email=email
+    role, person_type = chosen_role(form, session), chosen_person_type(form)
+    return await agenda.roster_entry(
+        store,
+        org_id=session.org_id,
+        person_type=person_type,
+        member_id=form[ID_FIELDS[person_type]] if person_type in ID_FIELDS else "",
+        email=form["email"],
+        role=role,
+        name=form["name"],
     )

@@ -22,10 +22,10 @@ from rooms.roles import roles_for
 from server import agenda, i18n
 from server.appkeys import SETTINGS, STORE
 from server.auth import current_account
+from server.guests import remember_guest
 from server.invitations import accepted_invites
 from server.pages.timetable import opens_at, utc_iso
 from server.pages.visibility import door_of
-from server.realtime.identity import remember_guest
 
 SOCKETIO_PATH = "/socket.io/"  # python-socketio's default, where server.realtime attaches
 

@@ -28,11 +28,12 @@ from aiohttp import web
 from aiohttp_session import get_session
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from rooms.agenda import Session, Visibility
+from rooms.agenda import PersonType, Session, Visibility, person_key
 from rooms.errors import Conflict, DomainError, Forbidden
 from rooms.invites import Invite, refusal
 from rooms.kinds import guest_role
 from rooms.lifecycle import State
+from rooms.limits import NAME_MAX
 from rooms.outbox import Person
 from rooms.roles import Role
 from rooms.timing import parse_zone, utc_to_local
@@ -40,11 +41,10 @@ from server import i18n
 from server.agenda import load_session
 from server.appkeys import SETTINGS, STORE
 from server.auth import current_account
+from server.guests import GUEST_KEY
 from server.invitations import accept_invite, accepted_invites
 from server.realtime.payloads import invalid
 
-GUEST_KEY = "room_guest"  # the web session's field holding an anonymous guest's person key
-NAME_MAX = 80
 AUTH_TEXT_MAX = 2000
 REJOIN_SECONDS = 2 * 24 * 3600  # a rejoin token outlives any session (24 h at most)
 
@@ -92,17 +92,6 @@ def check_door(session: Session, *, now: datetime) -> None:
             opens=f"{local:%Y-%m-%d %H:%M}",
             zone=session.zone,
         )
-
-
-async def remember_guest(request: web.Request) -> str:
-    """Give this browser an anonymous guest's person key (kept in its web session), so its
-    tabs are one person. The room page calls it; a connection cannot write the session."""
-    web_session = await get_session(request)
-    key = web_session.get(GUEST_KEY)
-    if not isinstance(key, str) or not key.startswith("anon:"):
-        key = f"anon:{secrets.token_hex(8)}"
-        web_session[GUEST_KEY] = key
-    return key
 
 
 def _rejoin_serializer(secret_key: str) -> URLSafeTimedSerializer:
@@ -191,7 +180,7 @@ async def resolve(
 
     account = await current_account(request)
     if account is not None:
-        key = f"account:{account.account_id}"
+        key = person_key(PersonType.ACCOUNT, account.account_id)
         entry = await store.agenda.roster_entry(session.session_id, key)
         if entry is not None:
             return person(key, entry.name, entry.role, owner=entry.role is Role.HOST)
@@ -205,7 +194,8 @@ async def resolve(
     walk_in = guest_role(session.kind, public=public)
     if walk_in is not None:
         if account is not None:
-            return person(f"account:{account.account_id}", account.name, walk_in)
+            own = person_key(PersonType.ACCOUNT, account.account_id)
+            return person(own, account.name, walk_in)
         key = await _guest_key(request, session.session_id, rejoin)
         guest = person(key, _guest_name(name), walk_in)
         return replace(guest, rejoin_token=rejoin_token(secret, session.session_id, key))

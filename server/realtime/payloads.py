@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rooms.errors import DomainError
+from rooms.limits import CHAT_TEXT_MAX_BYTES
 from rooms.protocol import (
     CANDIDATE_CHARS_MAX,
     CONNECTIONS,
@@ -30,7 +31,7 @@ from rooms.protocol import (
 from rooms.roles import Role
 
 EVENT_NAME_MAX = 64
-TEXT_CHARS_MAX = 4096  # a first, cheap bound; rooms.chat counts the bytes
+TEXT_CHARS_MAX = CHAT_TEXT_MAX_BYTES  # a first, cheap bound; rooms.chat counts the bytes
 _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _PARTICIPANT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _MESSAGE_ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
+from rooms.accounts import of_org
 from rooms.errors import Conflict, DomainError, NotFound
 from rooms.expert_csv import CsvError, CsvRow, RowError, format_csv, parse_csv
 from rooms.experts import (
@@ -45,6 +46,10 @@ class ImportSummary:
 
 def new_expert_id() -> str:
     return secrets.token_hex(8)
+
+
+def _no_expert(expert_id: str) -> NotFound:
+    return NotFound("No expert {expert_id}.", expert_id=expert_id[:40])
 
 
 def _index_keys(expert: Expert | None) -> set[str]:
@@ -155,10 +160,7 @@ class Experts:
 
     async def of_org(self, org_id: str, expert_id: str) -> Expert:
         """The organization's expert; NotFound for another organization's experts too."""
-        expert = await self.get(expert_id)
-        if expert is None or expert.org_id != org_id:
-            raise NotFound("No expert {expert_id}.", expert_id=expert_id[:40])
-        return expert
+        return of_org(await self.get(expert_id), org_id, _no_expert(expert_id))
 
     async def by_email(self, org_id: str, email: str) -> Expert | None:
         expert_id = await self.redis.get(keys.expert_email(org_id, email.strip()))
@@ -266,9 +268,7 @@ class Experts:
     async def _watched(self, pipe: Pipeline, org_id: str, expert_id: str) -> Expert:
         text = await pipe.get(keys.expert(expert_id))
         expert = None if text is None else load(Expert, text)
-        if expert is None or expert.org_id != org_id:
-            raise NotFound("No expert {expert_id}.", expert_id=expert_id[:40])
-        return expert
+        return of_org(expert, org_id, _no_expert(expert_id))
 
     # CSV
 

@@ -1,9 +1,11 @@
+import re
 from dataclasses import FrozenInstanceError
 from datetime import UTC, datetime
 
 import pytest
 
 from rooms.accounts import (
+    EMAIL_PATTERN,
     Account,
     OrgRole,
     check_name,
@@ -11,57 +13,70 @@ from rooms.accounts import (
     new_account,
     new_organization,
     normalize_email,
+    of_org,
     parse_org_role,
 )
-from rooms.errors import DomainError
+from rooms.errors import DomainError, NotFound
 
 NOW = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"),
-    [
-        ("wang.fang@example.org", "wang.fang@example.org"),
-        ("  Wang.Fang@Example.ORG ", "wang.fang@example.org"),
-        ("li+review@mail.cast.org.cn", "li+review@mail.cast.org.cn"),
-        ("o'brien@example.ie", "o'brien@example.ie"),
-        ("x@a-b.example", "x@a-b.example"),
-    ],
-)
+GOOD_EMAILS = [
+    ("wang.fang@example.org", "wang.fang@example.org"),
+    ("  Wang.Fang@Example.ORG ", "wang.fang@example.org"),
+    ("li+review@mail.cast.org.cn", "li+review@mail.cast.org.cn"),
+    ("o'brien@example.ie", "o'brien@example.ie"),
+    ("x@a-b.example", "x@a-b.example"),
+    ("王芳@例子.中国", "王芳@例子.中国"),
+    ("a" * 64 + "@example.org", "a" * 64 + "@example.org"),
+]
+BAD_EMAILS = [
+    "",
+    "   ",
+    "no-at-sign.example.org",
+    "@example.org",
+    "wang@",
+    "wang@localhost",
+    "wang@@example.org",
+    "wang@exa mple.org",
+    "wang fang@example.org",
+    "wang\u3000fang@example.org",  # an ideographic space
+    "wang\u00a0@example.org",  # a no-break space
+    "wang/ops@example.org",  # a guest's person key goes in URL paths
+    "wang@example.org/x",
+    "wang@example..org",
+    "wang@-example.org",
+    "wang@example-.org",
+    "wang..fang@example.org",
+    ".wang@example.org",
+    "wang.@example.org",
+    "wang@exam\nple.org",
+    "wang\x00@example.org",
+    "<wang@example.org>",
+    "a" * 65 + "@example.org",
+    "a@" + "b" * 250 + ".org",
+]
+
+
+@pytest.mark.parametrize(("raw", "expected"), GOOD_EMAILS)
 def test_normalize_email_trims_and_lowercases(raw: str, expected: str) -> None:
     assert normalize_email(raw) == expected
 
 
-@pytest.mark.parametrize(
-    "raw",
-    [
-        "",
-        "   ",
-        "no-at-sign.example.org",
-        "@example.org",
-        "wang@",
-        "wang@localhost",
-        "wang@@example.org",
-        "wang@exa mple.org",
-        "wang fang@example.org",
-        "wang@example..org",
-        "wang@-example.org",
-        "wang@example-.org",
-        "wang..fang@example.org",
-        ".wang@example.org",
-        "wang.@example.org",
-        "wang@exam\nple.org",
-        "wang\x00@example.org",
-        "<wang@example.org>",
-        "a" * 65 + "@example.org",
-        "a@" + "b" * 250 + ".org",
-    ],
-)
+@pytest.mark.parametrize("raw", BAD_EMAILS)
 def test_normalize_email_refuses_what_is_not_an_address(raw: str) -> None:
     with pytest.raises(DomainError) as refused:
         normalize_email(raw)
 
     assert refused.value.code == "invalid_email"
+
+
+@pytest.mark.parametrize(("raw", "expected"), GOOD_EMAILS)
+def test_the_documented_pattern_matches_every_address_normalize_email_takes(
+    raw: str, expected: str
+) -> None:
+    assert re.fullmatch(EMAIL_PATTERN, raw.strip()) is not None
+    assert re.fullmatch(EMAIL_PATTERN, expected) is not None
 
 
 def test_normalize_email_names_the_address_in_its_message() -> None:
@@ -138,3 +153,25 @@ def test_accounts_and_organizations_are_frozen() -> None:
     assert (org.name_zh, account.is_admin) == ("中国学会", False)
     with pytest.raises(FrozenInstanceError):
         account.org_role = OrgRole.ADMIN  # type: ignore[misc]
+
+
+def _account(org_id: str) -> Account:
+    return new_account(
+        account_id="a1", org_id=org_id, email="a@example.org", name="A", org_role="staff", now=NOW
+    )
+
+
+def test_of_org_gives_the_organizations_own_record() -> None:
+    mine = _account("o1")
+
+    assert of_org(mine, "o1", NotFound("No account a1.")) is mine
+
+
+@pytest.mark.parametrize("record", [None, _account("o2")], ids=["missing", "another org's"])
+def test_of_org_finds_another_organizations_record_as_missing(record: Account | None) -> None:
+    missing = NotFound("No account {account_id}.", account_id="a1")
+
+    with pytest.raises(NotFound) as refused:
+        of_org(record, "o1", missing)
+
+    assert refused.value is missing

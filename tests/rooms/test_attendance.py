@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from rooms.agenda import PersonType, person_key
 from rooms.attendance import (
     Movement,
     Passage,
@@ -23,7 +24,8 @@ def at(minutes: float) -> datetime:
 
 
 def passage(movement: Movement, who: str, minutes: float, role: str = "attendee") -> Passage:
-    return Passage(movement, f"guest:{who}", f"p-{who}", who.title(), role, at(minutes))
+    key = person_key(PersonType.GUEST, who)
+    return Passage(movement, key, f"p-{who}", who.title(), role, at(minutes))
 
 
 def test_totals_add_up_every_stay_of_a_person() -> None:

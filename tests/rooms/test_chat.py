@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from rooms.chat import (
-    MAX_TEXT_BYTES,
     Absence,
     ChatMessage,
     TokenBucket,
@@ -18,6 +17,7 @@ from rooms.chat import (
     visible_to,
 )
 from rooms.errors import DomainError
+from rooms.limits import CHAT_TEXT_MAX_BYTES
 from rooms.outbox import Effect, Erase, Group, Post, Send
 from tests.rooms.test_room import HAN, LI, NOW, OWNER, codes, make_room
 
@@ -39,12 +39,14 @@ def message(to: str = "room", sender: str = "p-sender", **changes: str) -> ChatM
     return ChatMessage(**(fields | changes))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("text", ["a", "你" * (MAX_TEXT_BYTES // 3), "x" * MAX_TEXT_BYTES])
+@pytest.mark.parametrize(
+    "text", ["a", "你" * (CHAT_TEXT_MAX_BYTES // 3), "x" * CHAT_TEXT_MAX_BYTES]
+)
 def test_check_text_accepts_up_to_4_kib(text: str) -> None:
     assert check_text(text) is None
 
 
-@pytest.mark.parametrize("text", ["", "   \n\t", "x" * (MAX_TEXT_BYTES + 1), "你" * 1366])
+@pytest.mark.parametrize("text", ["", "   \n\t", "x" * (CHAT_TEXT_MAX_BYTES + 1), "你" * 1366])
 def test_check_text_refuses_empty_or_over_4_kib(text: str) -> None:
     with pytest.raises(DomainError) as caught:
         check_text(text)

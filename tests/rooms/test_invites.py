@@ -16,6 +16,7 @@ from rooms.invites import (
     status_of,
 )
 from rooms.lifecycle import State
+from rooms.limits import NAME_MAX
 from rooms.roles import Kind, Role
 
 NOW = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
@@ -89,6 +90,9 @@ def test_new_invite_refuses_a_role_the_session_kind_does_not_have() -> None:
         ({"days": 0}, "invalid_expiry"),
         ({"days": 366}, "invalid_expiry"),
         ({"name": "  "}, "invalid_name"),
+        ({"name": "x" * (NAME_MAX + 1)}, "invalid_name"),
+        ({"email": "li/ops@example.org"}, "invalid_email"),
+        ({"email": "li@localhost"}, "invalid_email"),
         ({"session": _session(state=State.CANCELLED)}, "session_over"),
         ({"now": NOW + timedelta(days=3)}, "session_over"),
     ],

@@ -5,7 +5,7 @@ import re
 from datetime import UTC, datetime
 
 from rooms.accounts import Account
-from rooms.agenda import Event, RosterEntry, Session
+from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
 from rooms.roles import Role
 from server import agenda
 from server.auth import create_org_with_admin
@@ -81,5 +81,6 @@ async def put_on_roster(
     store: Store, session: Session, *, name: str, role: Role, email: str = ""
 ) -> None:
     email = email or name.lower().replace(" ", ".") + "@example.org"
-    entry = RosterEntry(person_key=f"guest:{email}", role=role, name=name, email=email)
+    key = person_key(PersonType.GUEST, email)
+    entry = RosterEntry(person_key=key, role=role, name=name, email=email)
     await agenda.add_to_roster(store, session=session, entry=entry, now=now())

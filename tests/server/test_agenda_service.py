@@ -166,6 +166,32 @@ async def test_load_event_and_load_session_raise_not_found(store: Store) -> None
         await agenda.load_session(store, "nope")
 
 
+async def test_own_event_and_session_are_the_organizations_only(store: Store) -> None:
+    event = await an_event(store)
+    session = await a_session(store, event)
+    refused = [
+        (agenda.own_event, event.event_id, "org2"),
+        (agenda.own_session, session.session_id, "org2"),
+        (agenda.own_event, "nope", "org1"),
+        (agenda.own_session, "nope", "org1"),
+    ]
+
+    messages = []
+    for own, record_id, org_id in refused:
+        with pytest.raises(NotFound) as caught:
+            await own(store, record_id, org_id=org_id)
+        messages.append(caught.value.message)
+
+    assert await agenda.own_event(store, event.event_id, org_id="org1") == event
+    assert await agenda.own_session(store, session.session_id, org_id="org1") == session
+    assert messages == [
+        f"No event {event.event_id}.",
+        f"No session {session.session_id}.",
+        "No event nope.",
+        "No session nope.",
+    ]
+
+
 # sessions -----------------------------------------------------------------------------
 
 

@@ -286,7 +286,7 @@ async def test_roster_refuses_another_organizations_account(staff, rival, sessio
     ("person", "role", "code"),
     [
         ({"type": "guest", "id": "x"}, "attendee", "guest_email"),
-        ({"type": "guest", "email": "not-an-email"}, "attendee", "invalid_format"),
+        ({"type": "guest", "email": "not-an-email"}, "attendee", "invalid_email"),
         ({"type": "account"}, "host", "missing_field"),
         ({"type": "robot", "id": "x"}, "host", "invalid_choice"),
         ({"type": "guest", "email": "a@b.org", "vip": True}, "attendee", "unknown_field"),

@@ -3,7 +3,7 @@
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from rooms.agenda import Event, RosterEntry, Session
+from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
 from rooms.errors import Conflict
 from rooms.roles import Role
 from server import agenda
@@ -140,7 +140,10 @@ async def test_concurrent_adds_and_removes_keep_roster_and_bookings_in_step(
     event = await an_event(store)
     [session] = await sessions_at(store, event, [datetime(2026, 5, 1, 9, 0)], minutes=60)
     people = [
-        RosterEntry(person_key=f"expert:{n}", role=Role.REVIEWER, name=f"E{n}") for n in range(20)
+        RosterEntry(
+            person_key=person_key(PersonType.EXPERT, str(n)), role=Role.REVIEWER, name=f"E{n}"
+        )
+        for n in range(20)
     ]
     kept = {p.person_key for p in people[1::2]}
     other = Store(connect(redis_url))

@@ -87,7 +87,7 @@ async def test_create_invite_takes_the_given_expiry(staff: Staff, review: Sessio
         ({"role": "boss", "name": "Li Wei"}, "invalid_choice"),
         ({"name": "Li Wei"}, "missing_field"),
         ({"role": "reviewer", "name": ""}, "invalid_length"),
-        ({"role": "reviewer", "name": "Li", "email": "not-an-email"}, "invalid_format"),
+        ({"role": "reviewer", "name": "Li", "email": "not-an-email"}, "invalid_email"),
         ({"role": "reviewer", "name": "Li", "expires_in_days": 0}, "out_of_range"),
         ({"role": "reviewer", "name": "Li", "expires_in_days": 366}, "out_of_range"),
         ({"role": "reviewer", "name": "Li", "single_use": "yes"}, "invalid_type"),

@@ -76,6 +76,23 @@ async def test_console_hides_another_organizations_event(client, store) -> None:
     assert response.status == 404
 
 
+async def test_console_hides_another_organizations_session(client, store) -> None:
+    host = await staff_of_new_org(store, email="host@example.org")
+    other = await staff_of_new_org(store, email="other@example.org")
+    theirs = await make_session(
+        store,
+        await make_event(store, other, visibility="unlisted"),
+        title="Theirs",
+        start="2030-05-01T09:30",
+        end="2030-05-01T10:30",
+    )
+    await sign_in(client, host)
+
+    response = await client.get(f"/console/sessions/{theirs.session_id}")
+
+    assert response.status == 404
+
+
 async def test_creating_an_event_and_a_session_puts_it_on_the_agenda(client, store) -> None:
     host = await staff_of_new_org(store, email="host@example.org")
     await sign_in(client, host)

@@ -8,8 +8,8 @@ from dataclasses import replace
 from rooms.roles import Role
 from server import agenda
 from server.app import make_app
+from server.guests import GUEST_KEY
 from server.invitations import issue_invite, sign_invite
-from server.realtime.identity import GUEST_KEY
 from server.websession import SESSION_COOKIE
 from tests.server.fixtures_login import csrf_token
 from tests.server.pages_world import (

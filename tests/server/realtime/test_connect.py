@@ -7,11 +7,11 @@ import pytest
 import socketio
 from aiohttp import web
 
-from rooms.agenda import RosterEntry
+from rooms.agenda import PersonType, RosterEntry, person_key
 from rooms.roles import Role
 from server import agenda
 from server.appkeys import STORE
-from server.realtime.identity import GUEST_KEY, remember_guest
+from server.guests import GUEST_KEY, remember_guest
 from server.settings import Settings, SettingsError, check_origins
 from server.websession import setup_websession
 from tests.server.fixtures_login import create_staff
@@ -250,7 +250,10 @@ async def test_an_accounts_roster_entry_comes_first(rooms_world: World) -> None:
         rooms_world.store, email="zhao@example.org", name="Zhao", org=org
     )
     entry = RosterEntry(
-        f"account:{colleague.account_id}", Role.PRESENTER, "Dr. Zhao", "zhao@example.org"
+        person_key(PersonType.ACCOUNT, colleague.account_id),
+        Role.PRESENTER,
+        "Dr. Zhao",
+        "zhao@example.org",
     )
     await agenda.add_to_roster(rooms_world.store, session=room.session, entry=entry, now=utcnow())
 

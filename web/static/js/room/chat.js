@@ -5,7 +5,6 @@ import { button, element } from "./elements.js";
 import { linkify } from "./linkify.js";
 import { t } from "./strings.js";
 
-const TEXT_MAX_BYTES = 4096;
 const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
   hour: "2-digit",
   minute: "2-digit",
@@ -39,7 +38,8 @@ export class ChatView {
 
   #submit(onSend) {
     const body = this.text.value;
-    if (!body.trim() || new TextEncoder().encode(body).length > TEXT_MAX_BYTES) return;
+    // the textarea's maxlength is the server's limit in bytes (rooms/limits.py)
+    if (!body.trim() || new TextEncoder().encode(body).length > this.text.maxLength) return;
     onSend(body, this.to.value || "room");
     this.text.value = "";
     this.text.focus();

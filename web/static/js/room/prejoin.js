@@ -4,8 +4,6 @@
 
 import { t } from "./strings.js";
 
-const NAME_MAX = 80;
-
 export function setupPrejoin({ form, nameInput, error, button }, { knownName, onJoin }) {
   const label = button.textContent;
 
@@ -20,7 +18,7 @@ export function setupPrejoin({ form, nameInput, error, button }, { knownName, on
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     const name = knownName || (nameInput ? nameInput.value.trim() : "");
-    if (!name || name.length > NAME_MAX) {
+    if (!name || (nameInput && name.length > nameInput.maxLength)) {
       fail(t("name_required"));
       nameInput?.focus();
       return;
