@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from server import i18n
+from server.accounts import hashing_pool
 from server.api import setup_api
 from server.appkeys import SETTINGS, STORE
 from server.auth import setup_auth
@@ -63,6 +64,7 @@ def make_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.on_startup.append(_check_media_hooks)
     app.cleanup_ctx.append(_store)
+    app.cleanup_ctx.append(hashing_pool)
     if settings.run_scheduler:
         app.cleanup_ctx.append(_scheduler)
     i18n.setup_i18n(app)

@@ -1,6 +1,6 @@
 """Server-rendered pages: the public pages (home, event, session) and the host console
 (events, sessions, rosters, invites; the expert pool's pages come from server.pages.experts,
-the invite landing pages from server.calendar).
+the login pages from server.pages.login, the invite landing pages from server.calendar).
 
 ``setup_pages`` mounts them and gives the templates what they use to show agendas:
 the labels of kinds, roles, states and visibilities, and the time formatting of
@@ -15,6 +15,7 @@ from server.pages import labels, timetable
 from server.pages.console import setup_console_pages
 from server.pages.console_sessions import setup_session_console
 from server.pages.experts import setup_expert_pages
+from server.pages.login import setup_login_pages
 from server.pages.public import setup_public_pages
 from server.pages.room import setup_room_pages
 
@@ -41,6 +42,7 @@ def _template_globals(app: web.Application) -> None:
 
 def setup_pages(app: web.Application) -> None:
     _template_globals(app)
+    setup_login_pages(app)
     setup_public_pages(app)
     setup_console_pages(app)
     setup_session_console(app)
