@@ -14,6 +14,7 @@ from server.calendar import setup_calendar
 from server.errors import error_middleware
 from server.health import setup_health
 from server.media import check_hooks
+from server.methods import answer_methods
 from server.pages import setup_pages
 from server.realtime import setup_realtime
 from server.scheduler import Scheduler
@@ -76,4 +77,5 @@ def make_app(settings: Settings) -> web.Application:
     setup_pages(app)
     setup_calendar(app)
     setup_realtime(app)
+    answer_methods(app)  # last: every path routed so far answers exactly its own methods
     return app

@@ -109,7 +109,8 @@ def _routed(app) -> set[tuple[str, str]]:
     for route in app.router.routes():
         info = route.resource.get_info() if route.resource else {}
         path = info.get("path") or info.get("formatter") or ""
-        if path.startswith("/api/") and path != "/api/openapi.json" and route.method != "HEAD":
+        wanted = route.method not in {"HEAD", "*"}  # "*": server.methods.other_method
+        if path.startswith("/api/") and path != "/api/openapi.json" and wanted:
             routed.add((route.method, re.sub(r"{(\w+):[^}]*}", r"{\1}", path)))
     return routed
 
@@ -323,6 +324,42 @@ async def test_wrong_method_is_405_json(staff) -> None:
     error = await assert_error(await staff.call("PUT", "/api/events"), 405)
 
     assert error["code"] == "method_not_allowed"
+
+
+def _documented_methods() -> dict[str, set[str]]:
+    methods: dict[str, set[str]] = {}
+    for method, path, _ in OPERATIONS:
+        methods.setdefault(path, set()).add(method)
+    return methods
+
+
+async def test_options_lists_exactly_the_methods_of_every_api_path(client, world) -> None:
+    answers, expected = {}, {}
+
+    for path, methods in _documented_methods().items():
+        response = await client.options(filled(path, world))
+        answers[path] = (response.status, response.headers.get("Allow"))
+        expected[path] = (204, ",".join(sorted(methods | {"OPTIONS"})))
+
+    assert answers == expected
+    assert answers["/api/experts/import"] == (204, "OPTIONS,POST")
+
+
+async def test_every_other_method_is_405_json_before_the_csrf_check(
+    aiohttp_client, client, world
+) -> None:
+    anonymous = await aiohttp_client(client.server)  # no session, no CSRF token
+    answers, expected = [], []
+
+    for path, methods in _documented_methods().items():
+        allow = ",".join(sorted(methods | {"OPTIONS"}))
+        for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - methods):
+            response = await anonymous.request(method, filled(path, world))
+            error = await assert_error(response, 405, case=(method, path))
+            answers.append((method, path, error["code"], response.headers["Allow"]))
+            expected.append((method, path, "method_not_allowed", allow))
+
+    assert answers == expected
 
 
 async def test_too_large_body_is_413_json_in_the_callers_language(staff, world) -> None:
