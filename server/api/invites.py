@@ -9,7 +9,7 @@ from rooms.agenda import Session
 from rooms.invites import MAX_DAYS, MIN_DAYS, InviteStatus
 from rooms.roles import Role
 from server.api import ApiRoutes, json_response, read_body
-from server.api.schema import EMAIL, Body, Bool, Int, Str
+from server.api.schema import EMAIL, Body, Bool, Int, Str, role_field
 from server.api.sessions import session_of
 from server.api.views import listed, utc_text
 from server.appkeys import SETTINGS, STORE
@@ -28,11 +28,7 @@ routes = ApiRoutes()
 
 INVITE_BODY = Body(
     {
-        "role": Str(
-            choices=tuple(str(role) for role in Role),
-            description="One of the roles the session's kind has.",
-            example="reviewer",
-        ),
+        "role": role_field(description="The role the link admits with.", example="reviewer"),
         "name": Str(min_length=1, max_length=200, example="Li Wei"),
         "email": Str(required=False, max_length=254, pattern=EMAIL, example="li.wei@example.org"),
         "single_use": Bool(
