@@ -20,7 +20,11 @@ MAX_NAME, MAX_TITLE, MAX_AFFILIATION, MAX_EMAIL = 100, 100, 200, 254
 MAX_DISCIPLINES, MAX_TAGS, MAX_TAG, MAX_CONFLICTS, MAX_CONFLICT = 10, 20, 40, 50, 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMAIL = re.compile(r"^[^@\s;,/]{1,64}@[^@\s;,/]+\.[^@\s;,/]+$")
-_EXPERT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_EXPERT_ID = r"[A-Za-z0-9_-]{1,64}"
+_NAMED = "|".join(kind for kind in CONFLICT_TYPES if kind != "expert")
+# a declared conflict as it is stored (clean_conflict tidies the type's case and the spaces)
+CONFLICT = rf"expert:{_EXPERT_ID}|(?:{_NAMED}):[^\x00-\x1f\x7f]{{1,{MAX_CONFLICT}}}"
+_CONFLICT = re.compile(CONFLICT)
 _LIST_SPLIT = re.compile(r"[;；\n]")
 _TAG_SPLIT = re.compile(r"[;；,，\n]")
 
@@ -136,17 +140,18 @@ def clean_conflict(text: str) -> str:
             code="invalid_conflict",
             text=text[:60],
         )
-    if kind == "expert" and not _EXPERT_ID.match(value):
+    conflict = f"{kind}:{value}"
+    if _CONFLICT.fullmatch(conflict):
+        return conflict
+    if kind == "expert":
         raise DomainError(
             "{value!r} is not an expert id.", code="invalid_conflict", value=value[:60]
         )
-    if len(value) > MAX_CONFLICT or _CONTROL.search(value):
-        raise DomainError(
-            "A conflict's name must be one line of at most {n} characters.",
-            code="invalid_conflict",
-            n=MAX_CONFLICT,
-        )
-    return f"{kind}:{value}"
+    raise DomainError(
+        "A conflict's name must be one line of at most {n} characters.",
+        code="invalid_conflict",
+        n=MAX_CONFLICT,
+    )
 
 
 def clean_conflicts(value: object, *, expert_id: str = "") -> tuple[str, ...]:

@@ -16,6 +16,9 @@ from functools import cache
 from rooms.errors import DomainError
 
 MAX_SESSION = timedelta(hours=24)
+# a wall-clock time as forms and the API send it (no offset): 2026-05-01T09:30[:15]
+LOCAL_TIME = r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
+_LOCAL_TIME = re.compile(LOCAL_TIME)
 _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory", "posix", "right"})
 _ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,2}$")
 
@@ -25,15 +28,22 @@ class TimeError(DomainError):
 
 
 @cache
-def _known_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones()) - _NOT_ZONES
+def zone_names() -> tuple[str, ...]:
+    """Every zone name parse_zone accepts, sorted: the IANA database's, less its files."""
+    names = frozenset(zoneinfo.available_timezones()) - _NOT_ZONES
+    return tuple(sorted(name for name in names if _ZONE_NAME.match(name)))
+
+
+@cache
+def _zone_set() -> frozenset[str]:
+    return frozenset(zone_names())
 
 
 def parse_zone(name: object) -> zoneinfo.ZoneInfo:
     """An IANA zone by name; anything else (paths, files, unknown names) is refused."""
     if not isinstance(name, str) or not name.strip():
         raise TimeError("A time zone is required, e.g. Asia/Shanghai.", code="invalid_zone")
-    if not _ZONE_NAME.match(name) or name not in _known_zones():
+    if name not in _zone_set():
         raise TimeError(
             "{name!r} is not an IANA time zone name (e.g. Asia/Shanghai).",
             code="invalid_zone",
@@ -43,17 +53,18 @@ def parse_zone(name: object) -> zoneinfo.ZoneInfo:
 
 
 def parse_local(text: object) -> datetime:
-    """A wall-clock time 'YYYY-MM-DDTHH:MM[:SS]' with no offset (it is in the event's zone)."""
+    """A wall-clock time ``LOCAL_TIME`` with no offset (it is in the event's zone)."""
     if not isinstance(text, str):
         raise TimeError("A local time must be a string like 2026-05-01T09:30.")
+    not_one = TimeError("{text!r} is not a date and time like 2026-05-01T09:30.", text=text[:40])
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise TimeError(
-            "{text!r} is not a date and time like 2026-05-01T09:30.", text=text[:40]
-        ) from None
+        raise not_one from None
     if value.tzinfo is not None:
         raise TimeError("Enter the local time in the event's time zone, without an offset.")
+    if not _LOCAL_TIME.fullmatch(text.strip()):
+        raise not_one  # another ISO 8601 form: a date alone, week dates, no separators...
     return value
 
 

@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from server import i18n
+from server.accounts import hashing_pool
 from server.api import setup_api
 from server.appkeys import SETTINGS, STORE
 from server.auth import setup_auth
 from server.errors import error_middleware
 from server.health import setup_health
 from server.media import check_hooks
+from server.methods import answer_methods
 from server.pages import setup_pages
 from server.realtime import setup_realtime
 from server.realtime.engineio_hooks import check_engineio_hooks
@@ -65,6 +67,7 @@ def make_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.on_startup.append(_check_hooks)
     app.cleanup_ctx.append(_store)
+    app.cleanup_ctx.append(hashing_pool)
     if settings.run_scheduler:
         app.cleanup_ctx.append(_scheduler)
     i18n.setup_i18n(app)
@@ -75,4 +78,5 @@ def make_app(settings: Settings) -> web.Application:
     setup_api(app)
     setup_pages(app)
     setup_realtime(app)
+    answer_methods(app)  # last: every path routed so far answers exactly its own methods
     return app

@@ -1,5 +1,7 @@
 """Typed keys for the long-lived objects hung off the aiohttp application."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 from aiohttp import web
 
 from server.settings import Settings
@@ -7,3 +9,4 @@ from server.store import Store
 
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
+HASHING = web.AppKey("password_hashing", ThreadPoolExecutor)  # argon2's few threads

@@ -5,7 +5,9 @@ Forms send it in a hidden ``csrf_token`` field (``{{ csrf_token() }}`` in templa
 scripts send it in the ``X-CSRF-Token`` header (``GET /api/me`` gives it). A POST, PUT,
 PATCH or DELETE without the session's token is refused with 403. One path is exempt:
 Socket.IO's ``/socket.io/`` (long-polling POSTs carry no token), which the realtime server
-protects by its Origin check instead (server/realtime).
+protects by its Origin check instead (server/realtime). A request that reaches no handler of
+its own (no such path, or not this method: server/methods.py) is not checked: it changes
+nothing, and is answered 404 or 405.
 server.auth installs the middleware, inside the session middleware.
 """
 
@@ -18,6 +20,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from server.errors import ApiError, is_api
+from server.methods import is_refused
 
 FIELD = "csrf_token"  # the form field, and the session field holding the token
 HEADER = "X-CSRF-Token"
@@ -87,6 +90,10 @@ async def check(request: web.Request, session: MutableMapping[str, Any]) -> None
 
 @web.middleware
 async def csrf_middleware(request: web.Request, handler):  # type: ignore[no-untyped-def]
-    if request.method in UNSAFE_METHODS and not request.path.startswith(EXEMPT_PREFIX):
+    if (
+        request.method in UNSAFE_METHODS
+        and not request.path.startswith(EXEMPT_PREFIX)
+        and not is_refused(request)
+    ):
         await check(request, await get_session(request))
     return await handler(request)

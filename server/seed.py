@@ -14,7 +14,7 @@ from rooms.experts import Expert
 from rooms.kinds import rules_of
 from rooms.roles import Kind, Role
 from server import agenda
-from server.auth import create_org_with_admin
+from server.accounts import create_org_with_admin
 from server.invitations import invite_url, issue_invite, sign_invite
 from server.settings import Settings
 from server.store import Store

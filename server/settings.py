@@ -80,6 +80,24 @@ def _addresses(raw: str) -> tuple[str, ...]:
     return addresses
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def network_list(raw: str) -> tuple[Network, ...]:
+    """TRUSTED_PROXIES: addresses or networks (CIDR), comma-separated."""
+    networks = []
+    for part in (part.strip() for part in raw.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise SettingsError(
+                f"TRUSTED_PROXIES takes IP addresses or networks, got {part!r}."
+            ) from None
+    return tuple(networks)
+
+
 def _ice_servers(raw: str) -> tuple[dict[str, object], ...]:
     if not raw:
         return ()
@@ -133,6 +151,9 @@ class Settings:
     invite_max_age_days: int = 30
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    # reverse proxies whose X-Forwarded-For is believed (server.auth.client_address); none by
+    # default: the client is the peer of the connection
+    trusted_proxies: tuple[Network, ...] = ()
     max_body_bytes: int = 256 * 1024
     email_enabled: bool = False
     smtp_host: str = ""
@@ -202,6 +223,7 @@ class Settings:
             media_host_addresses=_addresses(env.get("MEDIA_HOST_ADDRESSES", "")),
             media_refuse_private=_flag(env.get("MEDIA_REFUSE_PRIVATE"), production),
             realtime_origins=_origins(env.get("REALTIME_ORIGINS", "")),
+            trusted_proxies=network_list(env.get("TRUSTED_PROXIES", "")),
             chat_burst=_int(env, "CHAT_BURST", 5),
             chat_per_second=_float(env, "CHAT_PER_SECOND", 1.0),
         )

@@ -615,7 +615,7 @@ def test_python_extraction_finds_the_known_strings(python: PythonMessages) -> No
         "Capacity must be a whole number.",  # through forms.whole_number
         "Wrong email or password.",  # a module constant
         "This address does not take {method} requests.",  # errors._HTTP_TEMPLATES
-        "Too many failed sign-ins for this email. Signing in is locked for {wait}.",
+        "Too many failed sign-ins from your network. Signing in from it is locked for {wait}.",
         "Signing in is locked for {seconds} seconds.",  # LoginLocked's super().__init__
         "This invite has expired. Ask the organizer for a new one.",  # invites._MESSAGES
         "Invite expired",  # pages.invites.REFUSAL_TITLES

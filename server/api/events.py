@@ -13,7 +13,7 @@ from rooms.agenda import Event, Visibility
 from rooms.limits import DESCRIPTION_MAX, TITLE_MAX, ZONE_MAX
 from server import agenda
 from server.api.routes import ApiRoutes, json_response, read_body
-from server.api.schema import Body, Str
+from server.api.schema import Body, Str, Zone
 from server.api.views import (
     EVENT,
     EVENT_DETAIL,
@@ -33,7 +33,7 @@ EVENT_FIELDS = {
     "title_zh": Str(required=False, max_length=TITLE_MAX, example="2027 智能制造高峰论坛"),
     "title_en": Str(required=False, max_length=TITLE_MAX, example="2027 Smart Manufacturing Forum"),
     "description": Str(required=False, max_length=DESCRIPTION_MAX, example="Two days of talks."),
-    "zone": Str(max_length=ZONE_MAX, description="IANA time zone name", example="Asia/Shanghai"),
+    "zone": Zone(),
     "start_date": Str(max_length=10, format="date", example="2027-05-01"),
     "end_date": Str(max_length=10, format="date", example="2027-05-02"),
     "visibility": Str(

@@ -45,7 +45,9 @@ EXPERT_FIELDS = {
         required=False,
         max_items=pool.MAX_CONFLICTS,
         item_max_length=pool.MAX_CONFLICT + 10,
-        description="expert:<expert_id>, org:<name> or project:<name>",
+        item_pattern=pool.CONFLICT,
+        description="expert:<expert_id>, org:<name> or project:<name> (the type's case and "
+        "extra spaces are tidied)",
         example=["org:Example University"],
     ),
 }
@@ -78,7 +80,11 @@ EXPERT = _schema(
         "disciplines": {**_TEXTS, "description": "discipline codes"},
         "tags": _TEXTS,
         "email": {"type": "string", "format": "email"},
-        "conflicts": {**_TEXTS, "description": "expert:<id>, org:<name>, project:<name>"},
+        "conflicts": {
+            "type": "array",
+            "items": {"type": "string", "pattern": f"^(?:{pool.CONFLICT})$"},
+            "description": "expert:<id>, org:<name>, project:<name>",
+        },
         "created_at": _INSTANT,
         "updated_at": _INSTANT,
     },

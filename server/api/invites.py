@@ -10,7 +10,7 @@ from rooms.invites import MAX_DAYS, MIN_DAYS, InviteStatus
 from rooms.limits import NAME_MAX
 from rooms.roles import Role
 from server.api.routes import ApiRoutes, json_response, read_body
-from server.api.schema import Body, Bool, Email, Int, Str
+from server.api.schema import Body, Bool, Email, Int, Str, role_field
 from server.api.sessions import session_of
 from server.api.views import listed, utc_text
 from server.appkeys import SETTINGS, STORE
@@ -29,11 +29,7 @@ routes = ApiRoutes()
 
 INVITE_BODY = Body(
     {
-        "role": Str(
-            choices=tuple(str(role) for role in Role),
-            description="One of the roles the session's kind has.",
-            example="reviewer",
-        ),
+        "role": role_field(description="The role the link admits with.", example="reviewer"),
         "name": Str(min_length=1, max_length=NAME_MAX, example="Li Wei"),
         "email": Email(required=False, example="li.wei@example.org"),
         "single_use": Bool(

@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 document, generated from the registered ApiRoutes.
 
-Response schemas that carry a ``title`` (see server/api/views.py) are moved into
-``components/schemas`` under that title and referenced from where they were used.
+Schemas that carry a ``title`` (the responses of server/api/views.py, the time zone of
+server/api/schema.py) are moved into ``components/schemas`` under that title and referenced
+from where they were used, in responses and request bodies alike.
 """
 
 import re
@@ -33,7 +34,8 @@ def _hoist(schema: Any, components: dict[str, Any]) -> Any:
     title = schema.get("title")
     if not isinstance(title, str):
         return inner
-    components[title] = inner
+    if components.setdefault(title, inner) != inner:
+        raise ValueError(f"two different schemas are titled {title}")
     return {"$ref": f"#/components/schemas/{title}"}
 
 
@@ -71,7 +73,7 @@ def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
     if route.body is not None:
         operation["requestBody"] = {
             "required": route.body.required,
-            "content": {"application/json": {"schema": route.body.openapi()}},
+            "content": {"application/json": {"schema": _hoist(route.body.openapi(), components)}},
         }
     elif route.accepts is not None:
         content = {route.accepts: {"schema": {"type": "string"}}}

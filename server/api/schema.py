@@ -17,6 +17,8 @@ from typing import Any
 from rooms.accounts import EMAIL_PATTERN, normalize_email
 from rooms.errors import DomainError
 from rooms.limits import EMAIL_MAX
+from rooms.roles import Kind, Role, roles_for
+from rooms.timing import LOCAL_TIME, TimeError, parse_local, parse_zone, zone_names
 from server.errors import ApiError
 
 
@@ -25,6 +27,7 @@ class Field(ABC):
     required: bool = True
     description: str = ""
     example: Any = None
+    extensions: Mapping[str, Any] = field(default_factory=dict)  # "x-..." keys of the document
 
     @abstractmethod
     def check(self, name: str, value: Any) -> Any:
@@ -42,7 +45,7 @@ class Field(ABC):
             schema["description"] = self.description
         if self.example is not None:
             schema["examples"] = [self.example]
-        return schema
+        return {**schema, **self.extensions}
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,69 @@ class Email(Field):
         return self._doc(schema)
 
 
+def zone_schema() -> dict[str, Any]:
+    """The JSON Schema of a time zone: the names rooms.timing.parse_zone accepts."""
+    return {
+        "title": "TimeZone",
+        "type": "string",
+        "enum": list(zone_names()),
+        "description": "An IANA time zone name",
+        "examples": ["Asia/Shanghai"],
+    }
+
+
+@dataclass(frozen=True)
+class LocalTime(Str):
+    """A wall-clock time with no offset (``rooms.timing.LOCAL_TIME``), checked by
+    rooms.timing.parse_local, whose refusal (invalid_time) says what one looks like."""
+
+    max_length: int = 32
+
+    def check(self, name: str, value: Any) -> str:
+        value = super().check(name, value)
+        parse_local(value)
+        return value
+
+    def openapi(self) -> dict[str, Any]:
+        return {**super().openapi(), "pattern": f"^(?:{LOCAL_TIME})$"}
+
+
+def role_field(*, description: str, example: str) -> Str:
+    """A role: any role here; the session's kind then allows only its own (rooms.roles),
+    which the document lists per kind (in words and as ``x-roles-by-kind``)."""
+    by_kind = {str(kind): [str(role) for role in roles_for(kind)] for kind in Kind}
+    per_kind = "; ".join(f"{kind}: {', '.join(roles)}" for kind, roles in by_kind.items())
+    return Str(
+        choices=tuple(str(role) for role in Role),
+        description=f"{description} The session's kind decides which: {per_kind}.",
+        example=example,
+        extensions={"x-roles-by-kind": by_kind},
+    )
+
+
+@dataclass(frozen=True)
+class Zone(Str):
+    """An IANA time zone name, checked by rooms.timing.parse_zone."""
+
+    max_length: int = 64
+
+    def check(self, name: str, value: Any) -> str:
+        value = super().check(name, value)
+        try:
+            parse_zone(value)
+        except TimeError:
+            raise ApiError(
+                400,
+                "invalid_zone",
+                "Field {name} must be an IANA time zone name, e.g. Asia/Shanghai.",
+                name=name,
+            ) from None
+        return value
+
+    def openapi(self) -> dict[str, Any]:
+        return zone_schema()  # one component, the same wherever a zone is
+
+
 @dataclass(frozen=True)
 class Int(Field):
     minimum: int = 0
@@ -154,6 +220,7 @@ class Bool(Field):
 class StrList(Field):
     item_max_length: int = 200
     max_items: int = 50
+    item_pattern: str = ""  # documents the form items are kept in; the domain checks them
 
     def check(self, name: str, value: Any) -> list[str]:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -178,7 +245,9 @@ class StrList(Field):
         return items
 
     def openapi(self) -> dict[str, Any]:
-        items = {"type": "string", "maxLength": self.item_max_length}
+        items: dict[str, Any] = {"type": "string", "maxLength": self.item_max_length}
+        if self.item_pattern:
+            items["pattern"] = f"^(?:{self.item_pattern})$"
         return self._doc({"type": "array", "items": items, "maxItems": self.max_items})
 
 

@@ -22,7 +22,7 @@ from rooms.roles import Kind, Role
 from server import agenda
 from server.api.events import base_url, now, own_event
 from server.api.routes import ApiRoutes, json_response, read_body
-from server.api.schema import Body, Bool, Email, Int, Obj, Str
+from server.api.schema import Body, Bool, Email, Int, LocalTime, Obj, Str, role_field
 from server.api.views import ROSTER_ENTRY, SESSION, listed, roster_entry_json, session_json
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
@@ -31,14 +31,14 @@ from server.store import Store
 
 routes = ApiRoutes()
 TAG = "sessions"
-LOCAL_TIME = "A wall-clock time in the event's zone, YYYY-MM-DDTHH:MM"
+WALL_CLOCK = "A wall-clock time in the event's zone, YYYY-MM-DDTHH:MM[:SS]"
 
 SESSION_FIELDS = {
     "kind": Str(choices=tuple(Kind), example="meeting"),
     "title": Str(min_length=1, max_length=TITLE_MAX, example="Opening plenary"),
     "description": Str(required=False, max_length=DESCRIPTION_MAX, example="Welcome, keynote."),
-    "start": Str(max_length=32, description=LOCAL_TIME, example="2027-05-01T09:30"),
-    "end": Str(max_length=32, description=LOCAL_TIME, example="2027-05-01T10:30"),
+    "start": LocalTime(description=WALL_CLOCK, example="2027-05-01T09:30"),
+    "end": LocalTime(description=WALL_CLOCK, example="2027-05-01T10:30"),
     "capacity": Int(required=False, minimum=1, maximum=10_000, example=100),
     "lobby": Bool(required=False, example=True),
     "lobby_minutes": Int(required=False, minimum=0, maximum=MAX_LOBBY_MINUTES, example=15),
@@ -59,7 +59,7 @@ PERSON = Obj(
 NEW_ROSTER_ENTRY = Body(
     {
         "person": PERSON,
-        "role": Str(choices=tuple(Role), example="attendee"),
+        "role": role_field(description="The person's role in the session.", example="attendee"),
         "name": Str(required=False, max_length=NAME_MAX, example="Li Wei"),
     }
 )

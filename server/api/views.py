@@ -11,6 +11,7 @@ from rooms.agenda import Event, RosterEntry, Session, split_person_key
 from rooms.lifecycle import State
 from rooms.roles import Kind, Role
 from rooms.timing import parse_zone, utc_to_local
+from server.api.schema import zone_schema
 
 _TEXT = {"type": "string"}
 _INT = {"type": "integer"}
@@ -47,7 +48,7 @@ EVENT = _schema(
         "title_zh": _TEXT,
         "title_en": _TEXT,
         "description": _TEXT,
-        "zone": {**_TEXT, "description": "IANA time zone, e.g. Asia/Shanghai"},
+        "zone": zone_schema(),
         "start_date": _DATE,
         "end_date": _DATE,
         "visibility": {"type": "string", "enum": ["public", "unlisted"]},
@@ -90,7 +91,7 @@ SESSION = _schema(
         "end": _INSTANT,
         "start_local": _LOCAL,
         "end_local": _LOCAL,
-        "zone": _TEXT,
+        "zone": zone_schema(),
         "capacity": _INT,
         "lobby": _BOOL,
         "lobby_minutes": _INT,

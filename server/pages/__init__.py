@@ -1,6 +1,7 @@
 """Server-rendered pages: the public pages (home, event, session), the host console
 (events, sessions, rosters, invites; the expert pool's pages come from server.pages.experts),
-the room page, and what secret links open: invite landing pages and calendar feeds.
+the login pages (server.pages.login), the room page, and what secret links open: invite
+landing pages and calendar feeds.
 
 ``setup_pages`` mounts them and gives the templates what they use to show agendas:
 the labels of kinds, roles, states and visibilities, and the time formatting of
@@ -17,6 +18,7 @@ from server.pages.console_sessions import setup_session_console
 from server.pages.experts import setup_expert_pages
 from server.pages.feeds import setup_feeds
 from server.pages.invites import setup_invite_pages
+from server.pages.login import setup_login_pages
 from server.pages.public import setup_public_pages
 from server.pages.room import setup_room_pages
 
@@ -43,6 +45,7 @@ def _template_globals(app: web.Application) -> None:
 
 def setup_pages(app: web.Application) -> None:
     _template_globals(app)
+    setup_login_pages(app)
     setup_public_pages(app)
     setup_console_pages(app)
     setup_session_console(app)

@@ -25,8 +25,13 @@ def account_by_email(email: str) -> str:
     return f"account-email:{email.lower()}"  # -> account id
 
 
-def login_failures(email: str) -> str:
-    return f"login-failures:{email.lower()}"  # counter with a TTL
+def login_failures(subject: str) -> str:
+    """A sign-in counter with a TTL; subject: an email, ``<email>|<address>``, ``ip:<address>``."""
+    return f"login-failures:{subject.lower()}"
+
+
+def login_familiar(email: str) -> str:
+    return f"login-familiar:{email.lower()}"  # zset: address -> time of its last good sign-in
 
 
 def web_session(session_key: str) -> str:

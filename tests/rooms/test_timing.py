@@ -16,6 +16,7 @@ from rooms.timing import (
     parse_local,
     parse_zone,
     utc_to_local,
+    zone_names,
 )
 
 T0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
@@ -70,7 +71,37 @@ def test_parse_local_reads_a_wall_clock_time(text: str, expected: datetime) -> N
     assert parse_local(text) == expected
 
 
-@pytest.mark.parametrize("text", ["", "tomorrow", "2026-13-01T09:00", "2026-05-01T09:30+08:00", 5])
+def test_zone_names_are_exactly_the_names_parse_zone_accepts() -> None:
+    names = zone_names()
+    refused = [name for name in names if _refuses_zone(name)]
+
+    assert (refused, names == tuple(sorted(names))) == ([], True)
+    assert {"Asia/Shanghai", "America/Argentina/Buenos_Aires", "UTC"} <= set(names)
+    assert {"localtime", "posixrules", "Factory"} & set(names) == set()
+
+
+def _refuses_zone(name: str) -> bool:
+    try:
+        parse_zone(name)
+    except TimeError:
+        return True
+    return False
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "tomorrow",
+        "2026-13-01T09:00",
+        "2026-05-01T09:30+08:00",
+        5,
+        "2026-05-01",  # the forms below are ISO 8601 too, but not LOCAL_TIME
+        "2026-05-01T09",
+        "20260501T0930",
+        "2026-W18-5T09:30",
+    ],
+)
 def test_parse_local_refuses_anything_else(text: object) -> None:
     with pytest.raises(TimeError) as caught:
         parse_local(text)

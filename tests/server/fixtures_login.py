@@ -9,8 +9,14 @@
 ``Staff.call`` sends the session's CSRF token with every request. A second person needs
 their own cookie jar: ``await aiohttp_client(client.server)`` is another client of the same
 running app. ``org=`` puts a new account into an existing organization.
+
+For tests of signing in itself: ``staff_account`` (a fixed account, no sign-in),
+``post_login`` (the login form as a browser posts it), ``error_of`` (the page's message),
+``me`` (GET /api/me) and ``hammered`` (an email locked for unfamiliar addresses).
 """
 
+import html
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,10 +27,14 @@ from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient
 
 from rooms.accounts import Account, Organization, OrgRole, new_account, new_organization
-from server.auth import hash_password
+from server.accounts import hash_password, login_limits
+from server.settings import Settings
 from server.store import Store
 
 PASSWORD = "correct horse battery staple"
+CREATED = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+_ERROR = re.compile(r'<p class="error-message" role="alert">(.*?)</p>', re.S)
 
 
 @dataclass
@@ -97,3 +107,56 @@ async def sign_in_staff(
     org, account = await create_staff(store, email=email, name=name, org=org)
     token = await sign_in(client, email=email)
     return Staff(client=client, account=account, org=org, csrf_token=token)
+
+
+async def staff_account(store: Store, email: str) -> Account:
+    """Account a1 of organization o1 (no organization record), password PASSWORD."""
+    account = new_account(
+        account_id="a1", org_id="o1", email=email, name="Wang Fang", org_role="admin", now=CREATED
+    )
+    await store.accounts.create_account(account, password_hash=_password_hash())
+    return account
+
+
+async def login_form(client: TestClient) -> str:
+    """Open the login page like a browser; the CSRF token of its form."""
+    page = await client.get("/login")
+    assert page.status == 200
+    found = _CSRF_FIELD.search(await page.text())
+    assert found is not None
+    return found.group(1)
+
+
+async def post_login(
+    client: TestClient,
+    email: str,
+    password: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: str,
+) -> ClientResponse:
+    """POST /login as the login form does (not following the redirect)."""
+    form = {"email": email, "password": password, "csrf_token": await login_form(client), **extra}
+    return await client.post("/login", data=form, headers=headers, allow_redirects=False)
+
+
+def error_of(page: str) -> str:
+    """The error message shown on a page."""
+    found = _ERROR.search(page)
+    assert found is not None, page
+    return html.unescape(found.group(1))
+
+
+async def me(client: TestClient) -> dict[str, Any]:
+    response = await client.get("/api/me")
+    assert response.status == 200
+    return await response.json()  # type: ignore[no-any-return]
+
+
+async def hammered(store: Store, settings: Settings, email: str) -> None:
+    """Claim as many sign-in attempts at email, from as many public addresses, as lock it
+    for unfamiliar addresses (through the throttle's own counting, checking no password)."""
+    limits = login_limits(settings)
+    for n in range(limits.per_account):
+        address = f"9.9.{n // 100}.{n % 100}"
+        await store.accounts.claim_login(email, address, public=True, limits=limits, now=CREATED)

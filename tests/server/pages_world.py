@@ -8,7 +8,7 @@ from rooms.accounts import Account
 from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
 from rooms.roles import Role
 from server import agenda
-from server.auth import create_org_with_admin
+from server.accounts import create_org_with_admin
 from server.store import Store
 
 PASSWORD = "a long enough password"

@@ -17,7 +17,7 @@ import pytest
 
 from server.api import _all_modules
 from server.api.openapi import openapi_document
-from server.api.schema import Body, Int, Obj, Str
+from server.api.schema import Body, Int, Obj, Str, Zone
 from server.errors import ApiError
 from server.i18n import load_catalogs
 from tests.server.fixtures_login import Staff, csrf_token, sign_in_staff
@@ -109,7 +109,8 @@ def _routed(app) -> set[tuple[str, str]]:
     for route in app.router.routes():
         info = route.resource.get_info() if route.resource else {}
         path = info.get("path") or info.get("formatter") or ""
-        if path.startswith("/api/") and path != "/api/openapi.json" and route.method != "HEAD":
+        wanted = route.method not in {"HEAD", "*"}  # "*": server.methods.other_method
+        if path.startswith("/api/") and path != "/api/openapi.json" and wanted:
             routed.add((route.method, re.sub(r"{(\w+):[^}]*}", r"{\1}", path)))
     return routed
 
@@ -198,6 +199,7 @@ def _json_schema(operation: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _example(schema: dict[str, Any]) -> Any:
+    schema = _resolved(schema)
     if "examples" in schema:
         return schema["examples"][0]
     if "enum" in schema:
@@ -217,6 +219,7 @@ def _example_body(schema: dict[str, Any]) -> dict[str, Any]:
 
 def _wrong_values(schema: dict[str, Any]) -> list[Any]:
     """Values of the wrong type (or size) for a field of this schema."""
+    schema = _resolved(schema)
     junk = {"$gt": "", "nested": [1, {"a": None}]}
     wrong: dict[str, list[Any]] = {
         "string": [42, True, ["x"], junk, "x" * (schema.get("maxLength", 0) + 1)],
@@ -232,6 +235,7 @@ def _field_cases(schema: dict[str, Any], prefix: str = "") -> list[tuple[list[st
     """(path of field names, wrong value) for every field, nested objects included."""
     cases = []
     for name, spec in schema["properties"].items():
+        spec = _resolved(spec)
         cases += [([name], value) for value in _wrong_values(spec)]
         if spec.get("type") == "object":
             cases += [([name, *path], value) for path, value in _field_cases(spec)]
@@ -325,6 +329,42 @@ async def test_wrong_method_is_405_json(staff) -> None:
     assert error["code"] == "method_not_allowed"
 
 
+def _documented_methods() -> dict[str, set[str]]:
+    methods: dict[str, set[str]] = {}
+    for method, path, _ in OPERATIONS:
+        methods.setdefault(path, set()).add(method)
+    return methods
+
+
+async def test_options_lists_exactly_the_methods_of_every_api_path(client, world) -> None:
+    answers, expected = {}, {}
+
+    for path, methods in _documented_methods().items():
+        response = await client.options(filled(path, world))
+        answers[path] = (response.status, response.headers.get("Allow"))
+        expected[path] = (204, ",".join(sorted(methods | {"OPTIONS"})))
+
+    assert answers == expected
+    assert answers["/api/experts/import"] == (204, "OPTIONS,POST")
+
+
+async def test_every_other_method_is_405_json_before_the_csrf_check(
+    aiohttp_client, client, world
+) -> None:
+    anonymous = await aiohttp_client(client.server)  # no session, no CSRF token
+    answers, expected = [], []
+
+    for path, methods in _documented_methods().items():
+        allow = ",".join(sorted(methods | {"OPTIONS"}))
+        for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - methods):
+            response = await anonymous.request(method, filled(path, world))
+            error = await assert_error(response, 405, case=(method, path))
+            answers.append((method, path, error["code"], response.headers["Allow"]))
+            expected.append((method, path, "method_not_allowed", allow))
+
+    assert answers == expected
+
+
 async def test_too_large_body_is_413_json_in_the_callers_language(staff, world) -> None:
     url = f"/api/events/{world['event_id']}"
     body = {"description": "长" * 100_000}  # 300 000 bytes of UTF-8
@@ -377,6 +417,16 @@ def test_nested_objects_name_their_fields_in_errors(data, code, message) -> None
         PERSON_BODY.check(data)
 
     assert (raised.value.code, raised.value.message) == (code, message)
+
+
+def test_a_zone_field_names_itself_when_the_zone_is_unknown() -> None:
+    with pytest.raises(ApiError) as raised:
+        Body({"zone": Zone()}).check({"zone": "Mars/Base"})
+
+    assert (raised.value.code, raised.value.message) == (
+        "invalid_zone",
+        "Field zone must be an IANA time zone name, e.g. Asia/Shanghai.",
+    )
 
 
 def test_nested_objects_are_checked_clean() -> None:
@@ -453,6 +503,120 @@ def test_every_reference_resolves() -> None:
 def test_the_parametrized_checks_have_operations_to_check() -> None:
     assert ("POST", "/api/sessions/{session_id}/roster") in [(m, p) for m, p, _ in JSON_WRITES]
     assert ("PATCH", "/api/events/{event_id}") in [(m, p) for m, p, _ in JSON_WRITES]
+
+
+# 4. the document's enums and patterns say what the API accepts
+
+
+def _body_property(method: str, path: str, name: str) -> dict[str, Any]:
+    schema = _json_schema(DOCUMENT["paths"][path][method.lower()])
+    assert schema is not None
+    return _resolved(_resolved(schema)["properties"][name])
+
+
+def _documented(schema: dict[str, Any], value: str) -> bool:
+    """Whether a string value is valid by the schema's enum or pattern."""
+    if "enum" in schema:
+        return value in schema["enum"]
+    return re.search(schema["pattern"], value) is not None
+
+
+ZONES = [
+    "Asia/Shanghai",
+    "America/Argentina/Buenos_Aires",
+    "UTC",
+    "Etc/GMT-8",
+    "localtime",
+    "posixrules",
+    "asia/shanghai",
+    "Mars/Base",
+    "../etc/passwd",
+]
+
+
+async def test_the_documented_time_zones_are_the_ones_the_api_takes(staff) -> None:
+    schema = _body_property("POST", "/api/events", "zone")
+    documented, taken = [], []
+
+    for zone in ZONES:
+        response = await staff.call("POST", "/api/events", json={**FORUM, "zone": zone})
+        documented.append((zone, _documented(schema, zone)))
+        taken.append((zone, response.status == 201))
+
+    assert documented == taken
+    assert DOCUMENT["components"]["schemas"]["Session"]["properties"]["zone"] == {
+        "$ref": "#/components/schemas/TimeZone"
+    }
+
+
+LOCAL_TIMES = [
+    "2027-05-01T09:30",
+    "2027-05-01 09:30",
+    "2027-05-01T09:30:15",
+    "2027-05-01",
+    "2027-05-01T09",
+    "20270501T0930",
+    "2027-W18-6T09:30",
+    "2027-05-01T09:30+08:00",
+    "09:30",
+]
+
+
+async def test_the_documented_local_times_are_the_ones_the_api_takes(staff, world) -> None:
+    path = "/api/events/{event_id}/sessions"
+    schema = _body_property("POST", path, "start")
+    documented, taken = [], []
+
+    for start in LOCAL_TIMES:
+        response = await staff.call("POST", filled(path, world), json={**OPENING, "start": start})
+        documented.append((start, _documented(schema, start)))
+        taken.append((start, response.status == 201))
+
+    assert documented == taken
+
+
+async def test_the_documented_roles_per_kind_are_the_ones_the_api_takes(staff, world) -> None:
+    roster_role = _body_property("POST", "/api/sessions/{session_id}/roster", "role")
+    invite_role = _body_property("POST", "/api/sessions/{session_id}/invites", "role")
+    by_kind = roster_role["x-roles-by-kind"]
+    documented, taken = [], []
+
+    for kind in by_kind:
+        body = {**OPENING, "kind": kind}
+        session = await _created(staff, f"/api/events/{world['event_id']}/sessions", body)
+        session_path = f"/api/sessions/{session['session_id']}"
+        for role in roster_role["enum"]:
+            guest = {"type": "guest", "email": f"{kind}.{role}@example.org"}
+            entry = await staff.call("POST", f"{session_path}/roster", json={
+                "person": guest, "role": role
+            })  # fmt: skip
+            invite = await staff.call("POST", f"{session_path}/invites", json={
+                "role": role, "name": "Li"
+            })  # fmt: skip
+            documented.append((kind, role, role in by_kind[kind]))
+            taken.append((kind, role, (entry.status, invite.status) == (201, 201)))
+
+    assert documented == taken
+    assert (invite_role["x-roles-by-kind"], invite_role["enum"]) == (by_kind, roster_role["enum"])
+
+
+CONFLICTS = ["org:Fudan University", "project:Chip 2027", "friend:x", "org:", "expert:a b"]
+
+
+async def test_the_documented_conflicts_are_the_ones_the_api_takes(staff, world) -> None:
+    items = _body_property("POST", "/api/experts", "conflicts")["items"]
+    samples = [*CONFLICTS, f"expert:{world['expert_id']}"]
+    documented, taken = [], []
+
+    for n, conflict in enumerate(samples):
+        body = {"name": "Li", "email": f"li{n}@example.org", "conflicts": [conflict]}
+        response = await staff.call("POST", "/api/experts", json=body)
+        documented.append((conflict, _documented(items, conflict)))
+        taken.append((conflict, response.status == 201))
+
+    assert documented == taken
+    expert = DOCUMENT["components"]["schemas"]["Expert"]["properties"]["conflicts"]
+    assert expert["items"]["pattern"] == items["pattern"]
 
 
 # the errors are translated

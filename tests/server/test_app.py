@@ -52,3 +52,23 @@ def test_settings_refuse_a_media_host_address_that_is_not_an_ip(tmp_path) -> Non
 
     with pytest.raises(SettingsError, match="MEDIA_HOST_ADDRESSES"):
         Settings.from_env({"DATA_DIR": str(tmp_path), "MEDIA_HOST_ADDRESSES": "example.org"})
+
+
+def test_settings_trust_no_proxy_unless_told(tmp_path) -> None:
+    import ipaddress
+
+    import pytest
+
+    from server.settings import SettingsError
+
+    base = {"DATA_DIR": str(tmp_path)}
+
+    default = Settings.from_env(base)
+    told = Settings.from_env({**base, "TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8, ::1"})
+    with pytest.raises(SettingsError, match="TRUSTED_PROXIES"):
+        Settings.from_env({**base, "TRUSTED_PROXIES": "proxy.example.org"})
+
+    assert default.trusted_proxies == ()
+    assert told.trusted_proxies == tuple(
+        ipaddress.ip_network(n) for n in ("127.0.0.1/32", "10.0.0.0/8", "::1/128")
+    )

@@ -13,8 +13,8 @@ from rooms.agenda import Session
 from rooms.invites import Invite, InviteRefused, Refusal
 from rooms.roles import Role
 from server import agenda
+from server.accounts import create_org_with_admin
 from server.app import make_app
-from server.auth import create_org_with_admin
 from server.invitations import (
     accept_invite,
     accepted_invites,

@@ -5,7 +5,7 @@ import stat
 from datetime import UTC, datetime
 
 from rooms.roles import Kind, Role
-from server.auth import check_credentials
+from server.accounts import check_credentials
 from server.invitations import open_invite
 from server.seed import HOST_EMAIL, credentials_file, seed_demo
 
