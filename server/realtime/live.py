@@ -14,6 +14,7 @@ through ``Fanout``. Texts (``rooms.outbox.Text``) are translated per recipient's
 """
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_SIZE = 100  # messages a newcomer gets
 FORGET_EMPTY = timedelta(minutes=2)  # an empty room is kept this long for reconnects
+STOP_WAIT = 10.0  # seconds the watcher may take to finish its round at shutdown
 
 
 def utcnow() -> datetime:
@@ -100,6 +102,7 @@ class LiveRooms:
         self.connections: dict[str, Connection] = {}
         self.media_config = media_config(settings)  # tests may limit it to loopback
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
 
     # rooms and connections
 
@@ -248,15 +251,18 @@ class LiveRooms:
                 await self.sio.disconnect(sid, namespace=NAMESPACE)
 
     def start(self) -> None:
+        self._stop.clear()
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
 
     async def stop(self) -> None:
+        """Stop watching (the watcher finishes its round: it is never cancelled inside a
+        Redis call, which redis-py may turn into an error), then close every room."""
+        self._stop.set()
         if self._task is not None:
-            self._task.cancel()
             try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+                await asyncio.wait_for(self._task, STOP_WAIT)
+            except TimeoutError:
+                log.warning("watching live rooms did not stop in time")
             self._task = None
         for live in list(self.rooms.values()):
             await self.close(live, Text("The server is restarting; join again in a moment."))
@@ -285,17 +291,16 @@ class LiveRooms:
     async def _watch(self) -> None:
         """First close the stays a crash of this process left open, then watch the rooms."""
         recovered = False
-        while True:
+        while not self._stop.is_set():
             try:
                 if not recovered:
                     await self.recover()
                     recovered = True
                 await self.sweep()
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 log.exception("watching live rooms failed; retrying")
-            await asyncio.sleep(self.settings.room_watch_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.settings.room_watch_seconds)
 
     async def sweep(self) -> None:
         """End rooms whose session is over; forget rooms empty for a while; note the rooms
