@@ -34,6 +34,7 @@ us_per_delivery=<x> p95_ms=<y>``.
 """
 
 import argparse
+import asyncio
 import json
 import os
 import resource
@@ -47,7 +48,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chat_real import BenchRedis, RealServer  # noqa: E402
+from chat_real import BenchRedis, RealServer, open_room  # noqa: E402
 from chat_servers import ORIGIN  # noqa: E402
 
 MODES = ("real", "stripped", "socketio")
@@ -161,7 +162,8 @@ class BareServer:
 def run_once(mode: str, clients: int, procs: int, redis: BenchRedis | None, folder: Path) -> dict:
     if mode == "real":
         assert redis is not None
-        server: RealServer | BareServer = RealServer(redis, folder, RATE_LIMIT)
+        session_id = asyncio.run(open_room(redis.url))
+        server: RealServer | BareServer = RealServer(redis, folder, RATE_LIMIT, session_id)
     else:
         server = BareServer(mode)
     workers: list[subprocess.Popen[str]] = []

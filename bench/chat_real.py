@@ -12,7 +12,6 @@
   in the Procfile), its output in a log file; killed once measured (see `RealServer.stop`).
 """
 
-import asyncio
 import os
 import secrets
 import socket
@@ -131,8 +130,10 @@ def free_port() -> int:
 class RealServer:
     """`python -m server` on 127.0.0.1 with a room open in it; `stop()` ends it."""
 
-    def __init__(self, bench_redis: BenchRedis, folder: Path, env: dict[str, str]) -> None:
-        self.session_id = asyncio.run(open_room(bench_redis.url))
+    def __init__(
+        self, bench_redis: BenchRedis, folder: Path, env: dict[str, str], session_id: str
+    ) -> None:
+        self.session_id = session_id  # the room that is open (open_room)
         self.port = free_port()
         self.url = self.origin = f"http://127.0.0.1:{self.port}"
         self.log = folder / f"server-{self.port}.log"
