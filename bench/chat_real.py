@@ -38,7 +38,8 @@ def bench_database(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme == "unix":
         query = [q for q in parts.query.split("&") if q and not q.startswith("db=")]
-        return urlunsplit(parts._replace(query="&".join([*query, f"db={BENCH_DATABASE}"])))
+        query.append(f"db={BENCH_DATABASE}")
+        return f"unix://{parts.netloc}{parts.path}?{'&'.join(query)}"
     return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
 
 
