@@ -19,7 +19,8 @@ each to the whole room, senders included, and acknowledges it. Servers:
 - `socketio`: the baseline, the same bare server with plain python-socketio `emit(to=room)`;
   it refuses permessage-deflate as ours does (every handshake is counted: `deflate=0/C`).
 
-Per run: delivered/expected, lost, duplicates, out-of-order, acks, `error` events by code,
+Per run: delivered/expected, lost (not received within 30 s + C/100 s of the start),
+duplicates, out-of-order, acks, `error` events by code,
 p50/p95/max latency (send to receipt, both clocks of this machine) and the server process's CPU
 per delivered message: utime+stime of /proc/<server pid>/stat, read just before the first
 message and once every client has everything (or timed out). Before the burst the bench waits
@@ -305,7 +306,8 @@ def main() -> None:
     args = parser.parse_args()
     runs = [(c, m) for c in args.clients for m in args.modes]
     raise_fd_limit(max(args.clients))
-    print(f"servers: {LEGEND}", flush=True)
+    print(f"servers: {LEGEND}; lost = not received within {CLIENT_TIMEOUT:.0f} s + C/100 s",
+          flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="yunhui-bench-chat-") as tmp:
         redis = BenchRedis(Path(tmp)) if "real" in args.modes else None
         if redis is not None:
