@@ -321,7 +321,7 @@ async def measure(server, media: Control, workers: Workers, seconds: float, prof
 
 async def series(clip, counts: list[int], args, transcode: bool) -> list[dict]:
     server, port = await spawn("--serve-transcode" if transcode else "--serve")
-    media = Control(*await asyncio.open_connection("127.0.0.1", int(port)))
+    media = Control(*await asyncio.open_connection("127.0.0.1", int(port), limit=1 << 28))
     publisher = SyntheticPublisher(clip, stamp=not transcode)
     await publisher.accept(await media.call("publish", sdp=await publisher.offer()))  # type: ignore[arg-type]
     workers = Workers()
@@ -389,7 +389,7 @@ async def main(args: argparse.Namespace) -> None:
           f"transcode {slope(transcoded) * 1000:.1f} millicores")  # fmt: skip
     in_room = ""
     if room is not None:
-        in_room = (f" room_pkts_per_core_s={room['packets'] / room['cpu']:.0f}"
+        in_room = (f" room_pkts_per_core_s={room['sent'] / room['cpu']:.0f}"
                    f" room_p95_ms={percentile(room['latencies'], 95):.1f}")  # fmt: skip
     print(f"sfu: pkts_per_core_s={pkts_per_core_s:.0f} "
           f"viewer_cost_ratio_vs_transcode={ratio:.0f} p95_ms={p95:.1f}{in_room}")  # fmt: skip

@@ -13,8 +13,9 @@ SyntheticViewer. For the measured seconds, ten viewers each send one chat messag
 default rate limit: 5 at once, then 1/s), which the server stores in its Redis stream and
 delivers to everyone; active-speaker news, Engine.IO pings and RTCP go on as in production.
 
-Measured: the server process's CPU (every thread, schedstat) per media packet the viewers
-received (the server's own counters are out of reach in another process), the media latency
+Measured: the server process's CPU (every thread, schedstat) per media packet that reached the
+viewers' sockets (read, or dropped there by the kernel when a busy viewer process let its
+receive buffer fill: /proc/net/udp; the server's own counters are out of reach), media latency
 (publisher send -> the kernel's receive timestamp at the viewer's socket), and the chat's
 delivered/expected and latency (send -> the viewer's handler).
 """
@@ -38,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 import socketio  # noqa: E402
 from aioice.ice import get_host_addresses  # noqa: E402
+from aiortc.exceptions import InvalidStateError  # noqa: E402
 from chat_real import BenchRedis, RealServer, open_room  # noqa: E402
 
 from tests.server.media.synthetic import Clip, SyntheticPublisher, SyntheticViewer  # noqa: E402
@@ -115,19 +117,31 @@ class RoomViewer(Guest):
         self.index = index
         self.viewer = SyntheticViewer(keep=False, stamp=True, addresses=(address,))
         self.offers = 0
+        self.failed = ""  # why this viewer gets no media (it is not retried)
         self.sio.on("subscribe_offer", self._offered, namespace=NAMESPACE)
+        self.sio.on("media_closed", self._closed, namespace=NAMESPACE)
 
     async def _offered(self, offer: dict[str, Any]) -> None:
         self.offers += 1
-        sdp = await self.viewer.answer(offer["sdp"])
+        try:
+            sdp = await self.viewer.answer(offer["sdp"])
+        except InvalidStateError:
+            return  # closed meanwhile
         await self.emit("subscribe_answer", {"sdp": sdp, "revision": offer["revision"]})
 
+    def _closed(self, payload: dict[str, Any]) -> None:
+        self.failed = f"media_closed {payload['reason']}"
+
     async def start(self) -> None:
-        await self.enter()
-        await self.ask("media_start", {}, "media_started")
-        async with asyncio.timeout(TIMEOUT):
-            while not self.viewer.received["video"].seqs:
-                await asyncio.sleep(0.05)
+        """Enter, start media and wait for video; a failure is noted in `failed`."""
+        try:
+            await self.enter()
+            await self.ask("media_start", {}, "media_started")
+            async with asyncio.timeout(TIMEOUT):
+                while not self.viewer.received["video"].seqs and not self.failed:
+                    await asyncio.sleep(0.05)
+        except (TimeoutError, socketio.exceptions.SocketIOError) as exc:
+            self.failed = self.failed or f"{type(exc).__name__} {exc}".strip()
 
     async def close(self) -> None:
         await super().close()
@@ -135,6 +149,21 @@ class RoomViewer(Guest):
 
 
 # --- viewer workers (their own processes) -----------------------------------------------
+
+
+def udp_drops() -> int:
+    """Datagrams the kernel dropped at this process's UDP sockets, their receive buffers full
+    (the last column of /proc/net/udp): sent by the SFU, never read by a busy viewer."""
+    mine = set()
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue  # closed meanwhile
+        if target.startswith("socket:["):
+            mine.add(target[8:-1])
+    rows = [line.split() for line in Path("/proc/self/net/udp").read_text().splitlines()[1:]]
+    return sum(int(row[-1]) for row in rows if row[9] in mine)
 
 
 async def work(args: argparse.Namespace) -> None:
@@ -149,15 +178,18 @@ async def work(args: argparse.Namespace) -> None:
             await viewer.start()
 
     await asyncio.gather(*(start(v) for v in viewers))
-    print("ready", flush=True)
+    failed = [v.failed for v in viewers if v.failed]
+    print(json.dumps({"result": {"failed": failed}}), flush=True)
     loop = asyncio.get_running_loop()
     stdin = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
     chatting: list[asyncio.Task[None]] = []
+    dropped = 0
     while line := await stdin.readline():
         call = json.loads(line)
         result: object = None
         if call["op"] == "reset":
+            dropped = udp_drops()
             for viewer in viewers:
                 viewer.chat_latencies.clear()
                 for got in viewer.viewer.received.values():
@@ -175,6 +207,7 @@ async def work(args: argparse.Namespace) -> None:
             got = [g for v in viewers for g in v.viewer.received.values()]
             result = {
                 "packets": sum(len(g.seqs) for g in got),
+                "dropped": udp_drops() - dropped,
                 "latencies": [x for g in got for x in g.latencies],
                 "gaps": sum(g.gaps for g in got),
                 "offers": sum(v.offers for v in viewers),
@@ -211,10 +244,13 @@ class Worker:
         )  # fmt: skip
         return cls(child)
 
-    async def ready(self) -> None:
+    async def ready(self) -> list[str]:
+        """Wait until its viewers are in; why those without media have none."""
         assert self.child.stdout is not None
-        if (await self.child.stdout.readline()).strip() != b"ready":
-            raise RuntimeError("a room viewer worker could not bring its viewers in")
+        line = await self.child.stdout.readline()
+        if not line:
+            raise RuntimeError("a room viewer worker ended early")
+        return list(json.loads(line)["result"]["failed"])
 
     async def call(self, op: str, **args: object) -> Any:
         assert self.child.stdin is not None and self.child.stdout is not None
@@ -258,8 +294,12 @@ async def room_line(clip: Clip, viewers: int, seconds: float, workers: int, cpu)
             shares = [viewers // workers + (i < viewers % workers) for i in range(workers)]
             for first, share in zip(accumulate([0, *shares]), shares, strict=False):
                 started.append(await Worker.spawn(server.url, session_id, address, first, share))
-            await asyncio.gather(*(w.ready() for w in started))
+            ready = await asyncio.gather(*(w.ready() for w in started), return_exceptions=True)
+            for outcome in ready:
+                if isinstance(outcome, BaseException):
+                    raise outcome
             result = await measure(server.pid, started, viewers, seconds, cpu)
+            result["failed"] = [reason for outcome in ready for reason in outcome]
         finally:
             await asyncio.gather(*(w.stop() for w in started))
             if publisher is not None:
@@ -288,7 +328,9 @@ async def measure(pid: int, workers: list[Worker], viewers: int, seconds: float,
         "viewers": viewers,
         "wall": wall,
         "cpu": used,
+        "sent": sum(m["packets"] + m["dropped"] for m in media),  # reached the viewers' sockets
         "packets": sum(m["packets"] for m in media),
+        "dropped": sum(m["dropped"] for m in media),
         "latencies": [x * 1000 for m in media for x in m["latencies"]],
         "gaps": sum(m["gaps"] for m in media),
         "offers": sum(m["offers"] for m in media),
@@ -300,17 +342,24 @@ async def measure(pid: int, workers: list[Worker], viewers: int, seconds: float,
 
 def report_room(r: dict, alone: float | None, ms: Callable[[list[float]], str]) -> None:
     """Print the room line; `alone`: the media plane's CPU per packet at the same N."""
-    rate, per_packet = r["cpu"] / r["wall"], r["cpu"] / r["packets"]
+    sent = r["sent"]
+    rate, per_packet = r["cpu"] / r["wall"], r["cpu"] / sent
     beside = f" (media plane alone: {alone * 1e6:.1f})" if alone else ""
     print(f"room N={r['viewers']}, python -m server, SFU on {r['address']}: "
-          f"{r['packets'] / r['wall']:.0f} pkt/s to the viewers, server {rate:.3f} core: "
+          f"{sent / r['wall']:.0f} pkt/s to the viewers, server {rate:.3f} core: "
           f"{per_packet * 1e6:.1f} µs/pkt{beside}, {1 / per_packet:.0f} pkt/core-s")  # fmt: skip
     print(f"    latency, publisher send -> arrival at the viewer: {ms(r['latencies'])}")
     chat, errors = r["chat_latencies"], ", ".join(sorted(set(r["errors"]))) or "none"
     print(f"    chat, {r['senders']} messages/s to everyone: {len(chat)}/{r['chat_expected']} "
           f"delivered, {ms(chat)}; errors: {errors}")  # fmt: skip
     print(f"    load average {os.getloadavg()[0]:.2f}; {r['gaps']} packets missing at viewers; "
-          f"{r['offers']} subscribe offers to {r['viewers']} viewers", flush=True)  # fmt: skip
+          f"the kernel dropped {r['dropped']} datagrams at their full sockets (busy viewer "
+          f"processes); {r['offers']} subscribe offers to {r['viewers']} viewers",
+          flush=True)  # fmt: skip
+    failed = r["failed"]
+    if failed:
+        reasons = ", ".join(sorted(set(failed)))
+        print(f"    {len(failed)} of {r['viewers']} viewers got no media: {reasons}", flush=True)
 
 
 if __name__ == "__main__":
