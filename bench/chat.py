@@ -20,10 +20,11 @@ each to the whole room, senders included, and acknowledges it. Servers:
   it refuses permessage-deflate as ours does (every handshake is counted: `deflate=0/C`).
 
 Per run: delivered/expected, lost (not received within 30 s + C/100 s of the start),
-duplicates, out-of-order, acks, `error` events by code,
-p50/p95/max latency (send to receipt, both clocks of this machine) and the server process's CPU
-per delivered message: utime+stime of /proc/<server pid>/stat, read just before the first
-message and once every client has everything (or timed out). Before the burst the bench waits
+duplicates, out-of-order, acks, `error` events by code, clients the server cut off (and the
+warnings the real server logged), p50/p95/max latency (send to receipt, both clocks of this
+machine) and the server process's CPU per delivered message: utime+stime of
+/proc/<server pid>/stat, read just before the first message and once every client has
+everything (or timed out). Before the burst the bench waits
 until the server and the clients are idle (the joins are done). With the embedded Redis its
 CPU is shown too. The machine may be shared: the load average is printed with every line.
 The 5000-client line is opt-in: before its burst, the real path announces every join to
@@ -175,6 +176,7 @@ def run_once(mode: str, clients: int, procs: int, redis: BenchRedis | None, fold
             ask(worker)  # everyone is in the room
         settled = settle([server.pid, *(w.pid for w in workers)])
         row = burst(server.pid, redis_pid, workers)
+        row["complaints"] = server.complaints() if isinstance(server, RealServer) else []
     finally:
         if mode == "real":  # killed first: clients leaving would each be told to everyone
             server.stop()
@@ -243,6 +245,8 @@ def summarize(mode: str, clients: int, run: dict) -> dict[str, Any]:
         "out_of_order": sum(r["out_of_order"] for r in results),
         "acks": sum(r["acks"] for r in results),
         "duplicate_acks": sum(r["duplicate_acks"] for r in results),
+        "disconnected": sum(r["disconnected"] for r in results),
+        "complaints": run["complaints"],
         "errors": errors,
         "p50_ms": percentile(latencies, 0.50),
         "p95_ms": percentile(latencies, 0.95),
@@ -266,7 +270,7 @@ def show(row: dict[str, Any]) -> None:
         f"{row['mode']:>8} C={row['clients']:<5} "
         f"delivered={row['delivered']}/{row['expected']} lost={row['lost']} "
         f"dup={row['duplicates']} ooo={row['out_of_order']} "
-        f"acks={row['acks']}/{ACKS} errors={errors} "
+        f"acks={row['acks']}/{ACKS} errors={errors} cut_off={row['disconnected']} "
         f"p50={row['p50_ms']:.1f}ms p95={row['p95_ms']:.1f}ms max={row['max_ms']:.1f}ms "
         f"server_cpu={row['server_cpu_s']:.2f}s (user {row['server_user_s']:.2f} + sys "
         f"{row['server_system_s']:.2f}) us/delivery={row['us_per_delivery']:.2f}{redis} "
@@ -277,6 +281,9 @@ def show(row: dict[str, Any]) -> None:
     )
     if row["deflate"]:
         print(f"{'':>8} WARNING: {row['deflate']} handshakes accepted permessage-deflate")
+    if row["complaints"]:
+        print(f"{'':>8} the server logged {len(row['complaints'])} warnings or errors, the "
+              f"first: {row['complaints'][0]}")  # fmt: skip
 
 
 def closing_line(r: dict[str, Any]) -> str:

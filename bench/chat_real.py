@@ -166,6 +166,11 @@ class RealServer:
         tail = "".join(self.log.read_text(errors="replace").splitlines(True)[-20:])
         raise RuntimeError(f"python -m server did not start:\n{tail}")
 
+    def complaints(self) -> list[str]:
+        """The warnings and errors it logged (e.g. a socket cut off for unsent bytes)."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        return [line for line in lines if " WARNING " in line or " ERROR " in line]
+
     def stop(self) -> None:
         """Kill it. Its graceful stop (SIGINT) would wait for the open websockets up to aiohttp's
         shutdown timeout (60 s) before closing its rooms; and clients leaving before would each
