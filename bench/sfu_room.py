@@ -46,6 +46,7 @@ from tests.server.media.synthetic import Clip, SyntheticPublisher, SyntheticView
 
 NAMESPACE = "/room"
 SENDERS = 10  # viewers that chat, one message a second each
+Cpu = Callable[[int], float]  # a process's CPU seconds, by its pid
 STAMPED = re.compile(r"#(\d+) (\d+) ([0-9.]+)#")
 TIMEOUT = 30.0
 
@@ -236,7 +237,9 @@ class Worker:
         self.child = child
 
     @classmethod
-    async def spawn(cls, url: str, session_id: str, address: str, first: int, count: int):  # noqa: ANN206
+    async def spawn(
+        cls, url: str, session_id: str, address: str, first: int, count: int
+    ) -> "Worker":
         child = await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--work", "--url", url, "--session", session_id,
             "--address", address, "--first", str(first), "--count", str(count),
@@ -279,39 +282,57 @@ async def publish(url: str, session_id: str, clip: Clip, address: str) -> tuple[
     return guest, publisher
 
 
-async def room_line(clip: Clip, viewers: int, seconds: float, workers: int, cpu) -> dict:  # noqa: ANN001
+async def room_line(clip: Clip, viewers: int, seconds: float, workers: int, cpu: Cpu) -> dict:
     """Run the room line; `cpu(pid)` reads a process's CPU seconds."""
     address = host_address()
     with tempfile.TemporaryDirectory(prefix="yunhui-bench-sfu-") as tmp:
         redis = BenchRedis(Path(tmp))
-        session_id = await open_room(redis.url)
-        env = {"MEDIA_HOST_ADDRESSES": address}
-        server = await asyncio.to_thread(RealServer, redis, Path(tmp), env, session_id)
-        started: list[Worker] = []
-        guest, publisher = None, None
         try:
-            guest, publisher = await publish(server.url, session_id, clip, address)
-            shares = [viewers // workers + (i < viewers % workers) for i in range(workers)]
-            for first, share in zip(accumulate([0, *shares]), shares, strict=False):
-                started.append(await Worker.spawn(server.url, session_id, address, first, share))
-            ready = await asyncio.gather(*(w.ready() for w in started), return_exceptions=True)
-            for outcome in ready:
-                if isinstance(outcome, BaseException):
-                    raise outcome
-            result = await measure(server.pid, started, viewers, seconds, cpu)
-            result["failed"] = [reason for outcome in ready for reason in outcome]
+            session_id = await open_room(redis.url)
+            env = {"MEDIA_HOST_ADDRESSES": address}
+            server = await asyncio.to_thread(RealServer, redis, Path(tmp), env, session_id)
+            try:
+                result = await in_room(server, clip, viewers, seconds, workers, cpu, address)
+            finally:
+                server.stop()
         finally:
-            await asyncio.gather(*(w.stop() for w in started))
-            if publisher is not None:
-                await publisher.close()
-            if guest is not None:
-                await guest.close()
-            server.stop()
             redis.stop()
     return result | {"address": address, "senders": min(SENDERS, viewers)}
 
 
-async def measure(pid: int, workers: list[Worker], viewers: int, seconds: float, cpu) -> dict:  # noqa: ANN001
+async def in_room(
+    server: RealServer,
+    clip: Clip,
+    viewers: int,
+    seconds: float,
+    workers: int,
+    cpu: Cpu,
+    address: str,
+) -> dict:
+    """The publisher and the viewer workers in the server's room, measured, then gone."""
+    started: list[Worker] = []
+    guest, publisher = None, None
+    try:
+        url, session_id = server.url, server.session_id
+        guest, publisher = await publish(url, session_id, clip, address)
+        shares = [viewers // workers + (i < viewers % workers) for i in range(workers)]
+        for first, share in zip(accumulate([0, *shares]), shares, strict=False):
+            started.append(await Worker.spawn(url, session_id, address, first, share))
+        ready = await asyncio.gather(*(w.ready() for w in started), return_exceptions=True)
+        for outcome in ready:
+            if isinstance(outcome, BaseException):
+                raise outcome
+        result = await measure(server.pid, started, viewers, seconds, cpu)
+        return result | {"failed": [reason for outcome in ready for reason in outcome]}
+    finally:
+        await asyncio.gather(*(w.stop() for w in started), return_exceptions=True)
+        if publisher is not None:
+            await publisher.close()
+        if guest is not None:
+            await guest.close()
+
+
+async def measure(pid: int, workers: list[Worker], viewers: int, seconds: float, cpu: Cpu) -> dict:
     await asyncio.sleep(3)  # connections up, first key frame through
     await asyncio.gather(*(w.call("reset") for w in workers))
     count, stride = int(seconds), max(1, viewers // SENDERS)
