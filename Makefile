@@ -4,7 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint install install-dev chromium messages bench-agenda bench-chat bench-sfu clean
+.PHONY: run test lint install install-dev chromium messages bench-agenda bench-chat bench-chat-5000 \
+	bench-sfu clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -54,6 +55,10 @@ bench-agenda: install
 
 bench-chat: install
 	$(PY) bench/chat.py
+
+# The real path with 5000 clients in one room: several minutes (its joins cost O(C²) messages).
+bench-chat-5000: install
+	$(PY) bench/chat.py --clients 5000 --modes real
 
 bench-sfu: install
 	$(PY) bench/sfu.py

@@ -1,6 +1,6 @@
 """SFU benchmark: one synthetic publisher (≈600 kbps VP8 + Opus) and N synthetic viewers.
 
-    python bench/sfu.py                     # N = 10, 50, 100; transcoding at N = 1, 3
+    python bench/sfu.py                     # N = 10, 50, 100; the room at 100; transcoding 1, 3
     python bench/sfu.py --viewers 10,50 --transcode 1,2 --seconds 10 --workers 2
     python bench/sfu.py --viewers 100 --profile /tmp/sfu.raw   # py-spy the SFU (raw stacks)
 
@@ -16,10 +16,15 @@ not counted; on 127.0.0.1 that is the moment the SFU's send delivered it. The SF
 part, send → written to the last viewer of the frame, is printed too. Everything is on
 127.0.0.1; no ICE server is used.
 
-Per N: SFU CPU per forwarded packet, packets per core-second, latency; then aiortc's
-MediaRelay (decode once, encode per viewer) at small N. Viewer cost = CPU per added viewer
-(slope from the first to the last N). The machine is shared: the load average is printed.
-Final line: ``sfu: pkts_per_core_s=<n> viewer_cost_ratio_vs_transcode=<x> p95_ms=<y>``
+Per N: SFU CPU per forwarded packet, packets per core-second, latency (the media plane
+alone: a Router in a process of its own). Then the room line (bench/sfu_room.py): the same
+publisher and ``--room`` viewers in a live room of ``python -m server``, where the room's
+signalling and chat (ten people each sending a message a second) run in the SFU's event loop,
+as in production; its CPU per packet the viewers received, media latency and chat latency.
+Then aiortc's MediaRelay (decode once, encode per viewer) at small N. Viewer cost = CPU per
+added viewer (slope from the first to the last N). The machine is shared: the load average is
+printed. Final line: ``sfu: pkts_per_core_s=<n> viewer_cost_ratio_vs_transcode=<x> p95_ms=<y>
+room_pkts_per_core_s=<n> room_p95_ms=<y>``
 """
 
 import argparse
@@ -39,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription  # noqa: E402
 from aiortc.contrib.media import MediaRelay  # noqa: E402
+from sfu_room import report_room, room_line  # noqa: E402
 
 from server.media import CandidatePolicy, MediaConfig, Router  # noqa: E402
 from server.media.outlet import Outlet  # noqa: E402
@@ -315,7 +321,7 @@ async def measure(server, media: Control, workers: Workers, seconds: float, prof
 
 async def series(clip, counts: list[int], args, transcode: bool) -> list[dict]:
     server, port = await spawn("--serve-transcode" if transcode else "--serve")
-    media = Control(*await asyncio.open_connection("127.0.0.1", int(port)))
+    media = Control(*await asyncio.open_connection("127.0.0.1", int(port), limit=1 << 28))
     publisher = SyntheticPublisher(clip, stamp=not transcode)
     await publisher.accept(await media.call("publish", sdp=await publisher.offer()))  # type: ignore[arg-type]
     workers = Workers()
@@ -370,14 +376,23 @@ async def main(args: argparse.Namespace) -> None:
     kbps = sum(map(len, clip.video)) * 8 / 5 / 1000
     print(f"clip: 640x480 VP8 {kbps:.0f} kbps + Opus, {len(clip.video)} frames", flush=True)
     sfu = await series(clip, args.viewers, args, transcode=False)
+    room = None
+    if args.room:
+        room = await room_line(clip, args.room, args.seconds, args.workers, cpu_seconds)
+        alone = [(r["viewers"], r["cpu"] / r["forwarded"]) for r in sfu]
+        report_room(room, dict(alone).get(args.room), ms)
     transcoded = await series(clip, args.transcode, args, transcode=True)
     pkts_per_core_s = sfu[-1]["forwarded"] / sfu[-1]["cpu"]
     ratio = slope(transcoded) / slope(sfu)
     p95 = percentile(sfu[-1]["latencies"], 95)
     print(f"per added viewer: sfu {slope(sfu) * 1000:.2f} millicores, "
           f"transcode {slope(transcoded) * 1000:.1f} millicores")  # fmt: skip
+    in_room = ""
+    if room is not None:
+        in_room = (f" room_pkts_per_core_s={room['sent'] / room['cpu']:.0f}"
+                   f" room_p95_ms={percentile(room['latencies'], 95):.1f}")  # fmt: skip
     print(f"sfu: pkts_per_core_s={pkts_per_core_s:.0f} "
-          f"viewer_cost_ratio_vs_transcode={ratio:.0f} p95_ms={p95:.1f}")  # fmt: skip
+          f"viewer_cost_ratio_vs_transcode={ratio:.0f} p95_ms={p95:.1f}{in_room}")  # fmt: skip
 
 
 if __name__ == "__main__":
@@ -385,6 +400,7 @@ if __name__ == "__main__":
     counts = lambda text: [int(n) for n in text.split(",")]  # noqa: E731
     parser.add_argument("--viewers", type=counts, default=[10, 50, 100])
     parser.add_argument("--transcode", type=counts, default=[1, 3])
+    parser.add_argument("--room", type=int, default=100, help="viewers in the room line (0: no)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2, help="viewer processes")
     parser.add_argument("--profile", metavar="PATH", help="py-spy the SFU during the last N")

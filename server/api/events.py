@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from rooms.agenda import Event, Visibility
-from rooms.limits import DESCRIPTION_MAX, TITLE_MAX, ZONE_MAX
+from rooms.limits import DESCRIPTION_MAX, TITLE_MAX
 from server import agenda
 from server.api.routes import ApiRoutes, json_response, read_body
 from server.api.schema import Body, Str, Zone

@@ -114,10 +114,12 @@ def new_pc() -> RTCPeerConnection:
     return RTCPeerConnection(RTCConfiguration(iceServers=[]))  # never Google's STUN server
 
 
-async def set_local(pc: RTCPeerConnection, description: RTCSessionDescription) -> str:
+async def set_local(
+    pc: RTCPeerConnection, description: RTCSessionDescription, addresses: tuple[str, ...] = LOOPBACK
+) -> str:
     for gatherer in hooks.gatherers(pc):
         if gatherer.state == "new":
-            hooks.limit_host_addresses(gatherer, LOOPBACK)
+            hooks.limit_host_addresses(gatherer, addresses)
     await pc.setLocalDescription(description)
     return pc.localDescription.sdp
 
@@ -125,10 +127,18 @@ async def set_local(pc: RTCPeerConnection, description: RTCSessionDescription) -
 class SyntheticPublisher:
     """Publishes a clip's encoded frames as they are, looping, restarting on PLI."""
 
-    def __init__(self, clip: Clip, *, audio_level: int = 30, stamp: bool = False) -> None:
+    def __init__(
+        self,
+        clip: Clip,
+        *,
+        audio_level: int = 30,
+        stamp: bool = False,
+        addresses: tuple[str, ...] = LOOPBACK,
+    ) -> None:
         self.clip = clip
         self.audio_level = audio_level  # -dBov put in each audio packet's header
         self.stamp = stamp
+        self.addresses = addresses  # where it gathers host candidates
         self.keyframe_requests = 0
         self.frames_sent = 0
         self.pc = new_pc()
@@ -142,7 +152,7 @@ class SyntheticPublisher:
         self._clock: dict[str, float] = {}
 
     async def offer(self) -> str:
-        return await set_local(self.pc, await self.pc.createOffer())
+        return await set_local(self.pc, await self.pc.createOffer(), self.addresses)
 
     async def accept(self, answer_sdp: str) -> None:
         await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
@@ -209,12 +219,20 @@ class Received:
 class SyntheticViewer:
     """Answers the SFU's subscribe offers; decodes (aiortc's decoder) or counts packets."""
 
-    def __init__(self, *, decode: bool = False, keep: bool = True, stamp: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        decode: bool = False,
+        keep: bool = True,
+        stamp: bool = False,
+        addresses: tuple[str, ...] = LOOPBACK,
+    ) -> None:
         # A counting viewer has no bandwidth estimator (hooks.tap_receiver removes it), like
         # a browser with transport-cc it sends no REMB per packet; it still sends RRs, NACKs.
         self.decode = decode
         self.keep = keep  # keep payloads (tests); the bench only counts
         self.stamp = stamp
+        self.addresses = addresses  # where it gathers host candidates
         self.pc = new_pc()
         self.received = {"audio": Received(), "video": Received()}
         self.decoded: list[av.VideoFrame] = []
@@ -231,7 +249,7 @@ class SyntheticViewer:
                 hooks.tap_receiver(transceiver.receiver, self._sink(transceiver.kind))
         if self.stamp:
             self._note_arrivals()
-        return await set_local(self.pc, await self.pc.createAnswer())
+        return await set_local(self.pc, await self.pc.createAnswer(), self.addresses)
 
     def lose(self, kind: str) -> "asyncio.Future[int]":
         """Drop the next RTP packet of ``kind`` on arrival, as if lost on the way (before
