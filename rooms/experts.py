@@ -11,15 +11,17 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from rooms.accounts import normalize_email
 from rooms.disciplines import discipline_code
 from rooms.errors import DomainError
+from rooms.limits import EMAIL_MAX, NAME_MAX
 
 FIELDS = ("name", "title", "affiliation", "disciplines", "tags", "email", "conflicts")
 CONFLICT_TYPES = ("expert", "org", "project")
-MAX_NAME, MAX_TITLE, MAX_AFFILIATION, MAX_EMAIL = 100, 100, 200, 254
+MAX_NAME, MAX_EMAIL = NAME_MAX, EMAIL_MAX  # rooms/limits.py: the same for every person
+MAX_TITLE, MAX_AFFILIATION = 100, 200
 MAX_DISCIPLINES, MAX_TAGS, MAX_TAG, MAX_CONFLICTS, MAX_CONFLICT = 10, 20, 40, 50, 200
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_EMAIL = re.compile(r"^[^@\s;,/]{1,64}@[^@\s;,/]+\.[^@\s;,/]+$")
 _EXPERT_ID = r"[A-Za-z0-9_-]{1,64}"
 _NAMED = "|".join(kind for kind in CONFLICT_TYPES if kind != "expert")
 # a declared conflict as it is stored (clean_conflict tidies the type's case and the spaces)
@@ -122,12 +124,8 @@ def clean_tags(value: object) -> tuple[str, ...]:
 
 
 def clean_email(value: object) -> str:
-    email = _text(value, "email", MAX_EMAIL, required=True).lower()
-    if not _EMAIL.match(email):
-        raise DomainError(
-            "{email!r} is not an email address.", code="invalid_email", email=email[:60]
-        )
-    return email
+    """The site's one e-mail rule (``rooms.accounts.normalize_email``)."""
+    return normalize_email(_text(value, "email", MAX_EMAIL, required=True))
 
 
 def clean_conflict(text: str) -> str:

@@ -80,7 +80,7 @@ def test_parse_csv_reads_chinese_headers_and_gb18030_from_excel() -> None:
 def test_parse_csv_skips_blank_lines_and_counts_lines_of_quoted_cells() -> None:
     data = HEADER + '\r\nA,,,,,a@example.org,"org:X\norg:Y"\r\n,,,,,,\r\nB,,,,,b@,\r\n'
 
-    assert errors_of(data.encode()) == [(6, "'b@' is not an email address.")]
+    assert errors_of(data.encode()) == [(6, "b@ is not a valid email address.")]
 
 
 def test_a_list_cell_may_hold_one_item_per_line() -> None:
@@ -102,7 +102,7 @@ def test_parse_csv_reports_every_bad_row_by_line() -> None:
 
     assert errors_of(data.encode()) == [
         (3, "Field name is required."),
-        (4, "'bad' is not an email address."),
+        (4, "bad is not a valid email address."),
         (5, "good@example.org is also on line 2."),
         (6, "Unknown discipline 'Alchemy'; use a code or a name from the discipline list."),
         (7, "The row has 8 cells but the header has 7 columns."),

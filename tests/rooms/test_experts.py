@@ -61,7 +61,7 @@ def test_tags_split_on_chinese_and_latin_commas() -> None:
         ({"name": "x" * 101}, "too_long", "Field name must have at most 100 characters."),
         ({"name": "a\nb"}, "invalid", "Field name must be a single line of text."),
         ({"title": 5}, "invalid", "Field title must be text."),
-        ({"email": "nobody"}, "invalid_email", "'nobody' is not an email address."),
+        ({"email": "nobody"}, "invalid_email", "nobody is not a valid email address."),
         ({"email": ""}, "missing_field", "Field email is required."),
         ({"disciplines": "0701;Alchemy"}, "unknown_discipline",
          "Unknown discipline 'Alchemy'; use a code or a name from the discipline list."),

@@ -215,7 +215,11 @@ async def test_import_with_bad_rows_lists_them_and_imports_nothing(client, staff
             "message": "Errors in the file: 2. Nothing was imported.",
             "rows": [
                 {"line": 3, "code": "missing_field", "message": "Field name is required."},
-                {"line": 4, "code": "invalid_email", "message": "'bad' is not an email address."},
+                {
+                    "line": 4,
+                    "code": "invalid_email",
+                    "message": "bad is not a valid email address.",
+                },
             ],
         }
     }

@@ -226,7 +226,7 @@ async def test_import_lists_every_bad_row_and_imports_nothing(
     assert response.status == 400
     assert "Errors in the file: 2. Nothing was imported." in page
     assert '<span class="line">Line 3</span> Field name is required.' in page
-    assert '<span class="line">Line 4</span> &#39;bad&#39; is not an email address.' in page
+    assert '<span class="line">Line 4</span> bad is not a valid email address.' in page
     assert await store.experts.count(staff.org.org_id) == 0
 
 
