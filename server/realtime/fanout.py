@@ -54,6 +54,22 @@ class Fanout:
         eio_sids = [eio_sid for sid, eio_sid in participants if sid != skip_sid]
         await self._send(eio_sids, event, payload)
 
+    async def to_room_all(self, room: str, messages: list[tuple[str, Any]]) -> None:
+        """Send several messages, in order, to every socket in a room: each socket's loop
+        runs once for all of them (one write of their frames together)."""
+        if not self.direct or len(messages) == 1:
+            for event, payload in messages:
+                await self.to_room(room, event, payload)
+            return
+        participants = self.sio.manager.get_participants(self.namespace, room)
+        eio_sids = [eio_sid for _sid, eio_sid in participants]
+        parts = [part for event, payload in messages for part in self._encode(event, payload)]
+        others = self.transport.deliver(eio_sids, b"".join(frame_message(p) for p in parts))
+        if others:
+            packets = [eio_packet.Packet(eio_packet.MESSAGE, part) for part in parts]
+            for eio_sid in others:
+                await self._send_queued(eio_sid, packets)
+
     async def to_sid(self, sid: str, event: str, payload: Any) -> None:
         """Send to one socket."""
         await self.to_sids([sid], event, payload)

@@ -39,6 +39,7 @@ from rooms.outbox import (
     Post,
     RoomFlags,
     Send,
+    Text,
 )
 from server.store import Store
 from server.store.connection import Pipeline, StoreError
@@ -53,6 +54,9 @@ class Delivery(Protocol):
     """How a turn's effects reach people (``LiveRooms``)."""
 
     async def send(self, session_id: str, send: Send) -> None: ...
+
+    async def send_all(self, session_id: str, sends: list[Send]) -> None:
+        """Several sends to one group, in order, delivered together."""
 
     async def move(self, session_id: str, move: Move) -> None: ...
 
@@ -100,6 +104,7 @@ class RoomLine:
         self._delivery = delivery
         self._passage = passage
         self._turns: list[Turn] = []
+        self._grouped: list[Send] = []  # group sends waiting to go out together
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -157,10 +162,31 @@ class RoomLine:
 
     async def _take(self, turns: list[Turn]) -> None:
         kept = await self._keep(turns)
-        for turn in turns:
-            outcome = await self._deliver(turn, kept)
+        outcomes = [await self._deliver(turn, kept) for turn in turns]
+        await self._flush_grouped()
+        for turn, outcome in zip(turns, outcomes, strict=True):
             if not turn.done.done():
                 turn.done.set_result(outcome)
+
+    # a run of sends to one group (a burst of chat): delivered together, in order
+
+    async def _send(self, send: Send) -> None:
+        if (
+            send.group is None
+            or send.sids
+            or any(isinstance(v, Text) for v in send.payload.values())
+        ):
+            await self._flush_grouped()
+            await self._delivery.send(self.session_id, send)
+            return
+        if self._grouped and self._grouped[0].group is not send.group:
+            await self._flush_grouped()
+        self._grouped.append(send)
+
+    async def _flush_grouped(self) -> None:
+        run, self._grouped = self._grouped, []
+        if run:
+            await self._delivery.send_all(self.session_id, run)
 
     # keeping: one MULTI for the whole batch
 
@@ -216,10 +242,12 @@ class RoomLine:
         delivery, session_id = self._delivery, self.session_id
         for effect in turn.effects:
             if isinstance(effect, Send):
-                await delivery.send(session_id, effect)
+                await self._send(effect)
             elif isinstance(effect, Move):
+                await self._flush_grouped()
                 await delivery.move(session_id, effect)
             elif isinstance(effect, History):
+                await self._flush_grouped()
                 await delivery.history(session_id, effect.sids, until=self.tail)
             elif isinstance(effect, Drop):
                 outcome.drops += effect.sids
@@ -235,11 +263,11 @@ class RoomLine:
                 return
             self.tail = stored[0]
             for send in effect.sends:
-                await self._delivery.send(self.session_id, _with_id(send, stored[0]))
+                await self._send(_with_id(send, stored[0]))
         elif isinstance(answer, str):
             self.tail = answer
             for send in effect.sends if isinstance(effect, Erase) else ():
-                await self._delivery.send(self.session_id, send)
+                await self._send(send)
 
 
 def _reply(reply: object) -> Kept:

@@ -200,6 +200,13 @@ class LiveRooms:
             payload = {k: self._words(lang, v) for k, v in send.payload.items()}
             await self.fanout.to_sids(sids, send.event, payload)
 
+    async def send_all(self, session_id: str, sends: list[Send]) -> None:
+        """Sends to one group (no sentences to translate), delivered together in order."""
+        group = sends[0].group
+        assert group is not None and all(s.group is group and not s.sids for s in sends)
+        messages = [(s.event, s.payload) for s in sends]
+        await self.fanout.to_room_all(group_name(group, session_id), messages)
+
     def _words(self, lang: str, value: object) -> object:
         return (
             self.translate(lang, value.template, value.params) if isinstance(value, Text) else value
