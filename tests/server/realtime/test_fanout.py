@@ -48,6 +48,11 @@ class Loudspeaker(socketio.AsyncNamespace):
         for i in range(n):
             await self.fanout.to_room(ROOM, "n", i)
 
+    async def on_count_together(self, sid: str, n: int) -> None:
+        """``n`` numbers to the room in one go, after one to the asker alone."""
+        await self.emit("n", -1, to=sid)
+        await self.fanout.to_room_all(ROOM, [("n", i) for i in range(n)])
+
     async def on_count_to_others(self, sid: str, n: int) -> None:
         for i in range(n):
             await self.fanout.to_room(ROOM, "n", i, skip_sid=sid)
@@ -223,6 +228,18 @@ async def test_to_room_reaches_every_member_once_in_order(world: World) -> None:
     assert heard_b == list(range(200))
     assert heard_c == list(range(200))
     assert world.transport.direct_deliveries >= 300
+
+
+async def test_to_room_all_delivers_a_burst_in_order_once_per_socket_visit(world: World) -> None:
+    (asker, heard_a), (_, heard_b) = [await world.join() for _ in range(2)]
+    before = world.transport.direct_deliveries
+
+    await asker.emit("count_together", 50, namespace=NAMESPACE)
+    await until(lambda: len(heard_a) == 51 and len(heard_b) == 50)
+
+    assert heard_a == [-1, *range(50)]  # the asker's own message, queued, still comes first
+    assert heard_b == list(range(50))
+    assert world.transport.direct_deliveries - before <= 2  # one visit per socket, not 50
 
 
 async def test_to_room_skip_sid_leaves_out_the_sender(world: World) -> None:
