@@ -7,6 +7,7 @@ downtime, the first tick walks overdue sessions through every state they missed.
 """
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import signal
@@ -30,6 +31,9 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+STOP_WAIT = 10.0  # seconds a tick may take to finish at shutdown
+
+
 @dataclass(frozen=True, slots=True)
 class TickReport:
     transitions: int
@@ -37,7 +41,7 @@ class TickReport:
 
 
 class Scheduler:
-    """Owns one loop task: start() creates it, stop() cancels it and waits for it."""
+    """Owns one loop task: start() creates it, stop() ends it and waits for it."""
 
     def __init__(
         self, store: Store, settings: Settings, *, clock: Callable[[], datetime] = utcnow
@@ -48,29 +52,33 @@ class Scheduler:
         self.lead = timedelta(minutes=settings.reminder_minutes)
         self.mailer = Mailer(settings) if settings.email_enabled else None
         self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
 
     def start(self) -> None:
+        self._stop.clear()
         self._task = asyncio.create_task(self._run(), name="scheduler")
 
     async def stop(self) -> None:
+        """Let the loop finish its tick and end. It is never cancelled inside a Redis call:
+        redis-py can turn the cancellation into an error, the loop would go on, and the
+        process would wait for it at shutdown for ever."""
         if self._task is None:
             return
-        self._task.cancel()
+        self._stop.set()
         try:
-            await self._task
-        except asyncio.CancelledError:
-            pass
+            await asyncio.wait_for(self._task, STOP_WAIT)
+        except TimeoutError:
+            log.warning("the scheduler did not stop in time")
         self._task = None
 
     async def _run(self) -> None:
-        while True:
+        while not self._stop.is_set():
             try:
                 await self.tick(self.clock())
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 log.exception("scheduler tick failed; retrying")
-            await asyncio.sleep(self.settings.scheduler_interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), self.settings.scheduler_interval)
 
     async def tick(self, now: datetime) -> TickReport:
         transitions = 0

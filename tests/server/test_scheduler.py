@@ -14,7 +14,7 @@ from rooms.agenda import RosterEntry, Session
 from rooms.lifecycle import State
 from rooms.roles import Kind, Role
 from server.scheduler import Scheduler
-from server.settings import ROOT
+from server.settings import ROOT, Settings
 from server.store import keys
 from server.store.codec import dump
 
@@ -204,3 +204,30 @@ async def test_two_scheduler_processes_do_each_piece_of_work_once(
         log = states(await store.schedule.transitions(f"p{n}"))
         assert log == [State.OPEN, State.LIVE, State.ENDED], (n, log)
     assert [await store.notifications.count(p) for p in people] == [40, 40, 40]
+
+
+class _CancelTurnedIntoAnError:
+    """A schedule store whose call turns a cancellation into an error, as redis-py may."""
+
+    async def due_sessions(self, now: datetime) -> list[str]:
+        try:
+            await asyncio.sleep(0.2)
+        except asyncio.CancelledError:
+            raise ConnectionError("connection lost while cancelled") from None
+        return []
+
+    async def due_reminders(self, until: datetime) -> list[tuple[str, float]]:
+        return []
+
+
+async def test_stopping_ends_the_loop_even_when_a_call_swallows_the_cancellation(
+    settings: Settings,
+) -> None:
+    store = type("FakeStore", (), {"schedule": _CancelTurnedIntoAnError()})()
+    scheduler = Scheduler(store, replace(settings, scheduler_interval=0.01))  # type: ignore[arg-type]
+    scheduler.start()
+    await asyncio.sleep(0.05)  # inside a call
+
+    await asyncio.wait_for(scheduler.stop(), 5)
+
+    assert scheduler._task is None
