@@ -20,7 +20,6 @@ same person gets the same id in a session, and it reveals nothing about them.
 
 import hashlib
 import hmac
-import secrets
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -41,7 +40,7 @@ from server import i18n
 from server.agenda import load_session
 from server.appkeys import SETTINGS, STORE
 from server.auth import current_account
-from server.guests import GUEST_KEY
+from server.guests import GUEST_KEY, is_guest_key, new_guest_key
 from server.invitations import accept_invite, accepted_invites
 from server.realtime.payloads import invalid
 
@@ -114,15 +113,15 @@ def _rejoining(secret_key: str, session_id: str, token: str | None) -> str | Non
     if not (isinstance(named, list) and len(named) == 2 and named[0] == session_id):
         return None
     key = named[1]
-    return key if isinstance(key, str) and key.startswith("anon:") else None
+    return key if is_guest_key(key) else None
 
 
 async def _guest_key(request: web.Request, session_id: str, rejoin: str | None) -> str:
     key = (await get_session(request)).get(GUEST_KEY)
-    if isinstance(key, str) and key.startswith("anon:"):
-        return key
+    if is_guest_key(key):
+        return str(key)
     secret = request.app[SETTINGS].secret_key
-    return _rejoining(secret, session_id, rejoin) or f"anon:{secrets.token_hex(8)}"
+    return _rejoining(secret, session_id, rejoin) or new_guest_key()
 
 
 def _guest_name(name: str | None) -> str:

@@ -44,8 +44,7 @@ class Attendance:
         if not passages:
             return
         async with self.redis.pipeline(transaction=True) as pipe:
-            for passage in passages:
-                pipe.xadd(keys.attendance(session_id), _fields(passage))  # type: ignore[arg-type]
+            self.queue_record(pipe, session_id, passages)
             await pipe.execute()
 
     def queue_record(self, pipe: Pipeline, session_id: str, passages: list[Passage]) -> None:

@@ -98,9 +98,9 @@ class Chat:
 
     async def post(self, session_id: str, message: ChatMessage) -> tuple[str, bool]:
         """Store a message once per client id: (its message id, whether it is new)."""
-        claim = keys.room_chat_client(session_id, message.sender_id, message.client_id)
-        args = [CLIENT_ID_SECONDS, MAXLEN, *_fields(message)]
-        fresh, message_id = await self._post(keys=[keys.room_chat(session_id), claim], args=args)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            await self.queue_post(pipe, session_id, message)
+            [(fresh, message_id)] = await pipe.execute()
         return str(message_id), bool(int(fresh))
 
     async def get(self, session_id: str, message_id: str) -> ChatMessage | None:
@@ -111,9 +111,10 @@ class Chat:
 
     async def delete(self, session_id: str, message_id: str, *, by: str, at: datetime) -> bool:
         """Remove a message for everyone, leaving a deletion entry; False if it is gone."""
-        deletion = ["type", DELETED, "target", message_id, "by", by, "at", at.isoformat()]
-        args = [message_id, MAXLEN, *deletion]
-        return await self._delete(keys=[keys.room_chat(session_id)], args=args) is not None
+        async with self.redis.pipeline(transaction=False) as pipe:
+            await self.queue_delete(pipe, session_id, message_id, by=by, at=at)
+            [entry_id] = await pipe.execute()
+        return entry_id is not None
 
     async def tail(self, session_id: str) -> str:
         """The id of the stream's last entry ("0-0" when empty)."""

@@ -61,8 +61,9 @@ class Rooms:
         return RoomFlags() if text is None else _flags(text)
 
     async def save_flags(self, session: Session, flags: RoomFlags) -> None:
-        key = keys.room_flags(session.session_id)
-        await self.redis.set(key, _flags_json(flags), exat=session.end + KEEP_AFTER_END)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            self.queue_flags(pipe, session, flags)
+            await pipe.execute()
 
     def queue_flags(self, pipe: Pipeline, session: Session, flags: RoomFlags) -> None:
         """Save the flags on a pipeline (the live room's batched writes)."""
