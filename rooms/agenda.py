@@ -6,15 +6,15 @@ shows bumps ``sequence`` (iCalendar SEQUENCE); a change that changes nothing ret
 same object, so the caller can skip the write.
 """
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from rooms.errors import Conflict, DomainError
+from rooms.fields import choice_field, flag_field, text_field, whole_field
 from rooms.lifecycle import TERMINAL, State, check_transition, scheduled_state
 from rooms.limits import DESCRIPTION_MAX, TITLE_MAX
 from rooms.roles import Kind, Role, roles_for
@@ -175,18 +175,18 @@ def revise_event(
 def _event_values(fields: Mapping[str, object]) -> dict[str, Any]:
     start, end = parse_date(fields.get("start_date")), parse_date(fields.get("end_date"))
     check_dates(start, end)
-    title_zh = _text(fields, "title_zh", max_length=TITLE_MAX)
-    title_en = _text(fields, "title_en", max_length=TITLE_MAX)
+    title_zh = text_field(fields, "title_zh", max_length=TITLE_MAX)
+    title_en = text_field(fields, "title_en", max_length=TITLE_MAX)
     if not title_zh and not title_en:
         raise DomainError("An event needs a title, in Chinese or English.", code="missing_title")
     return {
         "title_zh": title_zh,
         "title_en": title_en,
-        "description": _text(fields, "description", max_length=DESCRIPTION_MAX),
+        "description": text_field(fields, "description", max_length=DESCRIPTION_MAX),
         "zone": parse_zone(fields.get("zone")).key,
         "start_date": start,
         "end_date": end,
-        "visibility": _choice(Visibility, fields.get("visibility", "unlisted"), "visibility"),
+        "visibility": choice_field(Visibility, fields.get("visibility", "unlisted"), "visibility"),
     }
 
 
@@ -293,18 +293,18 @@ def _session_values(
     assert start is not None and end is not None  # the callers see to it
     check_span(start, end)
     _check_within(event, utc_to_local(start, zone))
-    capacity = _whole(fields, "capacity")
+    capacity = whole_field(fields, "capacity")
     check_capacity(capacity)
     return {
-        "kind": _choice(Kind, fields.get("kind"), "kind"),
-        "title": _text(fields, "title", max_length=TITLE_MAX, required=True),
-        "description": _text(fields, "description", max_length=DESCRIPTION_MAX),
+        "kind": choice_field(Kind, fields.get("kind"), "kind"),
+        "title": text_field(fields, "title", max_length=TITLE_MAX, required=True),
+        "description": text_field(fields, "description", max_length=DESCRIPTION_MAX),
         "start": start,
         "end": end,
         "capacity": capacity,
-        "lobby": _flag(fields, "lobby"),
+        "lobby": flag_field(fields, "lobby"),
         "lobby_minutes": _lobby_minutes(fields),
-        "recording_allowed": _flag(fields, "recording_allowed"),
+        "recording_allowed": flag_field(fields, "recording_allowed"),
     }
 
 
@@ -332,7 +332,7 @@ def _check_within(event: Event, local_start: datetime) -> None:
 
 
 def _lobby_minutes(fields: Mapping[str, object]) -> int:
-    minutes = _whole(fields, "lobby_minutes")
+    minutes = whole_field(fields, "lobby_minutes")
     if not 0 <= minutes <= MAX_LOBBY_MINUTES:
         raise DomainError(
             "The lobby opens between 0 and {most} minutes before the start.",
@@ -340,60 +340,3 @@ def _lobby_minutes(fields: Mapping[str, object]) -> int:
             most=MAX_LOBBY_MINUTES,
         )
     return minutes
-
-
-# Plain field values (from JSON or from a form) ----------------------------------------
-
-_Choice = TypeVar("_Choice", bound=StrEnum)
-_WHOLE = re.compile(r"\s*-?\d{1,9}\s*")
-_TRUE = frozenset({"1", "true", "on", "yes"})
-_FALSE = frozenset({"0", "false", "off", "no", ""})
-
-
-def _text(
-    fields: Mapping[str, object], name: str, *, max_length: int, required: bool = False
-) -> str:
-    value = fields.get(name, "")
-    if not isinstance(value, str):
-        raise DomainError("{field} must be text.", code="invalid_field", field=name)
-    value = value.strip()
-    if required and not value:
-        raise DomainError("{field} is required.", code="missing_field", field=name)
-    if len(value) > max_length:
-        raise DomainError(
-            "{field} must have at most {most} characters.",
-            code="invalid_length",
-            field=name,
-            most=max_length,
-        )
-    return value
-
-
-def _choice(choices: type[_Choice], value: object, name: str) -> _Choice:
-    for choice in choices:
-        if value == choice.value:
-            return choice
-    raise DomainError(
-        "{field} must be one of: {allowed}.",
-        code=f"invalid_{name}",
-        field=name,
-        allowed=", ".join(choices),
-    )
-
-
-def _whole(fields: Mapping[str, object], name: str) -> int:
-    value = fields.get(name)
-    if isinstance(value, str) and _WHOLE.fullmatch(value):
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise DomainError("{field} must be a whole number.", code="invalid_field", field=name)
-    return value
-
-
-def _flag(fields: Mapping[str, object], name: str) -> bool:
-    value = fields.get(name)
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise DomainError("{field} must be true or false.", code="invalid_field", field=name)

@@ -1,0 +1,137 @@
+"""A review session's items: the projects a panel works through, each with its applicant,
+disciplines and time box, in the order the staff set.
+
+``new_item`` and ``edit_item`` build one from plain values (JSON or a form). The order is
+kept apart from the items (``check_order``: a new order must name exactly the items there
+are, so two staff reordering at once never lose one). In a blind review reviewers see an
+item as "Item 3" without its applicant (``item_label``, ``shown_item``).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from rooms.accounts import normalize_email
+from rooms.errors import Conflict, DomainError
+from rooms.experts import clean_disciplines
+from rooms.fields import text_field, whole_field
+from rooms.limits import EMAIL_MAX, NAME_MAX, TITLE_MAX
+
+ITEMS_MAX = 200
+MINUTES_MAX = 240
+ORG_MAX = 200
+ITEM_FIELDS = (
+    "title_zh", "title_en", "applicant_name", "applicant_org", "applicant_email",
+    "disciplines", "present_minutes", "qa_minutes",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    item_id: str
+    session_id: str
+    title_zh: str
+    title_en: str
+    applicant_name: str
+    applicant_org: str
+    applicant_email: str  # lower case; "" when unknown
+    disciplines: tuple[str, ...]
+    present_minutes: int
+    qa_minutes: int
+    created_at: datetime
+    updated_at: datetime
+
+    def title(self, lang: str) -> str:
+        return (self.title_zh if lang.startswith("zh") else self.title_en) or self.title_zh
+
+
+def _minutes(fields: Mapping[str, object], name: str, default: int) -> int:
+    if fields.get(name) in (None, ""):
+        return default
+    minutes = whole_field(fields, name)
+    if not 0 <= minutes <= MINUTES_MAX:
+        raise DomainError(
+            "{field} must be between 0 and {most} minutes.",
+            code="invalid_field",
+            field=name,
+            most=MINUTES_MAX,
+        )
+    return minutes
+
+
+def _values(fields: Mapping[str, object]) -> dict[str, object]:
+    title_zh = text_field(fields, "title_zh", max_length=TITLE_MAX)
+    title_en = text_field(fields, "title_en", max_length=TITLE_MAX)
+    if not (title_zh or title_en):
+        raise DomainError("An item needs a title.", code="missing_field", field="title")
+    email = text_field(fields, "applicant_email", max_length=EMAIL_MAX)
+    return {
+        "title_zh": title_zh,
+        "title_en": title_en,
+        "applicant_name": text_field(fields, "applicant_name", max_length=NAME_MAX),
+        "applicant_org": text_field(fields, "applicant_org", max_length=ORG_MAX),
+        "applicant_email": normalize_email(email) if email else "",
+        "disciplines": clean_disciplines(fields.get("disciplines", ())),
+        "present_minutes": _minutes(fields, "present_minutes", 10),
+        "qa_minutes": _minutes(fields, "qa_minutes", 5),
+    }
+
+
+def new_item(
+    fields: Mapping[str, object], *, item_id: str, session_id: str, now: datetime
+) -> Item:
+    values = _values(fields)
+    return Item(item_id=item_id, session_id=session_id, created_at=now, updated_at=now, **values)  # type: ignore[arg-type]
+
+
+def edit_item(item: Item, *, fields: Mapping[str, object], now: datetime) -> Item:
+    """The item with the given fields changed (the others as they were)."""
+    current = item_fields(item)
+    merged = {**current, **{k: v for k, v in fields.items() if k in ITEM_FIELDS}}
+    changed = replace(item, **_values(merged))  # type: ignore[arg-type]
+    return changed if changed == item else replace(changed, updated_at=now)
+
+
+def item_fields(item: Item) -> dict[str, object]:
+    return {name: getattr(item, name) for name in ITEM_FIELDS}
+
+
+def check_order(current: Sequence[str], wanted: Sequence[str]) -> None:
+    """A new order must name exactly the items there are, each once."""
+    if len(set(wanted)) != len(wanted) or set(wanted) != set(current):
+        raise Conflict(
+            "The items changed meanwhile (added, removed or reordered by someone else); "
+            "reload and try again.",
+            code="items_changed",
+        )
+
+
+def check_count(count: int) -> None:
+    if count >= ITEMS_MAX:
+        raise DomainError(
+            "A review can have at most {most} items.", code="too_many_items", most=ITEMS_MAX
+        )
+
+
+def item_label(position: int) -> str:
+    """An item as a blind review shows it: its place in the order (1-based)."""
+    return f"#{position}"
+
+
+def shown_item(
+    item: Item, *, position: int, blind: bool, lang: str = "en"
+) -> dict[str, object]:
+    """An item for someone who may see it: without its applicant in a blind review."""
+    shown: dict[str, object] = {
+        "item_id": item.item_id,
+        "position": position,
+        "label": item_label(position),
+        "title_zh": item.title_zh,
+        "title_en": item.title_en,
+        "disciplines": list(item.disciplines),
+        "present_minutes": item.present_minutes,
+        "qa_minutes": item.qa_minutes,
+    }
+    if not blind:
+        shown |= {"applicant_name": item.applicant_name, "applicant_org": item.applicant_org}
+    return shown
