@@ -77,9 +77,7 @@ def _values(fields: Mapping[str, object]) -> dict[str, object]:
     }
 
 
-def new_item(
-    fields: Mapping[str, object], *, item_id: str, session_id: str, now: datetime
-) -> Item:
+def new_item(fields: Mapping[str, object], *, item_id: str, session_id: str, now: datetime) -> Item:
     values = _values(fields)
     return Item(item_id=item_id, session_id=session_id, created_at=now, updated_at=now, **values)  # type: ignore[arg-type]
 
@@ -118,9 +116,7 @@ def item_label(position: int) -> str:
     return f"#{position}"
 
 
-def shown_item(
-    item: Item, *, position: int, blind: bool, lang: str = "en"
-) -> dict[str, object]:
+def shown_item(item: Item, *, position: int, blind: bool, lang: str = "en") -> dict[str, object]:
     """An item for someone who may see it: without its applicant in a blind review."""
     shown: dict[str, object] = {
         "item_id": item.item_id,
