@@ -45,6 +45,16 @@ class Item:
         return (self.title_zh if lang.startswith("zh") else self.title_en) or self.title_zh
 
 
+@dataclass(frozen=True, slots=True)
+class ReviewSettings:
+    """How a review shows its items: blind (reviewers do not see applicants), double blind
+    (reviewers are also "Reviewer A, B…" to each other), and whether materials download."""
+
+    blind: bool = False
+    double_blind: bool = False
+    downloads_allowed: bool = False
+
+
 def _minutes(fields: Mapping[str, object], name: str, default: int) -> int:
     if fields.get(name) in (None, ""):
         return default
