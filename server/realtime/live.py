@@ -16,7 +16,7 @@ through ``Fanout``. Texts (``rooms.outbox.Text``) are translated per recipient's
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from gettext import NullTranslations
@@ -29,6 +29,7 @@ from rooms.chat import history_for, message_payload
 from rooms.errors import DomainError
 from rooms.lifecycle import TERMINAL
 from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
+from rooms.panel import Panel, ReviewBook
 from rooms.room import ChatLimit, Room
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
@@ -78,6 +79,10 @@ def _passage(attend: Attend, at: datetime) -> Passage:
     )  # fmt: skip
 
 
+async def _no_book(session: Session) -> ReviewBook:
+    return ReviewBook()
+
+
 def group_name(group: str, session_id: str) -> str:
     return f"{group}:{session_id}"
 
@@ -103,6 +108,7 @@ class LiveRooms:
         self.media_config = media_config(settings)  # tests may limit it to loopback
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        self.books: Callable[[Session], Awaitable[ReviewBook]] = _no_book  # review rooms' loader
 
     # rooms and connections
 
@@ -114,9 +120,35 @@ class LiveRooms:
             tail = await self.store.chat.tail(session.session_id)
             limit = ChatLimit(self.settings.chat_burst, self.settings.chat_per_second)
             room = Room(session=session, flags=flags, chat_limit=limit)
+            await self._prepare(room)
             live = self.rooms.get(session.session_id) or self._open(room, tail)
             await self.store.rooms.hold(self.process, session.session_id, now=self.clock())
         return live
+
+    async def _prepare(self, room: Room) -> None:
+        """A review room's panel as the store has it (prepared, and run so far)."""
+        if not any(isinstance(w, Panel) for w in room.workflows):
+            return
+        session_id = room.session.session_id
+        book = await self.books(room.session)
+        runs, scored = (
+            await self.store.panel.runs(session_id),
+            await self.store.panel.scored(session_id),
+        )
+        room.part(Panel).load(book, runs=runs, scored=scored)
+
+    async def refresh(self, session_id: str) -> None:
+        """The staff changed a live review's preparation: its room follows."""
+        live = self.rooms.get(session_id)
+        if (
+            live is None
+            or live.room.closed
+            or not any(isinstance(w, Panel) for w in live.room.workflows)
+        ):
+            return
+        book = await self.books(live.room.session)
+        await self.run(live, live.room.part(Panel).reload(book, now=self.clock()))
+        await live.media.regroup()
 
     def _open(self, room: Room, tail: str) -> LiveRoom:
         session_id = room.session.session_id
@@ -233,8 +265,12 @@ class LiveRooms:
                 entries, deleted = await chat.recent(session_id, until=until), []
             else:
                 entries, deleted = await chat.after(session_id, after, until=until)
-            participant_id, moderator = viewer
-            shown = history_for(entries, participant_id=participant_id, moderator=moderator)
+            shown = history_for(
+                entries,
+                participant_id=viewer.participant_id,
+                moderator=viewer.moderator,
+                absences=viewer.absences,
+            )
             if after is None:
                 shown = shown[-HISTORY_SIZE:]
             payload = {

@@ -164,3 +164,28 @@ def room_flags(session_id: str) -> str:
 
 def attendance(session_id: str) -> str:
     return f"session:{session_id}:attendance"  # stream of joins and leaves
+
+
+# review rooms (server/store/review.py prepares them; server/store/panel.py runs them)
+def review_items(session_id: str) -> str:
+    return f"session:{session_id}:review:items"  # hash item_id -> JSON Item
+
+
+def review_order(session_id: str) -> str:
+    return f"session:{session_id}:review:order"  # list of item ids, in order
+
+
+def review_notes(session_id: str) -> str:
+    return f"session:{session_id}:review:notes"  # list of JSON ConflictNote (append-only)
+
+
+def review_scores(session_id: str) -> str:
+    return f"session:{session_id}:review:scores"  # hash "<item_id> <reviewer>" -> Scorecard
+
+
+def review_runs(session_id: str) -> str:
+    return f"session:{session_id}:review:runs"  # hash item_id -> JSON ItemRun
+
+
+def review_audit(session_id: str) -> str:
+    return f"session:{session_id}:review:audit"  # stream of audit entries
