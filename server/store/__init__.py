@@ -5,7 +5,8 @@ from server.store.accounts import Accounts
 from server.store.agenda import Agenda
 from server.store.attendance import Attendance
 from server.store.chat import Chat
-from server.store.connection import EmbeddedRedis, Redis, connect
+from server.store.connection import EmbeddedRedis, Redis, StoreError, connect, describe
+from server.store.durable import Durability, Durable, NotDurable
 from server.store.experts import Experts
 from server.store.invites import Invites
 from server.store.notifications import Notifications
@@ -20,6 +21,7 @@ class Store:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self.durable = Durable(redis)  # commits acknowledged only once on disk
         self.accounts = Accounts(redis)
         self.agenda = Agenda(redis)
         self.schedule = Schedule(redis)
@@ -45,4 +47,12 @@ class Store:
         await self.redis.aclose()
 
 
-__all__ = ["EmbeddedRedis", "Store", "connect"]
+__all__ = [
+    "Durability",
+    "EmbeddedRedis",
+    "NotDurable",
+    "Store",
+    "StoreError",
+    "connect",
+    "describe",
+]
