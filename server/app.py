@@ -9,7 +9,7 @@ from aiohttp import web
 from server import i18n
 from server.accounts import hashing_pool
 from server.api import setup_api
-from server.appkeys import DURABILITY, SETTINGS, STORE
+from server.appkeys import DURABILITY, REPORT_FONT, SETTINGS, STORE
 from server.auth import setup_auth
 from server.errors import error_middleware
 from server.health import setup_health
@@ -18,6 +18,7 @@ from server.methods import answer_methods
 from server.pages import setup_pages
 from server.realtime import setup_realtime
 from server.realtime.engineio_hooks import check_engineio_hooks
+from server.reports import find_font
 from server.scheduler import Scheduler
 from server.security import security_headers
 from server.seed import seed_demo
@@ -95,6 +96,14 @@ async def _check_hooks(app: web.Application) -> None:
     await check_engineio_hooks()
 
 
+async def _find_report_font(app: web.Application) -> None:
+    """Generated PDFs embed a CJK font; without one the server still runs, and making a
+    document fails saying which package to install."""
+    app[REPORT_FONT] = find_font(app[SETTINGS].report_font)
+    if app[REPORT_FONT].path is None:
+        log.warning("%s", app[REPORT_FONT].missing_message())
+
+
 def make_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[security_headers, error_middleware],
@@ -102,6 +111,7 @@ def make_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app.on_startup.append(_check_hooks)
+    app.on_startup.append(_find_report_font)
     app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(hashing_pool)
     if settings.run_scheduler:
