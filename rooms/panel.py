@@ -228,9 +228,9 @@ class Panel(Workflow):
             return out + self.room.lobby.news(now=now)
         left = {"participant_id": p.participant_id}
         return [
+            *out,
             Attend(Movement.LEAVE, p.person, p.role),
             Send("participant_left", left, group=Group.ROSTER),
-            *out,
             *self.room.departed(p, now=now),
         ]
 
