@@ -7,6 +7,7 @@ from server.store.attendance import Attendance
 from server.store.chat import Chat
 from server.store.connection import EmbeddedRedis, Redis, connect
 from server.store.experts import Experts
+from server.store.files import FileRecords
 from server.store.invites import Invites
 from server.store.notifications import Notifications
 from server.store.rooms import Rooms
@@ -29,6 +30,7 @@ class Store:
         self.chat = Chat(redis)
         self.attendance = Attendance(redis)
         self.rooms = Rooms(redis)
+        self.files = FileRecords(redis)
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -164,3 +164,12 @@ def room_flags(session_id: str) -> str:
 
 def attendance(session_id: str) -> str:
     return f"session:{session_id}:attendance"  # stream of joins and leaves
+
+
+# uploaded files (materials, slides, agreements): the bytes are under DATA_DIR/files
+def stored_file(file_id: str) -> str:
+    return f"file:{file_id}"  # StoredFile JSON
+
+
+def scope_files(scope_id: str) -> str:
+    return f"files-of:{scope_id}"  # zset file_id by upload time (what a session… holds)
