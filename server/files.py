@@ -123,15 +123,21 @@ def _flush(out: BinaryIO) -> None:
     os.fsync(out.fileno())
 
 
-def _settle(partial: Path, final: Path) -> None:
-    """Move a complete, fsynced file into place, durably."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(partial, final)
-    folder = os.open(final.parent, os.O_RDONLY | os.O_DIRECTORY)
+def _fsync_folder(path: Path) -> None:
+    folder = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+def _settle(partial: Path, final: Path) -> None:
+    """Move a complete, fsynced file into place, durably: its folder and the two above it
+    (which it may have just made) are fsynced too."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(partial, final)
+    for folder in final.parents[:3]:
+        _fsync_folder(folder)
 
 
 async def _receive(part: BodyPartReader, out: BinaryIO, intake: _Intake) -> None:
