@@ -9,6 +9,7 @@ from server.store.connection import EmbeddedRedis, Redis, connect
 from server.store.experts import Experts
 from server.store.invites import Invites
 from server.store.notifications import Notifications
+from server.store.review import Reviews
 from server.store.rooms import Rooms
 from server.store.schedule import Schedule
 from server.store.websessions import WebSessions
@@ -29,6 +30,7 @@ class Store:
         self.chat = Chat(redis)
         self.attendance = Attendance(redis)
         self.rooms = Rooms(redis)
+        self.review = Reviews(redis)
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())
