@@ -41,6 +41,10 @@ def new_item_id() -> str:
     return secrets.token_hex(8)
 
 
+def no_item(item_id: str) -> NotFound:
+    return NotFound("No item {item_id} in this review.", code="unknown_item", item_id=item_id[:40])
+
+
 def check_review(session: Session) -> None:
     if session.kind is not Kind.REVIEW:
         raise Conflict("This is not a review session.", code="not_a_review")
@@ -131,9 +135,7 @@ async def _checked_cell(
 ) -> ReviewBook:
     book = await load_book(store, session)
     if item_id not in book.table:
-        raise NotFound(
-            "No item {item_id} in this review.", code="unknown_item", item_id=item_id[:40]
-        )
+        raise no_item(item_id)
     check_reviewer(reviewer, book.reviewers)
     return book
 
@@ -220,9 +222,7 @@ async def move_item(store: Store, *, session: Session, item_id: str, by: int) ->
     check_review(session)
     order = await store.review.order(session.session_id)
     if item_id not in order:
-        raise NotFound(
-            "No item {item_id} in this review.", code="unknown_item", item_id=item_id[:40]
-        )
+        raise no_item(item_id)
     place = order.index(item_id)
     order.insert(max(0, min(len(order) - 1, place + by)), order.pop(place))
     return await reorder(store, session=session, item_ids=order)
