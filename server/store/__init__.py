@@ -12,6 +12,7 @@ from server.store.files import FileRecords
 from server.store.invites import Invites
 from server.store.notifications import Notifications
 from server.store.panel import Panels
+from server.store.review import Reviews
 from server.store.rooms import Rooms
 from server.store.schedule import Schedule
 from server.store.websessions import WebSessions
@@ -35,6 +36,7 @@ class Store:
         self.rooms = Rooms(redis)
         self.panel = Panels(redis)
         self.files = FileRecords(redis)
+        self.review = Reviews(redis)
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())
