@@ -14,7 +14,7 @@ from datetime import datetime
 from rooms.accounts import normalize_email
 from rooms.errors import Conflict, DomainError
 from rooms.experts import clean_disciplines
-from rooms.fields import text_field, whole_field
+from rooms.fields import flag_field, text_field, whole_field
 from rooms.limits import EMAIL_MAX, NAME_MAX, TITLE_MAX
 
 ITEMS_MAX = 200
@@ -24,6 +24,7 @@ ITEM_FIELDS = (
     "title_zh", "title_en", "applicant_name", "applicant_org", "applicant_email",
     "disciplines", "present_minutes", "qa_minutes",
 )  # fmt: skip
+SETTINGS = ("blind", "double_blind", "downloads_allowed")
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +142,14 @@ def shown_item(item: Item, *, position: int, blind: bool, lang: str = "en") -> d
     if not blind:
         shown |= {"applicant_name": item.applicant_name, "applicant_org": item.applicant_org}
     return shown
+
+
+def new_settings(fields: Mapping[str, object]) -> ReviewSettings:
+    """Review settings from plain values (a flag left out is off); a double-blind review is
+    blind too."""
+    flags = {name: flag_field(fields, name) if name in fields else False for name in SETTINGS}
+    return ReviewSettings(
+        blind=flags["blind"] or flags["double_blind"],
+        double_blind=flags["double_blind"],
+        downloads_allowed=flags["downloads_allowed"],
+    )

@@ -184,6 +184,7 @@ SERVICES = {
     "server/calendar.py",
     "server/guests.py",
     "server/invitations.py",
+    "server/reviews.py",  # preparing a review; what a review room is prepared with
     "server/scheduler.py",
     "server/seed.py",
 }

@@ -8,7 +8,7 @@ route is documented there and that malformed input is always a 4xx JSON error.
 
 from aiohttp import web
 
-from server.api import events, experts, invites, me, sessions
+from server.api import events, experts, invites, me, review_conflicts, reviews, sessions
 from server.api.openapi import openapi_document
 from server.api.routes import ApiRoutes, json_response
 
@@ -16,7 +16,15 @@ API_ROUTES = web.AppKey("api_routes", list)
 
 
 def _all_modules() -> list[ApiRoutes]:
-    return [me.routes, events.routes, sessions.routes, invites.routes, experts.routes]
+    return [
+        me.routes,
+        events.routes,
+        sessions.routes,
+        invites.routes,
+        experts.routes,
+        reviews.routes,
+        review_conflicts.routes,
+    ]
 
 
 async def serve_openapi(request: web.Request) -> web.Response:

@@ -108,7 +108,7 @@ def expert_json(expert: Expert) -> dict[str, Any]:
     }
 
 
-def _query(request: web.Request, name: str, limit: int = 200) -> str:
+def query_param(request: web.Request, name: str, limit: int = 200) -> str:
     value = request.query.get(name, "").strip()
     if len(value) > limit:
         raise ApiError(400, "invalid_length", "Parameter {name} is too long.", name=name)
@@ -151,12 +151,12 @@ def csv_refusal(request: web.Request, error: CsvError) -> web.Response:
 )
 async def list_experts(request: web.Request) -> web.Response:
     account = await require_account(request)
-    discipline = _query(request, "discipline")
+    discipline = query_param(request, "discipline")
     experts = await request.app[STORE].experts.search(
         account.org_id,
-        text=_query(request, "q"),
+        text=query_param(request, "q"),
         discipline=discipline_code(discipline) if discipline else "",
-        affiliation=_query(request, "affiliation"),
+        affiliation=query_param(request, "affiliation"),
     )
     return json_response([expert_json(expert) for expert in experts])
 

@@ -206,6 +206,19 @@ class Int(Field):
 
 
 @dataclass(frozen=True)
+class Num(Field):
+    """A number, whole or not (the domain says which values make sense)."""
+
+    def check(self, name: str, value: Any) -> float | int:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self._wrong(name, "Field {name} must be a number.")
+        return value
+
+    def openapi(self) -> dict[str, Any]:
+        return self._doc({"type": "number"})
+
+
+@dataclass(frozen=True)
 class Bool(Field):
     def check(self, name: str, value: Any) -> bool:
         if not isinstance(value, bool):
@@ -294,6 +307,33 @@ class Obj(Field):
 
     def openapi(self) -> dict[str, Any]:
         return self._doc(object_schema(self.fields))
+
+
+@dataclass(frozen=True)
+class ObjList(Field):
+    """A list of objects with exactly these fields; an entry's fields are named with its
+    index in errors (``criteria.0.weight``)."""
+
+    fields: Mapping[str, Field] = field(default_factory=dict)
+    max_items: int = 50
+
+    def check(self, name: str, value: Any) -> list[dict[str, Any]]:
+        if not isinstance(value, list):
+            raise self._wrong(name, "Field {name} must be a list of objects.")
+        if len(value) > self.max_items:
+            raise ApiError(
+                400,
+                "too_many",
+                "Field {name} takes at most {n} items.",
+                name=name,
+                n=self.max_items,
+            )
+        entry = Obj(fields=self.fields)
+        return [entry.check(f"{name}.{n}", item) for n, item in enumerate(value)]
+
+    def openapi(self) -> dict[str, Any]:
+        schema = {"type": "array", "items": object_schema(self.fields), "maxItems": self.max_items}
+        return self._doc(schema)
 
 
 @dataclass(frozen=True)

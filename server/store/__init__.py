@@ -11,6 +11,7 @@ from server.store.experts import Experts
 from server.store.invites import Invites
 from server.store.notifications import Notifications
 from server.store.panel import Panels
+from server.store.review import Reviews
 from server.store.rooms import Rooms
 from server.store.schedule import Schedule
 from server.store.websessions import WebSessions
@@ -33,6 +34,7 @@ class Store:
         self.attendance = Attendance(redis)
         self.rooms = Rooms(redis)
         self.panel = Panels(redis)
+        self.review = Reviews(redis)
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -1,4 +1,5 @@
-"""Dataclasses of the domain to JSON and back, by their field types."""
+"""Dataclasses of the domain to JSON and back, by their field types (dataclasses nested in
+fields, such as a rubric's criteria, too)."""
 
 import dataclasses
 import json
@@ -13,6 +14,8 @@ T = TypeVar("T")
 
 
 def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, Enum):
         return value.value
     if isinstance(value, datetime | date):
@@ -27,7 +30,7 @@ def _plain(value: Any) -> Any:
 def dump(obj: Any) -> str:
     """One dataclass instance as a JSON string."""
     return json.dumps(
-        {f.name: _plain(getattr(obj, f.name)) for f in dataclasses.fields(obj)},
+        _plain(obj),
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -54,12 +57,17 @@ def _typed(kind: Any, value: Any) -> Any:
         return date.fromisoformat(value)
     if isinstance(kind, type) and issubclass(kind, Enum):
         return kind(value)
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        return _record(kind, value)
     return value
+
+
+def _record(cls: type[T], data: dict[str, Any]) -> T:
+    hints = _hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: _typed(hints[k], v) for k, v in data.items() if k in names})
 
 
 def load(cls: type[T], text: str | bytes) -> T:
     """A dataclass instance from the JSON that dump() wrote; unknown keys are ignored."""
-    data = json.loads(text)
-    hints = _hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    return cls(**{k: _typed(hints[k], v) for k, v in data.items() if k in names})
+    return _record(cls, json.loads(text))

@@ -166,26 +166,43 @@ def attendance(session_id: str) -> str:
     return f"session:{session_id}:attendance"  # stream of joins and leaves
 
 
-# review rooms (server/store/review.py prepares them; server/store/panel.py runs them)
+# review panels (appended by the review preparation helper); every key of a session's review
+# starts with session:<id>:review: so they share a prefix (a hash tag when it comes to Cluster)
 def review_items(session_id: str) -> str:
-    return f"session:{session_id}:review:items"  # hash item_id -> JSON Item
+    return f"session:{session_id}:review:items"  # hash item_id -> Item JSON
 
 
 def review_order(session_id: str) -> str:
-    return f"session:{session_id}:review:order"  # list of item ids, in order
+    return f"session:{session_id}:review:order"  # list of item ids, in the panel's order
+
+
+def review_rubric(session_id: str) -> str:
+    return f"session:{session_id}:review:rubric"  # Rubric JSON
+
+
+def review_settings(session_id: str) -> str:
+    return f"session:{session_id}:review:settings"  # ReviewSettings JSON
 
 
 def review_notes(session_id: str) -> str:
-    return f"session:{session_id}:review:notes"  # list of JSON ConflictNote (append-only)
+    return f"session:{session_id}:review:notes"  # list of ConflictNote JSON, append-only
+
+
+def review_materials(session_id: str, item_id: str) -> str:
+    return f"session:{session_id}:review:materials:{item_id}"  # list of file ids
 
 
 def review_scores(session_id: str) -> str:
-    return f"session:{session_id}:review:scores"  # hash "<item_id> <reviewer>" -> Scorecard
+    return f"session:{session_id}:review:scores"  # hash "<item_id> <reviewer_key>" -> Scorecard
 
 
 def review_runs(session_id: str) -> str:
-    return f"session:{session_id}:review:runs"  # hash item_id -> JSON ItemRun
+    return f"session:{session_id}:review:runs"  # the live panel's run of its items
 
 
 def review_audit(session_id: str) -> str:
-    return f"session:{session_id}:review:audit"  # stream of audit entries
+    return f"session:{session_id}:review:audit"  # stream: the review's audit log
+
+
+def rubric_templates(org_id: str) -> str:
+    return f"org:{org_id}:rubric-templates"  # hash template name -> Rubric JSON

@@ -1,7 +1,7 @@
 """The whole /api/ held to its OpenAPI document and to the error contract.
 
 1. Every /api/ route is documented with its method, and every documented operation exists.
-2. Malformed input thrown at every documented POST/PATCH is a 4xx JSON error naming what
+2. Malformed input thrown at every documented POST/PATCH/PUT is a 4xx JSON error naming what
    is wrong, never a 500.
 3. The document has the shape OpenAPI 3.1 asks for.
 """
@@ -28,7 +28,7 @@ OPERATIONS = [
     for path, operations in DOCUMENT["paths"].items()
     for method, operation in operations.items()
 ]
-WRITES = [(m, p, op) for m, p, op in OPERATIONS if m in {"POST", "PATCH"}]
+WRITES = [(m, p, op) for m, p, op in OPERATIONS if m in {"POST", "PATCH", "PUT"}]
 JSON = {"Content-Type": "application/json"}
 FORUM = {
     "title_zh": "智能制造论坛",
@@ -61,12 +61,18 @@ async def _created(staff: Staff, path: str, body: dict[str, Any]) -> dict[str, A
 
 @pytest.fixture
 async def world(staff, store) -> dict[str, str]:
-    """Real values for every path parameter of the API, owned by staff's organization."""
+    """Real values for every path parameter of the API, owned by staff's organization. The
+    session is a review, with an item, a rubric and a rubric template."""
     event = await _created(staff, "/api/events", FORUM)
-    session = await _created(staff, f"/api/events/{event['event_id']}/sessions", OPENING)
+    review = {**OPENING, "kind": "review"}
+    session = await _created(staff, f"/api/events/{event['event_id']}/sessions", review)
     session_path = f"/api/sessions/{session['session_id']}"
-    guest = {"person": {"type": "guest", "email": "li@example.org"}, "role": "attendee"}
+    guest = {"person": {"type": "guest", "email": "li@example.org"}, "role": "observer"}
     entry = await _created(staff, f"{session_path}/roster", guest)
+    item = await _created(staff, f"{session_path}/items", {"title_en": "Chip"})
+    rubric = {"criteria": [{"name_en": "Novelty", "weight": 1, "scale_min": 1, "scale_max": 5}]}
+    for path in (f"{session_path}/rubric", "/api/rubric-templates/Basic"):
+        assert (await staff.call("PUT", path, json=rubric)).status == 200
     invite = await _created(staff, f"{session_path}/invites", {"role": "host", "name": "Li"})
     expert = await store.experts.create(
         org_id=staff.org.org_id,
@@ -79,6 +85,8 @@ async def world(staff, store) -> dict[str, str]:
         "person_key": entry["person_key"],
         "invite_id": invite["invite_id"],
         "expert_id": expert.expert_id,
+        "item_id": item["item_id"],
+        "template_name": "Basic",
     }
 
 
@@ -207,6 +215,7 @@ def _example(schema: dict[str, Any]) -> Any:
     if schema["type"] == "object":
         return _example_body(schema)
     generic = {"string": "x", "integer": schema.get("minimum", 1), "boolean": True, "array": []}
+    generic["number"] = 1
     return generic[schema["type"]]
 
 
@@ -224,6 +233,7 @@ def _wrong_values(schema: dict[str, Any]) -> list[Any]:
     wrong: dict[str, list[Any]] = {
         "string": [42, True, ["x"], junk, "x" * (schema.get("maxLength", 0) + 1)],
         "integer": ["7", 1.5, True, junk, schema.get("maximum", 0) + 1, 10**30],
+        "number": ["7", True, junk, [1]],
         "boolean": ["true", 1, junk],
         "array": ["x", 1, junk, [1, {"a": 1}]],
         "object": ["x", 1, [], {"surely_not_a_field": 1}],
@@ -622,7 +632,9 @@ async def test_the_documented_conflicts_are_the_ones_the_api_takes(staff, world)
 # the errors are translated
 
 
-API_MODULES = ["__init__", "schema", "events", "sessions", "views", "openapi"]
+API_MODULES = [
+    "__init__", "schema", "events", "sessions", "views", "openapi", "reviews", "review_conflicts",
+]  # fmt: skip
 ERRORS = {"ApiError", "DomainError", "NotFound", "Conflict", "Forbidden", "_wrong"}
 
 
