@@ -184,6 +184,7 @@ SERVICES = {
     "server/calendar.py",
     "server/guests.py",
     "server/invitations.py",
+    "server/results.py",  # a review's results and audit log, and who may see them
     "server/reviews.py",  # preparing a review; what a review room is prepared with
     "server/scheduler.py",
     "server/seed.py",
@@ -191,6 +192,7 @@ SERVICES = {
 PLUMBING = {
     "server/appkeys.py",
     "server/csrf.py",
+    "server/downloads.py",  # CSV and PDF files to download
     "server/errors.py",
     "server/health.py",
     "server/i18n.py",
