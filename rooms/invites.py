@@ -69,10 +69,14 @@ class Invite:
     created_at: datetime
     expires_at: datetime
     revoked: bool = False
+    holder: str = ""  # the rostered person it is for (``expert:<id>``), if any
 
     @property
     def person_key(self) -> str:
-        """The guest's key by email if known, else a key of its own for this invite."""
+        """The rostered person it was made for; else the guest's key by email if known, else
+        a key of its own for this invite."""
+        if self.holder:
+            return self.holder
         if self.email:
             return person_key(PersonType.GUEST, self.email)
         return f"invite:{self.invite_id}"
@@ -89,6 +93,7 @@ def new_invite(
     days: int,
     created_by: str,
     now: datetime,
+    holder: str = "",
 ) -> Invite:
     """A fresh invite to a session that can still be joined, for a role the session has; the
     name and the address (optional) by the site's rules (``check_name``, ``normalize_email``)."""
@@ -118,6 +123,7 @@ def new_invite(
         created_by=created_by,
         created_at=now,
         expires_at=now + timedelta(days=days),
+        holder=holder,
     )
 
 

@@ -41,6 +41,7 @@ from rooms.workflow import Core, Workflow
 
 C = Capability
 EXTEND_MAX = 60  # minutes the chair may add at once
+ALL_GROUPS = (Group.ROOM, Group.HOSTS, Group.ROSTER, Group.LOBBY)
 
 
 class Phase(StrEnum):
@@ -207,20 +208,21 @@ class Panel(Workflow):
 
     def _regroup(self, *, now: datetime) -> list[Effect]:
         """Move out those the state now holds; bring back those it no longer holds."""
-        effects: list[Effect] = []
-        for p in list(self.room.people.everyone()):
-            hold = self.holds(p)
-            if hold is not None and not p.held:
-                effects += self._step_out(p, hold, now=now)
-            elif hold is None and p.held:
-                effects += self._bring_back(p, now=now)
+        people = self.room.people.everyone()
+        out = [(p, h) for p in people if not p.held and (h := self.holds(p)) is not None]
+        back = [p for p in people if p.held and self.holds(p) is None]
+        # everyone leaving first leaves the groups, so none of them hears of the others
+        effects: list[Effect] = [Move(tuple(p.sids), leave=ALL_GROUPS) for p, _ in out]
+        for p, hold in out:
+            effects += self._step_out(p, hold, now=now)
+        for p in back:
+            effects += self._bring_back(p, now=now)
         return effects
 
     def _step_out(self, p: Participant, hold: dict[str, object], *, now: datetime) -> list[Effect]:
         sids = tuple(p.sids)
         was_in, p.admitted, p.held = p.admitted, False, True
         out: list[Effect] = [
-            Move(sids, leave=(Group.ROOM, Group.HOSTS, Group.ROSTER, Group.LOBBY)),
             Send("stepped_out", hold, sids=sids),
             self._audit("moved_out", "", now, item=self.current, who=p, why=str(hold["reason"])),
         ]
@@ -228,9 +230,9 @@ class Panel(Workflow):
             return out + self.room.lobby.news(now=now)
         left = {"participant_id": p.participant_id}
         return [
+            *out,
             Attend(Movement.LEAVE, p.person, p.role),
             Send("participant_left", left, group=Group.ROSTER),
-            *out,
             *self.room.departed(p, now=now),
         ]
 

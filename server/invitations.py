@@ -97,7 +97,10 @@ async def issue_invite(
     days: int,
     created_by: str,
     now: datetime,
+    holder: str = "",
 ) -> Invite:
+    """A new invite; ``holder``: the rostered person it is for (an expert's key), who then
+    enters as themselves, not as a guest by e-mail."""
     invite = new_invite(
         invite_id=new_invite_id(),
         session=session,
@@ -108,6 +111,7 @@ async def issue_invite(
         days=days,
         created_by=created_by,
         now=now,
+        holder=holder,
     )
     await store.invites.create(invite)
     return invite

@@ -54,7 +54,12 @@ _INVITE_PROPERTIES = {
     "role": {"type": "string", "enum": [str(role) for role in Role]},
     "name": _TEXT,
     "email": _TEXT,
-    "person_key": {**_TEXT, "description": "guest:<email>, or invite:<invite_id>"},
+    "person_key": {
+        **_TEXT,
+        "description": (
+            "expert:<id> (a rostered expert's own invite), guest:<email>, or invite:<invite_id>"
+        ),
+    },
     "single_use": {"type": "boolean"},
     "status": {"type": "string", "enum": [str(status) for status in InviteStatus]},
     "created_at": _INSTANT,

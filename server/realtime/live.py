@@ -19,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from gettext import NullTranslations
 
 import socketio
@@ -34,6 +35,7 @@ from rooms.room import ChatLimit, Room
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
 from server.realtime.signalling import RoomMedia, media_config
+from server.reviews import load_book
 from server.settings import Settings
 from server.store import Store
 from server.store.connection import StoreError
@@ -79,10 +81,6 @@ def _passage(attend: Attend, at: datetime) -> Passage:
     )  # fmt: skip
 
 
-async def _no_book(session: Session) -> ReviewBook:
-    return ReviewBook()
-
-
 def group_name(group: str, session_id: str) -> str:
     return f"{group}:{session_id}"
 
@@ -108,7 +106,8 @@ class LiveRooms:
         self.media_config = media_config(settings)  # tests may limit it to loopback
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
-        self.books: Callable[[Session], Awaitable[ReviewBook]] = _no_book  # review rooms' loader
+        # how a review room's panel is prepared (tests may hand it a book of their own)
+        self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
 
     # rooms and connections
 

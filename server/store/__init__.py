@@ -8,6 +8,7 @@ from server.store.chat import Chat
 from server.store.connection import EmbeddedRedis, Redis, StoreError, connect, describe
 from server.store.durable import Durability, Durable, NotDurable
 from server.store.experts import Experts
+from server.store.files import FileRecords
 from server.store.invites import Invites
 from server.store.notifications import Notifications
 from server.store.panel import Panels
@@ -34,6 +35,7 @@ class Store:
         self.attendance = Attendance(redis)
         self.rooms = Rooms(redis)
         self.panel = Panels(redis)
+        self.files = FileRecords(redis)
         self.review = Reviews(redis)
 
     async def ping(self) -> bool:
