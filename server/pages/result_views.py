@@ -158,7 +158,7 @@ class Shaper:
             return []
         weighted = self.t("Weighted total (0–100)")
         named = [
-            f"{c.name(self.lang)} ({c.scale_min}–{c.scale_max}, ×{number_text(c.weight)})"
+            f"{c.name(self.lang)} ({c.scale_min}–{c.scale_max}) ×{number_text(c.weight)}"
             for c in rubric.criteria
         ]
         return [*named, weighted]
