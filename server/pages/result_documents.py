@@ -108,13 +108,15 @@ def _statistics(shaper: Shaper, item: ItemView) -> str:
         (t("Standard deviation"), item.stdev),
     ]
     shown = " · ".join(f"{name} {value or '—'}" for name, value in parts)
-    return f"{item.submitted}. {shown}"
+    return f"{item.submitted} · {shown}"
 
 
 def _conflict_sections(shaper: Shaper, item: ItemView) -> list[Section]:
     t = shaper.t
     if not item.conflicts:
-        return [Paragraph(t("Conflicts of interest: none recorded."))]
+        return [
+            Paragraph(f"{t('Conflicts of interest')}: {t('No conflict of interest recorded.')}")
+        ]
     columns = (t("Reviewer"), t("Why"), t("Standing"), t("Record"))
     rows = tuple(
         (
@@ -151,11 +153,11 @@ def item_sections(shaper: Shaper, item: ItemView) -> list[Section]:
 
 
 def _report(shaper: Shaper, title: str, sections: list[Section], now: datetime) -> Report:
+    """A report titled "Review results: <what>", under the session's name and start."""
     session = shaper.review.session
-    subtitle = f"{session.title} · {shaper.when(session.start)} ({session.zone})"
     return Report(
-        title=title,
-        subtitle=subtitle,
+        title=f"{shaper.t('Review results')}: {title}",
+        subtitle=f"{session.title} · {shaper.when(session.start)} ({session.zone})",
         lang=_language_tag(shaper.lang),
         sections=tuple(sections),
         created=now,
@@ -165,17 +167,15 @@ def _report(shaper: Shaper, title: str, sections: list[Section], now: datetime) 
 def session_report(shaper: Shaper, *, now: datetime) -> Report:
     """The whole session: rubric, ranking, then every item with its scores, comments and
     conflict record."""
-    t = shaper.t
     sections: list[Section] = rubric_sections(shaper, shaper.rubric)
-    sections += [Heading(t("Ranking")), ranking_table(shaper)]
+    sections += [Heading(shaper.t("Ranking")), ranking_table(shaper)]
     for item in shaper.items():
         sections += item_sections(shaper, item)
-    return _report(shaper, t("Review results"), sections, now)
+    return _report(shaper, shaper.review.session.title, sections, now)
 
 
 def item_report(shaper: Shaper, outcome: ItemOutcome, *, now: datetime) -> Report:
     """One item: its scores, comments and conflict record, and the rubric."""
     item = shaper.item(outcome)
     sections = [*item_sections(shaper, item), *rubric_sections(shaper, shaper.rubric)]
-    title = f"{shaper.t('Review results')}: #{item.position} {item.title}"
-    return _report(shaper, title, sections, now)
+    return _report(shaper, f"#{item.position} {item.title}", sections, now)

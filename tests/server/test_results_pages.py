@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from rooms.accounts import Account
 from rooms.agenda import PersonType, RosterEntry, Session, person_key
 from rooms.conflicts import ConflictNote, NoteKind
 from rooms.items import new_item
@@ -69,11 +70,10 @@ async def _room_records(store: Store, session_id: str, records: list[object]) ->
         await pipe.execute()
 
 
-@pytest.fixture
-async def review(staff: Staff, store: Store) -> Session:
-    """Item 1 closed (two reviewers scored, one did not), item 2 still scoring, with a
-    conflict added on it."""
-    event = await make_event(store, staff.account)
+async def prepared_review(store: Store, account: Account) -> Session:
+    """A review of the account's organization: item 1 closed (two reviewers scored, one did
+    not), item 2 still scoring, with a conflict added on it the day before."""
+    event = await make_event(store, account)
     session = await make_session(
         store, event, title="基金评审会", start="2030-05-01T09:00", end="2030-05-01T12:00",
         kind="review",
@@ -84,7 +84,7 @@ async def review(staff: Staff, store: Store) -> Session:
     for item_id, fields in (("i1", chip), ("i2", {"title_zh": "新药研发", "title_en": "New drug"})):
         await store.review.add_item(new_item(fields, item_id=item_id, session_id=sid, now=NOW))
     await store.review.set_rubric(sid, new_rubric(RUBRIC))
-    chair = person_key(PersonType.ACCOUNT, staff.account.account_id)
+    chair = person_key(PersonType.ACCOUNT, account.account_id)
     note = ConflictNote("i2", ZHAO, NoteKind.ADDED, "同一单位", chair, NOW - timedelta(days=1))
     await store.review.add_note(sid, note)
     await _room_records(
@@ -102,6 +102,11 @@ async def review(staff: Staff, store: Store) -> Session:
         ],
     )
     return session
+
+
+@pytest.fixture
+async def review(staff: Staff, store: Store) -> Session:
+    return await prepared_review(store, staff.account)
 
 
 def _paths(session: Session) -> list[str]:
