@@ -123,7 +123,7 @@ RESULTS = _schema(
     {
         "session_id": _TEXT,
         "settings": SETTINGS,
-        "rubric": _nullable(TEMPLATE["properties"]["rubric"]),
+        "rubric": _nullable(TEMPLATE["properties"]["rubric"]),  # RubricValues, as a template's
         "ranking": {**_TEXTS, "description": "item ids, best first; items not closed last"},
         "items": {**_list(ITEM_OUTCOME), "description": "in the session's order"},
     },
