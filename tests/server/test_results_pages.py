@@ -224,7 +224,7 @@ async def test_the_page_speaks_chinese(staff: Staff, review: Session) -> None:
     response = await staff.call("GET", f"/sessions/{review.session_id}/results", headers=ZH)
     html = await response.text()
 
-    assert ("评审结果" in html, "提交评分" in html, "缺评" in html, "尚未结束评分" in html) == (
+    assert ("评审结果" in html, "提交评分" in html, "未提交" in html, "尚未结束评分" in html) == (
         True,
         True,
         True,
