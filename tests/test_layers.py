@@ -185,6 +185,7 @@ SERVICES = {
     "server/files.py",  # uploaded files: bytes on disk, records in the store, serving
     "server/guests.py",
     "server/invitations.py",
+    "server/results.py",  # a review's results and audit log, and who may see them
     "server/reviews.py",  # preparing a review; what a review room is prepared with
     "server/scheduler.py",
     "server/seed.py",
@@ -192,6 +193,7 @@ SERVICES = {
 PLUMBING = {
     "server/appkeys.py",
     "server/csrf.py",
+    "server/downloads.py",  # CSV and PDF files to download
     "server/errors.py",
     "server/health.py",
     "server/i18n.py",
