@@ -1,0 +1,216 @@
+"""The review panel of the room page in headless Chromium against the real server: the chair
+runs an item through its phases, a reviewer scores it, a reviewer conflicted on it (on a
+Chinese page) steps out and comes back when it closes.
+
+The items and the rubric are the room's ``ReviewBook``, given to the running app as the
+server's realtime tests give it (``LiveRooms.books``), through ``live_server.app``.
+"""
+
+import re
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from playwright.async_api import Page, expect
+
+from rooms.agenda import RosterEntry, Session
+from rooms.conflicts import Standing
+from rooms.items import Item, ReviewSettings
+from rooms.panel import ReviewBook
+from rooms.roles import Role
+from rooms.rubric import new_rubric
+from server import agenda
+from server.invitations import issue_invite, sign_invite
+from server.realtime import LIVE_ROOMS
+from tests.browser.conftest import LiveServer
+from tests.server.fixtures_login import create_staff
+
+ZONE = "Asia/Shanghai"
+CHAIR_EMAIL = "chair@example.org"
+A_MAIL, B_MAIL = "a@pool.cn", "b@pool.cn"
+ANCHORS = [{"value": 1, "label": "poor"}, {"value": 5, "label": "outstanding"}]
+RUBRIC = new_rubric(
+    {
+        "criteria": [
+            {"name_zh": "创新性", "name_en": "Novelty", "weight": 2, "scale_min": 1,
+             "scale_max": 5, "anchors": ANCHORS},
+            {"name_zh": "可行性", "name_en": "Feasibility", "weight": 1, "scale_min": 0,
+             "scale_max": 10},
+        ]
+    }
+)  # fmt: skip
+# Novelty 4.5 of 1..5 (0.875, weight 2) and Feasibility 7.5 of 0..10 (0.75, weight 1)
+WEIGHTED_TOTAL = "83.33"
+
+
+def item(item_id: str, session: Session, *, title_zh: str, title_en: str) -> Item:
+    now = datetime.now(UTC)
+    return Item(
+        item_id=item_id, session_id=session.session_id, title_zh=title_zh, title_en=title_en,
+        applicant_name="Zhang Wei", applicant_org="Lab of Materials", applicant_email="",
+        disciplines=(), present_minutes=10, qa_minutes=5, created_at=now, updated_at=now,
+    )  # fmt: skip
+
+
+def book_for(session: Session) -> ReviewBook:
+    """Two items; reviewer B is conflicted on the first."""
+    return ReviewBook(
+        items=(
+            item("i1", session, title_zh="项目一", title_en="Project One"),
+            item("i2", session, title_zh="项目二", title_en="Project Two"),
+        ),
+        rubric=RUBRIC,
+        settings=ReviewSettings(),
+        reviewers=(f"guest:{A_MAIL}", f"guest:{B_MAIL}"),
+        table={"i1": {f"guest:{B_MAIL}": Standing(("org:Lab of Materials",))}},
+    )
+
+
+async def open_review(live: LiveServer) -> Session:
+    """A review session whose room is open, its book given to the running app."""
+    store = live.store
+    org, account = await create_staff(store, email=CHAIR_EMAIL, name="Chen Chair")
+    now = datetime.now(UTC)
+    today = now.astimezone(ZoneInfo(ZONE)).date()
+    event = await agenda.create_event(
+        store,
+        org_id=org.org_id,
+        organizer=account.account_id,
+        fields={
+            "title_zh": "项目评审", "title_en": "Project Review", "description": "",
+            "zone": ZONE, "visibility": "unlisted", "start_date": str(today - timedelta(days=1)),
+            "end_date": str(today + timedelta(days=1)),
+        },
+        now=now,
+    )  # fmt: skip
+    start = (now + timedelta(minutes=5)).astimezone(ZoneInfo(ZONE))
+    fields = {
+        "kind": "review", "title": "Panel", "description": "", "lobby": True,
+        "start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}",
+    }  # fmt: skip
+    session = await agenda.create_session(store, event=event, fields=fields, now=now)
+    await store.schedule.advance(session.session_id, now)
+
+    async def books(of: Session) -> ReviewBook:
+        return book_for(of)
+
+    live.app[LIVE_ROOMS].books = books
+    return session
+
+
+async def reviewer_invite(live: LiveServer, session: Session, name: str, email: str) -> str:
+    """A reviewer on the roster (as the console puts them there), and their invite."""
+    entry = RosterEntry(person_key=f"guest:{email}", role=Role.REVIEWER, name=name, email=email)
+    await agenda.add_to_roster(live.store, session=session, entry=entry, now=datetime.now(UTC))
+    invite = await issue_invite(
+        live.store, session=session, role=Role.REVIEWER, name=name, email=email,
+        single_use=False, days=1, created_by="test", now=datetime.now(UTC),
+    )  # fmt: skip
+    return sign_invite(live.settings, invite)
+
+
+def room_path(session: Session) -> str:
+    return f"/sessions/{session.session_id}/room"
+
+
+async def join(page: Page, session: Session) -> None:
+    await page.goto(room_path(session))
+    await page.click("#join-button")
+
+
+async def join_by_invite(page: Page, session: Session, token: str) -> None:
+    await page.goto(f"/invite/{token}")
+    async with page.expect_navigation():
+        await page.click("form.join button[type=submit]")
+    await join(page, session)
+
+
+def items(page: Page):  # noqa: ANN201 - a Playwright locator
+    return page.locator("#review-items li")
+
+
+async def test_review_room_chair_runs_an_item_a_reviewer_scores_a_conflicted_one_steps_out(
+    live_server, new_page, sign_in
+) -> None:
+    session = await open_review(live_server)
+    chair, a, b = await new_page(), await new_page(), await new_page(lang="zh_CN")
+    await sign_in(chair, email=CHAIR_EMAIL)
+    await join(chair, session)
+    await expect(chair.locator("#review-panel")).to_be_visible()
+    await expect(chair.locator("#review-idle")).to_have_text("No item is running.")
+    names = items(chair).locator(".item-name")
+    await expect(names).to_have_text(["#1 Project One", "#2 Project Two"])
+    for page, name, email in [(a, "Reviewer A", A_MAIL), (b, "Reviewer B", B_MAIL)]:
+        token = await reviewer_invite(live_server, session, name, email)
+        await join_by_invite(page, session, token)
+    await expect(b.locator("#room")).to_be_visible()
+    await expect(items(b)).to_have_text(["#1 — 利益冲突", re.compile(r"^#2 项目二\s*待评")])
+
+    # the chair starts item 1: B is conflicted and steps out; everyone else sees it run
+    await items(chair).nth(0).locator("[data-action=start]").click()
+    await expect(b.locator("#stepped-out")).to_be_visible()
+    await expect(b.locator("#room")).to_be_hidden()
+    await expect(b.locator("#stepped-out-title")).to_have_text("请等待下一个项目")
+    await expect(b.locator("#stepped-out-message")).to_have_text(
+        "你与当前项目存在利益冲突。该项目结束后你将自动回到会议室。"
+    )
+    await expect(a.locator("#review-item-title")).to_have_text("Project One")
+    await expect(a.locator("#review-item-phase")).to_have_text("Presenting")
+    await expect(a.locator("#review-item-applicant")).to_have_text(
+        "Applicant: Zhang Wei (Lab of Materials)"
+    )
+    countdown = re.compile(r"^(10:00|9:5\d) left$")
+    await expect(chair.locator("#review-countdown")).to_have_text(countdown)
+    await expect(chair.locator("#review-announce")).to_have_text("#1 Project One: Presenting")
+    await expect(a.locator("#score-form")).to_be_hidden()
+
+    # Q&A, deliberation, scoring: the button names the next phase
+    for label, phase in [("Start Q&A", "Q&A"), ("Start deliberation", "Deliberation"),
+                         ("Open scoring", "Scoring")]:  # fmt: skip
+        await expect(chair.locator("#review-next")).to_have_text(label)
+        await chair.click("#review-next")
+        await expect(chair.locator("#review-item-phase")).to_have_text(phase)
+    await expect(chair.locator("#review-next")).to_have_text("Close scoring")
+    await expect(chair.locator("#review-progress")).to_have_text("0 of 1 submitted")
+
+    # A scores: refused without a recommendation (the server's words), then saved
+    await expect(a.locator("#score-form")).to_be_visible()
+    await expect(a.locator("label[for=score-c1]")).to_have_text("Novelty")
+    await expect(a.locator("#score-c1-scale")).to_have_text("1 to 5 · 1 = poor · 5 = outstanding")
+    await a.fill("#score-c1", "4.5")
+    await a.fill("#score-c2", "7.5")
+    await a.click("#score-submit")
+    await expect(a.locator("#score-status")).to_have_text(
+        "Choose a recommendation: fund, revise, reject."
+    )
+    await a.select_option("#score-recommendation", "fund")
+    await a.fill("#score-comment", "Strong work.")
+    await a.click("#score-submit")
+    await expect(a.locator("#score-status")).to_have_text("Saved (revision 1)")
+    await expect(chair.locator("#review-progress")).to_have_text("1 of 1 submitted")
+    await expect(a.locator(".toast.error")).to_have_count(0)  # the refusal was shown once
+
+    # A reloads: the form opens with A's scores; a resubmission is a revision
+    await join(a, session)
+    await expect(a.locator("#score-c1")).to_have_value("4.5")
+    await expect(a.locator("#score-recommendation")).to_have_value("fund")
+    await a.click("#score-submit")
+    await expect(a.locator("#score-status")).to_have_text("Saved (revision 2)")
+
+    # the chair closes: the table; B is back in the room
+    await chair.click("#review-next")
+    results = chair.locator("#review-results")
+    await expect(results.locator("#results-title")).to_have_text("Results: #1 Project One")
+    await expect(results.locator("tbody tr td.total")).to_have_text([WEIGHTED_TOTAL])
+    await expect(results.locator("tbody tr th")).to_have_text(["Reviewer A"])
+    await expect(results.locator("#results-recommendations")).to_have_text("Fund: 1")
+    await expect(a.locator("#score-status")).to_have_text("Scoring of this item is closed.")
+    await expect(a.locator("#score-submit")).to_be_disabled()
+    await expect(b.locator("#room")).to_be_visible()
+    await expect(b.locator("#stepped-out")).to_be_hidden()
+    await expect(items(b)).to_have_text(["#1 — 利益冲突", re.compile(r"^#2 项目二\s*待评")])
+    await expect(b.locator("#review-idle")).to_have_text("当前没有进行中的项目。")
+
+    # released, the reviewer reads the table too
+    await chair.click("#review-release")
+    await items(a).nth(0).locator("[data-action=results]").click()
+    await expect(a.locator("#review-results tbody tr td.total")).to_have_text([WEIGHTED_TOTAL])
