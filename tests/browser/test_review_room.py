@@ -20,6 +20,7 @@ from rooms.roles import Role
 from rooms.rubric import new_rubric
 from server import agenda
 from server.invitations import issue_invite, sign_invite
+from server.pages.room_review import REVIEW_STRINGS
 from server.realtime import LIVE_ROOMS
 from tests.browser.conftest import LiveServer
 from tests.server.fixtures_login import create_staff
@@ -163,21 +164,26 @@ async def test_review_room_chair_runs_an_item_a_reviewer_scores_a_conflicted_one
     await expect(chair.locator("#review-announce")).to_have_text("#1 Project One: Presenting")
     await expect(a.locator("#score-form")).to_be_hidden()
 
-    # Q&A, deliberation, scoring: the button names the next phase
-    for label, phase in [("Start Q&A", "Q&A"), ("Start deliberation", "Deliberation"),
-                         ("Open scoring", "Scoring")]:  # fmt: skip
+    # Q&A, then deliberation: the button names the next phase; A's form opens
+    for label, phase in [("Start Q&A", "Q&A"), ("Start deliberation", "Deliberation")]:
         await expect(chair.locator("#review-next")).to_have_text(label)
         await chair.click("#review-next")
         await expect(chair.locator("#review-item-phase")).to_have_text(phase)
-    await expect(chair.locator("#review-next")).to_have_text("Close scoring")
-    await expect(chair.locator("#review-progress")).to_have_text("0 of 1 submitted")
-
-    # A scores: refused without a recommendation (the server's words), then saved
     await expect(a.locator("#score-form")).to_be_visible()
     await expect(a.locator("label[for=score-c1]")).to_have_text("Novelty")
     await expect(a.locator("#score-c1-scale")).to_have_text("1 to 5 · 1 = poor · 5 = outstanding")
     await a.fill("#score-c1", "4.5")
     await a.fill("#score-c2", "7.5")
+
+    # scoring opens: what A typed stays
+    await expect(chair.locator("#review-next")).to_have_text("Open scoring")
+    await chair.click("#review-next")
+    await expect(a.locator("#review-item-phase")).to_have_text("Scoring")
+    await expect(a.locator("#score-c1")).to_have_value("4.5")
+    await expect(chair.locator("#review-next")).to_have_text("Close scoring")
+    await expect(chair.locator("#review-progress")).to_have_text("0 of 1 submitted")
+
+    # A scores: refused without a recommendation (the server's words), then saved
     await a.click("#score-submit")
     await expect(a.locator("#score-status")).to_have_text(
         "Choose a recommendation: fund, revise, reject."
@@ -214,3 +220,104 @@ async def test_review_room_chair_runs_an_item_a_reviewer_scores_a_conflicted_one
     await chair.click("#review-release")
     await items(a).nth(0).locator("[data-action=results]").click()
     await expect(a.locator("#review-results tbody tr td.total")).to_have_text([WEIGHTED_TOTAL])
+
+
+CLOCK = """async () => {
+  const { ServerClock, clockText } = await import("/static/js/room/server-clock.js");
+  let local = 1000000;
+  const clock = new ServerClock(() => local);
+  const seen = [clock.now()];
+  clock.observe(new Date(local + 5000));  // the server is at least 5 s ahead
+  seen.push(clock.now());
+  local += 1000;
+  clock.observe(new Date(local - 60000));  // an older time says less: no change
+  seen.push(clock.now());
+  local += 1000;
+  clock.observe(new Date(local + 9000));  // a fresher one raises the estimate
+  seen.push(clock.now());
+  return { seen, texts: [0, 1, 999, 59001, 600000, 3723000].map(clockText) };
+}"""
+
+
+async def test_review_room_server_clock_only_moves_forward(live_server, new_page) -> None:
+    page = await new_page()
+    await page.goto("/")
+
+    clock = await page.evaluate(CLOCK)
+
+    assert clock == {
+        "seen": [1_000_000, 1_005_000, 1_006_000, 1_011_000],
+        "texts": ["0:00", "0:01", "0:01", "1:00", "10:00", "1:02:03"],
+    }
+
+
+# the table as get_results sends it: two who scored (one an outlier), one who did not
+RESULTS = {
+    "item_id": "i1",
+    "rows": [
+        {"reviewer": "Reviewer A", "submitted": True, "values": {"c1": 4.5, "c2": 7.5},
+         "recommendation": "fund", "comment": "Strong <b>work</b>", "total": 83.333,
+         "outlier": False},
+        {"reviewer": "Reviewer B", "submitted": True, "values": {"c1": 1, "c2": 0},
+         "recommendation": "reject", "comment": "", "total": 0, "outlier": True},
+        {"reviewer": "Reviewer C", "submitted": False, "values": None, "recommendation": None,
+         "comment": None, "total": None, "outlier": False},
+    ],
+    "criterion_means": {"c1": 2.75, "c2": 3.75},
+    "mean": 41.67, "median": 41.67, "spread": 83.33, "stdev": 58.93,
+    "submitted": 2, "missing": 1, "recommendations": {"fund": 1, "revise": 0, "reject": 1},
+}  # fmt: skip
+RENDER_RESULTS = """async ([wire, strings]) => {
+  const { toResults } = await import("/static/js/room/review-wire.js");
+  const { renderResults } = await import("/static/js/room/review-results.js");
+  const { loadStrings } = await import("/static/js/room/strings.js");
+  const make = (tag) => document.createElement(tag);
+  const list = make("ul");
+  for (const [key, text] of Object.entries(strings)) {
+    const entry = make("li");
+    entry.dataset.key = key;
+    entry.textContent = text;
+    list.append(entry);
+  }
+  loadStrings(list);
+  const el = { section: make("section"), title: make("h3"), table: make("table"),
+               summary: make("dl"), recommendations: make("p") };
+  const rubric = {
+    criteria: [{ id: "c1", nameZh: "创新性", nameEn: "Novelty" },
+               { id: "c2", nameZh: "可行性", nameEn: "Feasibility" }],
+    recommendations: [{ code: "fund", labelZh: "资助", labelEn: "Fund" },
+                      { code: "reject", labelZh: "不予资助", labelEn: "Reject" }],
+  };
+  const item = { id: "i1", label: "#1", titleZh: "项目一", titleEn: "Project One" };
+  renderResults(el, { results: toResults(wire), rubric, item, lang: "zh_CN" });
+  return {
+    title: el.title.textContent,
+    rows: [...el.table.rows].map((row) =>
+      [row.className, ...[...row.cells].map((cell) => cell.textContent)]),
+    summary: [...el.summary.children].map((node) => node.textContent),
+    recommendations: el.recommendations.textContent,
+  };
+}"""
+
+
+async def test_review_room_results_table_marks_outliers_and_missing_reviewers(
+    live_server, new_page
+) -> None:
+    page = await new_page()
+    await page.goto("/")
+
+    table = await page.evaluate(RENDER_RESULTS, [RESULTS, REVIEW_STRINGS])
+
+    assert table == {
+        "title": "Results: #1 项目一",
+        "rows": [
+            ["", "Reviewer", "创新性", "可行性", "Weighted total", "Recommendation", "Comment"],
+            ["", "Reviewer A", "4.5", "7.5", "83.33", "资助", "Strong <b>work</b>"],
+            ["outlier", "Reviewer B", "1", "0", "0 outlier", "不予资助", ""],
+            ["missing", "Reviewer C", "missing"],
+            ["", "Mean", "2.75", "3.75", "41.67", "", ""],
+        ],
+        "summary": ["Mean", "41.67", "Median", "41.67", "Spread", "83.33",
+                    "Standard deviation", "58.93", "Submitted", "2", "Missing", "1"],
+        "recommendations": "资助: 1 · 不予资助: 1",
+    }  # fmt: skip

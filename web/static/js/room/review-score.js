@@ -33,7 +33,7 @@ function criterionField(criterion, lang) {
 
 export class ScoreForm {
   #itemId = null; // the item the form is for
-  #rubric = null;
+  #rubric = ""; // the rubric its fields were built for (as JSON): every `review` carries it
 
   // el: {form, fields, legend, criteria, recommendation, recommendationLabel, comment,
   //      commentRequired, submit, status}; room(): the current RoomConnection
@@ -53,7 +53,8 @@ export class ScoreForm {
       this.#itemId = null;
       return;
     }
-    if (item.id !== this.#itemId || review.rubric !== this.#rubric) this.#build(review.rubric, item);
+    const rubric = JSON.stringify(review.rubric);
+    if (item.id !== this.#itemId || rubric !== this.#rubric) this.#build(review.rubric, item, rubric);
     const open = SCORABLE.has(item.phase);
     fields.disabled = !open;
     if (!open) {
@@ -64,11 +65,14 @@ export class ScoreForm {
     form.hidden = false;
   }
 
-  #build(rubric, item) {
+  // the fields (again, when the staff changed the rubric: what was typed stays)
+  #build(rubric, item, key) {
     const { criteria, recommendation, comment, commentRequired, status } = this.el;
     const fresh = item.id !== this.#itemId;
+    const typed = fresh ? {} : this.#values();
+    const chosen = recommendation.value;
     this.#itemId = item.id;
-    this.#rubric = rubric;
+    this.#rubric = key;
     criteria.replaceChildren(...rubric.criteria.map((criterion) => criterionField(criterion, this.lang)));
     recommendation.replaceChildren(element("option", { text: t("choose"), attrs: { value: "" } }));
     for (const r of rubric.recommendations) {
@@ -77,6 +81,7 @@ export class ScoreForm {
     recommendation.hidden = this.el.recommendationLabel.hidden = rubric.recommendations.length === 0;
     comment.required = rubric.commentRequired;
     commentRequired.hidden = !rubric.commentRequired;
+    this.#fill(typed, fresh ? "" : chosen);
     if (fresh) {
       comment.value = "";
       status.textContent = "";
@@ -87,13 +92,17 @@ export class ScoreForm {
   async #prefill(itemId) {
     const answer = await this.room().getMyScore(itemId);
     if (answer.error || !answer.card || this.#itemId !== itemId) return;
-    const { values, recommendation, comment } = answer.card;
+    this.#fill(answer.card.values, answer.card.recommendation);
+    this.el.comment.value = answer.card.comment;
+  }
+
+  #fill(values, recommendation) {
     for (const [criterionId, value] of Object.entries(values)) {
       const input = this.el.criteria.querySelector(`input[name="${CSS.escape(criterionId)}"]`);
       if (input) input.value = String(value);
     }
     this.el.recommendation.value = recommendation;
-    this.el.comment.value = comment;
+    if (this.el.recommendation.selectedIndex < 0) this.el.recommendation.selectedIndex = 0;
   }
 
   #values() {
