@@ -222,6 +222,49 @@ async def test_review_room_chair_runs_an_item_a_reviewer_scores_a_conflicted_one
     await expect(a.locator("#review-results tbody tr td.total")).to_have_text([WEIGHTED_TOTAL])
 
 
+async def test_review_room_chair_reorders_waives_a_conflict_extends_and_skips_in_chinese(
+    live_server, new_page, sign_in
+) -> None:
+    session = await open_review(live_server)
+    chair, b = await new_page(lang="zh_CN"), await new_page()
+    await sign_in(chair, email=CHAIR_EMAIL)
+    await join(chair, session)
+    await join_by_invite(b, session, await reviewer_invite(live_server, session, "Li B", B_MAIL))
+    await expect(b.locator("#room")).to_be_visible()
+
+    # item 1 down: the positions follow
+    await items(chair).nth(0).locator("[data-action=down]").click()
+    names = items(chair).locator(".item-name")
+    await expect(names).to_have_text(["#1 项目二", "#2 项目一"])
+    two, one = re.compile(r"^#1 Project Two"), re.compile(r"^#2 Project One")
+    await expect(items(b)).to_have_text([two, "#2 — conflict of interest"])
+
+    # the chair waives B's conflict on Project One, with a reason
+    await chair.click("#conflict-box summary")
+    await chair.select_option("#conflict-person", label="Li B")
+    await chair.select_option("#conflict-item", label="#2 项目一")
+    await chair.select_option("#conflict-waive", "waive")
+    await chair.fill("#conflict-reason", "Declared; judged minor")
+    await chair.click("#conflict-form button[type=submit]")
+    await expect(chair.locator("#conflict-status")).to_have_text("已记录。")
+    await expect(items(b)).to_have_text([two, one])
+
+    # started from the keyboard, B stays in; the chair extends the countdown by 3 minutes
+    await items(chair).nth(1).locator("[data-action=start]").focus()
+    await chair.keyboard.press("Enter")
+    await expect(chair.locator("#review-item-phase")).to_have_text("陈述中")
+    await expect(chair.locator("#review-next")).to_have_text("开始答辩")
+    await expect(b.locator("#review-item-title")).to_have_text("Project One")
+    await expect(b.locator("#stepped-out")).to_be_hidden()
+    await chair.click("#review-extend [data-minutes='3']")
+    await expect(chair.locator("#review-countdown")).to_have_text(re.compile(r"^剩余 1[23]:\d\d$"))
+
+    # the other item is skipped
+    await items(chair).nth(0).locator("[data-action=skip]").click()
+    await expect(items(chair).nth(0).locator(".phase")).to_have_text("已跳过")
+    await expect(items(b).nth(0).locator(".phase")).to_have_text("Skipped")
+
+
 CLOCK = """async () => {
   const { ServerClock, clockText } = await import("/static/js/room/server-clock.js");
   let local = 1000000;
