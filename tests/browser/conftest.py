@@ -9,8 +9,7 @@
 127.0.0.1 and a free port, its ``base_url`` set to that address so Origin checks pass; it
 carries the app's ``store`` (the flushed test Redis). ``browser`` is a launched headless
 Chromium. Every page made by ``new_page`` is watched: an uncaught script error or a Content
-Security Policy violation fails the test at teardown. Its ``app`` is the running application
-(in this process), for a test that must reach what only the app holds.
+Security Policy violation fails the test at teardown.
 """
 
 import socket
@@ -46,7 +45,6 @@ class LiveServer:
     base_url: str
     store: Store
     settings: Settings
-    app: web.Application
 
 
 @dataclass
@@ -77,12 +75,11 @@ async def live_server(settings: Settings, store: Store) -> AsyncIterator[LiveSer
     sock = _listening_socket()
     port = sock.getsockname()[1]
     live = replace(settings, port=port, base_url=f"http://127.0.0.1:{port}")
-    app = make_app(live)
-    runner = web.AppRunner(app, handle_signals=False)
+    runner = web.AppRunner(make_app(live), handle_signals=False)
     await runner.setup()
     await web.SockSite(runner, sock).start()
     try:
-        yield LiveServer(base_url=live.base_url, store=store, settings=live, app=app)
+        yield LiveServer(base_url=live.base_url, store=store, settings=live)
     finally:
         await runner.cleanup()
         sock.close()

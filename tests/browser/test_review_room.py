@@ -2,8 +2,8 @@
 runs an item through its phases, a reviewer scores it, a reviewer conflicted on it (on a
 Chinese page) steps out and comes back when it closes.
 
-The items and the rubric are the room's ``ReviewBook``, given to the running app as the
-server's realtime tests give it (``LiveRooms.books``), through ``live_server.app``.
+The review is prepared as the console prepares it (``server.reviews``: items, rubric, the
+reviewers on the roster, a conflict note); the live room loads it from the store.
 """
 
 import re
@@ -13,15 +13,11 @@ from zoneinfo import ZoneInfo
 from playwright.async_api import Page, expect
 
 from rooms.agenda import RosterEntry, Session
-from rooms.conflicts import Standing
-from rooms.items import Item, ReviewSettings
-from rooms.panel import ReviewBook
+from rooms.conflicts import NoteKind
 from rooms.roles import Role
-from rooms.rubric import new_rubric
-from server import agenda
+from server import agenda, reviews
 from server.invitations import issue_invite, sign_invite
 from server.pages.room_review import REVIEW_STRINGS
-from server.realtime import LIVE_ROOMS
 from tests.browser.conftest import LiveServer
 from tests.server.fixtures_login import create_staff
 
@@ -29,45 +25,28 @@ ZONE = "Asia/Shanghai"
 CHAIR_EMAIL = "chair@example.org"
 A_MAIL, B_MAIL = "a@pool.cn", "b@pool.cn"
 ANCHORS = [{"value": 1, "label": "poor"}, {"value": 5, "label": "outstanding"}]
-RUBRIC = new_rubric(
-    {
-        "criteria": [
-            {"name_zh": "创新性", "name_en": "Novelty", "weight": 2, "scale_min": 1,
-             "scale_max": 5, "anchors": ANCHORS},
-            {"name_zh": "可行性", "name_en": "Feasibility", "weight": 1, "scale_min": 0,
-             "scale_max": 10},
-        ]
-    }
-)  # fmt: skip
+RUBRIC = {
+    "criteria": [
+        {"name_zh": "创新性", "name_en": "Novelty", "weight": 2, "scale_min": 1, "scale_max": 5,
+         "anchors": ANCHORS},
+        {"name_zh": "可行性", "name_en": "Feasibility", "weight": 1, "scale_min": 0,
+         "scale_max": 10},
+    ]
+}  # fmt: skip
 # Novelty 4.5 of 1..5 (0.875, weight 2) and Feasibility 7.5 of 0..10 (0.75, weight 1)
 WEIGHTED_TOTAL = "83.33"
 
 
-def item(item_id: str, session: Session, *, title_zh: str, title_en: str) -> Item:
-    now = datetime.now(UTC)
-    return Item(
-        item_id=item_id, session_id=session.session_id, title_zh=title_zh, title_en=title_en,
-        applicant_name="Zhang Wei", applicant_org="Lab of Materials", applicant_email="",
-        disciplines=(), present_minutes=10, qa_minutes=5, created_at=now, updated_at=now,
-    )  # fmt: skip
-
-
-def book_for(session: Session) -> ReviewBook:
-    """Two items; reviewer B is conflicted on the first."""
-    return ReviewBook(
-        items=(
-            item("i1", session, title_zh="项目一", title_en="Project One"),
-            item("i2", session, title_zh="项目二", title_en="Project Two"),
-        ),
-        rubric=RUBRIC,
-        settings=ReviewSettings(),
-        reviewers=(f"guest:{A_MAIL}", f"guest:{B_MAIL}"),
-        table={"i1": {f"guest:{B_MAIL}": Standing(("org:Lab of Materials",))}},
-    )
+def item_fields(title_zh: str, title_en: str) -> dict[str, object]:
+    return {
+        "title_zh": title_zh, "title_en": title_en, "applicant_name": "Zhang Wei",
+        "applicant_org": "Lab of Materials", "present_minutes": 10, "qa_minutes": 5,
+    }  # fmt: skip
 
 
 async def open_review(live: LiveServer) -> Session:
-    """A review session whose room is open, its book given to the running app."""
+    """A review session whose room is open: two items, a rubric, reviewers A and B on the
+    roster, B conflicted on the first item."""
     store = live.store
     org, account = await create_staff(store, email=CHAIR_EMAIL, name="Chen Chair")
     now = datetime.now(UTC)
@@ -89,19 +68,25 @@ async def open_review(live: LiveServer) -> Session:
         "start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}",
     }  # fmt: skip
     session = await agenda.create_session(store, event=event, fields=fields, now=now)
+    first = await reviews.add_item(
+        store, session=session, fields=item_fields("项目一", "Project One"), now=now
+    )
+    await reviews.add_item(
+        store, session=session, fields=item_fields("项目二", "Project Two"), now=now
+    )
+    await reviews.set_rubric(store, session=session, fields=RUBRIC)
+    for name, email in [("Reviewer A", A_MAIL), ("Reviewer B", B_MAIL)]:
+        entry = RosterEntry(person_key=f"guest:{email}", role=Role.REVIEWER, name=name, email=email)
+        await agenda.add_to_roster(store, session=session, entry=entry, now=now)
+    await reviews.record_conflict(
+        store, session=session, item_id=first.item_id, reviewer=f"guest:{B_MAIL}",
+        kind=NoteKind.ADDED, reason="Same laboratory", by="staff", now=now,
+    )  # fmt: skip
     await store.schedule.advance(session.session_id, now)
-
-    async def books(of: Session) -> ReviewBook:
-        return book_for(of)
-
-    live.app[LIVE_ROOMS].books = books
     return session
 
 
 async def reviewer_invite(live: LiveServer, session: Session, name: str, email: str) -> str:
-    """A reviewer on the roster (as the console puts them there), and their invite."""
-    entry = RosterEntry(person_key=f"guest:{email}", role=Role.REVIEWER, name=name, email=email)
-    await agenda.add_to_roster(live.store, session=session, entry=entry, now=datetime.now(UTC))
     invite = await issue_invite(
         live.store, session=session, role=Role.REVIEWER, name=name, email=email,
         single_use=False, days=1, created_by="test", now=datetime.now(UTC),
@@ -229,7 +214,9 @@ async def test_review_room_chair_reorders_waives_a_conflict_extends_and_skips_in
     chair, b = await new_page(lang="zh_CN"), await new_page()
     await sign_in(chair, email=CHAIR_EMAIL)
     await join(chair, session)
-    await join_by_invite(b, session, await reviewer_invite(live_server, session, "Li B", B_MAIL))
+    await join_by_invite(
+        b, session, await reviewer_invite(live_server, session, "Reviewer B", B_MAIL)
+    )
     await expect(b.locator("#room")).to_be_visible()
 
     # item 1 down: the positions follow
@@ -241,7 +228,7 @@ async def test_review_room_chair_reorders_waives_a_conflict_extends_and_skips_in
 
     # the chair waives B's conflict on Project One, with a reason
     await chair.click("#conflict-box summary")
-    await chair.select_option("#conflict-person", label="Li B")
+    await chair.select_option("#conflict-person", label="Reviewer B")
     await chair.select_option("#conflict-item", label="#2 项目一")
     await chair.select_option("#conflict-waive", "waive")
     await chair.fill("#conflict-reason", "Declared; judged minor")
