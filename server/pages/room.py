@@ -11,6 +11,7 @@ connect; this page only says what it can show before that.
 """
 
 import json
+from datetime import UTC, datetime
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -18,12 +19,13 @@ from aiohttp import web
 from rooms.agenda import Event, Session, Visibility
 from rooms.kinds import guest_role
 from rooms.protocol import REACTIONS
-from rooms.roles import roles_for
+from rooms.roles import Kind, roles_for
 from server import agenda, i18n
 from server.appkeys import SETTINGS, STORE
 from server.auth import current_account
 from server.guests import remember_guest
 from server.invitations import accepted_invites
+from server.pages.room_review import REVIEW_STRINGS
 from server.pages.timetable import opens_at, utc_iso
 from server.pages.visibility import door_of
 
@@ -152,6 +154,8 @@ def _room_config(request: web.Request, session: Session, known_name: str) -> dic
         "roles": json.dumps([str(role) for role in roles_for(session.kind)]),
         "state": str(session.state),
         "opens-at": utc_iso(opens_at(session)),
+        # the scripts' first estimate of the server's clock (countdowns run on server time)
+        "server-time": datetime.now(UTC).isoformat(timespec="milliseconds"),
     }
 
 
@@ -167,7 +171,7 @@ async def room_page(request: web.Request) -> web.Response:
         "known_name": known_name,
         "guests_welcome": guests_welcome(session, event),
         "config": _room_config(request, session, known_name),
-        "ui_strings": UI_STRINGS,
+        "ui_strings": UI_STRINGS | (REVIEW_STRINGS if session.kind is Kind.REVIEW else {}),
         "reactions": REACTIONS,
     }
     response = aiohttp_jinja2.render_template("room.html", request, context)

@@ -4,6 +4,7 @@ import html
 import json
 import re
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from rooms.roles import Role
 from server import agenda
@@ -55,12 +56,15 @@ async def public_meeting(store, *, title: str = "Open Meeting", kind: str = "mee
 async def test_room_page_gives_the_scripts_what_they_start_from(client, store) -> None:
     _host, _event, session = await public_meeting(store)
 
+    before = datetime.now(UTC) - timedelta(milliseconds=1)  # the page's time is in whole ms
     response = await client.get(f"/sessions/{session.session_id}/room")
+    after = datetime.now(UTC)
     page = await response.text()
 
     assert response.status == 200
     assert response.headers["Cache-Control"] == "no-store"
     data = room_data(page)
+    assert before <= datetime.fromisoformat(data.pop("server-time")) <= after
     assert data == {
         "session-id": session.session_id,
         "lang": "en",
@@ -175,6 +179,29 @@ async def test_room_page_has_every_string_in_chinese(client, store) -> None:
 
     untranslated = {k: v for k, v in room_strings(page).items() if v.isascii()}
     assert untranslated == {}
+
+
+async def test_room_page_of_a_review_has_the_panel_and_its_strings_in_chinese(
+    client, store
+) -> None:
+    _host, _event, session = await public_meeting(store, kind="review")
+    client.session.cookie_jar.update_cookies({"lang": "zh_CN"})
+
+    page = await (await client.get(f"/sessions/{session.session_id}/room")).text()
+
+    strings = room_strings(page)
+    assert '<section id="review-panel"' in page
+    assert (strings["phase_qa"], strings["next_closed"]) == ("答辩", "结束评分")
+    assert {k: v for k, v in strings.items() if v.isascii()} == {}
+
+
+async def test_room_page_of_a_meeting_has_no_review_panel(client, store) -> None:
+    _host, _event, session = await public_meeting(store)
+
+    page = await (await client.get(f"/sessions/{session.session_id}/room")).text()
+
+    assert 'id="review-panel"' not in page
+    assert "phase_qa" not in room_strings(page)
 
 
 async def test_room_page_of_a_cancelled_session_offers_no_join(client, store) -> None:

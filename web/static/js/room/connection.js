@@ -17,7 +17,12 @@
 //   participant_left {id}, you {me, capabilities}, hands [..], lobby [..], room_flags
 //   {locked, chatEnabled}, reaction {id, name, emoji}, mute_request {by}, attendance [..],
 //   sent_to_lobby {message}, gone {reason: denied|removed|banned|ended, message},
-//   error {code, message, event}, active_speaker {id}, stop_video_request {by, screen}.
+//   error {code, message, event, answered}, active_speaker {id}, stop_video_request {by,
+//   screen}; in a review (review-wire.js): joined's `review`, review {...}, score_progress
+//   {itemId, submitted, expected}, stepped_out {reason, message, position}.
+// An `error` answering a request the page awaits (`submitScore`, `getResults`…: a Promise of
+// the ack, `{error: {code, message}}` when refused) has `answered: true`: the page shows it
+// where it asked, not twice.
 //
 // The media signalling (PROTOCOL.md "Media": SDP, candidates) is not turned into page
 // events: `room.media` is a narrow channel for media-connection.js, the one module that
@@ -25,6 +30,7 @@
 // `error`s answering media events), media.send(event, payload) sends one.
 
 import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
+import { toCard, toProgress, toResults, toReview, toSteppedOut } from "./review-wire.js";
 
 const ACK_TIMEOUT_MS = 10_000;
 const RETRY_MS = 2_000; // a chat message the server could not store is sent again after this
@@ -116,6 +122,7 @@ function toSnapshot(wire) {
     hands: wire.hands.map(toHand),
     lobby: (wire.lobby ?? []).map(toWaiting),
     rejoinToken: typeof wire.rejoin_token === "string" ? wire.rejoin_token : "",
+    review: toReview(wire.review),
   };
 }
 
@@ -141,6 +148,9 @@ const RELAYED = {
   error: (p) => ["error", { code: p.code, message: p.message, event: p.event }],
   active_speaker: (p) => ["active_speaker", { id: p.participant_id ?? null }],
   stop_video_request: (p) => ["stop_video_request", { by: p.by, screen: Boolean(p.screen) }],
+  review: (p) => ["review", toReview(p)],
+  score_progress: (p) => ["score_progress", toProgress(p)],
+  stepped_out: (p) => ["stepped_out", toSteppedOut(p)],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -166,6 +176,7 @@ export class RoomConnection extends Emitter {
   #everJoined = false;
   #closed = false; // this page is done with the room: no more status events
   #pending = new Map(); // client_id -> [event, payload]: chat sent, not yet acknowledged
+  #awaited = new Map(); // event -> how many of its requests await their ack
   #media = new Emitter(); // the media channel's listeners
 
   constructor({ sessionId, path, lang, name = "", invite = "", makeSocket = io }) {
@@ -224,9 +235,10 @@ export class RoomConnection extends Emitter {
   #relay(wireEvent, type, detail) {
     if (wireEvent === "joined") this.#joined = this.#everJoined = true;
     if (wireEvent === "joined" && detail.rejoinToken) this.rejoin = detail.rejoinToken;
-    if (wireEvent === "sent_to_lobby") this.#joined = false;
+    if (wireEvent === "sent_to_lobby" || wireEvent === "stepped_out") this.#joined = false;
     if (type === "gone") this.#finish();
     if (type === "error" && MEDIA_OUT.has(detail.event)) this.#media.emit("error", detail);
+    if (type === "error") detail.answered = Boolean(this.#awaited.get(detail.event));
     this.emit(type, detail);
   }
 
@@ -300,6 +312,20 @@ export class RoomConnection extends Emitter {
     return clientId;
   }
 
+  // an event answered in its ack: a Promise of the answer, or of {error: {code, message}}
+  // ("offline" and "timeout" come with no message: the page words them)
+  #request(event, payload) {
+    if (!this.#joined) return Promise.resolve({ error: { code: "offline", message: "" } });
+    this.#awaited.set(event, (this.#awaited.get(event) ?? 0) + 1);
+    return new Promise((resolve) => {
+      this.#socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (error, ack) => {
+        this.#awaited.set(event, this.#awaited.get(event) - 1);
+        if (error) resolve({ error: { code: "timeout", message: "" } });
+        else resolve(ack ?? {});
+      });
+    });
+  }
+
   deleteMessage(messageId) { return this.#send("chat_delete", { message_id: messageId }); }
   setChatEnabled(enabled) { return this.#send("set_chat_enabled", { enabled }); }
   raiseHand() { return this.#send("raise_hand"); }
@@ -322,6 +348,38 @@ export class RoomConnection extends Emitter {
   setRole(participantId, role) { return this.#send("set_role", { participant_id: participantId, role }); }
   getAttendance() { return this.#send("get_attendance"); }
   endSession() { return this.#send("end_session"); }
+
+  // the review panel (PROTOCOL.md, "Review panel")
+  startItem(itemId) { return this.#send("start_item", { item_id: itemId }); }
+  nextPhase(itemId) { return this.#send("next_phase", { item_id: itemId }); }
+  extendItem(itemId, minutes) { return this.#send("extend_item", { item_id: itemId, minutes }); }
+  skipItem(itemId) { return this.#send("skip_item", { item_id: itemId }); }
+  reorderItems(itemIds) { return this.#send("reorder_items", { item_ids: itemIds }); }
+  releaseResults(itemId) { return this.#send("release_results", { item_id: itemId }); }
+
+  async setConflict({ itemId, participantId, waive, reason }) {
+    const payload = { item_id: itemId, participant_id: participantId, waive, reason };
+    const ack = await this.#request("set_conflict", payload);
+    return ack.error ? ack : { ok: true };
+  }
+
+  // {revision} once the server has kept them (on disk), or {error}
+  async submitScore(itemId, { values, recommendation = "", comment = "" }) {
+    const payload = { item_id: itemId, values, comment };
+    if (recommendation) payload.recommendation = recommendation;
+    const ack = await this.#request("submit_score", payload);
+    return ack.error ? ack : { revision: ack.revision };
+  }
+
+  async getMyScore(itemId) {
+    const ack = await this.#request("get_my_score", { item_id: itemId });
+    return ack.error ? ack : { card: toCard(ack.card) };
+  }
+
+  async getResults(itemId) {
+    const ack = await this.#request("get_results", { item_id: itemId });
+    return ack.error ? ack : { results: toResults(ack.results) };
+  }
 
   // leaving: the page is done with this connection (also after denied, removed, ended)
   leave() {

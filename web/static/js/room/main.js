@@ -12,6 +12,7 @@ import { showLobbyNote, showWaiting } from "./lobby.js";
 import { hideBanner, showBanner, toast } from "./notices.js";
 import { setupPrejoin } from "./prejoin.js";
 import { setupPreview } from "./preview.js";
+import { setupReview } from "./review.js";
 import { RoomMedia } from "./room-media.js";
 import { renderRoster } from "./roster.js";
 import { Stage } from "./stage.js";
@@ -32,7 +33,13 @@ const config = {
   roles: JSON.parse(app.dataset.roles),
 };
 
-const screens = { prejoin: byId("prejoin"), lobby: byId("lobby"), gone: byId("gone"), room: byId("room") };
+const screens = {
+  prejoin: byId("prejoin"),
+  lobby: byId("lobby"),
+  gone: byId("gone"),
+  steppedOut: byId("stepped-out"),
+  room: byId("room"),
+};
 const banner = byId("banner");
 const toasts = byId("toasts");
 const lobbyElements = { status: byId("lobby-status"), place: byId("lobby-place") };
@@ -71,6 +78,8 @@ const media = new RoomMedia(
   { local, stage },
 );
 const can = (capability) => state.capabilities.has(capability);
+// a review room's panel (null in other rooms): renders the `review` events itself
+const review = setupReview({ lang: config.lang, serverTime: new Date(app.dataset.serverTime), toasts });
 
 function showScreen(name) {
   for (const [key, node] of Object.entries(screens)) node.hidden = key !== name;
@@ -236,6 +245,16 @@ function onYou({ me, capabilities }) {
   toast(toasts, t("role_changed", { role: roleLabel(me.role) }));
 }
 
+// held out of a review room for now (a conflict with the running item, the panel
+// deliberating): `joined` brings the room back when the hold ends
+function onSteppedOut({ reason, message }) {
+  media.interrupted();
+  byId("stepped-out-title").textContent = t(`stepped_out_${reason}`);
+  byId("stepped-out-message").textContent = message;
+  showScreen("steppedOut");
+  connectedAgain();
+}
+
 function onSentToLobby({ message }) {
   media.interrupted();
   toast(toasts, message || t("sent_to_lobby"));
@@ -290,8 +309,9 @@ const HANDLERS = {
   active_speaker: ({ id }) => media.speaker(id),
   attendance: (people) => renderAttendance(byId("attendance-rows"), people),
   sent_to_lobby: onSentToLobby,
+  stepped_out: onSteppedOut,
   gone: onGone,
-  error: ({ message }) => toast(toasts, message, { error: true }),
+  error: ({ message, answered }) => answered || toast(toasts, message, { error: true }), // else shown where asked
 };
 
 function listen(link, prejoin) {
@@ -316,6 +336,7 @@ function setupRoomButtons() {
   };
   byId("leave-button").addEventListener("click", leave);
   byId("lobby-leave").addEventListener("click", leave);
+  byId("stepped-out-leave").addEventListener("click", leave);
   setupHostButtons(
     {
       admitAll: byId("admit-all"),
@@ -345,6 +366,7 @@ function start() {
       onJoin: (name) => {
         connection = new RoomConnection({ sessionId: config.sessionId, path: config.socketPath, lang: config.lang, name });
         media.attach(connection);
+        review?.attach(connection);
         listen(connection, prejoin);
         connection.connect();
       },
