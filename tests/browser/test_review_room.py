@@ -18,6 +18,7 @@ from rooms.roles import Role
 from server import agenda, reviews
 from server.invitations import issue_invite, sign_invite
 from server.pages.room_review import REVIEW_STRINGS
+from server.store import Store
 from tests.browser.conftest import LiveServer
 from tests.server.fixtures_login import create_staff
 
@@ -37,17 +38,18 @@ RUBRIC = {
 WEIGHTED_TOTAL = "83.33"
 
 
-def item_fields(title_zh: str, title_en: str) -> dict[str, object]:
+def item_fields(title_zh: str, title_en: str, email: str = "") -> dict[str, object]:
     return {
         "title_zh": title_zh, "title_en": title_en, "applicant_name": "Zhang Wei",
-        "applicant_org": "Lab of Materials", "present_minutes": 10, "qa_minutes": 5,
+        "applicant_org": "Lab of Materials", "applicant_email": email, "present_minutes": 10,
+        "qa_minutes": 5,
     }  # fmt: skip
 
 
-async def open_review(live: LiveServer) -> Session:
-    """A review session whose room is open: two items, a rubric, reviewers A and B on the
-    roster, B conflicted on the first item."""
-    store = live.store
+async def open_review(store: Store, *, conflicted: int = 0, applicant: str = "") -> Session:
+    """A review session whose room is open: two items (the second by ``applicant``, when
+    given), a rubric, reviewers A and B on the roster, B conflicted on the item at index
+    ``conflicted``."""
     org, account = await create_staff(store, email=CHAIR_EMAIL, name="Chen Chair")
     now = datetime.now(UTC)
     today = now.astimezone(ZoneInfo(ZONE)).date()
@@ -68,18 +70,17 @@ async def open_review(live: LiveServer) -> Session:
         "start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}",
     }  # fmt: skip
     session = await agenda.create_session(store, event=event, fields=fields, now=now)
-    first = await reviews.add_item(
-        store, session=session, fields=item_fields("项目一", "Project One"), now=now
-    )
-    await reviews.add_item(
-        store, session=session, fields=item_fields("项目二", "Project Two"), now=now
-    )
+    made = [
+        await reviews.add_item(store, session=session, fields=fields, now=now)
+        for fields in (item_fields("项目一", "Project One"),
+                       item_fields("项目二", "Project Two", applicant))
+    ]  # fmt: skip
     await reviews.set_rubric(store, session=session, fields=RUBRIC)
     for name, email in [("Reviewer A", A_MAIL), ("Reviewer B", B_MAIL)]:
         entry = RosterEntry(person_key=f"guest:{email}", role=Role.REVIEWER, name=name, email=email)
         await agenda.add_to_roster(store, session=session, entry=entry, now=now)
     await reviews.record_conflict(
-        store, session=session, item_id=first.item_id, reviewer=f"guest:{B_MAIL}",
+        store, session=session, item_id=made[conflicted].item_id, reviewer=f"guest:{B_MAIL}",
         kind=NoteKind.ADDED, reason="Same laboratory", by="staff", now=now,
     )  # fmt: skip
     await store.schedule.advance(session.session_id, now)
@@ -117,7 +118,7 @@ def items(page: Page):  # noqa: ANN201 - a Playwright locator
 async def test_review_room_chair_runs_an_item_a_reviewer_scores_a_conflicted_one_steps_out(
     live_server, new_page, sign_in
 ) -> None:
-    session = await open_review(live_server)
+    session = await open_review(live_server.store)
     chair, a, b = await new_page(), await new_page(), await new_page(lang="zh_CN")
     await sign_in(chair, email=CHAIR_EMAIL)
     await join(chair, session)
@@ -210,7 +211,7 @@ async def test_review_room_chair_runs_an_item_a_reviewer_scores_a_conflicted_one
 async def test_review_room_chair_reorders_waives_a_conflict_extends_and_skips_in_chinese(
     live_server, new_page, sign_in
 ) -> None:
-    session = await open_review(live_server)
+    session = await open_review(live_server.store)
     chair, b = await new_page(lang="zh_CN"), await new_page()
     await sign_in(chair, email=CHAIR_EMAIL)
     await join(chair, session)
