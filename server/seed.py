@@ -15,7 +15,7 @@ from rooms.kinds import rules_of
 from rooms.roles import Kind, Role
 from server import agenda
 from server.accounts import create_org_with_admin
-from server.invitations import invite_url, issue_invite, sign_invite
+from server.invitations import invite_url, issue_personal_invite, sign_invite
 from server.settings import Settings
 from server.store import Store
 
@@ -152,14 +152,10 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
     )
     await _roster(store, sessions, host_entry, experts, now)
     reviewer = experts[0]
-    invite = await issue_invite(
+    invite = await issue_personal_invite(
         store,
         session=sessions[Kind.REVIEW],
-        role=Role.REVIEWER,
-        name=reviewer.name,
-        email=reviewer.email,
-        single_use=False,
-        days=365,
+        person_key=person_key(PersonType.EXPERT, reviewer.expert_id),
         created_by=host.account_id,
         now=now,
     )
@@ -170,4 +166,5 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         f"    host      {HOST_EMAIL} / {password}   sign in at {settings.base_url}/login\n"
         f"    reviewer  {reviewer.name}, review session, personal link:\n"
         f"              {link}\n"
+        f"              their reviews: {link}/reviews\n"
     )

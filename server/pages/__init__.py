@@ -19,6 +19,7 @@ from server.pages.experts import setup_expert_pages
 from server.pages.feeds import setup_feeds
 from server.pages.invites import setup_invite_pages
 from server.pages.login import setup_login_pages
+from server.pages.my_reviews import setup_my_reviews
 from server.pages.public import setup_public_pages
 from server.pages.room import setup_room_pages
 
@@ -52,4 +53,5 @@ def setup_pages(app: web.Application) -> None:
     setup_expert_pages(app)
     setup_room_pages(app)
     setup_invite_pages(app)
+    setup_my_reviews(app)
     setup_feeds(app)

@@ -29,6 +29,10 @@ TEMPLATE = "console/session.html"
 MAX_EXPERTS = 50
 INVITE_DAYS = 7
 SLOTS = ("session", "cancel", "person", "remove", "invite", "revoke")
+MAILED_MESSAGES = {
+    "sent": "The invite link was e-mailed.",
+    "failed": "The invite link could not be e-mailed; send it yourself.",
+}
 
 
 Action = Callable[[web.Request, Account, Session, Event, forms.Form], Awaitable[str]]
@@ -101,6 +105,7 @@ async def session_context(
         "accounts": await store.accounts.accounts_of_org(session.org_id),
         "forms": blank_forms(session, event) | kept,
         "created_invite": request.query.get("invite", ""),
+        "mailed_message": MAILED_MESSAGES.get(request.query.get("mailed", ""), ""),
         "review": None,
         **{f"{slot}_error": None for slot in SLOTS},
         **choices,
@@ -190,6 +195,22 @@ async def _invite(
     return f"{_page(session)}?invite={invite.invite_id}#invite-{invite.invite_id}"
 
 
+async def _personal_invite(
+    request: web.Request, account: Account, session: Session, _e: Event, form: forms.Form
+) -> str:
+    store, settings = request.app[STORE], request.app[SETTINGS]
+    invite = await invitations.issue_personal_invite(
+        store,
+        session=session,
+        person_key=form["person_key"],
+        created_by=account.account_id,
+        now=datetime.now(UTC),
+    )
+    mailed = await invitations.mail_invite(settings, session, invite)
+    query = f"invite={invite.invite_id}" + (f"&mailed={mailed}" if mailed else "")
+    return f"{_page(session)}?{query}#invite-{invite.invite_id}"
+
+
 async def _revoke(
     request: web.Request, _a: Account, session: Session, _e: Event, form: forms.Form
 ) -> str:
@@ -222,6 +243,10 @@ async def revoke_invite(request: web.Request) -> web.Response:
     return await _post(request, "revoke", _revoke)
 
 
+async def personal_invite(request: web.Request) -> web.Response:
+    return await _post(request, "remove", _personal_invite)
+
+
 def _review_handler(slot: str, action: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def handle(request: web.Request) -> web.Response:
         return await _post(request, slot, action)
@@ -236,6 +261,7 @@ def setup_session_console(app: web.Application) -> None:
     app.router.add_post(f"{base}/cancel", cancel_session)
     app.router.add_post(f"{base}/roster", add_person)
     app.router.add_post(f"{base}/roster/remove", remove_person)
+    app.router.add_post(f"{base}/roster/invite", personal_invite)
     app.router.add_post(f"{base}/invites", create_invite)
     app.router.add_post(f"{base}/invites/{{invite_id}}/revoke", revoke_invite)
     for path, slot, action in console_review.ACTIONS:

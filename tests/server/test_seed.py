@@ -31,6 +31,9 @@ async def test_seed_prints_credentials_that_work(store, settings, capsys) -> Non
     token = re.search(r"/invite/(\S+)", printed).group(1)
     invite, session = await open_invite(store, settings, token=token, now=datetime.now(UTC))
     assert (invite.role, session.kind) == (Role.REVIEWER, Kind.REVIEW)
+    roster = await store.agenda.roster_of(session.session_id)
+    reviewer = next(e for e in roster if e.person_key == invite.person_key)  # the expert himself
+    assert (reviewer.role, invite.person_key.split(":")[0]) == (Role.REVIEWER, "expert")
     mode = stat.S_IMODE(credentials_file(settings).stat().st_mode)
     assert (credentials_file(settings).read_text() in printed, mode) == (True, 0o600)
 
