@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint install install-dev chromium messages bench-agenda bench-chat bench-chat-5000 \
+.PHONY: run test lint install install-dev chromium fonts poppler messages bench-agenda bench-chat bench-chat-5000 \
 	bench-sfu clean
 
 $(PY):
@@ -22,32 +22,48 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 
 node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm is required: install Node.js 20 and npm (Debian: apt-get install nodejs npm)"; exit 1; }
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --omit=optional --no-audit --no-fund --loglevel=error  # optional: pdf.js's Node-only canvas
 	@touch $@
 
 install: $(VENV)/.installed node_modules/.installed
 install-dev: $(VENV)/.installed-dev node_modules/.installed
 
-run: install
+run: install fonts
 	$(PY) -m server
+
+# $(call debian,FOR WHAT,WHO): installs the Debian packages the recipe listed in the shell's
+# $$missing (each after a space), as root with apt-get; anyone else is told what to install.
+debian = if [ -z "$$missing" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing Debian's$$missing $(1)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else echo "$(2) need Debian's packages:$$missing (sudo apt-get install$$missing)"; exit 1; fi
 
 # The browser tests need Debian's chromium; the media tests also run it in a network namespace
 # of their own (root, and `ip` from iproute2; the slow-viewer test shapes a port with its `tc`).
 chromium:
-	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
+	@missing=""; command -v chromium >/dev/null || missing=" chromium"; \
 	command -v ip >/dev/null || missing="$$missing iproute2"; \
-	if [ -z "$$missing" ]; then :; \
-	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		echo "installing Debian's$$missing for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	else echo "The browser tests need Debian's packages:$$missing (sudo apt-get install$$missing)"; exit 1; fi
+	$(call debian,for the browser tests,The browser tests)
+
+# Generated PDF documents embed a CJK font, WenQuanYi Micro Hei; server/reports/fonts.py
+# looks for it here (or wherever REPORT_FONT says).
+REPORT_FONT_FILE := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@missing=""; [ -f $(REPORT_FONT_FILE) ] || missing=" fonts-wqy-microhei"; \
+	$(call debian,for PDF documents,PDF documents)
+
+# The report tests read the PDFs back with poppler's pdftotext, pdfinfo and pdffonts.
+poppler:
+	@missing=""; command -v pdftotext >/dev/null || missing=" poppler-utils"; \
+	$(call debian,for the PDF tests,The PDF tests)
 
 lint: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-test: install-dev chromium lint
+test: install-dev chromium fonts poppler lint
 	$(PY) -m pytest
 
 bench-agenda: install

@@ -64,18 +64,29 @@ class Absence:
 
 
 def history_for(
-    entries: list[ChatMessage | Absence], *, participant_id: str, moderator: bool
+    entries: list[ChatMessage | Absence],
+    *,
+    participant_id: str,
+    moderator: bool,
+    absences: frozenset[str] = frozenset(),
 ) -> list[ChatMessage]:
     """The messages among these entries (in stream order) a viewer may see: ``visible_to``
-    them, and not posted while they were sent out of the room. A first mark of theirs that
-    brings them back means they were out from the start of the entries."""
-    mine = [e for e in entries if isinstance(e, Absence) and e.participant_id == participant_id]
-    away = bool(mine) and not mine[0].out
+    them, and not posted while they were away: sent out of the room (their own marks), or
+    between the marks of ``absences`` (a review item they are conflicted on). A first mark
+    that brings them back means they were out from the start of the entries."""
+    theirs = absences | {participant_id}
+    away: dict[str, bool] = {}
+    for entry in entries:
+        if isinstance(entry, Absence) and entry.participant_id in theirs:
+            away.setdefault(entry.participant_id, not entry.out)
     shown: list[ChatMessage] = []
     for entry in entries:
         if isinstance(entry, Absence):
-            away = entry.out if entry.participant_id == participant_id else away
-        elif not away and visible_to(entry, participant_id=participant_id, moderator=moderator):
+            if entry.participant_id in theirs:
+                away[entry.participant_id] = entry.out
+        elif not any(away.values()) and visible_to(
+            entry, participant_id=participant_id, moderator=moderator
+        ):
             shown.append(entry)
     return shown
 

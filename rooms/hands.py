@@ -11,6 +11,8 @@ C = Capability
 
 
 class Hands(Workflow):
+    name = "hands"
+
     def __init__(self, room: Core) -> None:
         super().__init__(room)
         self.raised: dict[str, datetime] = {}  # participant_id -> when the hand went up

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from rooms.accounts import check_name, normalize_email
-from rooms.agenda import PersonType, Session, check_role, person_key, split_person_key
+from rooms.agenda import PersonType, Session, check_role, person_key
 from rooms.errors import DomainError
 from rooms.lifecycle import State
 from rooms.roles import Role
@@ -69,14 +69,14 @@ class Invite:
     created_at: datetime
     expires_at: datetime
     revoked: bool = False
-    person: str = ""  # the roster's person a personal invite was made for ("expert:<id>")
+    holder: str = ""  # the rostered person it is for (``expert:<id>``), if any
 
     @property
     def person_key(self) -> str:
-        """The person of a personal invite; else the guest's key by email if known, else a
-        key of its own for this invite."""
-        if self.person:
-            return self.person
+        """The rostered person it was made for; else the guest's key by email if known, else
+        a key of its own for this invite."""
+        if self.holder:
+            return self.holder
         if self.email:
             return person_key(PersonType.GUEST, self.email)
         return f"invite:{self.invite_id}"
@@ -93,14 +93,11 @@ def new_invite(
     days: int,
     created_by: str,
     now: datetime,
-    person: str = "",
+    holder: str = "",
 ) -> Invite:
     """A fresh invite to a session that can still be joined, for a role the session has; the
-    name and the address (optional) by the site's rules (``check_name``, ``normalize_email``).
-    A personal invite names the person of the roster it is for (``person``, a person key)."""
+    name and the address (optional) by the site's rules (``check_name``, ``normalize_email``)."""
     check_role(session.kind, role)
-    if person:
-        split_person_key(person)
     if not MIN_DAYS <= days <= MAX_DAYS:
         raise DomainError(
             "An invite lasts between {low} and {high} days.",
@@ -126,7 +123,7 @@ def new_invite(
         created_by=created_by,
         created_at=now,
         expires_at=now + timedelta(days=days),
-        person=person,
+        holder=holder,
     )
 
 

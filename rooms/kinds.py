@@ -10,6 +10,7 @@ their workflows here.
 
 from dataclasses import dataclass
 
+from rooms.panel import Panel
 from rooms.roles import Kind, Role
 from rooms.workflow import Workflow
 
@@ -27,7 +28,7 @@ RULES: dict[Kind, KindRules] = {
     # speak when a host gives them the floor
     Kind.CLASS: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=False),
     # a review is confidential: only the people invited or rostered
-    Kind.REVIEW: KindRules(guest_role=None, lobby_by_default=True),
+    Kind.REVIEW: KindRules(guest_role=None, lobby_by_default=True, workflows=(Panel,)),
     Kind.ROADSHOW: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True),
     Kind.SIGNING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True),
 }

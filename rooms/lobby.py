@@ -23,6 +23,8 @@ EVERY_GROUP = (Group.ROOM, Group.HOSTS, Group.ROSTER)
 
 
 class Lobby(Workflow):
+    name = "lobby"
+
     def __init__(self, room: Core) -> None:
         super().__init__(room)
         self._admitted_before: set[str] = set()  # person keys that may come back straight in
@@ -74,6 +76,13 @@ class Lobby(Workflow):
     def admit(self, sid: str, participant_id: str, *, now: datetime) -> list[Effect]:
         self.room.require(sid, C.MODERATE)
         p = self.room.target(participant_id, admitted=False)
+        if p.held:
+            raise Conflict(
+                "{name} must stay out of the room for now (a conflict of interest with the "
+                "current item, or the panel is deliberating).",
+                code="held_out",
+                name=p.person.name,
+            )
         if self._full_for(p):
             raise Conflict(
                 "The room is full ({capacity} people): someone must leave first.",

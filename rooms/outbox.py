@@ -135,4 +135,13 @@ class Mark:
     out: bool
 
 
-Effect = Send | Move | History | Drop | Attend | Post | Erase | Mark
+@dataclass(frozen=True, slots=True)
+class Keep:
+    """A workflow's record, kept with the change (the store knows each kind of record).
+    ``durable``: the change is answered only once Redis has it on disk (a review's score)."""
+
+    record: object
+    durable: bool = False
+
+
+Effect = Send | Move | History | Drop | Attend | Post | Erase | Mark | Keep

@@ -1,15 +1,68 @@
 """The live review panel: a review room's workflow (``rooms.workflow``).
 
-(Being written: the phase machine of each item, conflicted reviewers moved out and back,
-sealed scores, results released to the panel.)
+The chair (a host, ``chair``) walks each item of the review through its phases: waiting →
+presenting (its applicant is admitted from the lobby; a countdown on server time) → Q&A →
+deliberation (applicants are moved out) → scoring → closed; or skips a waiting item. The
+panel's reviewers (``score``) score the current item during deliberation and scoring, and
+may revise until the chair closes it.
+
+Who is where follows from the state, not from what happened to a socket: ``holds`` says
+whether a person must stay out of the room now — a reviewer conflicted on the current item
+(``rooms.conflicts``), an applicant while the panel deliberates or once their item is over —
+and the room asks it at every entrance (a reconnect, a second tab, a stale invite). Each
+change of phase moves out those it now holds and brings back those it no longer does.
+While out they receive nothing: they are in none of the room's groups, the media plane
+forwards them nothing, and the chat keeps a mark of the item (``item:<id>``) and of its
+deliberation (``panel:<id>``): what was posted in between is never in their history.
+
+Scores are sealed: a reviewer's values go to the store (``Keep(durable=True)``: answered only
+once Redis has them on disk) and to nobody else; the chair sees how many have scored; the
+table is read from the store only once the item is closed (for the chair) or released (for
+the panel: ``may_read_results``).
 """
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
 
-from rooms.conflicts import ConflictNote, Standing
-from rooms.items import Item, ReviewSettings
-from rooms.rubric import Rubric
+from rooms.agenda import PersonType, person_key
+from rooms.attendance import Movement
+from rooms.conflicts import ConflictNote, NoteKind, Standing, conflicted_on
+from rooms.errors import Conflict, DomainError, Forbidden, NotFound
+from rooms.items import Item, ReviewSettings, shown_item
+from rooms.outbox import Attend, Effect, Group, Keep, Mark, Move, Send, Text
+from rooms.presence import Participant
+from rooms.roles import Capability, Role
+from rooms.rubric import Rubric, rubric_fields
+from rooms.scores import new_scorecard
+from rooms.workflow import Core, Workflow
+
+C = Capability
+EXTEND_MAX = 60  # minutes the chair may add at once
+ALL_GROUPS = (Group.ROOM, Group.HOSTS, Group.ROSTER, Group.LOBBY)
+
+
+class Phase(StrEnum):
+    WAITING = "waiting"
+    PRESENTING = "presenting"
+    QA = "qa"
+    DELIBERATION = "deliberation"
+    SCORING = "scoring"
+    CLOSED = "closed"
+    SKIPPED = "skipped"
+
+
+NEXT = {
+    Phase.PRESENTING: Phase.QA,
+    Phase.QA: Phase.DELIBERATION,
+    Phase.DELIBERATION: Phase.SCORING,
+    Phase.SCORING: Phase.CLOSED,
+}
+ACTIVE = frozenset(NEXT)
+SCORABLE = frozenset({Phase.DELIBERATION, Phase.SCORING})
+APPLICANT_IN = frozenset({Phase.PRESENTING, Phase.QA})
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,3 +76,454 @@ class ReviewBook:
     reviewers: tuple[str, ...] = ()  # person keys of the roster's reviewers
     table: Mapping[str, Mapping[str, Standing]] = field(default_factory=dict)
     notes: tuple[ConflictNote, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ItemRun:
+    """Where an item is in the live review (persisted)."""
+
+    item_id: str
+    phase: Phase = Phase.WAITING
+    since: datetime | None = None  # when the phase began
+    ends_at: datetime | None = None  # the countdown's end (presenting, Q&A)
+    released: bool = False  # the chair released its results to the panel
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of a review's append-only audit log (never a score's values)."""
+
+    action: str
+    actor: str  # person key, or "" for the server
+    item_id: str
+    at: datetime
+    detail: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemOrder:
+    """The items' new order (persisted)."""
+
+    item_ids: tuple[str, ...]
+
+
+def item_mark(item_id: str) -> str:
+    return f"item:{item_id}"
+
+
+def panel_mark(item_id: str) -> str:
+    return f"panel:{item_id}"
+
+
+class Panel(Workflow):
+    name = "panel"
+
+    def __init__(self, room: Core) -> None:
+        super().__init__(room)
+        self.book = ReviewBook()
+        self.runs: dict[str, ItemRun] = {}
+        self.scored: dict[str, dict[str, int]] = {}  # item_id -> reviewer key -> revision
+
+    def load(
+        self, book: ReviewBook, *, runs: Mapping[str, ItemRun], scored: Mapping[str, dict[str, int]]
+    ) -> None:
+        """The panel as the store has it (a room opening, or after a restart)."""
+        self.book = book
+        self.runs = {i.item_id: runs.get(i.item_id, ItemRun(i.item_id)) for i in book.items}
+        self.scored = {item_id: dict(keys) for item_id, keys in scored.items()}
+
+    def reload(self, book: ReviewBook, *, now: datetime) -> list[Effect]:
+        """The staff changed the preparation (items, conflicts, settings) while live."""
+        self.load(book, runs=self.runs, scored=self.scored)
+        return self._regroup(now=now) + self.news()
+
+    # looking things up
+
+    @property
+    def current(self) -> ItemRun | None:
+        return next((run for run in self.runs.values() if run.phase in ACTIVE), None)
+
+    def item(self, item_id: str) -> Item:
+        found = next((i for i in self.book.items if i.item_id == item_id), None)
+        if found is None:
+            raise NotFound("This review has no such item.")
+        return found
+
+    def position(self, item_id: str) -> int:
+        return 1 + [i.item_id for i in self.book.items].index(item_id)
+
+    def conflicted(self, person_key: str, item_id: str) -> bool:
+        return person_key in conflicted_on(self.book.table, item_id)
+
+    def expected(self, item_id: str) -> list[str]:
+        """The reviewers expected to score an item: the panel less the conflicted, and
+        anyone else who scored it."""
+        out = conflicted_on(self.book.table, item_id)
+        keys = [k for k in self.book.reviewers if k not in out]
+        return keys + [k for k in self.scored.get(item_id, {}) if k not in keys]
+
+    def _is_applicant(self, p: Participant, item: Item) -> bool:
+        email = item.applicant_email
+        return bool(email) and p.key == person_key(PersonType.GUEST, email)
+
+    def _own_item(self, p: Participant) -> Item | None:
+        return next((i for i in self.book.items if self._is_applicant(p, i)), None)
+
+    def is_chair(self, p: Participant) -> bool:
+        return C.CHAIR in self.room.caps(p)
+
+    def _chair(self, sid: str) -> Participant:
+        return self.room.require(sid, C.CHAIR)
+
+    # who stays out of the room now
+
+    def holds(self, p: Participant) -> dict[str, object] | None:
+        """Why a person must stay out of the room now, or None."""
+        if p.person.owner or C.MODERATE in self.room.caps(p):
+            return None
+        run, own = self.current, self._own_item(p) if p.role is Role.PRESENTER else None
+        if own is not None and self.runs[own.item_id].phase not in (Phase.WAITING, *APPLICANT_IN):
+            return {"reason": "done", "message": Text("Your item is over. Thank you.")}
+        if run is not None and run.phase in SCORABLE and C.SCORE not in self.room.caps(p):
+            message = Text("The panel is deliberating; you will be let in afterwards.")
+            return {"reason": "deliberation", "message": message}
+        if run is not None and self.conflicted(p.key, run.item_id):
+            return {
+                "reason": "conflict",
+                "message": Text(
+                    "You have a conflict of interest with the current item. "
+                    "You will be brought back when it is over."
+                ),
+                "position": self.position(run.item_id),
+            }
+        return None
+
+    def absences(self, p: Participant) -> frozenset[str]:
+        """The chat marks that count as this person's being away."""
+        items = [i.item_id for i in self.book.items]
+        marks = {item_mark(i) for i in items if self.conflicted(p.key, i)}
+        if not ({C.SCORE, C.MODERATE} & self.room.caps(p)):
+            marks |= {panel_mark(i) for i in items}  # out while the panel deliberates
+        return frozenset(marks)
+
+    def _regroup(self, *, now: datetime) -> list[Effect]:
+        """Move out those the state now holds; bring back those it no longer holds."""
+        people = self.room.people.everyone()
+        out = [(p, h) for p in people if not p.held and (h := self.holds(p)) is not None]
+        back = [p for p in people if p.held and self.holds(p) is None]
+        # everyone leaving first leaves the groups, so none of them hears of the others
+        effects: list[Effect] = [Move(tuple(p.sids), leave=ALL_GROUPS) for p, _ in out]
+        for p, hold in out:
+            effects += self._step_out(p, hold, now=now)
+        for p in back:
+            effects += self._bring_back(p, now=now)
+        return effects
+
+    def _step_out(self, p: Participant, hold: dict[str, object], *, now: datetime) -> list[Effect]:
+        sids = tuple(p.sids)
+        was_in, p.admitted, p.held = p.admitted, False, True
+        out: list[Effect] = [
+            Send("stepped_out", hold, sids=sids),
+            self._audit("moved_out", "", now, item=self.current, who=p, why=str(hold["reason"])),
+        ]
+        if not was_in:
+            return out + self.room.lobby.news(now=now)
+        left = {"participant_id": p.participant_id}
+        return [
+            *out,
+            Attend(Movement.LEAVE, p.person, p.role),
+            Send("participant_left", left, group=Group.ROSTER),
+            *self.room.departed(p, now=now),
+        ]
+
+    def _bring_back(self, p: Participant, *, now: datetime) -> list[Effect]:
+        p.held = False
+        back = self._audit("brought_back", "", now, item=None, who=p, why="")
+        if self.room.lobby.straight_in(p.person, p.role):
+            return [back, *self.room.enter(p, now=now)]
+        return [back, Move(tuple(p.sids), enter=(Group.LOBBY,)), *self.room.lobby.news(now=now)]
+
+    def _admit_applicants(self, item: Item, *, now: datetime) -> list[Effect]:
+        waiting = [
+            p
+            for p in self.room.people.waiting()
+            if self._is_applicant(p, item) and p.key not in self.room.flags.sent_out
+        ]
+        return [e for p in waiting for e in self.room.enter(p, now=now)]
+
+    # what each person is shown
+
+    def _view(self, p: Participant, *, now: datetime | None = None) -> dict[str, object]:
+        caps = self.room.caps(p)
+        staff, reviewer = C.MODERATE in caps or C.CHAIR in caps, C.SCORE in caps
+        run = self.current
+        items = []
+        for item in self.book.items:
+            state = self._state(item.item_id)
+            if reviewer and not staff and self.conflicted(p.key, item.item_id):
+                position = self.position(item.item_id)
+                items.append({"item_id": item.item_id, "position": position, **state,
+                              "label": f"#{position}", "conflict": True})  # fmt: skip
+            elif staff or reviewer or (run is not None and run.item_id == item.item_id):
+                blind = self.book.settings.blind and not staff
+                shown = shown_item(item, position=self.position(item.item_id), blind=blind)
+                items.append({**shown, **state, "conflict": False})
+        view: dict[str, object] = {
+            "items": items,
+            "current": run.item_id if run else None,
+            "settings": {
+                "blind": self.book.settings.blind,
+                "double_blind": self.book.settings.double_blind,
+                "downloads_allowed": self.book.settings.downloads_allowed,
+            },  # fmt: skip
+            "chair": C.CHAIR in caps,
+            "reviewer": reviewer,
+        }
+        if (staff or reviewer) and self.book.rubric is not None:
+            view["rubric"] = rubric_fields(self.book.rubric)
+        if reviewer:
+            view["my_scores"] = {i: keys[p.key] for i, keys in self.scored.items() if p.key in keys}
+        if C.CHAIR in caps:
+            view["progress"] = {i.item_id: self._progress(i.item_id) for i in self.book.items}
+        return view
+
+    def _state(self, item_id: str) -> dict[str, object]:
+        run = self.runs[item_id]
+        return {
+            "phase": str(run.phase),
+            "since": run.since.isoformat() if run.since else None,
+            "ends_at": run.ends_at.isoformat() if run.ends_at else None,
+            "released": run.released,
+        }
+
+    def _progress(self, item_id: str) -> dict[str, int]:
+        return {
+            "submitted": len(self.scored.get(item_id, {})),
+            "expected": len(self.expected(item_id)),
+        }
+
+    def news(self) -> list[Effect]:
+        """Everyone in the room gets the panel as they may see it (one send per view)."""
+        by_view: dict[str, tuple[dict[str, object], list[str]]] = {}
+        for p in self.room.people.admitted():
+            view = self._view(p)
+            text = json.dumps(view, sort_keys=True, default=str)
+            by_view.setdefault(text, (view, []))[1].extend(p.sids)
+        return [Send("review", view, sids=tuple(sids)) for view, sids in by_view.values()]
+
+    def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:
+        return {"review": self._view(p)}
+
+    def role_changed(self, p: Participant, *, now: datetime) -> list[Effect]:
+        return self._regroup(now=now) + self.news()
+
+    # the chair's events
+
+    def _audit(
+        self,
+        action: str,
+        actor: str,
+        now: datetime,
+        *,
+        item: ItemRun | None,
+        who: Participant | None = None,
+        why: str = "",
+    ) -> Keep:
+        detail = {"person": who.key, "name": who.person.name} if who else {}
+        detail |= {"reason": why} if why else {}
+        return Keep(AuditEntry(action, actor, item.item_id if item else "", now, detail))
+
+    def _set(self, run: ItemRun) -> Keep:
+        self.runs[run.item_id] = run
+        return Keep(run)
+
+    def start_item(self, sid: str, item_id: str, *, now: datetime) -> list[Effect]:
+        chair = self._chair(sid)
+        item, run = self.item(item_id), self.runs[item_id]
+        busy = self.current
+        if busy is not None:
+            raise Conflict(
+                "Item {position} is still running: close it first.",
+                code="item_running",
+                position=self.position(busy.item_id),
+            )
+        if run.phase is not Phase.WAITING:
+            raise Conflict("This item has already been reviewed.", code="item_done")
+        if self.book.rubric is None:
+            raise Conflict("Set the rubric before the first item starts.", code="no_rubric")
+        ends = now + timedelta(minutes=item.present_minutes)
+        started = replace(run, phase=Phase.PRESENTING, since=now, ends_at=ends)
+        return [
+            self._set(started),
+            self._audit("item_started", chair.key, now, item=started),
+            Mark(item_mark(item_id), out=True),
+            *self._regroup(now=now),
+            *self._admit_applicants(item, now=now),
+            *self.news(),
+        ]
+
+    def next_phase(self, sid: str, item_id: str, *, now: datetime) -> list[Effect]:
+        chair = self._chair(sid)
+        item, run = self.item(item_id), self.runs[item_id]
+        if run.phase not in ACTIVE:
+            raise Conflict("This item is not running.", code="item_not_running")
+        phase = NEXT[run.phase]
+        ends = now + timedelta(minutes=item.qa_minutes) if phase is Phase.QA else None
+        moved = self._set(replace(run, phase=phase, since=now, ends_at=ends))
+        marks: list[Effect] = []
+        if phase is Phase.DELIBERATION:
+            marks = [Mark(panel_mark(item_id), out=True)]
+        elif phase is Phase.CLOSED:
+            marks = [Mark(panel_mark(item_id), out=False), Mark(item_mark(item_id), out=False)]
+        audit = self._audit(f"phase_{phase}", chair.key, now, item=self.runs[item_id])
+        return [moved, audit, *marks, *self._regroup(now=now), *self.news()]
+
+    def extend_item(self, sid: str, item_id: str, minutes: int, *, now: datetime) -> list[Effect]:
+        chair = self._chair(sid)
+        run = self.runs[self.item(item_id).item_id]
+        if run.phase not in APPLICANT_IN or run.ends_at is None:
+            raise Conflict("Only a presentation or Q&A can be extended.", code="not_timed")
+        if not 1 <= minutes <= EXTEND_MAX:
+            raise DomainError(
+                "Extend by 1 to {most} minutes.", code="invalid_minutes", most=EXTEND_MAX
+            )
+        ends = max(run.ends_at, now) + timedelta(minutes=minutes)
+        extended = self._set(replace(run, ends_at=ends))
+        why = f"+{minutes} min"
+        return [extended, self._audit("extended", chair.key, now, item=run, why=why), *self.news()]
+
+    def skip_item(self, sid: str, item_id: str, *, now: datetime) -> list[Effect]:
+        chair = self._chair(sid)
+        run = self.runs[self.item(item_id).item_id]
+        if run.phase is not Phase.WAITING:
+            raise Conflict("Only a waiting item can be skipped.", code="item_not_waiting")
+        skipped = self._set(replace(run, phase=Phase.SKIPPED, since=now))
+        return [skipped, self._audit("skipped", chair.key, now, item=run), *self.news()]
+
+    def reorder_items(self, sid: str, item_ids: list[str], *, now: datetime) -> list[Effect]:
+        """A new order of the waiting items (the others keep their places before them)."""
+        chair = self._chair(sid)
+        waiting = [
+            i.item_id for i in self.book.items if self.runs[i.item_id].phase is Phase.WAITING
+        ]
+        if sorted(item_ids) != sorted(waiting) or len(set(item_ids)) != len(item_ids):
+            raise Conflict(
+                "Name every waiting item once: the items changed meanwhile.", code="items_changed"
+            )
+        done = [i.item_id for i in self.book.items if i.item_id not in waiting]
+        order = (*done, *item_ids)
+        by_id = {i.item_id: i for i in self.book.items}
+        self.book = replace(self.book, items=tuple(by_id[i] for i in order))
+        return [
+            Keep(ItemOrder(order)),
+            self._audit("reordered", chair.key, now, item=None),
+            *self.news(),
+        ]
+
+    def release_results(self, sid: str, item_id: str, *, now: datetime) -> list[Effect]:
+        chair = self._chair(sid)
+        run = self.runs[self.item(item_id).item_id]
+        if run.phase is not Phase.CLOSED:
+            raise Conflict("Results are released once the item is closed.", code="item_not_closed")
+        released = self._set(replace(run, released=True))
+        return [released, self._audit("results_released", chair.key, now, item=run), *self.news()]
+
+    def set_conflict(
+        self,
+        sid: str,
+        item_id: str,
+        participant_id: str,
+        *,
+        waive: bool,
+        reason: str,
+        now: datetime,
+    ) -> list[Effect]:
+        """The chair adds a conflict of a reviewer in the room with an item, or waives it."""
+        chair = self._chair(sid)
+        self.item(item_id)
+        p = self.room.people.of_participant(participant_id)
+        if p is None or (C.SCORE not in self.room.caps(p) and p.key not in self.book.reviewers):
+            raise NotFound("Nobody with that id is a reviewer here.")
+        reason = reason.strip()
+        if not reason:
+            raise DomainError("Give a reason.", code="missing_reason")
+        kind = NoteKind.WAIVED if waive else NoteKind.ADDED
+        note = ConflictNote(item_id, p.key, kind, reason[:500], chair.key, now)
+        self._note(note)
+        action = "conflict_waived" if waive else "conflict_added"
+        entry = self._audit(action, chair.key, now, item=self.runs[item_id], who=p, why=reason)
+        return [Keep(note), entry, *self._regroup(now=now), *self.news()]
+
+    def _note(self, note: ConflictNote) -> None:
+        table = {i: dict(row) for i, row in self.book.table.items()}
+        was = table.setdefault(note.item_id, {}).get(note.person_key, Standing(()))
+        if note.kind is NoteKind.WAIVED:
+            now_standing = Standing(was.reasons, waived=True)
+        else:
+            now_standing = Standing((*was.reasons, f"{note.kind}:{note.reason}"), waived=False)
+        table[note.item_id][note.person_key] = now_standing
+        self.book = replace(self.book, table=table, notes=(*self.book.notes, note))
+
+    # the reviewers' events
+
+    def submit_score(
+        self,
+        sid: str,
+        item_id: str,
+        *,
+        values: object,
+        recommendation: object,
+        comment: object,
+        now: datetime,
+    ) -> tuple[int, list[Effect]]:
+        """A reviewer's scores of the current item: its revision number, and the effects."""
+        p = self.room.require(sid, C.SCORE)
+        run = self.runs[self.item(item_id).item_id]
+        if self.conflicted(p.key, item_id):
+            raise Conflict(
+                "You have a conflict with this item: you cannot score it.", code="conflicted"
+            )
+        if run.phase is Phase.CLOSED:
+            raise Conflict("Scoring of this item is closed.", code="scoring_closed")
+        if run.phase not in SCORABLE:
+            raise Conflict("Scoring of this item is not open.", code="scoring_not_open")
+        assert self.book.rubric is not None  # an item starts only with a rubric
+        revision = self.scored.get(item_id, {}).get(p.key, 0) + 1
+        card = new_scorecard(
+            self.book.rubric, item_id=item_id, reviewer_key=p.key, values=values,
+            recommendation=recommendation, comment=comment, now=now, revision=revision,
+        )  # fmt: skip
+        self.scored.setdefault(item_id, {})[p.key] = revision
+        action = "score_submitted" if revision == 1 else "score_revised"
+        chairs = tuple(
+            s for q in self.room.people.admitted() if C.CHAIR in self.room.caps(q) for s in q.sids
+        )
+        progress = {"item_id": item_id, **self._progress(item_id)}
+        return revision, [
+            Keep(card, durable=True),
+            self._audit(action, p.key, now, item=run),
+            Send("score_progress", progress, sids=chairs),
+        ]
+
+    def get_results(self, sid: str, item_id: str) -> None:
+        """Refused unless this socket's person may see the item's table now."""
+        if not self.may_read_results(sid, item_id):
+            raise Forbidden("You cannot see the results of this item now.", code="sealed")
+
+    def may_read_results(self, sid: str, item_id: str) -> bool:
+        """Whether this socket's person may see a closed item's table: the chair once it is
+        closed; the panel's unconflicted reviewers once it is released. Never applicants."""
+        p = self.room.people.of_sid(sid)
+        run = self.runs[self.item(item_id).item_id]
+        if p is None or not p.admitted or run.phase is not Phase.CLOSED:
+            return False
+        caps = self.room.caps(p)
+        if C.CHAIR in caps:
+            return True
+        return run.released and C.SCORE in caps and not self.conflicted(p.key, item_id)
+
+    def get_my_score(self, sid: str, item_id: str) -> str:
+        """The reviewer key whose own card this socket may read."""
+        p = self.room.require(sid, C.SCORE)
+        self.item(item_id)
+        return p.key

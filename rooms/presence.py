@@ -23,6 +23,7 @@ class Participant:
     since: datetime  # entered the room, or the lobby
     sids: list[str] = field(default_factory=list)
     admitted: bool = False
+    held: bool = False  # a workflow keeps them out of the room now (``Workflow.holds``)
     mic: bool = False
     camera: bool = False
 
@@ -141,5 +142,6 @@ class People:
         return [p for p in self._by_key.values() if p.admitted]
 
     def waiting(self) -> list[Participant]:
-        """Those in the lobby, first come first."""
-        return sorted((p for p in self._by_key.values() if not p.admitted), key=lambda p: p.since)
+        """Those in the lobby, first come first (not those a workflow holds out)."""
+        waiting = (p for p in self._by_key.values() if not (p.admitted or p.held))
+        return sorted(waiting, key=lambda p: p.since)

@@ -42,6 +42,17 @@ EVENTS: dict[str, Capability] = {
     "set_role": C.MANAGE_ROLES,
     "get_attendance": C.MODERATE,
     "end_session": C.END_SESSION,
+    # a review's panel (rooms.panel)
+    "start_item": C.CHAIR,
+    "next_phase": C.CHAIR,
+    "extend_item": C.CHAIR,
+    "skip_item": C.CHAIR,
+    "reorder_items": C.CHAIR,
+    "release_results": C.CHAIR,
+    "set_conflict": C.CHAIR,
+    "submit_score": C.SCORE,
+    "get_my_score": C.SCORE,
+    "get_results": C.JOIN,
 }
 
 # client event -> the part of the room that handles it: its core, or one of its workflows
@@ -49,6 +60,18 @@ EVENTS: dict[str, Capability] = {
 WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
     "lobby": ("admit", "admit_all", "deny", "deny_all", "send_to_lobby"),
     "hands": ("raise_hand", "lower_hand", "lower_hand_of", "lower_all_hands"),
+    "panel": (
+        "start_item",
+        "next_phase",
+        "extend_item",
+        "skip_item",
+        "reorder_items",
+        "release_results",
+        "set_conflict",
+        "submit_score",
+        "get_my_score",
+        "get_results",
+    ),
 }
 HANDLED_BY: dict[str, str] = {event: "room" for event in EVENTS} | {
     event: workflow for workflow, events in WORKFLOW_EVENTS.items() for event in events
@@ -72,6 +95,13 @@ class Shape(StrEnum):
     MIDS = "mids"  # a list of at most MIDS_MAX mids
     MID = "mid"  # a media id: 1..32 characters
     REVISION = "revision"  # a positive integer
+    ITEM = "item"  # an item_id: 1..64 of A-Z a-z 0-9 _ -
+    ITEMS = "items"  # a list of at most ITEMS_MAX item ids
+    MINUTES = "minutes"  # a whole number of minutes, 1..60
+    SCORES = "scores"  # an object: criterion id -> number, at most SCORES_MAX of them
+    CODE = "code"  # a short code: 1..32 of A-Z a-z 0-9 _ -
+    COMMENT = "comment"  # text of at most COMMENT_CHARS_MAX characters
+    REASON = "reason"  # text of 1..REASON_CHARS_MAX characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +139,26 @@ FIELDS: dict[str, dict[str, Field]] = {
     "set_role": {"participant_id": F(S.PARTICIPANT), "role": F(S.ROLE)},
     "get_attendance": {},
     "end_session": {},
+    "start_item": {"item_id": F(S.ITEM)},
+    "next_phase": {"item_id": F(S.ITEM)},
+    "extend_item": {"item_id": F(S.ITEM), "minutes": F(S.MINUTES)},
+    "skip_item": {"item_id": F(S.ITEM)},
+    "reorder_items": {"item_ids": F(S.ITEMS)},
+    "release_results": {"item_id": F(S.ITEM)},
+    "set_conflict": {
+        "item_id": F(S.ITEM),
+        "participant_id": F(S.PARTICIPANT),
+        "waive": F(S.FLAG),
+        "reason": F(S.REASON),
+    },
+    "submit_score": {
+        "item_id": F(S.ITEM),
+        "values": F(S.SCORES),
+        "recommendation": F(S.CODE, required=False),
+        "comment": F(S.COMMENT, required=False),
+    },
+    "get_my_score": {"item_id": F(S.ITEM)},
+    "get_results": {"item_id": F(S.ITEM)},
 }
 
 # client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs
@@ -146,6 +196,11 @@ SDP_CHARS_MAX = 64 * 1024
 CANDIDATE_CHARS_MAX = 512
 MIDS_MAX = 16
 MID_CHARS_MAX = 32
+
+ITEMS_MAX = 200
+SCORES_MAX = 20
+COMMENT_CHARS_MAX = 5000
+REASON_CHARS_MAX = 500
 
 # the emoji a reaction may be; anything else is refused
 REACTIONS = ("👍", "👏", "❤️", "😂", "😮", "🎉", "🙏", "🤔")

@@ -12,6 +12,7 @@ someone enters, leaves or changes role, and who may see and hear whom.
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 
 from rooms.agenda import Session
 from rooms.attendance import Movement
@@ -40,6 +41,19 @@ from rooms.roles import Capability, Role, capabilities, roles_for
 from rooms.workflow import Workflow
 
 C = Capability
+
+
+W = TypeVar("W", bound=Workflow)
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """A person as the chat sees them: their id, whether they moderate, and the marks of
+    the times they were away beside their own (``Workflow.absences``)."""
+
+    participant_id: str
+    moderator: bool
+    absences: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,13 +92,25 @@ class Room:
             raise Forbidden("Your role cannot do that here.")
         return p
 
-    def viewer(self, sid: str) -> tuple[str, bool] | None:
-        """(participant_id, is moderator) of a socket's admitted person, for what chat they
-        see; None if the socket is not in the room (any more)."""
+    def viewer(self, sid: str) -> Viewer | None:
+        """Who a socket's admitted person is, for what chat they see; None if the socket is
+        not in the room (any more)."""
         p = self.people.of_sid(sid)
         if p is None or not p.admitted:
             return None
-        return p.participant_id, C.MODERATE in self.caps(p)
+        absences = frozenset(m for w in self.workflows for m in w.absences(p))
+        return Viewer(p.participant_id, C.MODERATE in self.caps(p), absences)
+
+    def part(self, kind: type[W]) -> W:
+        """The room's workflow of that class; refused when the session's kind has none."""
+        for workflow in self.workflows:
+            if isinstance(workflow, kind):
+                return workflow
+        raise DomainError("That cannot be done in this kind of session.", code="not_here")
+
+    def hold_of(self, p: Participant) -> dict[str, object] | None:
+        """Why a workflow keeps this person out of the room now, if one does."""
+        return next((h for w in self.workflows if (h := w.holds(p)) is not None), None)
 
     def target(self, participant_id: str, *, admitted: bool | None = True) -> Participant:
         p = self.people.of_participant(participant_id)
@@ -179,11 +205,17 @@ class Room:
             return self._welcome(present, (sid,), now=now)
         p = Participant(person=person, role=role, since=now, sids=[sid])
         self.people.add(p)
+        hold = self.hold_of(p)
+        if hold is not None:
+            p.held = True
+            return [Send("stepped_out", hold, sids=(sid,))]
         if person.owner or self.lobby.straight_in(person, role):
             return self.enter(p, now=now)
         return [Move((sid,), enter=(Group.LOBBY,)), *self.lobby.news(now=now)]
 
     def _welcome(self, p: Participant, sids: tuple[str, ...], *, now: datetime) -> list[Effect]:
+        if p.held:
+            return [Send("stepped_out", self.hold_of(p) or {}, sids=sids)]
         if not p.admitted:
             return [Move(sids, enter=(Group.LOBBY,)), *self.lobby.news(now=now)]
         return [

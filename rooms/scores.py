@@ -183,3 +183,51 @@ def reviewer_letters(keys: Sequence[str]) -> dict[str, str]:
             name = chr(ord("A") + rest) + name
         letters[key] = name
     return letters
+
+
+def card_payload(card: Scorecard) -> dict[str, object]:
+    """A reviewer's own card, as they get it back."""
+    return {
+        "item_id": card.item_id,
+        "values": dict(card.values),
+        "recommendation": card.recommendation,
+        "comment": card.comment,
+        "revision": card.revision,
+        "at": card.at.isoformat(),
+    }
+
+
+def result_payload(
+    result: ItemResult, *, names: Mapping[str, str], letters: Mapping[str, str] | None = None
+) -> dict[str, object]:
+    """A closed item's table for someone allowed to see it. ``letters``: a double-blind
+    review names reviewers "Reviewer A, B…" (the viewer's own row keeps their name)."""
+
+    def named(key: str) -> str:
+        if letters is not None and key in letters:
+            return letters[key]
+        return names.get(key, key.partition(":")[0])
+
+    return {
+        "item_id": result.item_id,
+        "rows": [
+            {
+                "reviewer": named(row.reviewer_key),
+                "submitted": row.card is not None,
+                "values": dict(row.card.values) if row.card else None,
+                "recommendation": row.card.recommendation if row.card else None,
+                "comment": row.card.comment if row.card else None,
+                "total": row.total,
+                "outlier": row.outlier,
+            }
+            for row in result.rows
+        ],
+        "criterion_means": dict(result.criterion_means),
+        "mean": result.mean,
+        "median": result.median,
+        "spread": result.spread,
+        "stdev": result.stdev,
+        "submitted": result.submitted,
+        "missing": len(result.missing),
+        "recommendations": dict(result.recommendations),
+    }

@@ -11,19 +11,25 @@ same outbox effects as the core, and answers the core's questions:
 - ``admitted(p)``, ``gone(p)``, ``role_changed(p)``: the effects it adds when someone enters
   the room, leaves it (or is sent out), or gets another role;
 - ``may_hear(listener, speaker)`` and ``may_see(viewer, subject)``: whether one person may
-  hear (media) or see (roster, video) another now — asked by the room and the media plane.
+  hear (media) or see (roster, video) another now — asked by the room and the media plane;
+- ``holds(p)``: whether a person must stay out of the room now (a reviewer conflicted on the
+  current item): they are in none of its groups, and not in the lobby's queue;
+- ``absences(p)``: chat marks that count as their being away (not in their history).
 
 Every room runs the lobby and the hand queue (``rooms.lobby``, ``rooms.hands``); a session
 kind adds its own (``rooms.kinds``). A workflow reaches the core only through ``Core``.
 """
 
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rooms.agenda import Session
 from rooms.outbox import Effect, RoomFlags
 from rooms.presence import Participant, People
 from rooms.roles import Capability
+
+if TYPE_CHECKING:
+    from rooms.lobby import Lobby
 
 
 class Core(Protocol):
@@ -32,6 +38,7 @@ class Core(Protocol):
     session: Session
     flags: RoomFlags
     people: People
+    lobby: "Lobby"
 
     def caps(self, p: Participant) -> frozenset[Capability]: ...
 
@@ -57,6 +64,8 @@ class Core(Protocol):
 class Workflow:
     """A part of a live room beside its core. The defaults add nothing and allow all."""
 
+    name = ""  # as ``rooms.protocol.WORKFLOW_EVENTS`` names it
+
     def __init__(self, room: Core) -> None:
         self.room = room
 
@@ -80,3 +89,13 @@ class Workflow:
 
     def may_see(self, viewer: Participant, subject: Participant) -> bool:
         return True
+
+    def holds(self, p: Participant) -> dict[str, object] | None:
+        """Why this person must stay out of the room now (the ``stepped_out`` payload), or
+        None. Asked at every entrance and after the workflow's changes."""
+        return None
+
+    def absences(self, p: Participant) -> frozenset[str]:
+        """Chat marks (``rooms.outbox.Mark``) besides their own that count as this person's
+        being out of the room: what was posted between them is not in their history."""
+        return frozenset()

@@ -22,7 +22,11 @@ def main() -> int:
         print(f"\n  Yunhui is running: open {settings.base_url}/\n", flush=True)
 
     app.on_startup.append(announce)
-    web.run_app(app, host=settings.host, port=settings.port, print=None)
+    try:
+        web.run_app(app, host=settings.host, port=settings.port, print=None)
+    except SettingsError as error:  # found at start-up, e.g. a Redis without AOF in production
+        print(f"yunhui: cannot start: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,5 +1,6 @@
 """The composition root: one frozen Settings in, one aiohttp application out."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 
@@ -8,7 +9,7 @@ from aiohttp import web
 from server import i18n
 from server.accounts import hashing_pool
 from server.api import setup_api
-from server.appkeys import SETTINGS, STORE
+from server.appkeys import DURABILITY, REPORT_FONT, SETTINGS, STORE
 from server.auth import setup_auth
 from server.errors import error_middleware
 from server.health import setup_health
@@ -17,15 +18,18 @@ from server.methods import answer_methods
 from server.pages import setup_pages
 from server.realtime import setup_realtime
 from server.realtime.engineio_hooks import check_engineio_hooks
+from server.reports import find_font
 from server.scheduler import Scheduler
 from server.security import security_headers
 from server.seed import seed_demo
-from server.settings import Settings
+from server.settings import Settings, SettingsError
 from server.static import setup_static
-from server.store import EmbeddedRedis, Store, connect
+from server.store import Durability, EmbeddedRedis, Store, StoreError, connect, describe
 from server.templating import setup_templates
 
 log = logging.getLogger(__name__)
+
+PROBE_SECONDS = 5.0  # for Redis to say at start-up how it keeps writes
 
 
 async def _store(app: web.Application) -> AsyncIterator[None]:
@@ -36,13 +40,46 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
         embedded = EmbeddedRedis(settings.data_dir / "redis")
         await embedded.start()
         url = embedded.url
-    app[STORE] = Store(connect(url))
-    if settings.seed_demo:
-        await seed_demo(app[STORE], settings)
-    yield
-    await app[STORE].close()
-    if embedded is not None:
-        await embedded.stop()
+    store = Store(connect(url))
+    try:
+        durability = await _check_durability(store, settings, embedded=embedded is not None)
+        if durability is not None:
+            app[DURABILITY] = durability
+        app[STORE] = store
+        if settings.seed_demo:
+            await seed_demo(store, settings)
+        yield
+    finally:
+        await store.close()
+        if embedded is not None:
+            await embedded.stop()
+
+
+async def _check_durability(
+    store: Store, settings: Settings, *, embedded: bool
+) -> Durability | None:
+    """Say whether an acknowledged score survives a crash of Redis; production needs AOF.
+    None: Redis did not answer (in dev only), and the first durable commit will ask it."""
+    where = f"{'embedded ' if embedded else ''}Redis at {describe(store.redis)}"
+    try:
+        async with asyncio.timeout(PROBE_SECONDS):
+            durability = await store.durable.probe()
+    except (StoreError, OSError, TimeoutError) as error:
+        if settings.production:
+            raise SettingsError(
+                f"YUNHUI_MODE=production needs Redis with AOF persistence (appendonly yes), "
+                f"and {where} does not answer to say whether it has it ({error!r})."
+            ) from error
+        log.warning("%s does not answer (%r): its durability is not known yet", where, error)
+        return None
+    if settings.production and not durability.aof:
+        raise SettingsError(
+            f"YUNHUI_MODE=production needs Redis with AOF persistence (appendonly yes), "
+            f"and {where} has it off."
+        )
+    level = logging.INFO if durability.promise else logging.WARNING
+    log.log(level, "%s: %s", where, durability.why)
+    return durability
 
 
 async def _scheduler(app: web.Application) -> AsyncIterator[None]:
@@ -59,6 +96,14 @@ async def _check_hooks(app: web.Application) -> None:
     await check_engineio_hooks()
 
 
+async def _find_report_font(app: web.Application) -> None:
+    """Generated PDFs embed a CJK font; without one the server still runs, and making a
+    document fails saying which package to install."""
+    app[REPORT_FONT] = find_font(app[SETTINGS].report_font)
+    if app[REPORT_FONT].path is None:
+        log.warning("%s", app[REPORT_FONT].missing_message())
+
+
 def make_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[security_headers, error_middleware],
@@ -66,6 +111,7 @@ def make_app(settings: Settings) -> web.Application:
     )
     app[SETTINGS] = settings
     app.on_startup.append(_check_hooks)
+    app.on_startup.append(_find_report_font)
     app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(hashing_pool)
     if settings.run_scheduler:

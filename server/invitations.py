@@ -99,8 +99,10 @@ async def issue_invite(
     days: int,
     created_by: str,
     now: datetime,
-    person: str = "",
+    holder: str = "",
 ) -> Invite:
+    """A new invite; ``holder``: the rostered person it is for (an expert's key), who then
+    enters as themselves, not as a guest by e-mail."""
     invite = new_invite(
         invite_id=new_invite_id(),
         session=session,
@@ -111,7 +113,7 @@ async def issue_invite(
         days=days,
         created_by=created_by,
         now=now,
-        person=person,
+        holder=holder,
     )
     await store.invites.create(invite)
     return invite
@@ -128,7 +130,7 @@ async def issue_personal_invite(
 ) -> Invite:
     """The invite of someone on the roster, made from their entry (role, name, e-mail) with
     no typing: reusable, lasting until after the session, admitting them as themselves
-    (``Invite.person``: an expert is ``expert:<id>`` in the room as on the roster)."""
+    (``Invite.holder``: an expert is ``expert:<id>`` in the room as on the roster)."""
     entry = await store.agenda.roster_entry(session.session_id, person_key)
     if entry is None:
         raise NotFound("{person} is not on the roster of this session.", person=person_key[:80])
@@ -142,7 +144,7 @@ async def issue_personal_invite(
         days=personal_days(session, now=now),
         created_by=created_by,
         now=now,
-        person=entry.person_key,
+        holder=entry.person_key,
     )
 
 

@@ -13,9 +13,9 @@ from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
 from rooms.experts import Expert
 from rooms.kinds import rules_of
 from rooms.roles import Kind, Role
-from server import agenda
+from server import agenda, reviews
 from server.accounts import create_org_with_admin
-from server.invitations import invite_url, issue_personal_invite, sign_invite
+from server.invitations import invite_url, issue_invite, sign_invite
 from server.settings import Settings
 from server.store import Store
 
@@ -36,10 +36,49 @@ EXPERTS = (
 SESSIONS = (  # kind, title, day offset, start "HH:MM" (None: soon), minutes
     (Kind.MEETING, "开幕会议 Opening meeting", 0, None, 60),
     (Kind.CLASS, "云课堂：科研数据管理 Cloud class: research data", 1, "09:00", 90),
-    (Kind.REVIEW, "云评审：青年科学基金 Cloud review: young scientists fund", 1, "14:00", 120),
+    (Kind.REVIEW, "云评审：青年科学基金 Cloud review: young scientists fund", 0, None, 120),
     (Kind.ROADSHOW, "云路演：科创企业 Cloud roadshow: startups", 2, "10:00", 120),
     (Kind.SIGNING, "云签约：产学研合作 Cloud signing: industry partnership", 2, "15:00", 60),
 )
+
+# the demo review: five projects, one by Chen Ming's university (he is conflicted on it)
+ITEMS = (
+    {"title_zh": "面向城市交通的联邦学习方法", "title_en": "Federated learning for urban traffic",
+     "applicant_name": "张三 Zhang San", "applicant_org": "北京交通大学",
+     "applicant_email": "zhang.san@example.org", "disciplines": ["0812"],
+     "present_minutes": 8, "qa_minutes": 4},
+    {"title_zh": "柔性机器人抓取的触觉感知", "title_en": "Tactile sensing for soft robot grasping",
+     "applicant_name": "赵敏 Zhao Min", "applicant_org": "浙江大学",
+     "applicant_email": "zhao.min@example.org", "disciplines": ["0811"],
+     "present_minutes": 8, "qa_minutes": 4},
+    {"title_zh": "钙钛矿太阳能电池的稳定性", "title_en": "Stability of perovskite solar cells",
+     "applicant_name": "孙丽 Sun Li", "applicant_org": "南京大学",
+     "applicant_email": "sun.li@example.org", "disciplines": ["0805"],
+     "present_minutes": 8, "qa_minutes": 4},
+    {"title_zh": "低资源语言的语音识别",
+     "title_en": "Speech recognition for low-resource languages",
+     "applicant_name": "周杰 Zhou Jie", "applicant_org": "武汉大学",
+     "applicant_email": "zhou.jie@example.org", "disciplines": ["0812"],
+     "present_minutes": 8, "qa_minutes": 4},
+    {"title_zh": "深海探测器的耐压结构", "title_en": "Pressure hulls for deep-sea probes",
+     "applicant_name": "吴刚 Wu Gang", "applicant_org": "哈尔滨工程大学",
+     "applicant_email": "wu.gang@example.org", "disciplines": ["0802"],
+     "present_minutes": 8, "qa_minutes": 4},
+)  # fmt: skip
+ANCHORS = [{"value": 1, "label": "1 较差 poor"}, {"value": 3, "label": "3 良好 good"},
+           {"value": 5, "label": "5 杰出 outstanding"}]  # fmt: skip
+RUBRIC = {
+    "criteria": [
+        {"name_zh": "创新性", "name_en": "Novelty", "weight": 3, "scale_min": 1, "scale_max": 5,
+         "anchors": ANCHORS},
+        {"name_zh": "科学价值", "name_en": "Scientific merit", "weight": 3, "scale_min": 1,
+         "scale_max": 5, "anchors": ANCHORS},
+        {"name_zh": "可行性", "name_en": "Feasibility", "weight": 2, "scale_min": 1,
+         "scale_max": 5, "anchors": ANCHORS},
+        {"name_zh": "团队基础", "name_en": "Team", "weight": 2, "scale_min": 1, "scale_max": 5,
+         "anchors": ANCHORS},
+    ],
+}  # fmt: skip
 
 
 def credentials_file(settings: Settings) -> Path:
@@ -102,9 +141,10 @@ async def _roster(
     experts: list[Expert],
     now: datetime,
 ) -> None:
-    for session in sessions.values():
-        await agenda.add_to_roster(store, session=session, entry=host, now=now)
-    for expert in experts[:2]:
+    for kind, session in sessions.items():
+        if kind is not Kind.REVIEW:  # open now beside the meeting: the host chairs as staff
+            await agenda.add_to_roster(store, session=session, entry=host, now=now)
+    for expert in experts:
         entry = RosterEntry(
             person_key=person_key(PersonType.EXPERT, expert.expert_id),
             role=Role.REVIEWER,
@@ -151,20 +191,32 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         email=host.email,
     )
     await _roster(store, sessions, host_entry, experts, now)
-    reviewer = experts[0]
-    invite = await issue_personal_invite(
-        store,
-        session=sessions[Kind.REVIEW],
-        person_key=person_key(PersonType.EXPERT, reviewer.expert_id),
-        created_by=host.account_id,
-        now=now,
-    )
-    link = invite_url(settings, sign_invite(settings, invite))
+    review = sessions[Kind.REVIEW]
+    await _review(store, review, now=now)
+    links = []
+    for who, role, email, holder in [
+        *((e.name, Role.REVIEWER, e.email, person_key(PersonType.EXPERT, e.expert_id))
+          for e in experts),
+        (ITEMS[0]["applicant_name"], Role.PRESENTER, ITEMS[0]["applicant_email"], ""),
+    ]:  # fmt: skip
+        invite = await issue_invite(
+            store, session=review, role=role, name=str(who), email=str(email), single_use=False,
+            days=365, created_by=host.account_id, now=now, holder=holder,
+        )  # fmt: skip
+        url = invite_url(settings, sign_invite(settings, invite))
+        links.append(f"    {role:<9} {who}:\n              {url}")
     log.info("seeded the demo organization %s", org.org_id)
     return (
         "\n  Demo organization 示范学会 (seeded on first start):\n"
         f"    host      {HOST_EMAIL} / {password}   sign in at {settings.base_url}/login\n"
-        f"    reviewer  {reviewer.name}, review session, personal link:\n"
-        f"              {link}\n"
-        f"              their reviews: {link}/reviews\n"
+        "  The review session (open now; Chen Ming is conflicted on item 2), personal links:\n"
+        + "\n".join(links)
+        + "\n"
     )
+
+
+async def _review(store: Store, session: Session, *, now: datetime) -> None:
+    """The demo review's items and rubric."""
+    for fields in ITEMS:
+        await reviews.add_item(store, session=session, fields=fields, now=now)
+    await reviews.set_rubric(store, session=session, fields=RUBRIC)

@@ -169,6 +169,8 @@ class Settings:
     chat_burst: int = 5  # chat messages one person may send at once...
     chat_per_second: float = 1.0  # ...and on average after that
     room_watch_seconds: float = 2.0  # how often live rooms look for their session's end
+    # the CJK font embedded in generated PDFs (server/reports); None: Debian's usual place
+    report_font: Path | None = None
 
     def __post_init__(self) -> None:
         check_origins(self.cors_origins)
@@ -226,4 +228,5 @@ class Settings:
             trusted_proxies=network_list(env.get("TRUSTED_PROXIES", "")),
             chat_burst=_int(env, "CHAT_BURST", 5),
             chat_per_second=_float(env, "CHAT_PER_SECOND", 1.0),
+            report_font=Path(env["REPORT_FONT"]) if env.get("REPORT_FONT") else None,
         )

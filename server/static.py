@@ -1,10 +1,13 @@
-"""Static files: web/static at /static, and the socket.io browser client from node_modules
-at /static/vendor/socket.io/.
+"""Static files: web/static at /static, and the browser packages from node_modules under
+/static/vendor/ (``VENDORS``): the socket.io client at /static/vendor/socket.io/, and pdf.js
+(``pdfjs-dist``) at /static/vendor/pdfjs/: its ES module builds (``build/pdf.min.mjs``, the
+worker ``build/pdf.worker.min.mjs``) and the data it fetches (``cmaps/`` for CJK text,
+``standard_fonts/``).
 
 No directory listings, no symlinks followed out of the folders; aiohttp refuses paths that
 leave them. Our own files carry no version in their names, so browsers revalidate them on
-each use (cheap 304s via ETag/Last-Modified); the vendored client is pinned by package.json
-and cached for a day.
+each use (cheap 304s via ETag/Last-Modified); the vendored packages are pinned by
+package.json and cached for a day.
 """
 
 import logging
@@ -17,9 +20,16 @@ from server.settings import ROOT
 log = logging.getLogger(__name__)
 
 STATIC_DIR = ROOT / "web" / "static"
-VENDOR_DIR = ROOT / "node_modules" / "socket.io-client" / "dist"
 STATIC_PREFIX = "/static"
-VENDOR_PREFIX = "/static/vendor/socket.io"
+VENDOR_PREFIX = "/static/vendor"
+NODE_MODULES = ROOT / "node_modules"
+PDFJS = NODE_MODULES / "pdfjs-dist"
+VENDORS = {  # URL prefix -> folder; each lies inside /static, so each is registered first
+    "/static/vendor/socket.io": NODE_MODULES / "socket.io-client" / "dist",
+    **{f"/static/vendor/pdfjs/{part}": PDFJS / part for part in (
+        "build", "cmaps", "standard_fonts"
+    )},
+}  # fmt: skip
 OWN_CACHE = "no-cache"
 VENDOR_CACHE = "public, max-age=86400"
 # the types that matter to a browser (modules must be JavaScript, given nosniff), the same
@@ -47,12 +57,14 @@ async def _static_headers(request: web.Request, response: web.StreamResponse) ->
 
 
 def setup_static(app: web.Application) -> None:
-    if VENDOR_DIR.is_dir():  # registered first: it lies inside /static
-        app.router.add_static(
-            VENDOR_PREFIX, VENDOR_DIR, name="vendor_socketio", follow_symlinks=False
+    for prefix, folder in VENDORS.items():
+        if not folder.is_dir():
+            log.warning("no %s at %s: run `make install` (npm ci)", prefix, folder)
+            continue
+        name = "vendor_" + prefix.removeprefix(VENDOR_PREFIX + "/").replace("/", "_").replace(
+            ".", ""
         )
-    else:
-        log.warning("no socket.io client at %s: run `make install` (npm ci)", VENDOR_DIR)
+        app.router.add_static(prefix, folder, name=name, follow_symlinks=False)
     app.router.add_static(STATIC_PREFIX, STATIC_DIR, name="static", follow_symlinks=False)
     app.router.add_get("/favicon.ico", favicon)
     app.on_response_prepare.append(_static_headers)

@@ -72,6 +72,18 @@ def test_only_the_media_plane_and_recorder_import_aiortc(package: str) -> None:
     assert offenders == []
 
 
+@pytest.mark.parametrize("package", ["rooms", "server", "recordings"])
+def test_only_the_reports_import_the_pdf_library(package: str) -> None:
+    offenders = [
+        str(path.relative_to(ROOT))
+        for path in modules(package)
+        if "fpdf" in {top(n) for n in imports_of(path)}
+        and (ROOT / "server" / "reports") not in path.parents
+    ]
+
+    assert offenders == []
+
+
 def test_web_holds_no_python() -> None:
     assert list((ROOT / "web").rglob("*.py")) == []
 
@@ -164,12 +176,13 @@ class Layer(IntEnum):
 
 
 EDGES = ("server/pages", "server/api", "server/realtime")
-FOUNDATION = ("server/store", "server/media")
+FOUNDATION = ("server/store", "server/media", "server/reports")
 SERVICES = {
     "server/accounts.py",  # accounts, passwords, sign-in throttling
     "server/agenda.py",
     "server/auth.py",  # who is asking: current_account, require_account
     "server/calendar.py",
+    "server/files.py",  # uploaded files: bytes on disk, records in the store, serving
     "server/guests.py",
     "server/invitations.py",
     "server/reviews.py",  # preparing a review; what a review room is prepared with

@@ -57,8 +57,9 @@ _INVITE_PROPERTIES = {
     "email": _TEXT,
     "person_key": {
         **_TEXT,
-        "description": "the roster's person of a personal invite (expert:<id>, guest:<email>), "
-        "else guest:<email>, or invite:<invite_id>",
+        "description": (
+            "expert:<id> (a rostered expert's own invite), guest:<email>, or invite:<invite_id>"
+        ),
     },
     "single_use": {"type": "boolean"},
     "status": {"type": "string", "enum": [str(status) for status in InviteStatus]},

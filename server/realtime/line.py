@@ -34,6 +34,7 @@ from rooms.outbox import (
     Effect,
     Erase,
     History,
+    Keep,
     Mark,
     Move,
     Post,
@@ -70,6 +71,7 @@ class Outcome:
 
     stored: list[tuple[str, bool] | None] = field(default_factory=list)
     drops: list[str] = field(default_factory=list)
+    kept: bool = True  # False: its workflow records (``Keep``) were not persisted
 
 
 @dataclass(slots=True)
@@ -161,8 +163,10 @@ class RoomLine:
                         turn.done.set_exception(error)
 
     async def _take(self, turns: list[Turn]) -> None:
-        kept = await self._keep(turns)
-        outcomes = [await self._deliver(turn, kept) for turn in turns]
+        answers = await self._keep(turns)
+        lost = answers is None
+        kept = [None] * sum(_kept(e) for t in turns for e in t.effects) if lost else answers
+        outcomes = [await self._deliver(turn, kept, lost=lost) for turn in turns]
         await self._flush_grouped()
         for turn, outcome in zip(turns, outcomes, strict=True):
             if not turn.done.done():
@@ -190,8 +194,9 @@ class RoomLine:
 
     # keeping: one MULTI for the whole batch
 
-    async def _keep(self, turns: list[Turn]) -> list[Kept]:
-        """Redis's answers for every Post, Erase and Mark of the batch, in order."""
+    async def _keep(self, turns: list[Turn]) -> list[Kept] | None:
+        """Redis's answers for every Post, Erase and Mark of the batch, in order; None when
+        nothing could be persisted."""
         deadline = asyncio.get_running_loop().time() + RETRY_SECONDS
         pause = 0.05
         while True:
@@ -200,18 +205,21 @@ class RoomLine:
             except (StoreError, OSError):
                 if asyncio.get_running_loop().time() + pause > deadline:
                     log.exception("room %s: changes not persisted", self.session_id)
-                    return [None] * sum(_kept(e) for t in turns for e in t.effects)
+                    return None
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 1.0)
 
     async def _write(self, turns: list[Turn]) -> list[Kept]:
-        async with self._store.redis.pipeline(transaction=True) as pipe:
+        durable = any(isinstance(e, Keep) and e.durable for t in turns for e in t.effects)
+        store = self._store
+        pipeline = store.durable.pipeline() if durable else store.redis.pipeline(transaction=True)
+        async with pipeline as pipe:
             wanted: list[bool] = []  # per queued command: is it a Post's, Erase's or Mark's?
             for turn in turns:
                 wanted += await self._queue(pipe, turn)
             if not wanted:
                 return []
-            replies = await pipe.execute()
+            replies = await (store.durable.commit(pipe) if durable else pipe.execute())
         return [_reply(r) for r, keep in zip(replies, wanted, strict=True) if keep]
 
     async def _queue(self, pipe: Pipeline, turn: Turn) -> list[bool]:
@@ -227,6 +235,11 @@ class RoomLine:
                 await store.chat.queue_delete(pipe, session_id, effect.message_id, by=by, at=at)
             elif isinstance(effect, Mark):
                 store.chat.queue_mark(pipe, session_id, effect.participant_id, out=effect.out)
+            elif isinstance(effect, Keep):
+                before = len(pipe)
+                store.panel.queue(pipe, session_id, effect.record)
+                wanted += [False] * (len(pipe) - before)
+                continue
             else:
                 continue
             wanted.append(True)
@@ -237,8 +250,8 @@ class RoomLine:
 
     # delivering, in order
 
-    async def _deliver(self, turn: Turn, kept: list[Kept]) -> Outcome:
-        outcome = Outcome()
+    async def _deliver(self, turn: Turn, kept: list[Kept], *, lost: bool) -> Outcome:
+        outcome = Outcome(kept=not (lost and any(isinstance(e, Keep) for e in turn.effects)))
         delivery, session_id = self._delivery, self.session_id
         for effect in turn.effects:
             if isinstance(effect, Send):

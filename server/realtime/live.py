@@ -16,9 +16,10 @@ through ``Fanout``. Texts (``rooms.outbox.Text``) are translated per recipient's
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from gettext import NullTranslations
 
 import socketio
@@ -29,10 +30,12 @@ from rooms.chat import history_for, message_payload
 from rooms.errors import DomainError
 from rooms.lifecycle import TERMINAL
 from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
+from rooms.panel import Panel, ReviewBook
 from rooms.room import ChatLimit, Room
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
 from server.realtime.signalling import RoomMedia, media_config
+from server.reviews import load_book
 from server.settings import Settings
 from server.store import Store
 from server.store.connection import StoreError
@@ -103,6 +106,8 @@ class LiveRooms:
         self.media_config = media_config(settings)  # tests may limit it to loopback
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        # how a review room's panel is prepared (tests may hand it a book of their own)
+        self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
 
     # rooms and connections
 
@@ -114,9 +119,35 @@ class LiveRooms:
             tail = await self.store.chat.tail(session.session_id)
             limit = ChatLimit(self.settings.chat_burst, self.settings.chat_per_second)
             room = Room(session=session, flags=flags, chat_limit=limit)
+            await self._prepare(room)
             live = self.rooms.get(session.session_id) or self._open(room, tail)
             await self.store.rooms.hold(self.process, session.session_id, now=self.clock())
         return live
+
+    async def _prepare(self, room: Room) -> None:
+        """A review room's panel as the store has it (prepared, and run so far)."""
+        if not any(isinstance(w, Panel) for w in room.workflows):
+            return
+        session_id = room.session.session_id
+        book = await self.books(room.session)
+        runs, scored = (
+            await self.store.panel.runs(session_id),
+            await self.store.panel.scored(session_id),
+        )
+        room.part(Panel).load(book, runs=runs, scored=scored)
+
+    async def refresh(self, session_id: str) -> None:
+        """The staff changed a live review's preparation: its room follows."""
+        live = self.rooms.get(session_id)
+        if (
+            live is None
+            or live.room.closed
+            or not any(isinstance(w, Panel) for w in live.room.workflows)
+        ):
+            return
+        book = await self.books(live.room.session)
+        await self.run(live, live.room.part(Panel).reload(book, now=self.clock()))
+        await live.media.regroup()
 
     def _open(self, room: Room, tail: str) -> LiveRoom:
         session_id = room.session.session_id
@@ -233,8 +264,12 @@ class LiveRooms:
                 entries, deleted = await chat.recent(session_id, until=until), []
             else:
                 entries, deleted = await chat.after(session_id, after, until=until)
-            participant_id, moderator = viewer
-            shown = history_for(entries, participant_id=participant_id, moderator=moderator)
+            shown = history_for(
+                entries,
+                participant_id=viewer.participant_id,
+                moderator=viewer.moderator,
+                absences=viewer.absences,
+            )
             if after is None:
                 shown = shown[-HISTORY_SIZE:]
             payload = {

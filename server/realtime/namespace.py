@@ -26,6 +26,7 @@ from rooms.roles import Capability
 from server.realtime.fanout import NAMESPACE
 from server.realtime.identity import arrive, language_of
 from server.realtime.live import Connection, LiveRooms
+from server.realtime.panel_events import PanelEvents
 from server.realtime.payloads import check_payload, event_label
 from server.realtime.reserved import WireReserved
 
@@ -37,7 +38,7 @@ INTERNAL = "Internal error. It has been logged; please try again."
 NOT_SAVED = "The message was not saved; it will be sent again."
 
 
-class RoomNamespace(socketio.AsyncNamespace):
+class RoomNamespace(PanelEvents, socketio.AsyncNamespace):
     def __init__(self, live: LiveRooms) -> None:
         super().__init__(NAMESPACE)
         self.live = live

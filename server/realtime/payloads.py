@@ -17,12 +17,16 @@ from rooms.errors import DomainError
 from rooms.limits import CHAT_TEXT_MAX_BYTES
 from rooms.protocol import (
     CANDIDATE_CHARS_MAX,
+    COMMENT_CHARS_MAX,
     CONNECTIONS,
     FIELDS,
+    ITEMS_MAX,
     MEDIA_FIELDS,
     MID_CHARS_MAX,
     MIDS_MAX,
     REACTIONS,
+    REASON_CHARS_MAX,
+    SCORES_MAX,
     SDP_CHARS_MAX,
     TO_HOSTS,
     Field,
@@ -36,6 +40,8 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _PARTICIPANT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _MESSAGE_ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
 _STREAM_PART_MAX = 2**64 - 1  # each half of a Redis stream id is an unsigned 64-bit number
+_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+_CODE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _ROLES = frozenset(str(role) for role in Role)
 _ALL_FIELDS = {**FIELDS, **MEDIA_FIELDS}
 
@@ -51,6 +57,22 @@ def _message_id(value: object) -> bool:
 
 def _text_of(most: int, *, empty: bool = False) -> Callable[[object], bool]:
     return lambda v: isinstance(v, str) and (empty or v != "") and len(v) <= most
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1e9
+
+
+def _scores(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and len(value) <= SCORES_MAX
+        and all(_fits(_CODE)(k) and _number(v) for k, v in value.items())
+    )
+
+
+def _items(value: object) -> bool:
+    return isinstance(value, list) and len(value) <= ITEMS_MAX and all(map(_fits(_CODE_ID), value))
 
 
 def _mids(value: object) -> bool:
@@ -87,6 +109,16 @@ _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
     ),
     Shape.MIDS: (_mids, "{field} must be a list of media ids."),
     Shape.MID: (_text_of(MID_CHARS_MAX), "{field} must be a media id."),
+    Shape.ITEM: (_fits(_CODE_ID), "{field} must be an item id."),
+    Shape.ITEMS: (_items, "{field} must be a list of item ids."),
+    Shape.MINUTES: (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 60,
+        "{field} must be a whole number of minutes from 1 to 60.",
+    ),
+    Shape.SCORES: (_scores, "{field} must be an object of criterion ids and numbers."),
+    Shape.CODE: (_fits(_CODE), "{field} must be 1 to 32 letters, digits, _ or -."),
+    Shape.COMMENT: (_text_of(COMMENT_CHARS_MAX, empty=True), "{field} must be text."),
+    Shape.REASON: (_text_of(REASON_CHARS_MAX), "{field} must be text (1 to 500 characters)."),
     Shape.REVISION: (
         lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31,
         "{field} must be a positive whole number.",

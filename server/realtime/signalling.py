@@ -65,6 +65,7 @@ CLOSED_MESSAGES = {
     "failed": "The media connection failed; starting it again may help.",
     "role": "Your new role cannot send what you were sending; start your media again.",
     "lobby": "Your media stopped: a host moved you back to the lobby.",
+    "held": "Your media stopped: you are out of the room for now.",
 }
 # a publish offer with tracks the role may not send
 REFUSED_MESSAGES = {
@@ -261,6 +262,15 @@ class RoomMedia:
     def stop_screen(self, participant_id: str) -> None:
         self._screens_stopped.add(participant_id)
         self.router.set_muted(participant_id, "screen", True)
+
+    async def regroup(self) -> None:
+        """Who is in the room changed (a workflow moved people out or back): the media of
+        those out of it closes, and everyone's subscriptions follow ``Room.may_hear``."""
+        for pid in list(self.seats):
+            p = self.room.people.of_participant(pid)
+            if p is None or not p.admitted:
+                await self.close_participant(pid, reason="held")
+        self.router.hearing_changed()
 
     async def role_changed(self, participant_id: str) -> None:
         """A new role that may not send what the participant sends closes their media."""

@@ -5,10 +5,13 @@ from server.store.accounts import Accounts
 from server.store.agenda import Agenda
 from server.store.attendance import Attendance
 from server.store.chat import Chat
-from server.store.connection import EmbeddedRedis, Redis, connect
+from server.store.connection import EmbeddedRedis, Redis, StoreError, connect, describe
+from server.store.durable import Durability, Durable, NotDurable
 from server.store.experts import Experts
+from server.store.files import FileRecords
 from server.store.invites import Invites
 from server.store.notifications import Notifications
+from server.store.panel import Panels
 from server.store.review import Reviews
 from server.store.rooms import Rooms
 from server.store.schedule import Schedule
@@ -20,6 +23,7 @@ class Store:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self.durable = Durable(redis)  # commits acknowledged only once on disk
         self.accounts = Accounts(redis)
         self.agenda = Agenda(redis)
         self.schedule = Schedule(redis)
@@ -30,6 +34,8 @@ class Store:
         self.chat = Chat(redis)
         self.attendance = Attendance(redis)
         self.rooms = Rooms(redis)
+        self.panel = Panels(redis)
+        self.files = FileRecords(redis)
         self.review = Reviews(redis)
 
     async def ping(self) -> bool:
@@ -45,4 +51,12 @@ class Store:
         await self.redis.aclose()
 
 
-__all__ = ["EmbeddedRedis", "Store", "connect"]
+__all__ = [
+    "Durability",
+    "EmbeddedRedis",
+    "NotDurable",
+    "Store",
+    "StoreError",
+    "connect",
+    "describe",
+]

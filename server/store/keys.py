@@ -206,3 +206,12 @@ def review_audit(session_id: str) -> str:
 
 def rubric_templates(org_id: str) -> str:
     return f"org:{org_id}:rubric-templates"  # hash template name -> Rubric JSON
+
+
+# uploaded files (materials, slides, agreements): the bytes are under DATA_DIR/files
+def stored_file(file_id: str) -> str:
+    return f"file:{file_id}"  # StoredFile JSON
+
+
+def scope_files(scope_id: str) -> str:
+    return f"files-of:{scope_id}"  # zset file_id by upload time (what a session… holds)

@@ -214,6 +214,23 @@ async def test_socket_io_client_is_served_from_node_modules(client) -> None:
     assert response.headers["Cache-Control"] == "public, max-age=86400"
 
 
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/static/vendor/pdfjs/build/pdf.min.mjs", "text/javascript"),
+        ("/static/vendor/pdfjs/build/pdf.worker.min.mjs", "text/javascript"),
+        ("/static/vendor/pdfjs/cmaps/UniGB-UCS2-H.bcmap", "application/octet-stream"),
+        ("/static/vendor/pdfjs/standard_fonts/FoxitSerif.pfb", "application/octet-stream"),
+    ],
+)
+async def test_pdfjs_is_served_from_node_modules(client, path: str, content_type: str) -> None:
+    response = await client.get(path)
+
+    assert response.status == 200
+    assert response.content_type == content_type
+    assert response.headers["Cache-Control"] == "public, max-age=86400"
+
+
 async def _raw_get(client, target: str) -> tuple[int, bytes]:  # type: ignore[no-untyped-def]
     """GET exactly this request target: no client-side normalization of dots or escapes."""
     reader, writer = await asyncio.open_connection(client.host, client.port)
@@ -244,6 +261,10 @@ async def _raw_get(client, target: str) -> tuple[int, bytes]:  # type: ignore[no
         "/static/%2fetc%2fpasswd",
         "/static/vendor/socket.io/../../../server/settings.py",
         "/static/vendor/socket.io/..%2f..%2f..%2fserver%2fsettings.py",
+        "/static/vendor/pdfjs/build/../../../../server/settings.py",
+        "/static/vendor/pdfjs/build/..%2f..%2f..%2f..%2fserver%2fsettings.py",
+        "/static/vendor/pdfjs/package.json",
+        "/static/vendor/pdfjs/wasm/openjpeg.wasm",
     ],
 )
 async def test_static_refuses_paths_outside_its_folder(client, target: str) -> None:
@@ -253,7 +274,10 @@ async def test_static_refuses_paths_outside_its_folder(client, target: str) -> N
     assert b"class Settings" not in body and b"root:" not in body
 
 
-@pytest.mark.parametrize("target", ["/static/", "/static/js/", "/static/vendor/socket.io/"])
+@pytest.mark.parametrize(
+    "target",
+    ["/static/", "/static/js/", "/static/vendor/socket.io/", "/static/vendor/pdfjs/build/"],
+)
 async def test_static_lists_no_directories(client, target: str) -> None:
     status, body = await _raw_get(client, target)
 

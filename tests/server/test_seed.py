@@ -17,8 +17,14 @@ async def test_seed_makes_an_event_with_one_session_of_each_kind(store, settings
     sessions = await store.agenda.agenda_of(event.event_id)
     assert sorted(s.kind for s in sessions) == sorted(Kind)
     review = next(s for s in sessions if s.kind is Kind.REVIEW)
-    roles = sorted(entry.role for entry in await store.agenda.roster_of(review.session_id))
-    assert roles == [Role.HOST, Role.REVIEWER, Role.REVIEWER]
+    roster = await store.agenda.roster_of(review.session_id)
+    assert sorted(e.role for e in roster) == [Role.REVIEWER] * 3
+    assert [len(await store.review.items(review.session_id)), await store.review.is_frozen(
+        review.session_id)] == [5, False]  # fmt: skip
+    rubric = await store.review.rubric(review.session_id)
+    assert rubric is not None and [c.name_en for c in rubric.criteria] == [
+        "Novelty", "Scientific merit", "Feasibility", "Team",
+    ]  # fmt: skip
 
 
 async def test_seed_prints_credentials_that_work(store, settings, capsys) -> None:
@@ -31,9 +37,7 @@ async def test_seed_prints_credentials_that_work(store, settings, capsys) -> Non
     token = re.search(r"/invite/(\S+)", printed).group(1)
     invite, session = await open_invite(store, settings, token=token, now=datetime.now(UTC))
     assert (invite.role, session.kind) == (Role.REVIEWER, Kind.REVIEW)
-    roster = await store.agenda.roster_of(session.session_id)
-    reviewer = next(e for e in roster if e.person_key == invite.person_key)  # the expert himself
-    assert (reviewer.role, invite.person_key.split(":")[0]) == (Role.REVIEWER, "expert")
+    assert invite.person_key.startswith("expert:")  # the expert enters as themselves
     mode = stat.S_IMODE(credentials_file(settings).stat().st_mode)
     assert (credentials_file(settings).read_text() in printed, mode) == (True, 0o600)
 
@@ -59,3 +63,24 @@ async def test_seed_opens_the_demo_meetings_room_at_once(store, settings) -> Non
         s for s in await store.agenda.agenda_of(event.event_id) if s.kind is Kind.MEETING
     )
     assert meeting.state.value == "open"
+    review = next(s for s in await store.agenda.agenda_of(event.event_id) if s.kind is Kind.REVIEW)
+    assert review.state.value == "open"
+
+
+async def test_seed_makes_one_reviewer_conflicted_on_one_item(store, settings) -> None:
+    from server.reviews import load_book
+
+    await seed_demo(store, settings)
+
+    [event] = await store.agenda.public_events()
+    review = next(s for s in await store.agenda.agenda_of(event.event_id) if s.kind is Kind.REVIEW)
+    book = await load_book(store, review)
+    conflicted = {
+        (item.title_en, key)
+        for item in book.items
+        for key, standing in book.table[item.item_id].items()
+        if standing.conflicted
+    }
+    [(title, key)] = conflicted
+    expert = await store.experts.get(key.split(":", 1)[1])
+    assert (title, expert.affiliation) == ("Tactile sensing for soft robot grasping", "浙江大学")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from rooms.chat import ChatMessage
-from rooms.protocol import EVENTS
+from rooms.protocol import EVENTS, WORKFLOW_EVENTS
 from rooms.roles import Kind, Role, capabilities, roles_for
 from tests.server.realtime.room_world import Peer, World
 
@@ -24,11 +24,24 @@ ORDER = [
     "join", "ping", "chat", "chat_private", "chat_delete", "set_chat_enabled", "raise_hand",
     "lower_hand", "lower_hand_of", "lower_all_hands", "react", "set_mic", "set_camera",
     "admit", "admit_all", "deny", "deny_all", "mute", "mute_all", "set_locked",
-    "get_attendance", "set_role", "send_to_lobby", "remove", "end_session",
+    "get_attendance", "start_item", "next_phase", "extend_item", "skip_item", "reorder_items",
+    "release_results", "set_conflict", "submit_score", "get_my_score", "get_results",
+    "set_role", "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
 # is in the room, not waiting in the lobby
 REFUSED_ANYWAY = {"join": "already_joined", "admit": "not_found", "deny": "not_found"}
+# a review panel's events: refused outside a review (``not_here``); in a review without items,
+# every item is unknown, and there is no waiting item to reorder
+PANEL = set(WORKFLOW_EVENTS["panel"])
+
+
+def refused_anyway(event: str, kind: Kind) -> str | None:
+    if event not in PANEL:
+        return REFUSED_ANYWAY.get(event)
+    if kind is not Kind.REVIEW:
+        return "not_here"
+    return None if event == "reorder_items" else "not_found"
 
 
 def test_the_walk_covers_every_client_event() -> None:
@@ -52,7 +65,16 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
         "set_role": {"participant_id": target, "role": "observer"},
         "send_to_lobby": {"participant_id": target},
         "remove": {"participant_id": target, "ban": False},
-    }.get(event, {})
+        "extend_item": {"item_id": "i-none", "minutes": 5},
+        "reorder_items": {"item_ids": []},
+        "set_conflict": {
+            "item_id": "i-none",
+            "participant_id": target,
+            "waive": True,
+            "reason": "r",
+        },
+        "submit_score": {"item_id": "i-none", "values": {"c1": 1}},
+    }.get(event, {"item_id": "i-none"} if event in PANEL else {})
 
 
 async def outcome(subject: Peer, event: str, payload: dict[str, Any]) -> str | None:
@@ -89,6 +111,6 @@ async def test_every_event_is_allowed_or_refused_as_the_table_says(
 
     allowed = capabilities(kind, role)
     assert outcomes == {
-        event: REFUSED_ANYWAY.get(event) if EVENTS[event] in allowed else "forbidden"
+        event: refused_anyway(event, kind) if EVENTS[event] in allowed else "forbidden"
         for event in ORDER
     }

@@ -19,6 +19,13 @@ GOOD: dict[Shape, Any] = {
     Shape.FLAG: True,
     Shape.ROLE: "attendee",
     Shape.EMOJI: "👍",
+    Shape.ITEM: "i-1",
+    Shape.ITEMS: ["i-1", "i-2"],
+    Shape.MINUTES: 5,
+    Shape.SCORES: {"c1": 4, "c2": 2.5},
+    Shape.CODE: "fund",
+    Shape.COMMENT: "Sound method.",
+    Shape.REASON: "Co-authored a paper in 2024",
 }
 BAD: dict[Shape, list[Any]] = {
     Shape.TEXT: [5, None, ["x"], {"t": "x"}, "x" * 4097],
@@ -29,6 +36,21 @@ BAD: dict[Shape, list[Any]] = {
     Shape.FLAG: ["true", 1, 0, None],
     Shape.ROLE: ["king", "HOST", 5, None],
     Shape.EMOJI: ["💩", "x", 5, None],
+    Shape.ITEM: ["", "a/b", "x" * 65, 5, None],
+    Shape.ITEMS: ["i-1", ["a/b"], [5], ["x"] * 201, None],
+    Shape.MINUTES: [0, 61, 2.5, "5", True, None],
+    Shape.SCORES: [
+        [4],
+        {"c1": "4"},
+        {"c1": True},
+        {"bad key": 1},
+        {"c1": 1e12},
+        {f"c{n}": 1 for n in range(21)},
+        None,
+    ],  # fmt: skip
+    Shape.CODE: ["", "has space", "x" * 33, 5, None],
+    Shape.COMMENT: [5, ["x"], "x" * 5001, None],
+    Shape.REASON: ["", 5, "x" * 501, None],
 }
 NOT_OBJECTS: list[Any] = ["text", 42, 1.5, True, [1, 2], ["a"]]
 

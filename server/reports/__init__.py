@@ -1,0 +1,19 @@
+"""Generated documents (results, certificates, signed agreements): plain data in, PDF out,
+with an embedded CJK font whose text pdftotext reads back."""
+
+from server.reports.document import Heading, Paragraph, Report, Section, Table
+from server.reports.fonts import FONT_PACKAGE, ReportFont, ReportFontMissing, find_font
+from server.reports.pdf import render_pdf
+
+__all__ = [
+    "FONT_PACKAGE",
+    "Heading",
+    "Paragraph",
+    "Report",
+    "ReportFont",
+    "ReportFontMissing",
+    "Section",
+    "Table",
+    "find_font",
+    "render_pdf",
+]

