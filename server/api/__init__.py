@@ -8,7 +8,16 @@ route is documented there and that malformed input is always a 4xx JSON error.
 
 from aiohttp import web
 
-from server.api import events, experts, invites, me, review_conflicts, reviews, sessions
+from server.api import (
+    events,
+    experts,
+    invites,
+    me,
+    review_conflicts,
+    review_materials,
+    reviews,
+    sessions,
+)
 from server.api.openapi import openapi_document
 from server.api.routes import ApiRoutes, json_response
 
@@ -24,6 +33,7 @@ def _all_modules() -> list[ApiRoutes]:
         experts.routes,
         reviews.routes,
         review_conflicts.routes,
+        review_materials.routes,
     ]
 
 

@@ -22,8 +22,9 @@ from rooms.errors import DomainError
 from rooms.experts import Expert
 from rooms.panel import ReviewBook
 from rooms.roles import Role
-from server import reviews
-from server.appkeys import STORE
+from server import materials, reviews
+from server.appkeys import SETTINGS, STORE
+from server.files import files_root
 from server.pages import review_forms
 from server.pages.forms import Form
 
@@ -138,9 +139,8 @@ async def _edit_item(
 async def _delete_item(
     request: web.Request, _a: Account, session: Session, _e: Event, _f: Form
 ) -> str:
-    await reviews.delete_item(
-        request.app[STORE], session=session, item_id=request.match_info["item_id"]
-    )
+    root, item_id = files_root(request.app[SETTINGS]), request.match_info["item_id"]
+    await materials.delete_item(request.app[STORE], root, session=session, item_id=item_id)
     return _done(session, "item_deleted", "items")
 
 
