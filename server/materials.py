@@ -10,6 +10,7 @@ viewing in the browser) are for staff, and for the panel only where the chair al
 (``ReviewSettings.downloads_allowed``).
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from aiohttp import BodyPartReader
 from rooms.agenda import Session
 from rooms.errors import NotFound
 from rooms.files import EXTENSIONS, FilePurpose, StoredFile
-from rooms.items import Item
+from rooms.items import Item, ReviewSettings
 from rooms.roles import Role
 from server.files import delete_file, find_file, save_upload
 from server.reviews import check_review, load_book, no_item
@@ -139,3 +140,47 @@ def shown_material(stored: StoredFile, *, blind: bool, position: int, number: in
         return stored
     name = f"item-{position}-material-{number}{EXTENSIONS[stored.media_type]}"
     return replace(stored, name=name)
+
+
+async def reviewer_material(
+    store: Store, *, person_key: str, file_id: str
+) -> tuple[StoredFile, ReviewSettings]:
+    """A material as a person on its session's roster may read it (under its blind name in
+    a blind review), with the review's settings (may it be downloaded?); NotFound when
+    there is no such material or they may not read it, alike."""
+    stored = await find_file(store, file_id)
+    session = await store.agenda.get_session(stored.scope_id) if stored else None
+    if stored is None or session is None:
+        raise no_material(file_id)
+    if not await may_read_material(store, session=session, stored=stored, person_key=person_key):
+        raise no_material(file_id)
+    settings = await store.review.settings(session.session_id)
+    order = await store.review.order(session.session_id)
+    item = await material_item(store, session=session, file_id=file_id)
+    assert item is not None  # may_read_material found it
+    files = await store.review.materials(session.session_id, item.item_id)
+    shown = shown_material(
+        stored,
+        blind=settings.blind,
+        position=order.index(item.item_id) + 1,
+        number=files.index(file_id) + 1,
+    )
+    return shown, settings
+
+
+async def panel_materials(
+    store: Store, *, session: Session, items: Iterable[Mapping[str, object]], blind: bool
+) -> dict[str, list[StoredFile]]:
+    """The materials of the items a reviewer sees (``server.reviews.reviewer_items``), by
+    item_id, under their blind names in a blind review; none of a conflicted item."""
+    found = {}
+    for item in items:
+        if item["conflicted"]:
+            continue
+        item_id, position = str(item["item_id"]), int(str(item["position"]))
+        files = await materials_of(store, session=session, item_id=item_id)
+        found[item_id] = [
+            shown_material(stored, blind=blind, position=position, number=n)
+            for n, stored in enumerate(files, start=1)
+        ]
+    return found

@@ -11,6 +11,7 @@ the labels of kinds, roles, states and visibilities, and the time formatting of
 import aiohttp_jinja2
 from aiohttp import web
 
+from rooms.files import TYPE_NAMES
 from rooms.roles import Kind, roles_for
 from server.pages import labels, timetable
 from server.pages.console import setup_console_pages
@@ -41,6 +42,8 @@ def _template_globals(app: web.Application) -> None:
         utc_iso=timetable.utc_iso,
         opens_at=timetable.opens_at,
         event_title=timetable.event_title,
+        file_kinds=TYPE_NAMES,
+        size_label=labels.size_label,
     )
 
 

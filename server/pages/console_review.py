@@ -22,11 +22,13 @@ from rooms.errors import DomainError
 from rooms.experts import Expert
 from rooms.panel import ReviewBook
 from rooms.roles import Role
-from server import materials, reviews
+from server import agenda, materials, reviews
 from server.appkeys import SETTINGS, STORE
-from server.files import files_root
+from server.auth import require_account
+from server.files import files_root, find_file
 from server.pages import review_forms
 from server.pages.forms import Form
+from server.pages.viewer import viewer_page
 
 Action = Callable[[web.Request, Account, Session, Event, Form], Awaitable[str]]
 SLOTS = ("item", "item_edit", "item_delete", "rubric", "template", "settings", "conflict")
@@ -35,6 +37,8 @@ DONE_MESSAGES = {
     "item_saved": "The item was saved.",
     "item_deleted": "The item was removed.",
     "item_moved": "The order was saved.",
+    "material_added": "The material was uploaded.",
+    "material_removed": "The material was removed.",
     "rubric_saved": "The rubric was saved.",
     "template_applied": "The template's rubric was applied.",
     "template_saved": "The rubric was saved as a template.",
@@ -102,6 +106,7 @@ async def review_context(
         "templates": list(await store.review.templates(session.org_id)),
         "candidate_conflicts": {c.expert.expert_id: c.conflicts for c in found},
         "item_numbers": {item.item_id: n for n, item in enumerate(book.items, start=1)},
+        "item_materials": await materials.all_materials(store, session=session),
         "done_message": DONE_MESSAGES.get(done, ""),
         "conflict_labels": CONFLICT_LABELS,
         "note_kinds": NOTE_LABELS,
@@ -142,6 +147,20 @@ async def _delete_item(
     root, item_id = files_root(request.app[SETTINGS]), request.match_info["item_id"]
     await materials.delete_item(request.app[STORE], root, session=session, item_id=item_id)
     return _done(session, "item_deleted", "items")
+
+
+async def _delete_material(
+    request: web.Request, _a: Account, session: Session, _e: Event, _f: Form
+) -> str:
+    item_id = request.match_info["item_id"]
+    await materials.delete_material(
+        request.app[STORE],
+        files_root(request.app[SETTINGS]),
+        session=session,
+        item_id=item_id,
+        file_id=request.match_info["file_id"],
+    )
+    return _done(session, "material_removed", f"item-{item_id}")
 
 
 async def _move_item(
@@ -203,12 +222,34 @@ async def _record_conflict(
     return _done(session, f"conflict_{form['action']}", "conflicts")
 
 
+async def view_material(request: web.Request) -> web.Response:
+    """GET /console/sessions/{session_id}/materials/{file_id}: a material in the viewer,
+    its bytes from the REST API (staff of the session's organization)."""
+    account = await require_account(request)
+    store, session_id = request.app[STORE], request.match_info["session_id"]
+    session = await agenda.own_session(store, session_id, org_id=account.org_id)
+    stored = await find_file(store, request.match_info["file_id"])
+    item = (
+        await materials.material_item(store, session=session, file_id=stored.file_id)
+        if stored
+        else None
+    )
+    if stored is None or item is None:
+        raise materials.no_material(request.match_info["file_id"])
+    url = f"/api/sessions/{session_id}/materials/{stored.file_id}"
+    back = f"/console/sessions/{session_id}#item-{item.item_id}"
+    return viewer_page(
+        request, stored, file_url=url, download_url=f"{url}?download=1", back_url=back
+    )
+
+
 # path under the session's console page, form slot, action
 ACTIONS: tuple[tuple[str, str, Action], ...] = (
     ("/items", "item", _add_item),
     ("/items/{item_id}", "item_edit", _edit_item),
     ("/items/{item_id}/delete", "item_delete", _delete_item),
     ("/items/{item_id}/move", "item_delete", _move_item),
+    ("/items/{item_id}/materials/{file_id}/delete", "item_delete", _delete_material),
     ("/rubric", "rubric", _set_rubric),
     ("/rubric/template", "template", _template),
     ("/review-settings", "settings", _set_settings),

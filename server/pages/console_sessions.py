@@ -266,3 +266,4 @@ def setup_session_console(app: web.Application) -> None:
     app.router.add_post(f"{base}/invites/{{invite_id}}/revoke", revoke_invite)
     for path, slot, action in console_review.ACTIONS:
         app.router.add_post(base + path, _review_handler(slot, action))
+    app.router.add_get(f"{base}/materials/{{file_id}}", console_review.view_material)

@@ -14,18 +14,22 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from rooms.errors import Conflict, DomainError
+from rooms.errors import Conflict, DomainError, Forbidden
+from rooms.files import StoredFile
 from rooms.invites import Invite, InviteRefused
+from rooms.items import ReviewSettings
 from rooms.lifecycle import State
-from server import i18n, reviews
+from server import i18n, materials, reviews
 from server.agenda import load_session
 from server.appkeys import SETTINGS, STORE
 from server.calendar import feed_url_for
 from server.errors import user_message
+from server.files import CHUNK_BYTES, file_headers, file_path, files_root
 from server.invitations import open_invite
 from server.pages import forms
 from server.pages.invites import refused_page, unstored
 from server.pages.public import events_of
+from server.pages.viewer import viewer_page
 
 TEMPLATE = "my_reviews.html"
 REVIEW_MESSAGES = {"declared": "Your conflict was recorded; the chair sees it."}
@@ -39,7 +43,13 @@ async def _context(request: web.Request, invite: Invite, *, now: datetime) -> di
     store, person = request.app[STORE], invite.person_key
     panels = await reviews.panels_of(store, reviewer=person, now=now)
     sessions = [panel.session for panel in panels]
+    files = {}
+    for panel in panels:
+        files |= await materials.panel_materials(
+            store, session=panel.session, items=panel.items, blind=panel.settings.blind
+        )
     return {
+        "materials": files,
         "token": request.match_info["token"],
         "invite": invite,
         "panels": panels,
@@ -102,6 +112,56 @@ async def declare_conflict(request: web.Request) -> web.Response:
     )
 
 
+async def _material(request: web.Request) -> tuple[StoredFile, ReviewSettings]:
+    invite = await _invite(request, datetime.now(UTC))
+    return await materials.reviewer_material(
+        request.app[STORE], person_key=invite.person_key, file_id=request.match_info["file_id"]
+    )
+
+
+async def view_material(request: web.Request) -> web.Response:
+    """GET /invite/{token}/reviews/materials/{file_id}: the material in the viewer."""
+    try:
+        stored, settings = await _material(request)
+    except InviteRefused as refused:
+        return refused_page(request, refused)
+    base = f"{_page(request.match_info['token'])}/materials/{stored.file_id}"
+    download = f"{base}/file?download=1" if settings.downloads_allowed else None
+    back = f"{_page(request.match_info['token'])}#session-{stored.scope_id}"
+    response = viewer_page(
+        request,
+        stored,
+        file_url=f"{base}/file",
+        download_url=download,
+        back_url=back,
+        downloadable=settings.downloads_allowed,
+    )
+    return unstored(response)
+
+
+async def material_file(request: web.Request) -> web.StreamResponse:
+    """GET …/materials/{file_id}/file: its bytes, with ranges; ``?download=1`` only where
+    the chair allows downloads."""
+    try:
+        stored, settings = await _material(request)
+    except InviteRefused:
+        raise web.HTTPNotFound() from None
+    attachment = request.query.get("download") == "1"
+    if attachment and not settings.downloads_allowed:
+        raise Forbidden(
+            "The chair does not allow downloading this review's materials.", code="no_downloads"
+        )
+    root = files_root(request.app[SETTINGS])
+    headers = file_headers(stored, attachment=attachment)
+    headers["Cache-Control"] = "private, no-store"
+    return web.FileResponse(
+        file_path(root, stored.file_id), chunk_size=CHUNK_BYTES, headers=headers
+    )
+
+
 def setup_my_reviews(app: web.Application) -> None:
     app.router.add_get("/invite/{token}/reviews", my_reviews, name="my_reviews")
+    base = "/invite/{token}/reviews/materials/{file_id}"
+    app.router.add_get(base, view_material, name="my_reviews_material")
+    app.router.add_get(f"{base}/file", material_file, name="my_reviews_material_file")
     app.router.add_post("/invite/{token}/reviews/conflicts", declare_conflict)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiohttp import FormData
 
 from rooms.agenda import PersonType, RosterEntry, person_key
 from rooms.conflicts import NoteKind
@@ -16,6 +17,7 @@ from rooms.roles import Role
 from server import agenda, reviews
 from server.app import make_app
 from server.invitations import issue_personal_invite, sign_invite
+from tests.fixtures_files import make_pdf
 from tests.server.pages_world import csrf_of, make_event, make_session, sign_in, staff_of_new_org
 
 NOW = datetime(2030, 4, 1, tzinfo=UTC)
@@ -217,3 +219,76 @@ async def test_an_invite_that_cannot_be_mailed_says_so(
     )
 
     assert "The invite link could not be e-mailed; send it yourself." in await response.text()
+
+
+# materials
+
+
+async def upload(aiohttp_client, client, world, item_index: int, data: bytes, name: str) -> str:  # type: ignore[no-untyped-def]
+    """A material uploaded by the host through the REST API, in a browser of their own."""
+    staff = await aiohttp_client(client.server)
+    await sign_in(staff, world["host"])
+    me = await (await staff.get("/api/me")).json()
+    item = (await reviews_items(staff, world))[item_index]
+    form = FormData()
+    form.add_field("file", data, filename=name, content_type="application/pdf")
+    path = f"/api/sessions/{world['session'].session_id}/items/{item}/materials"
+    response = await staff.post(path, data=form, headers={"X-CSRF-Token": me["csrf_token"]})
+    assert response.status == 201, await response.text()
+    return str((await response.json())["file_id"])
+
+
+async def reviews_items(staff, world) -> list[str]:  # type: ignore[no-untyped-def]
+    items = await (await staff.get(f"/api/sessions/{world['session'].session_id}/items")).json()
+    return [item["item_id"] for item in items]
+
+
+async def test_a_reviewer_views_the_materials_of_items_they_may_see(
+    aiohttp_client, client, world
+) -> None:
+    pdf = make_pdf(1)
+    drug = await upload(aiohttp_client, client, world, 1, pdf, "Zhou Yu proposal.pdf")
+    pages = f"/invite/{world['token']}/reviews"
+
+    listed = await (await client.get(pages)).text()
+    viewer = await client.get(f"{pages}/materials/{drug}")
+    body = await client.get(f"{pages}/materials/{drug}/file")
+    download = await client.get(f"{pages}/materials/{drug}/file?download=1")
+
+    assert f'href="{pages}/materials/{drug}"' in listed
+    assert (viewer.status, body.status, await body.read()) == (200, 200, pdf)
+    assert "download>" not in await viewer.text()  # downloads are off unless the chair allows
+    assert download.status == 403
+
+
+async def test_a_blind_review_names_materials_neutrally_and_downloads_when_allowed(
+    aiohttp_client, client, store, world
+) -> None:
+    drug = await upload(aiohttp_client, client, world, 1, make_pdf(1), "Zhou Yu proposal.pdf")
+    fields = {"blind": True, "downloads_allowed": True}
+    await reviews.set_settings(store, session=world["session"], fields=fields)
+    pages = f"/invite/{world['token']}/reviews"
+
+    listed = await (await client.get(pages)).text()
+    download = await client.get(f"{pages}/materials/{drug}/file?download=1")
+
+    assert "Zhou Yu proposal" not in listed
+    assert "item-2-material-1.pdf" in listed
+    assert download.status == 200
+    assert download.headers["Content-Disposition"].startswith(
+        'attachment; filename="item-2-material-1.pdf"'
+    )
+
+
+async def test_a_conflicted_reviewer_gets_nothing_of_the_items_materials(
+    aiohttp_client, client, world
+) -> None:
+    chip = await upload(aiohttp_client, client, world, 0, make_pdf(1), "chip.pdf")
+    pages = f"/invite/{world['token']}/reviews"
+
+    listed = await (await client.get(pages)).text()
+    viewer = await client.get(f"{pages}/materials/{chip}")
+    body = await client.get(f"{pages}/materials/{chip}/file")
+
+    assert chip not in listed
+    assert (viewer.status, body.status) == (404, 404)

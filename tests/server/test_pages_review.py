@@ -8,13 +8,16 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from aiohttp import FormData
 
 from rooms.agenda import PersonType, RosterEntry, person_key
 from rooms.conflicts import NoteKind
 from rooms.roles import Role
 from server import agenda, reviews
+from server.files import file_path, files_root
 from server.store import keys
 from server.store.review import score_field
+from tests.fixtures_files import make_pdf
 from tests.server.pages_world import csrf_of, make_event, make_session, sign_in, staff_of_new_org
 
 NOW = datetime(2030, 4, 1, tzinfo=UTC)
@@ -335,3 +338,31 @@ async def test_a_form_without_the_csrf_token_is_refused(client, store, world) ->
 
     assert response.status == 403
     assert await store.review.items(world["session"].session_id) == []
+
+
+async def test_an_items_materials_are_listed_viewed_and_removed(
+    client, store, settings, world
+) -> None:
+    (chip,) = await add_items(store, world["session"], "Chip")
+    me = await (await client.get("/api/me")).json()
+    form = FormData()
+    form.add_field("file", make_pdf(1), filename="proposal.pdf", content_type="application/pdf")
+    api = f"/api/sessions/{world['session'].session_id}/items/{chip}/materials"
+    file_id = (
+        await (await client.post(api, data=form, headers={"X-CSRF-Token": me["csrf_token"]})).json()
+    )["file_id"]
+
+    page = await (await client.get(world["page"])).text()
+    viewer = await client.get(f"{world['page']}/materials/{file_id}")
+    removed = await post(client, world["page"], f"/items/{chip}/materials/{file_id}/delete", {})
+
+    assert f'<a href="{world["page"]}/materials/{file_id}">proposal.pdf</a>' in page
+    assert f'data-upload="{api}"' in page
+    assert viewer.status == 200
+    assert (
+        f'data-file-url="/api/sessions/{world["session"].session_id}/materials/{file_id}"'
+        in await viewer.text()
+    )
+    assert removed.headers["Location"] == f"{world['page']}?done=material_removed#item-{chip}"
+    assert await store.review.materials(world["session"].session_id, chip) == []
+    assert not file_path(files_root(settings), file_id).exists()
