@@ -10,7 +10,7 @@ from datetime import datetime
 
 from rooms.errors import DomainError
 from rooms.limits import CHAT_TEXT_MAX_BYTES
-from rooms.protocol import TO_HOSTS, TO_ROOM
+from rooms.protocol import TO_HOSTS, TO_PANEL, TO_ROOM
 
 FORMULA_STARTS = ("=", "+", "-", "@")
 EXPORT_HEADER = ("time", "from", "role", "to", "text")
@@ -45,12 +45,17 @@ def check_text(text: str) -> None:
         )
 
 
-def visible_to(message: ChatMessage, *, participant_id: str, moderator: bool) -> bool:
-    """May this viewer see the message, live or in history?"""
+def visible_to(
+    message: ChatMessage, *, participant_id: str, moderator: bool, panel: bool = False
+) -> bool:
+    """May this viewer see the message, live or in history? (``panel``: the viewer is on a
+    review's panel.)"""
     if message.to == TO_ROOM or message.sender_id == participant_id:
         return True
     if message.to == TO_HOSTS:
         return moderator
+    if message.to == TO_PANEL:
+        return panel
     return message.to == participant_id
 
 
@@ -69,6 +74,7 @@ def history_for(
     participant_id: str,
     moderator: bool,
     absences: frozenset[str] = frozenset(),
+    panel: bool = False,
 ) -> list[ChatMessage]:
     """The messages among these entries (in stream order) a viewer may see: ``visible_to``
     them, and not posted while they were away: sent out of the room (their own marks), or
@@ -85,7 +91,7 @@ def history_for(
             if entry.participant_id in theirs:
                 away[entry.participant_id] = entry.out
         elif not any(away.values()) and visible_to(
-            entry, participant_id=participant_id, moderator=moderator
+            entry, participant_id=participant_id, moderator=moderator, panel=panel
         ):
             shown.append(entry)
     return shown
@@ -117,7 +123,7 @@ def export_rows(messages: list[ChatMessage]) -> list[tuple[str, ...]]:
     """The chat as CSV rows (header first), oldest first."""
     rows: list[tuple[str, ...]] = [EXPORT_HEADER]
     for m in messages:
-        to = m.to if m.to in (TO_ROOM, TO_HOSTS) else m.to_name
+        to = m.to if m.to in (TO_ROOM, TO_HOSTS, TO_PANEL) else m.to_name
         cells = (m.at.isoformat(), m.sender_name, m.sender_role, to, m.text)
         rows.append(tuple(defuse(cell) for cell in cells))
     return rows

@@ -84,7 +84,7 @@ class Shape(StrEnum):
     TEXT = "text"  # chat text: 1..4096 bytes of UTF-8 once trimmed
     CLIENT_ID = "client_id"  # 1..64 of A-Z a-z 0-9 _ -
     PARTICIPANT = "participant"  # a participant_id: 1..64 characters
-    RECIPIENT = "recipient"  # "hosts" or a participant_id
+    RECIPIENT = "recipient"  # "hosts", "panel" or a participant_id
     MESSAGE_ID = "message_id"  # a stream id "<ms>-<seq>"
     FLAG = "flag"  # true or false
     ROLE = "role"  # a role name
@@ -205,4 +205,5 @@ REASON_CHARS_MAX = 500
 # the emoji a reaction may be; anything else is refused
 REACTIONS = ("👍", "👏", "❤️", "😂", "😮", "🎉", "🙏", "🤔")
 TO_HOSTS = "hosts"
+TO_PANEL = "panel"  # a review's panel: its chair and reviewers (``chair`` or ``score``)
 TO_ROOM = "room"

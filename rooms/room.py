@@ -36,8 +36,8 @@ from rooms.outbox import (
     Text,
 )
 from rooms.presence import Participant, People, groups_of, participant_payload, session_card
-from rooms.protocol import TO_HOSTS, TO_ROOM
-from rooms.roles import Capability, Role, capabilities, roles_for
+from rooms.protocol import TO_HOSTS, TO_PANEL, TO_ROOM
+from rooms.roles import Capability, Kind, Role, capabilities, roles_for
 from rooms.workflow import Workflow
 
 C = Capability
@@ -54,6 +54,7 @@ class Viewer:
     participant_id: str
     moderator: bool
     absences: frozenset[str] = frozenset()
+    panel: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,12 @@ class Room:
         if p is None or not p.admitted:
             return None
         absences = frozenset(m for w in self.workflows for m in w.absences(p))
-        return Viewer(p.participant_id, C.MODERATE in self.caps(p), absences)
+        caps = self.caps(p)
+        return Viewer(p.participant_id, C.MODERATE in caps, absences, self.on_panel(p))
+
+    def on_panel(self, p: Participant) -> bool:
+        """On a review's panel: its chair and its reviewers (the panel chat's people)."""
+        return bool({C.CHAIR, C.SCORE} & self.caps(p)) and self.session.kind is Kind.REVIEW
 
     def part(self, kind: type[W]) -> W:
         """The room's workflow of that class; refused when the session's kind has none."""
@@ -391,7 +397,9 @@ class Room:
         check_text(text)
         if not self.flags.chat_enabled and C.MODERATE not in self.caps(p):
             raise Forbidden("A host has turned the chat off.", code="chat_disabled")
-        to_name = "" if to in (TO_ROOM, TO_HOSTS) else self.target(to).person.name
+        if to == TO_PANEL and not self.on_panel(p):
+            raise Forbidden("Only the review's panel can use the panel chat.", code="not_panel")
+        to_name = "" if to in (TO_ROOM, TO_HOSTS, TO_PANEL) else self.target(to).person.name
         self._take(p, "chat", now=now)
         message = ChatMessage(
             message_id="", sender_id=p.participant_id, sender_name=p.person.name,
@@ -404,6 +412,9 @@ class Room:
         payload = message_payload(message)
         if message.to == TO_ROOM:
             return (Send("chat", payload, group=Group.ROOM),)
+        if message.to == TO_PANEL:
+            panel = (s for q in self.people.admitted() if self.on_panel(q) for s in q.sids)
+            return (Send("chat", payload, sids=tuple(panel)),)
         hosts = Send("chat", payload, group=Group.HOSTS)
         if message.to == TO_HOSTS:
             if C.MODERATE in self.caps(sender):

@@ -186,6 +186,7 @@ SERVICES = {
     "server/guests.py",
     "server/invitations.py",
     "server/materials.py",  # a review item's materials and who may read them
+    "server/results.py",  # a review's results and audit log, and who may see them
     "server/reviews.py",  # preparing a review; what a review room is prepared with
     "server/scheduler.py",
     "server/seed.py",
@@ -193,6 +194,7 @@ SERVICES = {
 PLUMBING = {
     "server/appkeys.py",
     "server/csrf.py",
+    "server/downloads.py",  # CSV and PDF files to download
     "server/errors.py",
     "server/health.py",
     "server/i18n.py",

@@ -13,6 +13,7 @@ from server.api import (
     experts,
     invites,
     me,
+    results,
     review_conflicts,
     review_materials,
     reviews,
@@ -33,6 +34,7 @@ def _all_modules() -> list[ApiRoutes]:
         experts.routes,
         reviews.routes,
         review_conflicts.routes,
+        results.routes,
         review_materials.routes,
     ]
 

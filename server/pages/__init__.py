@@ -1,7 +1,7 @@
 """Server-rendered pages: the public pages (home, event, session), the host console
 (events, sessions, rosters, invites; the expert pool's pages come from server.pages.experts),
-the login pages (server.pages.login), the room page, and what secret links open: invite
-landing pages and calendar feeds.
+the login pages (server.pages.login), the room page, a review's results
+(server.pages.results), and what secret links open: invite landing pages and calendar feeds.
 
 ``setup_pages`` mounts them and gives the templates what they use to show agendas:
 the labels of kinds, roles, states and visibilities, and the time formatting of
@@ -22,6 +22,7 @@ from server.pages.invites import setup_invite_pages
 from server.pages.login import setup_login_pages
 from server.pages.my_reviews import setup_my_reviews
 from server.pages.public import setup_public_pages
+from server.pages.results import setup_result_pages
 from server.pages.room import setup_room_pages
 
 
@@ -55,6 +56,7 @@ def setup_pages(app: web.Application) -> None:
     setup_session_console(app)
     setup_expert_pages(app)
     setup_room_pages(app)
+    setup_result_pages(app)
     setup_invite_pages(app)
     setup_my_reviews(app)
     setup_feeds(app)

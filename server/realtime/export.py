@@ -3,12 +3,10 @@
 ``GET /sessions/{session_id}/chat.csv`` and ``GET /sessions/{session_id}/attendance.csv``.
 The requester is resolved as at a room's door (server/realtime/identity.py: account, staff,
 accepted invite) and needs ``moderate`` in the session's kind, counting a role given live.
-Files are UTF-8 with a byte-order mark (spreadsheets then read Chinese right); cells that a
-spreadsheet would run as formulas are defused.
+Files are UTF-8 with a byte-order mark (server/downloads.py); cells that a spreadsheet would
+run as formulas are defused.
 """
 
-import csv
-import io
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -19,13 +17,15 @@ from rooms.chat import export_rows as chat_rows
 from rooms.chat import visible_to
 from rooms.errors import DomainError, Forbidden
 from rooms.outbox import Person
-from rooms.roles import Capability, capabilities
+from rooms.roles import Capability, Kind, capabilities
 from server.agenda import load_session
 from server.appkeys import STORE
+from server.downloads import csv_response
 from server.realtime.identity import resolve
 
 
-async def _moderator(request: web.Request) -> tuple[str, Person]:
+async def _moderator(request: web.Request) -> tuple[str, Person, bool]:
+    """The session, the moderator asking, and whether they are on its review panel."""
     store = request.app[STORE]
     session = await load_session(store, request.match_info["session_id"])
     refused = Forbidden("Only the session's hosts can export its room.")
@@ -35,38 +35,25 @@ async def _moderator(request: web.Request) -> tuple[str, Person]:
         raise refused from None
     flags = await store.rooms.flags(session.session_id)
     role = person.role if person.owner else flags.roles.get(person.person_key, person.role)
-    if Capability.MODERATE not in capabilities(session.kind, role):
+    caps = capabilities(session.kind, role)
+    if Capability.MODERATE not in caps:
         raise refused
-    return session.session_id, person
-
-
-def _csv(rows: list[tuple[str, ...]], filename: str) -> web.Response:
-    out = io.StringIO()
-    out.write("\ufeff")
-    csv.writer(out).writerows(rows)
-    return web.Response(
-        text=out.getvalue(),
-        content_type="text/csv",
-        charset="utf-8",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    panel = bool({Capability.CHAIR, Capability.SCORE} & caps) and session.kind is Kind.REVIEW
+    return session.session_id, person, panel
 
 
 async def chat_csv(request: web.Request) -> web.Response:
-    session_id, person = await _moderator(request)
+    session_id, person, panel = await _moderator(request)
     messages = await request.app[STORE].chat.messages(session_id)
     pid = person.participant_id
-    shown = [m for m in messages if visible_to(m, participant_id=pid, moderator=True)]
-    return _csv(chat_rows(shown), f"chat-{session_id}.csv")
+    shown = [m for m in messages if visible_to(m, participant_id=pid, moderator=True, panel=panel)]
+    return csv_response(chat_rows(shown), f"chat-{session_id}.csv")
 
 
 async def attendance_csv(request: web.Request) -> web.Response:
-    session_id, _ = await _moderator(request)
+    session_id, _, _ = await _moderator(request)
     passages = await request.app[STORE].attendance.passages(session_id)
-    return _csv(
+    return csv_response(
         attendance_rows(totals(passages, until=datetime.now(UTC))), f"attendance-{session_id}.csv"
     )
 

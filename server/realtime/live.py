@@ -269,6 +269,7 @@ class LiveRooms:
                 participant_id=viewer.participant_id,
                 moderator=viewer.moderator,
                 absences=viewer.absences,
+                panel=viewer.panel,
             )
             if after is None:
                 shown = shown[-HISTORY_SIZE:]

@@ -29,6 +29,7 @@ from rooms.protocol import (
     SCORES_MAX,
     SDP_CHARS_MAX,
     TO_HOSTS,
+    TO_PANEL,
     Field,
     Shape,
 )
@@ -88,8 +89,8 @@ _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
     Shape.CLIENT_ID: (_fits(_CLIENT_ID), "{field} must be 1 to 64 letters, digits, _ or -."),
     Shape.PARTICIPANT: (_fits(_PARTICIPANT), "{field} must be a participant id."),
     Shape.RECIPIENT: (
-        lambda v: v == TO_HOSTS or _fits(_PARTICIPANT)(v),
-        '{field} must be "hosts" or a participant id.',
+        lambda v: v in (TO_HOSTS, TO_PANEL) or _fits(_PARTICIPANT)(v),
+        '{field} must be "hosts", "panel" or a participant id.',
     ),
     Shape.MESSAGE_ID: (_message_id, "{field} must be a message id."),
     Shape.FLAG: (lambda v: isinstance(v, bool), "{field} must be true or false."),

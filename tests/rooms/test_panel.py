@@ -7,7 +7,7 @@ import pytest
 
 from rooms.conflicts import Standing
 from rooms.items import Item, ReviewSettings
-from rooms.outbox import Group, Keep, Mark, Move, Person, RoomFlags, Send
+from rooms.outbox import Group, Keep, Mark, Move, Person, Post, RoomFlags, Send
 from rooms.panel import AuditEntry, ItemRun, Panel, Phase, ReviewBook
 from rooms.roles import Kind, Role
 from rooms.room import ChatLimit, Room
@@ -298,3 +298,17 @@ def test_reordering_names_every_waiting_item_once(room: Room) -> None:
 
 def test_a_reviewer_cannot_drive_the_panel(room: Room) -> None:
     assert codes(lambda: panel(room).start_item("s-a", "i1", now=NOW)) == "forbidden"
+
+
+def test_the_panel_chat_is_for_the_chair_and_reviewers(room: Room) -> None:
+    room.join("s-zhang", APPLICANT, now=NOW)
+    room.lobby.admit("s-owner", "p-zhang", now=NOW)
+
+    effects = room.post_chat("s-a", text="between us", client_id="c1", to="panel", now=NOW)
+    refused = codes(
+        lambda: room.post_chat("s-zhang", text="me too", client_id="c2", to="panel", now=NOW)
+    )
+
+    [post] = effects
+    assert isinstance(post, Post) and [s.sids for s in post.sends] == [("s-owner", "s-a", "s-b")]
+    assert refused == "not_panel"

@@ -644,6 +644,7 @@ async def test_the_documented_conflicts_are_the_ones_the_api_takes(staff, world)
 
 API_MODULES = [
     "__init__", "schema", "events", "sessions", "views", "openapi", "reviews", "review_conflicts",
+    "results",
     "review_materials",
 ]  # fmt: skip
 ERRORS = {"ApiError", "DomainError", "NotFound", "Conflict", "Forbidden", "_wrong"}

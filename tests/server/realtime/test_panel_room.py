@@ -154,3 +154,37 @@ async def test_the_panel_survives_the_room_being_rebuilt_from_redis(
     b = await people.person(Role.REVIEWER, "Reviewer B", B_MAIL)
 
     assert [e for e, _ in b.events if e in ("joined", "stepped_out")] == ["stepped_out"]
+
+
+async def test_the_panel_chat_reaches_the_chair_and_reviewers_only(
+    review: tuple[World, Room],
+) -> None:
+    world, room = review
+    people = Panel(world, room)
+    chair = await people.person(Role.HOST, "Chair")
+    a = await people.person(Role.REVIEWER, "Reviewer A", A_MAIL)
+    b = await people.person(Role.REVIEWER, "Reviewer B", B_MAIL)
+    observer = await people.person(Role.OBSERVER, "Observer", "obs@x.org")
+    await chair.send(
+        "admit",
+        {
+            "participant_id": observer.me.get("participant_id")
+            or ((await chair.wait_for("lobby"))[-1]["queue"][0]["participant_id"])
+        },
+    )
+    await observer.wait_for("joined")
+
+    sent = await acked(a, "chat_private", {"text": "between us", "client_id": "p-1", "to": "panel"})
+    await chair.sync()
+    await b.sync()
+    await observer.sync()
+    refused = await observer.call(
+        "chat_private", {"text": "let me in", "client_id": "p-2", "to": "panel"}
+    )
+    late = await people.again(Role.OBSERVER, "Observer", "obs@x.org")  # a second tab: history
+
+    assert sent["duplicate"] is False
+    assert [m["text"] for m in chair.of("chat")] == ["between us"]
+    assert [m["text"] for m in b.of("chat")] == ["between us"]
+    assert refused["error"]["code"] == "forbidden"  # observers cannot chat privately at all
+    assert "between us" not in everything(observer) + everything(late)
