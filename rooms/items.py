@@ -43,7 +43,11 @@ class Item:
     updated_at: datetime
 
     def title(self, lang: str) -> str:
-        return (self.title_zh if lang.startswith("zh") else self.title_en) or self.title_zh
+        return (
+            (self.title_zh if lang.startswith("zh") else self.title_en)
+            or self.title_zh
+            or self.title_en
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,11 @@ class Criterion:
     anchors: tuple[Anchor, ...] = ()
 
     def name(self, lang: str) -> str:
-        return (self.name_zh if lang.startswith("zh") else self.name_en) or self.name_zh
+        return (
+            (self.name_zh if lang.startswith("zh") else self.name_en)
+            or self.name_zh
+            or self.name_en
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from rooms.agenda import Session
 from rooms.errors import NotFound
 from rooms.invites import (
     MAX_DAYS,
+    MIN_DAYS,
     Invite,
     InviteRefused,
     InviteStatus,
@@ -29,6 +30,7 @@ from rooms.invites import (
 )
 from rooms.roles import Role
 from server.agenda import load_session
+from server.mailer import Mailer
 from server.settings import Settings
 from server.store import Store
 from server.store.invites import new_invite_id
@@ -117,6 +119,35 @@ async def issue_invite(
     return invite
 
 
+def personal_days(session: Session, *, now: datetime) -> int:
+    """How long a personal invite lasts: until a day after the session ends."""
+    days = (session.end - now).days + 2
+    return max(MIN_DAYS, min(MAX_DAYS, days))
+
+
+async def issue_personal_invite(
+    store: Store, *, session: Session, person_key: str, created_by: str, now: datetime
+) -> Invite:
+    """The invite of someone on the roster, made from their entry (role, name, e-mail) with
+    no typing: reusable, lasting until after the session, admitting them as themselves
+    (``Invite.holder``: an expert is ``expert:<id>`` in the room as on the roster)."""
+    entry = await store.agenda.roster_entry(session.session_id, person_key)
+    if entry is None:
+        raise NotFound("{person} is not on the roster of this session.", person=person_key[:80])
+    return await issue_invite(
+        store,
+        session=session,
+        role=entry.role,
+        name=entry.name,
+        email=entry.email,
+        single_use=False,
+        days=personal_days(session, now=now),
+        created_by=created_by,
+        now=now,
+        holder=entry.person_key,
+    )
+
+
 async def open_invite(
     store: Store,
     settings: Settings,
@@ -157,6 +188,16 @@ async def accept_invite(
     if invite.single_use and not await store.invites.spend(invite, now=now):
         raise InviteRefused(Refusal.USED)
     return invite, session
+
+
+async def mail_invite(settings: Settings, session: Session, invite: Invite) -> str:
+    """E-mail an invite's link to its address when e-mail is on: "sent", "failed", or ""
+    when there is nothing to do."""
+    if not settings.email_enabled or not invite.email:
+        return ""
+    link = invite_url(settings, sign_invite(settings, invite))
+    sent = await Mailer(settings).send_invite(session, to=invite.email, name=invite.name, link=link)
+    return "sent" if sent else "failed"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""Optional e-mail (EMAIL_ENABLED=yes): reminders sent over SMTP from a worker thread."""
+"""Optional e-mail (EMAIL_ENABLED=yes): reminders and personal invites sent over SMTP from a
+worker thread."""
 
 import asyncio
 import logging
@@ -22,6 +23,18 @@ def reminder_message(settings: Settings, session: Session, to: str) -> EmailMess
     return message
 
 
+def invite_message(
+    settings: Settings, session: Session, *, to: str, name: str, link: str
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = f"Invitation / 邀请: {session.title}"
+    start = session.start.strftime("%Y-%m-%d %H:%M UTC")
+    message.set_content(f"{name}:\n\n{session.title}\n{start}\n\n{link}\n")
+    return message
+
+
 class Mailer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -31,10 +44,17 @@ class Mailer:
         if messages:
             await asyncio.to_thread(self._send, messages)
 
-    def _send(self, messages: list[EmailMessage]) -> None:
+    async def send_invite(self, session: Session, *, to: str, name: str, link: str) -> bool:
+        """Send a personal invite's link; whether the SMTP server took it."""
+        message = invite_message(self.settings, session, to=to, name=name, link=link)
+        return await asyncio.to_thread(self._send, [message])
+
+    def _send(self, messages: list[EmailMessage]) -> bool:
         try:
             with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10) as smtp:
                 for message in messages:
                     smtp.send_message(message)
         except (OSError, smtplib.SMTPException):
-            log.exception("could not send %d reminder e-mails", len(messages))
+            log.exception("could not send %d e-mails", len(messages))
+            return False
+        return True

@@ -205,11 +205,6 @@ async def edit_item(
     return await store.review.edit_item(session.session_id, item_id, fields=dict(fields), now=now)
 
 
-async def delete_item(store: Store, *, session: Session, item_id: str) -> None:
-    check_review(session)
-    await store.review.delete_item(session.session_id, item_id)
-
-
 async def reorder(store: Store, *, session: Session, item_ids: Sequence[str]) -> list[Item]:
     """Put the items in this order (Conflict ``items_changed`` if the items changed)."""
     check_review(session)

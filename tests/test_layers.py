@@ -185,6 +185,7 @@ SERVICES = {
     "server/files.py",  # uploaded files: bytes on disk, records in the store, serving
     "server/guests.py",
     "server/invitations.py",
+    "server/materials.py",  # a review item's materials and who may read them
     "server/results.py",  # a review's results and audit log, and who may see them
     "server/reviews.py",  # preparing a review; what a review room is prepared with
     "server/scheduler.py",

@@ -15,6 +15,7 @@ from server.api import (
     me,
     results,
     review_conflicts,
+    review_materials,
     reviews,
     sessions,
 )
@@ -34,6 +35,7 @@ def _all_modules() -> list[ApiRoutes]:
         reviews.routes,
         review_conflicts.routes,
         results.routes,
+        review_materials.routes,
     ]
 
 

@@ -20,6 +20,7 @@ from server.invitations import (
     invite_url,
     invites_of,
     issue_invite,
+    issue_personal_invite,
     revoke_invite,
     sign_invite,
 )
@@ -126,6 +127,34 @@ async def create_invite(request: web.Request) -> web.Response:
         now=datetime.now(UTC),
     )
     return json_response(invite_json(Listed(invite, InviteStatus.ACTIVE), settings), status=201)
+
+
+PERSONAL = Body({})
+
+
+@routes.route(
+    "POST",
+    "/api/sessions/{session_id}/roster/{person_key}/invite",
+    summary="Make the personal invite of someone on the roster, from their entry (no body): "
+    "their role, name and e-mail, reusable until a day after the session; it admits them as "
+    "themselves (an expert as expert:<id>)",
+    tag="invites",
+    body=PERSONAL,
+    responses={"201": "The new invite, with its link"},
+    returns=INVITE,
+)
+async def create_personal_invite(request: web.Request) -> web.Response:
+    account_id, session = await _own_session(request)
+    await read_body(request, PERSONAL)
+    invite = await issue_personal_invite(
+        request.app[STORE],
+        session=session,
+        person_key=request.match_info["person_key"],
+        created_by=account_id,
+        now=datetime.now(UTC),
+    )
+    item = Listed(invite, InviteStatus.ACTIVE)
+    return json_response(invite_json(item, request.app[SETTINGS]), status=201)
 
 
 @routes.route(

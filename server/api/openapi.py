@@ -21,6 +21,13 @@ _ERROR = {
         }
     },
 }
+MULTIPART = "multipart/form-data"
+_TEXT = {"type": "string"}
+_UPLOAD = {  # one file in a field named "file"
+    "type": "object",
+    "required": ["file"],
+    "properties": {"file": {"type": "string", "format": "binary"}},
+}
 _ERROR_CONTENT = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
 
 
@@ -76,7 +83,7 @@ def _operation(route: ApiRoute, components: dict[str, Any]) -> dict[str, Any]:
             "content": {"application/json": {"schema": _hoist(route.body.openapi(), components)}},
         }
     elif route.accepts is not None:
-        content = {route.accepts: {"schema": {"type": "string"}}}
+        content = {route.accepts: {"schema": _UPLOAD if route.accepts == MULTIPART else _TEXT}}
         operation["requestBody"] = {"required": True, "content": content}
     operation["security"] = [{"session": []}] if route.auth else []
     return operation

@@ -16,7 +16,7 @@ from aiohttp import web
 from rooms.results import AuditLine, ConflictRecord, ItemOutcome, anonymous_name
 from rooms.rubric import rubric_fields
 from rooms.scores import ItemResult
-from server.api.review_views import NOTE, SETTINGS, TEMPLATE, note_json, settings_json
+from server.api.review_views import NOTE, REVIEW_SETTINGS, TEMPLATE, note_json, settings_json
 from server.api.routes import ApiRoutes, json_response
 from server.api.views import utc_text
 from server.appkeys import STORE
@@ -122,7 +122,7 @@ RESULTS = _schema(
     "ReviewResults",
     {
         "session_id": _TEXT,
-        "settings": SETTINGS,
+        "settings": REVIEW_SETTINGS,
         "rubric": _nullable(TEMPLATE["properties"]["rubric"]),  # RubricValues, as a template's
         "ranking": {**_TEXTS, "description": "item ids, best first; items not closed last"},
         "items": {**_list(ITEM_OUTCOME), "description": "in the session's order"},

@@ -215,7 +215,7 @@ SETTINGS_BODY = Body(
         "downloads_allowed": Bool(required=False, description="materials may be downloaded"),
     }
 )
-SETTINGS = _schema(
+REVIEW_SETTINGS = _schema(
     "ReviewSettings", {"blind": _BOOL, "double_blind": _BOOL, "downloads_allowed": _BOOL}
 )
 

@@ -11,16 +11,16 @@ from aiohttp import web
 from rooms.agenda import Session
 from rooms.errors import NotFound
 from rooms.rubric import new_rubric
-from server import reviews
+from server import materials, reviews
 from server.api.events import now
 from server.api.review_views import (
     ITEM,
     ITEM_CHANGES,
     NEW_ITEM,
     ORDER,
+    REVIEW_SETTINGS,
     RUBRIC,
     RUBRIC_BODY,
-    SETTINGS,
     SETTINGS_BODY,
     TEMPLATE,
     item_json,
@@ -32,8 +32,9 @@ from server.api.review_views import (
 from server.api.routes import ApiRoutes, json_response, read_body
 from server.api.sessions import own_session
 from server.api.views import listed
-from server.appkeys import STORE
+from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
+from server.files import files_root
 
 routes = ApiRoutes()
 TAG = "reviews"
@@ -107,14 +108,15 @@ async def update_item(request: web.Request) -> web.Response:
 @routes.route(
     "DELETE",
     ONE_ITEM,
-    summary="Remove an item (refused once it has scores)",
+    summary="Remove an item and its materials (refused once it has scores)",
     tag=TAG,
     responses={"204": "Removed", "409": "item_scored: the item has scores"},
 )
 async def delete_item(request: web.Request) -> web.Response:
     session = await own_review(request)
     item_id = request.match_info["item_id"]
-    await reviews.delete_item(request.app[STORE], session=session, item_id=item_id)
+    root = files_root(request.app[SETTINGS])
+    await materials.delete_item(request.app[STORE], root, session=session, item_id=item_id)
     return web.Response(status=204)
 
 
@@ -243,7 +245,7 @@ async def delete_template(request: web.Request) -> web.Response:
     "/api/sessions/{session_id}/review-settings",
     summary="A review's settings: blind, double blind, downloads",
     tag=TAG,
-    returns=SETTINGS,
+    returns=REVIEW_SETTINGS,
 )
 async def get_settings(request: web.Request) -> web.Response:
     session = await own_review(request)
@@ -258,7 +260,7 @@ async def get_settings(request: web.Request) -> web.Response:
     summary="Set a review's settings (a flag left out is off; double blind is blind too)",
     tag=TAG,
     body=SETTINGS_BODY,
-    returns=SETTINGS,
+    returns=REVIEW_SETTINGS,
 )
 async def put_settings(request: web.Request) -> web.Response:
     session = await own_review(request)

@@ -11,6 +11,7 @@ the labels of kinds, roles, states and visibilities, and the time formatting of
 import aiohttp_jinja2
 from aiohttp import web
 
+from rooms.files import TYPE_NAMES
 from rooms.roles import Kind, roles_for
 from server.pages import labels, timetable
 from server.pages.console import setup_console_pages
@@ -19,6 +20,7 @@ from server.pages.experts import setup_expert_pages
 from server.pages.feeds import setup_feeds
 from server.pages.invites import setup_invite_pages
 from server.pages.login import setup_login_pages
+from server.pages.my_reviews import setup_my_reviews
 from server.pages.public import setup_public_pages
 from server.pages.results import setup_result_pages
 from server.pages.room import setup_room_pages
@@ -41,6 +43,8 @@ def _template_globals(app: web.Application) -> None:
         utc_iso=timetable.utc_iso,
         opens_at=timetable.opens_at,
         event_title=timetable.event_title,
+        file_kinds=TYPE_NAMES,
+        size_label=labels.size_label,
     )
 
 
@@ -54,4 +58,5 @@ def setup_pages(app: web.Application) -> None:
     setup_room_pages(app)
     setup_result_pages(app)
     setup_invite_pages(app)
+    setup_my_reviews(app)
     setup_feeds(app)

@@ -16,11 +16,11 @@ from rooms.agenda import Event, Session
 from rooms.disciplines import DISCIPLINES
 from rooms.errors import DomainError
 from rooms.invites import InviteStatus
-from rooms.roles import Role, roles_for
+from rooms.roles import Kind, Role, roles_for
 from server import agenda, i18n, invitations
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
-from server.pages import forms
+from server.pages import console_review, forms
 from server.pages.console import refused
 from server.pages.people import chosen_role, roster_entry
 from server.pages.visibility import visible_roster
@@ -29,6 +29,11 @@ TEMPLATE = "console/session.html"
 MAX_EXPERTS = 50
 INVITE_DAYS = 7
 SLOTS = ("session", "cancel", "person", "remove", "invite", "revoke")
+MAILED_MESSAGES = {
+    "sent": "The invite link was e-mailed.",
+    "failed": "The invite link could not be e-mailed; send it yourself.",
+}
+
 
 Action = Callable[[web.Request, Account, Session, Event, forms.Form], Awaitable[str]]
 
@@ -38,6 +43,8 @@ def _page(session: Session) -> str:
 
 
 def default_role(session: Session) -> str:
+    if session.kind is Kind.REVIEW:
+        return str(Role.REVIEWER)
     roles = roles_for(session.kind)
     return str(Role.ATTENDEE if Role.ATTENDEE in roles else Role.OBSERVER)
 
@@ -90,17 +97,25 @@ async def session_context(
 ) -> dict[str, Any]:
     store = request.app[STORE]
     roster = await store.agenda.roster_of(session.session_id)
-    return {
+    choices = await expert_choices(request, session.org_id)
+    context = {
         "session": session,
         "event": event,
         "roster": visible_roster(roster, session=session, staff=True),
         "accounts": await store.accounts.accounts_of_org(session.org_id),
         "forms": blank_forms(session, event) | kept,
         "created_invite": request.query.get("invite", ""),
+        "mailed_message": MAILED_MESSAGES.get(request.query.get("mailed", ""), ""),
+        "review": None,
         **{f"{slot}_error": None for slot in SLOTS},
-        **await expert_choices(request, session.org_id),
+        **choices,
         **await invite_links(request, session),
     }
+    if session.kind is Kind.REVIEW:
+        context |= await console_review.review_context(
+            request, session, experts=choices["experts"], kept=kept
+        )
+    return context
 
 
 async def session_console(request: web.Request) -> web.Response:
@@ -180,6 +195,22 @@ async def _invite(
     return f"{_page(session)}?invite={invite.invite_id}#invite-{invite.invite_id}"
 
 
+async def _personal_invite(
+    request: web.Request, account: Account, session: Session, _e: Event, form: forms.Form
+) -> str:
+    store, settings = request.app[STORE], request.app[SETTINGS]
+    invite = await invitations.issue_personal_invite(
+        store,
+        session=session,
+        person_key=form["person_key"],
+        created_by=account.account_id,
+        now=datetime.now(UTC),
+    )
+    mailed = await invitations.mail_invite(settings, session, invite)
+    query = f"invite={invite.invite_id}" + (f"&mailed={mailed}" if mailed else "")
+    return f"{_page(session)}?{query}#invite-{invite.invite_id}"
+
+
 async def _revoke(
     request: web.Request, _a: Account, session: Session, _e: Event, form: forms.Form
 ) -> str:
@@ -212,6 +243,17 @@ async def revoke_invite(request: web.Request) -> web.Response:
     return await _post(request, "revoke", _revoke)
 
 
+async def personal_invite(request: web.Request) -> web.Response:
+    return await _post(request, "remove", _personal_invite)
+
+
+def _review_handler(slot: str, action: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def handle(request: web.Request) -> web.Response:
+        return await _post(request, slot, action)
+
+    return handle
+
+
 def setup_session_console(app: web.Application) -> None:
     base = "/console/sessions/{session_id}"
     app.router.add_get(base, session_console, name="console_session")
@@ -219,5 +261,9 @@ def setup_session_console(app: web.Application) -> None:
     app.router.add_post(f"{base}/cancel", cancel_session)
     app.router.add_post(f"{base}/roster", add_person)
     app.router.add_post(f"{base}/roster/remove", remove_person)
+    app.router.add_post(f"{base}/roster/invite", personal_invite)
     app.router.add_post(f"{base}/invites", create_invite)
     app.router.add_post(f"{base}/invites/{{invite_id}}/revoke", revoke_invite)
+    for path, slot, action in console_review.ACTIONS:
+        app.router.add_post(base + path, _review_handler(slot, action))
+    app.router.add_get(f"{base}/materials/{{file_id}}", console_review.view_material)

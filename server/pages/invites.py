@@ -40,7 +40,7 @@ REFUSAL_TITLES = {
 }
 
 
-def _refused(request: web.Request, refused: InviteRefused) -> web.Response:
+def refused_page(request: web.Request, refused: InviteRefused) -> web.Response:
     context = {
         "reason": str(refused.reason),
         "title": REFUSAL_TITLES[refused.reason],
@@ -50,10 +50,10 @@ def _refused(request: web.Request, refused: InviteRefused) -> web.Response:
     response = aiohttp_jinja2.render_template(
         "invite_refused.html", request, context, status=status
     )
-    return _unstored(response)
+    return unstored(response)
 
 
-def _unstored(response: web.Response) -> web.Response:
+def unstored(response: web.Response) -> web.Response:
     """A page behind a secret link: no cache keeps it, no search engine lists it."""
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -72,7 +72,7 @@ async def landing(request: web.Request) -> web.Response:
             session_id=request.query.get("session"),
         )
     except InviteRefused as refused:
-        return _refused(request, refused)
+        return refused_page(request, refused)
     span = span_of(session, session.zone, i18n.language(request))
     context = {
         "token": token,
@@ -82,7 +82,7 @@ async def landing(request: web.Request) -> web.Response:
         "role_label": ROLES[invite.role],
         "day": day_label(span.day, i18n.language(request)),
     }
-    return _unstored(aiohttp_jinja2.render_template("invite.html", request, context))
+    return unstored(aiohttp_jinja2.render_template("invite.html", request, context))
 
 
 async def accept(request: web.Request) -> web.Response:
@@ -98,7 +98,7 @@ async def accept(request: web.Request) -> web.Response:
             session_id=named if isinstance(named, str) and named else None,
         )
     except InviteRefused as refused:
-        return _refused(request, refused)
+        return refused_page(request, refused)
     await remember(request, invite)
     raise web.HTTPSeeOther(f"/sessions/{session.session_id}")
 

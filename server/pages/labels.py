@@ -69,3 +69,12 @@ COMMON_ZONES = (
     "Pacific/Auckland",
     "UTC",
 )
+
+
+def size_label(size: int) -> str:
+    """A file's size as people read it: 930 B, 12 KB, 3.4 MB (units alike in every language)."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"

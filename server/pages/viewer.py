@@ -21,15 +21,18 @@ def viewer_page(
     download_url: str | None = None,
     back_url: str | None = None,
     page: int = 1,
+    downloadable: bool = True,
 ) -> web.Response:
     """The viewer of a stored file the caller has already let this request see, opening
-    at ``page``; ``download_url`` (default ``file_url``) is the download link's target."""
+    at ``page``; ``download_url`` (default ``file_url``) is the download link's target, and
+    there is none when the file may not be downloaded (``downloadable``)."""
     context = {
         "stored": stored,
         "file_url": file_url,
         "download_url": download_url,
         "back_url": back_url,
         "page": max(page, 1),
+        "downloadable": downloadable,
     }
     response = aiohttp_jinja2.render_template("viewer.html", request, context)
     response.headers["Cache-Control"] = "private, no-cache"

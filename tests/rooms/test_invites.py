@@ -121,6 +121,15 @@ def test_person_key_is_the_guest_email_when_known_else_the_invite() -> None:
     assert _invite(email="").person_key == "invite:i1"
 
 
+def test_a_personal_invite_is_its_rostered_persons() -> None:
+    invite = new_invite(
+        invite_id="i1", session=_session(), role=Role.REVIEWER, name="Wang", email="w@x.org",
+        single_use=False, days=30, created_by="a1", now=NOW, holder="expert:e1",
+    )  # fmt: skip
+
+    assert (invite.holder, invite.person_key) == ("expert:e1", "expert:e1")
+
+
 @pytest.mark.parametrize(
     ("invite_changes", "session_changes", "named", "spent", "now", "expected"),
     [
