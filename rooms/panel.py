@@ -76,6 +76,8 @@ class ReviewBook:
     reviewers: tuple[str, ...] = ()  # person keys of the roster's reviewers
     table: Mapping[str, Mapping[str, Standing]] = field(default_factory=dict)
     notes: tuple[ConflictNote, ...] = ()
+    # item_id -> its materials, in order: (file_id, file name)
+    materials: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,12 @@ class ItemOrder:
     """The items' new order (persisted)."""
 
     item_ids: tuple[str, ...]
+
+
+def material_name(name: str, position: int, number: int) -> str:
+    """A material's name in a blind review: its item's place and its own, and its type."""
+    suffix = name[name.rfind(".") :] if "." in name else ""
+    return f"item-{position}-material-{number}{suffix.lower()}"
 
 
 def item_mark(item_id: str) -> str:
@@ -267,7 +275,8 @@ class Panel(Workflow):
             elif staff or reviewer or (run is not None and run.item_id == item.item_id):
                 blind = self.book.settings.blind and not staff
                 shown = shown_item(item, position=self.position(item.item_id), blind=blind)
-                items.append({**shown, **state, "conflict": False})
+                files = self._materials(item.item_id, blind=blind) if staff or reviewer else []
+                items.append({**shown, **state, "conflict": False, "materials": files})
         view: dict[str, object] = {
             "items": items,
             "current": run.item_id if run else None,
@@ -286,6 +295,29 @@ class Panel(Workflow):
         if C.CHAIR in caps:
             view["progress"] = {i.item_id: self._progress(i.item_id) for i in self.book.items}
         return view
+
+    def _materials(self, item_id: str, *, blind: bool) -> list[dict[str, str]]:
+        """An item's materials for the panel: under neutral names in a blind review."""
+        position = self.position(item_id)
+        return [
+            {"file_id": file_id, "name": material_name(name, position, n) if blind else name}
+            for n, (file_id, name) in enumerate(self.book.materials.get(item_id, ()), start=1)
+        ]
+
+    def may_read_material(self, p: Participant, file_id: str) -> str | None:
+        """The item whose material this is, if this person may read it now: staff always;
+        reviewers unless conflicted on its item."""
+        item_id = next(
+            (i for i, files in self.book.materials.items() if file_id in dict(files)), None
+        )
+        caps = self.room.caps(p)
+        if item_id is None:
+            return None
+        if p.person.owner or C.MODERATE in caps or C.CHAIR in caps:
+            return item_id
+        if C.SCORE in caps and not self.conflicted(p.key, item_id):
+            return item_id
+        return None
 
     def _state(self, item_id: str) -> dict[str, object]:
         run = self.runs[item_id]
@@ -503,6 +535,7 @@ class Panel(Workflow):
             Keep(card, durable=True),
             self._audit(action, p.key, now, item=run),
             Send("score_progress", progress, sids=chairs),
+            *self.news(),  # the reviewer's other tabs see their revision; the chair the count
         ]
 
     def get_results(self, sid: str, item_id: str) -> None:

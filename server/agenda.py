@@ -16,7 +16,7 @@ from rooms import roster
 from rooms.accounts import of_org
 from rooms.agenda import Event, PersonType, RosterEntry, Session
 from rooms.errors import Conflict, NotFound
-from rooms.roles import Role
+from rooms.roles import Kind, Role
 from rooms.timing import TimeError
 from server.store import Store
 from server.store.agenda import Overlap
@@ -184,6 +184,8 @@ async def add_to_roster(
         )
     except Overlap as overlap:
         raise await _double_booked(store, overlap, session.session_id, entry.name) from None
+    if session.kind is Kind.REVIEW:  # a live review's panel follows its roster
+        await store.review.changed(session.session_id)
     return entry
 
 
@@ -193,6 +195,8 @@ async def remove_from_roster(
     """Take a person off the roster, releasing their booking."""
     if not await store.agenda.unbook(session.session_id, person_key):
         raise NotFound("{person} is not on the roster of this session.", person=person_key[:80])
+    if session.kind is Kind.REVIEW:
+        await store.review.changed(session.session_id)
 
 
 async def _double_booked(

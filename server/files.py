@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
+import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
 
 from rooms.errors import NotFound
@@ -263,3 +264,46 @@ async def file_response(
         chunk_size=CHUNK_BYTES,
         headers=file_headers(stored, attachment=attachment),
     )
+
+
+def checked_file_response(
+    root: Path, stored: StoredFile, *, attachment: bool = False
+) -> web.FileResponse:
+    """Serve a file the caller has already let this request read, under the name ``stored``
+    shows (a blind review's neutral name), with ranges; never cached by shared caches."""
+    headers = file_headers(stored, attachment=attachment)
+    headers["Cache-Control"] = "private, no-store"
+    return web.FileResponse(
+        file_path(root, stored.file_id), chunk_size=CHUNK_BYTES, headers=headers
+    )
+
+
+# the viewer page: one stored file in the browser (a PDF through pdf.js, an image as it is).
+# No route here: who may see a file is the rule of the page that shows it (a review's
+# materials, a class's slides…); that handler looks the file up, checks, and returns it.
+
+
+def viewer_page(
+    request: web.Request,
+    stored: StoredFile,
+    *,
+    file_url: str,
+    download_url: str | None = None,
+    back_url: str | None = None,
+    page: int = 1,
+    downloadable: bool = True,
+) -> web.Response:
+    """The viewer of a stored file the caller has already let this request see, opening
+    at ``page``; ``download_url`` (default ``file_url``) is the download link's target, and
+    there is none when the file may not be downloaded (``downloadable``)."""
+    context = {
+        "stored": stored,
+        "file_url": file_url,
+        "download_url": download_url,
+        "back_url": back_url,
+        "page": max(page, 1),
+        "downloadable": downloadable,
+    }
+    response = aiohttp_jinja2.render_template("viewer.html", request, context)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

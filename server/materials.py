@@ -21,6 +21,7 @@ from rooms.agenda import Session
 from rooms.errors import NotFound
 from rooms.files import EXTENSIONS, FilePurpose, StoredFile
 from rooms.items import Item, ReviewSettings
+from rooms.panel import material_name
 from rooms.roles import Role
 from server.files import delete_file, find_file, save_upload
 from server.reviews import check_review, load_book, no_item
@@ -138,7 +139,7 @@ def shown_material(stored: StoredFile, *, blind: bool, position: int, number: in
     """The material as a reviewer sees it: under a neutral name in a blind review."""
     if not blind:
         return stored
-    name = f"item-{position}-material-{number}{EXTENSIONS[stored.media_type]}"
+    name = material_name(f"file{EXTENSIONS[stored.media_type]}", position, number)
     return replace(stored, name=name)
 
 

@@ -86,7 +86,13 @@ async def load_book(store: Store, session: Session) -> ReviewBook:
         reviewers=reviewers,
         table=table,
         notes=tuple(notes),
+        materials={item.item_id: await _materials(store, sid, item.item_id) for item in items},
     )
+
+
+async def _materials(store: Store, session_id: str, item_id: str) -> tuple[tuple[str, str], ...]:
+    found = [await store.files.get(f) for f in await store.review.materials(session_id, item_id)]
+    return tuple((stored.file_id, stored.name) for stored in found if stored is not None)
 
 
 # reviewers' conflicts ---------------------------------------------------------------------

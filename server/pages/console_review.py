@@ -25,10 +25,9 @@ from rooms.roles import Role
 from server import agenda, materials, reviews
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
-from server.files import files_root, find_file
+from server.files import files_root, find_file, viewer_page
 from server.pages import review_forms
 from server.pages.forms import Form
-from server.pages.viewer import viewer_page
 
 Action = Callable[[web.Request, Account, Session, Event, Form], Awaitable[str]]
 SLOTS = ("item", "item_edit", "item_delete", "rubric", "template", "settings", "conflict")

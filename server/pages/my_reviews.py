@@ -24,12 +24,11 @@ from server.agenda import load_session
 from server.appkeys import SETTINGS, STORE
 from server.calendar import feed_url_for
 from server.errors import user_message
-from server.files import CHUNK_BYTES, file_headers, file_path, files_root
+from server.files import checked_file_response, files_root, viewer_page
 from server.invitations import open_invite
 from server.pages import forms
 from server.pages.invites import refused_page, unstored
 from server.pages.public import events_of
-from server.pages.viewer import viewer_page
 
 TEMPLATE = "my_reviews.html"
 REVIEW_MESSAGES = {"declared": "Your conflict was recorded; the chair sees it."}
@@ -151,12 +150,7 @@ async def material_file(request: web.Request) -> web.StreamResponse:
         raise Forbidden(
             "The chair does not allow downloading this review's materials.", code="no_downloads"
         )
-    root = files_root(request.app[SETTINGS])
-    headers = file_headers(stored, attachment=attachment)
-    headers["Cache-Control"] = "private, no-store"
-    return web.FileResponse(
-        file_path(root, stored.file_id), chunk_size=CHUNK_BYTES, headers=headers
-    )
+    return checked_file_response(files_root(request.app[SETTINGS]), stored, attachment=attachment)
 
 
 def setup_my_reviews(app: web.Application) -> None:

@@ -17,6 +17,7 @@ from server.appkeys import SETTINGS, STORE
 from server.i18n import CATALOGS
 from server.realtime.export import setup_exports
 from server.realtime.live import LiveRooms
+from server.realtime.materials import setup_materials
 from server.realtime.namespace import RoomNamespace
 from server.realtime.reserved import RoomServer
 from server.settings import Settings, check_origins
@@ -55,3 +56,4 @@ def setup_realtime(app: web.Application) -> None:
     app[SOCKETIO] = sio
     app.cleanup_ctx.append(_live_rooms)
     setup_exports(app)
+    setup_materials(app)

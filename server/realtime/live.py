@@ -137,17 +137,21 @@ class LiveRooms:
         room.part(Panel).load(book, runs=runs, scored=scored)
 
     async def refresh(self, session_id: str) -> None:
-        """The staff changed a live review's preparation: its room follows."""
+        """The staff changed a live review's preparation (items, rubric, settings, conflicts,
+        roster): its room follows at once (those now conflicted step out). A failure is
+        logged: the change itself is kept, and the room loads it when it next opens."""
         live = self.rooms.get(session_id)
-        if (
-            live is None
-            or live.room.closed
-            or not any(isinstance(w, Panel) for w in live.room.workflows)
-        ):
+        if live is None or live.room.closed:
             return
-        book = await self.books(live.room.session)
-        await self.run(live, live.room.part(Panel).reload(book, now=self.clock()))
-        await live.media.regroup()
+        panel = next((w for w in live.room.workflows if isinstance(w, Panel)), None)
+        if panel is None:
+            return
+        try:
+            book = await self.books(live.room.session)
+            await self.run(live, panel.reload(book, now=self.clock()))
+            await live.media.regroup()
+        except Exception:
+            log.exception("room %s: the review's new preparation was not applied", session_id)
 
     def _open(self, room: Room, tail: str) -> LiveRoom:
         session_id = room.session.session_id
@@ -294,12 +298,14 @@ class LiveRooms:
                 await self.sio.disconnect(sid, namespace=NAMESPACE)
 
     def start(self) -> None:
+        self.store.review.watch(self.refresh)
         self._stop.clear()
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
 
     async def stop(self) -> None:
         """Stop watching (the watcher finishes its round: it is never cancelled inside a
         Redis call, which redis-py may turn into an error), then close every room."""
+        self.store.review.unwatch(self.refresh)
         self._stop.set()
         if self._task is not None:
             try:

@@ -118,7 +118,8 @@ async def results_for(
     expected = panel.expected(item_id)
     result = item_result(panel.book.rubric, item_id=item_id, reviewers=expected, cards=cards)
     roster = await rooms.store.agenda.roster_of(live.session_id)
-    names = {entry.person_key: entry.name for entry in roster}
+    present = {p.key: p.person.name for p in live.room.people.everyone()}
+    names = present | {entry.person_key: entry.name for entry in roster}
     viewer = live.room.people.of_sid(sid)
     letters = None
     if panel.book.settings.double_blind and viewer is not None and not panel.is_chair(viewer):

@@ -12,9 +12,10 @@ by the review room): once any item has a score it is frozen. Conflict notes are 
 never changed.
 """
 
+import functools
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
@@ -51,9 +52,40 @@ def score_field(item_id: str, reviewer_key: str) -> str:
     return f"{item_id} {reviewer_key}"
 
 
+Watcher = Callable[[str], Awaitable[None]]
+M = TypeVar("M", bound=Callable[..., Awaitable[Any]])
+
+
+def _notifying(method: M) -> M:
+    """A change of a review's preparation: once written, the watchers hear of its session."""
+
+    @functools.wraps(method)
+    async def changed(self: "Reviews", first: Any, *args: Any, **kwargs: Any) -> Any:
+        result = await method(self, first, *args, **kwargs)
+        await self.changed(first.session_id if isinstance(first, Item) else first)
+        return result
+
+    return changed  # type: ignore[return-value]
+
+
 class Reviews:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self._watchers: list[Watcher] = []
+
+    # who hears of changes (the live rooms of this process: a live review follows at once)
+
+    def watch(self, watcher: Watcher) -> None:
+        self._watchers.append(watcher)
+
+    def unwatch(self, watcher: Watcher) -> None:
+        if watcher in self._watchers:
+            self._watchers.remove(watcher)
+
+    async def changed(self, session_id: str) -> None:
+        """Tell the watchers a review's preparation (or its roster) changed."""
+        for watcher in list(self._watchers):
+            await watcher(session_id)
 
     async def _transact(self, watch: list[str], body: Callable[[Pipeline], Awaitable[T]]) -> T:
         """Run body (reads, then MULTI and queued writes) until no watched key changed."""
@@ -88,6 +120,7 @@ class Reviews:
     async def order(self, session_id: str) -> list[str]:
         return list(await self.redis.lrange(keys.review_order(session_id), 0, -1))
 
+    @_notifying
     async def add_item(self, item: Item) -> Item:
         """Append a new item to the session's order (refused past ``ITEMS_MAX``)."""
         order_key = keys.review_order(item.session_id)
@@ -101,6 +134,7 @@ class Reviews:
 
         return await self._transact([order_key], body)
 
+    @_notifying
     async def edit_item(
         self, session_id: str, item_id: str, *, fields: dict[str, object], now: datetime
     ) -> Item:
@@ -118,6 +152,7 @@ class Reviews:
 
         return await self._transact([items_key], body)
 
+    @_notifying
     async def delete_item(self, session_id: str, item_id: str) -> None:
         """Remove an item, from the order too, with its materials list; refused (Conflict
         ``item_scored``) once it has a score."""
@@ -141,6 +176,7 @@ class Reviews:
 
         await self._transact([items_key, keys.review_order(session_id), scores_key], body)
 
+    @_notifying
     async def reorder(self, session_id: str, item_ids: Sequence[str]) -> list[str]:
         """Put the items in this order; Conflict ``items_changed`` unless it names exactly
         the items there are at the moment of writing."""
@@ -162,6 +198,7 @@ class Reviews:
         text = await self.redis.get(keys.review_rubric(session_id))
         return None if text is None else load(Rubric, text)
 
+    @_notifying
     async def set_rubric(self, session_id: str, rubric: Rubric) -> Rubric:
         """Write the session's rubric; Conflict ``rubric_frozen`` once any item has a score
         (checked under WATCH of the scores, so a score landing meanwhile refuses it too)."""
@@ -189,6 +226,7 @@ class Reviews:
         text = await self.redis.get(keys.review_settings(session_id))
         return ReviewSettings() if text is None else load(ReviewSettings, text)
 
+    @_notifying
     async def set_settings(self, session_id: str, settings: ReviewSettings) -> ReviewSettings:
         await self.redis.set(keys.review_settings(session_id), dump(settings))
         return settings
@@ -200,6 +238,7 @@ class Reviews:
         texts = await self.redis.lrange(keys.review_notes(session_id), 0, -1)
         return [load(ConflictNote, text) for text in texts]
 
+    @_notifying
     async def add_note(self, session_id: str, note: ConflictNote) -> ConflictNote:
         await self.redis.rpush(keys.review_notes(session_id), dump(note))
         return note
@@ -210,6 +249,7 @@ class Reviews:
         """The file ids of an item's materials, in the order they were added."""
         return list(await self.redis.lrange(keys.review_materials(session_id, item_id), 0, -1))
 
+    @_notifying
     async def add_material(self, session_id: str, item_id: str, file_id: str) -> None:
         """Link a stored file to an item (NotFound if the item is gone meanwhile)."""
         items_key = keys.review_items(session_id)
@@ -222,6 +262,7 @@ class Reviews:
 
         await self._transact([items_key], body)
 
+    @_notifying
     async def remove_material(self, session_id: str, item_id: str, file_id: str) -> bool:
         """Unlink a file from an item; False if it was not linked."""
         key = keys.review_materials(session_id, item_id)

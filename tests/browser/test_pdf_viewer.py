@@ -19,8 +19,7 @@ from playwright.async_api import ConsoleMessage, Page, expect
 from rooms.files import FilePurpose, MediaType, StoredFile
 from server.app import make_app
 from server.appkeys import SETTINGS, STORE
-from server.files import file_path, file_response, files_root, find_file, new_file_id
-from server.pages.viewer import viewer_page
+from server.files import file_path, file_response, files_root, find_file, new_file_id, viewer_page
 from server.settings import Settings
 from server.store import Store
 from tests.browser.conftest import LiveServer

@@ -188,3 +188,36 @@ async def test_the_panel_chat_reaches_the_chair_and_reviewers_only(
     assert [m["text"] for m in b.of("chat")] == ["between us"]
     assert refused["error"]["code"] == "forbidden"  # observers cannot chat privately at all
     assert "between us" not in everything(observer) + everything(late)
+
+
+async def test_a_conflict_recorded_in_the_console_moves_the_reviewer_out_at_once(
+    rooms_world: World,
+) -> None:
+    from rooms.agenda import RosterEntry
+    from rooms.conflicts import NoteKind
+    from server import agenda, reviews
+
+    world = rooms_world
+    room = await world.session(kind="review", lobby=True)
+    session, now = room.session, datetime.now(UTC)
+    [first] = [
+        await reviews.add_item(world.store, session=session, fields={"title_en": "P"}, now=now)
+    ]
+    await reviews.set_rubric(world.store, session=session, fields={"criteria": [
+        {"name_en": "Merit", "weight": 1, "scale_min": 0, "scale_max": 10}]})  # fmt: skip
+    entry = RosterEntry(f"guest:{B_MAIL}", Role.REVIEWER, "Reviewer B", B_MAIL)
+    await agenda.add_to_roster(world.store, session=session, entry=entry, now=now)
+    people = Panel(world, room)
+    chair = await people.person(Role.HOST, "Chair")
+    b = await people.person(Role.REVIEWER, "Reviewer B", B_MAIL)
+    await chair.send("start_item", {"item_id": first.item_id})
+    assert not b.of("stepped_out")
+
+    await reviews.record_conflict(  # through the app's store, as the console's handler does
+        world.live.store, session=session, item_id=first.item_id, reviewer=f"guest:{B_MAIL}",
+        kind=NoteKind.ADDED, reason="Co-author", by="staff", now=now,
+    )  # fmt: skip
+
+    assert (await b.wait_for("stepped_out"))[0]["reason"] == "conflict"
+    actions = [e.action for e in await world.store.panel.audit(room.session_id)]
+    assert actions == ["item_started", "moved_out"]

@@ -79,7 +79,9 @@ const media = new RoomMedia(
 );
 const can = (capability) => state.capabilities.has(capability);
 // a review room's panel (null in other rooms): renders the `review` events itself
-const review = setupReview({ lang: config.lang, serverTime: new Date(app.dataset.serverTime), toasts });
+const review = setupReview({
+  lang: config.lang, serverTime: new Date(app.dataset.serverTime), toasts, sessionId: config.sessionId,
+});
 
 function showScreen(name) {
   for (const [key, node] of Object.entries(screens)) node.hidden = key !== name;

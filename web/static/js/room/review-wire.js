@@ -20,6 +20,7 @@ function toItem(wire) {
     endsAt: date(wire.ends_at),
     released: Boolean(wire.released),
     conflict: Boolean(wire.conflict),
+    materials: (wire.materials ?? []).map((m) => ({ fileId: m.file_id, name: m.name })),
   };
 }
 

@@ -44,8 +44,8 @@ export class ReviewPanel {
   #phases = new Map(); // item id -> its phase as last seen (to notice a close)
   #reviewers = new Map(); // participant id -> {id, name, here}: for the conflict form
 
-  constructor(el, { lang, serverTime, toasts }) {
-    Object.assign(this, { el, lang, toasts });
+  constructor(el, { lang, serverTime, toasts, sessionId }) {
+    Object.assign(this, { el, lang, toasts, sessionId });
     this.#clock.observe(serverTime);
     this.score = new ScoreForm(el.score, { lang, room: () => this.#room });
     this.#bind();
@@ -151,7 +151,7 @@ export class ReviewPanel {
   #renderCard(focus) {
     const { card } = this.el;
     const review = this.#review;
-    for (const node of [card.label, card.phase, card.title, card.applicant, card.countdown, card.progress]) node.hidden = !focus;
+    for (const node of [card.label, card.phase, card.title, card.applicant, card.countdown, card.progress, card.materials]) node.hidden = !focus;
     card.idle.hidden = Boolean(focus);
     card.chair.hidden = !(review.chair && focus);
     card.showResults.hidden = !(focus && resultsReadable(review, focus));
@@ -162,12 +162,29 @@ export class ReviewPanel {
     card.title.textContent = itemTitle(focus, this.lang);
     card.applicant.textContent = applicantText(focus);
     card.applicant.hidden = !focus.applicantName;
+    this.#renderMaterials(focus);
     const progress = review.chair && COUNTED.has(focus.phase) ? review.progress.get(focus.id) : null;
     card.progress.textContent = progress ? t("submitted_of", progress) : "";
     card.progress.hidden = !progress;
     this.#renderChair(focus);
     this.#announce(focus);
     this.#tick(focus);
+  }
+
+  // the item's materials, each opening in the viewer (the server checks who may read it)
+  #renderMaterials(focus) {
+    const list = this.el.card.materials;
+    list.replaceChildren(...focus.materials.map(({ fileId, name }) => {
+      const link = document.createElement("a");
+      link.href = `/sessions/${encodeURIComponent(this.sessionId)}/materials/${encodeURIComponent(fileId)}`;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.textContent = name;
+      const entry = document.createElement("li");
+      entry.append(link);
+      return entry;
+    }));
+    list.hidden = focus.materials.length === 0;
   }
 
   #renderChair(focus) {
@@ -248,7 +265,7 @@ export class ReviewPanel {
 }
 
 // the panel of this page, or null outside a review room
-export function setupReview({ lang, serverTime, toasts }) {
+export function setupReview({ lang, serverTime, toasts, sessionId }) {
   const root = byId("review-panel");
   if (root === null) return null;
   const el = {
@@ -259,7 +276,7 @@ export function setupReview({ lang, serverTime, toasts }) {
       applicant: byId("review-item-applicant"), countdown: byId("review-countdown"), progress: byId("review-progress"),
       idle: byId("review-idle"), announce: byId("review-announce"), chair: byId("review-chair"),
       next: byId("review-next"), extend: byId("review-extend"), release: byId("review-release"),
-      showResults: byId("review-show-results"),
+      showResults: byId("review-show-results"), materials: byId("review-materials"),
     },
     score: {
       form: byId("score-form"), fields: byId("score-fields"), legend: byId("score-legend"),
@@ -276,5 +293,5 @@ export function setupReview({ lang, serverTime, toasts }) {
       waive: byId("conflict-waive"), reason: byId("conflict-reason"), status: byId("conflict-status"),
     },
   };
-  return new ReviewPanel(el, { lang, serverTime, toasts });
+  return new ReviewPanel(el, { lang, serverTime, toasts, sessionId });
 }
