@@ -87,6 +87,8 @@ class Room:
         p = self.people.of_sid(sid)
         if p is None:
             raise DomainError("Join the room first.", code="not_joined")
+        if p.held:
+            raise DomainError("You are out of the room for now.", code="held_out")
         if not p.admitted:
             raise DomainError("You are waiting in the lobby.", code="in_lobby")
         if capability not in self.caps(p):

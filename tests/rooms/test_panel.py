@@ -312,3 +312,11 @@ def test_the_panel_chat_is_for_the_chair_and_reviewers(room: Room) -> None:
     [post] = effects
     assert isinstance(post, Post) and [s.sids for s in post.sends] == [("s-owner", "s-a", "s-b")]
     assert refused == "not_panel"
+
+
+def test_a_held_reviewer_can_do_nothing_in_the_room_meanwhile(room: Room) -> None:
+    panel(room).start_item("s-owner", "i1", now=NOW)
+
+    refused = codes(lambda: room.post_chat("s-b", text="hi", client_id="c", to="room", now=NOW))
+
+    assert refused == "held_out"

@@ -72,9 +72,10 @@ class WebProcess:
         raise RuntimeError(self.log.read_text())
 
     def kill(self) -> None:
-        assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
-        self.process.wait()
+        """SIGKILL, as in a crash (nothing if it is not running)."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
 
 async def prepare(store: Store, settings: Settings) -> tuple[str, dict[str, str]]:
@@ -155,9 +156,20 @@ async def test_every_acknowledged_score_survives_kill_9_of_web_and_of_redis(
     await redis.start()
     store = Store(connect(redis.url))
     secret = secrets.token_urlsafe(48)
-    session_id, tokens = await prepare(store, replace(settings, secret_key=secret))
-    [item] = await store.review.items(session_id)
     web = WebProcess(redis.url, secret, tmp_path)
+    try:
+        await crash_while_scoring(store, web, redis, replace(settings, secret_key=secret))
+    finally:  # whatever happened, no process of this test outlives it
+        web.kill()
+        await store.close()
+        await redis.kill()
+
+
+async def crash_while_scoring(
+    store: Store, web: WebProcess, redis: RedisServer, settings: Settings
+) -> None:
+    session_id, tokens = await prepare(store, settings)
+    [item] = await store.review.items(session_id)
     web.start()
     chair, _ = await enter(web.url, session_id, tokens["chair"])
     await chair.call("start_item", {"item_id": item.item_id}, namespace="/room", timeout=5)
@@ -194,6 +206,3 @@ async def test_every_acknowledged_score_survives_kill_9_of_web_and_of_redis(
     assert joined["review"]["current"] == item.item_id
     assert joined["review"]["my_scores"][item.item_id] >= max(acked[REVIEWERS[0]])
     await back.disconnect()
-    web.kill()
-    await store.close()
-    await redis.kill()
