@@ -23,104 +23,37 @@ the panel: ``may_read_results``).
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from rooms.agenda import PersonType, person_key
 from rooms.attendance import Movement
 from rooms.conflicts import ConflictNote, NoteKind, Standing, conflicted_on
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
-from rooms.items import Item, ReviewSettings, shown_item
+from rooms.items import Item
 from rooms.outbox import Attend, Effect, Group, Keep, Mark, Move, Send, Text
+from rooms.panel_view import progress_of, view_for
 from rooms.presence import Participant
+from rooms.review_book import (
+    ACTIVE,
+    APPLICANT_IN,
+    NEXT,
+    SCORABLE,
+    AuditEntry,
+    ItemOrder,
+    ItemRun,
+    Phase,
+    ReviewBook,
+    item_mark,
+    panel_mark,
+)
 from rooms.roles import Capability, Role
-from rooms.rubric import Rubric, rubric_fields
 from rooms.scores import new_scorecard
 from rooms.workflow import Core, Workflow
 
 C = Capability
 EXTEND_MAX = 60  # minutes the chair may add at once
 ALL_GROUPS = (Group.ROOM, Group.HOSTS, Group.ROSTER, Group.LOBBY)
-
-
-class Phase(StrEnum):
-    WAITING = "waiting"
-    PRESENTING = "presenting"
-    QA = "qa"
-    DELIBERATION = "deliberation"
-    SCORING = "scoring"
-    CLOSED = "closed"
-    SKIPPED = "skipped"
-
-
-NEXT = {
-    Phase.PRESENTING: Phase.QA,
-    Phase.QA: Phase.DELIBERATION,
-    Phase.DELIBERATION: Phase.SCORING,
-    Phase.SCORING: Phase.CLOSED,
-}
-ACTIVE = frozenset(NEXT)
-SCORABLE = frozenset({Phase.DELIBERATION, Phase.SCORING})
-APPLICANT_IN = frozenset({Phase.PRESENTING, Phase.QA})
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewBook:
-    """What a review room is prepared with: its items in order, rubric, settings, the
-    reviewers on its roster and every reviewer's standing on every item."""
-
-    items: tuple[Item, ...] = ()
-    rubric: Rubric | None = None
-    settings: ReviewSettings = field(default_factory=ReviewSettings)
-    reviewers: tuple[str, ...] = ()  # person keys of the roster's reviewers
-    table: Mapping[str, Mapping[str, Standing]] = field(default_factory=dict)
-    notes: tuple[ConflictNote, ...] = ()
-    # item_id -> its materials, in order: (file_id, file name)
-    materials: Mapping[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ItemRun:
-    """Where an item is in the live review (persisted)."""
-
-    item_id: str
-    phase: Phase = Phase.WAITING
-    since: datetime | None = None  # when the phase began
-    ends_at: datetime | None = None  # the countdown's end (presenting, Q&A)
-    released: bool = False  # the chair released its results to the panel
-
-
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One line of a review's append-only audit log (never a score's values)."""
-
-    action: str
-    actor: str  # person key, or "" for the server
-    item_id: str
-    at: datetime
-    detail: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class ItemOrder:
-    """The items' new order (persisted)."""
-
-    item_ids: tuple[str, ...]
-
-
-def material_name(name: str, position: int, number: int) -> str:
-    """A material's name in a blind review: its item's place and its own, and its type."""
-    suffix = name[name.rfind(".") :] if "." in name else ""
-    return f"item-{position}-material-{number}{suffix.lower()}"
-
-
-def item_mark(item_id: str) -> str:
-    return f"item:{item_id}"
-
-
-def panel_mark(item_id: str) -> str:
-    return f"panel:{item_id}"
 
 
 class Panel(Workflow):
@@ -261,90 +194,17 @@ class Panel(Workflow):
 
     # what each person is shown
 
-    def _view(self, p: Participant, *, now: datetime | None = None) -> dict[str, object]:
-        caps = self.room.caps(p)
-        staff, reviewer = C.MODERATE in caps or C.CHAIR in caps, C.SCORE in caps
-        run = self.current
-        items = []
-        for item in self.book.items:
-            state = self._state(item.item_id)
-            if reviewer and not staff and self.conflicted(p.key, item.item_id):
-                position = self.position(item.item_id)
-                items.append({"item_id": item.item_id, "position": position, **state,
-                              "label": f"#{position}", "conflict": True})  # fmt: skip
-            elif staff or reviewer or (run is not None and run.item_id == item.item_id):
-                blind = self.book.settings.blind and not staff
-                shown = shown_item(item, position=self.position(item.item_id), blind=blind)
-                files = self._materials(item.item_id, blind=blind) if staff or reviewer else []
-                items.append({**shown, **state, "conflict": False, "materials": files})
-        view: dict[str, object] = {
-            "items": items,
-            "current": run.item_id if run else None,
-            "settings": {
-                "blind": self.book.settings.blind,
-                "double_blind": self.book.settings.double_blind,
-                "downloads_allowed": self.book.settings.downloads_allowed,
-            },  # fmt: skip
-            "chair": C.CHAIR in caps,
-            "reviewer": reviewer,
-        }
-        if (staff or reviewer) and self.book.rubric is not None:
-            view["rubric"] = rubric_fields(self.book.rubric)
-        if reviewer:
-            view["my_scores"] = {i: keys[p.key] for i, keys in self.scored.items() if p.key in keys}
-        if C.CHAIR in caps:
-            view["progress"] = {i.item_id: self._progress(i.item_id) for i in self.book.items}
-        return view
-
-    def _materials(self, item_id: str, *, blind: bool) -> list[dict[str, str]]:
-        """An item's materials for the panel: under neutral names in a blind review."""
-        position = self.position(item_id)
-        return [
-            {"file_id": file_id, "name": material_name(name, position, n) if blind else name}
-            for n, (file_id, name) in enumerate(self.book.materials.get(item_id, ()), start=1)
-        ]
-
-    def may_read_material(self, p: Participant, file_id: str) -> str | None:
-        """The item whose material this is, if this person may read it now: staff always;
-        reviewers unless conflicted on its item."""
-        item_id = next(
-            (i for i, files in self.book.materials.items() if file_id in dict(files)), None
-        )
-        caps = self.room.caps(p)
-        if item_id is None:
-            return None
-        if p.person.owner or C.MODERATE in caps or C.CHAIR in caps:
-            return item_id
-        if C.SCORE in caps and not self.conflicted(p.key, item_id):
-            return item_id
-        return None
-
-    def _state(self, item_id: str) -> dict[str, object]:
-        run = self.runs[item_id]
-        return {
-            "phase": str(run.phase),
-            "since": run.since.isoformat() if run.since else None,
-            "ends_at": run.ends_at.isoformat() if run.ends_at else None,
-            "released": run.released,
-        }
-
-    def _progress(self, item_id: str) -> dict[str, int]:
-        return {
-            "submitted": len(self.scored.get(item_id, {})),
-            "expected": len(self.expected(item_id)),
-        }
-
     def news(self) -> list[Effect]:
         """Everyone in the room gets the panel as they may see it (one send per view)."""
         by_view: dict[str, tuple[dict[str, object], list[str]]] = {}
         for p in self.room.people.admitted():
-            view = self._view(p)
+            view = view_for(self, p)
             text = json.dumps(view, sort_keys=True, default=str)
             by_view.setdefault(text, (view, []))[1].extend(p.sids)
         return [Send("review", view, sids=tuple(sids)) for view, sids in by_view.values()]
 
     def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:
-        return {"review": self._view(p)}
+        return {"review": view_for(self, p)}
 
     def role_changed(self, p: Participant, *, now: datetime) -> list[Effect]:
         return self._regroup(now=now) + self.news()
@@ -530,7 +390,7 @@ class Panel(Workflow):
         chairs = tuple(
             s for q in self.room.people.admitted() if C.CHAIR in self.room.caps(q) for s in q.sids
         )
-        progress = {"item_id": item_id, **self._progress(item_id)}
+        progress = {"item_id": item_id, **progress_of(self, item_id)}
         return revision, [
             Keep(card, durable=True),
             self._audit(action, p.key, now, item=run),

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from rooms.conflicts import ConflictNote, NoteKind, conflicted_on
 from rooms.items import Item, ReviewSettings
-from rooms.panel import AuditEntry, ItemRun, Phase, ReviewBook
+from rooms.review_book import AuditEntry, ItemRun, Phase, ReviewBook
 from rooms.rubric import Rubric
 from rooms.scores import ItemResult, ReviewerRow, Scorecard, item_result, ranking
 from rooms.scores import reviewer_letters as letters_of

@@ -21,7 +21,7 @@ from rooms.agenda import Session
 from rooms.errors import NotFound
 from rooms.files import EXTENSIONS, FilePurpose, StoredFile
 from rooms.items import Item, ReviewSettings
-from rooms.panel import material_name
+from rooms.review_book import material_name
 from rooms.roles import Role
 from server.files import delete_file, find_file, save_upload
 from server.reviews import check_review, load_book, no_item

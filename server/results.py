@@ -19,8 +19,8 @@ from aiohttp import web
 from rooms.accounts import Account
 from rooms.agenda import PersonType, Session, person_key
 from rooms.errors import Forbidden, NotFound
-from rooms.panel import Phase
 from rooms.results import AuditLine, SessionResults, audit_lines, session_results
+from rooms.review_book import Phase
 from rooms.roles import Capability, Role, capabilities
 from server.agenda import load_session
 from server.appkeys import STORE

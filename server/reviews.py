@@ -27,7 +27,7 @@ from rooms.experts import Expert
 from rooms.fields import text_field
 from rooms.items import Item, ReviewSettings
 from rooms.lifecycle import State
-from rooms.panel import ReviewBook
+from rooms.review_book import ReviewBook
 from rooms.roles import Kind, Role
 from rooms.rubric import Rubric, new_rubric
 from server.store import Store

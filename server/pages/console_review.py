@@ -20,7 +20,7 @@ from rooms.agenda import Event, PersonType, Session, person_key
 from rooms.conflicts import NoteKind
 from rooms.errors import DomainError
 from rooms.experts import Expert
-from rooms.panel import ReviewBook
+from rooms.review_book import ReviewBook
 from rooms.roles import Role
 from server import agenda, materials, reviews
 from server.appkeys import SETTINGS, STORE

@@ -30,7 +30,8 @@ from rooms.chat import history_for, message_payload
 from rooms.errors import DomainError
 from rooms.lifecycle import TERMINAL
 from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
-from rooms.panel import Panel, ReviewBook
+from rooms.panel import Panel
+from rooms.review_book import ReviewBook
 from rooms.room import ChatLimit, Room
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine

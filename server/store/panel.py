@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from rooms.conflicts import ConflictNote
-from rooms.panel import AuditEntry, ItemOrder, ItemRun
+from rooms.review_book import AuditEntry, ItemOrder, ItemRun
 from rooms.scores import Scorecard
 from server.store import keys
 from server.store.codec import dump, load

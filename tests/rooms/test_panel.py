@@ -8,7 +8,8 @@ import pytest
 from rooms.conflicts import Standing
 from rooms.items import Item, ReviewSettings
 from rooms.outbox import Group, Keep, Mark, Move, Person, Post, RoomFlags, Send
-from rooms.panel import AuditEntry, ItemRun, Panel, Phase, ReviewBook
+from rooms.panel import Panel
+from rooms.review_book import AuditEntry, ItemRun, Phase, ReviewBook
 from rooms.roles import Kind, Role
 from rooms.room import ChatLimit, Room
 from rooms.rubric import new_rubric

@@ -22,7 +22,8 @@ from rooms.conflicts import Standing
 from rooms.errors import DomainError
 from rooms.items import ReviewSettings
 from rooms.outbox import Effect, Group, Move, Person, Post, RoomFlags, Send
-from rooms.panel import ACTIVE, Panel, Phase, ReviewBook
+from rooms.panel import Panel
+from rooms.review_book import ACTIVE, Phase, ReviewBook
 from rooms.roles import Kind, Role
 from rooms.room import ChatLimit, Room
 from tests.rooms.test_panel import RUBRIC, item

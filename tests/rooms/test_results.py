@@ -8,7 +8,6 @@ import pytest
 
 from rooms.conflicts import ConflictNote, NoteKind, Standing
 from rooms.items import Item, ReviewSettings
-from rooms.panel import AuditEntry, ItemRun, Phase, ReviewBook
 from rooms.results import (
     AuditLine,
     ConflictRecord,
@@ -21,6 +20,7 @@ from rooms.results import (
     session_results,
     shown_names,
 )
+from rooms.review_book import AuditEntry, ItemRun, Phase, ReviewBook
 from rooms.rubric import new_rubric
 from rooms.scores import ReviewerRow, Scorecard
 

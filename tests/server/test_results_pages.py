@@ -11,7 +11,7 @@ from rooms.accounts import Account
 from rooms.agenda import PersonType, RosterEntry, Session, person_key
 from rooms.conflicts import ConflictNote, NoteKind
 from rooms.items import new_item
-from rooms.panel import AuditEntry, ItemRun, Phase
+from rooms.review_book import AuditEntry, ItemRun, Phase
 from rooms.roles import Role
 from rooms.rubric import new_rubric
 from rooms.scores import Scorecard

@@ -11,7 +11,7 @@ import pytest
 from rooms.agenda import Session
 from rooms.conflicts import Standing
 from rooms.items import Item, ReviewSettings
-from rooms.panel import ReviewBook
+from rooms.review_book import ReviewBook
 from rooms.roles import Role
 from rooms.rubric import new_rubric
 from tests.server.realtime.room_world import Peer, Room, World
