@@ -56,6 +56,8 @@ UI_STRINGS: dict[str, str] = {
     "private_to": "Private to {name}",
     "private": "Private",
     "to_hosts": "To the hosts",
+    "panel": "Review panel only",
+    "to_panel": "To the review panel",
     "deleted": "This message was deleted.",
     "delete": "Delete",
     "hand_raised": "Hand raised",

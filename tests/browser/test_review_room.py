@@ -131,6 +131,7 @@ async def test_review_room_chair_runs_an_item_a_reviewer_scores_a_conflicted_one
         await join_by_invite(page, session, token)
     await expect(b.locator("#room")).to_be_visible()
     await expect(items(b)).to_have_text(["#1 — 利益冲突", re.compile(r"^#2 项目二\s*待评")])
+    await expect(a.locator("#chat-to option[value=panel]")).to_have_text("Review panel only")
 
     # the chair starts item 1: B is conflicted and steps out; everyone else sees it run
     await items(chair).nth(0).locator("[data-action=start]").click()

@@ -14,6 +14,7 @@ const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang || unde
 function privacyLabel(message, meId) {
   if (message.to === "room") return "";
   if (message.to === "hosts") return t("to_hosts");
+  if (message.to === "panel") return t("to_panel");
   if (message.from.id === meId) return t("private_to", { name: message.toName });
   return t("private");
 }
@@ -50,12 +51,14 @@ export class ChatView {
     this.canModerate = canModerate;
   }
 
-  // who may be written to: everyone; with private chat also the hosts and each other person
-  setRecipients(participants, { canChat, canPrivate }) {
+  // who may be written to: everyone; with private chat also the hosts, a review's panel (its
+  // chair and reviewers), and each other person
+  setRecipients(participants, { canChat, canPrivate, onPanel = false }) {
     const chosen = this.to.value;
     const options = [element("option", { text: t("everyone"), attrs: { value: "room" } })];
     if (canPrivate) {
       options.push(element("option", { text: t("hosts"), attrs: { value: "hosts" } }));
+      if (onPanel) options.push(element("option", { text: t("panel"), attrs: { value: "panel" } }));
       const others = participants.filter((p) => p.id !== this.meId).sort((a, b) => a.name.localeCompare(b.name));
       for (const person of others) options.push(element("option", { text: person.name, attrs: { value: person.id } }));
     }

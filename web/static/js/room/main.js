@@ -120,7 +120,8 @@ function renderPeople() {
     sharing: (participantId) => stage.sharesScreen(participantId),
     actions: rosterActions,
   });
-  chat.setRecipients(people, { canChat: can("chat"), canPrivate: can("chat_private") });
+  const onPanel = Boolean(review) && (can("score") || can("chair"));
+  chat.setRecipients(people, { canChat: can("chat"), canPrivate: can("chat_private"), onPanel });
   media.people(people);
 }
 
