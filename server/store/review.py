@@ -24,6 +24,7 @@ from rooms import items as rules
 from rooms.conflicts import ConflictNote
 from rooms.errors import Conflict, NotFound
 from rooms.items import Item, ReviewSettings
+from rooms.review_book import ItemRun, Phase
 from rooms.rubric import Rubric
 from server.store import keys
 from server.store.codec import dump, load
@@ -155,13 +156,20 @@ class Reviews:
     @_notifying
     async def delete_item(self, session_id: str, item_id: str) -> None:
         """Remove an item, from the order too, with its materials list; refused (Conflict
-        ``item_scored``) once it has a score."""
+        ``item_scored``) once it has a score, and (``item_started``) once it ran in the room."""
         items_key, scores_key = keys.review_items(session_id), keys.review_scores(session_id)
+        runs_key = keys.review_runs(session_id)
 
         async def body(pipe: Pipeline) -> None:
             text = await pipe.hget(items_key, item_id)
             if text is None:
                 raise _no_item(item_id)
+            run = await pipe.hget(runs_key, item_id)
+            if run is not None and load(ItemRun, run).phase not in (Phase.WAITING, Phase.SKIPPED):
+                raise Conflict(
+                    "This item has been run in the room: it stays in the review's record.",
+                    code="item_started",
+                )
             if await _first_score(pipe, scores_key, f"{item_id} *"):
                 title = load(Item, text).title("en")
                 raise Conflict(
@@ -174,7 +182,7 @@ class Reviews:
             pipe.lrem(keys.review_order(session_id), 0, item_id)
             pipe.delete(keys.review_materials(session_id, item_id))
 
-        await self._transact([items_key, keys.review_order(session_id), scores_key], body)
+        await self._transact([items_key, keys.review_order(session_id), scores_key, runs_key], body)
 
     @_notifying
     async def reorder(self, session_id: str, item_ids: Sequence[str]) -> list[str]:

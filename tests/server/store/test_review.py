@@ -265,3 +265,20 @@ async def test_every_key_of_a_review_shares_the_sessions_prefix() -> None:
     ]
 
     assert [key.startswith(f"session:{SID}:review:") for key in made] == [True] * len(made)
+
+
+async def test_an_item_run_in_the_room_cannot_be_removed(store) -> None:
+    from rooms.review_book import ItemRun, Phase
+
+    session_id = "s-run"
+    item = new_item({"title_en": "Run"}, item_id="i-run", session_id=session_id, now=NOW)
+    await store.review.add_item(item)
+    async with store.redis.pipeline(transaction=True) as pipe:
+        store.panel.queue(pipe, session_id, ItemRun("i-run", Phase.PRESENTING, NOW))
+        await pipe.execute()
+
+    with pytest.raises(Conflict) as refused:
+        await store.review.delete_item(session_id, "i-run")
+
+    assert refused.value.code == "item_started"
+    assert [i.item_id for i in await store.review.items(session_id)] == ["i-run"]
