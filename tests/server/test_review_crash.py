@@ -205,4 +205,40 @@ async def crash_while_scoring(
     joined = next(args[0] for event, args in got if event == "joined")
     assert joined["review"]["current"] == item.item_id
     assert joined["review"]["my_scores"][item.item_id] >= max(acked[REVIEWERS[0]])
+
+    # Redis killed under a live web process: scores wait (or are refused "unavailable"),
+    # none acknowledged is lost
+    later: list[int] = []
+    stop = asyncio.Event()
+    scoring = asyncio.create_task(score_until(back, item.item_id, later, stop))
+    await asyncio.wait_for(count_reaches(later, 10), 30)
+    await redis.kill()
+    await asyncio.sleep(1.0)
+    await redis.start()
+    await asyncio.wait_for(count_reaches(later, 20), 60)
+    stop.set()
+    await asyncio.wait_for(scoring, 30)
     await back.disconnect()
+    card = await store.panel.card(session_id, item.item_id, f"guest:{REVIEWERS[0]}")
+    assert card is not None and card.revision >= max(later)
+
+
+async def count_reaches(acked: list[int], count: int) -> None:
+    while len(acked) < count:
+        await asyncio.sleep(0.01)
+
+
+async def score_until(
+    client: socketio.AsyncClient, item_id: str, acked: list[int], stop: asyncio.Event
+) -> None:
+    """Revisions one after another until told to stop; a score refused as not saved
+    (``unavailable``) is sent again, as the page does; any other refusal fails."""
+    value = 0
+    while not stop.is_set():
+        value += 1
+        payload = {"item_id": item_id, "values": {"c1": value % 100}, "recommendation": "fund"}
+        answer = await client.call("submit_score", payload, namespace="/room", timeout=15)
+        if isinstance(answer, dict) and "revision" in answer:
+            acked.append(answer["revision"])
+        elif answer.get("error", {}).get("code") != "unavailable":
+            raise AssertionError(f"refused: {answer}")
