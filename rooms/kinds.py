@@ -43,6 +43,11 @@ def rules_of(kind: Kind) -> KindRules:
     return RULES[kind]
 
 
+def has_questions(kind: Kind) -> bool:
+    """Whether the kind's rooms run the moderated Q&A (``rooms.questions``)."""
+    return Questions in rules_of(kind).workflows
+
+
 def guest_role(kind: Kind, *, public: bool) -> Role | None:
     """The role of someone with no account and no invite, if the session takes them: only
     public events' sessions, of a kind that takes walk-in guests."""

@@ -5,9 +5,10 @@ from datetime import timedelta
 
 import pytest
 
+from rooms.kinds import has_questions
 from rooms.outbox import Group, Keep, Person, RoomFlags, Send
 from rooms.questions import QaSettings, QState, Question, Questions, export_rows
-from rooms.roles import Kind, Role
+from rooms.roles import Capability, Kind, Role, capabilities
 from rooms.room import ChatLimit, Room
 from tests.rooms.test_room import HAN, LI, NOW, OWNER, SESSION, codes, events
 
@@ -216,3 +217,13 @@ def test_a_new_moderator_gets_the_pending_questions() -> None:
     sent = events(effects, "questions")
     assert sent[0].sids == ("s-han",)
     assert [q["question_id"] for q in sent[0].payload["list"]] == ["q1"]  # type: ignore[union-attr]
+
+
+def test_classes_meetings_and_roadshows_take_questions_out_of_the_box() -> None:
+    assert [kind for kind in Kind if has_questions(kind)] == [
+        Kind.MEETING,
+        Kind.CLASS,
+        Kind.ROADSHOW,
+    ]
+    assert Capability.ASK_QUESTION in capabilities(Kind.CLASS, Role.ATTENDEE)
+    assert QaSettings() == QaSettings(anonymous=True, premoderated=False, pinned="")
