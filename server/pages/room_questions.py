@@ -11,7 +11,7 @@ QUESTION_STRINGS: dict[str, str] = {
     "qa_state_dismissed": "Dismissed",
     "qa_pinned": "Pinned",
     "qa_yours": "Yours",
-    "qa_votes": "{votes} votes",
+    "qa_votes": "Votes: {votes}",
     "qa_upvote": "Upvote",
     "qa_upvoted": "Upvoted",
     "qa_approve": "Approve",
