@@ -222,7 +222,6 @@ ITEMS_MAX = 200
 SCORES_MAX = 20
 COMMENT_CHARS_MAX = 5000
 REASON_CHARS_MAX = 500
-QUESTION_CHARS_MAX = 500
 QUESTION_STATES = ("visible", "answering", "answered", "dismissed")  # a moderator's moves
 
 # the emoji a reaction may be; anything else is refused

@@ -21,9 +21,9 @@ from enum import StrEnum
 
 from rooms.chat import TokenBucket, defuse
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
+from rooms.limits import QUESTION_CHARS_MAX
 from rooms.outbox import Effect, Group, Keep, Send
 from rooms.presence import Participant
-from rooms.protocol import QUESTION_CHARS_MAX
 from rooms.roles import Capability
 from rooms.workflow import Core, Workflow
 

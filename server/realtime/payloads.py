@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rooms.errors import DomainError
-from rooms.limits import CHAT_TEXT_MAX_BYTES
+from rooms.limits import CHAT_TEXT_MAX_BYTES, QUESTION_CHARS_MAX
 from rooms.protocol import (
     CANDIDATE_CHARS_MAX,
     COMMENT_CHARS_MAX,
@@ -24,7 +24,6 @@ from rooms.protocol import (
     MEDIA_FIELDS,
     MID_CHARS_MAX,
     MIDS_MAX,
-    QUESTION_CHARS_MAX,
     QUESTION_STATES,
     REACTIONS,
     REASON_CHARS_MAX,
