@@ -11,6 +11,7 @@ their workflows here.
 from dataclasses import dataclass
 
 from rooms.panel import Panel
+from rooms.questions import Questions
 from rooms.roles import Kind, Role
 from rooms.workflow import Workflow
 
@@ -23,19 +24,28 @@ class KindRules:
 
 
 RULES: dict[Kind, KindRules] = {
-    Kind.MEETING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True),
+    Kind.MEETING: KindRules(
+        guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Questions,)
+    ),
     # a class's audience are listeners (rooms.roles): they come straight in to listen and
     # speak when a host gives them the floor
-    Kind.CLASS: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=False),
+    Kind.CLASS: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=False, workflows=(Questions,)),
     # a review is confidential: only the people invited or rostered
     Kind.REVIEW: KindRules(guest_role=None, lobby_by_default=True, workflows=(Panel,)),
-    Kind.ROADSHOW: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True),
+    Kind.ROADSHOW: KindRules(
+        guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Questions,)
+    ),
     Kind.SIGNING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True),
 }
 
 
 def rules_of(kind: Kind) -> KindRules:
     return RULES[kind]
+
+
+def has_questions(kind: Kind) -> bool:
+    """Whether the kind's rooms run the moderated Q&A (``rooms.questions``)."""
+    return Questions in rules_of(kind).workflows
 
 
 def guest_role(kind: Kind, *, public: bool) -> Role | None:

@@ -15,3 +15,4 @@ TITLE_MAX = 200  # an event's or a session's title
 DESCRIPTION_MAX = 5000  # an event's or a session's description
 ZONE_MAX = 64  # an IANA time zone name as typed
 CHAT_TEXT_MAX_BYTES = 4096  # a chat message, in UTF-8 once trimmed
+QUESTION_CHARS_MAX = 500  # a question of a room's Q&A

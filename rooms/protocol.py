@@ -53,6 +53,12 @@ EVENTS: dict[str, Capability] = {
     "submit_score": C.SCORE,
     "get_my_score": C.SCORE,
     "get_results": C.JOIN,
+    # moderated Q&A (rooms.questions)
+    "ask_question": C.ASK_QUESTION,
+    "upvote_question": C.ASK_QUESTION,
+    "set_question_state": C.MODERATE,
+    "pin_question": C.MODERATE,
+    "set_qa_settings": C.MODERATE,
 }
 
 # client event -> the part of the room that handles it: its core, or one of its workflows
@@ -71,6 +77,13 @@ WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
         "submit_score",
         "get_my_score",
         "get_results",
+    ),
+    "questions": (
+        "ask_question",
+        "upvote_question",
+        "set_question_state",
+        "pin_question",
+        "set_qa_settings",
     ),
 }
 HANDLED_BY: dict[str, str] = {event: "room" for event in EVENTS} | {
@@ -102,6 +115,9 @@ class Shape(StrEnum):
     CODE = "code"  # a short code: 1..32 of A-Z a-z 0-9 _ -
     COMMENT = "comment"  # text of at most COMMENT_CHARS_MAX characters
     REASON = "reason"  # text of 1..REASON_CHARS_MAX characters
+    QUESTION = "question"  # text of 1..QUESTION_CHARS_MAX characters
+    QUESTION_ID = "question_id"  # "q<number>"
+    QUESTION_STATE = "question_state"  # one of QUESTION_STATES
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +175,11 @@ FIELDS: dict[str, dict[str, Field]] = {
     },
     "get_my_score": {"item_id": F(S.ITEM)},
     "get_results": {"item_id": F(S.ITEM)},
+    "ask_question": {"text": F(S.QUESTION), "anonymous": F(S.FLAG, required=False)},
+    "upvote_question": {"question_id": F(S.QUESTION_ID)},
+    "set_question_state": {"question_id": F(S.QUESTION_ID), "state": F(S.QUESTION_STATE)},
+    "pin_question": {"question_id": F(S.QUESTION_ID), "pinned": F(S.FLAG)},
+    "set_qa_settings": {"anonymous": F(S.FLAG), "premoderated": F(S.FLAG)},
 }
 
 # client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs
@@ -201,6 +222,7 @@ ITEMS_MAX = 200
 SCORES_MAX = 20
 COMMENT_CHARS_MAX = 5000
 REASON_CHARS_MAX = 500
+QUESTION_STATES = ("visible", "answering", "answered", "dismissed")  # a moderator's moves
 
 # the emoji a reaction may be; anything else is refused
 REACTIONS = ("👍", "👏", "❤️", "😂", "😮", "🎉", "🙏", "🤔")

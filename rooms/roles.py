@@ -63,7 +63,7 @@ CAPABILITIES: dict[Kind, dict[Role, frozenset[Capability]]] = {
         Role.HOST: _HOST,
         Role.COHOST: _MODERATOR,
         Role.PRESENTER: _PRESENTER,
-        Role.ATTENDEE: _SPEAKER,
+        Role.ATTENDEE: _SPEAKER | {C.ASK_QUESTION},
         Role.OBSERVER: _EVERYONE,
     },
     Kind.CLASS: {

@@ -17,7 +17,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from rooms.agenda import Event, Session, Visibility
-from rooms.kinds import guest_role
+from rooms.kinds import guest_role, has_questions
 from rooms.protocol import REACTIONS
 from rooms.roles import Kind, roles_for
 from server import agenda, i18n
@@ -25,6 +25,7 @@ from server.appkeys import SETTINGS, STORE
 from server.auth import current_account
 from server.guests import remember_guest
 from server.invitations import accepted_invites
+from server.pages.room_questions import QUESTION_STRINGS
 from server.pages.room_review import REVIEW_STRINGS
 from server.pages.timetable import opens_at, utc_iso
 from server.pages.visibility import door_of
@@ -173,7 +174,10 @@ async def room_page(request: web.Request) -> web.Response:
         "known_name": known_name,
         "guests_welcome": guests_welcome(session, event),
         "config": _room_config(request, session, known_name),
-        "ui_strings": UI_STRINGS | (REVIEW_STRINGS if session.kind is Kind.REVIEW else {}),
+        "ui_strings": UI_STRINGS
+        | (REVIEW_STRINGS if session.kind is Kind.REVIEW else {})
+        | (QUESTION_STRINGS if has_questions(session.kind) else {}),
+        "questions": has_questions(session.kind),
         "reactions": REACTIONS,
     }
     response = aiohttp_jinja2.render_template("room.html", request, context)

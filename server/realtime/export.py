@@ -1,6 +1,7 @@
 """CSV exports of a session's room for its moderators: the chat, and attendance.
 
-``GET /sessions/{session_id}/chat.csv`` and ``GET /sessions/{session_id}/attendance.csv``.
+``GET /sessions/{session_id}/chat.csv``, ``GET /sessions/{session_id}/attendance.csv`` and
+``GET /sessions/{session_id}/questions.csv`` (the Q&A: anonymous questions without a name).
 The requester is resolved as at a room's door (server/realtime/identity.py: account, staff,
 accepted invite) and needs ``moderate`` in the session's kind, counting a role given live.
 Files are UTF-8 with a byte-order mark (server/downloads.py); cells that a spreadsheet would
@@ -17,6 +18,7 @@ from rooms.chat import export_rows as chat_rows
 from rooms.chat import visible_to
 from rooms.errors import DomainError, Forbidden
 from rooms.outbox import Person
+from rooms.questions import export_rows as question_rows
 from rooms.roles import Capability, Kind, capabilities
 from server.agenda import load_session
 from server.appkeys import STORE
@@ -58,8 +60,17 @@ async def attendance_csv(request: web.Request) -> web.Response:
     )
 
 
+async def questions_csv(request: web.Request) -> web.Response:
+    session_id, _, _ = await _moderator(request)
+    questions = await request.app[STORE].questions.questions(session_id)
+    return csv_response(question_rows(questions), f"questions-{session_id}.csv")
+
+
 def setup_exports(app: web.Application) -> None:
     app.router.add_get("/sessions/{session_id}/chat.csv", chat_csv, name="room_chat_csv")
     app.router.add_get(
         "/sessions/{session_id}/attendance.csv", attendance_csv, name="room_attendance_csv"
+    )
+    app.router.add_get(
+        "/sessions/{session_id}/questions.csv", questions_csv, name="room_questions_csv"
     )

@@ -31,6 +31,7 @@ from rooms.errors import DomainError
 from rooms.lifecycle import TERMINAL
 from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
 from rooms.panel import Panel
+from rooms.questions import Questions
 from rooms.review_book import ReviewBook
 from rooms.room import ChatLimit, Room
 from server.realtime.fanout import NAMESPACE, Fanout
@@ -126,7 +127,12 @@ class LiveRooms:
         return live
 
     async def _prepare(self, room: Room) -> None:
-        """A review room's panel as the store has it (prepared, and run so far)."""
+        """A review room's panel as the store has it (prepared, and run so far); a room's
+        questions."""
+        session_id = room.session.session_id
+        if any(isinstance(w, Questions) for w in room.workflows):
+            found = await self.store.questions.questions(session_id)
+            room.part(Questions).load(found, await self.store.questions.settings(session_id))
         if not any(isinstance(w, Panel) for w in room.workflows):
             return
         session_id = room.session.session_id

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from rooms.errors import DomainError
-from rooms.limits import CHAT_TEXT_MAX_BYTES
+from rooms.limits import CHAT_TEXT_MAX_BYTES, QUESTION_CHARS_MAX
 from rooms.protocol import (
     CANDIDATE_CHARS_MAX,
     COMMENT_CHARS_MAX,
@@ -24,6 +24,7 @@ from rooms.protocol import (
     MEDIA_FIELDS,
     MID_CHARS_MAX,
     MIDS_MAX,
+    QUESTION_STATES,
     REACTIONS,
     REASON_CHARS_MAX,
     SCORES_MAX,
@@ -43,6 +44,7 @@ _MESSAGE_ID = re.compile(r"([0-9]{1,20})-([0-9]{1,20})")
 _STREAM_PART_MAX = 2**64 - 1  # each half of a Redis stream id is an unsigned 64-bit number
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _CODE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_QUESTION_ID = re.compile(r"q[1-9][0-9]{0,8}")
 _ROLES = frozenset(str(role) for role in Role)
 _ALL_FIELDS = {**FIELDS, **MEDIA_FIELDS}
 
@@ -120,6 +122,15 @@ _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
     Shape.CODE: (_fits(_CODE), "{field} must be 1 to 32 letters, digits, _ or -."),
     Shape.COMMENT: (_text_of(COMMENT_CHARS_MAX, empty=True), "{field} must be text."),
     Shape.REASON: (_text_of(REASON_CHARS_MAX), "{field} must be text (1 to 500 characters)."),
+    Shape.QUESTION: (
+        _text_of(QUESTION_CHARS_MAX),
+        "{field} must be text of 1 to 500 characters.",
+    ),
+    Shape.QUESTION_ID: (_fits(_QUESTION_ID), "{field} must be a question id."),
+    Shape.QUESTION_STATE: (
+        lambda v: isinstance(v, str) and v in QUESTION_STATES,
+        '{field} must be "visible", "answering", "answered" or "dismissed".',
+    ),
     Shape.REVISION: (
         lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31,
         "{field} must be a positive whole number.",

@@ -12,6 +12,7 @@ from server.store.files import FileRecords
 from server.store.invites import Invites
 from server.store.notifications import Notifications
 from server.store.panel import Panels
+from server.store.questions import QuestionRecords
 from server.store.review import Reviews
 from server.store.rooms import Rooms
 from server.store.schedule import Schedule
@@ -35,6 +36,7 @@ class Store:
         self.attendance = Attendance(redis)
         self.rooms = Rooms(redis)
         self.panel = Panels(redis)
+        self.questions = QuestionRecords(redis)
         self.files = FileRecords(redis)
         self.review = Reviews(redis)
 

@@ -196,6 +196,14 @@ def review_scores(session_id: str) -> str:
     return f"session:{session_id}:review:scores"  # hash "<item_id> <reviewer_key>" -> Scorecard
 
 
+def questions(session_id: str) -> str:
+    return f"session:{session_id}:questions"  # hash: question id -> the question (Q&A)
+
+
+def questions_settings(session_id: str) -> str:
+    return f"session:{session_id}:questions:settings"  # the room's Q&A settings
+
+
 def review_runs(session_id: str) -> str:
     return f"session:{session_id}:review:runs"  # the live panel's run of its items
 

@@ -32,7 +32,8 @@ EXPECTED: dict[tuple[Kind, Role], set[str]] = {
         "raise_hand react see_roster".split()
     ),
     (MEETING, ATTENDEE): set(
-        "chat chat_private join publish_audio publish_video raise_hand react see_roster".split()
+        "ask_question chat chat_private join publish_audio publish_video raise_hand react "
+        "see_roster".split()
     ),
     (MEETING, OBSERVER): set("join react see_roster".split()),
     # class

@@ -12,6 +12,7 @@ from rooms.limits import (
     EMAIL_MAX,
     NAME_MAX,
     PASSWORD_MAX,
+    QUESTION_CHARS_MAX,
     TITLE_MAX,
     ZONE_MAX,
 )
@@ -98,6 +99,7 @@ async def pages(staff) -> dict[str, str]:
         ("login", "email", EMAIL_MAX),
         ("login", "password", PASSWORD_MAX),
         ("room", "text", CHAT_TEXT_MAX_BYTES),
+        ("room", "question", QUESTION_CHARS_MAX),
     ],
 )
 def test_console_forms_show_the_fields_limit(

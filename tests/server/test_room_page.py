@@ -230,3 +230,26 @@ async def test_room_page_of_an_unknown_session_is_not_found(client) -> None:
     response = await client.get("/sessions/nope/room")
 
     assert response.status == 404
+
+
+async def test_room_page_of_a_class_has_the_qa_panel_and_its_strings_in_chinese(
+    client, store
+) -> None:
+    _host, _event, session = await public_meeting(store, kind="class")
+    client.session.cookie_jar.update_cookies({"lang": "zh_CN"})
+
+    page = await (await client.get(f"/sessions/{session.session_id}/room")).text()
+
+    strings = room_strings(page)
+    assert '<section id="qa-panel"' in page
+    assert (strings["qa_upvote"], strings["qa_state_answering"]) == ("点赞", "正在回答")
+    assert {k: v for k, v in strings.items() if v.isascii() and not v.startswith("{")} == {}
+
+
+async def test_room_page_of_a_review_has_no_qa_panel(client, store) -> None:
+    _host, _event, session = await public_meeting(store, kind="review")
+
+    page = await (await client.get(f"/sessions/{session.session_id}/room")).text()
+
+    assert 'id="qa-panel"' not in page
+    assert "qa_upvote" not in room_strings(page)

@@ -26,6 +26,7 @@ ORDER = [
     "admit", "admit_all", "deny", "deny_all", "mute", "mute_all", "set_locked",
     "get_attendance", "start_item", "next_phase", "extend_item", "skip_item", "reorder_items",
     "release_results", "set_conflict", "submit_score", "get_my_score", "get_results",
+    "ask_question", "upvote_question", "set_question_state", "pin_question", "set_qa_settings",
     "set_role", "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
@@ -34,9 +35,17 @@ REFUSED_ANYWAY = {"join": "already_joined", "admit": "not_found", "deny": "not_f
 # a review panel's events: refused outside a review (``not_here``); in a review without items,
 # every item is unknown, and there is no waiting item to reorder
 PANEL = set(WORKFLOW_EVENTS["panel"])
+# the Q&A's events: refused where the kind has no Q&A (``not_here``); the walk's question
+# ids name no question
+QUESTIONS = set(WORKFLOW_EVENTS["questions"])
+QA_KINDS = (Kind.MEETING, Kind.CLASS, Kind.ROADSHOW)
 
 
 def refused_anyway(event: str, kind: Kind) -> str | None:
+    if event in QUESTIONS:
+        if kind not in QA_KINDS:
+            return "not_here"
+        return None if event in ("ask_question", "set_qa_settings") else "not_found"
     if event not in PANEL:
         return REFUSED_ANYWAY.get(event)
     if kind is not Kind.REVIEW:
@@ -74,6 +83,11 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
             "reason": "r",
         },
         "submit_score": {"item_id": "i-none", "values": {"c1": 1}},
+        "ask_question": {"text": "Why?"},
+        "upvote_question": {"question_id": "q999"},
+        "set_question_state": {"question_id": "q999", "state": "answered"},
+        "pin_question": {"question_id": "q999", "pinned": True},
+        "set_qa_settings": {"anonymous": True, "premoderated": False},
     }.get(event, {"item_id": "i-none"} if event in PANEL else {})
 
 

@@ -26,6 +26,9 @@ GOOD: dict[Shape, Any] = {
     Shape.CODE: "fund",
     Shape.COMMENT: "Sound method.",
     Shape.REASON: "Co-authored a paper in 2024",
+    Shape.QUESTION: "Why is the sky blue?",
+    Shape.QUESTION_ID: "q12",
+    Shape.QUESTION_STATE: "answering",
 }
 BAD: dict[Shape, list[Any]] = {
     Shape.TEXT: [5, None, ["x"], {"t": "x"}, "x" * 4097],
@@ -38,6 +41,9 @@ BAD: dict[Shape, list[Any]] = {
     Shape.EMOJI: ["💩", "x", 5, None],
     Shape.ITEM: ["", "a/b", "x" * 65, 5, None],
     Shape.ITEMS: ["i-1", ["a/b"], [5], ["x"] * 201, None],
+    Shape.QUESTION: ["", "x" * 501, 5, ["x"], None],
+    Shape.QUESTION_ID: ["", "12", "q0", "q-1", "Q1", 5, None],
+    Shape.QUESTION_STATE: ["pending", "open", "ANSWERED", 5, None],
     Shape.MINUTES: [0, 61, 2.5, "5", True, None],
     Shape.SCORES: [
         [4],

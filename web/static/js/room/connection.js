@@ -31,6 +31,7 @@
 
 import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
 import { toCard, toProgress, toResults, toReview, toSteppedOut } from "./review-wire.js";
+import { toQaSettings, toQuestion, toQuestions } from "./questions-wire.js";
 
 const ACK_TIMEOUT_MS = 10_000;
 const RETRY_MS = 2_000; // a chat message the server could not store is sent again after this
@@ -123,6 +124,7 @@ function toSnapshot(wire) {
     lobby: (wire.lobby ?? []).map(toWaiting),
     rejoinToken: typeof wire.rejoin_token === "string" ? wire.rejoin_token : "",
     review: toReview(wire.review),
+    questions: toQuestions(wire.questions),
   };
 }
 
@@ -151,6 +153,10 @@ const RELAYED = {
   review: (p) => ["review", toReview(p)],
   score_progress: (p) => ["score_progress", toProgress(p)],
   stepped_out: (p) => ["stepped_out", toSteppedOut(p)],
+  question: (p) => ["question", toQuestion(p.question)],
+  question_hidden: (p) => ["question_hidden", { id: p.question_id }],
+  qa_settings: (p) => ["qa_settings", toQaSettings(p)],
+  questions: (p) => ["questions", p.list.map(toQuestion)],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -380,6 +386,17 @@ export class RoomConnection extends Emitter {
     const ack = await this.#request("get_results", { item_id: itemId });
     return ack.error ? ack : { results: toResults(ack.results) };
   }
+
+  // the Q&A (PROTOCOL.md, "Questions"): {questionId} once kept, or {error}
+  async askQuestion(text, { anonymous = false } = {}) {
+    const ack = await this.#request("ask_question", { text, anonymous });
+    return ack.error ? ack : { questionId: ack.question_id };
+  }
+
+  upvoteQuestion(questionId) { return this.#send("upvote_question", { question_id: questionId }); }
+  setQuestionState(questionId, state) { return this.#send("set_question_state", { question_id: questionId, state }); }
+  pinQuestion(questionId, pinned) { return this.#send("pin_question", { question_id: questionId, pinned }); }
+  setQaSettings({ anonymous, premoderated }) { return this.#send("set_qa_settings", { anonymous, premoderated }); }
 
   // leaving: the page is done with this connection (also after denied, removed, ended)
   leave() {

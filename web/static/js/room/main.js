@@ -12,6 +12,7 @@ import { showLobbyNote, showWaiting } from "./lobby.js";
 import { hideBanner, showBanner, toast } from "./notices.js";
 import { setupPrejoin } from "./prejoin.js";
 import { setupPreview } from "./preview.js";
+import { setupQuestions } from "./questions.js";
 import { setupReview } from "./review.js";
 import { RoomMedia } from "./room-media.js";
 import { renderRoster } from "./roster.js";
@@ -82,6 +83,9 @@ const can = (capability) => state.capabilities.has(capability);
 const review = setupReview({
   lang: config.lang, serverTime: new Date(app.dataset.serverTime), toasts, sessionId: config.sessionId,
 });
+
+// the Q&A panel (null in rooms without questions): renders the `question` events itself
+const questions = setupQuestions();
 
 function showScreen(name) {
   for (const [key, node] of Object.entries(screens)) node.hidden = key !== name;
@@ -370,6 +374,7 @@ function start() {
         connection = new RoomConnection({ sessionId: config.sessionId, path: config.socketPath, lang: config.lang, name });
         media.attach(connection);
         review?.attach(connection);
+        questions?.attach(connection);
         listen(connection, prejoin);
         connection.connect();
       },
