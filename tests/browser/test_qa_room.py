@@ -94,3 +94,36 @@ async def test_a_question_is_asked_upvoted_answered_in_a_class(
     await join_as_guest(han, session, "Han Mei")
     await expect(han.locator("#qa-list .qa-item")).to_have_count(1)
     await expect(item(han).locator(".qa-state")).to_have_text("已回答")
+
+
+async def test_pre_moderation_and_anonymous_questions_from_the_teachers_controls(
+    live_server, new_page, sign_in
+) -> None:
+    session = await open_class(live_server.store)
+    teacher, li, han = await new_page(), await new_page(), await new_page()
+    await sign_in(teacher, email=HOST_EMAIL)
+    await teacher.goto(room_path(session))
+    await teacher.click("#join-button")
+    for page, name in ((li, "Li Lei"), (han, "Han Mei")):
+        await join_as_guest(page, session, name)
+        await expect(page.locator("#qa-form")).to_be_visible()
+
+    await teacher.check("#qa-premoderated")
+    await li.fill("#qa-text", "Is the sky blue at night?")
+    await li.check("#qa-anonymous")
+    await li.click("#qa-ask")
+    await expect(li.locator("#qa-status")).to_have_text(
+        "Your question was sent; a host will approve it."
+    )
+    await expect(item(teacher).locator(".qa-state")).to_have_text("Awaiting approval")
+    await expect(item(teacher).locator(".qa-name")).to_have_text("Anonymous")
+    await expect(item(li).locator(".qa-state")).to_have_text("Awaiting approval")
+    await expect(han.locator("#qa-empty")).to_be_visible()
+
+    await item(teacher).locator(".qa-visible").click()
+    await expect(item(han).locator(".qa-state")).to_have_text("Visible")
+    await expect(item(han).locator(".qa-name")).to_have_text("Anonymous")
+
+    # the teacher turns anonymous questions off: the choice goes from the students' form
+    await teacher.uncheck("#qa-allow-anonymous")
+    await expect(li.locator("#qa-anonymous-label")).to_be_hidden()

@@ -210,3 +210,13 @@ async def test_hosts_export_the_questions_as_csv(rooms_world: World) -> None:
         ["Anonymous", "shy", "visible", "0"],
     ]
     assert refused.status == 403
+
+
+async def test_asking_is_rate_limited(rooms_world: World) -> None:
+    room, _, li, _ = await klass(rooms_world)
+
+    for n in range(4):
+        await li.send("ask_question", {"text": f"question {n}"})
+
+    assert codes(li) == ["rate_limited"]
+    assert len(await rooms_world.store.questions.questions(room.session_id)) == 3
