@@ -53,6 +53,12 @@ EVENTS: dict[str, Capability] = {
     "submit_score": C.SCORE,
     "get_my_score": C.SCORE,
     "get_results": C.JOIN,
+    # polls and quizzes (rooms.polls)
+    "launch_poll": C.RUN_POLLS,
+    "close_poll": C.RUN_POLLS,
+    "share_results": C.RUN_POLLS,
+    "show_leaderboard": C.RUN_POLLS,
+    "vote": C.VOTE,
 }
 
 # client event -> the part of the room that handles it: its core, or one of its workflows
@@ -72,6 +78,7 @@ WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
         "get_my_score",
         "get_results",
     ),
+    "polls": ("launch_poll", "close_poll", "share_results", "show_leaderboard", "vote"),
 }
 HANDLED_BY: dict[str, str] = {event: "room" for event in EVENTS} | {
     event: workflow for workflow, events in WORKFLOW_EVENTS.items() for event in events
@@ -102,6 +109,8 @@ class Shape(StrEnum):
     CODE = "code"  # a short code: 1..32 of A-Z a-z 0-9 _ -
     COMMENT = "comment"  # text of at most COMMENT_CHARS_MAX characters
     REASON = "reason"  # text of 1..REASON_CHARS_MAX characters
+    POLL = "poll"  # an object: a poll's question, kind, options... (rooms.poll_spec checks it)
+    CHOICES = "choices"  # a list of at most CHOICES_MAX whole numbers (option indexes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +168,11 @@ FIELDS: dict[str, dict[str, Field]] = {
     },
     "get_my_score": {"item_id": F(S.ITEM)},
     "get_results": {"item_id": F(S.ITEM)},
+    "launch_poll": {"poll": F(S.POLL)},
+    "close_poll": {"poll_id": F(S.ITEM)},
+    "share_results": {"poll_id": F(S.ITEM), "shared": F(S.FLAG)},
+    "show_leaderboard": {"shown": F(S.FLAG)},
+    "vote": {"poll_id": F(S.ITEM), "choices": F(S.CHOICES)},
 }
 
 # client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs
@@ -201,6 +215,8 @@ ITEMS_MAX = 200
 SCORES_MAX = 20
 COMMENT_CHARS_MAX = 5000
 REASON_CHARS_MAX = 500
+CHOICES_MAX = 10
+POLL_KEYS = frozenset({"question", "kind", "options", "correct", "anonymous", "seconds"})
 
 # the emoji a reaction may be; anything else is refused
 REACTIONS = ("👍", "👏", "❤️", "😂", "😮", "🎉", "🙏", "🤔")

@@ -237,7 +237,7 @@ class RoomLine:
                 store.chat.queue_mark(pipe, session_id, effect.participant_id, out=effect.out)
             elif isinstance(effect, Keep):
                 before = len(pipe)
-                store.panel.queue(pipe, session_id, effect.record)
+                store.queue_kept(pipe, session_id, effect.record)
                 wanted += [False] * (len(pipe) - before)
                 continue
             else:

@@ -31,6 +31,7 @@ from rooms.errors import DomainError
 from rooms.lifecycle import TERMINAL
 from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
 from rooms.panel import Panel, ReviewBook
+from rooms.polls import Polls
 from rooms.room import ChatLimit, Room
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 HISTORY_SIZE = 100  # messages a newcomer gets
 FORGET_EMPTY = timedelta(minutes=2)  # an empty room is kept this long for reconnects
+TIMER_STEP = 1.0  # seconds at most between a room's timer's looks at the clock
 STOP_WAIT = 10.0  # seconds the watcher may take to finish its round at shutdown
 
 
@@ -67,6 +69,12 @@ class LiveRoom:
     line: RoomLine  # the one ordered path of the room's changes
     media: RoomMedia  # the room's SFU: made with the room, closed with it
     kept_flags: RoomFlags  # the flags as last handed to the line to persist
+    timer: "asyncio.Task[None] | None" = None  # closes its polls on time; stopped with it
+
+    def stop_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
 
     @property
     def session_id(self) -> str:
@@ -125,7 +133,14 @@ class LiveRooms:
         return live
 
     async def _prepare(self, room: Room) -> None:
-        """A review room's panel as the store has it (prepared, and run so far)."""
+        """A room's polls, and a review room's panel, as the store has them."""
+        session_id = room.session.session_id
+        if any(isinstance(w, Polls) for w in room.workflows):
+            room.part(Polls).load(
+                await self.store.polls.launched(session_id),
+                ballots=await self.store.polls.ballots(session_id),
+                board_shown=await self.store.polls.board_shown(session_id),
+            )
         if not any(isinstance(w, Panel) for w in room.workflows):
             return
         session_id = room.session.session_id
@@ -170,7 +185,31 @@ class LiveRooms:
         )
         line.start()
         live = self.rooms[session_id] = LiveRoom(room, line, media, room.flags)
+        self.arm(live)  # polls left open by a restart close on time
         return live
+
+    def arm(self, live: LiveRoom) -> None:
+        """Start the room's timer if one of its polls has a deadline and none runs."""
+        polls = next((w for w in live.room.workflows if isinstance(w, Polls)), None)
+        running = live.timer is not None and not live.timer.done()
+        if polls is None or running or polls.next_deadline() is None:
+            return
+        live.timer = asyncio.create_task(self._close_on_time(live, polls), name="poll-timer")
+
+    async def _close_on_time(self, live: LiveRoom, polls: Polls) -> None:
+        """Close each poll when its deadline comes, on the room's line, until none is left
+        (a second at most between looks: the clock may be moved)."""
+        while not live.room.closed and (deadline := polls.next_deadline()) is not None:
+            wait = (deadline - self.clock()).total_seconds()
+            if wait > 0:
+                await asyncio.sleep(min(wait, TIMER_STEP))
+                continue
+            try:
+                await self.run(live, polls.due(now=self.clock()))
+            except Exception:
+                log.exception("room %s: polls not closed on time", live.session_id)
+                await asyncio.sleep(TIMER_STEP)
+        live.timer = None
 
     def room_of(self, sid: str) -> LiveRoom:
         """The live room of a connected socket."""
@@ -290,6 +329,7 @@ class LiveRooms:
         """End the room: everyone is told and disconnected, and so is every other socket
         connected to it (joined or not)."""
         self.rooms.pop(live.session_id, None)
+        live.stop_timer()
         await live.media.close()
         await self.run(live, live.room.close(message, now=self.clock()))
         await live.line.stop()
@@ -362,6 +402,7 @@ class LiveRooms:
                 await self.close(live, Text("The session has ended."))
             elif live.room.empty_since and now - live.room.empty_since > FORGET_EMPTY:
                 self.rooms.pop(live.session_id, None)
+                live.stop_timer()
                 await live.media.close()
                 await live.line.stop()
             else:

@@ -28,6 +28,7 @@ from server.realtime.identity import arrive, language_of
 from server.realtime.live import Connection, LiveRooms
 from server.realtime.panel_events import PanelEvents
 from server.realtime.payloads import check_payload, event_label
+from server.realtime.poll_events import PollEvents
 from server.realtime.reserved import WireReserved
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,7 @@ INTERNAL = "Internal error. It has been logged; please try again."
 NOT_SAVED = "The message was not saved; it will be sent again."
 
 
-class RoomNamespace(PanelEvents, socketio.AsyncNamespace):
+class RoomNamespace(PanelEvents, PollEvents, socketio.AsyncNamespace):
     def __init__(self, live: LiveRooms) -> None:
         super().__init__(NAMESPACE)
         self.live = live

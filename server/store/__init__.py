@@ -5,13 +5,22 @@ from server.store.accounts import Accounts
 from server.store.agenda import Agenda
 from server.store.attendance import Attendance
 from server.store.chat import Chat
-from server.store.connection import EmbeddedRedis, Redis, StoreError, connect, describe
+from server.store.connection import (
+    EmbeddedRedis,
+    Pipeline,
+    Redis,
+    StoreError,
+    connect,
+    describe,
+)
 from server.store.durable import Durability, Durable, NotDurable
 from server.store.experts import Experts
 from server.store.files import FileRecords
 from server.store.invites import Invites
 from server.store.notifications import Notifications
 from server.store.panel import Panels
+from server.store.polls import RECORDS as POLL_RECORDS
+from server.store.polls import Polls
 from server.store.review import Reviews
 from server.store.rooms import Rooms
 from server.store.schedule import Schedule
@@ -35,8 +44,17 @@ class Store:
         self.attendance = Attendance(redis)
         self.rooms = Rooms(redis)
         self.panel = Panels(redis)
+        self.polls = Polls(redis)
         self.files = FileRecords(redis)
         self.review = Reviews(redis)
+
+    def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
+        """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is
+        kept: the room's polls, or a review's panel."""
+        if isinstance(record, POLL_RECORDS):
+            self.polls.queue(pipe, session_id, record)
+        else:
+            self.panel.queue(pipe, session_id, record)
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

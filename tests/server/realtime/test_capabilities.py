@@ -26,7 +26,8 @@ ORDER = [
     "admit", "admit_all", "deny", "deny_all", "mute", "mute_all", "set_locked",
     "get_attendance", "start_item", "next_phase", "extend_item", "skip_item", "reorder_items",
     "release_results", "set_conflict", "submit_score", "get_my_score", "get_results",
-    "set_role", "send_to_lobby", "remove", "end_session",
+    "launch_poll", "vote", "close_poll", "share_results", "show_leaderboard", "set_role",
+    "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
 # is in the room, not waiting in the lobby
@@ -34,9 +35,16 @@ REFUSED_ANYWAY = {"join": "already_joined", "admit": "not_found", "deny": "not_f
 # a review panel's events: refused outside a review (``not_here``); in a review without items,
 # every item is unknown, and there is no waiting item to reorder
 PANEL = set(WORKFLOW_EVENTS["panel"])
+# polls: refused where no polls run (``not_here``); the poll the walk names does not exist
+POLLS = set(WORKFLOW_EVENTS["polls"])
+POLL_KINDS = {Kind.CLASS, Kind.MEETING, Kind.ROADSHOW}
 
 
 def refused_anyway(event: str, kind: Kind) -> str | None:
+    if event in POLLS:
+        if kind not in POLL_KINDS:
+            return "not_here"
+        return None if event in ("launch_poll", "show_leaderboard") else "not_found"
     if event not in PANEL:
         return REFUSED_ANYWAY.get(event)
     if kind is not Kind.REVIEW:
@@ -74,6 +82,11 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
             "reason": "r",
         },
         "submit_score": {"item_id": "i-none", "values": {"c1": 1}},
+        "launch_poll": {"poll": {"question": "Q?", "kind": "single", "options": ["a", "b"]}},
+        "vote": {"poll_id": "poll-none", "choices": [0]},
+        "close_poll": {"poll_id": "poll-none"},
+        "share_results": {"poll_id": "poll-none", "shared": True},
+        "show_leaderboard": {"shown": True},
     }.get(event, {"item_id": "i-none"} if event in PANEL else {})
 
 

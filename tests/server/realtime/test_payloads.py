@@ -26,6 +26,8 @@ GOOD: dict[Shape, Any] = {
     Shape.CODE: "fund",
     Shape.COMMENT: "Sound method.",
     Shape.REASON: "Co-authored a paper in 2024",
+    Shape.POLL: {"question": "Q?", "kind": "single", "options": ["a", "b"]},
+    Shape.CHOICES: [0, 2],
 }
 BAD: dict[Shape, list[Any]] = {
     Shape.TEXT: [5, None, ["x"], {"t": "x"}, "x" * 4097],
@@ -51,6 +53,8 @@ BAD: dict[Shape, list[Any]] = {
     Shape.CODE: ["", "has space", "x" * 33, 5, None],
     Shape.COMMENT: [5, ["x"], "x" * 5001, None],
     Shape.REASON: ["", 5, "x" * 501, None],
+    Shape.POLL: [["Q?"], "Q?", {"question": "Q?", "colour": "red"}, None],
+    Shape.CHOICES: [0, [True], [-1], [100], ["1"], [1.5], list(range(11)), None],
 }
 NOT_OBJECTS: list[Any] = ["text", 42, 1.5, True, [1, 2], ["a"]]
 
