@@ -72,6 +72,7 @@ class Polls(Workflow):
         self.polls: dict[str, LivePoll] = {}
         self.ballots: dict[str, dict[str, Ballot]] = {}  # poll_id -> person key -> ballot
         self.board_shown = False
+        self.bank: dict[str, PollSpec] = {}  # draft id -> a poll prepared for the session
         self._buckets: dict[str, TokenBucket] = {}
 
     def load(
@@ -80,8 +81,11 @@ class Polls(Workflow):
         *,
         ballots: Iterable[Ballot],
         board_shown: bool,
+        bank: Mapping[str, PollSpec] | None = None,
     ) -> None:
-        """The polls as the store has them (a room opening, or after a restart)."""
+        """The polls as the store has them (a room opening, or after a restart), and the
+        session's bank, which those who run polls launch from."""
+        self.bank = dict(bank or {})
         self.polls = {p.poll_id: p for p in sorted(polls, key=lambda p: p.opened_at)}
         self.ballots = {}
         for ballot in ballots:
@@ -141,6 +145,9 @@ class Polls(Workflow):
             "voter": C.VOTE in self.room.caps(p),
             "board_shown": self.board_shown,
             "leaderboard": self.leaderboard() if runner or self.board_shown else None,
+            "bank": [{"draft_id": k, **spec_fields(s)} for k, s in self.bank.items()]
+            if runner
+            else [],
         }
 
     def news(self, people: Iterable[Participant] | None = None) -> list[Effect]:

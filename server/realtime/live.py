@@ -140,6 +140,7 @@ class LiveRooms:
                 await self.store.polls.launched(session_id),
                 ballots=await self.store.polls.ballots(session_id),
                 board_shown=await self.store.polls.board_shown(session_id),
+                bank=await self.store.polls.bank(session_id),
             )
         if not any(isinstance(w, Panel) for w in room.workflows):
             return

@@ -215,3 +215,13 @@ def test_a_room_loads_its_polls_and_carries_on(room: Room) -> None:
     assert launch(room) == "poll-2"
     with pytest.raises(DomainError):
         polls(room).close_poll("s-li", "poll-1", now=NOW)
+
+
+def test_the_bank_is_shown_only_to_those_who_run_polls(room: Room) -> None:
+    polls(room).load([], ballots=[], board_shown=False, bank={"d0001": poll_spec(COLOURS)})
+
+    assert view_of(room, "s-owner")["bank"] == [
+        {"draft_id": "d0001", "question": "Colour?", "kind": "single", "options": ["Red", "Blue"],
+         "correct": [], "anonymous": False, "seconds": None}
+    ]  # fmt: skip
+    assert view_of(room, "s-li")["bank"] == []
