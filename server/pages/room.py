@@ -17,7 +17,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from rooms.agenda import Event, Session, Visibility
-from rooms.kinds import guest_role
+from rooms.kinds import guest_role, rules_of
+from rooms.polls import Polls
 from rooms.protocol import REACTIONS
 from rooms.roles import Kind, roles_for
 from server import agenda, i18n
@@ -25,6 +26,7 @@ from server.appkeys import SETTINGS, STORE
 from server.auth import current_account
 from server.guests import remember_guest
 from server.invitations import accepted_invites
+from server.pages.room_polls import POLL_STRINGS
 from server.pages.room_review import REVIEW_STRINGS
 from server.pages.timetable import opens_at, utc_iso
 from server.pages.visibility import door_of
@@ -164,6 +166,7 @@ async def room_page(request: web.Request) -> web.Response:
     session = await agenda.load_session(store, request.match_info["session_id"])
     event = await agenda.load_event(store, session.event_id)
     known_name = await _known_name(request, session.session_id)
+    has_polls = Polls in rules_of(session.kind).workflows
     context = {
         "session": session,
         "event": event,
@@ -171,7 +174,10 @@ async def room_page(request: web.Request) -> web.Response:
         "known_name": known_name,
         "guests_welcome": guests_welcome(session, event),
         "config": _room_config(request, session, known_name),
-        "ui_strings": UI_STRINGS | (REVIEW_STRINGS if session.kind is Kind.REVIEW else {}),
+        "ui_strings": UI_STRINGS
+        | (REVIEW_STRINGS if session.kind is Kind.REVIEW else {})
+        | (POLL_STRINGS if has_polls else {}),
+        "has_polls": has_polls,
         "reactions": REACTIONS,
     }
     response = aiohttp_jinja2.render_template("room.html", request, context)

@@ -30,6 +30,7 @@
 // `error`s answering media events), media.send(event, payload) sends one.
 
 import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
+import { specWire, toPolls } from "./polls-wire.js";
 import { toCard, toProgress, toResults, toReview, toSteppedOut } from "./review-wire.js";
 
 const ACK_TIMEOUT_MS = 10_000;
@@ -123,6 +124,7 @@ function toSnapshot(wire) {
     lobby: (wire.lobby ?? []).map(toWaiting),
     rejoinToken: typeof wire.rejoin_token === "string" ? wire.rejoin_token : "",
     review: toReview(wire.review),
+    polls: toPolls(wire.polls),
   };
 }
 
@@ -151,6 +153,7 @@ const RELAYED = {
   review: (p) => ["review", toReview(p)],
   score_progress: (p) => ["score_progress", toProgress(p)],
   stepped_out: (p) => ["stepped_out", toSteppedOut(p)],
+  polls: (p) => ["polls", toPolls(p)],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -348,6 +351,13 @@ export class RoomConnection extends Emitter {
   setRole(participantId, role) { return this.#send("set_role", { participant_id: participantId, role }); }
   getAttendance() { return this.#send("get_attendance"); }
   endSession() { return this.#send("end_session"); }
+
+  // polls and quizzes (PROTOCOL.md, "Polls and quizzes"): {poll_id} / {choices}, or {error}
+  launchPoll(spec) { return this.#request("launch_poll", { poll: specWire(spec) }); }
+  vote(pollId, choices) { return this.#request("vote", { poll_id: pollId, choices }); }
+  closePoll(pollId) { return this.#send("close_poll", { poll_id: pollId }); }
+  shareResults(pollId, shared) { return this.#send("share_results", { poll_id: pollId, shared }); }
+  showLeaderboard(shown) { return this.#send("show_leaderboard", { shown }); }
 
   // the review panel (PROTOCOL.md, "Review panel")
   startItem(itemId) { return this.#send("start_item", { item_id: itemId }); }

@@ -11,6 +11,7 @@ import { floatReaction, renderHands, setHandButton } from "./hands.js";
 import { showLobbyNote, showWaiting } from "./lobby.js";
 import { hideBanner, showBanner, toast } from "./notices.js";
 import { setupPrejoin } from "./prejoin.js";
+import { setupPolls } from "./polls.js";
 import { setupPreview } from "./preview.js";
 import { setupReview } from "./review.js";
 import { RoomMedia } from "./room-media.js";
@@ -82,6 +83,9 @@ const can = (capability) => state.capabilities.has(capability);
 const review = setupReview({
   lang: config.lang, serverTime: new Date(app.dataset.serverTime), toasts, sessionId: config.sessionId,
 });
+
+// a class's, meeting's or roadshow's polls panel (null elsewhere): renders `polls` itself
+const polls = setupPolls({ serverTime: new Date(app.dataset.serverTime), toasts });
 
 function showScreen(name) {
   for (const [key, node] of Object.entries(screens)) node.hidden = key !== name;
@@ -369,6 +373,7 @@ function start() {
         connection = new RoomConnection({ sessionId: config.sessionId, path: config.socketPath, lang: config.lang, name });
         media.attach(connection);
         review?.attach(connection);
+        polls?.attach(connection);
         listen(connection, prejoin);
         connection.connect();
       },
