@@ -92,6 +92,11 @@ class Polls(Workflow):
             self.ballots.setdefault(ballot.poll_id, {})[ballot.person_key] = ballot
         self.board_shown = board_shown
 
+    def set_bank(self, bank: Mapping[str, PollSpec]) -> list[Effect]:
+        """The staff changed the session's bank: those who run polls see the new one."""
+        self.bank = dict(bank)
+        return self.news([p for p in self.room.people.admitted() if self.runs_polls(p)])
+
     # looking things up
 
     def poll(self, poll_id: str) -> LivePoll:

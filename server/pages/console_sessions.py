@@ -109,6 +109,7 @@ async def session_context(
         "created_invite": request.query.get("invite", ""),
         "mailed_message": MAILED_MESSAGES.get(request.query.get("mailed", ""), ""),
         "review": None,
+        "poll_kinds": None,  # a session whose room runs polls: console_polls.polls_context
         **{f"{slot}_error": None for slot in SLOTS},
         **choices,
         **await invite_links(request, session),

@@ -35,6 +35,7 @@ from rooms.polls import Polls
 from rooms.room import ChatLimit, Room
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
+from server.realtime.live_polls import bank_changed, close_on_time
 from server.realtime.signalling import RoomMedia, media_config
 from server.reviews import load_book
 from server.settings import Settings
@@ -45,7 +46,6 @@ log = logging.getLogger(__name__)
 
 HISTORY_SIZE = 100  # messages a newcomer gets
 FORGET_EMPTY = timedelta(minutes=2)  # an empty room is kept this long for reconnects
-TIMER_STEP = 1.0  # seconds at most between a room's timer's looks at the clock
 STOP_WAIT = 10.0  # seconds the watcher may take to finish its round at shutdown
 
 
@@ -116,6 +116,7 @@ class LiveRooms:
         self._stop = asyncio.Event()
         # how a review room's panel is prepared (tests may hand it a book of their own)
         self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
+        self._bank_changed = partial(bank_changed, self)
 
     # rooms and connections
 
@@ -195,22 +196,8 @@ class LiveRooms:
         running = live.timer is not None and not live.timer.done()
         if polls is None or running or polls.next_deadline() is None:
             return
-        live.timer = asyncio.create_task(self._close_on_time(live, polls), name="poll-timer")
-
-    async def _close_on_time(self, live: LiveRoom, polls: Polls) -> None:
-        """Close each poll when its deadline comes, on the room's line, until none is left
-        (a second at most between looks: the clock may be moved)."""
-        while not live.room.closed and (deadline := polls.next_deadline()) is not None:
-            wait = (deadline - self.clock()).total_seconds()
-            if wait > 0:
-                await asyncio.sleep(min(wait, TIMER_STEP))
-                continue
-            try:
-                await self.run(live, polls.due(now=self.clock()))
-            except Exception:
-                log.exception("room %s: polls not closed on time", live.session_id)
-                await asyncio.sleep(TIMER_STEP)
-        live.timer = None
+        closing = close_on_time(live, polls, run=self.run, clock=self.clock)
+        live.timer = asyncio.create_task(closing, name="poll-timer")
 
     def room_of(self, sid: str) -> LiveRoom:
         """The live room of a connected socket."""
@@ -340,6 +327,7 @@ class LiveRooms:
 
     def start(self) -> None:
         self.store.review.watch(self.refresh)
+        self.store.polls.watch(self._bank_changed)
         self._stop.clear()
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
 
@@ -347,6 +335,7 @@ class LiveRooms:
         """Stop watching (the watcher finishes its round: it is never cancelled inside a
         Redis call, which redis-py may turn into an error), then close every room."""
         self.store.review.unwatch(self.refresh)
+        self.store.polls.unwatch(self._bank_changed)
         self._stop.set()
         if self._task is not None:
             try:

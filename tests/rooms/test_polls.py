@@ -225,3 +225,11 @@ def test_the_bank_is_shown_only_to_those_who_run_polls(room: Room) -> None:
          "correct": [], "anonymous": False, "seconds": None}
     ]  # fmt: skip
     assert view_of(room, "s-li")["bank"] == []
+
+
+def test_a_new_bank_goes_to_those_who_run_polls_only(room: Room) -> None:
+    effects = polls(room).set_bank({"d0002": poll_spec(COLOURS)})
+
+    told = {sid for send in events(effects, "polls") for sid in send.sids}
+    assert told == {"s-owner"}
+    assert [d["draft_id"] for d in view_of(room, "s-owner")["bank"]] == ["d0002"]  # type: ignore[union-attr]

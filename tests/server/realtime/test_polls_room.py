@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from rooms.poll_spec import poll_spec
 from rooms.roles import Role
 from tests.server.realtime.room_world import Peer, Room, World
 
@@ -160,3 +161,18 @@ async def test_a_room_that_opens_again_rebuilds_its_open_polls(lesson: Class) ->
 
     assert (joined["poll_id"], joined["closed"], joined["mine"]) == (poll_id, False, [0])
     await acked(again, "vote", {"poll_id": poll_id, "choices": [1]})
+
+
+async def test_a_bank_changed_while_live_reaches_those_who_run_polls(lesson: Class) -> None:
+    teacher = await lesson.person(Role.HOST, "Teacher", "t@school.cn")
+    li = await lesson.person(Role.ATTENDEE, "Li Lei", "li@school.cn")
+    assert teacher.of("joined")[-1]["polls"]["bank"] == []
+    li.clear()
+
+    store = lesson.world.live.store  # the app's own store: the one its rooms watch
+    draft_id = await store.polls.add_draft(lesson.room.session_id, poll_spec(COLOURS))
+    await teacher.sync()
+    await li.sync()
+
+    assert [d["draft_id"] for d in teacher.of("polls")[-1]["bank"]] == [draft_id]
+    assert li.of("polls") == []
