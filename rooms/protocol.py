@@ -59,6 +59,12 @@ EVENTS: dict[str, Capability] = {
     "set_question_state": C.MODERATE,
     "pin_question": C.MODERATE,
     "set_qa_settings": C.MODERATE,
+    # polls and quizzes (rooms.polls)
+    "launch_poll": C.RUN_POLLS,
+    "close_poll": C.RUN_POLLS,
+    "share_results": C.RUN_POLLS,
+    "show_leaderboard": C.RUN_POLLS,
+    "vote": C.VOTE,
 }
 
 # client event -> the part of the room that handles it: its core, or one of its workflows
@@ -85,6 +91,7 @@ WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
         "pin_question",
         "set_qa_settings",
     ),
+    "polls": ("launch_poll", "close_poll", "share_results", "show_leaderboard", "vote"),
 }
 HANDLED_BY: dict[str, str] = {event: "room" for event in EVENTS} | {
     event: workflow for workflow, events in WORKFLOW_EVENTS.items() for event in events
@@ -118,6 +125,8 @@ class Shape(StrEnum):
     QUESTION = "question"  # text of 1..QUESTION_CHARS_MAX characters
     QUESTION_ID = "question_id"  # "q<number>"
     QUESTION_STATE = "question_state"  # one of QUESTION_STATES
+    POLL = "poll"  # an object: a poll's question, kind, options... (rooms.poll_spec checks it)
+    CHOICES = "choices"  # a list of at most CHOICES_MAX whole numbers (option indexes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +189,11 @@ FIELDS: dict[str, dict[str, Field]] = {
     "set_question_state": {"question_id": F(S.QUESTION_ID), "state": F(S.QUESTION_STATE)},
     "pin_question": {"question_id": F(S.QUESTION_ID), "pinned": F(S.FLAG)},
     "set_qa_settings": {"anonymous": F(S.FLAG), "premoderated": F(S.FLAG)},
+    "launch_poll": {"poll": F(S.POLL)},
+    "close_poll": {"poll_id": F(S.ITEM)},
+    "share_results": {"poll_id": F(S.ITEM), "shared": F(S.FLAG)},
+    "show_leaderboard": {"shown": F(S.FLAG)},
+    "vote": {"poll_id": F(S.ITEM), "choices": F(S.CHOICES)},
 }
 
 # client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs
@@ -223,6 +237,8 @@ SCORES_MAX = 20
 COMMENT_CHARS_MAX = 5000
 REASON_CHARS_MAX = 500
 QUESTION_STATES = ("visible", "answering", "answered", "dismissed")  # a moderator's moves
+CHOICES_MAX = 10
+POLL_KEYS = frozenset({"question", "kind", "options", "correct", "anonymous", "seconds"})
 
 # the emoji a reaction may be; anything else is refused
 REACTIONS = ("👍", "👏", "❤️", "😂", "😮", "🎉", "🙏", "🤔")

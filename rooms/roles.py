@@ -47,6 +47,8 @@ class Capability(StrEnum):
     SIGN = "sign"
     WITNESS = "witness"
     MARK_INTEREST = "mark_interest"
+    RUN_POLLS = "run_polls"  # launch, close and share polls and quizzes
+    VOTE = "vote"  # answer polls and quizzes
 
 
 C = Capability
@@ -56,21 +58,23 @@ _PRESENTER = _SPEAKER | {C.PUBLISH_SCREEN, C.BYPASS_LOBBY}
 _MODERATOR = _PRESENTER | {C.MODERATE, C.MANAGE_ROLES}
 _HOST = _MODERATOR | {C.END_SESSION}
 _LISTENER = _EVERYONE | {C.CHAT, C.CHAT_PRIVATE, C.RAISE_HAND, C.ASK_QUESTION}
+_POLLS = frozenset({C.RUN_POLLS})  # in the kinds that run polls (rooms.kinds)
+_VOTE = frozenset({C.VOTE})
 
 # kind -> role -> capabilities. A role missing from a kind does not exist in that kind.
 CAPABILITIES: dict[Kind, dict[Role, frozenset[Capability]]] = {
     Kind.MEETING: {
-        Role.HOST: _HOST,
-        Role.COHOST: _MODERATOR,
-        Role.PRESENTER: _PRESENTER,
-        Role.ATTENDEE: _SPEAKER | {C.ASK_QUESTION},
+        Role.HOST: _HOST | _POLLS,
+        Role.COHOST: _MODERATOR | _POLLS,
+        Role.PRESENTER: _PRESENTER | _POLLS,
+        Role.ATTENDEE: _SPEAKER | _VOTE | {C.ASK_QUESTION},
         Role.OBSERVER: _EVERYONE,
     },
     Kind.CLASS: {
-        Role.HOST: _HOST | {C.CHAIR},
-        Role.COHOST: _MODERATOR,
-        Role.PRESENTER: _PRESENTER,
-        Role.ATTENDEE: _LISTENER,
+        Role.HOST: _HOST | {C.CHAIR} | _POLLS,
+        Role.COHOST: _MODERATOR | _POLLS,
+        Role.PRESENTER: _PRESENTER | _POLLS,
+        Role.ATTENDEE: _LISTENER | _VOTE,
         Role.OBSERVER: _EVERYONE,
     },
     Kind.REVIEW: {
@@ -81,11 +85,13 @@ CAPABILITIES: dict[Kind, dict[Role, frozenset[Capability]]] = {
         Role.OBSERVER: _EVERYONE - {C.SEE_ROSTER},
     },
     Kind.ROADSHOW: {
-        Role.HOST: _HOST | {C.CHAIR},
-        Role.COHOST: _MODERATOR,
-        Role.PRESENTER: _PRESENTER,
-        Role.REVIEWER: _SPEAKER | {C.SCORE, C.MARK_INTEREST, C.BYPASS_LOBBY, C.ASK_QUESTION},
-        Role.ATTENDEE: _LISTENER | {C.MARK_INTEREST},
+        Role.HOST: _HOST | {C.CHAIR} | _POLLS,
+        Role.COHOST: _MODERATOR | _POLLS,
+        Role.PRESENTER: _PRESENTER | _POLLS,
+        Role.REVIEWER: _SPEAKER
+        | {C.SCORE, C.MARK_INTEREST, C.BYPASS_LOBBY, C.ASK_QUESTION}
+        | _VOTE,
+        Role.ATTENDEE: _LISTENER | {C.MARK_INTEREST} | _VOTE,
         Role.OBSERVER: _EVERYONE,
     },
     Kind.SIGNING: {

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
 from rooms.experts import Expert
 from rooms.kinds import rules_of
+from rooms.poll_spec import poll_spec
 from rooms.roles import Kind, Role
 from server import agenda, reviews
 from server.accounts import create_org_with_admin
@@ -79,6 +80,24 @@ RUBRIC = {
          "anchors": ANCHORS},
     ],
 }  # fmt: skip
+
+# the demo class's poll bank: a poll, a timed quiz, a rating
+POLL_BANK: list[dict[str, object]] = [
+    {
+        "question": "你的数据存在哪里？ Where do you keep your data?",
+        "kind": "multiple",
+        "options": ["本地硬盘 Local disk", "机构存储 Institutional storage", "云盘 Cloud drive"],
+    },
+    {
+        "question": "FAIR 中的 F 指什么？ What does the F in FAIR stand for?",
+        "kind": "single",
+        "options": ["Findable 可发现", "Fast 快速", "Free 免费"],
+        "correct": [0],
+        "seconds": 60,
+    },
+    {"question": "本节课的节奏如何？ How was the pace of this class?", "kind": "rating",
+     "anonymous": True},
+]  # fmt: skip
 
 
 def credentials_file(settings: Settings) -> Path:
@@ -193,6 +212,8 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
     await _roster(store, sessions, host_entry, experts, now)
     review = sessions[Kind.REVIEW]
     await _review(store, review, now=now)
+    for draft in POLL_BANK:  # the class's polls, ready to launch
+        await store.polls.add_draft(sessions[Kind.CLASS].session_id, poll_spec(draft))
     links = []
     for who, role, email, holder in [
         *((e.name, Role.REVIEWER, e.email, person_key(PersonType.EXPERT, e.expert_id))

@@ -186,6 +186,7 @@ SERVICES = {
     "server/guests.py",
     "server/invitations.py",
     "server/materials.py",  # a review item's materials and who may read them
+    "server/polls.py",  # a session's poll bank and the results of its polls
     "server/results.py",  # a review's results and audit log, and who may see them
     "server/reviews.py",  # preparing a review; what a review room is prepared with
     "server/scheduler.py",

@@ -13,6 +13,7 @@ from server.api import (
     experts,
     invites,
     me,
+    polls,
     results,
     review_conflicts,
     review_materials,
@@ -36,6 +37,7 @@ def _all_modules() -> list[ApiRoutes]:
         review_conflicts.routes,
         results.routes,
         review_materials.routes,
+        polls.routes,
     ]
 
 

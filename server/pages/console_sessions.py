@@ -16,11 +16,13 @@ from rooms.agenda import Event, Session
 from rooms.disciplines import DISCIPLINES
 from rooms.errors import DomainError
 from rooms.invites import InviteStatus
+from rooms.kinds import rules_of
+from rooms.polls import Polls
 from rooms.roles import Kind, Role, roles_for
 from server import agenda, i18n, invitations
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
-from server.pages import console_review, forms
+from server.pages import console_polls, console_review, forms
 from server.pages.console import refused
 from server.pages.people import chosen_role, roster_entry
 from server.pages.visibility import visible_roster
@@ -28,7 +30,7 @@ from server.pages.visibility import visible_roster
 TEMPLATE = "console/session.html"
 MAX_EXPERTS = 50
 INVITE_DAYS = 7
-SLOTS = ("session", "cancel", "person", "remove", "invite", "revoke")
+SLOTS = ("session", "cancel", "person", "remove", "invite", "revoke", *console_polls.SLOTS)
 MAILED_MESSAGES = {
     "sent": "The invite link was e-mailed.",
     "failed": "The invite link could not be e-mailed; send it yourself.",
@@ -107,10 +109,13 @@ async def session_context(
         "created_invite": request.query.get("invite", ""),
         "mailed_message": MAILED_MESSAGES.get(request.query.get("mailed", ""), ""),
         "review": None,
+        "poll_kinds": None,  # a session whose room runs polls: console_polls.polls_context
         **{f"{slot}_error": None for slot in SLOTS},
         **choices,
         **await invite_links(request, session),
     }
+    if Polls in rules_of(session.kind).workflows:
+        context |= await console_polls.polls_context(request, session, kept=kept)
     if session.kind is Kind.REVIEW:
         context |= await console_review.review_context(
             request, session, experts=choices["experts"], kept=kept
@@ -264,6 +269,6 @@ def setup_session_console(app: web.Application) -> None:
     app.router.add_post(f"{base}/roster/invite", personal_invite)
     app.router.add_post(f"{base}/invites", create_invite)
     app.router.add_post(f"{base}/invites/{{invite_id}}/revoke", revoke_invite)
-    for path, slot, action in console_review.ACTIONS:
+    for path, slot, action in (*console_review.ACTIONS, *console_polls.ACTIONS):
         app.router.add_post(base + path, _review_handler(slot, action))
     app.router.add_get(f"{base}/materials/{{file_id}}", console_review.view_material)

@@ -17,7 +17,8 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from rooms.agenda import Event, Session, Visibility
-from rooms.kinds import guest_role, has_questions
+from rooms.kinds import guest_role, has_questions, rules_of
+from rooms.polls import Polls
 from rooms.protocol import REACTIONS
 from rooms.roles import Kind, roles_for
 from server import agenda, i18n
@@ -25,6 +26,7 @@ from server.appkeys import SETTINGS, STORE
 from server.auth import current_account
 from server.guests import remember_guest
 from server.invitations import accepted_invites
+from server.pages.room_polls import POLL_STRINGS
 from server.pages.room_questions import QUESTION_STRINGS
 from server.pages.room_review import REVIEW_STRINGS
 from server.pages.timetable import opens_at, utc_iso
@@ -167,6 +169,7 @@ async def room_page(request: web.Request) -> web.Response:
     session = await agenda.load_session(store, request.match_info["session_id"])
     event = await agenda.load_event(store, session.event_id)
     known_name = await _known_name(request, session.session_id)
+    has_polls = Polls in rules_of(session.kind).workflows
     context = {
         "session": session,
         "event": event,
@@ -176,8 +179,10 @@ async def room_page(request: web.Request) -> web.Response:
         "config": _room_config(request, session, known_name),
         "ui_strings": UI_STRINGS
         | (REVIEW_STRINGS if session.kind is Kind.REVIEW else {})
-        | (QUESTION_STRINGS if has_questions(session.kind) else {}),
+        | (QUESTION_STRINGS if has_questions(session.kind) else {})
+        | (POLL_STRINGS if has_polls else {}),
         "questions": has_questions(session.kind),
+        "has_polls": has_polls,
         "reactions": REACTIONS,
     }
     response = aiohttp_jinja2.render_template("room.html", request, context)

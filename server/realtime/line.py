@@ -51,14 +51,6 @@ RETRY_SECONDS = 5.0
 Kept = tuple[str, bool] | str | None  # what Redis answered for a Post, an Erase or a Mark
 
 
-class Keeper(Protocol):
-    """A part of the store that keeps workflow records (``Keep``) in the line's MULTI."""
-
-    records: tuple[type, ...]
-
-    def queue(self, pipe: Pipeline, session_id: str, record: object) -> None: ...
-
-
 class Delivery(Protocol):
     """How a turn's effects reach people (``LiveRooms``)."""
 
@@ -245,7 +237,7 @@ class RoomLine:
                 store.chat.queue_mark(pipe, session_id, effect.participant_id, out=effect.out)
             elif isinstance(effect, Keep):
                 before = len(pipe)
-                _keeper(store, effect.record).queue(pipe, session_id, effect.record)
+                store.queue_kept(pipe, session_id, effect.record)
                 wanted += [False] * (len(pipe) - before)
                 continue
             else:
@@ -289,12 +281,6 @@ class RoomLine:
             self.tail = answer
             for send in effect.sends if isinstance(effect, Erase) else ():
                 await self._send(send)
-
-
-def _keeper(store: Store, record: object) -> Keeper:
-    """The part of the store that keeps this kind of workflow record."""
-    keepers: tuple[Keeper, ...] = (store.questions,)
-    return next((k for k in keepers if isinstance(record, k.records)), store.panel)
 
 
 def _reply(reply: object) -> Kept:

@@ -31,11 +31,13 @@ from rooms.errors import DomainError
 from rooms.lifecycle import TERMINAL
 from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
 from rooms.panel import Panel
+from rooms.polls import Polls
 from rooms.questions import Questions
 from rooms.review_book import ReviewBook
 from rooms.room import ChatLimit, Room
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
+from server.realtime.live_polls import bank_changed, close_on_time
 from server.realtime.signalling import RoomMedia, media_config
 from server.reviews import load_book
 from server.settings import Settings
@@ -69,6 +71,12 @@ class LiveRoom:
     line: RoomLine  # the one ordered path of the room's changes
     media: RoomMedia  # the room's SFU: made with the room, closed with it
     kept_flags: RoomFlags  # the flags as last handed to the line to persist
+    timer: "asyncio.Task[None] | None" = None  # closes its polls on time; stopped with it
+
+    def stop_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
 
     @property
     def session_id(self) -> str:
@@ -110,6 +118,7 @@ class LiveRooms:
         self._stop = asyncio.Event()
         # how a review room's panel is prepared (tests may hand it a book of their own)
         self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
+        self._bank_changed = partial(bank_changed, self)
 
     # rooms and connections
 
@@ -127,9 +136,15 @@ class LiveRooms:
         return live
 
     async def _prepare(self, room: Room) -> None:
-        """A review room's panel as the store has it (prepared, and run so far); a room's
-        questions."""
+        """A room's polls and questions, and a review room's panel, as the store has them."""
         session_id = room.session.session_id
+        if any(isinstance(w, Polls) for w in room.workflows):
+            room.part(Polls).load(
+                await self.store.polls.launched(session_id),
+                ballots=await self.store.polls.ballots(session_id),
+                board_shown=await self.store.polls.board_shown(session_id),
+                bank=await self.store.polls.bank(session_id),
+            )
         if any(isinstance(w, Questions) for w in room.workflows):
             found = await self.store.questions.questions(session_id)
             room.part(Questions).load(found, await self.store.questions.settings(session_id))
@@ -177,7 +192,17 @@ class LiveRooms:
         )
         line.start()
         live = self.rooms[session_id] = LiveRoom(room, line, media, room.flags)
+        self.arm(live)  # polls left open by a restart close on time
         return live
+
+    def arm(self, live: LiveRoom) -> None:
+        """Start the room's timer if one of its polls has a deadline and none runs."""
+        polls = next((w for w in live.room.workflows if isinstance(w, Polls)), None)
+        running = live.timer is not None and not live.timer.done()
+        if polls is None or running or polls.next_deadline() is None:
+            return
+        closing = close_on_time(live, polls, run=self.run, clock=self.clock)
+        live.timer = asyncio.create_task(closing, name="poll-timer")
 
     def room_of(self, sid: str) -> LiveRoom:
         """The live room of a connected socket."""
@@ -297,6 +322,7 @@ class LiveRooms:
         """End the room: everyone is told and disconnected, and so is every other socket
         connected to it (joined or not)."""
         self.rooms.pop(live.session_id, None)
+        live.stop_timer()
         await live.media.close()
         await self.run(live, live.room.close(message, now=self.clock()))
         await live.line.stop()
@@ -306,6 +332,7 @@ class LiveRooms:
 
     def start(self) -> None:
         self.store.review.watch(self.refresh)
+        self.store.polls.watch(self._bank_changed)
         self._stop.clear()
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
 
@@ -313,6 +340,7 @@ class LiveRooms:
         """Stop watching (the watcher finishes its round: it is never cancelled inside a
         Redis call, which redis-py may turn into an error), then close every room."""
         self.store.review.unwatch(self.refresh)
+        self.store.polls.unwatch(self._bank_changed)
         self._stop.set()
         if self._task is not None:
             try:
@@ -369,6 +397,7 @@ class LiveRooms:
                 await self.close(live, Text("The session has ended."))
             elif live.room.empty_since and now - live.room.empty_since > FORGET_EMPTY:
                 self.rooms.pop(live.session_id, None)
+                live.stop_timer()
                 await live.media.close()
                 await live.line.stop()
             else:

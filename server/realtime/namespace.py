@@ -28,6 +28,7 @@ from server.realtime.identity import arrive, language_of
 from server.realtime.live import Connection, LiveRooms
 from server.realtime.panel_events import PanelEvents
 from server.realtime.payloads import check_payload, event_label
+from server.realtime.poll_events import PollEvents
 from server.realtime.question_events import QuestionEvents
 from server.realtime.reserved import WireReserved
 
@@ -39,7 +40,7 @@ INTERNAL = "Internal error. It has been logged; please try again."
 NOT_SAVED = "The message was not saved; it will be sent again."
 
 
-class RoomNamespace(PanelEvents, QuestionEvents, socketio.AsyncNamespace):
+class RoomNamespace(PanelEvents, PollEvents, QuestionEvents, socketio.AsyncNamespace):
     def __init__(self, live: LiveRooms) -> None:
         super().__init__(NAMESPACE)
         self.live = live

@@ -17,6 +17,7 @@ from rooms.errors import DomainError
 from rooms.limits import CHAT_TEXT_MAX_BYTES, QUESTION_CHARS_MAX
 from rooms.protocol import (
     CANDIDATE_CHARS_MAX,
+    CHOICES_MAX,
     COMMENT_CHARS_MAX,
     CONNECTIONS,
     FIELDS,
@@ -24,6 +25,7 @@ from rooms.protocol import (
     MEDIA_FIELDS,
     MID_CHARS_MAX,
     MIDS_MAX,
+    POLL_KEYS,
     QUESTION_STATES,
     REACTIONS,
     REASON_CHARS_MAX,
@@ -76,6 +78,18 @@ def _scores(value: object) -> bool:
 
 def _items(value: object) -> bool:
     return isinstance(value, list) and len(value) <= ITEMS_MAX and all(map(_fits(_CODE_ID), value))
+
+
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 100
+
+
+def _choices(value: object) -> bool:
+    return isinstance(value, list) and len(value) <= CHOICES_MAX and all(map(_whole, value))
+
+
+def _poll(value: object) -> bool:
+    return isinstance(value, dict) and set(value) <= POLL_KEYS
 
 
 def _mids(value: object) -> bool:
@@ -131,6 +145,11 @@ _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
         lambda v: isinstance(v, str) and v in QUESTION_STATES,
         '{field} must be "visible", "answering", "answered" or "dismissed".',
     ),
+    Shape.POLL: (
+        _poll,
+        "{field} must be an object of question, kind, options, correct, anonymous, seconds.",
+    ),
+    Shape.CHOICES: (_choices, "{field} must be a list of option numbers."),
     Shape.REVISION: (
         lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31,
         "{field} must be a positive whole number.",

@@ -5,13 +5,21 @@ from server.store.accounts import Accounts
 from server.store.agenda import Agenda
 from server.store.attendance import Attendance
 from server.store.chat import Chat
-from server.store.connection import EmbeddedRedis, Redis, StoreError, connect, describe
+from server.store.connection import (
+    EmbeddedRedis,
+    Pipeline,
+    Redis,
+    StoreError,
+    connect,
+    describe,
+)
 from server.store.durable import Durability, Durable, NotDurable
 from server.store.experts import Experts
 from server.store.files import FileRecords
 from server.store.invites import Invites
 from server.store.notifications import Notifications
 from server.store.panel import Panels
+from server.store.polls import Polls
 from server.store.questions import QuestionRecords
 from server.store.review import Reviews
 from server.store.rooms import Rooms
@@ -37,8 +45,17 @@ class Store:
         self.rooms = Rooms(redis)
         self.panel = Panels(redis)
         self.questions = QuestionRecords(redis)
+        self.polls = Polls(redis)
         self.files = FileRecords(redis)
         self.review = Reviews(redis)
+
+    def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
+        """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is
+        kept: the room's polls, its questions, or a review's panel."""
+        keeper = next(
+            (k for k in (self.polls, self.questions) if isinstance(record, k.records)), None
+        )
+        (keeper or self.panel).queue(pipe, session_id, record)
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

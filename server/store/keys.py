@@ -223,3 +223,24 @@ def stored_file(file_id: str) -> str:
 
 def scope_files(scope_id: str) -> str:
     return f"files-of:{scope_id}"  # zset file_id by upload time (what a session… holds)
+
+
+# a session's polls and quizzes (rooms.polls)
+def poll_bank(session_id: str) -> str:
+    return f"session:{session_id}:polls:bank"  # hash draft_id -> PollSpec JSON
+
+
+def poll_bank_next(session_id: str) -> str:
+    return f"session:{session_id}:polls:bank:next"  # the last draft's number
+
+
+def polls(session_id: str) -> str:
+    return f"session:{session_id}:polls"  # hash poll_id -> LivePoll JSON
+
+
+def poll_ballots(session_id: str) -> str:
+    return f"session:{session_id}:polls:ballots"  # hash "<poll_id> <person key>" -> Ballot
+
+
+def poll_board(session_id: str) -> str:
+    return f"session:{session_id}:polls:board"  # "1" while the leaderboard is shown

@@ -20,37 +20,37 @@ HOST, COHOST, PRESENTER, REVIEWER, ATTENDEE, OBSERVER, SIGNER, WITNESS = Role
 EXPECTED: dict[tuple[Kind, Role], set[str]] = {
     # meeting
     (MEETING, HOST): set(
-        "bypass_lobby chat chat_private end_session join manage_roles moderate "
+        "run_polls bypass_lobby chat chat_private end_session join manage_roles moderate "
         "publish_audio publish_screen publish_video raise_hand react see_roster".split()
     ),
     (MEETING, COHOST): set(
-        "bypass_lobby chat chat_private join manage_roles moderate publish_audio "
+        "run_polls bypass_lobby chat chat_private join manage_roles moderate publish_audio "
         "publish_screen publish_video raise_hand react see_roster".split()
     ),
     (MEETING, PRESENTER): set(
-        "bypass_lobby chat chat_private join publish_audio publish_screen publish_video "
+        "run_polls bypass_lobby chat chat_private join publish_audio publish_screen publish_video "
         "raise_hand react see_roster".split()
     ),
     (MEETING, ATTENDEE): set(
-        "ask_question chat chat_private join publish_audio publish_video raise_hand react "
+        "vote ask_question chat chat_private join publish_audio publish_video raise_hand react "
         "see_roster".split()
     ),
     (MEETING, OBSERVER): set("join react see_roster".split()),
     # class
     (CLASS, HOST): set(
-        "bypass_lobby chair chat chat_private end_session join manage_roles moderate "
+        "run_polls bypass_lobby chair chat chat_private end_session join manage_roles moderate "
         "publish_audio publish_screen publish_video raise_hand react see_roster".split()
     ),
     (CLASS, COHOST): set(
-        "bypass_lobby chat chat_private join manage_roles moderate publish_audio "
+        "run_polls bypass_lobby chat chat_private join manage_roles moderate publish_audio "
         "publish_screen publish_video raise_hand react see_roster".split()
     ),
     (CLASS, PRESENTER): set(
-        "bypass_lobby chat chat_private join publish_audio publish_screen publish_video "
+        "run_polls bypass_lobby chat chat_private join publish_audio publish_screen publish_video "
         "raise_hand react see_roster".split()
     ),
     (CLASS, ATTENDEE): set(
-        "ask_question chat chat_private join raise_hand react see_roster".split()
+        "vote ask_question chat chat_private join raise_hand react see_roster".split()
     ),
     (CLASS, OBSERVER): set("join react see_roster".split()),
     # review
@@ -72,23 +72,23 @@ EXPECTED: dict[tuple[Kind, Role], set[str]] = {
     (REVIEW, OBSERVER): set("join react".split()),
     # roadshow
     (ROADSHOW, HOST): set(
-        "bypass_lobby chair chat chat_private end_session join manage_roles moderate "
+        "run_polls bypass_lobby chair chat chat_private end_session join manage_roles moderate "
         "publish_audio publish_screen publish_video raise_hand react see_roster".split()
     ),
     (ROADSHOW, COHOST): set(
-        "bypass_lobby chat chat_private join manage_roles moderate publish_audio "
+        "run_polls bypass_lobby chat chat_private join manage_roles moderate publish_audio "
         "publish_screen publish_video raise_hand react see_roster".split()
     ),
     (ROADSHOW, PRESENTER): set(
-        "bypass_lobby chat chat_private join publish_audio publish_screen publish_video "
+        "run_polls bypass_lobby chat chat_private join publish_audio publish_screen publish_video "
         "raise_hand react see_roster".split()
     ),
     (ROADSHOW, REVIEWER): set(
-        "ask_question bypass_lobby chat chat_private join mark_interest publish_audio "
+        "vote ask_question bypass_lobby chat chat_private join mark_interest publish_audio "
         "publish_video raise_hand react score see_roster".split()
     ),
     (ROADSHOW, ATTENDEE): set(
-        "ask_question chat chat_private join mark_interest raise_hand react see_roster".split()
+        "vote ask_question chat chat_private join mark_interest raise_hand react see_roster".split()
     ),
     (ROADSHOW, OBSERVER): set("join react see_roster".split()),
     # signing

@@ -96,6 +96,7 @@ async def world(staff, store) -> dict[str, str]:
         "item_id": item["item_id"],
         "template_name": "Basic",
         "file_id": (await material.json())["file_id"],
+        "draft_id": "d0001",  # a poll bank's draft (a review has none: 404)
     }
 
 

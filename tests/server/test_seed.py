@@ -4,6 +4,7 @@ import re
 import stat
 from datetime import UTC, datetime
 
+from rooms.poll_spec import PollKind
 from rooms.roles import Kind, Role
 from server.accounts import check_credentials
 from server.invitations import open_invite
@@ -84,3 +85,18 @@ async def test_seed_makes_one_reviewer_conflicted_on_one_item(store, settings) -
     [(title, key)] = conflicted
     expert = await store.experts.get(key.split(":", 1)[1])
     assert (title, expert.affiliation) == ("Tactile sensing for soft robot grasping", "浙江大学")
+
+
+async def test_seed_gives_the_class_a_poll_bank(store, settings) -> None:
+    await seed_demo(store, settings)
+    [event] = await store.agenda.public_events()
+    sessions = await store.agenda.agenda_of(event.event_id)
+    lesson = next(s for s in sessions if s.kind is Kind.CLASS)
+
+    bank = await store.polls.bank(lesson.session_id)
+
+    assert [(s.kind, s.quiz, s.seconds) for s in bank.values()] == [
+        (PollKind.MULTIPLE, False, None),
+        (PollKind.SINGLE, True, 60),
+        (PollKind.RATING, False, None),
+    ]

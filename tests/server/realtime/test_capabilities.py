@@ -27,7 +27,8 @@ ORDER = [
     "get_attendance", "start_item", "next_phase", "extend_item", "skip_item", "reorder_items",
     "release_results", "set_conflict", "submit_score", "get_my_score", "get_results",
     "ask_question", "upvote_question", "set_question_state", "pin_question", "set_qa_settings",
-    "set_role", "send_to_lobby", "remove", "end_session",
+    "launch_poll", "vote", "close_poll", "share_results", "show_leaderboard", "set_role",
+    "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
 # is in the room, not waiting in the lobby
@@ -39,9 +40,16 @@ PANEL = set(WORKFLOW_EVENTS["panel"])
 # ids name no question
 QUESTIONS = set(WORKFLOW_EVENTS["questions"])
 QA_KINDS = (Kind.MEETING, Kind.CLASS, Kind.ROADSHOW)
+# polls: refused where no polls run (``not_here``); the poll the walk names does not exist
+POLLS = set(WORKFLOW_EVENTS["polls"])
+POLL_KINDS = {Kind.CLASS, Kind.MEETING, Kind.ROADSHOW}
 
 
 def refused_anyway(event: str, kind: Kind) -> str | None:
+    if event in POLLS:
+        if kind not in POLL_KINDS:
+            return "not_here"
+        return None if event in ("launch_poll", "show_leaderboard") else "not_found"
     if event in QUESTIONS:
         if kind not in QA_KINDS:
             return "not_here"
@@ -88,6 +96,11 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
         "set_question_state": {"question_id": "q999", "state": "answered"},
         "pin_question": {"question_id": "q999", "pinned": True},
         "set_qa_settings": {"anonymous": True, "premoderated": False},
+        "launch_poll": {"poll": {"question": "Q?", "kind": "single", "options": ["a", "b"]}},
+        "vote": {"poll_id": "poll-none", "choices": [0]},
+        "close_poll": {"poll_id": "poll-none"},
+        "share_results": {"poll_id": "poll-none", "shared": True},
+        "show_leaderboard": {"shown": True},
     }.get(event, {"item_id": "i-none"} if event in PANEL else {})
 
 

@@ -29,6 +29,8 @@ GOOD: dict[Shape, Any] = {
     Shape.QUESTION: "Why is the sky blue?",
     Shape.QUESTION_ID: "q12",
     Shape.QUESTION_STATE: "answering",
+    Shape.POLL: {"question": "Q?", "kind": "single", "options": ["a", "b"]},
+    Shape.CHOICES: [0, 2],
 }
 BAD: dict[Shape, list[Any]] = {
     Shape.TEXT: [5, None, ["x"], {"t": "x"}, "x" * 4097],
@@ -57,6 +59,8 @@ BAD: dict[Shape, list[Any]] = {
     Shape.CODE: ["", "has space", "x" * 33, 5, None],
     Shape.COMMENT: [5, ["x"], "x" * 5001, None],
     Shape.REASON: ["", 5, "x" * 501, None],
+    Shape.POLL: [["Q?"], "Q?", {"question": "Q?", "colour": "red"}, None],
+    Shape.CHOICES: [0, [True], [-1], [100], ["1"], [1.5], list(range(11)), None],
 }
 NOT_OBJECTS: list[Any] = ["text", 42, 1.5, True, [1, 2], ["a"]]
 

@@ -30,6 +30,7 @@
 // `error`s answering media events), media.send(event, payload) sends one.
 
 import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
+import { specWire, toPolls } from "./polls-wire.js";
 import { toCard, toProgress, toResults, toReview, toSteppedOut } from "./review-wire.js";
 import { toQaSettings, toQuestion, toQuestions } from "./questions-wire.js";
 
@@ -125,6 +126,7 @@ function toSnapshot(wire) {
     rejoinToken: typeof wire.rejoin_token === "string" ? wire.rejoin_token : "",
     review: toReview(wire.review),
     questions: toQuestions(wire.questions),
+    polls: toPolls(wire.polls),
   };
 }
 
@@ -157,6 +159,7 @@ const RELAYED = {
   question_hidden: (p) => ["question_hidden", { id: p.question_id }],
   qa_settings: (p) => ["qa_settings", toQaSettings(p)],
   questions: (p) => ["questions", p.list.map(toQuestion)],
+  polls: (p) => ["polls", toPolls(p)],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -354,6 +357,13 @@ export class RoomConnection extends Emitter {
   setRole(participantId, role) { return this.#send("set_role", { participant_id: participantId, role }); }
   getAttendance() { return this.#send("get_attendance"); }
   endSession() { return this.#send("end_session"); }
+
+  // polls and quizzes (PROTOCOL.md, "Polls and quizzes"): {poll_id} / {choices}, or {error}
+  launchPoll(spec) { return this.#request("launch_poll", { poll: specWire(spec) }); }
+  vote(pollId, choices) { return this.#request("vote", { poll_id: pollId, choices }); }
+  closePoll(pollId) { return this.#send("close_poll", { poll_id: pollId }); }
+  shareResults(pollId, shared) { return this.#send("share_results", { poll_id: pollId, shared }); }
+  showLeaderboard(shown) { return this.#send("show_leaderboard", { shown }); }
 
   // the review panel (PROTOCOL.md, "Review panel")
   startItem(itemId) { return this.#send("start_item", { item_id: itemId }); }

@@ -11,6 +11,7 @@ import { floatReaction, renderHands, setHandButton } from "./hands.js";
 import { showLobbyNote, showWaiting } from "./lobby.js";
 import { hideBanner, showBanner, toast } from "./notices.js";
 import { setupPrejoin } from "./prejoin.js";
+import { setupPolls } from "./polls.js";
 import { setupPreview } from "./preview.js";
 import { setupQuestions } from "./questions.js";
 import { setupReview } from "./review.js";
@@ -86,6 +87,8 @@ const review = setupReview({
 
 // the Q&A panel (null in rooms without questions): renders the `question` events itself
 const questions = setupQuestions();
+// a class's, meeting's or roadshow's polls panel (null elsewhere): renders `polls` itself
+const polls = setupPolls({ serverTime: new Date(app.dataset.serverTime), toasts });
 
 function showScreen(name) {
   for (const [key, node] of Object.entries(screens)) node.hidden = key !== name;
@@ -375,6 +378,7 @@ function start() {
         media.attach(connection);
         review?.attach(connection);
         questions?.attach(connection);
+        polls?.attach(connection);
         listen(connection, prejoin);
         connection.connect();
       },

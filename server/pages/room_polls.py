@@ -1,0 +1,28 @@
+"""The strings of the room page's polls panel (web/static/js/room/polls.js), by key."""
+
+POLL_STRINGS: dict[str, str] = {
+    "poll_single": "Single choice",
+    "poll_multiple": "Multiple choice",
+    "poll_rating": "Rating",
+    "poll_quiz": "Quiz",
+    "poll_anonymous": "Anonymous",
+    "poll_open": "Voting open",
+    "poll_closed": "Closed",
+    "poll_closes_in": "Closes in {time}",
+    "poll_vote": "Vote",
+    "poll_change_vote": "Change my vote",
+    "poll_voted": "Your vote is in.",
+    "poll_close": "Close poll",
+    "poll_share": "Share results",
+    "poll_unshare": "Hide the results",
+    "poll_voters": "{count} voted",
+    "poll_average": "Average {average}",
+    "poll_correct": "correct",
+    "poll_launch_this": "Launch",
+    "poll_launched": "Poll launched.",
+    "poll_board_show": "Show the leaderboard to everyone",
+    "poll_board_hide": "Hide the leaderboard",
+    "poll_board_score": "{score} right",
+    "poll_new": "A new poll: {question}",
+    "poll_results_shared": "Results: {question}",
+}
