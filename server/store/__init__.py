@@ -19,7 +19,6 @@ from server.store.files import FileRecords
 from server.store.invites import Invites
 from server.store.notifications import Notifications
 from server.store.panel import Panels
-from server.store.polls import RECORDS as POLL_RECORDS
 from server.store.polls import Polls
 from server.store.review import Reviews
 from server.store.rooms import Rooms
@@ -51,7 +50,7 @@ class Store:
     def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
         """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is
         kept: the room's polls, or a review's panel."""
-        if isinstance(record, POLL_RECORDS):
+        if isinstance(record, self.polls.records):
             self.polls.queue(pipe, session_id, record)
         else:
             self.panel.queue(pipe, session_id, record)

@@ -18,6 +18,8 @@ RECORDS = (LivePoll, Ballot, BoardShown)
 
 
 class Polls:
+    records = RECORDS  # the workflow records (``Keep``) this part of the store keeps
+
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._watchers: list[Callable[[str], Awaitable[None]]] = []
