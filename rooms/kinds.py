@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rooms.panel import Panel
 from rooms.roles import Kind, Role
+from rooms.slides import Slides
 from rooms.workflow import Workflow
 
 
@@ -23,13 +24,13 @@ class KindRules:
 
 
 RULES: dict[Kind, KindRules] = {
-    Kind.MEETING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True),
+    Kind.MEETING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Slides,)),
     # a class's audience are listeners (rooms.roles): they come straight in to listen and
     # speak when a host gives them the floor
-    Kind.CLASS: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=False),
+    Kind.CLASS: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=False, workflows=(Slides,)),
     # a review is confidential: only the people invited or rostered
     Kind.REVIEW: KindRules(guest_role=None, lobby_by_default=True, workflows=(Panel,)),
-    Kind.ROADSHOW: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True),
+    Kind.ROADSHOW: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Slides,)),
     Kind.SIGNING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True),
 }
 

@@ -53,6 +53,10 @@ EVENTS: dict[str, Capability] = {
     "submit_score": C.SCORE,
     "get_my_score": C.SCORE,
     "get_results": C.JOIN,
+    # slides on the stage (rooms.slides)
+    "slide_page": C.PUBLISH_SCREEN,
+    "slide_pointer": C.PUBLISH_SCREEN,
+    "slides_stop": C.PUBLISH_SCREEN,
 }
 
 # client event -> the part of the room that handles it: its core, or one of its workflows
@@ -72,6 +76,7 @@ WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
         "get_my_score",
         "get_results",
     ),
+    "slides": ("slide_page", "slide_pointer", "slides_stop"),
 }
 HANDLED_BY: dict[str, str] = {event: "room" for event in EVENTS} | {
     event: workflow for workflow, events in WORKFLOW_EVENTS.items() for event in events
@@ -102,6 +107,8 @@ class Shape(StrEnum):
     CODE = "code"  # a short code: 1..32 of A-Z a-z 0-9 _ -
     COMMENT = "comment"  # text of at most COMMENT_CHARS_MAX characters
     REASON = "reason"  # text of 1..REASON_CHARS_MAX characters
+    PAGE = "page"  # a page number: 1..PAGES_MAX
+    FRACTION = "fraction"  # a number from 0 to 1 (a place across or down a page)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +166,9 @@ FIELDS: dict[str, dict[str, Field]] = {
     },
     "get_my_score": {"item_id": F(S.ITEM)},
     "get_results": {"item_id": F(S.ITEM)},
+    "slide_page": {"page": F(S.PAGE)},
+    "slide_pointer": {"x": F(S.FRACTION), "y": F(S.FRACTION)},
+    "slides_stop": {},
 }
 
 # client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs
@@ -201,6 +211,7 @@ ITEMS_MAX = 200
 SCORES_MAX = 20
 COMMENT_CHARS_MAX = 5000
 REASON_CHARS_MAX = 500
+PAGES_MAX = 10_000
 
 # the emoji a reaction may be; anything else is refused
 REACTIONS = ("👍", "👏", "❤️", "😂", "😮", "🎉", "🙏", "🤔")

@@ -42,6 +42,7 @@ from rooms.outbox import (
     Send,
     Text,
 )
+from rooms.slides import SlideShow
 from server.store import Store
 from server.store.connection import Pipeline, StoreError
 
@@ -235,6 +236,10 @@ class RoomLine:
                 await store.chat.queue_delete(pipe, session_id, effect.message_id, by=by, at=at)
             elif isinstance(effect, Mark):
                 store.chat.queue_mark(pipe, session_id, effect.participant_id, out=effect.out)
+            elif isinstance(effect, Keep) and isinstance(effect.record, SlideShow):
+                store.slides.queue(pipe, session_id, effect.record)
+                wanted.append(False)
+                continue
             elif isinstance(effect, Keep):
                 before = len(pipe)
                 store.panel.queue(pipe, session_id, effect.record)

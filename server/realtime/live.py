@@ -23,6 +23,7 @@ from functools import partial
 from gettext import NullTranslations
 
 import socketio
+from aiohttp import web
 
 from rooms.agenda import Session
 from rooms.attendance import Movement, Passage, open_stays
@@ -33,6 +34,7 @@ from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
 from rooms.panel import Panel
 from rooms.review_book import ReviewBook
 from rooms.room import ChatLimit, Room
+from rooms.slides import Slides
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
 from server.realtime.signalling import RoomMedia, media_config
@@ -126,7 +128,10 @@ class LiveRooms:
         return live
 
     async def _prepare(self, room: Room) -> None:
-        """A review room's panel as the store has it (prepared, and run so far)."""
+        """A review room's panel as the store has it (prepared, and run so far); the
+        slides a room shows."""
+        if any(isinstance(w, Slides) for w in room.workflows):
+            room.part(Slides).load(await self.store.slides.show(room.session.session_id))
         if not any(isinstance(w, Panel) for w in room.workflows):
             return
         session_id = room.session.session_id
@@ -367,3 +372,6 @@ class LiveRooms:
                 await live.line.stop()
             else:
                 live.room.session = live.line.session = session
+
+
+LIVE_ROOMS = web.AppKey("live_rooms", LiveRooms)  # the app's live rooms (server/realtime)

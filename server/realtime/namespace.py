@@ -29,6 +29,7 @@ from server.realtime.live import Connection, LiveRooms
 from server.realtime.panel_events import PanelEvents
 from server.realtime.payloads import check_payload, event_label
 from server.realtime.reserved import WireReserved
+from server.realtime.slides_events import SlidesEvents
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ INTERNAL = "Internal error. It has been logged; please try again."
 NOT_SAVED = "The message was not saved; it will be sent again."
 
 
-class RoomNamespace(PanelEvents, socketio.AsyncNamespace):
+class RoomNamespace(PanelEvents, SlidesEvents, socketio.AsyncNamespace):
     def __init__(self, live: LiveRooms) -> None:
         super().__init__(NAMESPACE)
         self.live = live

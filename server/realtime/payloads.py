@@ -24,6 +24,7 @@ from rooms.protocol import (
     MEDIA_FIELDS,
     MID_CHARS_MAX,
     MIDS_MAX,
+    PAGES_MAX,
     REACTIONS,
     REASON_CHARS_MAX,
     SCORES_MAX,
@@ -123,6 +124,14 @@ _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
     Shape.REVISION: (
         lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31,
         "{field} must be a positive whole number.",
+    ),
+    Shape.PAGE: (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= PAGES_MAX,
+        "{field} must be a page number.",
+    ),
+    Shape.FRACTION: (
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1,
+        "{field} must be a number from 0 to 1.",
     ),
 }
 

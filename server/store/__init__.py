@@ -15,6 +15,7 @@ from server.store.panel import Panels
 from server.store.review import Reviews
 from server.store.rooms import Rooms
 from server.store.schedule import Schedule
+from server.store.slides import SlideShows
 from server.store.websessions import WebSessions
 
 
@@ -37,6 +38,7 @@ class Store:
         self.panel = Panels(redis)
         self.files = FileRecords(redis)
         self.review = Reviews(redis)
+        self.slides = SlideShows(redis)
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

@@ -215,3 +215,8 @@ def stored_file(file_id: str) -> str:
 
 def scope_files(scope_id: str) -> str:
     return f"files-of:{scope_id}"  # zset file_id by upload time (what a session… holds)
+
+
+# slides on a room's stage (rooms.slides)
+def slide_show(session_id: str) -> str:
+    return f"session:{session_id}:slides"  # SlideShow JSON: the deck shown, and its page

@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 
 from rooms.chat import ChatMessage
+from rooms.kinds import rules_of
 from rooms.protocol import EVENTS, WORKFLOW_EVENTS
 from rooms.roles import Kind, Role, capabilities, roles_for
+from rooms.slides import Slides
 from tests.server.realtime.room_world import Peer, World
 
 CASES = [(kind, role) for kind in Kind for role in roles_for(kind)]
@@ -26,7 +28,8 @@ ORDER = [
     "admit", "admit_all", "deny", "deny_all", "mute", "mute_all", "set_locked",
     "get_attendance", "start_item", "next_phase", "extend_item", "skip_item", "reorder_items",
     "release_results", "set_conflict", "submit_score", "get_my_score", "get_results",
-    "set_role", "send_to_lobby", "remove", "end_session",
+    "slide_page", "slide_pointer", "slides_stop", "set_role", "send_to_lobby", "remove",
+    "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
 # is in the room, not waiting in the lobby
@@ -34,9 +37,16 @@ REFUSED_ANYWAY = {"join": "already_joined", "admit": "not_found", "deny": "not_f
 # a review panel's events: refused outside a review (``not_here``); in a review without items,
 # every item is unknown, and there is no waiting item to reorder
 PANEL = set(WORKFLOW_EVENTS["panel"])
+# slides on the stage: refused where the kind shows none; with no deck shown, no page to turn
+SLIDES = set(WORKFLOW_EVENTS["slides"])
+SLIDE_KINDS = {kind for kind in Kind if Slides in rules_of(kind).workflows}
 
 
 def refused_anyway(event: str, kind: Kind) -> str | None:
+    if event in SLIDES:
+        if kind not in SLIDE_KINDS:
+            return "not_here"
+        return "no_slides" if event == "slide_page" else None
     if event not in PANEL:
         return REFUSED_ANYWAY.get(event)
     if kind is not Kind.REVIEW:
@@ -74,6 +84,8 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
             "reason": "r",
         },
         "submit_score": {"item_id": "i-none", "values": {"c1": 1}},
+        "slide_page": {"page": 2},
+        "slide_pointer": {"x": 0.5, "y": 0.5},
     }.get(event, {"item_id": "i-none"} if event in PANEL else {})
 
 

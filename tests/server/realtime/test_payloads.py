@@ -26,6 +26,8 @@ GOOD: dict[Shape, Any] = {
     Shape.CODE: "fund",
     Shape.COMMENT: "Sound method.",
     Shape.REASON: "Co-authored a paper in 2024",
+    Shape.PAGE: 2,
+    Shape.FRACTION: 0.25,
 }
 BAD: dict[Shape, list[Any]] = {
     Shape.TEXT: [5, None, ["x"], {"t": "x"}, "x" * 4097],
@@ -51,6 +53,8 @@ BAD: dict[Shape, list[Any]] = {
     Shape.CODE: ["", "has space", "x" * 33, 5, None],
     Shape.COMMENT: [5, ["x"], "x" * 5001, None],
     Shape.REASON: ["", 5, "x" * 501, None],
+    Shape.PAGE: [0, -1, 10_001, 1.5, "2", True, None],
+    Shape.FRACTION: [-0.1, 1.01, "0.5", True, None, float("inf")],
 }
 NOT_OBJECTS: list[Any] = ["text", 42, 1.5, True, [1, 2], ["a"]]
 

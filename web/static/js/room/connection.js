@@ -31,6 +31,7 @@
 
 import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
 import { toCard, toProgress, toResults, toReview, toSteppedOut } from "./review-wire.js";
+import { toPointer, toSlides } from "./slides-wire.js";
 
 const ACK_TIMEOUT_MS = 10_000;
 const RETRY_MS = 2_000; // a chat message the server could not store is sent again after this
@@ -123,6 +124,7 @@ function toSnapshot(wire) {
     lobby: (wire.lobby ?? []).map(toWaiting),
     rejoinToken: typeof wire.rejoin_token === "string" ? wire.rejoin_token : "",
     review: toReview(wire.review),
+    slides: toSlides(wire.slides),
   };
 }
 
@@ -151,6 +153,8 @@ const RELAYED = {
   review: (p) => ["review", toReview(p)],
   score_progress: (p) => ["score_progress", toProgress(p)],
   stepped_out: (p) => ["stepped_out", toSteppedOut(p)],
+  slides: (p) => ["slides", toSlides(p.slides)],
+  slide_pointer: (p) => ["slide_pointer", toPointer(p)],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -356,6 +360,10 @@ export class RoomConnection extends Emitter {
   skipItem(itemId) { return this.#send("skip_item", { item_id: itemId }); }
   reorderItems(itemIds) { return this.#send("reorder_items", { item_ids: itemIds }); }
   releaseResults(itemId) { return this.#send("release_results", { item_id: itemId }); }
+  // slides on the stage (PROTOCOL.md, "Slides")
+  slidePage(page) { return this.#send("slide_page", { page }); }
+  slidePointer(x, y) { return this.#send("slide_pointer", { x, y }); }
+  slidesStop() { return this.#send("slides_stop"); }
 
   async setConflict({ itemId, participantId, waive, reason }) {
     const payload = { item_id: itemId, participant_id: participantId, waive, reason };

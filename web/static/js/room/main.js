@@ -14,6 +14,7 @@ import { setupPrejoin } from "./prejoin.js";
 import { setupPreview } from "./preview.js";
 import { setupReview } from "./review.js";
 import { RoomMedia } from "./room-media.js";
+import { setupSlides } from "./slides.js";
 import { renderRoster } from "./roster.js";
 import { Stage } from "./stage.js";
 import { loadStrings, roleLabel, t } from "./strings.js";
@@ -82,6 +83,9 @@ const can = (capability) => state.capabilities.has(capability);
 const review = setupReview({
   lang: config.lang, serverTime: new Date(app.dataset.serverTime), toasts, sessionId: config.sessionId,
 });
+
+// slides on the stage (null where the session's kind shows none)
+const slides = setupSlides({ csrfToken: app.dataset.csrfToken, sessionId: config.sessionId });
 
 function showScreen(name) {
   for (const [key, node] of Object.entries(screens)) node.hidden = key !== name;
@@ -370,6 +374,7 @@ function start() {
         connection = new RoomConnection({ sessionId: config.sessionId, path: config.socketPath, lang: config.lang, name });
         media.attach(connection);
         review?.attach(connection);
+        slides?.attach(connection);
         listen(connection, prejoin);
         connection.connect();
       },
