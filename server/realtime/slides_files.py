@@ -40,6 +40,7 @@ from server.realtime.live import LIVE_ROOMS, LiveRooms
 
 C = Capability
 FIELD = "file"
+GUEST = "guest"
 
 
 def no_deck(file_id: str) -> NotFound:
@@ -52,7 +53,8 @@ async def _person(request: web.Request) -> tuple[Session, Person, frozenset[Capa
     session = await load_session(store, request.match_info["session_id"])
     if Slides not in rules_of(session.kind).workflows:
         raise DomainError("That cannot be done in this kind of session.", code="not_here")
-    person = await resolve(request, session, token=None, name=None, now=datetime.now(UTC))
+    # a walk-in guest's name is not needed here: only who they are, and their role
+    person = await resolve(request, session, token=None, name=GUEST, now=datetime.now(UTC))
     flags = await store.rooms.flags(session.session_id)
     role = person.role if person.owner else flags.roles.get(person.person_key, person.role)
     return session, person, capabilities(session.kind, role)
