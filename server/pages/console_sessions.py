@@ -16,7 +16,9 @@ from rooms.agenda import Event, Session
 from rooms.disciplines import DISCIPLINES
 from rooms.errors import DomainError
 from rooms.invites import InviteStatus
+from rooms.kinds import rules_of
 from rooms.roles import Kind, Role, roles_for
+from rooms.slides import Slides
 from server import agenda, i18n, invitations
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
@@ -107,10 +109,13 @@ async def session_context(
         "created_invite": request.query.get("invite", ""),
         "mailed_message": MAILED_MESSAGES.get(request.query.get("mailed", ""), ""),
         "review": None,
+        "slides": None,
         **{f"{slot}_error": None for slot in SLOTS},
         **choices,
         **await invite_links(request, session),
     }
+    if Slides in rules_of(session.kind).workflows:  # the deck its room's stage shows
+        context["slides"] = await store.slides.show(session.session_id)
     if session.kind is Kind.REVIEW:
         context |= await console_review.review_context(
             request, session, experts=choices["experts"], kept=kept

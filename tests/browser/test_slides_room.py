@@ -77,3 +77,10 @@ async def test_a_students_page_follows_the_teachers_slides(
 
     await teacher.keyboard.press("ArrowRight")
     await shows_page(late, 3)
+
+    # the teacher points: the others see where; then takes the deck off the stage
+    await teacher.locator("#slides-page canvas").hover(position={"x": 20, "y": 20})
+    await expect(student.locator("#slides-pointer")).to_be_visible()
+    await teacher.click("#slides-stop")
+    await expect(student.locator("#slides-view")).to_be_hidden()
+    await expect(late.locator("#slides")).to_be_hidden()

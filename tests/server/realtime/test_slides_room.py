@@ -87,7 +87,11 @@ async def test_a_page_out_of_range_and_a_listeners_turn_are_refused(rooms_world:
     await upload(browser, csrf, room, make_pdf(pages=3))
     await student.wait_for("slides")
 
+    zh = await world.enter(
+        room, invite=await world.invite(room, Role.COHOST, "助教"), auth_extra={"lang": "zh_CN"}
+    )
     await teacher.send("slide_page", {"page": 4})
+    await zh.send("slide_page", {"page": 9})
     await student.send("slide_page", {"page": 2})
 
     assert [(e["event"], e["code"]) for e in teacher.of("error")] == [
@@ -95,6 +99,7 @@ async def test_a_page_out_of_range_and_a_listeners_turn_are_refused(rooms_world:
     ]
     assert [(e["event"], e["code"]) for e in student.of("error")] == [("slide_page", "forbidden")]
     assert teacher.of("error")[0]["message"] == "There is no page 4: this deck has 3 pages."
+    assert zh.of("error")[0]["message"] == "没有第 9 页：这份幻灯片共 3 页。"
     assert (await world.store.slides.show(room.session_id)).page == 1
 
 
@@ -143,3 +148,35 @@ async def test_a_deck_downloads_only_where_its_presenter_allows(rooms_world: Wor
 
     assert (shown.status, await shown.read()) == (206, b"%PDF-")
     assert (download.status, host_download.status) == (403, 200)
+
+
+async def test_staff_prepare_a_deck_in_the_console_before_the_room_opens(
+    rooms_world: World,
+) -> None:
+    world = rooms_world
+    room = await world.session(kind="class", lobby=False)
+    staff, csrf = await host_browser(world, room)
+    console = f"/console/sessions/{room.session_id}"
+    before = await (await staff.get(console)).text()
+
+    status, deck = await upload(staff, csrf, room, make_pdf(pages=2), "?downloadable=1")
+    after = await (await staff.get(console)).text()
+    student = await world.enter(room, invite=await world.invite(room, Role.ATTENDEE, "Student"))
+
+    assert 'id="slides-ready">No slides yet' in before
+    assert f'data-upload="/sessions/{room.session_id}/slides?downloadable=1"' in before
+    assert status == 201
+    assert "Ready on the stage: Week-1.pdf (2 pages), at page 1." in after
+    assert student.of("joined")[0]["slides"]["file_id"] == deck["file_id"]
+
+
+async def test_a_review_shows_no_slides(rooms_world: World) -> None:
+    world = rooms_world
+    room = await world.session(kind="review", lobby=False)
+    staff, csrf = await host_browser(world, room)
+
+    status, refused = await upload(staff, csrf, room, make_pdf(pages=2))
+    page = await (await staff.get(f"/console/sessions/{room.session_id}")).text()
+
+    assert (status, refused["error"]["code"]) == (400, "not_here")
+    assert 'id="slides"' not in page

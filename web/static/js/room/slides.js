@@ -111,6 +111,8 @@ export class SlidesView {
     if (!deck) {
       this.#viewer?.close();
       this.#viewer = this.#openFile = null;
+      this.el.page.replaceChildren();
+      this.el.page.dataset.page = "0";
       return;
     }
     if (this.#openFile !== deck.fileId) {
