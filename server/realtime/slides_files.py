@@ -117,9 +117,10 @@ async def deck_file(request: web.Request) -> web.StreamResponse:
     session, person, caps = await _person(request)
     file_id, store = request.match_info["file_id"], request.app[STORE]
     stored = await find_file(store, file_id)
-    if stored is None or stored.scope_id != session.session_id:
-        raise no_deck(file_id)
-    if stored.purpose is not FilePurpose.SLIDES:
+    if stored is None or (stored.scope_id, stored.purpose) != (
+        session.session_id,
+        FilePurpose.SLIDES,
+    ):
         raise no_deck(file_id)
     download = request.query.get("download") == "1"
     shown = (await store.slides.show(session.session_id)).deck
