@@ -14,6 +14,7 @@ from rooms.panel import Panel
 from rooms.polls import Polls
 from rooms.questions import Questions
 from rooms.roles import Kind, Role
+from rooms.slides import Slides
 from rooms.workflow import Workflow
 
 
@@ -26,17 +27,17 @@ class KindRules:
 
 RULES: dict[Kind, KindRules] = {
     Kind.MEETING: KindRules(
-        guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Polls, Questions)
+        guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Slides, Polls, Questions)
     ),
     # a class's audience are listeners (rooms.roles): they come straight in to listen and
     # speak when a host gives them the floor
     Kind.CLASS: KindRules(
-        guest_role=Role.ATTENDEE, lobby_by_default=False, workflows=(Polls, Questions)
+        guest_role=Role.ATTENDEE, lobby_by_default=False, workflows=(Slides, Polls, Questions)
     ),
     # a review is confidential: only the people invited or rostered
     Kind.REVIEW: KindRules(guest_role=None, lobby_by_default=True, workflows=(Panel,)),
     Kind.ROADSHOW: KindRules(
-        guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Polls, Questions)
+        guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Slides, Polls, Questions)
     ),
     Kind.SIGNING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True),
 }

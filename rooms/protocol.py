@@ -65,6 +65,10 @@ EVENTS: dict[str, Capability] = {
     "share_results": C.RUN_POLLS,
     "show_leaderboard": C.RUN_POLLS,
     "vote": C.VOTE,
+    # slides on the stage (rooms.slides)
+    "slide_page": C.PUBLISH_SCREEN,
+    "slide_pointer": C.PUBLISH_SCREEN,
+    "slides_stop": C.PUBLISH_SCREEN,
 }
 
 # client event -> the part of the room that handles it: its core, or one of its workflows
@@ -92,6 +96,7 @@ WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
         "set_qa_settings",
     ),
     "polls": ("launch_poll", "close_poll", "share_results", "show_leaderboard", "vote"),
+    "slides": ("slide_page", "slide_pointer", "slides_stop"),
 }
 HANDLED_BY: dict[str, str] = {event: "room" for event in EVENTS} | {
     event: workflow for workflow, events in WORKFLOW_EVENTS.items() for event in events
@@ -127,6 +132,8 @@ class Shape(StrEnum):
     QUESTION_STATE = "question_state"  # one of QUESTION_STATES
     POLL = "poll"  # an object: a poll's question, kind, options... (rooms.poll_spec checks it)
     CHOICES = "choices"  # a list of at most CHOICES_MAX whole numbers (option indexes)
+    PAGE = "page"  # a page number: 1..PAGES_MAX
+    FRACTION = "fraction"  # a number from 0 to 1 (a place across or down a page)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,6 +201,9 @@ FIELDS: dict[str, dict[str, Field]] = {
     "share_results": {"poll_id": F(S.ITEM), "shared": F(S.FLAG)},
     "show_leaderboard": {"shown": F(S.FLAG)},
     "vote": {"poll_id": F(S.ITEM), "choices": F(S.CHOICES)},
+    "slide_page": {"page": F(S.PAGE)},
+    "slide_pointer": {"x": F(S.FRACTION), "y": F(S.FRACTION)},
+    "slides_stop": {},
 }
 
 # client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs
@@ -239,6 +249,7 @@ REASON_CHARS_MAX = 500
 QUESTION_STATES = ("visible", "answering", "answered", "dismissed")  # a moderator's moves
 CHOICES_MAX = 10
 POLL_KEYS = frozenset({"question", "kind", "options", "correct", "anonymous", "seconds"})
+PAGES_MAX = 10_000
 
 # the emoji a reaction may be; anything else is refused
 REACTIONS = ("👍", "👏", "❤️", "😂", "😮", "🎉", "🙏", "🤔")

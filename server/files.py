@@ -204,6 +204,48 @@ async def save_upload(
     return stored
 
 
+def _write_bytes(root: Path, file_id: str, data: bytes) -> None:
+    partial = root / PARTIAL / file_id
+    try:
+        with _open_partial(partial) as out:
+            out.write(data)
+            _flush(out)
+        _settle(partial, file_path(root, file_id))
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+
+
+async def save_bytes(
+    store: Store,
+    root: Path,
+    data: bytes,
+    *,
+    name: str,
+    org_id: str,
+    scope_id: str,
+    purpose: FilePurpose,
+    created_by: str,
+    now: datetime,
+) -> StoredFile:
+    """Store a file the server made (the demo's slides…) under the rules of an upload of
+    that purpose (kind, size); the same record as an upload's."""
+    file_id, intake = new_file_id(), _Intake(purpose)
+    body = intake.take(data) + intake.end()
+    await asyncio.to_thread(_write_bytes, root, file_id, body)
+    stored = StoredFile(
+        file_id=file_id, org_id=org_id, scope_id=scope_id, purpose=purpose,
+        name=clean_file_name(name, media_type=intake.kind), media_type=intake.kind,
+        size=intake.size, sha256=intake.digest.hexdigest(), created_at=now, created_by=created_by,
+    )  # fmt: skip
+    try:
+        await store.files.add(stored)
+    except BaseException:
+        file_path(root, file_id).unlink(missing_ok=True)
+        raise
+    return stored
+
+
 # finding and deleting
 
 

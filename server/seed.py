@@ -2,6 +2,7 @@
 event with one session of each kind. The credentials are printed and kept in the data folder.
 """
 
+import asyncio
 import logging
 import os
 import secrets
@@ -11,12 +12,16 @@ from zoneinfo import ZoneInfo
 
 from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
 from rooms.experts import Expert
+from rooms.files import FilePurpose
 from rooms.kinds import rules_of
 from rooms.poll_spec import poll_spec
 from rooms.roles import Kind, Role
+from rooms.slides import Deck, SlideShow, count_pages
 from server import agenda, reviews
 from server.accounts import create_org_with_admin
+from server.files import files_root, save_bytes
 from server.invitations import invite_url, issue_invite, sign_invite
+from server.reports import Heading, PageBreak, Paragraph, Report, find_font, render_pdf
 from server.settings import Settings
 from server.store import Store
 
@@ -214,6 +219,7 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
     await _review(store, review, now=now)
     for draft in POLL_BANK:  # the class's polls, ready to launch
         await store.polls.add_draft(sessions[Kind.CLASS].session_id, poll_spec(draft))
+    await _class_deck(store, settings, sessions[Kind.CLASS], by=host.account_id, now=now)
     links = []
     for who, role, email, holder in [
         *((e.name, Role.REVIEWER, e.email, person_key(PersonType.EXPERT, e.expert_id))
@@ -241,3 +247,39 @@ async def _review(store: Store, session: Session, *, now: datetime) -> None:
     for fields in ITEMS:
         await reviews.add_item(store, session=session, fields=fields, now=now)
     await reviews.set_rubric(store, session=session, fields=RUBRIC)
+
+
+DECK = Report(
+    title="科研数据管理 Research data management",
+    subtitle="云课堂示范幻灯片 A demo deck for the cloud class",
+    sections=(
+        Heading("1. 为什么要管理数据 Why manage data"),
+        Paragraph("可重复、可共享、可长期保存。\nReproducible, shareable, kept for the long term."),
+        PageBreak(),
+        Heading("2. 数据管理计划 A data management plan"),
+        Paragraph("数据类型、格式、元数据、存储与备份、共享与许可。\n"
+                  "Kinds and formats, metadata, storage and backups, sharing and licences."),
+        PageBreak(),
+        Heading("3. 练习 Exercise"),
+        Paragraph("为你的课题写一页数据管理计划。\nWrite a one-page plan for your project."),
+    ),
+)  # fmt: skip
+
+
+async def _class_deck(
+    store: Store, settings: Settings, session: Session, *, by: str, now: datetime
+) -> None:
+    """The demo class's slides, ready on its stage (made with the reports' builder; none
+    when no CJK font is installed)."""
+    font = find_font(settings.report_font)
+    if font.path is None:
+        log.warning("the demo class has no slides: %s", font.missing_message())
+        return
+    pdf = await asyncio.to_thread(render_pdf, DECK, font=font)
+    stored = await save_bytes(
+        store, files_root(settings), pdf, name="科研数据管理 Research data.pdf",
+        org_id=session.org_id, scope_id=session.session_id, purpose=FilePurpose.SLIDES,
+        created_by=by, now=now,
+    )  # fmt: skip
+    deck = Deck(stored.file_id, stored.name, pages=count_pages(pdf), downloadable=True)
+    await store.slides.put(session.session_id, SlideShow(deck=deck, page=1))

@@ -19,6 +19,7 @@ from rooms.invites import InviteStatus
 from rooms.kinds import rules_of
 from rooms.polls import Polls
 from rooms.roles import Kind, Role, roles_for
+from rooms.slides import Slides
 from server import agenda, i18n, invitations
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
@@ -110,12 +111,15 @@ async def session_context(
         "mailed_message": MAILED_MESSAGES.get(request.query.get("mailed", ""), ""),
         "review": None,
         "poll_kinds": None,  # a session whose room runs polls: console_polls.polls_context
+        "slides": None,
         **{f"{slot}_error": None for slot in SLOTS},
         **choices,
         **await invite_links(request, session),
     }
     if Polls in rules_of(session.kind).workflows:
         context |= await console_polls.polls_context(request, session, kept=kept)
+    if Slides in rules_of(session.kind).workflows:  # the deck its room's stage shows
+        context["slides"] = await store.slides.show(session.session_id)
     if session.kind is Kind.REVIEW:
         context |= await console_review.review_context(
             request, session, experts=choices["experts"], kept=kept

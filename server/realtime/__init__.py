@@ -16,14 +16,14 @@ from aiohttp import web
 from server.appkeys import SETTINGS, STORE
 from server.i18n import CATALOGS
 from server.realtime.export import setup_exports
-from server.realtime.live import LiveRooms
+from server.realtime.live import LIVE_ROOMS, LiveRooms
 from server.realtime.materials import setup_materials
 from server.realtime.namespace import RoomNamespace
 from server.realtime.reserved import RoomServer
+from server.realtime.slides_files import setup_slides
 from server.settings import Settings, check_origins
 
 SOCKETIO = web.AppKey("socketio", socketio.AsyncServer)
-LIVE_ROOMS = web.AppKey("live_rooms", LiveRooms)
 
 
 def make_server(settings: Settings) -> socketio.AsyncServer:
@@ -57,3 +57,4 @@ def setup_realtime(app: web.Application) -> None:
     app.cleanup_ctx.append(_live_rooms)
     setup_exports(app)
     setup_materials(app)
+    setup_slides(app)

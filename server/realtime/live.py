@@ -23,6 +23,7 @@ from functools import partial
 from gettext import NullTranslations
 
 import socketio
+from aiohttp import web
 
 from rooms.agenda import Session
 from rooms.attendance import Movement, Passage, open_stays
@@ -35,6 +36,7 @@ from rooms.polls import Polls
 from rooms.questions import Questions
 from rooms.review_book import ReviewBook
 from rooms.room import ChatLimit, Room
+from rooms.slides import Slides
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
 from server.realtime.live_polls import bank_changed, close_on_time
@@ -136,7 +138,8 @@ class LiveRooms:
         return live
 
     async def _prepare(self, room: Room) -> None:
-        """A room's polls and questions, and a review room's panel, as the store has them."""
+        """A room's slides, polls and questions, and a review room's panel, as the store has
+        them."""
         session_id = room.session.session_id
         if any(isinstance(w, Polls) for w in room.workflows):
             room.part(Polls).load(
@@ -148,6 +151,8 @@ class LiveRooms:
         if any(isinstance(w, Questions) for w in room.workflows):
             found = await self.store.questions.questions(session_id)
             room.part(Questions).load(found, await self.store.questions.settings(session_id))
+        if any(isinstance(w, Slides) for w in room.workflows):
+            room.part(Slides).load(await self.store.slides.show(session_id))
         if not any(isinstance(w, Panel) for w in room.workflows):
             return
         session_id = room.session.session_id
@@ -402,3 +407,6 @@ class LiveRooms:
                 await live.line.stop()
             else:
                 live.room.session = live.line.session = session
+
+
+LIVE_ROOMS = web.AppKey("live_rooms", LiveRooms)  # the app's live rooms (server/realtime)

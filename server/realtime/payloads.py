@@ -25,6 +25,7 @@ from rooms.protocol import (
     MEDIA_FIELDS,
     MID_CHARS_MAX,
     MIDS_MAX,
+    PAGES_MAX,
     POLL_KEYS,
     QUESTION_STATES,
     REACTIONS,
@@ -153,6 +154,14 @@ _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
     Shape.REVISION: (
         lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 < v < 2**31,
         "{field} must be a positive whole number.",
+    ),
+    Shape.PAGE: (
+        lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= PAGES_MAX,
+        "{field} must be a page number.",
+    ),
+    Shape.FRACTION: (
+        lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1,
+        "{field} must be a number from 0 to 1.",
     ),
 }
 

@@ -1,13 +1,14 @@
 """Generated documents (results, certificates, signed agreements): plain data in, PDF out,
 with an embedded CJK font whose text pdftotext reads back."""
 
-from server.reports.document import Heading, Paragraph, Report, Section, Table
+from server.reports.document import Heading, PageBreak, Paragraph, Report, Section, Table
 from server.reports.fonts import FONT_PACKAGE, ReportFont, ReportFontMissing, find_font
 from server.reports.pdf import render_pdf
 
 __all__ = [
     "FONT_PACKAGE",
     "Heading",
+    "PageBreak",
     "Paragraph",
     "Report",
     "ReportFont",

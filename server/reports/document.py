@@ -46,7 +46,12 @@ class Table:
         return tuple(width / sum(widths) for width in widths)
 
 
-Section = Heading | Paragraph | Table
+@dataclass(frozen=True, slots=True)
+class PageBreak:
+    """What follows starts on a new page (a deck's next slide)."""
+
+
+Section = Heading | Paragraph | Table | PageBreak
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

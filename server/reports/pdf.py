@@ -9,7 +9,7 @@ from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, TableHeadingsDisplay, TextMode
 from fpdf.fonts import FontFace
 
-from server.reports.document import Heading, Paragraph, Report, Section, Table
+from server.reports.document import Heading, PageBreak, Paragraph, Report, Section, Table
 from server.reports.fonts import ReportFont
 from server.reports.lines import break_lines
 
@@ -121,6 +121,8 @@ def _write(document: _Document, section: Section) -> None:
     elif isinstance(section, Paragraph):
         document.write_text(section.text, BODY)
         document.ln(2)
+    elif isinstance(section, PageBreak):
+        document.add_page()
     else:
         document.write_table(section)
 

@@ -24,6 +24,7 @@ from server.store.questions import QuestionRecords
 from server.store.review import Reviews
 from server.store.rooms import Rooms
 from server.store.schedule import Schedule
+from server.store.slides import SlideShows
 from server.store.websessions import WebSessions
 
 
@@ -48,13 +49,13 @@ class Store:
         self.polls = Polls(redis)
         self.files = FileRecords(redis)
         self.review = Reviews(redis)
+        self.slides = SlideShows(redis)
 
     def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
         """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is
-        kept: the room's polls, its questions, or a review's panel."""
-        keeper = next(
-            (k for k in (self.polls, self.questions) if isinstance(record, k.records)), None
-        )
+        kept: the room's slides, polls, questions, or a review's panel."""
+        keepers = (self.slides, self.polls, self.questions)
+        keeper = next((k for k in keepers if isinstance(record, k.records)), None)
         (keeper or self.panel).queue(pipe, session_id, record)
 
     async def ping(self) -> bool:

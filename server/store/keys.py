@@ -244,3 +244,8 @@ def poll_ballots(session_id: str) -> str:
 
 def poll_board(session_id: str) -> str:
     return f"session:{session_id}:polls:board"  # "1" while the leaderboard is shown
+
+
+# slides on a room's stage (rooms.slides)
+def slide_show(session_id: str) -> str:
+    return f"session:{session_id}:slides"  # SlideShow JSON: the deck shown, and its page

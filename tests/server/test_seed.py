@@ -4,9 +4,12 @@ import re
 import stat
 from datetime import UTC, datetime
 
+from rooms.files import FilePurpose
 from rooms.poll_spec import PollKind
 from rooms.roles import Kind, Role
+from rooms.slides import count_pages
 from server.accounts import check_credentials
+from server.files import file_path, files_root
 from server.invitations import open_invite
 from server.seed import HOST_EMAIL, credentials_file, seed_demo
 
@@ -26,6 +29,22 @@ async def test_seed_makes_an_event_with_one_session_of_each_kind(store, settings
     assert rubric is not None and [c.name_en for c in rubric.criteria] == [
         "Novelty", "Scientific merit", "Feasibility", "Team",
     ]  # fmt: skip
+
+
+async def test_seed_puts_slides_on_the_demo_class_stage(store, settings) -> None:
+    await seed_demo(store, settings)
+
+    [event] = await store.agenda.public_events()
+    sessions = await store.agenda.agenda_of(event.event_id)
+    lesson = next(s for s in sessions if s.kind is Kind.CLASS)
+    show = await store.slides.show(lesson.session_id)
+    assert show.deck is not None
+    [stored] = await store.files.of_scope(lesson.session_id)
+    data = file_path(files_root(settings), stored.file_id).read_bytes()
+    assert (show.page, show.deck.pages, show.deck.file_id, stored.purpose) == (
+        1, 3, stored.file_id, FilePurpose.SLIDES,
+    )  # fmt: skip
+    assert (data[:5], count_pages(data), show.deck.downloadable) == (b"%PDF-", 3, True)
 
 
 async def test_seed_prints_credentials_that_work(store, settings, capsys) -> None:

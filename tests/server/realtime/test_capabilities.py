@@ -15,8 +15,10 @@ from typing import Any
 import pytest
 
 from rooms.chat import ChatMessage
+from rooms.kinds import rules_of
 from rooms.protocol import EVENTS, WORKFLOW_EVENTS
 from rooms.roles import Kind, Role, capabilities, roles_for
+from rooms.slides import Slides
 from tests.server.realtime.room_world import Peer, World
 
 CASES = [(kind, role) for kind in Kind for role in roles_for(kind)]
@@ -27,8 +29,9 @@ ORDER = [
     "get_attendance", "start_item", "next_phase", "extend_item", "skip_item", "reorder_items",
     "release_results", "set_conflict", "submit_score", "get_my_score", "get_results",
     "ask_question", "upvote_question", "set_question_state", "pin_question", "set_qa_settings",
-    "launch_poll", "vote", "close_poll", "share_results", "show_leaderboard", "set_role",
-    "send_to_lobby", "remove", "end_session",
+    "launch_poll", "vote", "close_poll", "share_results", "show_leaderboard",
+    "slide_page", "slide_pointer", "slides_stop", "set_role", "send_to_lobby", "remove",
+    "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
 # is in the room, not waiting in the lobby
@@ -43,9 +46,16 @@ QA_KINDS = (Kind.MEETING, Kind.CLASS, Kind.ROADSHOW)
 # polls: refused where no polls run (``not_here``); the poll the walk names does not exist
 POLLS = set(WORKFLOW_EVENTS["polls"])
 POLL_KINDS = {Kind.CLASS, Kind.MEETING, Kind.ROADSHOW}
+# slides on the stage: refused where the kind shows none; with no deck shown, no page to turn
+SLIDES = set(WORKFLOW_EVENTS["slides"])
+SLIDE_KINDS = {kind for kind in Kind if Slides in rules_of(kind).workflows}
 
 
 def refused_anyway(event: str, kind: Kind) -> str | None:
+    if event in SLIDES:
+        if kind not in SLIDE_KINDS:
+            return "not_here"
+        return "no_slides" if event == "slide_page" else None
     if event in POLLS:
         if kind not in POLL_KINDS:
             return "not_here"
@@ -101,6 +111,8 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
         "close_poll": {"poll_id": "poll-none"},
         "share_results": {"poll_id": "poll-none", "shared": True},
         "show_leaderboard": {"shown": True},
+        "slide_page": {"page": 2},
+        "slide_pointer": {"x": 0.5, "y": 0.5},
     }.get(event, {"item_id": "i-none"} if event in PANEL else {})
 
 

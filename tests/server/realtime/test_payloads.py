@@ -31,6 +31,8 @@ GOOD: dict[Shape, Any] = {
     Shape.QUESTION_STATE: "answering",
     Shape.POLL: {"question": "Q?", "kind": "single", "options": ["a", "b"]},
     Shape.CHOICES: [0, 2],
+    Shape.PAGE: 2,
+    Shape.FRACTION: 0.25,
 }
 BAD: dict[Shape, list[Any]] = {
     Shape.TEXT: [5, None, ["x"], {"t": "x"}, "x" * 4097],
@@ -61,6 +63,8 @@ BAD: dict[Shape, list[Any]] = {
     Shape.REASON: ["", 5, "x" * 501, None],
     Shape.POLL: [["Q?"], "Q?", {"question": "Q?", "colour": "red"}, None],
     Shape.CHOICES: [0, [True], [-1], [100], ["1"], [1.5], list(range(11)), None],
+    Shape.PAGE: [0, -1, 10_001, 1.5, "2", True, None],
+    Shape.FRACTION: [-0.1, 1.01, "0.5", True, None, float("inf")],
 }
 NOT_OBJECTS: list[Any] = ["text", 42, 1.5, True, [1, 2], ["a"]]
 

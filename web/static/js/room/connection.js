@@ -33,6 +33,7 @@ import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
 import { specWire, toPolls } from "./polls-wire.js";
 import { toCard, toProgress, toResults, toReview, toSteppedOut } from "./review-wire.js";
 import { toQaSettings, toQuestion, toQuestions } from "./questions-wire.js";
+import { toPointer, toSlides } from "./slides-wire.js";
 
 const ACK_TIMEOUT_MS = 10_000;
 const RETRY_MS = 2_000; // a chat message the server could not store is sent again after this
@@ -127,6 +128,7 @@ function toSnapshot(wire) {
     review: toReview(wire.review),
     questions: toQuestions(wire.questions),
     polls: toPolls(wire.polls),
+    slides: toSlides(wire.slides),
   };
 }
 
@@ -160,6 +162,8 @@ const RELAYED = {
   qa_settings: (p) => ["qa_settings", toQaSettings(p)],
   questions: (p) => ["questions", p.list.map(toQuestion)],
   polls: (p) => ["polls", toPolls(p)],
+  slides: (p) => ["slides", toSlides(p.slides)],
+  slide_pointer: (p) => ["slide_pointer", toPointer(p)],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -372,6 +376,10 @@ export class RoomConnection extends Emitter {
   skipItem(itemId) { return this.#send("skip_item", { item_id: itemId }); }
   reorderItems(itemIds) { return this.#send("reorder_items", { item_ids: itemIds }); }
   releaseResults(itemId) { return this.#send("release_results", { item_id: itemId }); }
+  // slides on the stage (PROTOCOL.md, "Slides")
+  slidePage(page) { return this.#send("slide_page", { page }); }
+  slidePointer(x, y) { return this.#send("slide_pointer", { x, y }); }
+  slidesStop() { return this.#send("slides_stop"); }
 
   async setConflict({ itemId, participantId, waive, reason }) {
     const payload = { item_id: itemId, participant_id: participantId, waive, reason };

@@ -16,6 +16,7 @@ import { setupPreview } from "./preview.js";
 import { setupQuestions } from "./questions.js";
 import { setupReview } from "./review.js";
 import { RoomMedia } from "./room-media.js";
+import { setupSlides } from "./slides.js";
 import { renderRoster } from "./roster.js";
 import { Stage } from "./stage.js";
 import { loadStrings, roleLabel, t } from "./strings.js";
@@ -89,6 +90,8 @@ const review = setupReview({
 const questions = setupQuestions();
 // a class's, meeting's or roadshow's polls panel (null elsewhere): renders `polls` itself
 const polls = setupPolls({ serverTime: new Date(app.dataset.serverTime), toasts });
+// slides on the stage (null where the session's kind shows none)
+const slides = setupSlides({ csrfToken: app.dataset.csrfToken, sessionId: config.sessionId });
 
 function showScreen(name) {
   for (const [key, node] of Object.entries(screens)) node.hidden = key !== name;
@@ -379,6 +382,7 @@ function start() {
         review?.attach(connection);
         questions?.attach(connection);
         polls?.attach(connection);
+        slides?.attach(connection);
         listen(connection, prejoin);
         connection.connect();
       },

@@ -1,0 +1,36 @@
+"""A room's slide events (PROTOCOL.md, "Slides"): the presenter's page turns and pointer.
+Each is one change of the room's ``rooms.slides.Slides`` on the room's line (a deck comes
+on the stage by its upload: server/realtime/slides_files.py)."""
+
+from typing import Any
+
+from rooms.protocol import EVENTS
+from rooms.slides import Slides
+from server.realtime.live import LiveRoom, LiveRooms
+
+
+class SlidesEvents:
+    """Mixed into the room namespace: one handler per slide event."""
+
+    live: LiveRooms
+
+    def _slides(self, live: LiveRoom, sid: str, event: str) -> Slides:
+        """The room's slides, once the event's capability is checked (before the kind)."""
+        live.room.require(sid, EVENTS[event])
+        return live.room.part(Slides)
+
+    async def on_slide_page(self, sid: str, data: dict[str, Any]) -> None:
+        live = self.live.room_of(sid)
+        await self.live.run(
+            live, self._slides(live, sid, "slide_page").slide_page(sid, data["page"])
+        )
+
+    async def on_slide_pointer(self, sid: str, data: dict[str, Any]) -> None:
+        live = self.live.room_of(sid)
+        slides = self._slides(live, sid, "slide_pointer")
+        effects = slides.slide_pointer(sid, data["x"], data["y"], now=self.live.clock())
+        await self.live.run(live, effects)
+
+    async def on_slides_stop(self, sid: str, data: dict[str, Any]) -> None:
+        live = self.live.room_of(sid)
+        await self.live.run(live, self._slides(live, sid, "slides_stop").slides_stop(sid))

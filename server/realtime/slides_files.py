@@ -1,0 +1,138 @@
+"""A room's slide decks over HTTP: uploaded in the room, read by the people in it.
+
+``POST /sessions/{session_id}/slides`` (multipart/form-data, field ``file``: a PDF of at
+most 50 MiB, its kind sniffed; ``?downloadable=1`` lets people download it; the CSRF token
+in the X-CSRF-Token header) stores a deck and puts it on the room's stage at page 1 —
+for a presenter or a host (``publish_screen`` or ``moderate``), resolved as at the room's
+door (server/realtime/identity.py) with a role given live counting. Refusals answer JSON
+``{"error": {"code", "message"}}`` and keep nothing.
+
+``GET …/slides/{file_id}/file`` serves a deck of the session to anyone the room's door
+lets in; ``?download=1`` as an attachment, only where its presenter allows it (or for the
+presenters and hosts).
+"""
+
+import asyncio
+from datetime import UTC, datetime
+
+from aiohttp import BodyPartReader, web
+
+from rooms.agenda import Session
+from rooms.errors import DomainError, Forbidden, NotFound
+from rooms.files import FilePurpose, MediaType, StoredFile
+from rooms.kinds import rules_of
+from rooms.outbox import Person
+from rooms.roles import Capability, capabilities
+from rooms.slides import Deck, Slides, SlideShow, count_pages
+from server.agenda import load_session
+from server.appkeys import SETTINGS, STORE
+from server.errors import error_json, status_of, user_message
+from server.files import (
+    checked_file_response,
+    delete_file,
+    file_path,
+    files_root,
+    find_file,
+    save_upload,
+)
+from server.realtime.identity import resolve
+from server.realtime.live import LIVE_ROOMS, LiveRooms
+
+C = Capability
+FIELD = "file"
+GUEST = "guest"
+
+
+def no_deck(file_id: str) -> NotFound:
+    return NotFound("There is no such file.", code="file_not_found", file_id=file_id[:40])
+
+
+async def _person(request: web.Request) -> tuple[Session, Person, frozenset[Capability]]:
+    """The session (of a kind that shows slides), the requester, and their capabilities."""
+    store = request.app[STORE]
+    session = await load_session(store, request.match_info["session_id"])
+    if Slides not in rules_of(session.kind).workflows:
+        raise DomainError("That cannot be done in this kind of session.", code="not_here")
+    # a walk-in guest's name is not needed here: only who they are, and their role
+    person = await resolve(request, session, token=None, name=GUEST, now=datetime.now(UTC))
+    flags = await store.rooms.flags(session.session_id)
+    role = person.role if person.owner else flags.roles.get(person.person_key, person.role)
+    return session, person, capabilities(session.kind, role)
+
+
+def _presents(person: Person, caps: frozenset[Capability]) -> bool:
+    return person.owner or bool({C.PUBLISH_SCREEN, C.MODERATE} & caps)
+
+
+async def _file_part(request: web.Request) -> BodyPartReader:
+    if request.content_type == "multipart/form-data":
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            if isinstance(part, BodyPartReader) and part.name == FIELD:
+                return part
+    raise DomainError("Send the deck as a PDF file.", code="no_file")
+
+
+async def _deck_of(request: web.Request, stored: StoredFile) -> Deck:
+    """The deck of a stored upload; a PDF whose pages cannot be read is deleted, refused."""
+    root = files_root(request.app[SETTINGS])
+    data = await asyncio.to_thread(file_path(root, stored.file_id).read_bytes)
+    pages = count_pages(data) if stored.media_type is MediaType.PDF else 0
+    if pages < 1:
+        await delete_file(request.app[STORE], root, stored)
+        raise DomainError("Only a PDF whose pages can be read can be shown.", code="file_type")
+    downloadable = request.query.get("downloadable") == "1"
+    return Deck(stored.file_id, stored.name, pages=pages, downloadable=downloadable)
+
+
+async def _on_stage(live: LiveRooms, session: Session, deck: Deck) -> dict[str, object]:
+    """The deck on the room's stage: through its line when the room is open, else kept."""
+    room = live.rooms.get(session.session_id)
+    if room is None or room.room.closed:
+        await live.store.slides.put(session.session_id, SlideShow(deck=deck, page=1))
+    else:
+        outcome = await live.run(room, room.room.part(Slides).show_deck(deck))
+        if not outcome.kept:
+            raise DomainError("The deck was not saved; send it again.", code="unavailable")
+    return {"file_id": deck.file_id, "name": deck.name, "pages": deck.pages}
+
+
+async def upload_deck(request: web.Request) -> web.Response:
+    try:
+        session, person, caps = await _person(request)
+        if not _presents(person, caps):
+            raise Forbidden("Only a presenter or a host can show slides.", code="forbidden")
+        stored = await save_upload(
+            request.app[STORE], files_root(request.app[SETTINGS]), await _file_part(request),
+            org_id=session.org_id, scope_id=session.session_id, purpose=FilePurpose.SLIDES,
+            created_by=person.person_key, now=datetime.now(UTC),
+        )  # fmt: skip
+        deck = await _on_stage(request.app[LIVE_ROOMS], session, await _deck_of(request, stored))
+    except DomainError as error:
+        return error_json(status_of(error), error.code, user_message(request, error))
+    return web.json_response(deck, status=201)
+
+
+async def deck_file(request: web.Request) -> web.StreamResponse:
+    session, person, caps = await _person(request)
+    file_id, store = request.match_info["file_id"], request.app[STORE]
+    stored = await find_file(store, file_id)
+    if stored is None or (stored.scope_id, stored.purpose) != (
+        session.session_id,
+        FilePurpose.SLIDES,
+    ):
+        raise no_deck(file_id)
+    download = request.query.get("download") == "1"
+    shown = (await store.slides.show(session.session_id)).deck
+    allowed = _presents(person, caps) or (shown is not None and shown.file_id == file_id
+                                          and shown.downloadable)  # fmt: skip
+    if download and not allowed:
+        raise Forbidden("The presenter does not allow downloading these slides.")
+    return checked_file_response(files_root(request.app[SETTINGS]), stored, attachment=download)
+
+
+def setup_slides(app: web.Application) -> None:
+    app.router.add_post("/sessions/{session_id}/slides", upload_deck, name="room_slides")
+    app.router.add_get(
+        "/sessions/{session_id}/slides/{file_id}/file", deck_file, name="room_slides_file"
+    )
