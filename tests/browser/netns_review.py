@@ -27,16 +27,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser
 from playwright.async_api import Error as PlaywrightError
 
 from rooms.roles import Role
 from server.app import make_app
 from server.invitations import issue_invite, sign_invite
 from server.store import Store, connect
-from tests.browser import conftest, netns
+from tests.browser import netns
 from tests.browser.media_checks import Person, StepFailed, decoding, until
-from tests.browser.netns_scenario import CHROMIUM_ARGS, Scenario, flowing
+from tests.browser.netns_scenario import Scenario, flowing
 from tests.browser.test_review_room import A_MAIL, B_MAIL, CHAIR_EMAIL, open_review, room_path
 from tests.server.fixtures_login import PASSWORD
 
@@ -190,16 +190,6 @@ class ReviewScenario(Scenario):
         pdf_path.write_bytes(await pdf.body())
         self.result["pdf"] = {"status": pdf.status, "path": str(pdf_path)}
         self.mark("results")
-
-    async def drive(self, base_url: str, path: str, token: str) -> None:
-        args = [*CHROMIUM_ARGS, f"--unsafely-treat-insecure-origin-as-secure={base_url}"]
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(executable_path=conftest.CHROMIUM, args=args)
-            try:
-                await self.steps(browser, base_url, path, token)
-            finally:
-                self.result["pages"] = await self.collect()
-                await browser.close()
 
 
 # what the chair's page shows of scores before closing: the results table, any number
