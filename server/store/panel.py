@@ -17,12 +17,9 @@ from rooms.scores import Scorecard
 from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Pipeline, Redis
+from server.store.review import score_field
 
 AUDIT_MAX = 100_000
-
-
-def _card_field(item_id: str, reviewer_key: str) -> str:
-    return f"{item_id} {reviewer_key}"
 
 
 def _audit_fields(entry: AuditEntry) -> dict[str, str]:
@@ -46,7 +43,7 @@ class Panels:
         if isinstance(record, ItemRun):
             pipe.hset(keys.review_runs(session_id), record.item_id, dump(record))
         elif isinstance(record, Scorecard):
-            field = _card_field(record.item_id, record.reviewer_key)
+            field = score_field(record.item_id, record.reviewer_key)
             pipe.hset(keys.review_scores(session_id), field, dump(record))
         elif isinstance(record, AuditEntry):
             stream = keys.review_audit(session_id)
@@ -80,7 +77,7 @@ class Panels:
 
     async def card(self, session_id: str, item_id: str, reviewer_key: str) -> Scorecard | None:
         text = await self.redis.hget(
-            keys.review_scores(session_id), _card_field(item_id, reviewer_key)
+            keys.review_scores(session_id), score_field(item_id, reviewer_key)
         )
         return None if text is None else load(Scorecard, text)
 
