@@ -16,7 +16,7 @@ from rooms.disciplines import DISCIPLINES, discipline_code
 from rooms.expert_csv import MAX_CSV_BYTES, CsvError
 from rooms.experts import Expert
 from server.api.routes import ApiRoutes, json_response, read_body
-from server.api.schema import Body, Str, StrList
+from server.api.schema import Body, Str, StrList, response_schema
 from server.api.views import listed, utc_text
 from server.appkeys import STORE
 from server.auth import require_account
@@ -60,17 +60,7 @@ _INSTANT = {"type": "string", "format": "date-time"}
 _COUNT = {"type": "integer", "minimum": 0}
 
 
-def _schema(title: str, properties: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "title": title,
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(properties),
-        "properties": properties,
-    }
-
-
-EXPERT = _schema(
+EXPERT = response_schema(
     "Expert",
     {
         "expert_id": _TEXT,
@@ -89,8 +79,10 @@ EXPERT = _schema(
         "updated_at": _INSTANT,
     },
 )
-DISCIPLINE = _schema("Discipline", {"code": _TEXT, "zh": _TEXT, "en": _TEXT, "group": _TEXT})
-IMPORTED = _schema("ExpertImport", {"created": _COUNT, "updated": _COUNT})
+DISCIPLINE = response_schema(
+    "Discipline", {"code": _TEXT, "zh": _TEXT, "en": _TEXT, "group": _TEXT}
+)
+IMPORTED = response_schema("ExpertImport", {"created": _COUNT, "updated": _COUNT})
 
 
 def expert_json(expert: Expert) -> dict[str, Any]:

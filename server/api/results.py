@@ -18,6 +18,7 @@ from rooms.rubric import rubric_fields
 from rooms.scores import ItemResult
 from server.api.review_views import NOTE, REVIEW_SETTINGS, TEMPLATE, note_json, settings_json
 from server.api.routes import ApiRoutes, json_response
+from server.api.schema import list_of, response_schema
 from server.api.views import utc_text
 from server.appkeys import STORE
 from server.results import (
@@ -40,25 +41,11 @@ _MAYBE_NUMBER = {"type": ["number", "null"]}
 _INSTANT = {"type": "string", "format": "date-time"}
 
 
-def _schema(title: str, properties: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "title": title,
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(properties),
-        "properties": properties,
-    }
-
-
-def _list(items: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "array", "items": items}
-
-
 def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-SCORE_ROW = _schema(
+SCORE_ROW = response_schema(
     "ScoreRow",
     {
         "reviewer_key": _TEXT,
@@ -75,10 +62,10 @@ SCORE_ROW = _schema(
         "outlier": _BOOL,
     },
 )
-ITEM_RESULT = _schema(
+ITEM_RESULT = response_schema(
     "ItemResult",
     {
-        "rows": _list(SCORE_ROW),
+        "rows": list_of(SCORE_ROW),
         "criterion_means": {"type": "object", "additionalProperties": _MAYBE_NUMBER},
         "mean": _MAYBE_NUMBER,
         "median": _MAYBE_NUMBER,
@@ -90,7 +77,7 @@ ITEM_RESULT = _schema(
         "recommendations": {"type": "object", "additionalProperties": _INT},
     },
 )
-CONFLICT_RECORD = _schema(
+CONFLICT_RECORD = response_schema(
     "ConflictRecord",
     {
         "person_key": _TEXT,
@@ -98,10 +85,10 @@ CONFLICT_RECORD = _schema(
         "reasons": {**_TEXTS, "description": "org:…, project:…, expert:…, email:…, declared:…"},
         "waived": _BOOL,
         "conflicted": {**_BOOL, "description": "kept out of the item"},
-        "notes": _list(NOTE),
+        "notes": list_of(NOTE),
     },
 )
-ITEM_OUTCOME = _schema(
+ITEM_OUTCOME = response_schema(
     "ItemOutcome",
     {
         "item_id": _TEXT,
@@ -115,20 +102,20 @@ ITEM_OUTCOME = _schema(
         "released": {**_BOOL, "description": "released to the panel"},
         "rank": {"type": ["integer", "null"], "description": "null unless closed and scored"},
         "result": {**_nullable(ITEM_RESULT), "description": "null until the item is closed"},
-        "conflicts": _list(CONFLICT_RECORD),
+        "conflicts": list_of(CONFLICT_RECORD),
     },
 )
-RESULTS = _schema(
+RESULTS = response_schema(
     "ReviewResults",
     {
         "session_id": _TEXT,
         "settings": REVIEW_SETTINGS,
         "rubric": _nullable(TEMPLATE["properties"]["rubric"]),  # RubricValues, as a template's
         "ranking": {**_TEXTS, "description": "item ids, best first; items not closed last"},
-        "items": {**_list(ITEM_OUTCOME), "description": "in the session's order"},
+        "items": {**list_of(ITEM_OUTCOME), "description": "in the session's order"},
     },
 )
-AUDIT_LINE = _schema(
+AUDIT_LINE = response_schema(
     "AuditLine",
     {
         "at": _INSTANT,
@@ -254,7 +241,7 @@ async def get_results(request: web.Request) -> web.Response:
     summary="A review's audit log, oldest first: phases, moves, conflicts, scores submitted "
     "and revised (never their values), results released",
     tag=TAG,
-    returns=_list(AUDIT_LINE),
+    returns=list_of(AUDIT_LINE),
 )
 async def get_audit(request: web.Request) -> web.Response:
     session = await results_session(request)

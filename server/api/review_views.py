@@ -24,7 +24,18 @@ from rooms.rubric import (
     rubric_fields,
 )
 from server.api.experts import EXPERT, expert_json
-from server.api.schema import Body, Bool, Email, Int, Num, ObjList, Str, StrList
+from server.api.schema import (
+    Body,
+    Bool,
+    Email,
+    Int,
+    Num,
+    ObjList,
+    Str,
+    StrList,
+    list_of,
+    response_schema,
+)
 from server.api.views import utc_text
 from server.reviews import TEMPLATE_NAME_MAX, Candidate
 
@@ -34,20 +45,6 @@ _INT = {"type": "integer"}
 _BOOL = {"type": "boolean"}
 _INSTANT = {"type": "string", "format": "date-time"}
 ID_MAX = 40
-
-
-def _schema(title: str, properties: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "title": title,
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(properties),
-        "properties": properties,
-    }
-
-
-def _list(items: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "array", "items": items}
 
 
 # items ------------------------------------------------------------------------------------
@@ -81,7 +78,7 @@ ORDER = Body(
     }
 )
 
-ITEM = _schema(
+ITEM = response_schema(
     "ReviewItem",
     {
         "item_id": _TEXT,
@@ -167,8 +164,8 @@ RUBRIC_BODY = Body(
         "comment_required": Bool(required=False, example=True),
     }
 )
-_ANCHOR = _schema("Anchor", {"value": _INT, "label": _TEXT})
-_CRITERION = _schema(
+_ANCHOR = response_schema("Anchor", {"value": _INT, "label": _TEXT})
+_CRITERION = response_schema(
     "Criterion",
     {
         "criterion_id": _TEXT,
@@ -177,21 +174,23 @@ _CRITERION = _schema(
         "weight": {"type": "number"},
         "scale_min": _INT,
         "scale_max": _INT,
-        "anchors": _list(_ANCHOR),
+        "anchors": list_of(_ANCHOR),
     },
 )
-_RECOMMENDATION = _schema("Recommendation", {"code": _TEXT, "label_zh": _TEXT, "label_en": _TEXT})
+_RECOMMENDATION = response_schema(
+    "Recommendation", {"code": _TEXT, "label_zh": _TEXT, "label_en": _TEXT}
+)
 _RUBRIC_PROPERTIES = {
-    "criteria": _list(_CRITERION),
-    "recommendations": _list(_RECOMMENDATION),
+    "criteria": list_of(_CRITERION),
+    "recommendations": list_of(_RECOMMENDATION),
     "comment_required": _BOOL,
 }
-RUBRIC = _schema(
+RUBRIC = response_schema(
     "Rubric",
     {**_RUBRIC_PROPERTIES, "frozen": {**_BOOL, "description": "an item has scores"}},
 )
-TEMPLATE = _schema(
-    "RubricTemplate", {"name": _TEXT, "rubric": _schema("RubricValues", _RUBRIC_PROPERTIES)}
+TEMPLATE = response_schema(
+    "RubricTemplate", {"name": _TEXT, "rubric": response_schema("RubricValues", _RUBRIC_PROPERTIES)}
 )
 TEMPLATE_NAME = Str(min_length=1, max_length=TEMPLATE_NAME_MAX)
 
@@ -215,7 +214,7 @@ SETTINGS_BODY = Body(
         "downloads_allowed": Bool(required=False, description="materials may be downloaded"),
     }
 )
-REVIEW_SETTINGS = _schema(
+REVIEW_SETTINGS = response_schema(
     "ReviewSettings", {"blind": _BOOL, "double_blind": _BOOL, "downloads_allowed": _BOOL}
 )
 
@@ -245,7 +244,7 @@ CONFLICT_BODY = Body(
         "reason": Str(min_length=1, max_length=REASON_MAX, example="Co-authored a paper in 2025"),
     }
 )
-NOTE = _schema(
+NOTE = response_schema(
     "ConflictNote",
     {
         "item_id": _TEXT,
@@ -256,7 +255,7 @@ NOTE = _schema(
         "at": _INSTANT,
     },
 )
-STANDING = _schema(
+STANDING = response_schema(
     "ConflictStanding",
     {
         "item_id": _TEXT,
@@ -266,21 +265,23 @@ STANDING = _schema(
         "conflicted": {**_BOOL, "description": "must stay out of the item"},
     },
 )
-REVIEWER = _schema("Reviewer", {"person_key": _TEXT, "name": _TEXT})
-CONFLICTS = _schema(
+REVIEWER = response_schema("Reviewer", {"person_key": _TEXT, "name": _TEXT})
+CONFLICTS = response_schema(
     "ReviewConflicts",
     {
-        "reviewers": _list(REVIEWER),
-        "items": _list(ITEM),
-        "standings": _list(STANDING),
-        "notes": _list(NOTE),
+        "reviewers": list_of(REVIEWER),
+        "items": list_of(ITEM),
+        "standings": list_of(STANDING),
+        "notes": list_of(NOTE),
     },
 )
-CANDIDATE = _schema(
+CANDIDATE = response_schema(
     "ReviewerCandidate",
     {
         "expert": EXPERT,
-        "conflicts": _list(_schema("CandidateConflict", {"item_id": _TEXT, "reasons": _TEXTS})),
+        "conflicts": list_of(
+            response_schema("CandidateConflict", {"item_id": _TEXT, "reasons": _TEXTS})
+        ),
     },
 )
 

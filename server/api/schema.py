@@ -355,3 +355,18 @@ class Body:
 
     def openapi(self) -> dict[str, Any]:
         return object_schema(self.fields, partial=self.partial)
+
+
+def response_schema(title: str, properties: dict[str, Any]) -> dict[str, Any]:
+    """The schema of an answer: an object with exactly these properties, all present."""
+    return {
+        "title": title,
+        "type": "object",
+        "additionalProperties": False,
+        "required": list(properties),
+        "properties": properties,
+    }
+
+
+def list_of(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}

@@ -11,7 +11,7 @@ from rooms.agenda import Event, RosterEntry, Session, split_person_key
 from rooms.lifecycle import State
 from rooms.roles import Kind, Role
 from rooms.timing import parse_zone, utc_to_local
-from server.api.schema import zone_schema
+from server.api.schema import response_schema, zone_schema
 
 _TEXT = {"type": "string"}
 _INT = {"type": "integer"}
@@ -20,16 +20,6 @@ _INSTANT = {"type": "string", "format": "date-time", "description": "UTC: 2027-0
 _LOCAL = {"type": "string", "format": "date-time", "description": "event's zone, with offset"}
 _DATE = {"type": "string", "format": "date"}
 _URI = {"type": "string", "format": "uri"}
-
-
-def _schema(title: str, properties: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "title": title,
-        "type": "object",
-        "additionalProperties": False,
-        "required": list(properties),
-        "properties": properties,
-    }
 
 
 def _enum(values: type[Any]) -> dict[str, Any]:
@@ -41,7 +31,7 @@ def utc_text(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-EVENT = _schema(
+EVENT = response_schema(
     "Event",
     {
         "event_id": _TEXT,
@@ -79,7 +69,7 @@ def event_json(event: Event, *, base_url: str) -> dict[str, Any]:
     }
 
 
-SESSION = _schema(
+SESSION = response_schema(
     "Session",
     {
         "session_id": _TEXT,
@@ -128,7 +118,7 @@ def session_json(session: Session, *, base_url: str) -> dict[str, Any]:
     }
 
 
-EVENT_DETAIL = _schema(
+EVENT_DETAIL = response_schema(
     "EventDetail",
     {**EVENT["properties"], "agenda": {"type": "array", "items": SESSION}},
 )
@@ -140,7 +130,7 @@ def event_detail_json(event: Event, agenda: list[Session], *, base_url: str) -> 
     return {**event_json(event, base_url=base_url), "agenda": sessions}
 
 
-ROSTER_ENTRY = _schema(
+ROSTER_ENTRY = response_schema(
     "RosterEntry",
     {
         "person_key": {**_TEXT, "description": "account:<id>, expert:<id> or guest:<email>"},
