@@ -61,11 +61,20 @@ def _secret_key(env: Mapping[str, str], production: bool, data_dir: Path) -> str
     if path.exists():
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Several processes (web, scheduler, worker) may start at once on a new data folder:
+    # the key is written whole under a private name, then linked into place. The first
+    # link wins; the others read the winner's key, never a half-written file.
+    draft = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as out:
-        out.write(key)
-    return key
+        out.write(secrets.token_urlsafe(48))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
 
 
 def _addresses(raw: str) -> tuple[str, ...]:

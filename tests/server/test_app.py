@@ -72,3 +72,31 @@ def test_settings_trust_no_proxy_unless_told(tmp_path) -> None:
     assert told.trusted_proxies == tuple(
         ipaddress.ip_network(n) for n in ("127.0.0.1/32", "10.0.0.0/8", "::1/128")
     )
+
+
+def test_processes_starting_at_once_on_a_new_data_folder_share_one_whole_secret_key(
+    tmp_path,
+) -> None:
+    """The web process, the scheduler and workers may all start on a fresh data folder:
+    none fails on the others' key file and none reads it half written."""
+    import subprocess
+    import sys
+
+    program = (
+        "import sys; from server.settings import Settings; "
+        "print(Settings.from_env({'DATA_DIR': sys.argv[1], 'REDIS_URL': 'redis://x'}).secret_key)"
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", program, str(tmp_path)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(8)
+    ]
+    results = [process.communicate(timeout=60) for process in processes]
+
+    assert [process.returncode for process in processes] == [0] * 8, results
+    keys = {out.decode().strip() for out, _ in results}
+    assert len(keys) == 1 and len(keys.pop()) >= 32
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
