@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from rooms.panel import Panel
 from rooms.polls import Polls
 from rooms.questions import Questions
+from rooms.roadshow import RunOfShow
 from rooms.roles import Kind, Role
 from rooms.slides import Slides
 from rooms.workflow import Workflow
@@ -37,7 +38,9 @@ RULES: dict[Kind, KindRules] = {
     # a review is confidential: only the people invited or rostered
     Kind.REVIEW: KindRules(guest_role=None, lobby_by_default=True, workflows=(Panel,)),
     Kind.ROADSHOW: KindRules(
-        guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Slides, Polls, Questions)
+        guest_role=Role.ATTENDEE,
+        lobby_by_default=True,
+        workflows=(RunOfShow, Slides, Polls, Questions),
     ),
     Kind.SIGNING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True),
 }
@@ -45,6 +48,12 @@ RULES: dict[Kind, KindRules] = {
 
 def rules_of(kind: Kind) -> KindRules:
     return RULES[kind]
+
+
+def has_items(kind: Kind) -> bool:
+    """Whether the kind's sessions work through items (``rooms.items``): a review's projects,
+    a roadshow's pitch slots."""
+    return kind in (Kind.REVIEW, Kind.ROADSHOW)
 
 
 def has_questions(kind: Kind) -> bool:

@@ -25,13 +25,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from functools import partial
 
 from rooms.agenda import PersonType, person_key
-from rooms.attendance import Movement
 from rooms.conflicts import ConflictNote, NoteKind, Standing, conflicted_on
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
+from rooms.holding import regroup
 from rooms.items import Item
-from rooms.outbox import Attend, Effect, Group, Keep, Mark, Move, Send, Text
+from rooms.outbox import Effect, Keep, Mark, Send, Text
 from rooms.panel_view import progress_of, view_for
 from rooms.presence import Participant
 from rooms.review_book import (
@@ -53,7 +54,6 @@ from rooms.workflow import Core, Workflow
 
 C = Capability
 EXTEND_MAX = 60  # minutes the chair may add at once
-ALL_GROUPS = (Group.ROOM, Group.HOSTS, Group.ROSTER, Group.LOBBY)
 
 
 class Panel(Workflow):
@@ -149,40 +149,12 @@ class Panel(Workflow):
 
     def _regroup(self, *, now: datetime) -> list[Effect]:
         """Move out those the state now holds; bring back those it no longer holds."""
-        people = self.room.people.everyone()
-        out = [(p, h) for p in people if not p.held and (h := self.holds(p)) is not None]
-        back = [p for p in people if p.held and self.holds(p) is None]
-        # everyone leaving first leaves the groups, so none of them hears of the others
-        effects: list[Effect] = [Move(tuple(p.sids), leave=ALL_GROUPS) for p, _ in out]
-        for p, hold in out:
-            effects += self._step_out(p, hold, now=now)
-        for p in back:
-            effects += self._bring_back(p, now=now)
-        return effects
+        return regroup(self.room, now=now, note=partial(self._moved, now=now))
 
-    def _step_out(self, p: Participant, hold: dict[str, object], *, now: datetime) -> list[Effect]:
-        sids = tuple(p.sids)
-        was_in, p.admitted, p.held = p.admitted, False, True
-        out: list[Effect] = [
-            Send("stepped_out", hold, sids=sids),
-            self._audit("moved_out", "", now, item=self.current, who=p, why=str(hold["reason"])),
-        ]
-        if not was_in:
-            return out + self.room.lobby.news(now=now)
-        left = {"participant_id": p.participant_id}
-        return [
-            *out,
-            Attend(Movement.LEAVE, p.person, p.role),
-            Send("participant_left", left, group=Group.ROSTER),
-            *self.room.departed(p, now=now),
-        ]
-
-    def _bring_back(self, p: Participant, *, now: datetime) -> list[Effect]:
-        p.held = False
-        back = self._audit("brought_back", "", now, item=None, who=p, why="")
-        if self.room.lobby.straight_in(p.person, p.role):
-            return [back, *self.room.enter(p, now=now)]
-        return [back, Move(tuple(p.sids), enter=(Group.LOBBY,)), *self.room.lobby.news(now=now)]
+    def _moved(self, p: Participant, out: bool, why: str, *, now: datetime) -> list[Effect]:
+        if out:
+            return [self._audit("moved_out", "", now, item=self.current, who=p, why=why)]
+        return [self._audit("brought_back", "", now, item=None, who=p, why="")]
 
     def _admit_applicants(self, item: Item, *, now: datetime) -> list[Effect]:
         waiting = [

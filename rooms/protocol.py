@@ -53,6 +53,10 @@ EVENTS: dict[str, Capability] = {
     "submit_score": C.SCORE,
     "get_my_score": C.SCORE,
     "get_results": C.JOIN,
+    # a roadshow's run of show (rooms.roadshow)
+    "start_show": C.CHAIR,
+    "extend_stage": C.CHAIR,
+    "end_stage": C.CHAIR,
     # moderated Q&A (rooms.questions)
     "ask_question": C.ASK_QUESTION,
     "upvote_question": C.ASK_QUESTION,
@@ -97,6 +101,7 @@ WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
     ),
     "polls": ("launch_poll", "close_poll", "share_results", "show_leaderboard", "vote"),
     "slides": ("slide_page", "slide_pointer", "slides_stop"),
+    "show": ("start_show", "extend_stage", "end_stage"),
 }
 HANDLED_BY: dict[str, str] = {event: "room" for event in EVENTS} | {
     event: workflow for workflow, events in WORKFLOW_EVENTS.items() for event in events
@@ -191,6 +196,9 @@ FIELDS: dict[str, dict[str, Field]] = {
     },
     "get_my_score": {"item_id": F(S.ITEM)},
     "get_results": {"item_id": F(S.ITEM)},
+    "start_show": {},
+    "extend_stage": {"item_id": F(S.ITEM), "phase": F(S.CODE), "minutes": F(S.MINUTES)},
+    "end_stage": {"item_id": F(S.ITEM), "phase": F(S.CODE)},
     "ask_question": {"text": F(S.QUESTION), "anonymous": F(S.FLAG, required=False)},
     "upvote_question": {"question_id": F(S.QUESTION_ID)},
     "set_question_state": {"question_id": F(S.QUESTION_ID), "state": F(S.QUESTION_STATE)},

@@ -80,7 +80,10 @@ class Room:
     # looking things up
 
     def caps(self, p: Participant) -> frozenset[Capability]:
-        return capabilities(self.session.kind, p.role)
+        """What this person may do now: their role's capabilities less what a workflow
+        withholds for now."""
+        withheld = frozenset().union(*(w.withholds(p) for w in self.workflows))
+        return capabilities(self.session.kind, p.role) - withheld
 
     def require(self, sid: str, capability: Capability) -> Participant:
         """The admitted participant of this socket, if their role has the capability."""

@@ -12,6 +12,8 @@ same outbox effects as the core, and answers the core's questions:
   the room, leaves it (or is sent out), or gets another role;
 - ``may_hear(listener, speaker)`` and ``may_see(viewer, subject)``: whether one person may
   hear (media) or see (roster, video) another now — asked by the room and the media plane;
+- ``withholds(p)``: capabilities of their role they may not use now (``Room.caps`` leaves
+  them out; the media plane forwards nothing they may not publish);
 - ``holds(p)``: whether a person must stay out of the room now (a reviewer conflicted on the
   current item): they are in none of its groups, and not in the lobby's queue;
 - ``absences(p)``: chat marks that count as their being away (not in their history).
@@ -47,6 +49,8 @@ class Core(Protocol):
     def target(self, participant_id: str, *, admitted: bool | None = True) -> Participant: ...
 
     def check_outranks(self, actor: Participant, target: Participant) -> None: ...
+
+    def hold_of(self, p: Participant) -> dict[str, object] | None: ...
 
     def updated(self, p: Participant) -> list[Effect]: ...
 
@@ -89,6 +93,11 @@ class Workflow:
 
     def may_see(self, viewer: Participant, subject: Participant) -> bool:
         return True
+
+    def withholds(self, p: Participant) -> frozenset[Capability]:
+        """Capabilities of this person's role they may not use now (a roadshow's founder
+        off stage may not publish)."""
+        return frozenset()
 
     def holds(self, p: Participant) -> dict[str, object] | None:
         """Why this person must stay out of the room now (the ``stepped_out`` payload), or

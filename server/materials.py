@@ -12,7 +12,7 @@ viewing in the browser) are for staff, and for the panel only where the chair al
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import BodyPartReader
@@ -24,7 +24,7 @@ from rooms.items import Item, ReviewSettings
 from rooms.review_book import material_name
 from rooms.roles import Role
 from server.files import delete_file, find_file, save_upload
-from server.reviews import check_review, load_book, no_item
+from server.reviews import check_not_started, check_review, load_book, no_item, plan_changed
 from server.store import Store
 
 CHAIRS = (Role.HOST, Role.COHOST)
@@ -101,8 +101,10 @@ async def delete_material(
 async def delete_item(store: Store, root: Path, *, session: Session, item_id: str) -> None:
     """Remove an item (refused once it has scores), then its materials' files."""
     check_review(session)
+    await check_not_started(store, session, [item_id])
     files = await materials_of(store, session=session, item_id=item_id)
     await store.review.delete_item(session.session_id, item_id)
+    await plan_changed(store, session, now=datetime.now(UTC))
     for stored in files:
         await delete_file(store, root, stored)
 

@@ -10,7 +10,7 @@ DomainError subclasses a user may see. The session passed in has been found by t
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rooms import items as rules
 from rooms.agenda import PersonType, RosterEntry, Session, person_key, split_person_key
@@ -26,10 +26,12 @@ from rooms.errors import Conflict, DomainError, NotFound
 from rooms.experts import Expert
 from rooms.fields import text_field
 from rooms.items import Item, ReviewSettings
+from rooms.kinds import has_items
 from rooms.lifecycle import State
 from rooms.review_book import ReviewBook
 from rooms.roles import Kind, Role
 from rooms.rubric import Rubric, new_rubric
+from rooms.run_of_show import check_edit, started_slots
 from server.store import Store
 
 TEMPLATE_NAME_MAX = 100
@@ -46,8 +48,24 @@ def no_item(item_id: str) -> NotFound:
 
 
 def check_review(session: Session) -> None:
-    if session.kind is not Kind.REVIEW:
-        raise Conflict("This is not a review session.", code="not_a_review")
+    """Items, a rubric and materials belong to reviews and roadshows (a roadshow's items are
+    its pitch slots: ``rooms.run_of_show``)."""
+    if not has_items(session.kind):
+        raise Conflict("Only reviews and roadshows have items.", code="not_a_review")
+
+
+async def check_not_started(store: Store, session: Session, item_ids: Iterable[str]) -> None:
+    """A roadshow's pitch that has started can no longer change, move or go."""
+    if session.kind is Kind.ROADSHOW:
+        show = await store.shows.show(session)
+        for item_id in item_ids:
+            check_edit(show, item_id)
+
+
+async def plan_changed(store: Store, session: Session, *, now: datetime) -> None:
+    """A roadshow's run of show follows its items' new minutes and order."""
+    if session.kind is Kind.ROADSHOW:
+        await store.shows.track(session, now=now)
 
 
 def reviewer_keys(roster: Iterable[RosterEntry]) -> tuple[str, ...]:
@@ -201,20 +219,31 @@ async def add_item(
 ) -> Item:
     check_review(session)
     item = rules.new_item(fields, item_id=new_item_id(), session_id=session.session_id, now=now)
-    return await store.review.add_item(item)
+    added = await store.review.add_item(item)
+    await plan_changed(store, session, now=now)
+    return added
 
 
 async def edit_item(
     store: Store, *, session: Session, item_id: str, fields: Mapping[str, object], now: datetime
 ) -> Item:
     check_review(session)
-    return await store.review.edit_item(session.session_id, item_id, fields=dict(fields), now=now)
+    await check_not_started(store, session, [item_id])
+    item = await store.review.edit_item(session.session_id, item_id, fields=dict(fields), now=now)
+    await plan_changed(store, session, now=now)
+    return item
 
 
 async def reorder(store: Store, *, session: Session, item_ids: Sequence[str]) -> list[Item]:
     """Put the items in this order (Conflict ``items_changed`` if the items changed)."""
     check_review(session)
+    if session.kind is Kind.ROADSHOW:  # the pitches that have started keep their places
+        show = await store.shows.show(session)
+        begun = [s.slot_id for s in show.plan.slots if s.slot_id in started_slots(show)]
+        if list(item_ids)[: len(begun)] != begun:
+            raise Conflict("This pitch has started: it can no longer change.", code="slot_started")
     await store.review.reorder(session.session_id, item_ids)
+    await plan_changed(store, session, now=datetime.now(UTC))
     return await store.review.items(session.session_id)
 
 

@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 
 from rooms.lifecycle import State
 from rooms.notifications import Notification, NotificationKind, should_remind
+from rooms.roles import Kind
+from rooms.run_of_show import Show, ShowEntry
 from server.logs import setup_logging
 from server.mailer import Mailer
 from server.settings import Settings, SettingsError
@@ -32,12 +34,18 @@ def utcnow() -> datetime:
 
 
 STOP_WAIT = 10.0  # seconds a tick may take to finish at shutdown
+SHOW_RETRY = timedelta(seconds=5)  # a show that could not move on is tried again after
 
 
 @dataclass(frozen=True, slots=True)
 class TickReport:
     transitions: int
     reminders: int
+    handovers: int = 0  # roadshow stages handed over
+
+
+def _nothing_new(show: Show, now: datetime) -> list[ShowEntry]:
+    return []  # the scheduler only hands over what is due
 
 
 class Scheduler:
@@ -86,11 +94,39 @@ class Scheduler:
             steps = await self.store.schedule.advance(session_id, now)
             for step in steps:
                 log.info("session %s is now %s", session_id, step)
+            if {State.OPEN, State.LIVE} & set(steps):
+                await self._opened(session_id, now)
             transitions += len(steps)
         reminders = 0
         for session_id, start_ts in await self.store.schedule.due_reminders(now + self.lead):
             reminders += await self._remind(session_id, start_ts, now)
-        return TickReport(transitions, reminders)
+        handovers = 0
+        for session_id in await self.store.shows.due(now):
+            handovers += await self._hand_over(session_id, now)
+        return TickReport(transitions, reminders, handovers)
+
+    async def _opened(self, session_id: str, now: datetime) -> None:
+        """A roadshow opened: its run of show is watched from now on."""
+        session = await self.store.agenda.get_session(session_id)
+        if session is not None and session.kind is Kind.ROADSHOW:
+            await self.store.shows.track(session, now=now)
+
+    async def _hand_over(self, session_id: str, now: datetime) -> int:
+        """Write the roadshow's hand-overs due by now (each once, whichever scheduler
+        comes first); a show that cannot be read now is looked at again a little later."""
+        session = await self.store.agenda.get_session(session_id)
+        if session is None or session.state is State.CANCELLED:
+            await self.store.shows.forget(session_id)
+            return 0
+        try:
+            entries = await self.store.shows.act(session, _nothing_new, now=now)
+        except Exception:
+            log.exception("roadshow %s: the run of show could not move on", session_id)
+            await self.store.shows.later(session_id, SHOW_RETRY, now=now)
+            return 0
+        for entry in entries:
+            log.info("roadshow %s: stage %s handed over", session_id, entry.stage)
+        return len(entries)
 
     async def _remind(self, session_id: str, start_ts: float, now: datetime) -> int:
         session = await self.store.agenda.get_session(session_id)

@@ -19,6 +19,7 @@ from server.api import (
     review_materials,
     reviews,
     sessions,
+    shows,
 )
 from server.api.openapi import openapi_document
 from server.api.routes import ApiRoutes, json_response
@@ -38,6 +39,7 @@ def _all_modules() -> list[ApiRoutes]:
         results.routes,
         review_materials.routes,
         polls.routes,
+        shows.routes,
     ]
 
 

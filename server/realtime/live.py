@@ -35,11 +35,13 @@ from rooms.panel import Panel
 from rooms.polls import Polls
 from rooms.questions import Questions
 from rooms.review_book import ReviewBook
+from rooms.roadshow import RunOfShow
 from rooms.room import ChatLimit, Room
 from rooms.slides import Slides
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
 from server.realtime.live_polls import bank_changed, close_on_time
+from server.realtime.live_shows import listen
 from server.realtime.signalling import RoomMedia, media_config
 from server.reviews import load_book
 from server.settings import Settings
@@ -117,6 +119,7 @@ class LiveRooms:
         self.connections: dict[str, Connection] = {}
         self.media_config = media_config(settings)  # tests may limit it to loopback
         self._task: asyncio.Task[None] | None = None
+        self._shows: asyncio.Task[None] | None = None  # follows roadshows' runs of show
         self._stop = asyncio.Event()
         # how a review room's panel is prepared (tests may hand it a book of their own)
         self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
@@ -153,9 +156,10 @@ class LiveRooms:
             room.part(Questions).load(found, await self.store.questions.settings(session_id))
         if any(isinstance(w, Slides) for w in room.workflows):
             room.part(Slides).load(await self.store.slides.show(session_id))
+        if any(isinstance(w, RunOfShow) for w in room.workflows):
+            room.part(RunOfShow).load(await self.store.shows.show(room.session))
         if not any(isinstance(w, Panel) for w in room.workflows):
             return
-        session_id = room.session.session_id
         book = await self.books(room.session)
         runs, scored = (
             await self.store.panel.runs(session_id),
@@ -340,6 +344,7 @@ class LiveRooms:
         self.store.polls.watch(self._bank_changed)
         self._stop.clear()
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
+        self._shows = asyncio.create_task(listen(self, self._stop), name="live-shows")
 
     async def stop(self) -> None:
         """Stop watching (the watcher finishes its round: it is never cancelled inside a
@@ -347,12 +352,14 @@ class LiveRooms:
         self.store.review.unwatch(self.refresh)
         self.store.polls.unwatch(self._bank_changed)
         self._stop.set()
-        if self._task is not None:
+        for task in (self._task, self._shows):
+            if task is None:
+                continue
             try:
-                await asyncio.wait_for(self._task, STOP_WAIT)
+                await asyncio.wait_for(task, STOP_WAIT)
             except TimeoutError:
                 log.warning("watching live rooms did not stop in time")
-            self._task = None
+        self._task = self._shows = None
         for live in list(self.rooms.values()):
             await self.close(live, Text("The server is restarting; join again in a moment."))
         try:

@@ -31,6 +31,7 @@ from server.realtime.payloads import check_payload, event_label
 from server.realtime.poll_events import PollEvents
 from server.realtime.question_events import QuestionEvents
 from server.realtime.reserved import WireReserved
+from server.realtime.show_events import ShowEvents
 from server.realtime.slides_events import SlidesEvents
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,9 @@ INTERNAL = "Internal error. It has been logged; please try again."
 NOT_SAVED = "The message was not saved; it will be sent again."
 
 
-class RoomNamespace(PanelEvents, PollEvents, QuestionEvents, SlidesEvents, socketio.AsyncNamespace):
+class RoomNamespace(
+    PanelEvents, PollEvents, QuestionEvents, ShowEvents, SlidesEvents, socketio.AsyncNamespace
+):
     def __init__(self, live: LiveRooms) -> None:
         super().__init__(NAMESPACE)
         self.live = live

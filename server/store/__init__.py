@@ -24,6 +24,7 @@ from server.store.questions import QuestionRecords
 from server.store.review import Reviews
 from server.store.rooms import Rooms
 from server.store.schedule import Schedule
+from server.store.show import Shows
 from server.store.slides import SlideShows
 from server.store.websessions import WebSessions
 
@@ -50,6 +51,7 @@ class Store:
         self.files = FileRecords(redis)
         self.review = Reviews(redis)
         self.slides = SlideShows(redis)
+        self.shows = Shows(redis, self.review)
 
     def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
         """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is

@@ -249,3 +249,15 @@ def poll_board(session_id: str) -> str:
 # slides on a room's stage (rooms.slides)
 def slide_show(session_id: str) -> str:
     return f"session:{session_id}:slides"  # SlideShow JSON: the deck shown, and its page
+
+
+SHOWS_DUE = "shows:due"  # zset: roadshow session id -> when its run of show next changes
+SHOWS_CHANNEL = "shows:changed"  # pub/sub: a roadshow session id whose show changed
+
+
+def show_log(session_id: str) -> str:
+    return f"session:{session_id}:show:log"  # list: the run of show's log, JSON entries
+
+
+def show_buffer(session_id: str) -> str:
+    return f"session:{session_id}:show:buffer"  # seconds between two pitch slots

@@ -30,8 +30,8 @@ ORDER = [
     "release_results", "set_conflict", "submit_score", "get_my_score", "get_results",
     "ask_question", "upvote_question", "set_question_state", "pin_question", "set_qa_settings",
     "launch_poll", "vote", "close_poll", "share_results", "show_leaderboard",
-    "slide_page", "slide_pointer", "slides_stop", "set_role", "send_to_lobby", "remove",
-    "end_session",
+    "slide_page", "slide_pointer", "slides_stop", "start_show", "extend_stage", "end_stage",
+    "set_role", "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
 # is in the room, not waiting in the lobby
@@ -51,7 +51,15 @@ SLIDES = set(WORKFLOW_EVENTS["slides"])
 SLIDE_KINDS = {kind for kind in Kind if Slides in rules_of(kind).workflows}
 
 
+# a roadshow's run of show: refused elsewhere; the walk's roadshow has no pitches
+SHOW = set(WORKFLOW_EVENTS["show"])
+
+
 def refused_anyway(event: str, kind: Kind) -> str | None:
+    if event in SHOW:
+        if kind is not Kind.ROADSHOW:
+            return "not_here"
+        return "show_empty" if event == "start_show" else "show_not_on"
     if event in SLIDES:
         if kind not in SLIDE_KINDS:
             return "not_here"
@@ -113,6 +121,8 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
         "show_leaderboard": {"shown": True},
         "slide_page": {"page": 2},
         "slide_pointer": {"x": 0.5, "y": 0.5},
+        "extend_stage": {"item_id": "i-none", "phase": "pitch", "minutes": 5},
+        "end_stage": {"item_id": "i-none", "phase": "pitch"},
     }.get(event, {"item_id": "i-none"} if event in PANEL else {})
 
 

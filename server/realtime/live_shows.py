@@ -1,0 +1,84 @@
+"""A roadshow room follows its run of show (``rooms.roadshow``), whoever wrote the change.
+
+Hand-overs are written by a scheduler (perhaps in another process), the chair's start,
+extension or cut by the web process the chair is connected to; every write lands in Redis
+first and its session id is published on ``shows:changed`` (``server/store/show.py``). Each
+web process listens there and reloads the show of each live room it runs; the room then moves
+founders in and out, everyone gets the new ``show``, and the media plane stops forwarding what
+a founder off stage may no longer send. A message lost while the listener reconnects is made
+up for: it reloads every live roadshow when it (re)subscribes, and the rooms' watcher reloads
+them on its rounds too.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from rooms.roadshow import RunOfShow
+from server.store import keys
+
+if TYPE_CHECKING:
+    from server.realtime.live import LiveRoom, LiveRooms
+
+log = logging.getLogger(__name__)
+RETRY = 1.0  # seconds before listening again after a failure
+POLL = 1.0  # seconds a wait for a message lasts (to notice a stop)
+ROUND = 5.0  # seconds between two reloads of every live roadshow (a message may be lost)
+
+
+def show_of(live: "LiveRoom") -> RunOfShow | None:
+    return next((w for w in live.room.workflows if isinstance(w, RunOfShow)), None)
+
+
+async def refresh_show(rooms: "LiveRooms", session_id: str) -> None:
+    """Reload a live roadshow's run of show from the store and apply it."""
+    live = rooms.rooms.get(session_id)
+    if live is None or live.room.closed:
+        return
+    part = show_of(live)
+    if part is None:
+        return
+    show = await rooms.store.shows.show(live.room.session)
+    effects = part.reload(show, now=rooms.clock())
+    if effects:
+        await rooms.run(live, effects)
+        await live.media.regroup()
+        await live.media.rights_changed()
+
+
+async def refresh_all(rooms: "LiveRooms") -> None:
+    for session_id, live in list(rooms.rooms.items()):
+        if show_of(live) is not None:
+            try:
+                await refresh_show(rooms, session_id)
+            except Exception:
+                log.exception("roadshow %s: the run of show was not reloaded", session_id)
+
+
+async def listen(rooms: "LiveRooms", stop: asyncio.Event) -> None:
+    """Until stopped: reload the show of each live roadshow whose show changed."""
+    while not stop.is_set():
+        pubsub = rooms.store.redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(keys.SHOWS_CHANNEL)
+            await refresh_all(rooms)  # what changed while nobody listened
+            last = time.monotonic()
+            while not stop.is_set():
+                if time.monotonic() - last > ROUND:
+                    await refresh_all(rooms)
+                    last = time.monotonic()
+                message = await pubsub.get_message(timeout=POLL)
+                if message is not None and message.get("type") == "message":
+                    try:
+                        await refresh_show(rooms, str(message["data"]))
+                    except Exception:
+                        log.exception("roadshow %s: the run of show was not reloaded", message)
+        except Exception:
+            log.exception("listening for run of show changes failed; listening again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), RETRY)
+        finally:
+            with contextlib.suppress(Exception):
+                await pubsub.aclose()

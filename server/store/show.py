@@ -1,0 +1,138 @@
+"""A roadshow's run of show in Redis (``rooms.run_of_show``): its log, when it next changes,
+and the news that it changed.
+
+The plan is read from the session's items (``server/store/review.py``: a roadshow's items are
+its pitch slots) and the session's start. Every write — a scheduler's hand-over, the chair's
+start, extension or cut — is one transaction under ``WATCH`` of the log and of the items'
+order: it reads the show, asks the pure rules what to append (the chair's entry, then every
+hand-over due by now), appends, and sets when the show next changes in ``shows:due``. Two
+schedulers seeing the same hand-over due both try; one transaction wins, the other reads the
+log again and finds nothing left to write: each hand-over is written once. After each write
+the session id is published on ``shows:changed``, so the process that runs the room (which
+may not be the writer's) reloads the show.
+"""
+
+from datetime import datetime, timedelta
+
+from redis.asyncio.client import Pipeline
+from redis.exceptions import WatchError
+
+from rooms.agenda import PersonType, Session, person_key
+from rooms.errors import Conflict
+from rooms.run_of_show import (
+    Change,
+    EntryKind,
+    Show,
+    ShowEntry,
+    ShowPlan,
+    due_handovers,
+    next_change,
+    slots_of,
+)
+from server.store import keys
+from server.store.codec import dump, load
+from server.store.connection import Redis
+from server.store.review import Reviews
+
+ATTEMPTS = 20
+SCHEDULER = "scheduler"
+
+
+def _nothing(show: Show, now: datetime) -> list[ShowEntry]:
+    return []
+
+
+class Shows:
+    def __init__(self, redis: Redis, review: Reviews) -> None:
+        self.redis = redis
+        self.review = review
+
+    async def show(self, session: Session) -> Show:
+        return await self._read(self.redis, session)
+
+    async def _read(self, redis: Redis | Pipeline, session: Session) -> Show:
+        sid = session.session_id
+        items = await self.review._items(redis, sid)
+        founders = {
+            i.item_id: person_key(PersonType.GUEST, i.applicant_email)
+            for i in items
+            if i.applicant_email
+        }
+        buffer = await redis.get(keys.show_buffer(sid))
+        plan = ShowPlan(
+            slots=slots_of(items, founders),
+            planned_start=session.start,
+            buffer_seconds=int(buffer or 0),
+        )
+        texts = await redis.lrange(keys.show_log(sid), 0, -1)
+        return Show(plan=plan, log=tuple(load(ShowEntry, t) for t in texts))
+
+    async def act(self, session: Session, change: Change, *, now: datetime) -> list[ShowEntry]:
+        """Append what ``change`` says (it may refuse: nothing is written), then every
+        hand-over due by now; set when the show next changes; publish that it changed."""
+        sid = session.session_id
+        log_key, order_key = keys.show_log(sid), keys.review_order(sid)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for _ in range(ATTEMPTS):
+                try:
+                    await pipe.watch(log_key, order_key, keys.review_items(sid))
+                    show = await self._read(pipe, session)
+                    entries = change(show, now)
+                    show = Show(plan=show.plan, log=show.log + tuple(entries))
+                    handovers = [
+                        ShowEntry(
+                            kind=EntryKind.HANDOVER,
+                            at=now,
+                            stage=key,
+                            seconds=max(0, round((now - due).total_seconds())),
+                            actor=SCHEDULER,
+                        )
+                        for key, due in due_handovers(show, now)
+                    ]
+                    entries += handovers
+                    show = Show(plan=show.plan, log=show.log + tuple(handovers))
+                    when = next_change(show, now)
+                    pipe.multi()
+                    if entries:
+                        pipe.rpush(log_key, *[dump(e) for e in entries])
+                    if when is None:
+                        pipe.zrem(keys.SHOWS_DUE, sid)
+                    else:
+                        pipe.zadd(keys.SHOWS_DUE, {sid: when.timestamp()})
+                    await pipe.execute()
+                    break
+                except WatchError:
+                    continue
+            else:
+                raise Conflict("The show is busy; try again.", code="busy")
+        if entries:
+            await self.redis.publish(keys.SHOWS_CHANNEL, sid)
+        return entries
+
+    async def due(self, now: datetime, *, limit: int = 500) -> list[str]:
+        """The roadshows whose run of show has a change due by now."""
+        return list(
+            await self.redis.zrangebyscore(keys.SHOWS_DUE, "-inf", now.timestamp(), 0, limit)
+        )
+
+    async def track(self, session: Session, *, now: datetime) -> None:
+        """Keep an eye on this roadshow: its next change (or now) goes in ``shows:due``.
+        Called when the plan may have changed (items, times) and when the session opens."""
+        show = await self.show(session)
+        when = next_change(show, now)
+        if when is None and not show.log:
+            when = session.start  # not started: look at it at its start
+        if when is not None:
+            await self.redis.zadd(keys.SHOWS_DUE, {session.session_id: when.timestamp()})
+        await self.redis.publish(keys.SHOWS_CHANNEL, session.session_id)
+
+    async def set_buffer(self, session: Session, minutes: int, *, now: datetime) -> None:
+        await self.redis.set(keys.show_buffer(session.session_id), minutes * 60)
+        await self.track(session, now=now)
+
+    async def forget(self, session_id: str) -> None:
+        await self.redis.zrem(keys.SHOWS_DUE, session_id)
+
+    async def later(self, session_id: str, delay: timedelta, *, now: datetime) -> None:
+        """Look again after a failed attempt, not in a tight loop."""
+        await self.redis.zadd(keys.SHOWS_DUE, {session_id: (now + delay).timestamp()})

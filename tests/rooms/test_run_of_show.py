@@ -1,0 +1,259 @@
+"""rooms.run_of_show and rooms.roadshow: the timeline on server time, hand-overs written once,
+the chair's changes, founders waiting in the lobby and taken off the stage."""
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from rooms.errors import DomainError
+from rooms.items import Item
+from rooms.outbox import Person, RoomFlags
+from rooms.roadshow import STAGE_RIGHTS, RunOfShow
+from rooms.roles import Capability, Kind, Role
+from rooms.room import ChatLimit, Room
+from rooms.run_of_show import (
+    END,
+    EntryKind,
+    Show,
+    ShowEntry,
+    ShowPlan,
+    StagePhase,
+    chapters,
+    check_edit,
+    due_handovers,
+    end_stage,
+    extend_stage,
+    is_over,
+    next_change,
+    overruns,
+    slots_of,
+    stage_on,
+    start_show,
+    timeline,
+)
+from tests.rooms.test_room import NOW, OWNER, SESSION, codes
+
+START = NOW + timedelta(minutes=5)
+MIN = timedelta(minutes=1)
+
+
+def item(n: int, *, pitch: int = 3, qa: int = 2) -> Item:
+    return Item(
+        item_id=f"i{n}", session_id="s1", title_zh=f"项目{n}", title_en=f"Project {n}",
+        applicant_name=f"Founder {n}", applicant_org="Co", applicant_email=f"f{n}@co.cn",
+        disciplines=(), present_minutes=pitch, qa_minutes=qa, created_at=NOW, updated_at=NOW,
+    )  # fmt: skip
+
+
+ITEMS = (item(1), item(2), item(3, qa=0))
+FOUNDERS = {i.item_id: f"guest:{i.applicant_email}" for i in ITEMS}
+PLAN = ShowPlan(slots=slots_of(ITEMS, FOUNDERS), planned_start=START, buffer_seconds=60)
+SHOW = Show(plan=PLAN)
+
+
+def handed(show: Show, now) -> Show:  # type: ignore[no-untyped-def]
+    """The show once a scheduler has written the hand-overs due by now."""
+    entries = [
+        ShowEntry(EntryKind.HANDOVER, now, stage=key, seconds=round((now - due).total_seconds()))
+        for key, due in due_handovers(show, now)
+    ]
+    return Show(plan=show.plan, log=show.log + tuple(entries))
+
+
+def test_the_timeline_runs_the_slots_one_after_another_with_a_buffer_between() -> None:
+    stages = timeline(SHOW)
+
+    assert [(s.key, s.begins - START, s.ends - s.begins) for s in stages] == [
+        ("i1:pitch", 0 * MIN, 3 * MIN),
+        ("i1:qa", 3 * MIN, 2 * MIN),
+        ("i1:buffer", 5 * MIN, 1 * MIN),
+        ("i2:pitch", 6 * MIN, 3 * MIN),
+        ("i2:qa", 9 * MIN, 2 * MIN),
+        ("i2:buffer", 11 * MIN, 1 * MIN),
+        ("i3:pitch", 12 * MIN, 3 * MIN),  # no Q&A planned: none
+        ("i3:buffer", 15 * MIN, 1 * MIN),
+    ]
+
+
+def test_nothing_is_due_before_the_start_and_each_hand_over_once_after() -> None:
+    assert due_handovers(SHOW, START - timedelta(seconds=1)) == []
+    assert next_change(SHOW, NOW) == START
+
+    show = handed(SHOW, START + timedelta(seconds=2))
+
+    assert show.handed() == ["i1:pitch"]
+    assert show.log[0].seconds == 2  # written two seconds late
+    assert due_handovers(show, START + timedelta(seconds=30)) == []  # never twice
+    assert next_change(show, START + timedelta(seconds=30)) == START + 3 * MIN
+    assert stage_on(show).key == "i1:pitch"  # type: ignore[union-attr]
+
+
+def test_a_scheduler_that_was_away_writes_every_missed_hand_over_and_lands_on_now() -> None:
+    show = handed(SHOW, START + timedelta(minutes=7))
+
+    assert show.handed() == ["i1:pitch", "i1:qa", "i1:buffer", "i2:pitch"]
+    assert stage_on(show).key == "i2:pitch"  # type: ignore[union-attr]
+    # the stage on now keeps the time it was due, not when it was written
+    assert stage_on(show).ends == START + 9 * MIN  # type: ignore[union-attr]
+
+
+def test_the_show_ends_once_and_nothing_changes_after() -> None:
+    show = handed(SHOW, START + timedelta(hours=1))
+
+    assert show.handed()[-1] == END and is_over(show)
+    assert stage_on(show) is None
+    assert next_change(show, START + timedelta(hours=2)) is None
+    assert due_handovers(show, START + timedelta(hours=2)) == []
+
+
+def test_the_chair_extends_the_stage_on_now_and_everything_after_moves() -> None:
+    now = START + MIN
+    show = handed(SHOW, now)
+    show = replace(
+        show,
+        log=show.log + tuple(extend_stage(show, now, stage="i1:pitch", seconds=120, actor="c")),
+    )
+
+    assert stage_on(show).ends == START + 5 * MIN  # type: ignore[union-attr]
+    assert due_handovers(show, START + 4 * MIN) == []  # the stage is not taken back early
+    assert [s.begins for s in timeline(show)][1] == START + 5 * MIN
+    show = handed(show, START + 5 * MIN)
+    assert overruns(show) == [{"stage": "i1:pitch", "seconds": 120, "by": ["c"]}]
+
+
+def test_the_chair_ends_a_stage_early_and_the_next_is_due_at_once() -> None:
+    now = START + MIN
+    show = handed(SHOW, now)
+    show = replace(show, log=show.log + tuple(end_stage(show, now, stage="i1:pitch", actor="c")))
+
+    assert due_handovers(show, now) == [("i1:qa", now)]
+    show = handed(show, now)
+    assert stage_on(show).key == "i1:qa"  # type: ignore[union-attr]
+    assert stage_on(show).ends == now + 2 * MIN  # type: ignore[union-attr]
+
+
+def test_the_chair_can_only_change_the_stage_on_now_and_within_limits() -> None:
+    now = START + MIN
+    show = handed(SHOW, now)
+
+    assert codes(lambda: extend_stage(SHOW, now, stage="i1:pitch", seconds=60, actor="c")) == (
+        "show_not_on"
+    )
+    assert codes(lambda: extend_stage(show, now, stage="i2:pitch", seconds=60, actor="c")) == (
+        "stage_over"
+    )
+    after = START + 3 * MIN  # a page still showing the pitch once its time is up
+    assert codes(lambda: end_stage(show, after, stage="i1:pitch", actor="c")) == "stage_over"
+    for seconds in (0, -60, 16 * 60, True, "60"):
+        assert codes(
+            lambda s=seconds: extend_stage(show, now, stage="i1:pitch", seconds=s, actor="c")
+        ) == ("invalid_field")
+
+
+def test_the_chair_starts_the_show_early_once() -> None:
+    early = START - 4 * MIN
+    show = replace(SHOW, log=tuple(start_show(SHOW, early, actor="c")))
+    show = handed(show, early)
+
+    assert stage_on(show).key == "i1:pitch"  # type: ignore[union-attr]
+    assert stage_on(show).ends == early + 3 * MIN  # type: ignore[union-attr]
+    assert codes(lambda: start_show(show, early, actor="c")) == "show_started"
+    assert codes(lambda: start_show(Show(), early, actor="c")) == "show_empty"
+
+
+def test_a_started_slot_cannot_change_and_a_later_change_does_not_move_the_stage_on_now() -> None:
+    now = START + 7 * MIN
+    show = handed(SHOW, now)
+
+    for slot_id in ("i1", "i2"):
+        assert codes(lambda s=slot_id: check_edit(show, s)) == "slot_started"
+    check_edit(show, "i3")
+    # staff shorten slot 1 after it ran: slot 2's pitch still ends when it was due to
+    shorter = replace(
+        show, plan=replace(PLAN, slots=slots_of((item(1, pitch=1), *ITEMS[1:]), FOUNDERS))
+    )
+    assert stage_on(shorter).ends == START + 9 * MIN  # type: ignore[union-attr]
+
+
+def test_chapters_are_the_slots_first_hand_overs() -> None:
+    show = handed(SHOW, START + MIN)
+    show = handed(show, START + 7 * MIN)
+
+    assert chapters(show, "zh") == [
+        {"slot_id": "i1", "title": "项目1", "at": (START + MIN).isoformat()},
+        {"slot_id": "i2", "title": "项目2", "at": (START + 7 * MIN).isoformat()},
+    ]
+
+
+# the room ---------------------------------------------------------------------------------
+
+FOUNDER_1 = Person("guest:f1@co.cn", "p-f1", "Founder 1", Role.PRESENTER)
+FOUNDER_2 = Person("guest:f2@co.cn", "p-f2", "Founder 2", Role.PRESENTER)
+INVESTOR = Person("guest:vc@fund.cn", "p-vc", "Investor", Role.ATTENDEE)
+
+
+def roadshow(show: Show = SHOW) -> Room:
+    room = Room(
+        session=replace(SESSION, kind=Kind.ROADSHOW, lobby=False),
+        flags=RoomFlags(),
+        chat_limit=ChatLimit(),
+    )
+    room.part(RunOfShow).load(show)
+    room.join("s-owner", OWNER, now=NOW)
+    room.join("s-vc", INVESTOR, now=NOW)
+    room.join("s-f1", FOUNDER_1, now=NOW)
+    room.join("s-f2", FOUNDER_2, now=NOW)
+    return room
+
+
+def test_founders_wait_in_the_lobby_with_their_own_start_until_their_pitch() -> None:
+    room = roadshow()
+    f1, f2 = room.people.get("guest:f1@co.cn"), room.people.get("guest:f2@co.cn")
+
+    assert f1.held and f2.held and not f1.admitted  # type: ignore[union-attr]
+    hold = room.hold_of(f2)  # type: ignore[arg-type]
+    assert hold is not None and hold["starts_at"] == (START + 6 * MIN).isoformat()
+    assert room.people.get("guest:vc@fund.cn").admitted  # type: ignore[union-attr]
+
+
+def test_the_hand_over_admits_the_founder_with_the_stage_and_takes_it_back_at_the_end() -> None:
+    room = roadshow()
+    part = room.part(RunOfShow)
+    f1 = room.people.get("guest:f1@co.cn")
+    assert f1 is not None
+
+    on = handed(SHOW, START)
+    part.reload(on, now=START)
+    assert f1.admitted and not f1.held
+    assert STAGE_RIGHTS <= room.caps(f1)
+    assert part.view()["on_stage"] == ["p-f1"]
+
+    later = handed(on, START + 5 * MIN)  # pitch and Q&A over: the buffer
+    part.reload(later, now=START + 5 * MIN)
+    assert f1.admitted  # they may stay and listen
+    assert not STAGE_RIGHTS & room.caps(f1)
+    assert part.view()["on_stage"] == []
+    assert Capability.JOIN in room.caps(f1)
+
+
+def test_an_older_show_never_replaces_a_newer_one() -> None:
+    room = roadshow()
+    part = room.part(RunOfShow)
+    newer = handed(SHOW, START + 7 * MIN)
+    part.reload(newer, now=START + 7 * MIN)
+
+    assert part.reload(handed(SHOW, START), now=START + 7 * MIN) == []
+    assert part.show == newer
+
+
+def test_only_the_chair_may_change_the_show() -> None:
+    room = roadshow(handed(SHOW, START))
+    part = room.part(RunOfShow)
+
+    assert codes(lambda: part.start_show("s-vc")) == "forbidden"
+    with pytest.raises(DomainError):
+        part.extend_stage("s-vc", "i1:pitch", 2, now=START)
+    change = part.extend_stage("s-owner", "i1:pitch", 2, now=START)
+    assert [e.kind for e in change(part.show, START)] == [EntryKind.EXTEND]
+    assert StagePhase.PITCH == "pitch"
