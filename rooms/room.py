@@ -80,7 +80,11 @@ class Room:
     # looking things up
 
     def caps(self, p: Participant) -> frozenset[Capability]:
-        return capabilities(self.session.kind, p.role)
+        """What this person may do now: their role's capabilities and any stage grant of
+        a workflow (``Workflow.grants``)."""
+        granted = [c for w in self.workflows for c in w.grants(p)]
+        own = capabilities(self.session.kind, p.role)
+        return own.union(granted) if granted else own
 
     def require(self, sid: str, capability: Capability) -> Participant:
         """The admitted participant of this socket, if their role has the capability."""

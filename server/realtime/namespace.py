@@ -32,6 +32,7 @@ from server.realtime.poll_events import PollEvents
 from server.realtime.question_events import QuestionEvents
 from server.realtime.reserved import WireReserved
 from server.realtime.slides_events import SlidesEvents
+from server.realtime.speaking_events import SpeakingEvents
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,14 @@ INTERNAL = "Internal error. It has been logged; please try again."
 NOT_SAVED = "The message was not saved; it will be sent again."
 
 
-class RoomNamespace(PanelEvents, PollEvents, QuestionEvents, SlidesEvents, socketio.AsyncNamespace):
+class RoomNamespace(
+    PanelEvents,
+    PollEvents,
+    QuestionEvents,
+    SlidesEvents,
+    SpeakingEvents,
+    socketio.AsyncNamespace,
+):
     def __init__(self, live: LiveRooms) -> None:
         super().__init__(NAMESPACE)
         self.live = live
@@ -209,7 +217,7 @@ class RoomNamespace(PanelEvents, PollEvents, QuestionEvents, SlidesEvents, socke
         target, role, now = data["participant_id"], data["role"], self.live.clock()
         live = self.live.room_of(sid)
         await self.live.change(sid, lambda room: room.set_role(sid, target, role, now=now))
-        await live.media.role_changed(target)
+        await live.media.rights_changed(target, reason="role")
 
     async def on_get_attendance(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)

@@ -66,6 +66,7 @@ CLOSED_MESSAGES = {
     "role": "Your new role cannot send what you were sending; start your media again.",
     "lobby": "Your media stopped: a host moved you back to the lobby.",
     "held": "Your media stopped: you are out of the room for now.",
+    "stage": "You no longer have the floor: your media starts again, for listening.",
 }
 # a publish offer with tracks the role may not send
 REFUSED_MESSAGES = {
@@ -272,12 +273,14 @@ class RoomMedia:
                 await self.close_participant(pid, reason="held")
         self.router.hearing_changed()
 
-    async def role_changed(self, participant_id: str) -> None:
-        """A new role that may not send what the participant sends closes their media."""
+    async def rights_changed(self, participant_id: str, *, reason: str) -> None:
+        """What the participant may send changed (a new role, a stage grant that ended):
+        when they send something they may no longer send, their media closes (every source
+        of theirs stops at once) and their tab is told why (``reason``)."""
         p = self.room.people.of_participant(participant_id)
         kinds = {s.kind for s in self.router.sources.values() if s.participant_id == participant_id}
         if p is None or any(PUBLISH_NEEDS[kind] not in self.room.caps(p) for kind in kinds):
-            await self.close_participant(participant_id, reason="role")
+            await self.close_participant(participant_id, reason=reason)
 
     # --- the router's news, and the task that acts on it ----------------------------------
 

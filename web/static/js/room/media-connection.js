@@ -89,7 +89,7 @@ export class MediaConnection extends Emitter {
   #onClosed({ reason, message }) {
     this.#close();
     this.emit("closed", { reason, message });
-    if (reason === "failed" || reason === "role") this.#retry();
+    if (reason === "failed" || reason === "role" || reason === "stage") this.#retry();
   }
 
   // a publish_offer refused outright (the role may send nothing, or the SDP was refused);
