@@ -87,7 +87,8 @@ class Room:
         return own.union(granted) if granted else own
 
     def require(self, sid: str, capability: Capability) -> Participant:
-        """The admitted participant of this socket, if their role has the capability."""
+        """The admitted participant of this socket, if they have the capability (by their
+        role, or a stage grant)."""
         p = self.people.of_sid(sid)
         if p is None:
             raise DomainError("Join the room first.", code="not_joined")
