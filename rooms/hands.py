@@ -33,6 +33,10 @@ class Hands(Workflow):
         self.room.require(sid, C.MODERATE)
         return [e for p in self.room.people.admitted() for e in self._set(p, None)]
 
+    def lower(self, p: Participant) -> list[Effect]:
+        """Lower this person's hand (another workflow gave them the floor)."""
+        return self._set(p, None)
+
     # what the room asks
 
     def about(self, p: Participant) -> dict[str, object]:

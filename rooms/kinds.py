@@ -16,6 +16,7 @@ from rooms.questions import Questions
 from rooms.roadshow import RunOfShow
 from rooms.roles import Kind, Role
 from rooms.slides import Slides
+from rooms.speaking import Speaking
 from rooms.workflow import Workflow
 
 
@@ -28,21 +29,25 @@ class KindRules:
 
 RULES: dict[Kind, KindRules] = {
     Kind.MEETING: KindRules(
-        guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Slides, Polls, Questions)
+        guest_role=Role.ATTENDEE,
+        lobby_by_default=True,
+        workflows=(Slides, Polls, Questions, Speaking),
     ),
     # a class's audience are listeners (rooms.roles): they come straight in to listen and
-    # speak when a host gives them the floor
+    # speak when a host gives them the floor (rooms.speaking)
     Kind.CLASS: KindRules(
-        guest_role=Role.ATTENDEE, lobby_by_default=False, workflows=(Slides, Polls, Questions)
+        guest_role=Role.ATTENDEE,
+        lobby_by_default=False,
+        workflows=(Slides, Polls, Questions, Speaking),
     ),
     # a review is confidential: only the people invited or rostered
     Kind.REVIEW: KindRules(guest_role=None, lobby_by_default=True, workflows=(Panel,)),
     Kind.ROADSHOW: KindRules(
         guest_role=Role.ATTENDEE,
         lobby_by_default=True,
-        workflows=(RunOfShow, Slides, Polls, Questions),
+        workflows=(RunOfShow, Slides, Polls, Questions, Speaking),
     ),
-    Kind.SIGNING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True),
+    Kind.SIGNING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Speaking,)),
 }
 
 

@@ -73,6 +73,11 @@ EVENTS: dict[str, Capability] = {
     "slide_page": C.PUBLISH_SCREEN,
     "slide_pointer": C.PUBLISH_SCREEN,
     "slides_stop": C.PUBLISH_SCREEN,
+    # invitations to speak (rooms.speaking)
+    "invite_to_speak": C.MODERATE,
+    "revoke_speaking": C.MODERATE,
+    "answer_invite": C.JOIN,
+    "stop_speaking": C.JOIN,
 }
 
 # client event -> the part of the room that handles it: its core, or one of its workflows
@@ -102,6 +107,7 @@ WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
     "polls": ("launch_poll", "close_poll", "share_results", "show_leaderboard", "vote"),
     "slides": ("slide_page", "slide_pointer", "slides_stop"),
     "show": ("start_show", "extend_stage", "end_stage"),
+    "speaking": ("invite_to_speak", "revoke_speaking", "answer_invite", "stop_speaking"),
 }
 HANDLED_BY: dict[str, str] = {event: "room" for event in EVENTS} | {
     event: workflow for workflow, events in WORKFLOW_EVENTS.items() for event in events
@@ -212,6 +218,10 @@ FIELDS: dict[str, dict[str, Field]] = {
     "slide_page": {"page": F(S.PAGE)},
     "slide_pointer": {"x": F(S.FRACTION), "y": F(S.FRACTION)},
     "slides_stop": {},
+    "invite_to_speak": {"participant_id": F(S.PARTICIPANT), "video": F(S.FLAG, required=False)},
+    "revoke_speaking": {"participant_id": F(S.PARTICIPANT)},
+    "answer_invite": {"accept": F(S.FLAG)},
+    "stop_speaking": {},
 }
 
 # client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs

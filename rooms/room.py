@@ -80,13 +80,17 @@ class Room:
     # looking things up
 
     def caps(self, p: Participant) -> frozenset[Capability]:
-        """What this person may do now: their role's capabilities less what a workflow
-        withholds for now."""
-        withheld = frozenset().union(*(w.withholds(p) for w in self.workflows))
-        return capabilities(self.session.kind, p.role) - withheld
+        """What this person may do now: their role's capabilities, any stage grant of a
+        workflow (``Workflow.grants``), less what a workflow withholds for now
+        (``Workflow.withholds``: a roadshow's founder off stage)."""
+        granted = [c for w in self.workflows for c in w.grants(p)]
+        withheld = [c for w in self.workflows for c in w.withholds(p)]
+        own = capabilities(self.session.kind, p.role)
+        return own.union(granted).difference(withheld) if granted or withheld else own
 
     def require(self, sid: str, capability: Capability) -> Participant:
-        """The admitted participant of this socket, if their role has the capability."""
+        """The admitted participant of this socket, if they have the capability (by their
+        role, or a stage grant)."""
         p = self.people.of_sid(sid)
         if p is None:
             raise DomainError("Join the room first.", code="not_joined")

@@ -16,7 +16,10 @@ same outbox effects as the core, and answers the core's questions:
   them out; the media plane forwards nothing they may not publish);
 - ``holds(p)``: whether a person must stay out of the room now (a reviewer conflicted on the
   current item): they are in none of its groups, and not in the lobby's queue;
-- ``absences(p)``: chat marks that count as their being away (not in their history).
+- ``absences(p)``: chat marks that count as their being away (not in their history);
+- ``grants(p)``: a **stage grant**: capabilities it gives this person for now beside their
+  role's (a listener invited to speak publishes audio); ``Room.caps`` adds them, so every
+  check and the media plane see them, and they end when the workflow stops giving them.
 
 Every room runs the lobby and the hand queue (``rooms.lobby``, ``rooms.hands``); a session
 kind adds its own (``rooms.kinds``). A workflow reaches the core only through ``Core``.
@@ -31,6 +34,7 @@ from rooms.presence import Participant, People
 from rooms.roles import Capability
 
 if TYPE_CHECKING:
+    from rooms.hands import Hands
     from rooms.lobby import Lobby
 
 
@@ -41,6 +45,7 @@ class Core(Protocol):
     flags: RoomFlags
     people: People
     lobby: "Lobby"
+    hands: "Hands"
 
     def caps(self, p: Participant) -> frozenset[Capability]: ...
 
@@ -53,6 +58,8 @@ class Core(Protocol):
     def hold_of(self, p: Participant) -> dict[str, object] | None: ...
 
     def updated(self, p: Participant) -> list[Effect]: ...
+
+    def payload(self, p: Participant) -> dict[str, object]: ...
 
     def enter(self, p: Participant, *, now: datetime) -> list[Effect]: ...
 
@@ -103,6 +110,10 @@ class Workflow:
         """Why this person must stay out of the room now (the ``stepped_out`` payload), or
         None. Asked at every entrance and after the workflow's changes."""
         return None
+
+    def grants(self, p: Participant) -> frozenset[Capability]:
+        """Capabilities this person holds for now beside their role's (a stage grant)."""
+        return frozenset()
 
     def absences(self, p: Participant) -> frozenset[str]:
         """Chat marks (``rooms.outbox.Mark``) besides their own that count as this person's

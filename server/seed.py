@@ -233,13 +233,37 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         url = invite_url(settings, sign_invite(settings, invite))
         links.append(f"    {role:<9} {who}:\n              {url}")
     log.info("seeded the demo organization %s", org.org_id)
+    listeners = await _listener_links(store, settings, sessions, by=host.account_id, now=now)
     return (
         "\n  Demo organization 示范学会 (seeded on first start):\n"
         f"    host      {HOST_EMAIL} / {password}   sign in at {settings.base_url}/login\n"
         "  The review session (open now; Chen Ming is conflicted on item 2), personal links:\n"
         + "\n".join(links)
-        + "\n"
+        + "\n  Invitations to speak: the host invites a listener from the room's people list;\n"
+        "  listeners' links 听众链接:\n" + "\n".join(listeners) + "\n"
     )
+
+
+# listeners (roles that speak only when invited, rooms.speaking) with a link each: a
+# student of the class, and an observer of the opening meeting (open now)
+LISTENERS = (
+    (Kind.CLASS, Role.ATTENDEE, "示范学生 Demo Student", "the class, tomorrow 09:00"),
+    (Kind.MEETING, Role.OBSERVER, "示范听众 Demo Listener", "the opening meeting, open now"),
+)
+
+
+async def _listener_links(
+    store: Store, settings: Settings, sessions: dict[Kind, Session], *, by: str, now: datetime
+) -> list[str]:
+    links = []
+    for kind, role, who, where in LISTENERS:
+        invite = await issue_invite(
+            store, session=sessions[kind], role=role, name=who, email="", single_use=False,
+            days=365, created_by=by, now=now,
+        )  # fmt: skip
+        url = invite_url(settings, sign_invite(settings, invite))
+        links.append(f"    {role:<9} {who} ({where}):\n              {url}")
+    return links
 
 
 async def _review(store: Store, session: Session, *, now: datetime) -> None:

@@ -21,6 +21,7 @@ from rooms.kinds import guest_role, has_questions, rules_of
 from rooms.polls import Polls
 from rooms.protocol import REACTIONS
 from rooms.roles import Kind, roles_for
+from rooms.speaking import Speaking
 from server import agenda, i18n
 from server.appkeys import SETTINGS, STORE
 from server.auth import current_account
@@ -29,6 +30,7 @@ from server.invitations import accepted_invites
 from server.pages.room_polls import POLL_STRINGS
 from server.pages.room_questions import QUESTION_STRINGS
 from server.pages.room_review import REVIEW_STRINGS
+from server.pages.room_speaking import SPEAKING_STRINGS
 from server.pages.timetable import opens_at, utc_iso
 from server.pages.visibility import door_of
 
@@ -170,6 +172,7 @@ async def room_page(request: web.Request) -> web.Response:
     event = await agenda.load_event(store, session.event_id)
     known_name = await _known_name(request, session.session_id)
     has_polls = Polls in rules_of(session.kind).workflows
+    speaking = Speaking in rules_of(session.kind).workflows
     context = {
         "session": session,
         "event": event,
@@ -180,9 +183,11 @@ async def room_page(request: web.Request) -> web.Response:
         "ui_strings": UI_STRINGS
         | (REVIEW_STRINGS if session.kind is Kind.REVIEW else {})
         | (QUESTION_STRINGS if has_questions(session.kind) else {})
-        | (POLL_STRINGS if has_polls else {}),
+        | (POLL_STRINGS if has_polls else {})
+        | (SPEAKING_STRINGS if speaking else {}),
         "questions": has_questions(session.kind),
         "has_polls": has_polls,
+        "speaking": speaking,
         "reactions": REACTIONS,
     }
     response = aiohttp_jinja2.render_template("room.html", request, context)

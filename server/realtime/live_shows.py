@@ -43,9 +43,10 @@ async def refresh_show(rooms: "LiveRooms", session_id: str) -> None:
     show = await rooms.store.shows.show(live.room.session)
     effects = part.reload(show, now=rooms.clock())
     if effects:
+        live.media.follow()
         await rooms.run(live, effects)
         await live.media.regroup()
-        await live.media.rights_changed()
+        await live.media.stage_changed()
 
 
 async def refresh_all(rooms: "LiveRooms") -> None:

@@ -33,6 +33,7 @@ from server.realtime.question_events import QuestionEvents
 from server.realtime.reserved import WireReserved
 from server.realtime.show_events import ShowEvents
 from server.realtime.slides_events import SlidesEvents
+from server.realtime.speaking_events import SpeakingEvents
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,13 @@ NOT_SAVED = "The message was not saved; it will be sent again."
 
 
 class RoomNamespace(
-    PanelEvents, PollEvents, QuestionEvents, ShowEvents, SlidesEvents, socketio.AsyncNamespace
+    PanelEvents,
+    PollEvents,
+    QuestionEvents,
+    ShowEvents,
+    SlidesEvents,
+    SpeakingEvents,
+    socketio.AsyncNamespace,
 ):
     def __init__(self, live: LiveRooms) -> None:
         super().__init__(NAMESPACE)
@@ -212,7 +219,7 @@ class RoomNamespace(
         target, role, now = data["participant_id"], data["role"], self.live.clock()
         live = self.live.room_of(sid)
         await self.live.change(sid, lambda room: room.set_role(sid, target, role, now=now))
-        await live.media.role_changed(target)
+        await live.media.rights_changed(target, reason="role")
 
     async def on_get_attendance(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)

@@ -66,7 +66,7 @@ CLOSED_MESSAGES = {
     "role": "Your new role cannot send what you were sending; start your media again.",
     "lobby": "Your media stopped: a host moved you back to the lobby.",
     "held": "Your media stopped: you are out of the room for now.",
-    "stage": "Your time on stage is over.",
+    "stage": "You no longer have the floor: your media starts again, for listening.",
 }
 # a publish offer with tracks the role may not send
 REFUSED_MESSAGES = {
@@ -273,19 +273,21 @@ class RoomMedia:
                 await self.close_participant(pid, reason="held")
         self.router.hearing_changed()
 
-    async def role_changed(self, participant_id: str, *, reason: str = "role") -> None:
-        """A new role that may not send what the participant sends closes their media."""
+    async def rights_changed(self, participant_id: str, *, reason: str) -> None:
+        """What the participant may send changed (a new role, a stage grant that ended):
+        when they send something they may no longer send, their media closes (every source
+        of theirs stops at once) and their tab is told why (``reason``)."""
         p = self.room.people.of_participant(participant_id)
         kinds = {s.kind for s in self.router.sources.values() if s.participant_id == participant_id}
         if p is None or any(PUBLISH_NEEDS[kind] not in self.room.caps(p) for kind in kinds):
             await self.close_participant(participant_id, reason=reason)
 
-    async def rights_changed(self) -> None:
+    async def stage_changed(self) -> None:
         """What people may publish changed (a roadshow's stage handed over): whoever sends
         what they may no longer send has their media closed; it is forwarded no further."""
         publishers = {s.participant_id for s in self.router.sources.values()}
         for participant_id in publishers & set(self.seats):
-            await self.role_changed(participant_id, reason="stage")
+            await self.rights_changed(participant_id, reason="stage")
 
     # --- the router's news, and the task that acts on it ----------------------------------
 

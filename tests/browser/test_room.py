@@ -22,9 +22,14 @@ TEXT = "Hello <b>all</b> & welcome — see https://example.org/agenda?day=1&room
 
 
 async def open_meeting(
-    store: Store, *, starts_in: timedelta = timedelta(minutes=5), lobby: bool = True
+    store: Store,
+    *,
+    starts_in: timedelta = timedelta(minutes=5),
+    lobby: bool = True,
+    kind: str = "meeting",
 ) -> Session:
-    """A public meeting, by default with a lobby and starting in 5 minutes: its room is open."""
+    """A public meeting (or a session of another kind), by default with a lobby and starting
+    in 5 minutes: its room is open."""
     org, account = await create_staff(store, email=HOST_EMAIL, name="Hu Host")
     now = datetime.now(UTC)
     today = now.astimezone(ZoneInfo(ZONE)).date()
@@ -41,7 +46,7 @@ async def open_meeting(
     )  # fmt: skip
     start = (now + starts_in).astimezone(ZoneInfo(ZONE))
     fields = {
-        "kind": "meeting", "title": "Open Meeting", "description": "", "lobby": lobby,
+        "kind": kind, "title": "Open Meeting", "description": "", "lobby": lobby,
         "start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{start + timedelta(hours=1):%Y-%m-%dT%H:%M}",
     }  # fmt: skip
     session = await agenda.create_session(store, event=event, fields=fields, now=now)

@@ -6,10 +6,10 @@ from datetime import datetime
 from rooms.outbox import Effect, RoomFlags, Send
 from rooms.presence import Participant
 from rooms.protocol import EVENTS, HANDLED_BY, WORKFLOW_EVENTS
-from rooms.roles import Kind
+from rooms.roles import Capability, Kind, capabilities
 from rooms.room import ChatLimit, Room
 from rooms.workflow import Workflow
-from tests.rooms.test_room import HAN, LI, NOW, OWNER, SESSION, make_room
+from tests.rooms.test_room import HAN, LI, NOW, OWNER, SESSION, codes, make_room
 
 
 class Hiding(Workflow):
@@ -70,3 +70,35 @@ def test_a_workflow_adds_to_participants_and_to_leaving() -> None:
 
     assert room.payload(han)["hidden"] is True
     assert Send("hidden_gone", {"participant_id": "p-han"}) in left
+
+
+class Stage(Workflow):
+    """A workflow that gives Li the stage (a grant of video and screen) while ``on``."""
+
+    on = True
+
+    def grants(self, p: Participant) -> frozenset[Capability]:
+        given = self.on and p.participant_id == "p-li"
+        return (
+            frozenset({Capability.PUBLISH_VIDEO, Capability.PUBLISH_SCREEN})
+            if given
+            else frozenset()
+        )
+
+
+def test_a_stage_grant_adds_to_the_role_while_the_workflow_gives_it() -> None:
+    room = make_room(lobby=False)
+    stage = Stage(room)
+    room.workflows = (*room.workflows, stage)
+    room.join("s-li", LI, now=NOW)
+    li = room.people.of_sid("s-li")
+    assert li is not None
+    own = capabilities(Kind.MEETING, li.role)
+
+    granted = room.caps(li)
+    allowed = room.require("s-li", Capability.PUBLISH_SCREEN)
+    stage.on = False
+
+    assert (granted - own, allowed) == ({Capability.PUBLISH_SCREEN}, li)
+    assert room.caps(li) == own
+    assert codes(lambda: room.require("s-li", Capability.PUBLISH_SCREEN)) == "forbidden"

@@ -62,6 +62,21 @@ async def test_seed_prints_credentials_that_work(store, settings, capsys) -> Non
     assert (credentials_file(settings).read_text() in printed, mode) == (True, 0o600)
 
 
+async def test_seed_prints_links_of_listeners_to_invite_to_speak(store, settings, capsys) -> None:
+    await seed_demo(store, settings)
+
+    printed = capsys.readouterr().out
+    listeners = printed.split("Invitations to speak")[1]
+    opened = [
+        await open_invite(store, settings, token=token, now=datetime.now(UTC))
+        for token in re.findall(r"/invite/(\S+)", listeners)
+    ]
+    assert [(invite.role, session.kind) for invite, session in opened] == [
+        (Role.ATTENDEE, Kind.CLASS),
+        (Role.OBSERVER, Kind.MEETING),
+    ]
+
+
 async def test_seed_runs_once_per_database(store, settings, capsys) -> None:
     await seed_demo(store, settings)
     first = capsys.readouterr().out

@@ -19,6 +19,7 @@ from rooms.kinds import rules_of
 from rooms.protocol import EVENTS, WORKFLOW_EVENTS
 from rooms.roles import Kind, Role, capabilities, roles_for
 from rooms.slides import Slides
+from rooms.speaking import Speaking
 from tests.server.realtime.room_world import Peer, World
 
 CASES = [(kind, role) for kind in Kind for role in roles_for(kind)]
@@ -30,8 +31,9 @@ ORDER = [
     "release_results", "set_conflict", "submit_score", "get_my_score", "get_results",
     "ask_question", "upvote_question", "set_question_state", "pin_question", "set_qa_settings",
     "launch_poll", "vote", "close_poll", "share_results", "show_leaderboard",
-    "slide_page", "slide_pointer", "slides_stop", "start_show", "extend_stage", "end_stage",
-    "set_role", "send_to_lobby", "remove", "end_session",
+    "slide_page", "slide_pointer", "slides_stop", "invite_to_speak", "answer_invite",
+    "stop_speaking", "revoke_speaking", "start_show", "extend_stage", "end_stage", "set_role",
+    "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
 # is in the room, not waiting in the lobby
@@ -49,6 +51,10 @@ POLL_KINDS = {Kind.CLASS, Kind.MEETING, Kind.ROADSHOW}
 # slides on the stage: refused where the kind shows none; with no deck shown, no page to turn
 SLIDES = set(WORKFLOW_EVENTS["slides"])
 SLIDE_KINDS = {kind for kind in Kind if Slides in rules_of(kind).workflows}
+# invitations to speak: refused where the kind has none; the subject is never invited, and
+# the target (an observer, a listener) is invited before the subject takes it back
+SPEAKING = {"answer_invite": "no_invite", "stop_speaking": "not_speaking"}
+SPEAKING_KINDS = {kind for kind in Kind if Speaking in rules_of(kind).workflows}
 
 
 # a roadshow's run of show: refused elsewhere; the walk's roadshow has no pitches
@@ -60,6 +66,8 @@ def refused_anyway(event: str, kind: Kind) -> str | None:
         if kind is not Kind.ROADSHOW:
             return "not_here"
         return "show_empty" if event == "start_show" else "show_not_on"
+    if event in WORKFLOW_EVENTS["speaking"]:
+        return SPEAKING.get(event) if kind in SPEAKING_KINDS else "not_here"
     if event in SLIDES:
         if kind not in SLIDE_KINDS:
             return "not_here"
@@ -123,6 +131,9 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
         "slide_pointer": {"x": 0.5, "y": 0.5},
         "extend_stage": {"item_id": "i-none", "phase": "pitch", "minutes": 5},
         "end_stage": {"item_id": "i-none", "phase": "pitch"},
+        "invite_to_speak": {"participant_id": target, "video": True},
+        "answer_invite": {"accept": True},
+        "revoke_speaking": {"participant_id": target},
     }.get(event, {"item_id": "i-none"} if event in PANEL else {})
 
 

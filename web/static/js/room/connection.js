@@ -14,12 +14,14 @@
 //   waiting {position, size}, joined {me, capabilities: Set, session, room, participants,
 //   hands, lobby}, chat_history {messages, deleted, catchUp}, chat, chat_deleted {id},
 //   chat_refused {text}, participant_joined / participant_updated (a participant),
-//   participant_left {id}, you {me, capabilities}, hands [..], lobby [..], room_flags
+//   participant_left {id}, you {me, capabilities, reason: role|stage}, hands [..], lobby [..], room_flags
 //   {locked, chatEnabled}, reaction {id, name, emoji}, mute_request {by}, attendance [..],
 //   sent_to_lobby {message}, gone {reason: denied|removed|banned|ended, message},
 //   error {code, message, event, answered}, active_speaker {id}, stop_video_request {by,
 //   screen}; in a review (review-wire.js): joined's `review`, review {...}, score_progress
-//   {itemId, submitted, expected}, stepped_out {reason, message, position}.
+//   {itemId, submitted, expected}, stepped_out {reason, message, position}; invitations to
+//   speak: joined's `speakInvite` and `stageInvites`, speak_invite ({by, video} | null),
+//   stage_invites [{id, name, video}], invite_answered {id, name, accept}.
 // An `error` answering a request the page awaits (`submitScore`, `getResults`…: a Promise of
 // the ack, `{error: {code, message}}` when refused) has `answered: true`: the page shows it
 // where it asked, not twice.
@@ -70,6 +72,9 @@ export function toParticipant(wire) {
     mic: Boolean(wire.mic),
     camera: Boolean(wire.camera),
     owner: Boolean(wire.owner),
+    listener: wire.listener === true, // may speak only when given the floor
+    speaking: wire.speaking === true,
+    speakingVideo: wire.speaking_video === true,
   };
 }
 
@@ -96,6 +101,16 @@ function toWaiting(wire) {
     since: date(wire.waiting_since),
     waitedSeconds: wire.waited_seconds ?? 0,
   };
+}
+
+// an invitation to speak as its listener sees it, or null
+function toInvite(wire) {
+  return wire ? { by: wire.by, video: Boolean(wire.video) } : null;
+}
+
+// an invitation waiting, as moderators see it
+function toInvited(wire) {
+  return { id: wire.participant_id, name: wire.name, video: Boolean(wire.video) };
 }
 
 function toFlags(wire) {
@@ -129,6 +144,8 @@ function toSnapshot(wire) {
     questions: toQuestions(wire.questions),
     polls: toPolls(wire.polls),
     slides: toSlides(wire.slides),
+    speakInvite: toInvite(wire.speak_invite),
+    stageInvites: (wire.stage_invites ?? []).map(toInvited),
   };
 }
 
@@ -139,7 +156,10 @@ const RELAYED = {
   participant_joined: (p) => ["participant_joined", toParticipant(p.participant)],
   participant_left: (p) => ["participant_left", { id: p.participant_id }],
   participant_updated: (p) => ["participant_updated", toParticipant(p.participant)],
-  you: (p) => ["you", { me: toParticipant(p.participant), capabilities: new Set(p.capabilities) }],
+  you: (p) => [
+    "you",
+    { me: toParticipant(p.participant), capabilities: new Set(p.capabilities), reason: p.reason ?? "role" },
+  ],
   hands: (p) => ["hands", p.queue.map(toHand)],
   lobby: (p) => ["lobby", p.queue.map(toWaiting)],
   room_flags: (p) => ["room_flags", toFlags(p)],
@@ -164,6 +184,9 @@ const RELAYED = {
   polls: (p) => ["polls", toPolls(p)],
   slides: (p) => ["slides", toSlides(p.slides)],
   slide_pointer: (p) => ["slide_pointer", toPointer(p)],
+  speak_invite: (p) => ["speak_invite", toInvite(p.invite)],
+  stage_invites: (p) => ["stage_invites", (p.invited ?? []).map(toInvited)],
+  invite_answered: (p) => ["invite_answered", { id: p.participant_id, name: p.name, accept: Boolean(p.accept) }],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -380,6 +403,11 @@ export class RoomConnection extends Emitter {
   slidePage(page) { return this.#send("slide_page", { page }); }
   slidePointer(x, y) { return this.#send("slide_pointer", { x, y }); }
   slidesStop() { return this.#send("slides_stop"); }
+  // invitations to speak (PROTOCOL.md, "Invitations to speak")
+  inviteToSpeak(participantId, { video = false } = {}) { return this.#send("invite_to_speak", { participant_id: participantId, video }); }
+  revokeSpeaking(participantId) { return this.#send("revoke_speaking", { participant_id: participantId }); }
+  answerInvite(accept) { return this.#send("answer_invite", { accept }); }
+  stopSpeaking() { return this.#send("stop_speaking"); }
 
   async setConflict({ itemId, participantId, waive, reason }) {
     const payload = { item_id: itemId, participant_id: participantId, waive, reason };

@@ -6,12 +6,17 @@ import { t } from "./strings.js";
 const REACTION_MS = 3000;
 const LANES = 6;
 
-export function renderHands(list, empty, hands, { canModerate, meId, onLower }) {
+// invitable(hand): whether a moderator may invite this hand's person to speak (a listener
+// without the floor or an invitation)
+export function renderHands(list, empty, hands, { canModerate, meId, onLower, invitable = () => false, onInvite }) {
   list.replaceChildren(
     ...hands.map((hand) => {
       const item = element("li", { data: { participantId: hand.id } });
       item.append(element("span", { className: "person-name", text: hand.name }));
       if (hand.id === meId) item.append(element("span", { className: "person-me", text: `(${t("you")})` }));
+      if (canModerate && invitable(hand)) {
+        item.append(button(t("invite_to_speak"), () => onInvite(hand), { data: { action: "invite-speak" } }));
+      }
       if (canModerate || hand.id === meId) {
         item.append(button(t("lower_hand"), () => onLower(hand), { data: { action: "lower" } }));
       }

@@ -17,6 +17,7 @@ import { setupQuestions } from "./questions.js";
 import { setupReview } from "./review.js";
 import { RoomMedia } from "./room-media.js";
 import { setupSlides } from "./slides.js";
+import { SpeakPrompt } from "./speaking.js";
 import { renderRoster } from "./roster.js";
 import { Stage } from "./stage.js";
 import { loadStrings, roleLabel, t } from "./strings.js";
@@ -54,6 +55,7 @@ const state = {
   hands: [],
   queue: [],
   flags: { locked: false, chatEnabled: true },
+  stageInvites: [], // invitations to speak waiting (moderators)
   reconnecting: false,
   over: false,
 };
@@ -92,6 +94,19 @@ const questions = setupQuestions();
 const polls = setupPolls({ serverTime: new Date(app.dataset.serverTime), toasts });
 // slides on the stage (null where the session's kind shows none)
 const slides = setupSlides({ csrfToken: app.dataset.csrfToken, sessionId: config.sessionId });
+// a listener's invitation to speak (null where the session's kind has none)
+const speakPrompt = byId("speak-prompt")
+  ? new SpeakPrompt(
+      {
+        prompt: byId("speak-prompt"),
+        text: byId("speak-prompt-text"),
+        accept: byId("speak-accept"),
+        decline: byId("speak-decline"),
+        stop: byId("stop-speaking"),
+      },
+      room,
+    )
+  : null;
 
 function showScreen(name) {
   for (const [key, node] of Object.entries(screens)) node.hidden = key !== name;
@@ -113,6 +128,8 @@ const rosterActions = {
   stopScreen: (person) => room().stopVideo(person.id, { screen: true }),
   sendToLobby: (person) => room().sendToLobby(person.id),
   setRole: (person, role) => room().setRole(person.id, role),
+  inviteToSpeak: (person, video) => room().inviteToSpeak(person.id, { video }),
+  takeBack: (person) => room().revokeSpeaking(person.id),
   remove: (person, ban) => {
     if (window.confirm(t(ban ? "confirm_ban" : "confirm_remove", { name: person.name }))) {
       room().remove(person.id, { ban });
@@ -128,6 +145,7 @@ function renderPeople() {
     canModerate: can("moderate"),
     canManageRoles: can("manage_roles"),
     sharing: (participantId) => stage.sharesScreen(participantId),
+    invited: invitedIds(),
     actions: rosterActions,
   });
   const onPanel = Boolean(review) && (can("score") || can("chair"));
@@ -135,11 +153,23 @@ function renderPeople() {
   media.people(people);
 }
 
+function invitedIds() {
+  return new Set(state.stageInvites.map((invite) => invite.id));
+}
+
+// a raised hand whose person a moderator may invite to speak
+function invitable(hand) {
+  const person = state.participants.get(hand.id);
+  return Boolean(person?.listener && !person.speaking && !invitedIds().has(hand.id));
+}
+
 function renderHandsList() {
   renderHands(byId("hands-list"), byId("hands-empty"), state.hands, {
     canModerate: can("moderate"),
     meId: state.me.id,
     onLower: (hand) => (hand.id === state.me.id ? room().lowerHand() : room().lowerHandOf(hand.id)),
+    invitable,
+    onInvite: (hand) => room().inviteToSpeak(hand.id),
   });
   setHandButton(byId("hand-button"), state.hands.some((hand) => hand.id === state.me.id));
 }
@@ -202,8 +232,11 @@ function onJoined(snapshot) {
     hands: snapshot.hands,
     queue: stamp(snapshot.lobby),
     flags: snapshot.room,
+    stageInvites: snapshot.stageInvites,
   });
   state.participants.set(state.me.id, state.me);
+  speakPrompt?.show(snapshot.speakInvite);
+  speakPrompt?.setSpeaking(state.me.speaking);
   preview?.stop();
   preview = null;
   showScreen("room");
@@ -228,6 +261,7 @@ function onParticipant(person) {
   if (person.id === state.me.id) {
     state.me = person;
     media.me(person);
+    speakPrompt?.setSpeaking(person.speaking);
   }
   state.participants.set(person.id, person);
   renderControls();
@@ -250,12 +284,14 @@ function onLeft({ id }) {
   if (person) toast(toasts, t("left_room", { name: person.name }));
 }
 
-function onYou({ me, capabilities }) {
+function onYou({ me, capabilities, reason }) {
   state.capabilities = capabilities;
   media.capabilities(capabilities);
   onParticipant(me);
   renderRoom();
-  toast(toasts, t("role_changed", { role: roleLabel(me.role) }));
+  if (reason !== "stage") return toast(toasts, t("role_changed", { role: roleLabel(me.role) }));
+  toast(toasts, t(me.speaking ? "you_may_speak" : "floor_ended"));
+  if (me.speaking && speakPrompt?.takeAccepted()) media.speak({ video: me.speakingVideo });
 }
 
 // held out of a review room for now (a conflict with the running item, the panel
@@ -320,6 +356,13 @@ const HANDLERS = {
     toast(toasts, t(request.screen ? "screen_stopped_by_host" : "video_stopped_by_host"));
   },
   active_speaker: ({ id }) => media.speaker(id),
+  speak_invite: (invite) => speakPrompt?.show(invite),
+  stage_invites: (invites) => {
+    state.stageInvites = invites;
+    renderPeople();
+    renderHandsList();
+  },
+  invite_answered: ({ name, accept }) => toast(toasts, t(accept ? "invite_accepted" : "invite_declined", { name })),
   attendance: (people) => renderAttendance(byId("attendance-rows"), people),
   sent_to_lobby: onSentToLobby,
   stepped_out: onSteppedOut,

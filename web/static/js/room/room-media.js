@@ -91,6 +91,13 @@ export class RoomMedia {
     this.stage.setSpeaker(participantId);
   }
 
+  // I accepted an invitation to speak: the microphone on, and the camera if it was allowed
+  async speak({ video }) {
+    for (const kind of video ? ["audio", "video"] : ["audio"]) {
+      if (this.#allowed(kind) && !this.local.isOn(kind)) await this.#toggle(kind);
+    }
+  }
+
   stopVideoRequest({ screen }) {
     if (screen) this.local.stopScreen();
     else this.local.setOn("video", false);

@@ -1,5 +1,6 @@
 // The people in the room: name, role, hand, microphone and camera (as each one reports
-// them), and, for moderators, what they can do to each person.
+// them), who has the floor, and, for moderators, what they can do to each person (invite a
+// listener to speak, take the floor back).
 
 import { button, element } from "./elements.js";
 import { roleLabel, t } from "./strings.js";
@@ -36,8 +37,24 @@ function roleSelect(person, roles, actions) {
   return select;
 }
 
-function moderation(person, { roles, canManageRoles, sharing, actions }) {
+// a listener's stage: invite them (with or without their camera), withdraw the invitation,
+// or take the floor back
+function stageActions(person, invited, actions) {
+  if (person.speaking) {
+    return [button(t("take_back"), () => actions.takeBack(person), { data: { action: "take-back" } })];
+  }
+  if (invited.has(person.id)) {
+    return [button(t("withdraw_invite"), () => actions.takeBack(person), { data: { action: "withdraw-invite" } })];
+  }
+  return [
+    button(t("invite_to_speak"), () => actions.inviteToSpeak(person, false), { data: { action: "invite-speak" } }),
+    button(t("invite_with_video"), () => actions.inviteToSpeak(person, true), { data: { action: "invite-video" } }),
+  ];
+}
+
+function moderation(person, { roles, canManageRoles, sharing, invited, actions }) {
   const box = element("span", { className: "person-actions" });
+  if (person.listener) box.append(...stageActions(person, invited, actions));
   if (person.mic) box.append(button(t("mute"), () => actions.mute(person), { data: { action: "mute" } }));
   if (person.camera) {
     box.append(button(t("stop_video"), () => actions.stopVideo(person), { data: { action: "stop-video" } }));
@@ -63,13 +80,15 @@ function personItem(person, view) {
   if (person.handRaisedAt) {
     item.append(element("span", { className: "hand", text: "✋", attrs: { title: t("hand_raised"), "aria-label": t("hand_raised") } }));
   }
+  if (person.speaking) item.append(element("span", { className: "badge speaking", text: t("speaking_badge") }));
+  else if (view.invited.has(person.id)) item.append(element("span", { className: "badge invited", text: t("invited_badge") }));
   item.append(mediaState(person));
   if (view.canModerate && !mine && !person.owner) item.append(moderation(person, view));
   return item;
 }
 
 // view: {meId, roles, canModerate, canManageRoles, sharing(id) -> whether they share a screen,
-//        actions}
+//        invited: Set of the ids invited to speak (moderators), actions}
 export function renderRoster(list, count, participants, view) {
   const people = [...participants].sort(byRoleThenName(view.roles));
   list.replaceChildren(...people.map((person) => personItem(person, view)));
