@@ -36,7 +36,7 @@ from rooms.outbox import (
     Text,
 )
 from rooms.presence import Participant, People, groups_of, participant_payload, session_card
-from rooms.protocol import TO_HOSTS, TO_PANEL, TO_ROOM
+from rooms.protocol import TO_GROUP, TO_HOSTS, TO_PANEL, TO_ROOM
 from rooms.roles import Capability, Kind, Role, capabilities, roles_for
 from rooms.workflow import Workflow
 
@@ -55,6 +55,7 @@ class Viewer:
     moderator: bool
     absences: frozenset[str] = frozenset()
     panel: bool = False
+    audiences: frozenset[str] = frozenset()  # the workflows' chat audiences they are in now
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,9 @@ class Room:
             return None
         absences = frozenset(m for w in self.workflows for m in w.absences(p))
         caps = self.caps(p)
-        return Viewer(p.participant_id, C.MODERATE in caps, absences, self.on_panel(p))
+        audience = self.audience(p)
+        audiences = frozenset({audience[0]}) if audience else frozenset()
+        return Viewer(p.participant_id, C.MODERATE in caps, absences, self.on_panel(p), audiences)
 
     def on_panel(self, p: Participant) -> bool:
         """On a review's panel: its chair and its reviewers (the panel chat's people)."""
@@ -115,6 +118,11 @@ class Room:
             if isinstance(workflow, kind):
                 return workflow
         raise DomainError("That cannot be done in this kind of session.", code="not_here")
+
+    def audience(self, p: Participant) -> tuple[str, str] | None:
+        """The chat audience a workflow puts this person in now (their breakout group's),
+        as (key, name), if one does: their room chat goes there."""
+        return next((a for w in self.workflows if (a := w.audience(p)) is not None), None)
 
     def hold_of(self, p: Participant) -> dict[str, object] | None:
         """Why a workflow keeps this person out of the room now, if one does."""
@@ -394,14 +402,21 @@ class Room:
     def post_chat(
         self, sid: str, *, text: str, client_id: str, to: str, now: datetime
     ) -> list[Effect]:
-        """A message this socket's person may send now, to be stored and delivered."""
-        p = self.require(sid, C.CHAT if to == TO_ROOM else C.CHAT_PRIVATE)
+        """A message this socket's person may send now, to be stored and delivered. In a
+        workflow's chat audience (a breakout group), their room chat goes to it."""
+        p = self.require(sid, C.CHAT if to in (TO_ROOM, TO_GROUP) else C.CHAT_PRIVATE)
         check_text(text)
         if not self.flags.chat_enabled and C.MODERATE not in self.caps(p):
             raise Forbidden("A host has turned the chat off.", code="chat_disabled")
         if to == TO_PANEL and not self.on_panel(p):
             raise Forbidden("Only the review's panel can use the panel chat.", code="not_panel")
-        to_name = "" if to in (TO_ROOM, TO_HOSTS, TO_PANEL) else self.target(to).person.name
+        audience = self.audience(p)
+        if to == TO_GROUP and audience is None:
+            raise DomainError("You are not in a breakout group.", code="no_group")
+        if to in (TO_ROOM, TO_GROUP) and audience is not None:
+            to, to_name = audience
+        else:
+            to_name = "" if to in (TO_ROOM, TO_HOSTS, TO_PANEL) else self.target(to).person.name
         self._take(p, "chat", now=now)
         message = ChatMessage(
             message_id="", sender_id=p.participant_id, sender_name=p.person.name,
@@ -417,6 +432,12 @@ class Room:
         if message.to == TO_PANEL:
             panel = (s for q in self.people.admitted() if self.on_panel(q) for s in q.sids)
             return (Send("chat", payload, sids=tuple(panel)),)
+        if self.people.of_participant(message.to) is None and message.to != TO_HOSTS:
+            audience = (
+                s for q in self.people.admitted()
+                if (a := self.audience(q)) and a[0] == message.to for s in q.sids
+            )  # fmt: skip
+            return (Send("chat", payload, sids=tuple(audience)),)
         hosts = Send("chat", payload, group=Group.HOSTS)
         if message.to == TO_HOSTS:
             if C.MODERATE in self.caps(sender):

@@ -14,7 +14,9 @@ same outbox effects as the core, and answers the core's questions:
   hear (media) or see (roster, video) another now — asked by the room and the media plane;
 - ``holds(p)``: whether a person must stay out of the room now (a reviewer conflicted on the
   current item): they are in none of its groups, and not in the lobby's queue;
-- ``absences(p)``: chat marks that count as their being away (not in their history).
+- ``absences(p)``: chat marks that count as their being away (not in their history);
+- ``audience(p)``: the chat audience the person is in now besides the room's (a breakout
+  group's): their room chat goes there, and they read its messages, live and in history.
 
 Every room runs the lobby and the hand queue (``rooms.lobby``, ``rooms.hands``); a session
 kind adds its own (``rooms.kinds``). A workflow reaches the core only through ``Core``.
@@ -99,3 +101,9 @@ class Workflow:
         """Chat marks (``rooms.outbox.Mark``) besides their own that count as this person's
         being out of the room: what was posted between them is not in their history."""
         return frozenset()
+
+    def audience(self, p: Participant) -> tuple[str, str] | None:
+        """The chat audience (its key, as a message's ``to``, and its name) this person is
+        in now instead of the whole room's, or None: their room chat goes to it, and they
+        read its messages, live and in history, while they are in it."""
+        return None

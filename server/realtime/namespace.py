@@ -23,6 +23,7 @@ from rooms.errors import DomainError
 from rooms.outbox import Text
 from rooms.protocol import TO_ROOM
 from rooms.roles import Capability
+from server.realtime.breakout_events import BreakoutEvents
 from server.realtime.fanout import NAMESPACE
 from server.realtime.identity import arrive, language_of
 from server.realtime.live import Connection, LiveRooms
@@ -41,7 +42,14 @@ INTERNAL = "Internal error. It has been logged; please try again."
 NOT_SAVED = "The message was not saved; it will be sent again."
 
 
-class RoomNamespace(PanelEvents, PollEvents, QuestionEvents, SlidesEvents, socketio.AsyncNamespace):
+class RoomNamespace(
+    PanelEvents,
+    PollEvents,
+    QuestionEvents,
+    SlidesEvents,
+    BreakoutEvents,
+    socketio.AsyncNamespace,
+):
     def __init__(self, live: LiveRooms) -> None:
         super().__init__(NAMESPACE)
         self.live = live

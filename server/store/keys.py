@@ -249,3 +249,8 @@ def poll_board(session_id: str) -> str:
 # slides on a room's stage (rooms.slides)
 def slide_show(session_id: str) -> str:
     return f"session:{session_id}:slides"  # SlideShow JSON: the deck shown, and its page
+
+
+# a room's breakout groups (rooms.breakouts)
+def breakouts(session_id: str) -> str:
+    return f"session:{session_id}:breakouts"  # BreakoutState JSON: the groups, who is where

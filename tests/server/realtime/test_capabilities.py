@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from rooms.breakouts import Breakouts
 from rooms.chat import ChatMessage
 from rooms.kinds import rules_of
 from rooms.protocol import EVENTS, WORKFLOW_EVENTS
@@ -30,8 +31,9 @@ ORDER = [
     "release_results", "set_conflict", "submit_score", "get_my_score", "get_results",
     "ask_question", "upvote_question", "set_question_state", "pin_question", "set_qa_settings",
     "launch_poll", "vote", "close_poll", "share_results", "show_leaderboard",
-    "slide_page", "slide_pointer", "slides_stop", "set_role", "send_to_lobby", "remove",
-    "end_session",
+    "slide_page", "slide_pointer", "slides_stop", "choose_breakout", "open_breakouts",
+    "assign_breakout", "visit_breakout", "broadcast_breakouts", "close_breakouts", "set_role",
+    "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
 # is in the room, not waiting in the lobby
@@ -49,9 +51,16 @@ POLL_KINDS = {Kind.CLASS, Kind.MEETING, Kind.ROADSHOW}
 # slides on the stage: refused where the kind shows none; with no deck shown, no page to turn
 SLIDES = set(WORKFLOW_EVENTS["slides"])
 SLIDE_KINDS = {kind for kind in Kind if Slides in rules_of(kind).workflows}
+# breakout groups: refused where the kind has none; choosing a group before any are open
+BREAKOUTS = set(WORKFLOW_EVENTS["breakouts"])
+BREAKOUT_KINDS = {kind for kind in Kind if Breakouts in rules_of(kind).workflows}
 
 
 def refused_anyway(event: str, kind: Kind) -> str | None:
+    if event in BREAKOUTS:
+        if kind not in BREAKOUT_KINDS:
+            return "not_here"
+        return "breakouts_closed" if event == "choose_breakout" else None
     if event in SLIDES:
         if kind not in SLIDE_KINDS:
             return "not_here"
@@ -113,6 +122,11 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
         "show_leaderboard": {"shown": True},
         "slide_page": {"page": 2},
         "slide_pointer": {"x": 0.5, "y": 0.5},
+        "choose_breakout": {"group": 1},
+        "open_breakouts": {"count": 2, "mode": "choose"},
+        "assign_breakout": {"participant_id": target, "group": 1},
+        "visit_breakout": {"group": 1},
+        "broadcast_breakouts": {"text": "Five minutes left"},
     }.get(event, {"item_id": "i-none"} if event in PANEL else {})
 
 
