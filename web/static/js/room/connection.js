@@ -19,7 +19,9 @@
 //   sent_to_lobby {message}, gone {reason: denied|removed|banned|ended, message},
 //   error {code, message, event, answered}, active_speaker {id}, stop_video_request {by,
 //   screen}; in a review (review-wire.js): joined's `review`, review {...}, score_progress
-//   {itemId, submitted, expected}, stepped_out {reason, message, position}.
+//   {itemId, submitted, expected}, stepped_out {reason, message, position}; in a class or
+//   meeting (breakouts-wire.js): joined's `breakouts`, breakouts {...}, breakout_broadcast
+//   {text, name, at}.
 // An `error` answering a request the page awaits (`submitScore`, `getResults`…: a Promise of
 // the ack, `{error: {code, message}}` when refused) has `answered: true`: the page shows it
 // where it asked, not twice.
@@ -30,6 +32,7 @@
 // `error`s answering media events), media.send(event, payload) sends one.
 
 import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
+import { toBreakouts, toBroadcast } from "./breakouts-wire.js";
 import { specWire, toPolls } from "./polls-wire.js";
 import { toCard, toProgress, toResults, toReview, toSteppedOut } from "./review-wire.js";
 import { toQaSettings, toQuestion, toQuestions } from "./questions-wire.js";
@@ -77,7 +80,7 @@ export function toMessage(wire) {
   return {
     id: wire.message_id,
     from: { id: wire.from.participant_id, name: wire.from.name, role: wire.from.role },
-    to: wire.to, // "room", "hosts" or a participant id
+    to: wire.to, // "room", "hosts", "panel", a breakout group's "group:<round>:<n>" or a participant id
     toName: wire.to_name ?? "",
     text: wire.text,
     clientId: wire.client_id ?? "",
@@ -129,6 +132,7 @@ function toSnapshot(wire) {
     questions: toQuestions(wire.questions),
     polls: toPolls(wire.polls),
     slides: toSlides(wire.slides),
+    breakouts: toBreakouts(wire.breakouts),
   };
 }
 
@@ -164,6 +168,8 @@ const RELAYED = {
   polls: (p) => ["polls", toPolls(p)],
   slides: (p) => ["slides", toSlides(p.slides)],
   slide_pointer: (p) => ["slide_pointer", toPointer(p)],
+  breakouts: (p) => ["breakouts", toBreakouts(p.breakouts)],
+  breakout_broadcast: (p) => ["breakout_broadcast", toBroadcast(p)],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -380,6 +386,17 @@ export class RoomConnection extends Emitter {
   slidePage(page) { return this.#send("slide_page", { page }); }
   slidePointer(x, y) { return this.#send("slide_pointer", { x, y }); }
   slidesStop() { return this.#send("slides_stop"); }
+  // breakout groups (PROTOCOL.md, "Breakout groups"); group: a number, or null for the main room
+  openBreakouts({ count, mode, minutes = null }) {
+    const payload = { count, mode };
+    if (minutes) payload.minutes = minutes;
+    return this.#request("open_breakouts", payload);
+  }
+  assignBreakout(participantId, group) { return this.#send("assign_breakout", { participant_id: participantId, group }); }
+  chooseBreakout(group) { return this.#send("choose_breakout", { group }); }
+  visitBreakout(group) { return this.#send("visit_breakout", { group }); }
+  broadcastBreakouts(text) { return this.#request("broadcast_breakouts", { text }); }
+  closeBreakouts() { return this.#send("close_breakouts"); }
 
   async setConflict({ itemId, participantId, waive, reason }) {
     const payload = { item_id: itemId, participant_id: participantId, waive, reason };

@@ -3,6 +3,7 @@
 // Camera, microphone and screen: room-media.js (with the preview, devices and the stage).
 
 import { renderAttendance } from "./attendance.js";
+import { setupBreakouts } from "./breakouts.js";
 import { ChatView } from "./chat.js";
 import { RoomConnection } from "./connection.js";
 import { renderQueue, setFlags, setupHostButtons } from "./controls.js";
@@ -90,6 +91,13 @@ const review = setupReview({
 const questions = setupQuestions();
 // a class's, meeting's or roadshow's polls panel (null elsewhere): renders `polls` itself
 const polls = setupPolls({ serverTime: new Date(app.dataset.serverTime), toasts });
+// breakout groups of a class or meeting (null elsewhere): renders `breakouts` itself and
+// tells the chat which group this person is in
+const breakouts = setupBreakouts({
+  serverTime: new Date(app.dataset.serverTime),
+  toasts,
+  onPlace: (group) => chat.setGroup(group, byId("chat-title")),
+});
 // slides on the stage (null where the session's kind shows none)
 const slides = setupSlides({ csrfToken: app.dataset.csrfToken, sessionId: config.sessionId });
 
@@ -382,6 +390,7 @@ function start() {
         review?.attach(connection);
         questions?.attach(connection);
         polls?.attach(connection);
+        breakouts?.attach(connection);
         slides?.attach(connection);
         listen(connection, prejoin);
         connection.connect();
