@@ -254,9 +254,7 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         "  The review session (open now; Chen Ming is conflicted on item 2), personal links:\n"
         + "\n".join(links)
         + "\n  Breakout groups 分组讨论: the host opens them in the room's panel; attendees' links"
-        " (the meeting's lobby: the host admits them):\n"
-        + "\n".join(rooms)
-        + "\n"
+        " (the meeting's lobby: the host admits them):\n" + "\n".join(rooms) + "\n"
     )
 
 
