@@ -70,6 +70,7 @@ export class BreakoutsPanel {
   #update(state, { quiet = false } = {}) {
     if (!state) return;
     const before = this.#place;
+    if (this.#state && this.#state.open !== state.open) this.el.status.textContent = "";
     this.#state = state;
     this.#place = placeOf(state, this.#meId);
     this.el.root.hidden = false;
