@@ -104,9 +104,9 @@ class Room:
             return None
         absences = frozenset(m for w in self.workflows for m in w.absences(p))
         caps = self.caps(p)
-        audience = self.audience(p)
-        audiences = frozenset({audience[0]}) if audience else frozenset()
-        return Viewer(p.participant_id, C.MODERATE in caps, absences, self.on_panel(p), audiences)
+        return Viewer(
+            p.participant_id, C.MODERATE in caps, absences, self.on_panel(p), self.audiences(p)
+        )
 
     def on_panel(self, p: Participant) -> bool:
         """On a review's panel: its chair and its reviewers (the panel chat's people)."""
@@ -123,6 +123,11 @@ class Room:
         """The chat audience a workflow puts this person in now (their breakout group's),
         as (key, name), if one does: their room chat goes there."""
         return next((a for w in self.workflows if (a := w.audience(p)) is not None), None)
+
+    def audiences(self, p: Participant) -> frozenset[str]:
+        """The chat audiences whose messages this person reads now."""
+        audience = self.audience(p)
+        return frozenset({audience[0]}) if audience else frozenset()
 
     def hold_of(self, p: Participant) -> dict[str, object] | None:
         """Why a workflow keeps this person out of the room now, if one does."""
@@ -432,12 +437,13 @@ class Room:
         if message.to == TO_PANEL:
             panel = (s for q in self.people.admitted() if self.on_panel(q) for s in q.sids)
             return (Send("chat", payload, sids=tuple(panel)),)
-        if self.people.of_participant(message.to) is None and message.to != TO_HOSTS:
-            audience = (
+        audience = self.audience(sender)
+        if audience is not None and message.to == audience[0]:
+            members = (
                 s for q in self.people.admitted()
                 if (a := self.audience(q)) and a[0] == message.to for s in q.sids
             )  # fmt: skip
-            return (Send("chat", payload, sids=tuple(audience)),)
+            return (Send("chat", payload, sids=tuple(members)),)
         hosts = Send("chat", payload, group=Group.HOSTS)
         if message.to == TO_HOSTS:
             if C.MODERATE in self.caps(sender):
@@ -450,7 +456,7 @@ class Room:
     def delete_chat(self, sid: str, message: ChatMessage | None) -> list[Effect]:
         p = self.require(sid, C.MODERATE)
         if message is None or not visible_to(
-            message, participant_id=p.participant_id, moderator=True
+            message, participant_id=p.participant_id, moderator=True, audiences=self.audiences(p)
         ):
             raise NotFound("There is no such message.")
         deleted = Send("chat_deleted", {"message_id": message.message_id}, group=Group.ROOM)

@@ -418,3 +418,14 @@ def test_moves_on_closed_or_missing_groups_are_refused() -> None:
         codes(lambda: breakouts.visit_breakout("s-owner", 1)),
         codes(lambda: breakouts.choose_breakout("s-li", 1)),
     ] == ["breakouts_closed"] * 3
+
+
+def test_a_host_in_the_group_may_delete_its_chat_and_one_outside_may_not() -> None:
+    room = two_groups()
+    stored = replace(post(room, "s-li", "oops").message, message_id="5-0")
+
+    outside = codes(lambda: room.delete_chat("s-owner", stored))
+    room.part(Breakouts).visit_breakout("s-owner", 1)
+    deleted = room.delete_chat("s-owner", stored)
+
+    assert (outside, len(deleted)) == ("not_found", 1)

@@ -158,3 +158,21 @@ async def test_the_timer_returns_everyone_by_itself(meeting: Meeting) -> None:
     await asyncio.wait_for(closed(), 5)
     kept = await meeting.world.store.breakouts.state(meeting.room.session_id)
     assert (kept.count, kept.ends_at) == (0, None)
+
+
+async def test_a_room_that_opens_again_finds_everyone_in_their_group(meeting: Meeting) -> None:
+    host, li, han, zhou, qian = await split(meeting)
+    live = meeting.world.live.rooms[meeting.room.session_id]
+    for peer in (host, li, han, zhou, qian):
+        await peer.close()
+    meeting.world.live.rooms.pop(meeting.room.session_id)  # as if the process had restarted
+    live.stop_timer()
+    await live.media.close()
+    await live.line.stop()
+
+    again = await meeting.again("zhou")
+    await acked(again, "chat", {"text": "still group two", "client_id": "c-1"})
+
+    breakouts = again.of("joined")[-1]["breakouts"]
+    assert (breakouts["open"], breakouts["groups"][again.me["participant_id"]]) == (True, 2)
+    assert again.of("chat")[-1]["to"] == "group:1:2"
