@@ -27,13 +27,14 @@ from rooms.errors import Conflict, DomainError
 from rooms.outbox import Effect, Group, Keep, Send
 from rooms.presence import Participant
 from rooms.protocol import BROADCAST_CHARS_MAX, GROUPS_MAX
-from rooms.roles import Capability
+from rooms.roles import Capability, capabilities
 from rooms.workflow import Core, Workflow
 
 C = Capability
 GROUPS_MIN = 2
 MINUTES_MAX = 60
 MAIN = 0  # the main room, as a place
+SPEAKING = frozenset({C.PUBLISH_AUDIO, C.PUBLISH_VIDEO})  # what a group gives who may chat
 AUDIENCE_PREFIX = "group:"  # a group's chat audience: "group:<round>:<group>"
 
 
@@ -178,9 +179,15 @@ class Breakouts(Workflow):
             "broadcast": broadcast,
         }
 
-    def _set(self, state: BreakoutState) -> list[Effect]:
+    def _set(self, state: BreakoutState, *, regrant: bool = True) -> list[Effect]:
+        """The new state, kept and shown to everyone; those whose capabilities it changed
+        (``grants``) are told theirs."""
+        people = self.room.people.admitted()
+        before = {p.participant_id: self.room.caps(p) for p in people}
         self.state = state
-        return [Keep(state), Send("breakouts", {"breakouts": self.view()}, Group.ROOM)]
+        shown = Send("breakouts", {"breakouts": self.view()}, Group.ROOM)
+        changed = [p for p in people if regrant and self.room.caps(p) != before[p.participant_id]]
+        return [Keep(state), shown, *(e for p in changed for e in self.room.regranted(p))]
 
     def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:
         return {"breakouts": self.view()}
@@ -189,6 +196,15 @@ class Breakouts(Workflow):
 
     def may_hear(self, listener: Participant, speaker: Participant) -> bool:
         return self.place(listener) == self.place(speaker)
+
+    def grants(self, p: Participant) -> frozenset[Capability]:
+        """In a group, whoever may chat may also speak and show their camera (a class's
+        students, who otherwise speak only when a host lets them)."""
+        if p.participant_id not in self.state.groups or not self.state.open:
+            return frozenset()
+        if C.CHAT not in capabilities(self.room.session.kind, p.role):
+            return frozenset()
+        return SPEAKING
 
     def audience(self, p: Participant) -> tuple[str, str] | None:
         place = self.place(p)
@@ -208,7 +224,8 @@ class Breakouts(Workflow):
         for group in state.groups.values():
             sizes[group] = sizes.get(group, 0) + 1
         smallest = min(sizes, key=lambda g: (sizes[g], g))
-        return self._set(replace(state, groups={**state.groups, pid: smallest}))
+        # their `joined`, which follows, carries their capabilities
+        return self._set(replace(state, groups={**state.groups, pid: smallest}), regrant=False)
 
     # a host's moves
 

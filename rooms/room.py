@@ -81,7 +81,10 @@ class Room:
     # looking things up
 
     def caps(self, p: Participant) -> frozenset[Capability]:
-        return capabilities(self.session.kind, p.role)
+        """What this person may do now: their role's capabilities, and what a workflow
+        grants them for now (``Workflow.grants``)."""
+        role = capabilities(self.session.kind, p.role)
+        return role.union(*(w.grants(p) for w in self.workflows))
 
     def require(self, sid: str, capability: Capability) -> Participant:
         """The admitted participant of this socket, if their role has the capability."""
@@ -295,6 +298,12 @@ class Room:
         if Group.ROSTER not in self._groups(p):
             news.append(Send("participant_updated", payload, sids=tuple(p.sids)))
         return news
+
+    def regranted(self, p: Participant) -> list[Effect]:
+        """A workflow changed what this person may do (``Workflow.grants``): they are told
+        their capabilities, as after a role change."""
+        you = {"participant": self.payload(p), "capabilities": sorted(self.caps(p))}
+        return [Send("you", you, sids=tuple(p.sids))]
 
     def _take(self, p: Participant, purpose: str, *, now: datetime) -> None:
         limit = self.chat_limit

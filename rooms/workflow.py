@@ -16,7 +16,9 @@ same outbox effects as the core, and answers the core's questions:
   current item): they are in none of its groups, and not in the lobby's queue;
 - ``absences(p)``: chat marks that count as their being away (not in their history);
 - ``audience(p)``: the chat audience the person is in now besides the room's (a breakout
-  group's): their room chat goes there, and they read its messages, live and in history.
+  group's): their room chat goes there, and they read its messages, live and in history;
+- ``grants(p)``: capabilities it gives the person now beyond their role's (a class's student
+  speaking in their breakout group); the room's ``caps`` adds them.
 
 Every room runs the lobby and the hand queue (``rooms.lobby``, ``rooms.hands``); a session
 kind adds its own (``rooms.kinds``). A workflow reaches the core only through ``Core``.
@@ -51,6 +53,8 @@ class Core(Protocol):
     def check_outranks(self, actor: Participant, target: Participant) -> None: ...
 
     def updated(self, p: Participant) -> list[Effect]: ...
+
+    def regranted(self, p: Participant) -> list[Effect]: ...
 
     def enter(self, p: Participant, *, now: datetime) -> list[Effect]: ...
 
@@ -100,6 +104,11 @@ class Workflow:
     def absences(self, p: Participant) -> frozenset[str]:
         """Chat marks (``rooms.outbox.Mark``) besides their own that count as this person's
         being out of the room: what was posted between them is not in their history."""
+        return frozenset()
+
+    def grants(self, p: Participant) -> frozenset[Capability]:
+        """Capabilities this person has now beyond their role's. Must not ask the room's
+        ``caps`` (which asks this)."""
         return frozenset()
 
     def audience(self, p: Participant) -> tuple[str, str] | None:

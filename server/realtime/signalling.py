@@ -264,12 +264,16 @@ class RoomMedia:
         self.router.set_muted(participant_id, "screen", True)
 
     async def regroup(self) -> None:
-        """Who is in the room changed (a workflow moved people out or back): the media of
-        those out of it closes, and everyone's subscriptions follow ``Room.may_hear``."""
+        """Who is in the room changed (a workflow moved people out or back, or into breakout
+        groups): the media of those out of it closes, so does that of anyone sending what
+        they may no longer send (a workflow's grant ended), and everyone's subscriptions
+        follow ``Room.may_hear``."""
         for pid in list(self.seats):
             p = self.room.people.of_participant(pid)
             if p is None or not p.admitted:
                 await self.close_participant(pid, reason="held")
+            else:
+                await self.role_changed(pid)
         self.router.hearing_changed()
 
     async def role_changed(self, participant_id: str) -> None:

@@ -11,7 +11,7 @@ from rooms.chat import ChatMessage, history_for
 from rooms.outbox import Group, Keep, Post, Send
 from rooms.presence import Person
 from rooms.protocol import BREAKOUT_MODES, TO_GROUP, TO_HOSTS, TO_ROOM
-from rooms.roles import Kind, Role
+from rooms.roles import Capability, Kind, Role
 from rooms.room import Room
 from tests.rooms.test_room import COHOST, HAN, LI, NOW, OWNER, codes, events, make_room
 
@@ -429,3 +429,51 @@ def test_a_host_in_the_group_may_delete_its_chat_and_one_outside_may_not() -> No
     deleted = room.delete_chat("s-owner", stored)
 
     assert (outside, len(deleted)) == ("not_found", 1)
+
+
+# a class's students speak in their group
+
+
+def class_in_groups() -> Room:
+    room = make_room(lobby=False)
+    room.session = replace(room.session, kind=Kind.CLASS)
+    for sid, person in PEOPLE.items():
+        room.join(sid, person, now=NOW)
+    return room
+
+
+SPEAK = {Capability.PUBLISH_AUDIO, Capability.PUBLISH_VIDEO}
+
+
+def test_in_a_class_a_student_speaks_in_their_group_and_is_told_so() -> None:
+    room = class_in_groups()
+    li = room.target("p-li")
+    before = SPEAK <= room.caps(li)
+
+    effects = room.part(Breakouts).open_breakouts(
+        "s-owner", count=2, mode="manual", assignments={"p-li": 1}, now=NOW
+    )
+
+    assert (before, SPEAK <= room.caps(li)) == (False, True)
+    assert events(effects, "you") == [
+        Send("you", {"participant": room.payload(li), "capabilities": sorted(room.caps(li))},
+             sids=("s-li",))
+    ]  # fmt: skip
+    assert not SPEAK <= room.caps(room.target("p-han"))  # in the main room: listening
+
+
+def test_return_all_takes_the_students_voice_back() -> None:
+    room = class_in_groups()
+    breakouts = room.part(Breakouts)
+    breakouts.open_breakouts("s-owner", count=2, mode="manual", assignments={"p-li": 1}, now=NOW)
+
+    effects = breakouts.close_breakouts("s-owner", now=NOW)
+
+    assert not SPEAK <= room.caps(room.target("p-li"))
+    assert [e.sids for e in events(effects, "you")] == [("s-li",)]
+
+
+def test_a_meeting_s_attendees_are_told_nothing_new() -> None:
+    room = full_room()
+    effects = split(room, assignments={"p-li": 1}).close_breakouts("s-owner", now=NOW)
+    assert events(effects, "you") == []

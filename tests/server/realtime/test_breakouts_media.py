@@ -49,3 +49,24 @@ async def test_media_a_track_reaches_only_its_group_until_return_all(media: Medi
     assert in_groups[0] > 0 and in_groups[1:] == [0, 0]
     assert all(count > 0 for count in returned)
     assert host.errors() == []
+
+
+async def test_media_a_class_s_students_speak_in_their_group_until_return_all(
+    media: MediaWorld,
+) -> None:
+    room = await media.world.session(kind="class", lobby=False)
+    teacher = await media.user(room, Role.HOST, "Teacher")
+    alice = await media.user(room, Role.ATTENDEE, "Alice")
+    bob = await media.user(room, Role.ATTENDEE, "Bob")
+    groups = {alice.participant_id: 1, bob.participant_id: 1}
+    await teacher.peer.send("open_breakouts", {"count": 2, "mode": "manual", "assignments": groups})
+    for user in (alice, bob):
+        await user.start()
+
+    answer = await alice.publish()
+    await steady(bob, alice, "audio")
+    await teacher.peer.send("close_breakouts", {})
+    closed = await alice.peer.wait_for("media_closed")
+
+    assert answer is not None and answer["refused"] == []
+    assert closed[-1]["reason"] == "role"

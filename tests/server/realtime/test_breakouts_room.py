@@ -176,3 +176,22 @@ async def test_a_room_that_opens_again_finds_everyone_in_their_group(meeting: Me
     breakouts = again.of("joined")[-1]["breakouts"]
     assert (breakouts["open"], breakouts["groups"][again.me["participant_id"]]) == (True, 2)
     assert again.of("chat")[-1]["to"] == "group:1:2"
+
+
+async def test_a_class_s_student_may_speak_in_their_group_until_return_all(
+    rooms_world: World,
+) -> None:
+    lesson = Meeting(rooms_world, await rooms_world.session(kind="class", lobby=False))
+    teacher = await lesson.person(Role.HOST, "teacher")
+    li = await lesson.person(Role.ATTENDEE, "li")
+    assert "publish_audio" not in li.of("joined")[-1]["capabilities"]
+    opening = {"count": 2, "mode": "manual", "assignments": {li.me["participant_id"]: 1}}
+
+    await teacher.send("open_breakouts", opening)
+    await li.sync()
+    in_group = li.of("you")[-1]["capabilities"]
+    await teacher.send("close_breakouts", {})
+    await li.sync()
+
+    assert {"publish_audio", "publish_video"} <= set(in_group)
+    assert "publish_audio" not in li.of("you")[-1]["capabilities"]

@@ -258,12 +258,14 @@ function onLeft({ id }) {
   if (person) toast(toasts, t("left_room", { name: person.name }));
 }
 
+// a new role, or new rights for now (a class's student may speak in a breakout group)
 function onYou({ me, capabilities }) {
+  const roleChanged = me.role !== state.me.role;
   state.capabilities = capabilities;
   media.capabilities(capabilities);
   onParticipant(me);
   renderRoom();
-  toast(toasts, t("role_changed", { role: roleLabel(me.role) }));
+  if (roleChanged) toast(toasts, t("role_changed", { role: roleLabel(me.role) }));
 }
 
 // held out of a review room for now (a conflict with the running item, the panel
