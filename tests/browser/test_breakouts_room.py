@@ -1,7 +1,8 @@
 """The breakout groups panel of the room page in headless Chromium against the real server: a
 teacher opens groups people choose; a student (on a Chinese page) picks one, sees where they
-are, the countdown and that the chat is the group's; the group's chat stays in the group; the
-teacher assigns another student by hand, broadcasts to every group and returns everyone."""
+are, the countdown and that the chat is the group's, and may speak there; the group's chat
+stays in the group; the teacher assigns another student by hand, broadcasts to every group
+and returns everyone."""
 
 import re
 
@@ -30,8 +31,10 @@ async def test_a_teacher_runs_breakout_groups_from_the_room_page(
     await teacher.click("#breakout-open")
     await expect(teacher.locator("#breakout-running")).to_be_visible()
 
-    # Li picks group 2: the panel, the countdown and the chat say so
+    # Li picks group 2: the panel, the countdown and the chat say so; a student may speak there
+    await expect(li.locator("#mic-button")).to_be_hidden()
     await li.locator("#breakout-choices button[data-group='2']").click()
+    await expect(li.locator("#mic-button")).to_be_visible()
     await expect(li.locator("#breakout-place")).to_have_text("你在第 2 组")
     await expect(li.locator("#breakout-countdown")).to_have_text(re.compile(r"\d+:\d\d"))
     await expect(li.locator("#chat-title")).to_have_text("聊天 · 第 2 组")
@@ -58,4 +61,5 @@ async def test_a_teacher_runs_breakout_groups_from_the_room_page(
     await teacher.click("#breakout-close")
     await expect(teacher.locator("#breakout-open-form")).to_be_visible()
     await expect(li.locator("#chat-title")).to_have_text("聊天")
+    await expect(li.locator("#mic-button")).to_be_hidden()
     await expect(han.locator("#breakout-place")).to_be_hidden()
