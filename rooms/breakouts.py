@@ -68,10 +68,6 @@ def audience_of(round_: int, group: int) -> str:
     return f"{AUDIENCE_PREFIX}{round_}:{group}"
 
 
-def is_audience(to: str) -> bool:
-    return to.startswith(AUDIENCE_PREFIX)
-
-
 def balanced_split(participant_ids: list[str], *, count: int, round_: int) -> dict[str, int]:
     """Deal people into ``count`` groups in an order that looks random (a hash of the round
     and each id: a new round mixes them again), so sizes differ by one at most."""
