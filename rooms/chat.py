@@ -1,8 +1,10 @@
 """Chat rules: what a message is, who may see it, how fast one may send, how it exports.
 
-A message goes to the whole room (``to == "room"``), to the moderators (``"hosts"``) or to
-one participant (their participant_id). Text is kept raw (the page escapes it when showing
-it) and holds 1 to ``CHAT_TEXT_MAX_BYTES`` (rooms.limits) bytes of UTF-8 once trimmed.
+A message goes to the whole room (``to == "room"``), to the moderators (``"hosts"``), to a
+review's panel (``"panel"``), to an audience a workflow keeps (a breakout group's chat,
+``"group:<round>:<group>"``: those in the group) or to one participant (their
+participant_id). Text is kept raw (the page escapes it when showing it) and holds 1 to
+``CHAT_TEXT_MAX_BYTES`` (rooms.limits) bytes of UTF-8 once trimmed.
 """
 
 from dataclasses import dataclass
@@ -46,17 +48,22 @@ def check_text(text: str) -> None:
 
 
 def visible_to(
-    message: ChatMessage, *, participant_id: str, moderator: bool, panel: bool = False
+    message: ChatMessage,
+    *,
+    participant_id: str,
+    moderator: bool,
+    panel: bool = False,
+    audiences: frozenset[str] = frozenset(),
 ) -> bool:
     """May this viewer see the message, live or in history? (``panel``: the viewer is on a
-    review's panel.)"""
+    review's panel; ``audiences``: the workflows' chat audiences they are in now.)"""
     if message.to == TO_ROOM or message.sender_id == participant_id:
         return True
     if message.to == TO_HOSTS:
         return moderator
     if message.to == TO_PANEL:
         return panel
-    return message.to == participant_id
+    return message.to == participant_id or message.to in audiences
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +82,7 @@ def history_for(
     moderator: bool,
     absences: frozenset[str] = frozenset(),
     panel: bool = False,
+    audiences: frozenset[str] = frozenset(),
 ) -> list[ChatMessage]:
     """The messages among these entries (in stream order) a viewer may see: ``visible_to``
     them, and not posted while they were away: sent out of the room (their own marks), or
@@ -91,7 +99,11 @@ def history_for(
             if entry.participant_id in theirs:
                 away[entry.participant_id] = entry.out
         elif not any(away.values()) and visible_to(
-            entry, participant_id=participant_id, moderator=moderator, panel=panel
+            entry,
+            participant_id=participant_id,
+            moderator=moderator,
+            panel=panel,
+            audiences=audiences,
         ):
             shown.append(entry)
     return shown

@@ -10,6 +10,7 @@ their workflows here.
 
 from dataclasses import dataclass
 
+from rooms.breakouts import Breakouts
 from rooms.panel import Panel
 from rooms.polls import Polls
 from rooms.questions import Questions
@@ -31,14 +32,14 @@ RULES: dict[Kind, KindRules] = {
     Kind.MEETING: KindRules(
         guest_role=Role.ATTENDEE,
         lobby_by_default=True,
-        workflows=(Slides, Polls, Questions, Speaking),
+        workflows=(Slides, Polls, Questions, Speaking, Breakouts),
     ),
     # a class's audience are listeners (rooms.roles): they come straight in to listen and
     # speak when a host gives them the floor (rooms.speaking)
     Kind.CLASS: KindRules(
         guest_role=Role.ATTENDEE,
         lobby_by_default=False,
-        workflows=(Slides, Polls, Questions, Speaking),
+        workflows=(Slides, Polls, Questions, Speaking, Breakouts),
     ),
     # a review is confidential: only the people invited or rostered
     Kind.REVIEW: KindRules(guest_role=None, lobby_by_default=True, workflows=(Panel,)),

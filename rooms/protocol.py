@@ -78,6 +78,13 @@ EVENTS: dict[str, Capability] = {
     "revoke_speaking": C.MODERATE,
     "answer_invite": C.JOIN,
     "stop_speaking": C.JOIN,
+    # breakout groups (rooms.breakouts)
+    "open_breakouts": C.MODERATE,
+    "assign_breakout": C.MODERATE,
+    "visit_breakout": C.MODERATE,
+    "broadcast_breakouts": C.MODERATE,
+    "close_breakouts": C.MODERATE,
+    "choose_breakout": C.JOIN,
 }
 
 # client event -> the part of the room that handles it: its core, or one of its workflows
@@ -108,6 +115,14 @@ WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
     "slides": ("slide_page", "slide_pointer", "slides_stop"),
     "show": ("start_show", "extend_stage", "end_stage"),
     "speaking": ("invite_to_speak", "revoke_speaking", "answer_invite", "stop_speaking"),
+    "breakouts": (
+        "open_breakouts",
+        "assign_breakout",
+        "visit_breakout",
+        "broadcast_breakouts",
+        "close_breakouts",
+        "choose_breakout",
+    ),
 }
 HANDLED_BY: dict[str, str] = {event: "room" for event in EVENTS} | {
     event: workflow for workflow, events in WORKFLOW_EVENTS.items() for event in events
@@ -120,7 +135,7 @@ class Shape(StrEnum):
     TEXT = "text"  # chat text: 1..4096 bytes of UTF-8 once trimmed
     CLIENT_ID = "client_id"  # 1..64 of A-Z a-z 0-9 _ -
     PARTICIPANT = "participant"  # a participant_id: 1..64 characters
-    RECIPIENT = "recipient"  # "hosts", "panel" or a participant_id
+    RECIPIENT = "recipient"  # "hosts", "panel", "group" or a participant_id
     MESSAGE_ID = "message_id"  # a stream id "<ms>-<seq>"
     FLAG = "flag"  # true or false
     ROLE = "role"  # a role name
@@ -145,6 +160,12 @@ class Shape(StrEnum):
     CHOICES = "choices"  # a list of at most CHOICES_MAX whole numbers (option indexes)
     PAGE = "page"  # a page number: 1..PAGES_MAX
     FRACTION = "fraction"  # a number from 0 to 1 (a place across or down a page)
+    GROUP_COUNT = "group_count"  # a whole number of breakout groups: 2..50
+    BREAKOUT_MODE = "breakout_mode"  # one of BREAKOUT_MODES
+    GROUP = "group"  # a breakout group's number: 1..50
+    GROUP_OR_MAIN = "group_or_main"  # a breakout group's number, or null: the main room
+    ASSIGNMENTS = "assignments"  # an object: participant_id -> group, at most ASSIGNMENTS_MAX
+    BROADCAST = "broadcast"  # text of 1..BROADCAST_CHARS_MAX characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +243,17 @@ FIELDS: dict[str, dict[str, Field]] = {
     "revoke_speaking": {"participant_id": F(S.PARTICIPANT)},
     "answer_invite": {"accept": F(S.FLAG)},
     "stop_speaking": {},
+    "open_breakouts": {
+        "count": F(S.GROUP_COUNT),
+        "mode": F(S.BREAKOUT_MODE),
+        "minutes": F(S.MINUTES, required=False),
+        "assignments": F(S.ASSIGNMENTS, required=False),
+    },
+    "assign_breakout": {"participant_id": F(S.PARTICIPANT), "group": F(S.GROUP_OR_MAIN)},
+    "visit_breakout": {"group": F(S.GROUP_OR_MAIN)},
+    "broadcast_breakouts": {"text": F(S.BROADCAST)},
+    "close_breakouts": {},
+    "choose_breakout": {"group": F(S.GROUP)},
 }
 
 # client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs
@@ -268,9 +300,14 @@ QUESTION_STATES = ("visible", "answering", "answered", "dismissed")  # a moderat
 CHOICES_MAX = 10
 POLL_KEYS = frozenset({"question", "kind", "options", "correct", "anonymous", "seconds"})
 PAGES_MAX = 10_000
+BREAKOUT_MODES = ("random", "manual", "choose")
+GROUPS_MAX = 50  # breakout groups a room may open at once (at least 2)
+ASSIGNMENTS_MAX = 1000
+BROADCAST_CHARS_MAX = 500
 
 # the emoji a reaction may be; anything else is refused
 REACTIONS = ("👍", "👏", "❤️", "😂", "😮", "🎉", "🙏", "🤔")
 TO_HOSTS = "hosts"
 TO_PANEL = "panel"  # a review's panel: its chair and reviewers (``chair`` or ``score``)
 TO_ROOM = "room"
+TO_GROUP = "group"  # the sender's breakout group (``rooms.breakouts``), while they are in one

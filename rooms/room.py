@@ -36,7 +36,7 @@ from rooms.outbox import (
     Text,
 )
 from rooms.presence import Participant, People, groups_of, participant_payload, session_card
-from rooms.protocol import TO_HOSTS, TO_PANEL, TO_ROOM
+from rooms.protocol import TO_GROUP, TO_HOSTS, TO_PANEL, TO_ROOM
 from rooms.roles import Capability, Kind, Role, capabilities, roles_for
 from rooms.workflow import Workflow
 
@@ -55,6 +55,7 @@ class Viewer:
     moderator: bool
     absences: frozenset[str] = frozenset()
     panel: bool = False
+    audiences: frozenset[str] = frozenset()  # the workflows' chat audiences they are in now
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +111,9 @@ class Room:
             return None
         absences = frozenset(m for w in self.workflows for m in w.absences(p))
         caps = self.caps(p)
-        return Viewer(p.participant_id, C.MODERATE in caps, absences, self.on_panel(p))
+        return Viewer(
+            p.participant_id, C.MODERATE in caps, absences, self.on_panel(p), self.audiences(p)
+        )
 
     def on_panel(self, p: Participant) -> bool:
         """On a review's panel: its chair and its reviewers (the panel chat's people)."""
@@ -122,6 +125,16 @@ class Room:
             if isinstance(workflow, kind):
                 return workflow
         raise DomainError("That cannot be done in this kind of session.", code="not_here")
+
+    def audience(self, p: Participant) -> tuple[str, str] | None:
+        """The chat audience a workflow puts this person in now (their breakout group's),
+        as (key, name), if one does: their room chat goes there."""
+        return next((a for w in self.workflows if (a := w.audience(p)) is not None), None)
+
+    def audiences(self, p: Participant) -> frozenset[str]:
+        """The chat audiences whose messages this person reads now."""
+        audience = self.audience(p)
+        return frozenset({audience[0]}) if audience else frozenset()
 
     def hold_of(self, p: Participant) -> dict[str, object] | None:
         """Why a workflow keeps this person out of the room now, if one does."""
@@ -290,6 +303,12 @@ class Room:
             news.append(Send("participant_updated", payload, sids=tuple(p.sids)))
         return news
 
+    def regranted(self, p: Participant) -> list[Effect]:
+        """A workflow changed what this person may do (``Workflow.grants``): they are told
+        their capabilities, as after a role change."""
+        you = {"participant": self.payload(p), "capabilities": sorted(self.caps(p))}
+        return [Send("you", you, sids=tuple(p.sids))]
+
     def _take(self, p: Participant, purpose: str, *, now: datetime) -> None:
         limit = self.chat_limit
         bucket = self._buckets.setdefault(
@@ -401,14 +420,21 @@ class Room:
     def post_chat(
         self, sid: str, *, text: str, client_id: str, to: str, now: datetime
     ) -> list[Effect]:
-        """A message this socket's person may send now, to be stored and delivered."""
-        p = self.require(sid, C.CHAT if to == TO_ROOM else C.CHAT_PRIVATE)
+        """A message this socket's person may send now, to be stored and delivered. In a
+        workflow's chat audience (a breakout group), their room chat goes to it."""
+        p = self.require(sid, C.CHAT if to in (TO_ROOM, TO_GROUP) else C.CHAT_PRIVATE)
         check_text(text)
         if not self.flags.chat_enabled and C.MODERATE not in self.caps(p):
             raise Forbidden("A host has turned the chat off.", code="chat_disabled")
         if to == TO_PANEL and not self.on_panel(p):
             raise Forbidden("Only the review's panel can use the panel chat.", code="not_panel")
-        to_name = "" if to in (TO_ROOM, TO_HOSTS, TO_PANEL) else self.target(to).person.name
+        audience = self.audience(p)
+        if to == TO_GROUP and audience is None:
+            raise DomainError("You are not in a breakout group.", code="no_group")
+        if to in (TO_ROOM, TO_GROUP) and audience is not None:
+            to, to_name = audience
+        else:
+            to_name = "" if to in (TO_ROOM, TO_HOSTS, TO_PANEL) else self.target(to).person.name
         self._take(p, "chat", now=now)
         message = ChatMessage(
             message_id="", sender_id=p.participant_id, sender_name=p.person.name,
@@ -424,6 +450,13 @@ class Room:
         if message.to == TO_PANEL:
             panel = (s for q in self.people.admitted() if self.on_panel(q) for s in q.sids)
             return (Send("chat", payload, sids=tuple(panel)),)
+        audience = self.audience(sender)
+        if audience is not None and message.to == audience[0]:
+            members = (
+                s for q in self.people.admitted()
+                if (a := self.audience(q)) and a[0] == message.to for s in q.sids
+            )  # fmt: skip
+            return (Send("chat", payload, sids=tuple(members)),)
         hosts = Send("chat", payload, group=Group.HOSTS)
         if message.to == TO_HOSTS:
             if C.MODERATE in self.caps(sender):
@@ -436,7 +469,7 @@ class Room:
     def delete_chat(self, sid: str, message: ChatMessage | None) -> list[Effect]:
         p = self.require(sid, C.MODERATE)
         if message is None or not visible_to(
-            message, participant_id=p.participant_id, moderator=True
+            message, participant_id=p.participant_id, moderator=True, audiences=self.audiences(p)
         ):
             raise NotFound("There is no such message.")
         deleted = Send("chat_deleted", {"message_id": message.message_id}, group=Group.ROOM)

@@ -17,9 +17,12 @@ same outbox effects as the core, and answers the core's questions:
 - ``holds(p)``: whether a person must stay out of the room now (a reviewer conflicted on the
   current item): they are in none of its groups, and not in the lobby's queue;
 - ``absences(p)``: chat marks that count as their being away (not in their history);
+- ``audience(p)``: the chat audience the person is in now besides the room's (a breakout
+  group's): their room chat goes there, and they read its messages, live and in history;
 - ``grants(p)``: a **stage grant**: capabilities it gives this person for now beside their
-  role's (a listener invited to speak publishes audio); ``Room.caps`` adds them, so every
-  check and the media plane see them, and they end when the workflow stops giving them.
+  role's (a listener invited to speak publishes audio; a class's student speaking in their
+  breakout group); ``Room.caps`` adds them, so every check and the media plane see them,
+  and they end when the workflow stops giving them.
 
 Every room runs the lobby and the hand queue (``rooms.lobby``, ``rooms.hands``); a session
 kind adds its own (``rooms.kinds``). A workflow reaches the core only through ``Core``.
@@ -60,6 +63,7 @@ class Core(Protocol):
     def updated(self, p: Participant) -> list[Effect]: ...
 
     def payload(self, p: Participant) -> dict[str, object]: ...
+    def regranted(self, p: Participant) -> list[Effect]: ...
 
     def enter(self, p: Participant, *, now: datetime) -> list[Effect]: ...
 
@@ -111,11 +115,18 @@ class Workflow:
         None. Asked at every entrance and after the workflow's changes."""
         return None
 
-    def grants(self, p: Participant) -> frozenset[Capability]:
-        """Capabilities this person holds for now beside their role's (a stage grant)."""
-        return frozenset()
-
     def absences(self, p: Participant) -> frozenset[str]:
         """Chat marks (``rooms.outbox.Mark``) besides their own that count as this person's
         being out of the room: what was posted between them is not in their history."""
         return frozenset()
+
+    def grants(self, p: Participant) -> frozenset[Capability]:
+        """Capabilities this person has now beyond their role's. Must not ask the room's
+        ``caps`` (which asks this)."""
+        return frozenset()
+
+    def audience(self, p: Participant) -> tuple[str, str] | None:
+        """The chat audience (its key, as a message's ``to``, and its name) this person is
+        in now instead of the whole room's, or None: their room chat goes to it, and they
+        read its messages, live and in history, while they are in it."""
+        return None

@@ -105,6 +105,14 @@ POLL_BANK: list[dict[str, object]] = [
 ]  # fmt: skip
 
 
+# people to try breakout groups with in the demo meeting (open now) and class: attendee links
+GROUP_MEMBERS = [
+    ("学员甲 Student A", "student.a@example.org"),
+    ("学员乙 Student B", "student.b@example.org"),
+    ("学员丙 Student C", "student.c@example.org"),
+]
+
+
 def credentials_file(settings: Settings) -> Path:
     return settings.data_dir / "demo-credentials.txt"
 
@@ -232,6 +240,13 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         )  # fmt: skip
         url = invite_url(settings, sign_invite(settings, invite))
         links.append(f"    {role:<9} {who}:\n              {url}")
+    rooms = [
+        line
+        for kind in (Kind.MEETING, Kind.CLASS)
+        for line in await _breakout_links(
+            store, settings, sessions[kind], by=host.account_id, now=now
+        )
+    ]
     log.info("seeded the demo organization %s", org.org_id)
     listeners = await _listener_links(store, settings, sessions, by=host.account_id, now=now)
     return (
@@ -240,7 +255,11 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         "  The review session (open now; Chen Ming is conflicted on item 2), personal links:\n"
         + "\n".join(links)
         + "\n  Invitations to speak: the host invites a listener from the room's people list;\n"
-        "  listeners' links 听众链接:\n" + "\n".join(listeners) + "\n"
+        "  listeners' links 听众链接:\n"
+        + "\n".join(listeners)
+        + "\n"
+        + "\n  Breakout groups 分组讨论: the host opens them in the room's panel; attendees' links"
+        " (the meeting's lobby: the host admits them):\n" + "\n".join(rooms) + "\n"
     )
 
 
@@ -264,6 +283,21 @@ async def _listener_links(
         url = invite_url(settings, sign_invite(settings, invite))
         links.append(f"    {role:<9} {who} ({where}):\n              {url}")
     return links
+
+
+async def _breakout_links(
+    store: Store, settings: Settings, session: Session, *, by: str, now: datetime
+) -> list[str]:
+    """The session's room for the host, and attendee links to try breakout groups with."""
+    room = f"{settings.base_url}/sessions/{session.session_id}/room"
+    lines = [f"    {session.kind:<9} {session.title} (host: {room})"]
+    for name, email in GROUP_MEMBERS:
+        invite = await issue_invite(
+            store, session=session, role=Role.ATTENDEE, name=name, email=email, single_use=False,
+            days=365, created_by=by, now=now,
+        )  # fmt: skip
+        lines.append(f"      {name}: {invite_url(settings, sign_invite(settings, invite))}")
+    return lines
 
 
 async def _review(store: Store, session: Session, *, now: datetime) -> None:

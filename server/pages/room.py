@@ -17,6 +17,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from rooms.agenda import Event, Session, Visibility
+from rooms.breakouts import Breakouts
 from rooms.kinds import guest_role, has_questions, rules_of
 from rooms.polls import Polls
 from rooms.protocol import REACTIONS
@@ -27,6 +28,7 @@ from server.appkeys import SETTINGS, STORE
 from server.auth import current_account
 from server.guests import remember_guest
 from server.invitations import accepted_invites
+from server.pages.room_breakouts import BREAKOUT_STRINGS
 from server.pages.room_polls import POLL_STRINGS
 from server.pages.room_questions import QUESTION_STRINGS
 from server.pages.room_review import REVIEW_STRINGS
@@ -173,6 +175,7 @@ async def room_page(request: web.Request) -> web.Response:
     known_name = await _known_name(request, session.session_id)
     has_polls = Polls in rules_of(session.kind).workflows
     speaking = Speaking in rules_of(session.kind).workflows
+    has_breakouts = Breakouts in rules_of(session.kind).workflows
     context = {
         "session": session,
         "event": event,
@@ -184,10 +187,12 @@ async def room_page(request: web.Request) -> web.Response:
         | (REVIEW_STRINGS if session.kind is Kind.REVIEW else {})
         | (QUESTION_STRINGS if has_questions(session.kind) else {})
         | (POLL_STRINGS if has_polls else {})
-        | (SPEAKING_STRINGS if speaking else {}),
+        | (SPEAKING_STRINGS if speaking else {})
+        | (BREAKOUT_STRINGS if has_breakouts else {}),
         "questions": has_questions(session.kind),
         "has_polls": has_polls,
         "speaking": speaking,
+        "has_breakouts": has_breakouts,
         "reactions": REACTIONS,
     }
     response = aiohttp_jinja2.render_template("room.html", request, context)

@@ -27,6 +27,7 @@ from aiohttp import web
 
 from rooms.agenda import Session
 from rooms.attendance import Movement, Passage, open_stays
+from rooms.breakouts import Breakouts
 from rooms.chat import history_for, message_payload
 from rooms.errors import DomainError
 from rooms.lifecycle import TERMINAL
@@ -40,6 +41,7 @@ from rooms.room import ChatLimit, Room
 from rooms.slides import Slides
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
+from server.realtime.live_breakouts import close_breakouts_on_time
 from server.realtime.live_polls import bank_changed, close_on_time
 from server.realtime.live_shows import listen
 from server.realtime.signalling import RoomMedia, media_config
@@ -76,11 +78,13 @@ class LiveRoom:
     media: RoomMedia  # the room's SFU: made with the room, closed with it
     kept_flags: RoomFlags  # the flags as last handed to the line to persist
     timer: "asyncio.Task[None] | None" = None  # closes its polls on time; stopped with it
+    breakout_timer: "asyncio.Task[None] | None" = None  # closes its breakout groups on time
 
     def stop_timer(self) -> None:
-        if self.timer is not None:
-            self.timer.cancel()
-            self.timer = None
+        for timer in (self.timer, self.breakout_timer):
+            if timer is not None:
+                timer.cancel()
+        self.timer = self.breakout_timer = None
 
     @property
     def session_id(self) -> str:
@@ -158,6 +162,8 @@ class LiveRooms:
             room.part(Slides).load(await self.store.slides.show(session_id))
         if any(isinstance(w, RunOfShow) for w in room.workflows):
             room.part(RunOfShow).load(await self.store.shows.show(room.session))
+        if any(isinstance(w, Breakouts) for w in room.workflows):
+            room.part(Breakouts).load(await self.store.breakouts.state(session_id))
         if not any(isinstance(w, Panel) for w in room.workflows):
             return
         book = await self.books(room.session)
@@ -201,17 +207,27 @@ class LiveRooms:
         )
         line.start()
         live = self.rooms[session_id] = LiveRoom(room, line, media, room.flags)
-        self.arm(live)  # polls left open by a restart close on time
+        self.arm(live)  # polls and groups left open by a restart close on time
         return live
 
     def arm(self, live: LiveRoom) -> None:
-        """Start the room's timer if one of its polls has a deadline and none runs."""
+        """Start the room's timers: the polls' if one of its polls has a deadline, the
+        breakout groups' if they are open with a timer, unless one runs already."""
+        self._arm_breakouts(live)
         polls = next((w for w in live.room.workflows if isinstance(w, Polls)), None)
         running = live.timer is not None and not live.timer.done()
         if polls is None or running or polls.next_deadline() is None:
             return
         closing = close_on_time(live, polls, run=self.run, clock=self.clock)
         live.timer = asyncio.create_task(closing, name="poll-timer")
+
+    def _arm_breakouts(self, live: LiveRoom) -> None:
+        breakouts = next((w for w in live.room.workflows if isinstance(w, Breakouts)), None)
+        running = live.breakout_timer is not None and not live.breakout_timer.done()
+        if breakouts is None or running or breakouts.next_deadline() is None:
+            return
+        closing = close_breakouts_on_time(live, breakouts, run=self.run, clock=self.clock)
+        live.breakout_timer = asyncio.create_task(closing, name="breakout-timer")
 
     def room_of(self, sid: str) -> LiveRoom:
         """The live room of a connected socket."""
@@ -315,6 +331,7 @@ class LiveRooms:
                 moderator=viewer.moderator,
                 absences=viewer.absences,
                 panel=viewer.panel,
+                audiences=viewer.audiences,
             )
             if after is None:
                 shown = shown[-HISTORY_SIZE:]

@@ -45,8 +45,7 @@ async def refresh_show(rooms: "LiveRooms", session_id: str) -> None:
     if effects:
         live.media.follow()
         await rooms.run(live, effects)
-        await live.media.regroup()
-        await live.media.stage_changed()
+        await live.media.regroup(reason="stage")
 
 
 async def refresh_all(rooms: "LiveRooms") -> None:

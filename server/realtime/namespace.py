@@ -23,6 +23,7 @@ from rooms.errors import DomainError
 from rooms.outbox import Text
 from rooms.protocol import TO_ROOM
 from rooms.roles import Capability
+from server.realtime.breakout_events import BreakoutEvents
 from server.realtime.fanout import NAMESPACE
 from server.realtime.identity import arrive, language_of
 from server.realtime.live import Connection, LiveRooms
@@ -47,6 +48,7 @@ class RoomNamespace(
     PanelEvents,
     PollEvents,
     QuestionEvents,
+    BreakoutEvents,
     ShowEvents,
     SlidesEvents,
     SpeakingEvents,

@@ -16,11 +16,15 @@ from typing import Any
 from rooms.errors import DomainError
 from rooms.limits import CHAT_TEXT_MAX_BYTES, QUESTION_CHARS_MAX
 from rooms.protocol import (
+    ASSIGNMENTS_MAX,
+    BREAKOUT_MODES,
+    BROADCAST_CHARS_MAX,
     CANDIDATE_CHARS_MAX,
     CHOICES_MAX,
     COMMENT_CHARS_MAX,
     CONNECTIONS,
     FIELDS,
+    GROUPS_MAX,
     ITEMS_MAX,
     MEDIA_FIELDS,
     MID_CHARS_MAX,
@@ -32,6 +36,7 @@ from rooms.protocol import (
     REASON_CHARS_MAX,
     SCORES_MAX,
     SDP_CHARS_MAX,
+    TO_GROUP,
     TO_HOSTS,
     TO_PANEL,
     Field,
@@ -93,6 +98,18 @@ def _poll(value: object) -> bool:
     return isinstance(value, dict) and set(value) <= POLL_KEYS
 
 
+def _group(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= GROUPS_MAX
+
+
+def _assignments(value: object) -> bool:
+    return (
+        isinstance(value, dict)
+        and len(value) <= ASSIGNMENTS_MAX
+        and all(_fits(_PARTICIPANT)(k) and _group(v) for k, v in value.items())
+    )
+
+
 def _mids(value: object) -> bool:
     mid = _text_of(MID_CHARS_MAX)
     return isinstance(value, list) and len(value) <= MIDS_MAX and all(mid(m) for m in value)
@@ -106,8 +123,8 @@ _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
     Shape.CLIENT_ID: (_fits(_CLIENT_ID), "{field} must be 1 to 64 letters, digits, _ or -."),
     Shape.PARTICIPANT: (_fits(_PARTICIPANT), "{field} must be a participant id."),
     Shape.RECIPIENT: (
-        lambda v: v in (TO_HOSTS, TO_PANEL) or _fits(_PARTICIPANT)(v),
-        '{field} must be "hosts", "panel" or a participant id.',
+        lambda v: v in (TO_HOSTS, TO_PANEL, TO_GROUP) or _fits(_PARTICIPANT)(v),
+        '{field} must be "hosts", "panel", "group" or a participant id.',
     ),
     Shape.MESSAGE_ID: (_message_id, "{field} must be a message id."),
     Shape.FLAG: (lambda v: isinstance(v, bool), "{field} must be true or false."),
@@ -162,6 +179,27 @@ _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
     Shape.FRACTION: (
         lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1,
         "{field} must be a number from 0 to 1.",
+    ),
+    Shape.GROUP_COUNT: (
+        lambda v: _group(v) and v != 1,
+        "{field} must be a whole number of groups from 2 to 50.",
+    ),
+    Shape.BREAKOUT_MODE: (
+        lambda v: isinstance(v, str) and v in BREAKOUT_MODES,
+        '{field} must be "random", "manual" or "choose".',
+    ),
+    Shape.GROUP: (_group, "{field} must be a group number from 1 to 50."),
+    Shape.GROUP_OR_MAIN: (
+        lambda v: v is None or _group(v),
+        "{field} must be a group number from 1 to 50, or null for the main room.",
+    ),
+    Shape.ASSIGNMENTS: (
+        _assignments,
+        "{field} must be an object of participant ids and group numbers.",
+    ),
+    Shape.BROADCAST: (
+        _text_of(BROADCAST_CHARS_MAX),
+        "{field} must be text of 1 to 500 characters.",
     ),
 }
 

@@ -264,13 +264,17 @@ class RoomMedia:
         self._screens_stopped.add(participant_id)
         self.router.set_muted(participant_id, "screen", True)
 
-    async def regroup(self) -> None:
-        """Who is in the room changed (a workflow moved people out or back): the media of
-        those out of it closes, and everyone's subscriptions follow ``Room.may_hear``."""
+    async def regroup(self, *, reason: str = "role") -> None:
+        """Who is in the room changed (a workflow moved people out or back, or into breakout
+        groups): the media of those out of it closes, so does that of anyone sending what
+        they may no longer send (a workflow's grant ended), and everyone's subscriptions
+        follow ``Room.may_hear``."""
         for pid in list(self.seats):
             p = self.room.people.of_participant(pid)
             if p is None or not p.admitted:
                 await self.close_participant(pid, reason="held")
+            else:
+                await self.rights_changed(pid, reason=reason)
         self.router.hearing_changed()
 
     async def rights_changed(self, participant_id: str, *, reason: str) -> None:
@@ -281,13 +285,6 @@ class RoomMedia:
         kinds = {s.kind for s in self.router.sources.values() if s.participant_id == participant_id}
         if p is None or any(PUBLISH_NEEDS[kind] not in self.room.caps(p) for kind in kinds):
             await self.close_participant(participant_id, reason=reason)
-
-    async def stage_changed(self) -> None:
-        """What people may publish changed (a roadshow's stage handed over): whoever sends
-        what they may no longer send has their media closed; it is forwarded no further."""
-        publishers = {s.participant_id for s in self.router.sources.values()}
-        for participant_id in publishers & set(self.seats):
-            await self.rights_changed(participant_id, reason="stage")
 
     # --- the router's news, and the task that acts on it ----------------------------------
 

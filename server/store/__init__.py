@@ -4,6 +4,7 @@ from server.store import keys
 from server.store.accounts import Accounts
 from server.store.agenda import Agenda
 from server.store.attendance import Attendance
+from server.store.breakouts import BreakoutRecords
 from server.store.chat import Chat
 from server.store.connection import (
     EmbeddedRedis,
@@ -52,11 +53,12 @@ class Store:
         self.review = Reviews(redis)
         self.slides = SlideShows(redis)
         self.shows = Shows(redis, self.review)
+        self.breakouts = BreakoutRecords(redis)
 
     def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
         """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is
-        kept: the room's slides, polls, questions, or a review's panel."""
-        keepers = (self.slides, self.polls, self.questions)
+        kept: the room's slides, polls, questions, breakout groups, or a review's panel."""
+        keepers = (self.slides, self.polls, self.questions, self.breakouts)
         keeper = next((k for k in keepers if isinstance(record, k.records)), None)
         (keeper or self.panel).queue(pipe, session_id, record)
 

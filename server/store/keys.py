@@ -261,3 +261,8 @@ def show_log(session_id: str) -> str:
 
 def show_buffer(session_id: str) -> str:
     return f"session:{session_id}:show:buffer"  # seconds between two pitch slots
+
+
+# a room's breakout groups (rooms.breakouts)
+def breakouts(session_id: str) -> str:
+    return f"session:{session_id}:breakouts"  # BreakoutState JSON: the groups, who is where

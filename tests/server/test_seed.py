@@ -66,7 +66,7 @@ async def test_seed_prints_links_of_listeners_to_invite_to_speak(store, settings
     await seed_demo(store, settings)
 
     printed = capsys.readouterr().out
-    listeners = printed.split("Invitations to speak")[1]
+    listeners = printed.split("Invitations to speak")[1].split("Breakout groups")[0]
     opened = [
         await open_invite(store, settings, token=token, now=datetime.now(UTC))
         for token in re.findall(r"/invite/(\S+)", listeners)
@@ -134,3 +134,19 @@ async def test_seed_gives_the_class_a_poll_bank(store, settings) -> None:
         (PollKind.SINGLE, True, 60),
         (PollKind.RATING, False, None),
     ]
+
+
+async def test_seed_prints_attendee_links_to_try_breakout_groups(store, settings, capsys) -> None:
+    await seed_demo(store, settings)
+    printed = capsys.readouterr().out
+    tail = printed[printed.index("Breakout groups") :]
+
+    opened = [
+        await open_invite(store, settings, token=token, now=datetime.now(UTC))
+        for token in re.findall(r"/invite/(\S+)", tail)
+    ]
+
+    assert [(invite.role, session.kind) for invite, session in opened] == [
+        (Role.ATTENDEE, Kind.MEETING)
+    ] * 3 + [(Role.ATTENDEE, Kind.CLASS)] * 3
+    assert len(re.findall(r"/sessions/\S+/room", tail)) == 2

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from rooms.breakouts import Breakouts
 from rooms.chat import ChatMessage
 from rooms.kinds import rules_of
 from rooms.protocol import EVENTS, WORKFLOW_EVENTS
@@ -32,7 +33,9 @@ ORDER = [
     "ask_question", "upvote_question", "set_question_state", "pin_question", "set_qa_settings",
     "launch_poll", "vote", "close_poll", "share_results", "show_leaderboard",
     "slide_page", "slide_pointer", "slides_stop", "invite_to_speak", "answer_invite",
-    "stop_speaking", "revoke_speaking", "start_show", "extend_stage", "end_stage", "set_role",
+    "stop_speaking", "revoke_speaking", "start_show", "extend_stage", "end_stage",
+    "choose_breakout", "open_breakouts", "assign_breakout", "visit_breakout",
+    "broadcast_breakouts", "close_breakouts", "set_role",
     "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
@@ -61,7 +64,16 @@ SPEAKING_KINDS = {kind for kind in Kind if Speaking in rules_of(kind).workflows}
 SHOW = set(WORKFLOW_EVENTS["show"])
 
 
+# breakout groups: refused where the kind has none; choosing a group before any are open
+BREAKOUTS = set(WORKFLOW_EVENTS["breakouts"])
+BREAKOUT_KINDS = {kind for kind in Kind if Breakouts in rules_of(kind).workflows}
+
+
 def refused_anyway(event: str, kind: Kind) -> str | None:
+    if event in BREAKOUTS:
+        if kind not in BREAKOUT_KINDS:
+            return "not_here"
+        return "breakouts_closed" if event == "choose_breakout" else None
     if event in SHOW:
         if kind is not Kind.ROADSHOW:
             return "not_here"
@@ -134,6 +146,11 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
         "invite_to_speak": {"participant_id": target, "video": True},
         "answer_invite": {"accept": True},
         "revoke_speaking": {"participant_id": target},
+        "choose_breakout": {"group": 1},
+        "open_breakouts": {"count": 2, "mode": "choose"},
+        "assign_breakout": {"participant_id": target, "group": 1},
+        "visit_breakout": {"group": 1},
+        "broadcast_breakouts": {"text": "Five minutes left"},
     }.get(event, {"item_id": "i-none"} if event in PANEL else {})
 
 

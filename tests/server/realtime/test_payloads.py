@@ -33,6 +33,12 @@ GOOD: dict[Shape, Any] = {
     Shape.CHOICES: [0, 2],
     Shape.PAGE: 2,
     Shape.FRACTION: 0.25,
+    Shape.GROUP_COUNT: 3,
+    Shape.BREAKOUT_MODE: "manual",
+    Shape.GROUP: 2,
+    Shape.GROUP_OR_MAIN: None,
+    Shape.ASSIGNMENTS: {"p-1": 1, "p-2": 50},
+    Shape.BROADCAST: "Five minutes left",
 }
 BAD: dict[Shape, list[Any]] = {
     Shape.TEXT: [5, None, ["x"], {"t": "x"}, "x" * 4097],
@@ -65,6 +71,12 @@ BAD: dict[Shape, list[Any]] = {
     Shape.CHOICES: [0, [True], [-1], [100], ["1"], [1.5], list(range(11)), None],
     Shape.PAGE: [0, -1, 10_001, 1.5, "2", True, None],
     Shape.FRACTION: [-0.1, 1.01, "0.5", True, None, float("inf")],
+    Shape.GROUP_COUNT: [1, 0, 51, 2.0, "3", True, None],
+    Shape.BREAKOUT_MODE: ["teams", "RANDOM", 5, None],
+    Shape.GROUP: [0, 51, 1.5, "1", True, None],
+    Shape.GROUP_OR_MAIN: [0, 51, 1.5, "1", False],
+    Shape.ASSIGNMENTS: [[1], {"p-1": 0}, {"a/b": 1}, {"p-1": "1"}, {"p-1": None}, None],
+    Shape.BROADCAST: ["", "x" * 501, 5, ["x"], None],
 }
 NOT_OBJECTS: list[Any] = ["text", 42, 1.5, True, [1, 2], ["a"]]
 

@@ -1,6 +1,9 @@
 // The chat: messages (public and private) rendered as text with http(s) links, the
-// recipient picker (everyone, the hosts, one person), the composer, moderators' delete.
+// recipient picker (everyone, the hosts, one person), the composer, moderators' delete. In a
+// breakout group, "everyone" is the group (the server sends room chat there) and the title
+// says so.
 
+import { isGroupAudience } from "./breakouts-wire.js";
 import { button, element } from "./elements.js";
 import { linkify } from "./linkify.js";
 import { t } from "./strings.js";
@@ -15,6 +18,7 @@ function privacyLabel(message, meId) {
   if (message.to === "room") return "";
   if (message.to === "hosts") return t("to_hosts");
   if (message.to === "panel") return t("to_panel");
+  if (isGroupAudience(message.to)) return t("to_group");
   if (message.from.id === meId) return t("private_to", { name: message.toName });
   return t("private");
 }
@@ -25,6 +29,7 @@ export class ChatView {
     this.placeholder = text.placeholder;
     this.meId = null;
     this.canModerate = false;
+    this.group = 0; // the breakout group this person is in now; 0: the main room
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.#submit(onSend);
@@ -55,7 +60,8 @@ export class ChatView {
   // chair and reviewers), and each other person
   setRecipients(participants, { canChat, canPrivate, onPanel = false }) {
     const chosen = this.to.value;
-    const options = [element("option", { text: t("everyone"), attrs: { value: "room" } })];
+    const everyone = this.group ? t("breakout_chat_everyone", { group: this.group }) : t("everyone");
+    const options = [element("option", { text: everyone, attrs: { value: "room" } })];
     if (canPrivate) {
       options.push(element("option", { text: t("hosts"), attrs: { value: "hosts" } }));
       if (onPanel) options.push(element("option", { text: t("panel"), attrs: { value: "panel" } }));
@@ -65,6 +71,14 @@ export class ChatView {
     this.to.replaceChildren(...options);
     this.to.value = options.some((o) => o.value === chosen) ? chosen : "room";
     this.form.hidden = !canChat;
+  }
+
+  // in a breakout group (its number) or the main room (0): relabels the title and "everyone"
+  setGroup(group, title) {
+    this.group = group;
+    title.textContent = group ? t("breakout_chat_title", { group }) : title.dataset.title;
+    const everyone = this.to.querySelector('option[value="room"]');
+    if (everyone) everyone.textContent = group ? t("breakout_chat_everyone", { group }) : t("everyone");
   }
 
   setEnabled(enabled) {

@@ -21,7 +21,9 @@
 //   screen}; in a review (review-wire.js): joined's `review`, review {...}, score_progress
 //   {itemId, submitted, expected}, stepped_out {reason, message, position}; invitations to
 //   speak: joined's `speakInvite` and `stageInvites`, speak_invite ({by, video} | null),
-//   stage_invites [{id, name, video}], invite_answered {id, name, accept}.
+//   stage_invites [{id, name, video}], invite_answered {id, name, accept}; in a class or
+//   meeting (breakouts-wire.js): joined's `breakouts`, breakouts {...}, breakout_broadcast
+//   {text, name, at}.
 // An `error` answering a request the page awaits (`submitScore`, `getResults`…: a Promise of
 // the ack, `{error: {code, message}}` when refused) has `answered: true`: the page shows it
 // where it asked, not twice.
@@ -32,6 +34,7 @@
 // `error`s answering media events), media.send(event, payload) sends one.
 
 import { io } from "/static/vendor/socket.io/socket.io.esm.min.js";
+import { toBreakouts, toBroadcast } from "./breakouts-wire.js";
 import { specWire, toPolls } from "./polls-wire.js";
 import { toCard, toProgress, toResults, toReview, toSteppedOut } from "./review-wire.js";
 import { toQaSettings, toQuestion, toQuestions } from "./questions-wire.js";
@@ -82,7 +85,7 @@ export function toMessage(wire) {
   return {
     id: wire.message_id,
     from: { id: wire.from.participant_id, name: wire.from.name, role: wire.from.role },
-    to: wire.to, // "room", "hosts" or a participant id
+    to: wire.to, // "room", "hosts", "panel", a breakout group's "group:<round>:<n>" or a participant id
     toName: wire.to_name ?? "",
     text: wire.text,
     clientId: wire.client_id ?? "",
@@ -146,6 +149,7 @@ function toSnapshot(wire) {
     slides: toSlides(wire.slides),
     speakInvite: toInvite(wire.speak_invite),
     stageInvites: (wire.stage_invites ?? []).map(toInvited),
+    breakouts: toBreakouts(wire.breakouts),
   };
 }
 
@@ -187,6 +191,8 @@ const RELAYED = {
   speak_invite: (p) => ["speak_invite", toInvite(p.invite)],
   stage_invites: (p) => ["stage_invites", (p.invited ?? []).map(toInvited)],
   invite_answered: (p) => ["invite_answered", { id: p.participant_id, name: p.name, accept: Boolean(p.accept) }],
+  breakouts: (p) => ["breakouts", toBreakouts(p.breakouts)],
+  breakout_broadcast: (p) => ["breakout_broadcast", toBroadcast(p)],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -408,6 +414,17 @@ export class RoomConnection extends Emitter {
   revokeSpeaking(participantId) { return this.#send("revoke_speaking", { participant_id: participantId }); }
   answerInvite(accept) { return this.#send("answer_invite", { accept }); }
   stopSpeaking() { return this.#send("stop_speaking"); }
+  // breakout groups (PROTOCOL.md, "Breakout groups"); group: a number, or null for the main room
+  openBreakouts({ count, mode, minutes = null }) {
+    const payload = { count, mode };
+    if (minutes) payload.minutes = minutes;
+    return this.#request("open_breakouts", payload);
+  }
+  assignBreakout(participantId, group) { return this.#send("assign_breakout", { participant_id: participantId, group }); }
+  chooseBreakout(group) { return this.#send("choose_breakout", { group }); }
+  visitBreakout(group) { return this.#send("visit_breakout", { group }); }
+  broadcastBreakouts(text) { return this.#request("broadcast_breakouts", { text }); }
+  closeBreakouts() { return this.#send("close_breakouts"); }
 
   async setConflict({ itemId, participantId, waive, reason }) {
     const payload = { item_id: itemId, participant_id: participantId, waive, reason };

@@ -3,6 +3,7 @@
 // Camera, microphone and screen: room-media.js (with the preview, devices and the stage).
 
 import { renderAttendance } from "./attendance.js";
+import { setupBreakouts } from "./breakouts.js";
 import { ChatView } from "./chat.js";
 import { RoomConnection } from "./connection.js";
 import { renderQueue, setFlags, setupHostButtons } from "./controls.js";
@@ -92,6 +93,13 @@ const review = setupReview({
 const questions = setupQuestions();
 // a class's, meeting's or roadshow's polls panel (null elsewhere): renders `polls` itself
 const polls = setupPolls({ serverTime: new Date(app.dataset.serverTime), toasts });
+// breakout groups of a class or meeting (null elsewhere): renders `breakouts` itself and
+// tells the chat which group this person is in
+const breakouts = setupBreakouts({
+  serverTime: new Date(app.dataset.serverTime),
+  toasts,
+  onPlace: (group) => chat.setGroup(group, byId("chat-title")),
+});
 // slides on the stage (null where the session's kind shows none)
 const slides = setupSlides({ csrfToken: app.dataset.csrfToken, sessionId: config.sessionId });
 // a listener's invitation to speak (null where the session's kind has none)
@@ -284,14 +292,20 @@ function onLeft({ id }) {
   if (person) toast(toasts, t("left_room", { name: person.name }));
 }
 
+// a new role, or new rights for now (a listener given the floor; a class's student in a
+// breakout group)
 function onYou({ me, capabilities, reason }) {
+  const roleChanged = me.role !== state.me.role;
   state.capabilities = capabilities;
   media.capabilities(capabilities);
   onParticipant(me);
   renderRoom();
-  if (reason !== "stage") return toast(toasts, t("role_changed", { role: roleLabel(me.role) }));
-  toast(toasts, t(me.speaking ? "you_may_speak" : "floor_ended"));
-  if (me.speaking && speakPrompt?.takeAccepted()) media.speak({ video: me.speakingVideo });
+  if (reason === "stage") {
+    toast(toasts, t(me.speaking ? "you_may_speak" : "floor_ended"));
+    if (me.speaking && speakPrompt?.takeAccepted()) media.speak({ video: me.speakingVideo });
+    return;
+  }
+  if (roleChanged) toast(toasts, t("role_changed", { role: roleLabel(me.role) }));
 }
 
 // held out of a review room for now (a conflict with the running item, the panel
@@ -425,6 +439,7 @@ function start() {
         review?.attach(connection);
         questions?.attach(connection);
         polls?.attach(connection);
+        breakouts?.attach(connection);
         slides?.attach(connection);
         listen(connection, prejoin);
         connection.connect();
