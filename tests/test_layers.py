@@ -182,6 +182,7 @@ SERVICES = {
     "server/agenda.py",
     "server/auth.py",  # who is asking: current_account, require_account
     "server/calendar.py",
+    "server/certificates.py",  # attendance rolled up, thresholds, issuing certificates
     "server/files.py",  # uploaded files: bytes on disk, records in the store, serving
     "server/guests.py",
     "server/invitations.py",

@@ -4,6 +4,7 @@ from server.store import keys
 from server.store.accounts import Accounts
 from server.store.agenda import Agenda
 from server.store.attendance import Attendance
+from server.store.certificates import Certificates
 from server.store.chat import Chat
 from server.store.connection import (
     EmbeddedRedis,
@@ -43,6 +44,7 @@ class Store:
         self.web_sessions = WebSessions(redis)
         self.chat = Chat(redis)
         self.attendance = Attendance(redis)
+        self.certificates = Certificates(redis)
         self.rooms = Rooms(redis)
         self.panel = Panels(redis)
         self.questions = QuestionRecords(redis)

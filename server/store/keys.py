@@ -249,3 +249,19 @@ def poll_board(session_id: str) -> str:
 # slides on a room's stage (rooms.slides)
 def slide_show(session_id: str) -> str:
     return f"session:{session_id}:slides"  # SlideShow JSON: the deck shown, and its page
+
+
+# attendance certificates (rooms.certificates)
+def certificate_threshold(scope: str, scope_id: str) -> str:
+    return f"certificates:threshold:{scope}:{scope_id}"  # whole minutes of active time
+
+
+def certificate(certificate_id: str) -> str:
+    return f"certificate:{certificate_id}"  # hash: json (Certificate), serial
+
+
+def certificates_of(scope: str, scope_id: str) -> str:
+    return f"certificates:{scope}:{scope_id}"  # hash person key -> certificate id
+
+
+CERTIFICATE_SERIAL = "certificates:serial"  # the last certificate's serial number

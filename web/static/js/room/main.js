@@ -3,6 +3,7 @@
 // Camera, microphone and screen: room-media.js (with the preview, devices and the stage).
 
 import { renderAttendance } from "./attendance.js";
+import { watchAttention } from "./attention.js";
 import { ChatView } from "./chat.js";
 import { RoomConnection } from "./connection.js";
 import { renderQueue, setFlags, setupHostButtons } from "./controls.js";
@@ -384,6 +385,7 @@ function start() {
         polls?.attach(connection);
         slides?.attach(connection);
         listen(connection, prejoin);
+        watchAttention(connection);
         connection.connect();
       },
     },
