@@ -9,6 +9,7 @@ route is documented there and that malformed input is always a 4xx JSON error.
 from aiohttp import web
 
 from server.api import (
+    attendance,
     events,
     experts,
     invites,
@@ -38,6 +39,7 @@ def _all_modules() -> list[ApiRoutes]:
         results.routes,
         review_materials.routes,
         polls.routes,
+        attendance.routes,
     ]
 
 
