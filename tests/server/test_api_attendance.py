@@ -91,4 +91,3 @@ async def test_another_organizations_staff_find_nothing(client, store, lesson) -
     response = await other.call("GET", f"/api/events/{event.event_id}/attendance")
 
     assert response.status == 404
-
