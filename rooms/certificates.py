@@ -11,8 +11,9 @@ second download gives the same certificate.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from rooms.attendance import Presence
 from rooms.chat import defuse
@@ -90,7 +91,7 @@ def earned(record: AttendanceRecord, *, scope: Scope, scope_id: str, minutes: in
     the event (its active time over all sessions)."""
     if minutes is None:
         return False
-    if scope is Scope.SESSION:
+    if scope == Scope.SESSION:
         sitting = record.sitting(scope_id)
         return sitting is not None and sitting.active_seconds >= minutes * 60
     return record.active_seconds >= minutes * 60
@@ -113,10 +114,15 @@ class Certificate:
     sessions: tuple[str, ...]  # the titles of the sessions it covers
     active_seconds: int
     issued_at: datetime
+    zone: str = "UTC"  # the event's: the day it was issued is that zone's
 
     @property
     def hours(self) -> str:
         return hours_text(self.active_seconds)
+
+    @property
+    def issued_on(self) -> date:
+        return self.issued_at.astimezone(ZoneInfo(self.zone)).date()
 
 
 def hours_text(seconds: int) -> str:
@@ -130,7 +136,7 @@ def certificate_number(*, year: int, serial: int) -> str:
 
 def covered(record: AttendanceRecord, *, scope: Scope, scope_id: str) -> tuple[Sitting, ...]:
     """The sittings a certificate of that scope covers (those with active time)."""
-    if scope is Scope.SESSION:
+    if scope == Scope.SESSION:
         return tuple(s for s in record.sittings if s.session_id == scope_id)
     return tuple(s for s in record.sittings if s.active_seconds > 0)
 

@@ -44,7 +44,7 @@ class EventAttendance:
     session_minutes: dict[str, int | None]
 
     def minutes(self, scope: Scope, scope_id: str) -> int | None:
-        return self.event_minutes if scope is Scope.EVENT else self.session_minutes.get(scope_id)
+        return self.event_minutes if scope == Scope.EVENT else self.session_minutes.get(scope_id)
 
     def earns(self, record: AttendanceRecord, scope: Scope, scope_id: str) -> bool:
         minutes = self.minutes(scope, scope_id)
@@ -134,6 +134,7 @@ async def issue(
         sessions=tuple(s.title for s in sittings),
         active_seconds=sum(s.active_seconds for s in sittings),
         issued_at=now,
+        zone=event.zone,
     )
     return await store.certificates.issue(certificate)
 

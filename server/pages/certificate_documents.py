@@ -11,7 +11,6 @@ import asyncio
 import io
 import zipfile
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -39,15 +38,13 @@ def _zh(lang: str) -> bool:
     return lang.startswith("zh")
 
 
-def certificate_report(
-    certificate: Certificate, *, t: Translate, lang: str, url: str, zone: str
-) -> Report:
+def certificate_report(certificate: Certificate, *, t: Translate, lang: str, url: str) -> Report:
     """What the certificate says, in the reader's language (the other language's names
     where one is missing)."""
     c, zh = certificate, _zh(lang)
     org = (c.org_name_zh if zh else c.org_name_en) or c.org_name_zh or c.org_name_en
     event = (c.event_title_zh if zh else c.event_title_en) or c.event_title_zh or c.event_title_en
-    issued = c.issued_at.astimezone(ZoneInfo(zone)).date().isoformat()
+    issued = c.issued_on.isoformat()
     statement = t("{name} attended {event}, held by {organization}, for {hours} hours.")
     sessions = tuple((title,) for title in c.sessions)
     return Report(
@@ -80,20 +77,18 @@ def _font(request: web.Request) -> ReportFont:
     return font
 
 
-def _report_for(request: web.Request, certificate: Certificate, zone: str) -> Report:
+def _report_for(request: web.Request, certificate: Certificate) -> Report:
     url = certificates.verification_url(request.app[SETTINGS], certificate)
     t = lambda message: gettext(request, message)  # noqa: E731
-    return certificate_report(certificate, t=t, lang=language(request), url=url, zone=zone)
+    return certificate_report(certificate, t=t, lang=language(request), url=url)
 
 
 def file_name(certificate: Certificate) -> str:
     return f"certificate-{certificate.number}.pdf"
 
 
-async def certificate_pdf(
-    request: web.Request, certificate: Certificate, *, zone: str
-) -> web.Response:
-    report = _report_for(request, certificate, zone)
+async def certificate_pdf(request: web.Request, certificate: Certificate) -> web.Response:
+    report = _report_for(request, certificate)
     document = await asyncio.to_thread(render_pdf, report, font=_font(request))
     return pdf_response(document, file_name(certificate))
 
@@ -111,11 +106,11 @@ def _render_all(reports: list[tuple[str, Report]], font: ReportFont) -> bytes:
 
 
 async def certificates_zip(
-    request: web.Request, found: list[Certificate], *, zone: str, filename: str
+    request: web.Request, found: list[Certificate], *, filename: str
 ) -> web.Response:
     """Every certificate as one zip of PDFs, rendered off the event loop."""
     font = _font(request)
-    reports = [(file_name(c), _report_for(request, c, zone)) for c in found]
+    reports = [(file_name(c), _report_for(request, c)) for c in found]
     data = await asyncio.to_thread(_render_all, reports, font)
     return web.Response(
         body=data,

@@ -84,7 +84,7 @@ async def my_certificate(request: web.Request) -> web.Response:
         request.app[STORE], attendance, scope=scope, scope_id=info["scope_id"],
         person_key=invite.person_key, now=datetime.now(UTC),
     )  # fmt: skip
-    return unstored(await certificate_pdf(request, certificate, zone=attendance.event.zone))
+    return unstored(await certificate_pdf(request, certificate))
 
 
 def setup_certificate_pages(app: web.Application) -> None:

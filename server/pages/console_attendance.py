@@ -99,7 +99,7 @@ async def one_certificate(request: web.Request) -> web.Response:
         request.app[STORE], attendance, scope=scope, scope_id=info["scope_id"],
         person_key=info["person_key"], now=datetime.now(UTC),
     )  # fmt: skip
-    return await certificate_pdf(request, certificate, zone=attendance.event.zone)
+    return await certificate_pdf(request, certificate)
 
 
 async def all_certificates(request: web.Request) -> web.Response:
@@ -115,7 +115,7 @@ async def all_certificates(request: web.Request) -> web.Response:
         now=datetime.now(UTC),
     )
     name = f"certificates-{scope}-{info['scope_id']}.zip"
-    return await certificates_zip(request, found, zone=attendance.event.zone, filename=name)
+    return await certificates_zip(request, found, filename=name)
 
 
 def setup_console_attendance(app: web.Application) -> None:

@@ -167,7 +167,7 @@ async def test_the_verification_page_confirms_only_what_the_certificate_says(
         "event": "材料论坛",
         "sessions": "第一讲 Lecture one",
         "hours": "0.7",
-        "issued": certificate.issued_at.date().isoformat(),
+        "issued": certificate.issued_on.isoformat(),
     }
     assert "li@example.org" not in page and "guest:" not in page
     assert unknown.status == 404
