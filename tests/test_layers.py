@@ -192,6 +192,8 @@ SERVICES = {
     "server/reviews.py",  # preparing a review; what a review room is prepared with
     "server/scheduler.py",
     "server/seed.py",
+    "server/worker.py",  # the worker: long jobs from the Redis queue (certificates in bulk)
+    "server/certificate_files.py",  # certificates as PDFs, the bulk zip job
 }
 PLUMBING = {
     "server/appkeys.py",

@@ -18,6 +18,7 @@ from server.store.durable import Durability, Durable, NotDurable
 from server.store.experts import Experts
 from server.store.files import FileRecords
 from server.store.invites import Invites
+from server.store.jobs import Jobs
 from server.store.notifications import Notifications
 from server.store.panel import Panels
 from server.store.polls import Polls
@@ -45,6 +46,7 @@ class Store:
         self.chat = Chat(redis)
         self.attendance = Attendance(redis)
         self.certificates = Certificates(redis)
+        self.jobs = Jobs(redis)
         self.rooms = Rooms(redis)
         self.panel = Panels(redis)
         self.questions = QuestionRecords(redis)

@@ -265,3 +265,16 @@ def certificates_of(scope: str, scope_id: str) -> str:
 
 
 CERTIFICATE_SERIAL = "certificates:serial"  # the last certificate's serial number
+
+
+# jobs for the worker process (rooms.jobs)
+JOBS = "jobs"  # stream of job ids; consumer group JOBS_GROUP
+JOBS_GROUP = "workers"
+
+
+def job(job_id: str) -> str:
+    return f"job:{job_id}"  # hash: job (Job JSON), state, done, total, error, attempts
+
+
+def jobs_of(owner_id: str) -> str:
+    return f"jobs-of:{owner_id}"  # zset job id by creation time

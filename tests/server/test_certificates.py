@@ -21,7 +21,8 @@ from server import certificates
 from server.invitations import issue_invite, sign_invite
 from server.settings import Settings
 from server.store import Store
-from tests.server.pages_world import make_event, make_session, sign_in, staff_of_new_org
+from server.worker import Worker
+from tests.server.pages_world import csrf_of, make_event, make_session, sign_in, staff_of_new_org
 from tests.server.test_pages_review import ZH, post
 from tests.server.test_reports import poppler, squeezed
 
@@ -71,6 +72,12 @@ async def li_certificate(client, world) -> bytes:  # type: ignore[no-untyped-def
     assert response.status == 200, await response.text()
     assert response.content_type == "application/pdf"
     return await response.read()
+
+
+async def post_from(client, page: str, url: str, **kwargs):  # type: ignore[no-untyped-def]
+    """Post the page's form (its CSRF token) to ``url``."""
+    token = csrf_of(await (await client.get(page)).text())
+    return await client.post(url, data={"csrf_token": token}, allow_redirects=False, **kwargs)
 
 
 def pdf_text(data: bytes, tmp_path: Path) -> str:
@@ -173,22 +180,41 @@ async def test_the_verification_page_confirms_only_what_the_certificate_says(
     assert unknown.status == 404
 
 
-async def test_staff_download_every_certificate_of_a_scope_as_a_zip(
-    client, store, world, tmp_path: Path
+async def test_staff_queue_every_certificate_of_a_scope_and_download_the_zip(
+    client, store, world, settings: Settings, tmp_path: Path
 ) -> None:
     await store.certificates.set_threshold(Scope.EVENT, world["event"].event_id, 5)
-    url = f"/console/events/{world['event'].event_id}/certificates/event/"
+    event_id = world["event"].event_id
+    path = f"/console/events/{event_id}/certificates/event/{event_id}/zip"
 
-    response = await client.get(f"{url}{world['event'].event_id}.zip", headers=ZH)
+    queued = await post_from(client, world["page"], path, headers=ZH)
+    waiting = await (await client.get(world["page"], headers=ZH)).text()
+    assert queued.status == 303, await queued.text()
+    assert await Worker(store, settings).run_once() is True
+    page = await (await client.get(world["page"], headers=ZH)).text()
 
-    assert response.status == 200
+    assert (queued.status, queued.headers["Location"]) == (303, f"{world['page']}#bulk")
+    assert "等待后台处理" in waiting and 'http-equiv="refresh"' in waiting
+    link = re.search(r'href="(/console/events/[^"]+/jobs/\w+\.zip)"', page)
+    assert link is not None and "已完成：2 份证书" in page
+    response = await client.get(link.group(1))
     archive = zipfile.ZipFile(io.BytesIO(await response.read()))
     names = sorted(archive.namelist())
     year = datetime.now(UTC).year
     assert names == [f"certificate-YH-{year}-000001.pdf", f"certificate-YH-{year}-000002.pdf"]
     texts = [squeezed(pdf_text(archive.read(n), tmp_path)) for n in names]
     assert sorted("李雷" in t for t in texts) == [False, True]
-    assert any("=Han" in t for t in texts)
+    assert any("=Han" in t for t in texts) and all("出席证明" in t for t in texts)
+
+
+async def test_a_scope_nobody_earned_is_not_queued(client, store, world) -> None:
+    certificates_of = f"/console/events/{world['event'].event_id}/certificates"
+    path = f"{certificates_of}/session/{world['other'].session_id}/zip"
+
+    refused = await post_from(client, world["page"], path, headers=ZH)
+
+    assert refused.status == 400 and "这里还没有人获得证书。" in await refused.text()
+    assert await store.jobs.of_owner(world["event"].event_id) == []
 
 
 async def test_the_attendance_csv_has_a_bom_and_defused_cells(client, world) -> None:
