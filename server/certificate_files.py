@@ -29,7 +29,7 @@ Advance = Callable[[int, int], Awaitable[None]]  # (done, total): the job's prog
 BULK_KIND = "certificates"  # the job kind of a zip of certificates
 
 
-def _names(certificate: Certificate, lang: str) -> tuple[str, str]:
+def names(certificate: Certificate, lang: str) -> tuple[str, str]:
     """The association's and the event's names in the language, else the other one."""
     c, zh = certificate, lang.startswith("zh")
     org = (c.org_name_zh if zh else c.org_name_en) or c.org_name_zh or c.org_name_en
@@ -40,7 +40,7 @@ def _names(certificate: Certificate, lang: str) -> tuple[str, str]:
 def certificate_report(certificate: Certificate, *, t: Translate, lang: str, url: str) -> Report:
     """What the certificate says, in the reader's language."""
     c = certificate
-    org, event = _names(c, lang)
+    org, event = names(c, lang)
     statement = t("{name} attended {event}, held by {organization}, for {hours} hours.")
     return Report(
         title=t("Certificate of attendance"),

@@ -30,7 +30,7 @@ from server.invitations import read_token
 from server.settings import Settings
 from server.store import Store
 
-BULK_MAX = 300  # certificates in one zip download
+BULK_MAX = 2000  # certificates in one zip (a worker's job)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,22 +13,15 @@ from datetime import UTC, datetime
 import aiohttp_jinja2
 from aiohttp import web
 
-from rooms.certificates import Certificate
 from rooms.invites import Invite, InviteRefused
 from server import certificates
 from server.agenda import load_session
 from server.appkeys import SETTINGS, STORE
+from server.certificate_files import names
 from server.certificates import EventAttendance
 from server.i18n import language
 from server.pages.certificate_documents import certificate_pdf
 from server.pages.invites import refused_page, unstored
-
-
-def _names(certificate: Certificate, lang: str) -> tuple[str, str]:
-    c, zh = certificate, lang.startswith("zh")
-    org = (c.org_name_zh if zh else c.org_name_en) or c.org_name_zh or c.org_name_en
-    event = (c.event_title_zh if zh else c.event_title_en) or c.event_title_zh or c.event_title_en
-    return org, event
 
 
 async def verification_page(request: web.Request) -> web.Response:
@@ -36,7 +29,7 @@ async def verification_page(request: web.Request) -> web.Response:
     certificate = await certificates.verified(
         request.app[STORE], request.match_info["certificate_id"]
     )
-    org, event = _names(certificate, language(request))
+    org, event = names(certificate, language(request))
     context = {"certificate": certificate, "organization": org, "event_name": event}
     response = aiohttp_jinja2.render_template("certificate.html", request, context)
     response.headers["X-Robots-Tag"] = "noindex"
