@@ -5,6 +5,7 @@ attendance CSV, and an attendee's own page from their invite link."""
 
 import asyncio
 import csv
+import html
 import io
 import re
 import zipfile
@@ -94,7 +95,9 @@ async def test_the_console_shows_each_persons_time_and_who_earned_a_certificate(
     rows = re.findall(r"<tr>\s*<td>(.*?)</td>(.*?)</tr>", page, re.S)
     cells = {name: re.findall(r'<td class="number">(.*?)</td>', rest) for name, rest in rows}
     assert cells == {"李雷": ["50 / 45", "20 / 10", "70 / 55"], "=Han": ["50 / 5", "—", "50 / 5"]}
-    assert page.count('class="certificate-link"') == 1
+    [link] = re.findall(r'class="certificate-link" href="([^"]+)"', page)
+    response = await client.get(html.unescape(link))
+    assert (response.status, response.content_type) == (200, "application/pdf")
 
 
 async def test_thresholds_are_checked_before_any_is_kept(client, store, world) -> None:

@@ -59,6 +59,7 @@ const state = {
   over: false,
 };
 let connection = null;
+let stopAttention = null; // the heartbeat of the current connection (attention.js)
 let preview = null;
 const room = () => connection;
 const local = new LocalMedia();
@@ -385,7 +386,8 @@ function start() {
         polls?.attach(connection);
         slides?.attach(connection);
         listen(connection, prejoin);
-        watchAttention(connection);
+        stopAttention?.();
+        stopAttention = watchAttention(connection);
         connection.connect();
       },
     },
