@@ -123,6 +123,10 @@ class Worker:
             log.error("job %s given up after %d attempts", job_id, progress.attempts)
             await self._end(entry_id, job_id, progress, GAVE_UP, attempts=progress.attempts)
             return
+        await self._work(entry_id, job, progress)
+
+    async def _work(self, entry_id: str, job: Job, progress: Progress) -> None:
+        job_id = job.job_id
         await self.store.jobs.started(job_id)
         log.info("job %s (%s) started by %s", job_id, job.kind, self.consumer)
 
@@ -140,10 +144,9 @@ class Worker:
             await self._end(entry_id, job_id, progress, FAILED)
             return
         final = await self.store.jobs.get(job_id)
-        done = final[1] if final else progress
-        await self.store.jobs.finish(
-            entry_id, job_id, Progress(JobState.DONE, done.done, done.total)
-        )
+        reached = final[1] if final else progress
+        done = Progress(JobState.DONE, reached.done, reached.total)
+        await self.store.jobs.finish(entry_id, job_id, done)
         log.info("job %s done", job_id)
 
     async def _end(
