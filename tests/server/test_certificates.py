@@ -8,6 +8,8 @@ import csv
 import html
 import io
 import re
+import shutil
+import subprocess
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -137,6 +139,19 @@ async def test_a_certificate_pdf_reads_back_in_chinese_with_its_verification_url
     assert certificate.number in text
     fonts = poppler("pdffonts", str(tmp_path / "certificate.pdf"))
     assert "WenQuanYi" in fonts or "wqy" in fonts.lower()
+    assert scanned_qr(tmp_path / "certificate.pdf") == url
+
+
+def scanned_qr(pdf: Path) -> str:
+    """The QR code on the PDF's first page, as a phone's camera would read it."""
+    poppler(
+        "pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(pdf), str(pdf.with_suffix(""))
+    )
+    if shutil.which("zbarimg") is None:
+        pytest.fail("zbarimg is missing: install Debian's zbar-tools (make test installs it)")
+    page = next(pdf.parent.glob(f"{pdf.stem}-*.png"))
+    scan = subprocess.run(["zbarimg", "-q", "--raw", str(page)], capture_output=True, text=True)
+    return scan.stdout.strip()
 
 
 async def test_a_second_download_gives_the_same_certificate(client, store, world) -> None:
