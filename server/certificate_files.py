@@ -9,6 +9,7 @@ a private name first, then renamed into place.
 """
 
 import asyncio
+import json
 import os
 import secrets
 import zipfile
@@ -16,10 +17,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
+from aiohttp import web
+
 from rooms.certificates import Certificate
 from rooms.errors import DomainError, NotFound
-from rooms.jobs import Job
+from rooms.jobs import Job, Progress
 from server import certificates
+from server.i18n import gettext
 from server.reports import Heading, Paragraph, QrCode, Report, ReportFont, Table, render_pdf
 from server.settings import Settings
 from server.store import Store
@@ -134,3 +138,11 @@ def bulk_job(
         created_by=by,
         created_at=now,
     )
+
+
+def job_error(request: web.Request, progress: Progress) -> str:
+    """Why a job failed, translated (the worker keeps the message's template and values)."""
+    if not progress.error:
+        return ""
+    kept = json.loads(progress.error)
+    return gettext(request, kept["template"]).format(**kept["params"])

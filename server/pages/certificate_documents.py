@@ -1,18 +1,16 @@
 """Certificates of attendance as downloads: one certificate's PDF in the reader's language
-(``server.certificate_files`` says what it holds), a finished bulk job's zip, an event's
-attendance as CSV, and a job's failure in the reader's words.
+(``server.certificate_files`` says what it holds), a finished bulk job's zip and an event's
+attendance as CSV.
 
 Staff (``server.pages.console_attendance``) and attendees (``server.pages.certificates``)
 download the same files.
 """
 
 import asyncio
-import json
 
 from aiohttp import web
 
 from rooms.certificates import AttendanceRecord, Certificate, rollup_rows
-from rooms.jobs import Progress
 from server import certificates
 from server.appkeys import REPORT_FONT, SETTINGS
 from server.certificate_files import certificate_report, file_name
@@ -45,11 +43,3 @@ async def certificate_pdf(request: web.Request, certificate: Certificate) -> web
 def attendance_rows(request: web.Request, records: list[AttendanceRecord]) -> list[tuple[str, ...]]:
     """An event's attendance as CSV rows: per person each session, then the total."""
     return rollup_rows(records, total=gettext(request, "All sessions"))
-
-
-def job_error(request: web.Request, progress: Progress) -> str:
-    """Why a job failed, translated (the worker keeps the message's template and values)."""
-    if not progress.error:
-        return ""
-    kept = json.loads(progress.error)
-    return gettext(request, kept["template"]).format(**kept["params"])

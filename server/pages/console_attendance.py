@@ -18,12 +18,12 @@ from rooms.jobs import Job, JobState, Progress
 from server import certificates
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
-from server.certificate_files import bulk_job, zip_path
+from server.certificate_files import bulk_job, job_error, zip_path
 from server.certificates import EventAttendance
 from server.downloads import csv_response
 from server.i18n import language
 from server.pages import forms
-from server.pages.certificate_documents import attendance_rows, certificate_pdf, job_error
+from server.pages.certificate_documents import attendance_rows, certificate_pdf
 from server.pages.console import own_event, refused
 
 TEMPLATE = "console/attendance.html"

@@ -4,6 +4,8 @@ thresholds set, cleared and refused — staff of the event's organization only."
 
 import pytest
 
+from rooms.certificates import Scope
+from server.worker import Worker
 from tests.server.fixtures_login import Staff, sign_in_staff
 from tests.server.pages_world import make_event, make_session
 from tests.server.test_certificates import HAN, LI, beats
@@ -91,3 +93,29 @@ async def test_another_organizations_staff_find_nothing(client, store, lesson) -
     response = await other.call("GET", f"/api/events/{event.event_id}/attendance")
 
     assert response.status == 404
+
+
+async def test_a_zip_of_certificates_is_queued_and_its_progress_listed(
+    staff, store, settings, lesson
+) -> None:
+    event, session = lesson
+    await store.certificates.set_threshold(Scope.SESSION, session.session_id, 40)
+    zips = f"/api/events/{event.event_id}/certificate-zips"
+
+    queued = await staff.call(
+        "POST", zips, json={"scope": "session", "scope_id": session.session_id}
+    )
+    nobody = await staff.call("POST", zips, json={"scope": "event", "scope_id": event.event_id})
+    await Worker(store, settings).run_once()
+    [listed] = await (await staff.call("GET", zips)).json()
+
+    job = await queued.json()
+    assert (queued.status, job["state"], job["download"]) == (202, "queued", None)
+    assert (nobody.status, (await nobody.json())["error"]["code"]) == (400, "none_earned")
+    assert listed == {
+        "job_id": job["job_id"], "scope": "session", "scope_id": session.session_id,
+        "state": "done", "done": 1, "total": 1, "error": "",
+        "download": f"/console/events/{event.event_id}/jobs/{job['job_id']}.zip",
+    }  # fmt: skip
+    download = await staff.call("GET", listed["download"])
+    assert (download.status, download.content_type) == (200, "application/zip")
