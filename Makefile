@@ -53,9 +53,11 @@ fonts:
 	@missing=""; [ -f $(REPORT_FONT_FILE) ] || missing=" fonts-wqy-microhei"; \
 	$(call debian,for PDF documents,PDF documents)
 
-# The report tests read the PDFs back with poppler's pdftotext, pdfinfo and pdffonts.
+# The report tests read the PDFs back with poppler's pdftotext, pdfinfo and pdffonts (and
+# pdftoppm), and scan a certificate's QR code with zbar's zbarimg.
 poppler:
 	@missing=""; command -v pdftotext >/dev/null || missing=" poppler-utils"; \
+	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
 	$(call debian,for the PDF tests,The PDF tests)
 
 lint: install-dev

@@ -19,6 +19,7 @@ C = Capability
 EVENTS: dict[str, Capability] = {
     "join": C.JOIN,
     "ping": C.JOIN,
+    "attention": C.JOIN,
     "chat": C.CHAT,
     "chat_private": C.CHAT_PRIVATE,
     "chat_delete": C.MODERATE,
@@ -180,6 +181,7 @@ S = Shape
 FIELDS: dict[str, dict[str, Field]] = {
     "join": {"chat_after": F(S.MESSAGE_ID, required=False)},
     "ping": {},
+    "attention": {"visible": F(S.FLAG)},
     "chat": {"text": F(S.TEXT), "client_id": F(S.CLIENT_ID)},
     "chat_private": {"text": F(S.TEXT), "client_id": F(S.CLIENT_ID), "to": F(S.RECIPIENT)},
     "chat_delete": {"message_id": F(S.MESSAGE_ID)},

@@ -16,6 +16,7 @@ from typing import TypeVar
 
 from rooms.agenda import Session
 from rooms.attendance import Movement
+from rooms.attention import Attention
 from rooms.chat import ChatMessage, TokenBucket, check_text, message_payload, visible_to
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
 from rooms.hands import Hands
@@ -72,6 +73,7 @@ class Room:
         self.closed = False
         self.empty_since: datetime | None = None
         self.people = People()
+        self.attention = Attention()  # whose tabs are visible: active time (rooms.attention)
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
         self.lobby = Lobby(self)
         self.hands = Hands(self)
@@ -267,15 +269,37 @@ class Room:
         ]
 
     def leave(self, sid: str, *, now: datetime) -> list[Effect]:
-        """A socket went away; when it was the person's last, they left."""
+        """A socket went away; when it was the person's last, they left (else that tab
+        stopped looking)."""
+        staying = self.people.of_sid(sid)
         p = self.people.drop_sid(sid)
-        return [] if p is None else self._gone(p, now=now)
+        if p is not None:
+            return self._gone(p, now=now)
+        if staying is None or not staying.admitted:
+            return []
+        return self._looked(staying, sid, visible=False, now=now)
 
     def _forget(self, p: Participant, *, now: datetime) -> list[Effect]:
         self.people.forget(p)
         return self._gone(p, now=now)
 
+    def attend(self, sid: str, visible: bool, *, now: datetime) -> list[Effect]:
+        """A tab's heartbeat: whether it is visible (``rooms.attention``). Beats from the
+        lobby, or while a workflow holds the person out, count nothing."""
+        p = self.people.of_sid(sid)
+        if p is None:
+            raise DomainError("Join the room first.", code="not_joined")
+        if not p.admitted or p.held:
+            return []
+        self._take(p, "attention", now=now)
+        return self._looked(p, sid, visible=visible, now=now)
+
+    def _looked(self, p: Participant, sid: str, *, visible: bool, now: datetime) -> list[Effect]:
+        movement = self.attention.heard(p.key, sid, visible=visible, since=p.since, now=now)
+        return [] if movement is None else [Attend(movement, p.person, p.role)]
+
     def _gone(self, p: Participant, *, now: datetime) -> list[Effect]:
+        self.attention.forget(p.key)
         if not self.people:
             self.empty_since = now
         if not p.admitted:

@@ -26,6 +26,7 @@ from server.settings import Settings, SettingsError
 from server.static import setup_static
 from server.store import Durability, EmbeddedRedis, Store, StoreError, connect, describe
 from server.templating import setup_templates
+from server.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,13 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     await scheduler.stop()
 
 
+async def _worker(app: web.Application) -> AsyncIterator[None]:
+    worker = Worker(app[STORE], app[SETTINGS])
+    worker.start()
+    yield
+    await worker.stop()
+
+
 async def _check_hooks(app: web.Application) -> None:
     """The media plane and the realtime send path reach into their libraries' internals
     (aiortc's, engineio's): refuse to start if those moved."""
@@ -116,6 +124,8 @@ def make_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(hashing_pool)
     if settings.run_scheduler:
         app.cleanup_ctx.append(_scheduler)
+    if settings.run_worker:
+        app.cleanup_ctx.append(_worker)
     i18n.setup_i18n(app)
     setup_templates(app)
     setup_auth(app)

@@ -11,13 +11,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
+from rooms.attendance import Movement, Passage
+from rooms.certificates import Scope
 from rooms.experts import Expert
 from rooms.files import FilePurpose
 from rooms.kinds import rules_of
 from rooms.poll_spec import poll_spec
 from rooms.roles import Kind, Role
 from rooms.slides import Deck, SlideShow, count_pages
-from server import agenda, reviews
+from server import agenda, certificates, reviews
 from server.accounts import create_org_with_admin
 from server.files import files_root, save_bytes
 from server.invitations import invite_url, issue_invite, sign_invite
@@ -111,6 +113,17 @@ GROUP_MEMBERS = [
     ("学员乙 Student B", "student.b@example.org"),
     ("学员丙 Student C", "student.c@example.org"),
 ]
+
+
+# a class held yesterday, with its attendance: (name, e-mail, minute joined, active minutes,
+# minute left); its certificates need 45 active minutes
+HELD_CLASS = "云课堂：开放科学入门 Cloud class: open science basics"
+ATTENDEES = (
+    ("林晓", "lin.xiao@example.org", 0, 80, 85),
+    ("Emily Carter", "emily.carter@example.org", 5, 60, 80),
+    ("周强 Zhou Qiang", "zhou.qiang@example.org", 10, 20, 40),
+)
+THRESHOLD_MINUTES = 45
 
 
 def credentials_file(settings: Settings) -> Path:
@@ -228,6 +241,7 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
     for draft in POLL_BANK:  # the class's polls, ready to launch
         await store.polls.add_draft(sessions[Kind.CLASS].session_id, poll_spec(draft))
     await _class_deck(store, settings, sessions[Kind.CLASS], by=host.account_id, now=now)
+    held = await _held_class(store, settings, org_id=org.org_id, by=host.account_id, now=now)
     links = []
     for who, role, email, holder in [
         *((e.name, Role.REVIEWER, e.email, person_key(PersonType.EXPERT, e.expert_id))
@@ -259,7 +273,11 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         + "\n".join(listeners)
         + "\n"
         + "\n  Breakout groups 分组讨论: the host opens them in the room's panel; attendees' links"
-        " (the meeting's lobby: the host admits them):\n" + "\n".join(rooms) + "\n"
+        " (the meeting's lobby: the host admits them):\n"
+        + "\n".join(rooms)
+        + "\n"
+        + "\n  A class held yesterday, its attendance and certificates "
+        "(console: the event's Attendance and certificates):\n" + held + "\n"
     )
 
 
@@ -341,3 +359,62 @@ async def _class_deck(
     )  # fmt: skip
     deck = Deck(stored.file_id, stored.name, pages=count_pages(pdf), downloadable=True)
     await store.slides.put(session.session_id, SlideShow(deck=deck, page=1))
+
+
+async def _held_class(
+    store: Store, settings: Settings, *, org_id: str, by: str, now: datetime
+) -> str:
+    """An unlisted event of yesterday with one class, its attendance (two attendees reached
+    the certificate threshold, one did not) and one certificate issued: the lines to print."""
+    day = now.astimezone(ZoneInfo(ZONE)).date() - timedelta(days=1)
+    fields = {
+        "title_zh": "云会示范培训班", "title_en": "Yunhui Demo Training", "zone": ZONE,
+        "description": "A demo class held yesterday. 昨天举办的示范课程。",
+        "start_date": day.isoformat(), "end_date": day.isoformat(), "visibility": "unlisted",
+    }  # fmt: skip
+    event = await agenda.create_event(store, org_id=org_id, organizer=by, fields=fields, now=now)
+    start = f"{day.isoformat()}T09:00"
+    lesson = await agenda.create_session(
+        store, event=event, now=now,
+        fields={"kind": "class", "title": HELD_CLASS, "description": "", "start": start,
+                "end": f"{day.isoformat()}T10:30"},
+    )  # fmt: skip
+    for who, email, joined, active, left in ATTENDEES:
+        key = person_key(PersonType.GUEST, email)
+        await store.attendance.record(
+            lesson.session_id, _stay(lesson, key, who, joined, active, left)
+        )
+    for scope, scope_id in ((Scope.SESSION, lesson.session_id), (Scope.EVENT, event.event_id)):
+        await store.certificates.set_threshold(scope, scope_id, THRESHOLD_MINUTES)
+    name, email = ATTENDEES[0][:2]
+    invite = await issue_invite(  # sent the day before the class
+        store, session=lesson, role=Role.ATTENDEE, name=name, email=email, single_use=False,
+        days=365, created_by=by, now=lesson.start - timedelta(days=1),
+    )  # fmt: skip
+    attendance = await certificates.event_attendance(store, event, now=now)
+    issued = await certificates.issue(
+        store, attendance, scope=Scope.SESSION, scope_id=lesson.session_id,
+        person_key=invite.person_key, now=now,
+    )  # fmt: skip
+    token = sign_invite(settings, invite)
+    return (
+        f"    {name}'s attendance: {settings.base_url}/invite/{token}/attendance\n"
+        f"    certificate {issued.number}: {certificates.verification_url(settings, issued)}"
+    )
+
+
+def _stay(
+    session: Session, key: str, name: str, joined: int, active: int, left: int
+) -> list[Passage]:
+    """A stay from minute ``joined`` to ``left`` of the session, the page seen (a heartbeat
+    every 30 s) for its first ``active`` minutes."""
+
+    def at(seconds: int) -> datetime:
+        return session.start + timedelta(seconds=joined * 60 + seconds)
+
+    def passage(movement: Movement, seconds: int) -> Passage:
+        return Passage(movement, key, f"demo-{key}", name, "attendee", at(seconds))
+
+    beats = [passage(Movement.ACTIVE, s) for s in range(0, active * 60 + 1, 30)]
+    ends = [passage(Movement.IDLE, active * 60), passage(Movement.LEAVE, (left - joined) * 60)]
+    return [passage(Movement.JOIN, 0), *beats, *ends]

@@ -153,6 +153,7 @@ class Settings:
     data_dir: Path
     secret_key: str
     run_scheduler: bool = True
+    run_worker: bool = False  # the worker inside the web process (from_env: on unless told)
     seed_demo: bool = True
     scheduler_interval: float = 1.0
     reminder_minutes: int = 15
@@ -222,6 +223,7 @@ class Settings:
             data_dir=data_dir,
             secret_key=_secret_key(env, production, data_dir),
             run_scheduler=_flag(env.get("RUN_SCHEDULER"), True),
+            run_worker=_flag(env.get("RUN_WORKER"), True),
             seed_demo=_flag(env.get("SEED_DEMO"), not production),
             reminder_minutes=_int(env, "REMINDER_MINUTES", 15),
             lobby_minutes=_int(env, "LOBBY_MINUTES", 15),

@@ -182,6 +182,7 @@ SERVICES = {
     "server/agenda.py",
     "server/auth.py",  # who is asking: current_account, require_account
     "server/calendar.py",
+    "server/certificates.py",  # attendance rolled up, thresholds, issuing certificates
     "server/files.py",  # uploaded files: bytes on disk, records in the store, serving
     "server/guests.py",
     "server/invitations.py",
@@ -191,6 +192,8 @@ SERVICES = {
     "server/reviews.py",  # preparing a review; what a review room is prepared with
     "server/scheduler.py",
     "server/seed.py",
+    "server/worker.py",  # the worker: long jobs from the Redis queue (certificates in bulk)
+    "server/certificate_files.py",  # certificates as PDFs, the bulk zip job
 }
 PLUMBING = {
     "server/appkeys.py",

@@ -9,6 +9,7 @@ route is documented there and that malformed input is always a 4xx JSON error.
 from aiohttp import web
 
 from server.api import (
+    attendance,
     events,
     experts,
     invites,
@@ -40,6 +41,7 @@ def _all_modules() -> list[ApiRoutes]:
         review_materials.routes,
         polls.routes,
         shows.routes,
+        attendance.routes,
     ]
 
 

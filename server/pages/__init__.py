@@ -14,7 +14,9 @@ from aiohttp import web
 from rooms.files import TYPE_NAMES
 from rooms.roles import Kind, roles_for
 from server.pages import labels, timetable
+from server.pages.certificates import setup_certificate_pages
 from server.pages.console import setup_console_pages
+from server.pages.console_attendance import setup_console_attendance
 from server.pages.console_sessions import setup_session_console
 from server.pages.experts import setup_expert_pages
 from server.pages.feeds import setup_feeds
@@ -54,6 +56,8 @@ def setup_pages(app: web.Application) -> None:
     setup_public_pages(app)
     setup_console_pages(app)
     setup_session_console(app)
+    setup_console_attendance(app)
+    setup_certificate_pages(app)
     setup_expert_pages(app)
     setup_room_pages(app)
     setup_result_pages(app)

@@ -45,6 +45,7 @@ def refused_page(request: web.Request, refused: InviteRefused) -> web.Response:
         "reason": str(refused.reason),
         "title": REFUSAL_TITLES[refused.reason],
         "message": i18n.gettext(request, refused.template),
+        "token": request.match_info.get("token", ""),
     }
     status = REFUSAL_STATUS[refused.reason]
     response = aiohttp_jinja2.render_template(

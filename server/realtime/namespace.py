@@ -112,6 +112,10 @@ class RoomNamespace(
     async def on_ping(self, sid: str, data: dict[str, Any]) -> None:
         await self.live.fanout.to_sid(sid, "pong", {})
 
+    async def on_attention(self, sid: str, data: dict[str, Any]) -> None:
+        now, visible = self.live.clock(), data["visible"]
+        await self.live.change(sid, lambda room: room.attend(sid, visible, now=now))
+
     # chat
 
     async def on_chat(self, sid: str, data: dict[str, Any]) -> dict[str, object]:

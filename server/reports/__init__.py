@@ -1,7 +1,15 @@
 """Generated documents (results, certificates, signed agreements): plain data in, PDF out,
 with an embedded CJK font whose text pdftotext reads back."""
 
-from server.reports.document import Heading, PageBreak, Paragraph, Report, Section, Table
+from server.reports.document import (
+    Heading,
+    PageBreak,
+    Paragraph,
+    QrCode,
+    Report,
+    Section,
+    Table,
+)
 from server.reports.fonts import FONT_PACKAGE, ReportFont, ReportFontMissing, find_font
 from server.reports.pdf import render_pdf
 
@@ -10,6 +18,7 @@ __all__ = [
     "Heading",
     "PageBreak",
     "Paragraph",
+    "QrCode",
     "Report",
     "ReportFont",
     "ReportFontMissing",

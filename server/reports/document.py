@@ -47,11 +47,21 @@ class Table:
 
 
 @dataclass(frozen=True, slots=True)
+class QrCode:
+    """A QR code of ``data`` (a URL), ``size`` mm wide with its quiet zone, at the left
+    margin, with ``caption`` beside it (text, so that it can be read back)."""
+
+    data: str
+    size: float = 32.0
+    caption: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class PageBreak:
     """What follows starts on a new page (a deck's next slide)."""
 
 
-Section = Heading | Paragraph | Table | PageBreak
+Section = Heading | Paragraph | Table | QrCode | PageBreak
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,15 +1,24 @@
 """Reports as PDF (fpdf2): A4, the CJK font embedded (subset) for all text, the title in
 every page's header, "page / pages" in the footer, tables whose header row is repeated on
-every page they run onto."""
+every page they run onto, QR codes drawn as vector squares (segno gives the modules)."""
 
 from dataclasses import dataclass
 from pathlib import Path
 
+import segno
 from fpdf import FPDF
 from fpdf.enums import TableBordersLayout, TableHeadingsDisplay, TextMode
 from fpdf.fonts import FontFace
 
-from server.reports.document import Heading, PageBreak, Paragraph, Report, Section, Table
+from server.reports.document import (
+    Heading,
+    PageBreak,
+    Paragraph,
+    QrCode,
+    Report,
+    Section,
+    Table,
+)
 from server.reports.fonts import ReportFont
 from server.reports.lines import break_lines
 
@@ -18,6 +27,7 @@ CREATOR = "Yunhui"
 MARGIN = 20.0  # mm, all four sides
 PADDING = 1.5  # mm, inside table cells
 KEEP_WITH_HEADING = 20.0  # mm of the page a heading needs below it, or it starts a new page
+QUIET = 4  # modules of white around a QR code
 INK, GREY, RULE, SHADE = (20, 20, 20), (110, 110, 110), (170, 170, 170), (235, 238, 242)
 
 
@@ -110,6 +120,25 @@ class _Document(FPDF):
                 )
         self.ln(3)
 
+    def write_qr(self, qr: QrCode) -> None:
+        if self.y + qr.size > self.page_break_trigger:
+            self.add_page()
+        matrix = segno.make(qr.data, error="m").matrix
+        module = qr.size / (len(matrix) + 2 * QUIET)
+        left, top = self.l_margin + QUIET * module, self.y + QUIET * module
+        self.set_fill_color(0, 0, 0)
+        for row, modules in enumerate(matrix):
+            for column, dark in enumerate(modules):
+                if dark:
+                    self.rect(left + column * module, top + row * module, module, module, "F")
+        if qr.caption:
+            beside = qr.size + 4
+            self.set_xy(self.l_margin + beside, self.y + QUIET * module)
+            self.use(SMALL)
+            text = "\n".join(self.lines(qr.caption, self.epw - beside))
+            self.multi_cell(self.epw - beside, SMALL.leading, text, align="L")
+        self.set_xy(self.l_margin, top - QUIET * module + qr.size + 2)
+
     def _cell_text(self, text: str, width: float) -> str:
         # a hair narrower than the cell, so that the library never breaks a line again
         return "\n".join(self.lines(text, width - 2 * PADDING - 0.05))
@@ -123,6 +152,8 @@ def _write(document: _Document, section: Section) -> None:
         document.ln(2)
     elif isinstance(section, PageBreak):
         document.add_page()
+    elif isinstance(section, QrCode):
+        document.write_qr(section)
     else:
         document.write_table(section)
 

@@ -5,6 +5,7 @@ from server.store.accounts import Accounts
 from server.store.agenda import Agenda
 from server.store.attendance import Attendance
 from server.store.breakouts import BreakoutRecords
+from server.store.certificates import Certificates
 from server.store.chat import Chat
 from server.store.connection import (
     EmbeddedRedis,
@@ -18,6 +19,7 @@ from server.store.durable import Durability, Durable, NotDurable
 from server.store.experts import Experts
 from server.store.files import FileRecords
 from server.store.invites import Invites
+from server.store.jobs import Jobs
 from server.store.notifications import Notifications
 from server.store.panel import Panels
 from server.store.polls import Polls
@@ -45,6 +47,8 @@ class Store:
         self.web_sessions = WebSessions(redis)
         self.chat = Chat(redis)
         self.attendance = Attendance(redis)
+        self.certificates = Certificates(redis)
+        self.jobs = Jobs(redis)
         self.rooms = Rooms(redis)
         self.panel = Panels(redis)
         self.questions = QuestionRecords(redis)

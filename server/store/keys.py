@@ -266,3 +266,32 @@ def show_buffer(session_id: str) -> str:
 # a room's breakout groups (rooms.breakouts)
 def breakouts(session_id: str) -> str:
     return f"session:{session_id}:breakouts"  # BreakoutState JSON: the groups, who is where
+
+
+# attendance certificates (rooms.certificates)
+def certificate_threshold(scope: str, scope_id: str) -> str:
+    return f"certificates:threshold:{scope}:{scope_id}"  # whole minutes of active time
+
+
+def certificate(certificate_id: str) -> str:
+    return f"certificate:{certificate_id}"  # hash: json (Certificate), serial
+
+
+def certificates_of(scope: str, scope_id: str) -> str:
+    return f"certificates:{scope}:{scope_id}"  # hash person key -> certificate id
+
+
+CERTIFICATE_SERIAL = "certificates:serial"  # the last certificate's serial number
+
+
+# jobs for the worker process (rooms.jobs)
+JOBS = "jobs"  # stream of job ids; consumer group JOBS_GROUP
+JOBS_GROUP = "workers"
+
+
+def job(job_id: str) -> str:
+    return f"job:{job_id}"  # hash: job (Job JSON), state, done, total, error, attempts
+
+
+def jobs_of(owner_id: str) -> str:
+    return f"jobs-of:{owner_id}"  # zset job id by creation time

@@ -4,6 +4,7 @@ One browser, one context per person (their own cookies): the host signs in as st
 organization, the guests are anonymous guests of a public meeting whose lobby is on.
 """
 
+import asyncio
 import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -256,3 +257,28 @@ async def test_room_chat_links_only_http_and_https_urls(live_server, new_page) -
     split = await page.evaluate(SPLIT_TEXT, [text for text, _ in LINKIFY_CASES])
 
     assert split == [as_nodes(parts) for _, parts in LINKIFY_CASES]
+
+
+async def test_room_page_beats_while_seen_and_goes_idle_when_hidden(live_server, new_page) -> None:
+    session = await open_meeting(live_server.store, lobby=False)
+    li = await new_page()
+    await join_as_guest(li, session, "Li Lei")
+    await expect(li.locator("#room")).to_be_visible()
+
+    async def movements_become(expected: list[str]) -> list[str]:
+        for _ in range(100):
+            passages = await live_server.store.attendance.passages(session.session_id)
+            if [str(p.movement) for p in passages] == expected:
+                break
+            await asyncio.sleep(0.05)
+        return [str(p.movement) for p in passages]
+
+    assert await movements_become(["join", "active"]) == ["join", "active"]  # seen on entering
+    await li.evaluate(
+        """() => {
+          Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+          document.dispatchEvent(new Event("visibilitychange"));
+        }"""
+    )
+
+    assert await movements_become(["join", "active", "idle"]) == ["join", "active", "idle"]

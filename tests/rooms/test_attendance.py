@@ -16,7 +16,7 @@ from rooms.attendance import (
 )
 
 T0 = datetime(2026, 5, 1, 1, 0, tzinfo=UTC)
-JOIN, LEAVE = Movement.JOIN, Movement.LEAVE
+JOIN, LEAVE, ACTIVE, IDLE = Movement.JOIN, Movement.LEAVE, Movement.ACTIVE, Movement.IDLE
 
 
 def at(minutes: float) -> datetime:
@@ -77,16 +77,19 @@ def test_totals_take_the_latest_name_and_role() -> None:
 
 
 def test_presence_payload_and_export_rows() -> None:
-    [li] = totals([passage(JOIN, "li", 0), passage(LEAVE, "li", 1.5)], until=at(5))
+    passages = [passage(JOIN, "li", 0), passage(ACTIVE, "li", 0.5), passage(LEAVE, "li", 1.5)]
+    [li] = totals(passages, until=at(5))
 
     assert presence_payload(li) == {
-        "participant_id": "p-li", "name": "Li", "role": "attendee", "seconds": 90, "visits": 1,
+        "participant_id": "p-li", "name": "Li", "role": "attendee", "seconds": 90,
+        "active_seconds": 60, "visits": 1,
         "first_join": "2026-05-01T01:00:00+00:00", "last_leave": "2026-05-01T01:01:30+00:00",
         "present": False, "lost": False,
     }  # fmt: skip
     assert export_rows([li]) == [
-        ("name", "role", "seconds", "minutes", "visits", "first_join", "last_leave", "left_by"),
-        ("Li", "attendee", "90", "1.5", "1", "2026-05-01T01:00:00+00:00",
+        ("name", "role", "seconds", "minutes", "active_seconds", "active_minutes", "visits",
+         "first_join", "last_leave", "left_by"),
+        ("Li", "attendee", "90", "1.5", "60", "1.0", "1", "2026-05-01T01:00:00+00:00",
          "2026-05-01T01:01:30+00:00", "leaving"),
     ]  # fmt: skip
 
@@ -99,6 +102,7 @@ OPEN_STAYS = [
     ([("join", "li", 0), ("leave", "li", 1), ("join", "li", 2), ("join", "han", 3)],
      [("li", 2), ("han", 3)]),
     ([("join", "li", 0), ("lost", "li", 1)], []),
+    ([("join", "li", 0), ("active", "li", 1), ("idle", "li", 2)], [("li", 0)]),
 ]  # fmt: skip
 
 
@@ -120,3 +124,45 @@ def test_a_stay_closed_after_a_crash_counts_until_then_and_says_so() -> None:
 
     assert (li.seconds, li.present, li.lost) == (120, False, True)
     assert export_rows([li])[1][-1] == "server_restart"
+
+
+# active time: (movement, minutes) of one person -> active seconds counted until minute 60
+ACTIVE_TIME = [
+    # beats every half minute from minute 1 to 3, then hidden: 1 .. 3.5
+    ([("join", 0), ("active", 1), ("active", 1.5), ("active", 2), ("active", 2.5),
+      ("active", 3), ("idle", 3.5), ("leave", 10)], 150),
+    # a gap in the beats earns at most BEAT_GAP_MAX (75 s) after the last beat
+    ([("join", 0), ("active", 1), ("active", 11), ("leave", 20)], 75 + 75),
+    # hidden time earns nothing, and a beat after it starts a new run
+    ([("join", 0), ("active", 0), ("idle", 0.5), ("active", 5), ("leave", 5.5)], 60),
+    # a stay closed after a crash ends the run at the last heartbeat the server vouched for
+    ([("join", 0), ("active", 0), ("active", 0.5), ("lost", 0.75)], 45),
+    # beats outside a stay (before joining, after leaving) count nothing
+    ([("active", 0), ("join", 1), ("leave", 2), ("active", 3), ("active", 3.5)], 0),
+    # still present and beating: counts until now, at most one gap past the last beat
+    ([("join", 0), ("active", 58), ("active", 58.5)], 30 + 75),
+    # never more than the time present
+    ([("join", 0), ("active", 0), ("leave", 0.5)], 30),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("moves", "active_seconds"), ACTIVE_TIME)
+def test_active_time_counts_heartbeats_by_the_servers_clock(
+    moves: list[tuple[str, float]], active_seconds: int
+) -> None:
+    passages = [passage(Movement(m), "li", minutes) for m, minutes in moves]
+
+    [li] = totals(passages, until=at(60))
+
+    assert li.active_seconds == active_seconds
+
+
+def test_active_time_is_kept_per_person() -> None:
+    passages = [
+        passage(JOIN, "li", 0), passage(JOIN, "han", 0), passage(ACTIVE, "li", 0),
+        passage(ACTIVE, "li", 1), passage(IDLE, "han", 1), passage(IDLE, "li", 1.5),
+    ]  # fmt: skip
+
+    li, han = totals(passages, until=at(2))
+
+    assert (li.active_seconds, han.active_seconds) == (90, 0)

@@ -271,3 +271,37 @@ def test_a_full_session_refuses_newcomers_but_not_hosts_nor_people_already_in() 
     assert events(cohost, "joined")[0].sids == ("s-co",)
     assert events(second_tab, "joined")[0].sids == ("s-li-2",)
     assert [p.participant_id for p in room.people.admitted()] == ["p-owner", "p-li", "p-co"]
+
+
+# attention: heartbeats of visible tabs (rooms.attention)
+
+
+def test_a_visible_tab_is_recorded_active_and_its_closing_idle() -> None:
+    room = make_room(lobby=False)
+    room.join("s-li-1", LI, now=NOW)
+    room.join("s-li-2", LI, now=NOW)
+
+    seen = room.attend("s-li-1", True, now=NOW)
+    closed = room.leave("s-li-1", now=NOW + timedelta(seconds=20))
+    gone = room.leave("s-li-2", now=NOW + timedelta(seconds=30))
+
+    assert seen == [Attend(Movement.ACTIVE, LI, Role.ATTENDEE)]
+    assert closed == [Attend(Movement.IDLE, LI, Role.ATTENDEE)]
+    assert gone[0] == Attend(Movement.LEAVE, LI, Role.ATTENDEE)
+
+
+def test_heartbeats_from_the_lobby_count_nothing() -> None:
+    room = owned()
+    room.join("s-li", LI, now=NOW)
+
+    assert room.attend("s-li", True, now=NOW) == []
+    assert codes(lambda: room.attend("s-nobody", True, now=NOW)) == "not_joined"
+
+
+def test_heartbeats_are_rate_limited_per_person() -> None:
+    room = make_room(lobby=False, burst=2)
+    room.join("s-li", LI, now=NOW)
+    room.attend("s-li", True, now=NOW)
+    room.attend("s-li", False, now=NOW)
+
+    assert codes(lambda: room.attend("s-li", True, now=NOW)) == "rate_limited"

@@ -4,10 +4,12 @@ import re
 import stat
 from datetime import UTC, datetime
 
+from rooms.certificates import Scope
 from rooms.files import FilePurpose
 from rooms.poll_spec import PollKind
 from rooms.roles import Kind, Role
 from rooms.slides import count_pages
+from server import certificates
 from server.accounts import check_credentials
 from server.files import file_path, files_root
 from server.invitations import open_invite
@@ -139,7 +141,7 @@ async def test_seed_gives_the_class_a_poll_bank(store, settings) -> None:
 async def test_seed_prints_attendee_links_to_try_breakout_groups(store, settings, capsys) -> None:
     await seed_demo(store, settings)
     printed = capsys.readouterr().out
-    tail = printed[printed.index("Breakout groups") :]
+    tail = printed[printed.index("Breakout groups") : printed.index("A class held yesterday")]
 
     opened = [
         await open_invite(store, settings, token=token, now=datetime.now(UTC))
@@ -150,3 +152,26 @@ async def test_seed_prints_attendee_links_to_try_breakout_groups(store, settings
         (Role.ATTENDEE, Kind.MEETING)
     ] * 3 + [(Role.ATTENDEE, Kind.CLASS)] * 3
     assert len(re.findall(r"/sessions/\S+/room", tail)) == 2
+
+
+async def test_seed_holds_a_class_with_attendance_and_a_certificate(
+    store, settings, capsys
+) -> None:
+    await seed_demo(store, settings)
+
+    printed = capsys.readouterr().out
+    [org] = await store.accounts.orgs()
+    held = next(
+        e
+        for e in await store.agenda.events_of_org(org.org_id)
+        if e.title_en == "Yunhui Demo Training"
+    )
+    attendance = await certificates.event_attendance(store, held, now=datetime.now(UTC))
+    earned = [r.name for r in attendance.records if attendance.awards(r)]
+    [lesson] = attendance.sessions
+    [(_key, certificate_id)] = (
+        await store.certificates.of_scope(Scope.SESSION, lesson.session_id)
+    ).items()
+    assert earned == ["林晓", "Emily Carter"]
+    assert f"{settings.base_url}/certificates/{certificate_id}" in printed
+    assert "/attendance" in printed

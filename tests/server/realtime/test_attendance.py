@@ -72,9 +72,10 @@ async def test_attendance_exports_as_csv_for_the_owner(rooms_world: World) -> No
     rows = list(csv.reader(io.StringIO((await response.text()).lstrip("\ufeff"))))
     assert response.status == 200
     assert rows[0] == [
-        "name", "role", "seconds", "minutes", "visits", "first_join", "last_leave", "left_by",
+        "name", "role", "seconds", "minutes", "active_seconds", "active_minutes", "visits",
+        "first_join", "last_leave", "left_by",
     ]  # fmt: skip
-    assert [row[:2] + [row[4], row[6], row[7]] for row in rows[1:]] == [
+    assert [row[:2] + [row[6], row[8], row[9]] for row in rows[1:]] == [
         ["'=Li", "attendee", "1", "", ""]
     ]
     assert (
@@ -108,3 +109,36 @@ async def test_a_restart_after_a_crash_closes_open_stays_at_the_last_heartbeat(
     assert (li.seconds, li.present, li.lost) == (60, False, True)
     assert export_rows([li])[1][-1] == "server_restart"
     assert await rooms_world.store.rooms.held(crashed.process) == {}
+
+
+async def test_active_time_counts_the_heartbeats_the_server_received(rooms_world: World) -> None:
+    room = await rooms_world.session(lobby=False)
+    host = await rooms_world.enter(room, invite=await rooms_world.invite(room, Role.HOST, "Host"))
+    token = await rooms_world.invite(room, Role.ATTENDEE, "Li Lei")
+    clock = rooms_world.stop_clock()
+    tab, other_tab = (
+        await rooms_world.enter(room, invite=token),
+        await rooms_world.enter(room, invite=token),
+    )
+    steps = [
+        (tab, True, 0), (tab, True, 30),
+        (other_tab, True, 10),  # a second visible tab adds no time of its own
+        (tab, False, 20),  # one tab hidden, the other still seen
+        (other_tab, False, 30),  # none seen any more: from here on nothing counts
+    ]  # fmt: skip
+    for peer, visible, seconds in steps:
+        clock.advance(seconds)
+        await peer.send("attention", {"visible": visible})
+    clock.advance(600)
+    await tab.send("attention", {"visible": True, "seconds": 3600})  # no claim of time
+
+    await host.send("get_attendance")
+
+    [attendance] = host.of("attendance")
+    li = next(p for p in attendance["people"] if p["name"] == "Li Lei")
+    assert (li["seconds"], li["active_seconds"]) == (690, 90)
+    assert [e["code"] for e in tab.of("error")] == ["invalid_payload"]
+    passages = await rooms_world.store.attendance.passages(room.session_id)
+    assert [p.movement for p in passages if p.name == "Li Lei"] == [
+        Movement.JOIN, Movement.ACTIVE, Movement.ACTIVE, Movement.ACTIVE, Movement.IDLE,
+    ]  # fmt: skip

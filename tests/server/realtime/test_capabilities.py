@@ -25,8 +25,9 @@ from tests.server.realtime.room_world import Peer, World
 
 CASES = [(kind, role) for kind in Kind for role in roles_for(kind)]
 ORDER = [
-    "join", "ping", "chat", "chat_private", "chat_delete", "set_chat_enabled", "raise_hand",
-    "lower_hand", "lower_hand_of", "lower_all_hands", "react", "set_mic", "set_camera",
+    "join", "ping", "attention", "chat", "chat_private", "chat_delete", "set_chat_enabled",
+    "raise_hand", "lower_hand", "lower_hand_of", "lower_all_hands", "react", "set_mic",
+    "set_camera",
     "admit", "admit_all", "deny", "deny_all", "mute", "mute_all", "set_locked",
     "get_attendance", "start_item", "next_phase", "extend_item", "skip_item", "reorder_items",
     "release_results", "set_conflict", "submit_score", "get_my_score", "get_results",
@@ -111,6 +112,7 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
         "set_chat_enabled": {"enabled": True},
         "lower_hand_of": {"participant_id": target},
         "react": {"emoji": "👍"},
+        "attention": {"visible": True},
         "set_mic": {"on": True},
         "set_camera": {"on": True},
         "admit": {"participant_id": target},

@@ -126,6 +126,7 @@ function toAttendance(wire) {
     name: wire.name,
     role: wire.role,
     seconds: wire.seconds,
+    activeSeconds: wire.active_seconds ?? 0,
     visits: wire.visits,
     firstJoin: date(wire.first_join),
     lastLeave: date(wire.last_leave),
@@ -389,6 +390,7 @@ export class RoomConnection extends Emitter {
   setLocked(locked) { return this.#send("set_locked", { locked }); }
   setRole(participantId, role) { return this.#send("set_role", { participant_id: participantId, role }); }
   getAttendance() { return this.#send("get_attendance"); }
+  sendAttention(visible) { return this.#send("attention", { visible }); }
   endSession() { return this.#send("end_session"); }
 
   // polls and quizzes (PROTOCOL.md, "Polls and quizzes"): {poll_id} / {choices}, or {error}

@@ -4,6 +4,7 @@
 
 import { renderAttendance } from "./attendance.js";
 import { setupBreakouts } from "./breakouts.js";
+import { watchAttention } from "./attention.js";
 import { ChatView } from "./chat.js";
 import { RoomConnection } from "./connection.js";
 import { renderQueue, setFlags, setupHostButtons } from "./controls.js";
@@ -61,6 +62,7 @@ const state = {
   over: false,
 };
 let connection = null;
+let stopAttention = null; // the heartbeat of the current connection (attention.js)
 let preview = null;
 const room = () => connection;
 const local = new LocalMedia();
@@ -442,6 +444,8 @@ function start() {
         breakouts?.attach(connection);
         slides?.attach(connection);
         listen(connection, prejoin);
+        stopAttention?.();
+        stopAttention = watchAttention(connection);
         connection.connect();
       },
     },
