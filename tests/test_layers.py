@@ -185,12 +185,14 @@ SERVICES = {
     "server/files.py",  # uploaded files: bytes on disk, records in the store, serving
     "server/guests.py",
     "server/invitations.py",
+    "server/libraries.py",  # the demand and achievement libraries: search, matching
     "server/materials.py",  # a review item's materials and who may read them
     "server/polls.py",  # a session's poll bank and the results of its polls
     "server/results.py",  # a review's results and audit log, and who may see them
     "server/reviews.py",  # preparing a review; what a review room is prepared with
     "server/scheduler.py",
     "server/seed.py",
+    "server/seed_libraries.py",  # the demo's demands and achievements
 }
 PLUMBING = {
     "server/appkeys.py",
@@ -205,6 +207,7 @@ PLUMBING = {
     "server/security.py",
     "server/settings.py",
     "server/static.py",
+    "server/terms.py",  # text to search terms (jieba)
     "server/templating.py",
     "server/websession.py",
 }

@@ -249,3 +249,20 @@ def poll_board(session_id: str) -> str:
 # slides on a room's stage (rooms.slides)
 def slide_show(session_id: str) -> str:
     return f"session:{session_id}:slides"  # SlideShow JSON: the deck shown, and its page
+
+
+# the demand and achievement libraries; kind is "demand" or "achievement"
+def listing(kind: str, listing_id: str) -> str:
+    return f"{kind}:{listing_id}"  # the entry's JSON
+
+
+def listing_terms(kind: str, listing_id: str) -> str:
+    return f"{kind}:{listing_id}:terms"  # JSON [title terms, body terms], for search
+
+
+def org_listings(org_id: str, kind: str) -> str:
+    return f"org:{org_id}:{kind}s"  # set of the organization's entries
+
+
+def public_listings(kind: str) -> str:
+    return f"{kind}s:public"  # set of the entries shown on the public pages, every org's
