@@ -21,7 +21,7 @@ from rooms.listings import Demand, Filters, Listing, PitchCard, TransferMode
 from rooms.matching import Match
 from server import libraries
 from server.api.experts import csv_refusal, expert_json, query_param, read_csv
-from server.api.routes import ApiRoutes, json_response, read_body
+from server.api.routes import ApiRoutes, Handler, json_response, read_body
 from server.api.schema import Body, Bool, Int, Str, StrList, response_schema
 from server.api.views import listed, utc_text
 from server.appkeys import STORE
@@ -85,29 +85,29 @@ _SHARED = {
     "contact": _TEXT, "contact_public": _FLAG, "public": _FLAG,
     "created_at": _INSTANT, "updated_at": _INSTANT,
 }  # fmt: skip
-DEMAND = response_schema(
-    "Demand",
-    {
-        **_SHARED,
-        "enterprise": _TEXT,
-        "industry": _TEXT,
-        "budget_min": _MAYBE_INT,
-        "budget_max": _MAYBE_INT,
-        "deadline": {"type": ["string", "null"], "format": "date"},
-        "status": {"type": "string", "enum": list(lib.DemandStatus)},
-    },
-)
-ACHIEVEMENT = response_schema(
-    "Achievement",
-    {
-        **_SHARED,
-        "holder": _TEXT,
-        "trl": {"type": "integer", "minimum": 1, "maximum": 9},
-        "patents": _TEXTS,
-        "transfer_modes": {"type": "array", "items": {"enum": list(TransferMode)}},
-    },
-)
+DEMAND_PROPERTIES = {
+    **_SHARED,
+    "enterprise": _TEXT,
+    "industry": _TEXT,
+    "budget_min": _MAYBE_INT,
+    "budget_max": _MAYBE_INT,
+    "deadline": {"type": ["string", "null"], "format": "date"},
+    "status": {"type": "string", "enum": list(lib.DemandStatus)},
+}
+ACHIEVEMENT_PROPERTIES = {
+    **_SHARED,
+    "holder": _TEXT,
+    "trl": {"type": "integer", "minimum": 1, "maximum": 9},
+    "patents": _TEXTS,
+    "transfer_modes": {"type": "array", "items": {"enum": list(TransferMode)}},
+}
+DEMAND = response_schema("Demand", DEMAND_PROPERTIES)
+ACHIEVEMENT = response_schema("Achievement", ACHIEVEMENT_PROPERTIES)
 SCHEMAS = {"demand": DEMAND, "achievement": ACHIEVEMENT}
+FOUND = {
+    "demand": response_schema("DemandFound", DEMAND_PROPERTIES | {"score": _SCORE}),
+    "achievement": response_schema("AchievementFound", ACHIEVEMENT_PROPERTIES | {"score": _SCORE}),
+}
 REASONS = {
     "score": {"type": "number"},
     "similarity": {"type": "number"},
@@ -302,8 +302,8 @@ def _kind_routes(kind: str) -> None:  # noqa: C901 - one closure per route of th
         summary=f"My organization's {label}s: newest first, or by relevance to ?q=words; "
         f"filters: ?{filters}",
         tag=TAG,
-        returns=listed(schema),
-    )(list_all)
+        returns=listed(FOUND[kind]),
+    )(_named(list_all, f"list_{kind}s"))
     routes.route(
         "POST",
         base,
@@ -312,14 +312,14 @@ def _kind_routes(kind: str) -> None:  # noqa: C901 - one closure per route of th
         body=new_body,
         responses={"201": "Created"},
         returns=schema,
-    )(create)
+    )(_named(create, f"create_{kind}"))
     routes.route(
         "GET",
         f"{base}.csv",
         summary=f"Export my organization's {label}s as CSV (UTF-8 with BOM)",
         tag=TAG,
         responses={"200": "text/csv"},
-    )(export)
+    )(_named(export, f"export_{kind}s"))
     routes.route(
         "POST",
         f"{base}/import",
@@ -327,14 +327,14 @@ def _kind_routes(kind: str) -> None:  # noqa: C901 - one closure per route of th
         "updates). All rows or none: 400 lists every bad row",
         tag=TAG,
         returns=IMPORTED,
-    )(import_file)
+    )(_named(import_file, f"import_{kind}s"))
     routes.route(
         "GET",
         f"{base}/{{{param}}}",
         summary=f"One {label} of my organization",
         tag=TAG,
         returns=schema,
-    )(get_one)
+    )(_named(get_one, f"get_{kind}"))
     routes.route(
         "PATCH",
         f"{base}/{{{param}}}",
@@ -342,14 +342,14 @@ def _kind_routes(kind: str) -> None:  # noqa: C901 - one closure per route of th
         tag=TAG,
         body=changes,
         returns=schema,
-    )(patch)
+    )(_named(patch, f"update_{kind}"))
     routes.route(
         "DELETE",
         f"{base}/{{{param}}}",
         summary=f"Remove a {label}",
         tag=TAG,
         responses={"204": "Deleted"},
-    )(delete)
+    )(_named(delete, f"delete_{kind}"))
     routes.route(
         "GET",
         f"{base}/{{{param}}}/matches",
@@ -357,7 +357,13 @@ def _kind_routes(kind: str) -> None:  # noqa: C901 - one closure per route of th
         "with the reasons",
         tag=TAG,
         returns=MATCHES,
-    )(matches)
+    )(_named(matches, f"{kind}_matches"))
+
+
+def _named(handler: Handler, name: str) -> Handler:
+    """The handler under its own name: the OpenAPI document's operationId."""
+    handler.__name__ = handler.__qualname__ = name
+    return handler
 
 
 def _listing_match(listing: Any, match: Match) -> dict[str, Any]:
