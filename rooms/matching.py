@@ -6,16 +6,16 @@ A **profile** is what matching knows of anything: its disciplines and its terms 
 text similarity, both from 0 to 1:
 
 - discipline fit: each of the listing's disciplines the candidate has counts 1, one only in
-  the same 学科门类 (first two digits) counts 0.5; divided by the listing's disciplines;
+  the same 学科门类 (first two digits) counts ``NEAR``; divided by the listing's disciplines;
 - text similarity: the cosine of the two TF-IDF vectors (IDF over the listing and every
-  candidate), the title's terms counted ``TITLE_WEIGHT`` times; divided by the best
-  candidate's, so the most alike text weighs as much as a full discipline fit.
+  candidate), the title's terms counted ``TITLE_WEIGHT`` times; a cosine of ``ALIKE`` or
+  more (texts about the same thing, measured on the demo's libraries) counts as 1.
 
 The reasons name the shared disciplines, the shared discipline groups and the shared terms
-that weigh most; a candidate with no reason is no match.
+that weigh most; a candidate that shares neither a discipline nor a term is no match (a
+discipline group alone is too broad: 工学 holds half the list).
 """
 
-import dataclasses
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -25,6 +25,8 @@ from rooms.relevance import TITLE_WEIGHT
 
 DISCIPLINE_SHARE, TEXT_SHARE = 0.5, 0.5
 SHOWN_TERMS = 5
+NEAR = 0.25  # a discipline only in the same group
+ALIKE = 0.3
 MIN_SIMILARITY = 0.02  # below this, shared words are noise, not a reason
 LIMIT = 10
 
@@ -59,7 +61,7 @@ def discipline_fit(
         dict.fromkeys(c[:2] for c in wanted if c not in shared and c[:2] in offered_groups)
     )
     near = sum(1 for c in wanted if c not in shared and c[:2] in offered_groups)
-    return (len(shared) + 0.5 * near) / len(wanted), shared, groups
+    return (len(shared) + NEAR * near) / len(wanted), shared, groups
 
 
 def _weights(profile: Profile, idf: dict[str, float]) -> dict[str, float]:
@@ -91,12 +93,8 @@ def match(source: Profile, candidates: Sequence[Profile], *, limit: int = LIMIT)
         similarity, shared = _cosine(mine, _weights(candidate, idf))
         if similarity < MIN_SIMILARITY:
             similarity, shared = 0.0, {}
-        if codes or groups or shared:
+        if codes or shared:
             terms = tuple(sorted(shared, key=lambda t: (-shared[t], t))[:SHOWN_TERMS])
-            found.append(Match(candidate.key, fit, codes, groups, terms, similarity))
-    best = max((m.similarity for m in found), default=0.0) or 1.0
-    scored = [
-        dataclasses.replace(m, score=DISCIPLINE_SHARE * m.score + TEXT_SHARE * m.similarity / best)
-        for m in found
-    ]
-    return sorted(scored, key=lambda m: (-m.score, m.key))[:limit]
+            score = DISCIPLINE_SHARE * fit + TEXT_SHARE * min(1.0, similarity / ALIKE)
+            found.append(Match(candidate.key, score, codes, groups, terms, similarity))
+    return sorted(found, key=lambda m: (-m.score, m.key))[:limit]

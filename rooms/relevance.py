@@ -27,7 +27,7 @@ ENGLISH_STOP = frozenset(
 )
 CHINESE_STOP = frozenset(
     "的 了 和 与 及 或 在 是 等 对 为 以 于 中 将 把 被 其 之 并 也 上 下 个 一 一种 "
-    "我们 进行".split()
+    "我们 进行 技术 基于 系统 用于 通过 以及 需要 实现 可以 能够 方法 百分 百分之".split()
 )
 
 
