@@ -126,18 +126,24 @@ async def search(
     store: Store, kind: str, *, org_id: str | None, query: str | None, filters: Filters = NO_FILTERS
 ) -> list[Found]:
     """The organization's entries (or, org_id None, the public ones) that pass the filters:
-    newest first without a query, by relevance with one. A blank query (or one of stop
-    words only) is refused: DomainError ``empty_search``."""
+    newest first without a query, by relevance with one (BM25 over the whole library's
+    stored terms; only the hits are loaded). A blank query (or one of stop words only) is
+    refused: DomainError ``empty_search``."""
     shelf = library(store, kind)
-    listings = [e for e in await shelf.many(await shelf.ids_of(org_id)) if passes(e, filters)]
+    ids = await shelf.ids_of(org_id)
     if query is None:
+        listings = [e for e in await shelf.many(ids) if passes(e, filters)]
         return [Found(entry, 0.0, ()) for entry in newest_first(listings)]
     terms = query_terms(text_tokens(query[:MAX_QUERY]))
-    stored = await shelf.terms(listing_id(e) for e in listings)
-    documents = [Document(k, tuple(t[0]), tuple(t[1])) for k, t in stored.items()]
-    by_id = {listing_id(e): e for e in listings}
+    stored = await shelf.terms(ids)
+    ranked = rank([Document(k, tuple(t[0]), tuple(t[1])) for k, t in stored.items()], terms)
+    hits = {listing_id(e): e for e in await shelf.many(r.key for r in ranked)}
     words = surface_words(query)
-    return [Found(by_id[r.key], r.score, _shown(r.terms, words)) for r in rank(documents, terms)]
+    return [
+        Found(hits[r.key], r.score, _shown(r.terms, words))
+        for r in ranked
+        if r.key in hits and passes(hits[r.key], filters)
+    ]
 
 
 def _profile(key: str, disciplines: tuple[str, ...], terms: Terms) -> Profile:
