@@ -1,6 +1,7 @@
 """The demo's demand and achievement libraries: a dozen of each, in Chinese and in English,
 most demands with an achievement that fits it, so a newcomer can search and see matches
-right after ``make run``. Called by ``server.seed``.
+right after ``make run``; and three investors and enterprises in the investor directory.
+Called by ``server.seed``.
 """
 
 from datetime import datetime, timedelta
@@ -142,9 +143,26 @@ ACHIEVEMENTS: tuple[dict[str, object], ...] = (
 )  # fmt: skip
 
 
+INVESTORS: tuple[dict[str, object], ...] = (
+    {"name": "赵敏 Zhao Min", "kind": "investor", "organization": "示范创投 Demo Ventures",
+     "title": "合伙人 Partner", "email": "zhao.min@ventures.example.com",
+     "disciplines": ["0805", "0808"], "industries": ["新能源", "储能"],
+     "stages": ["angel", "series_a"]},
+    {"name": "Grace Liu", "kind": "investor", "organization": "Harbor Health Capital",
+     "title": "Principal", "email": "grace@harborhealth.example.com",
+     "disciplines": ["1002", "0831"], "industries": ["Healthcare", "Medical devices"],
+     "stages": ["series_a", "series_b"]},
+    {"name": "钱工 Qian Lei", "kind": "enterprise", "organization": "北方特钢集团",
+     "title": "技术副总 CTO", "email": "qian.lei@steel.example.com",
+     "disciplines": ["0812", "0811"], "industries": ["钢铁", "智能制造"], "stages": ["growth"]},
+)  # fmt: skip
+
+
 async def seed_libraries(store: Store, *, org_id: str, now: datetime) -> None:
-    """Add the demo entries, the first of each list the newest."""
+    """Add the demo entries (the first of each list the newest) and investors."""
     for kind, entries in (("demand", DEMANDS), ("achievement", ACHIEVEMENTS)):
         for age, fields in enumerate(entries):
             when = now - timedelta(minutes=age)
             await libraries.create(store, kind, org_id=org_id, fields=fields, now=when)
+    for fields in INVESTORS:
+        await store.investors.create(org_id=org_id, fields=fields, now=now)

@@ -185,6 +185,7 @@ SERVICES = {
     "server/files.py",  # uploaded files: bytes on disk, records in the store, serving
     "server/guests.py",
     "server/invitations.py",
+    "server/investors.py",  # inviting someone from the investor directory
     "server/libraries.py",  # the demand and achievement libraries: search, matching
     "server/materials.py",  # a review item's materials and who may read them
     "server/polls.py",  # a session's poll bank and the results of its polls

@@ -11,6 +11,7 @@ from aiohttp import web
 from server.api import (
     events,
     experts,
+    investors,
     invites,
     libraries,
     me,
@@ -35,6 +36,7 @@ def _all_modules() -> list[ApiRoutes]:
         invites.routes,
         experts.routes,
         libraries.routes,
+        investors.routes,
         reviews.routes,
         review_conflicts.routes,
         results.routes,

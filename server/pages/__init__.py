@@ -18,6 +18,7 @@ from server.pages.console import setup_console_pages
 from server.pages.console_sessions import setup_session_console
 from server.pages.experts import setup_expert_pages
 from server.pages.feeds import setup_feeds
+from server.pages.investors import setup_investor_pages
 from server.pages.invites import setup_invite_pages
 from server.pages.libraries import setup_library_pages
 from server.pages.library_public import setup_library_public_pages
@@ -58,6 +59,7 @@ def setup_pages(app: web.Application) -> None:
     setup_session_console(app)
     setup_expert_pages(app)
     setup_library_pages(app)
+    setup_investor_pages(app)
     setup_library_public_pages(app)
     setup_room_pages(app)
     setup_result_pages(app)

@@ -16,6 +16,7 @@ from server.store.connection import (
 from server.store.durable import Durability, Durable, NotDurable
 from server.store.experts import Experts
 from server.store.files import FileRecords
+from server.store.investors import Investors
 from server.store.invites import Invites
 from server.store.listings import Listings
 from server.store.notifications import Notifications
@@ -41,6 +42,7 @@ class Store:
         self.experts = Experts(redis)
         self.demands = Listings(redis, "demand")
         self.achievements = Listings(redis, "achievement")
+        self.investors = Investors(redis)
         self.invites = Invites(redis)
         self.notifications = Notifications(redis)
         self.web_sessions = WebSessions(redis)

@@ -266,3 +266,16 @@ def org_listings(org_id: str, kind: str) -> str:
 
 def public_listings(kind: str) -> str:
     return f"{kind}s:public"  # set of the entries shown on the public pages, every org's
+
+
+# the investor directory
+def investor(investor_id: str) -> str:
+    return f"investor:{investor_id}"
+
+
+def org_investors(org_id: str) -> str:
+    return f"org:{org_id}:investors"  # set of investor ids
+
+
+def investor_email(org_id: str, email: str) -> str:
+    return f"org:{org_id}:investor-email:{email.lower()}"  # -> investor id; one per email and org

@@ -93,7 +93,11 @@ async def world(staff, store) -> dict[str, str]:
         "/api/achievements",
         {"title": "成果", "description": "电池再生", "trl": 5, "transfer_modes": ["license"]},
     )
+    investor = await _created(
+        staff, "/api/investors", {"name": "Zhao", "email": "zhao@fund.example.com"}
+    )
     return {
+        "investor_id": investor["investor_id"],
         "demand_id": demand["id"],
         "achievement_id": achievement["id"],
         "event_id": event["event_id"],
