@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rooms.experts import Expert
+from rooms.investors import Investor
 from rooms.listing_csv import format_csv, parse_csv
 from rooms.listings import (
     Achievement,
@@ -47,7 +48,7 @@ class Found:
 class Matched:
     """A candidate with its match: an achievement, a demand or an expert."""
 
-    candidate: Listing | Expert
+    candidate: Listing | Expert | Investor
     match: Match
 
 
@@ -55,6 +56,7 @@ class Matched:
 class Matches:
     listings: list[Matched]  # achievements for a demand, demands for an achievement
     experts: list[Matched]
+    investors: list[Matched]  # investors and enterprises whose focus fits
 
 
 def library(store: Store, kind: str) -> Listings:
@@ -156,6 +158,12 @@ def expert_profile(expert: Expert) -> Profile:
     return Profile(expert.expert_id, expert.disciplines, tuple(title), tuple(body))
 
 
+def investor_profile(investor: Investor) -> Profile:
+    title = text_terms(" ".join(investor.industries))
+    body = text_terms("\n".join((investor.organization, investor.title, investor.notes)))
+    return Profile(investor.investor_id, investor.disciplines, tuple(title), tuple(body))
+
+
 async def _profiles(shelf: Listings, listings: list[Listing]) -> list[Profile]:
     stored = await shelf.terms(listing_id(e) for e in listings)
     return [
@@ -165,9 +173,9 @@ async def _profiles(shelf: Listings, listings: list[Listing]) -> list[Profile]:
 
 
 async def matches_of(store: Store, kind: str, org_id: str, wanted: str) -> Matches:
-    """For a demand: the organization's achievements and experts that fit it, best first,
-    with reasons; for an achievement: its open demands and experts. Closed demands are left
-    out of an achievement's matches."""
+    """For a demand: the organization's achievements, experts and investors that fit it,
+    best first, with reasons; for an achievement: its demands, experts and investors.
+    Closed demands are left out of an achievement's matches."""
     shelf = library(store, kind)
     source = await shelf.of_org(org_id, wanted)
     (mine,) = await _profiles(shelf, [source])
@@ -180,10 +188,13 @@ async def matches_of(store: Store, kind: str, org_id: str, wanted: str) -> Match
     found = match(mine, await _profiles(other, candidates))
     experts = {e.expert_id: e for e in await store.experts.search(org_id)}
     fits = match(mine, [expert_profile(e) for e in experts.values()])
+    investors = {i.investor_id: i for i in await store.investors.search(org_id)}
+    backers = match(mine, [investor_profile(i) for i in investors.values()])
     words = surface_words("\n".join(search_text(source)))
     return Matches(
         listings=[Matched(by_id[m.key], _worded(m, words)) for m in found],
         experts=[Matched(experts[m.key], _worded(m, words)) for m in fits],
+        investors=[Matched(investors[m.key], _worded(m, words)) for m in backers],
     )
 
 

@@ -119,8 +119,16 @@ _EXPERT_MATCH = response_schema(
     "ExpertMatch", {"expert_id": _TEXT, "name": _TEXT, "affiliation": _TEXT, **REASONS}
 )
 _LISTING_MATCH = response_schema("ListingMatch", {"id": _TEXT, "title": _TEXT, **REASONS})
+_INVESTOR_MATCH = response_schema(
+    "InvestorMatch", {"investor_id": _TEXT, "name": _TEXT, "organization": _TEXT, **REASONS}
+)
 MATCHES = response_schema(
-    "Matches", {"listings": listed(_LISTING_MATCH), "experts": listed(_EXPERT_MATCH)}
+    "Matches",
+    {
+        "listings": listed(_LISTING_MATCH),
+        "experts": listed(_EXPERT_MATCH),
+        "investors": listed(_INVESTOR_MATCH),
+    },
 )
 PITCH_CARD = response_schema(
     "PitchCard",
@@ -287,6 +295,7 @@ def _kind_routes(kind: str) -> None:  # noqa: C901 - one closure per route of th
             {
                 "listings": [_listing_match(m.candidate, m.match) for m in found.listings],
                 "experts": [_expert_match(m.candidate, m.match) for m in found.experts],
+                "investors": [_investor_match(m.candidate, m.match) for m in found.investors],
             }
         )
 
@@ -368,6 +377,11 @@ def _named(handler: Handler, name: str) -> Handler:
 
 def _listing_match(listing: Any, match: Match) -> dict[str, Any]:
     return {"id": lib.listing_id(listing), "title": listing.title} | reasons_json(match)
+
+
+def _investor_match(investor: Any, match: Match) -> dict[str, Any]:
+    plain = {k: getattr(investor, k) for k in ("investor_id", "name", "organization")}
+    return plain | reasons_json(match)
 
 
 def _expert_match(expert: Any, match: Match) -> dict[str, Any]:

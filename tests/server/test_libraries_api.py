@@ -122,6 +122,12 @@ async def test_matches_give_reasons_both_ways(staff: Staff, store: Store) -> Non
                 "tags": ["电池材料"]},
         now=staff.account.created_at,
     )  # fmt: skip
+    await store.investors.create(
+        org_id=staff.org.org_id,
+        fields={"name": "赵敏", "email": "zhao@fund.example.com", "disciplines": ["0805"],
+                "industries": ["新能源汽车"]},
+        now=staff.account.created_at,
+    )  # fmt: skip
 
     for_demand = await (await staff.call("GET", f"/api/demands/{demand['id']}/matches")).json()
     for_achievement = await (
@@ -133,6 +139,9 @@ async def test_matches_give_reasons_both_ways(staff: Staff, store: Store) -> Non
     assert top["shared_disciplines"] == ["0805"] and "回收" in top["shared_terms"]
     assert [e["name"] for e in for_demand["experts"]] == ["王芳"]
     assert for_demand["experts"][0]["shared_disciplines"] == ["0805"]
+    assert [(i["name"], i["shared_terms"][:1]) for i in for_demand["investors"]] == [
+        ("赵敏", ["新能源"]),
+    ]  # fmt: skip
     assert [m["id"] for m in for_achievement["listings"]] == [demand["id"]]
 
 

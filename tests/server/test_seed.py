@@ -137,3 +137,4 @@ async def test_seed_fills_the_libraries_so_a_demand_finds_its_achievement(store,
     assert found.listings[0].candidate.title == "废旧锂电池正极材料直接再生技术"
     assert found.experts[0].candidate.name == "王芳 Wang Fang"
     assert len(await store.investors.search(org_id)) == 3
+    assert found.investors[0].candidate.name == "赵敏 Zhao Min"
