@@ -203,3 +203,19 @@ async def test_matches_page_shows_the_reasons(client, staff: Staff, store: Store
         in page
     )
     assert "Shared terms:" in page and '<span class="tag">回收</span>' in page
+
+
+async def test_an_edit_is_saved_and_said_so(client, staff: Staff, store: Store) -> None:
+    made = await add(store, staff.org.org_id, "achievement", title="旧标题")
+    path = f"/console/achievements/{made.achievement_id}"
+
+    response = await client.post(
+        path,
+        data=form(staff, title="新标题", description="电池", trl="7", transfer_modes=["joint"]),
+        cookies={"lang": "zh_CN"},
+    )
+
+    saved = await store.achievements.get(made.achievement_id)
+    assert response.url.path_qs == f"{path}?saved=1"
+    assert "修改已保存。" in await response.text()
+    assert saved is not None and (saved.title, saved.trl, saved.public) == ("新标题", 7, False)
