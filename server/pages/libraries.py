@@ -17,7 +17,7 @@ from rooms import listings as lib
 from rooms.disciplines import DISCIPLINES, GROUPS
 from rooms.errors import DomainError
 from rooms.expert_csv import MAX_CSV_BYTES, CsvError
-from rooms.listings import Demand, Filters, Listing
+from rooms.listings import Achievement, Demand, Filters, Listing
 from server import libraries
 from server.appkeys import STORE
 from server.auth import require_account
@@ -146,7 +146,8 @@ def _form_page(
     error: str = "",
     status: int = 200,
 ) -> web.Response:
-    context = {"kind": kind, "form": form, "listing": listing, "error": error}
+    card = lib.pitch_card(listing) if isinstance(listing, Achievement) else None
+    context = {"kind": kind, "form": form, "listing": listing, "error": error, "card": card}
     return page(request, f"{kind}_form.html", context, status)
 
 

@@ -219,3 +219,4 @@ async def test_an_edit_is_saved_and_said_so(client, staff: Staff, store: Store) 
     assert response.url.path_qs == f"{path}?saved=1"
     assert "修改已保存。" in await response.text()
     assert saved is not None and (saved.title, saved.trl, saved.public) == ("新标题", 7, False)
+    assert '<aside class="panel pitch-card" aria-label="路演卡片">' in await response.text()
