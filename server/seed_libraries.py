@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from server import libraries
 from server.store import Store
+from server.terms import load_dictionary
 
 DEMANDS: tuple[dict[str, object], ...] = (
     {"title": "退役动力电池回收与梯次利用技术", "enterprise": "华东新能源汽车有限公司",
@@ -160,6 +161,7 @@ INVESTORS: tuple[dict[str, object], ...] = (
 
 async def seed_libraries(store: Store, *, org_id: str, now: datetime) -> None:
     """Add the demo entries (the first of each list the newest) and investors."""
+    await load_dictionary()  # the seed runs at start-up, before make_app's own load
     for kind, entries in (("demand", DEMANDS), ("achievement", ACHIEVEMENTS)):
         for age, fields in enumerate(entries):
             when = now - timedelta(minutes=age)
