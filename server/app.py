@@ -26,6 +26,7 @@ from server.settings import Settings, SettingsError
 from server.static import setup_static
 from server.store import Durability, EmbeddedRedis, Store, StoreError, connect, describe
 from server.templating import setup_templates
+from server.terms import load_dictionary
 from server.worker import Worker
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,11 @@ async def _find_report_font(app: web.Application) -> None:
         log.warning("%s", app[REPORT_FONT].missing_message())
 
 
+async def _load_search_dictionary(app: web.Application) -> None:
+    """jieba's dictionary, loaded once per process in a thread (server/terms.py)."""
+    await load_dictionary()
+
+
 def make_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[security_headers, error_middleware],
@@ -120,6 +126,7 @@ def make_app(settings: Settings) -> web.Application:
     app[SETTINGS] = settings
     app.on_startup.append(_check_hooks)
     app.on_startup.append(_find_report_font)
+    app.on_startup.append(_load_search_dictionary)
     app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(hashing_pool)
     if settings.run_scheduler:

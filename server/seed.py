@@ -24,6 +24,7 @@ from server.accounts import create_org_with_admin
 from server.files import files_root, save_bytes
 from server.invitations import invite_url, issue_invite, sign_invite
 from server.reports import Heading, PageBreak, Paragraph, Report, find_font, render_pdf
+from server.seed_libraries import seed_libraries
 from server.settings import Settings
 from server.store import Store
 
@@ -227,6 +228,7 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         now=now,
     )
     experts = [await store.experts.create(org_id=org.org_id, fields=f, now=now) for f in EXPERTS]
+    await seed_libraries(store, org_id=org.org_id, now=now)
     event = await _event(store, org_id=org.org_id, organizer=org.name_en, now=now)
     sessions = await _sessions(store, event, now)
     host_entry = RosterEntry(

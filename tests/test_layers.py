@@ -186,6 +186,8 @@ SERVICES = {
     "server/files.py",  # uploaded files: bytes on disk, records in the store, serving
     "server/guests.py",
     "server/invitations.py",
+    "server/investors.py",  # inviting someone from the investor directory
+    "server/libraries.py",  # the demand and achievement libraries: search, matching
     "server/materials.py",  # a review item's materials and who may read them
     "server/polls.py",  # a session's poll bank and the results of its polls
     "server/results.py",  # a review's results and audit log, and who may see them
@@ -194,6 +196,7 @@ SERVICES = {
     "server/seed.py",
     "server/worker.py",  # the worker: long jobs from the Redis queue (certificates in bulk)
     "server/certificate_files.py",  # certificates as PDFs, the bulk zip job
+    "server/seed_libraries.py",  # the demo's demands and achievements
 }
 PLUMBING = {
     "server/appkeys.py",
@@ -208,6 +211,7 @@ PLUMBING = {
     "server/security.py",
     "server/settings.py",
     "server/static.py",
+    "server/terms.py",  # text to search terms (jieba)
     "server/templating.py",
     "server/websession.py",
 }

@@ -20,7 +20,10 @@ from server.pages.console_attendance import setup_console_attendance
 from server.pages.console_sessions import setup_session_console
 from server.pages.experts import setup_expert_pages
 from server.pages.feeds import setup_feeds
+from server.pages.investors import setup_investor_pages
 from server.pages.invites import setup_invite_pages
+from server.pages.libraries import setup_library_pages
+from server.pages.library_public import setup_library_public_pages
 from server.pages.login import setup_login_pages
 from server.pages.my_reviews import setup_my_reviews
 from server.pages.public import setup_public_pages
@@ -59,6 +62,9 @@ def setup_pages(app: web.Application) -> None:
     setup_console_attendance(app)
     setup_certificate_pages(app)
     setup_expert_pages(app)
+    setup_library_pages(app)
+    setup_investor_pages(app)
+    setup_library_public_pages(app)
     setup_room_pages(app)
     setup_result_pages(app)
     setup_invite_pages(app)

@@ -18,8 +18,10 @@ from server.store.connection import (
 from server.store.durable import Durability, Durable, NotDurable
 from server.store.experts import Experts
 from server.store.files import FileRecords
+from server.store.investors import Investors
 from server.store.invites import Invites
 from server.store.jobs import Jobs
+from server.store.listings import Listings
 from server.store.notifications import Notifications
 from server.store.panel import Panels
 from server.store.polls import Polls
@@ -42,6 +44,9 @@ class Store:
         self.agenda = Agenda(redis)
         self.schedule = Schedule(redis)
         self.experts = Experts(redis)
+        self.demands = Listings(redis, "demand")
+        self.achievements = Listings(redis, "achievement")
+        self.investors = Investors(redis)
         self.invites = Invites(redis)
         self.notifications = Notifications(redis)
         self.web_sessions = WebSessions(redis)

@@ -295,3 +295,33 @@ def job(job_id: str) -> str:
 
 def jobs_of(owner_id: str) -> str:
     return f"jobs-of:{owner_id}"  # zset job id by creation time
+
+
+# the demand and achievement libraries; kind is "demand" or "achievement"
+def listing(kind: str, listing_id: str) -> str:
+    return f"{kind}:{listing_id}"  # the entry's JSON
+
+
+def listing_terms(kind: str, listing_id: str) -> str:
+    return f"{kind}:{listing_id}:terms"  # JSON [title terms, body terms], for search
+
+
+def org_listings(org_id: str, kind: str) -> str:
+    return f"org:{org_id}:{kind}s"  # set of the organization's entries
+
+
+def public_listings(kind: str) -> str:
+    return f"{kind}s:public"  # set of the entries shown on the public pages, every org's
+
+
+# the investor directory
+def investor(investor_id: str) -> str:
+    return f"investor:{investor_id}"
+
+
+def org_investors(org_id: str) -> str:
+    return f"org:{org_id}:investors"  # set of investor ids
+
+
+def investor_email(org_id: str, email: str) -> str:
+    return f"org:{org_id}:investor-email:{email.lower()}"  # -> investor id; one per email and org

@@ -87,7 +87,19 @@ async def world(staff, store) -> dict[str, str]:
         fields={"name": "Zhang San", "email": "zhang@uni.example.edu"},
         now=datetime.now(UTC),
     )
+    demand = await _created(staff, "/api/demands", {"title": "需求", "description": "电池回收"})
+    achievement = await _created(
+        staff,
+        "/api/achievements",
+        {"title": "成果", "description": "电池再生", "trl": 5, "transfer_modes": ["license"]},
+    )
+    investor = await _created(
+        staff, "/api/investors", {"name": "Zhao", "email": "zhao@fund.example.com"}
+    )
     return {
+        "investor_id": investor["investor_id"],
+        "demand_id": demand["id"],
+        "achievement_id": achievement["id"],
         "event_id": event["event_id"],
         "session_id": session["session_id"],
         "person_key": entry["person_key"],

@@ -175,3 +175,22 @@ async def test_seed_holds_a_class_with_attendance_and_a_certificate(
     assert earned == ["林晓", "Emily Carter"]
     assert f"{settings.base_url}/certificates/{certificate_id}" in printed
     assert "/attendance" in printed
+
+
+async def test_seed_fills_the_libraries_so_a_demand_finds_its_achievement(store, settings) -> None:
+    from server import libraries
+
+    await seed_demo(store, settings)
+
+    [org_id] = await store.redis.smembers("orgs")
+    public = await libraries.search(store, "demand", org_id=None, query="电池回收")
+    english = await libraries.search(store, "achievement", org_id=None, query="cold chain")
+    demand = public[0].listing
+    found = await libraries.matches_of(store, "demand", org_id, demand.demand_id)
+    counts = [await store.demands.count(org_id), await store.achievements.count(org_id)]
+    assert (counts, demand.title) == ([12, 12], "退役动力电池回收与梯次利用技术")
+    assert english[0].listing.title == "Ultra-low-power wireless temperature loggers"
+    assert found.listings[0].candidate.title == "废旧锂电池正极材料直接再生技术"
+    assert found.experts[0].candidate.name == "王芳 Wang Fang"
+    assert len(await store.investors.search(org_id)) == 3
+    assert found.investors[0].candidate.name == "赵敏 Zhao Min"
