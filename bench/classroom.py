@@ -1,0 +1,560 @@
+"""Class benchmark: one teacher publishing camera + audio to N listeners, and a poll.
+
+    python bench/classroom.py                   # N = 500 (make bench-class)
+    python bench/classroom.py --listeners 50 --workers 2 --vote-within 5
+    python bench/classroom.py --listeners 200 --profile /tmp/class.raw   # py-spy the server
+
+One process of the real server (`python -m server`, bench/chat_real.py: its Redis, SFU and
+Socket.IO in one event loop) holds a class session made through the store as the API makes
+one (no lobby, room for everyone), with one invite per person issued by
+`server.invitations.issue_invite`, the function behind `POST /api/sessions/{id}/invites`:
+the teacher's (a presenter) and each listener's (an attendee). Everyone enters through their
+invite link, handing the token after `/invite/` to `auth.invite` (PROTOCOL.md, Connecting).
+The teacher (this process, bench/sfu_room.py's publisher) turns camera and microphone on and
+publishes bench/sfu.py's clip (640×480 VP8 ≈600 kbps + Opus). N listeners, spread over
+`--workers` processes (a python-socketio client each), send `media_start` and answer the
+server's `subscribe_offer` with an aiortc peer connection; each one's RTP is counted where it
+reaches its ICE connection (sequence numbers per SSRC, clear in SRTP's header) and goes no
+further: the listener pays for no SRTP or RTP parsing, so two cores hold the 500 of them.
+
+Measured over a window that opens once everyone has media and the joins are delivered:
+the teacher launches a named quiz (`launch_poll`, four options, a `--poll-seconds` deadline,
+10 s at least: the server's minimum); each listener votes once it sees it, after a random
+delay within `--vote-within` seconds; the server's timer closes the poll at its deadline and
+sends `polls` (closed) to everyone; the teacher, seeing it closed, shares the results
+(`share_results`) at once, and everyone gets `polls` again, with `results`. Each listener
+notes when each of those two arrives, against the poll's `closes_at` (the server's deadline,
+which is also its close time): both are CLOCK_REALTIME of this one machine, the server's
+read when it launched the poll, the listener's in its `polls` handler. That includes the
+timer's lag, the teacher's round trip to share, and the listener process's own delay in
+reading its socket (it shares the cores). A listener without results counts as infinitely
+late. Media loss: what the SFU should have forwarded to each listener against what reached
+it, per stream between the first and the last packet of the window: holes in the sequence
+numbers (lost on the way, or before the SFU), and frames the SFU itself skipped (a listener
+whose socket was full: it drops to the next key frame and renumbers, so only the
+publisher's timestamps show them; see `missing`). A listener with no packet counts the
+median listener's as lost. Beside it: the datagrams the kernel dropped at the listeners'
+full sockets (listener processes too busy: the bench's limit, not the server's) and at the
+server's. Server cores: the server process's CPU time (every thread, schedstat) over the
+window's wall time. The listener processes' event-loop lag is printed too: what they add.
+Final line:
+``class: listeners=<n> media_loss_pct=<x> poll_results_p95_ms=<y> server_cores=<z>``
+(listeners: those that got media).
+"""
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import random
+import secrets
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from itertools import accumulate
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import socketio  # noqa: E402
+from aiortc.exceptions import InvalidStateError  # noqa: E402
+from chat import cpu_seconds as cpu_ticks  # noqa: E402
+from chat import raise_fd_limit  # noqa: E402
+from chat_real import BenchRedis, RealServer, open_room  # noqa: E402
+from sfu import cpu_seconds  # noqa: E402
+from sfu_room import (  # noqa: E402
+    NAMESPACE,
+    TIMEOUT,
+    Guest,
+    Worker,
+    host_address,
+    publish,
+    udp_socket_drops,
+)
+
+from rooms.invites import Invite  # noqa: E402
+from rooms.roles import Role  # noqa: E402
+from server.agenda import load_session  # noqa: E402
+from server.invitations import invite_url, issue_invite, sign_invite  # noqa: E402
+from server.media.packets import is_rtcp  # noqa: E402
+from server.settings import Settings  # noqa: E402
+from server.store import Store, connect  # noqa: E402
+from tests.server.media.synthetic import Clip, SyntheticViewer, encode_clip  # noqa: E402
+
+QUIZ = {
+    "question": "Who decides who you are in a room?",
+    "kind": "single",
+    "options": ["Your browser", "The server", "Your invite's e-mail", "Nobody"],
+    "correct": [1],
+    "anonymous": False,
+}
+GATE = 10  # listeners of one worker entering at once
+SETTLE = 3.0  # seconds between everyone in and the window: first key frames, joins delivered
+
+
+# --- the class: a session, its invites ------------------------------------------------------
+
+
+async def open_class(redis_url: str, listeners: int) -> tuple[str, list[Invite]]:
+    """A class open now, and its invites: the teacher's (a presenter) first, then one per
+    listener (an attendee), reusable, issued as the API issues them."""
+    session_id = await open_room(redis_url, capacity=listeners + 10, kind="class")
+    store = Store(connect(redis_url))
+    try:
+        session, now = await load_session(store, session_id), datetime.now(UTC)
+        people = [("Teacher", Role.PRESENTER)]
+        people += [(f"Student {i}", Role.ATTENDEE) for i in range(listeners)]
+        return session_id, [
+            await issue_invite(store, session=session, role=role, name=name, email="",
+                               single_use=False, days=1, created_by="bench", now=now)
+            for name, role in people
+        ]  # fmt: skip
+    finally:
+        await store.close()
+
+
+def invite_links(invites: list[Invite], *, secret: str, base_url: str) -> list[str]:
+    """Each invite's link, as the console shows it (signed with the server's secret)."""
+    settings = Settings.from_env({"SECRET_KEY": secret, "BASE_URL": base_url})
+    return [invite_url(settings, sign_invite(settings, invite)) for invite in invites]
+
+
+def token_of(link: str) -> str:
+    return link.rsplit("/invite/", 1)[1]
+
+
+# --- listeners (worker processes) -----------------------------------------------------------
+
+
+class Arrivals:
+    """RTP reaching one listener's subscribe connection, counted at its ICE connection
+    (sequence number and timestamp per SSRC, clear in SRTP's header) and not handed on:
+    aiortc never parses or unprotects it. RTCP and DTLS go on to aiortc as usual."""
+
+    def __init__(self) -> None:
+        self.streams: dict[int, list[int]] = {}  # SSRC -> sequence number << 32 | timestamp
+        self.attached = False
+
+    def attach(self, viewer: SyntheticViewer) -> None:
+        """Count at the viewer's ICE connection from now on (once: later offers reuse it)."""
+        if self.attached:
+            return
+        self.attached = True
+        ice = viewer.pc.getTransceivers()[0].receiver.transport.transport
+        connection, streams = ice._connection, self.streams
+        passed = connection.data_received
+
+        def data_received(data: bytes, component: int) -> None:
+            if len(data) >= 12 and 127 < data[0] < 192 and not is_rtcp(data):
+                ssrc = int.from_bytes(data[8:12], "big")
+                streams.setdefault(ssrc, []).append(int.from_bytes(data[2:8], "big"))
+                return
+            passed(data, component)
+
+        connection.data_received = data_received
+
+    def reset(self) -> None:
+        for packets in self.streams.values():
+            packets.clear()
+
+    def counts(self) -> tuple[int, int]:
+        """(packets received, packets missing) in the window, over its streams."""
+        got = [missing(packets) for packets in self.streams.values() if packets]
+        return sum(g for g, _m in got), sum(m for _g, m in got)
+
+
+def missing(packets: list[int]) -> tuple[int, int]:
+    """(received, missing) of one stream, from its packets (sequence << 32 | timestamp) in
+    arrival order. A hole in the sequence numbers is packets lost on the way (or before the
+    SFU); frames missing where the sequence runs on are what the SFU dropped: it renumbers
+    after a drop so the viewer sees no hole, but the timestamps (the publisher's, one step
+    per frame) still jump. Those count as frames of the stream's mean packets per frame."""
+    seqs = [x >> 32 for x in packets]
+    stamps = [x & 0xFFFFFFFF for x in packets]
+    frames = sorted({(s - stamps[0]) & 0xFFFFFFFF for s in stamps})
+    steps = [b - a for a, b in zip(frames, frames[1:], strict=False)]
+    step = min(steps, default=1)
+    per_frame = len(packets) / len(frames)
+    lost = 0.0
+    for i in range(1, len(packets)):
+        hole = (seqs[i] - seqs[i - 1] - 1) & 0xFFFF
+        if hole >= 0x8000:
+            continue  # reordered (or a duplicate)
+        skipped = ((stamps[i] - stamps[i - 1]) & 0xFFFFFFFF) // step - 1
+        lost += hole if hole else max(0, skipped) * per_frame
+    return len(set(seqs)), round(lost)
+
+
+class Listener(Guest):
+    """A student: enters by invite, receives the teacher's media, votes, notes the results."""
+
+    def __init__(
+        self, url: str, session_id: str, index: int, link: str, address: str, within: float
+    ) -> None:
+        super().__init__(url, session_id, f"student {index}", token_of(link))
+        self.index, self.within = index, within
+        self.viewer = SyntheticViewer(keep=False, addresses=(address,))
+        self.arrivals = Arrivals()
+        self.failed = ""  # why this listener has no media (it is not retried)
+        self.voting: dict[str, asyncio.Task[None]] = {}
+        self.acks: list[float] = []  # vote sent -> its ack (s)
+        self.refused: list[str] = []
+        self.closed: dict[str, float] = {}  # poll_id -> `polls` (closed) arrival - closes_at
+        self.results: dict[str, tuple[float, int]] = {}  # poll_id -> (same, with results; voters)
+        self.sio.on("subscribe_offer", self._offered, namespace=NAMESPACE)
+        self.sio.on("media_closed", self._media_closed, namespace=NAMESPACE)
+        self.sio.on("polls", self._polls, namespace=NAMESPACE)
+
+    async def _offered(self, offer: dict[str, Any]) -> None:
+        try:
+            sdp = await self.viewer.answer(offer["sdp"])
+        except InvalidStateError:
+            return  # closed meanwhile
+        self.arrivals.attach(self.viewer)  # before any RTP can come: no answer sent yet
+        await self.emit("subscribe_answer", {"sdp": sdp, "revision": offer["revision"]})
+
+    def _media_closed(self, payload: dict[str, Any]) -> None:
+        self.failed = f"media_closed {payload['reason']}"
+
+    def _polls(self, view: dict[str, Any]) -> None:
+        now = time.time()
+        for poll in view["polls"]:
+            poll_id = poll["poll_id"]
+            if not poll["closed"]:
+                if poll_id not in self.voting and poll["mine"] is None:
+                    vote = self._vote(poll_id, len(poll["options"]))
+                    self.voting[poll_id] = asyncio.create_task(vote)
+                continue
+            late = now - datetime.fromisoformat(poll["closes_at"]).timestamp()
+            self.closed.setdefault(poll_id, late)
+            if "results" in poll and poll_id not in self.results:
+                self.results[poll_id] = (late, poll["results"]["voters"])
+
+    async def _vote(self, poll_id: str, options: int) -> None:
+        await asyncio.sleep(random.uniform(0, self.within))
+        sent = time.monotonic()
+        payload = {"poll_id": poll_id, "choices": [self.index % options]}
+        try:
+            ack = await self.sio.call("vote", payload, namespace=NAMESPACE, timeout=TIMEOUT)
+        except socketio.exceptions.SocketIOError as exc:
+            self.refused.append(type(exc).__name__)
+            return
+        if "error" in ack:
+            self.refused.append(ack["error"]["code"])
+        else:
+            self.acks.append(time.monotonic() - sent)
+
+    async def start(self) -> None:
+        """Enter, start media and wait for the first packet; a failure is noted in `failed`."""
+        try:
+            await self.enter()
+            await self.ask("media_start", {}, "media_started")
+            async with asyncio.timeout(TIMEOUT):
+                while not any(self.arrivals.streams.values()) and not self.failed:
+                    await asyncio.sleep(0.05)
+        except (TimeoutError, socketio.exceptions.SocketIOError) as exc:
+            self.failed = self.failed or f"{type(exc).__name__} {exc}".strip()
+
+    async def close(self) -> None:
+        for task in self.voting.values():
+            task.cancel()
+        await asyncio.gather(*self.voting.values(), return_exceptions=True)
+        await super().close()
+        await self.viewer.close()
+
+
+async def wait_for_results(listeners: list[Listener], poll_id: str, within: float) -> dict:
+    """Once every listener with media has the poll's results (or `within` s passed)."""
+    present = [x for x in listeners if not x.failed]
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline and any(poll_id not in x.results for x in present):
+        await asyncio.sleep(0.05)
+    return {
+        "closed": [x.closed.get(poll_id, math.inf) for x in present],
+        "results": [x.results[poll_id][0] if poll_id in x.results else math.inf for x in present],
+        "voters": sorted({x.results[poll_id][1] for x in present if poll_id in x.results}),
+        "acks": [a for x in present for a in x.acks],
+        "refused": [r for x in present for r in x.refused],
+    }
+
+
+def drops_since(before: dict[str, int], pid: int | str = "self") -> tuple[int, int]:
+    """(datagrams the kernel dropped at the process's UDP sockets since `before`, sockets of
+    `before` closed since: their drops are out of sight)."""
+    now = udp_socket_drops(pid)
+    dropped = sum(n - before.get(inode, 0) for inode, n in now.items())
+    return dropped, len(before.keys() - now.keys())
+
+
+async def enter(listeners: list[Listener]) -> None:
+    """Everyone in, GATE at a time."""
+    gate = asyncio.Semaphore(GATE)
+
+    async def start(listener: Listener) -> None:
+        async with gate:
+            await listener.start()
+
+    await asyncio.gather(*(start(x) for x in listeners))
+
+
+async def watch_lag(lags: list[float]) -> None:
+    """How late this process's event loop wakes from a 10 ms sleep (until cancelled)."""
+    loop = asyncio.get_running_loop()
+    while True:
+        asleep = loop.time()
+        await asyncio.sleep(0.01)
+        lags.append(loop.time() - asleep - 0.01)
+
+
+async def work(args: argparse.Namespace) -> None:
+    """A worker: its listeners, driven by JSON lines on stdin (sfu_room.Worker's protocol)."""
+    loop = asyncio.get_running_loop()
+    stdin = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+    listeners: list[Listener] = []
+    dropped: dict[str, int] = {}
+    lags: list[float] = []
+    watching = asyncio.create_task(watch_lag(lags))
+    while line := await stdin.readline():
+        call = json.loads(line)
+        result: object = None
+        if call["op"] == "enter":
+            listeners = [
+                Listener(args.url, args.session, args.first + i, link, args.address, args.within)
+                for i, link in enumerate(call["links"])
+            ]
+            await enter(listeners)
+            result = {"failed": [x.failed for x in listeners if x.failed]}
+        elif call["op"] == "reset":
+            dropped = udp_socket_drops()
+            lags.clear()
+            for listener in listeners:
+                listener.arrivals.reset()
+        elif call["op"] == "poll":
+            result = await wait_for_results(listeners, call["poll_id"], call["within"])
+        elif call["op"] == "media":
+            counts = [x.arrivals.counts() for x in listeners if not x.failed]
+            result = {"counts": counts, "dropped": drops_since(dropped), "lags": lags}
+        elif call["op"] == "stop":
+            watching.cancel()
+            await asyncio.gather(watching, return_exceptions=True)
+            await asyncio.gather(*(x.close() for x in listeners), return_exceptions=True)
+        print(json.dumps({"result": result}), flush=True)
+        if call["op"] == "stop":
+            return
+
+
+# --- the teacher and the run (this process) -------------------------------------------------
+
+
+class Teacher:
+    """The teacher's room socket and publisher: launches the quiz, shares its results as soon
+    as the server says it closed."""
+
+    def __init__(self, guest: Guest, publisher: Any) -> None:
+        self.guest, self.publisher = guest, publisher
+        self.shared: dict[str, float] = {}  # poll_id -> share sent - closes_at (s)
+        self.results: dict[str, float] = {}  # poll_id -> shared results here - closes_at (s)
+        guest.sio.on("polls", self._polls, namespace=NAMESPACE)
+
+    async def _polls(self, view: dict[str, Any]) -> None:
+        now = time.time()
+        for poll in (p for p in view["polls"] if p["closed"]):
+            poll_id, closes_at = poll["poll_id"], datetime.fromisoformat(poll["closes_at"])
+            if poll["shared"]:
+                self.results.setdefault(poll_id, now - closes_at.timestamp())
+            elif poll_id not in self.shared:
+                self.shared[poll_id] = now - closes_at.timestamp()
+                await self.guest.emit("share_results", {"poll_id": poll_id, "shared": True})
+
+    async def launch(self, seconds: int) -> str:
+        poll = {"poll": QUIZ | {"seconds": seconds}}
+        ack = await self.guest.sio.call("launch_poll", poll, namespace=NAMESPACE, timeout=TIMEOUT)
+        if "error" in ack:
+            raise RuntimeError(f"launch_poll refused: {ack['error']}")
+        return str(ack["poll_id"])
+
+    async def close(self) -> None:
+        await self.publisher.close()
+        await self.guest.close()
+
+
+async def spawn_workers(url: str, session_id: str, links: list[str], args, address: str) -> list:
+    """The listener workers, each entering with its share of the links; why some failed."""
+    count, workers = len(links), max(1, min(args.workers, len(links)))
+    shares = [count // workers + (i < count % workers) for i in range(workers)]
+    started = []
+    for first, share in zip(accumulate([0, *shares]), shares, strict=False):
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--work", "--url", url, "--session", session_id,
+            "--address", address, "--first", str(first), "--within", str(args.vote_within),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 28,
+        )  # fmt: skip
+        started.append((Worker(child), links[first : first + share]))
+    return started
+
+
+async def in_class(server: RealServer, links: list[str], clip: Clip, args, address: str) -> dict:
+    started: list[tuple[Worker, list[str]]] = []
+    teacher = None
+    try:
+        guest, publisher = await publish(server.url, server.session_id, clip, address,
+                                         token_of(links[0]))  # fmt: skip
+        teacher = Teacher(guest, publisher)
+        began = time.monotonic()
+        started = await spawn_workers(server.url, server.session_id, links[1:], args, address)
+        entered = await asyncio.gather(*(w.call("enter", links=share) for w, share in started))
+        setup = time.monotonic() - began
+        workers = [w for w, _share in started]
+        result = await measure(server.pid, teacher, workers, args)
+        failed = [reason for outcome in entered for reason in outcome["failed"]]
+        return result | {"failed": failed, "setup": setup}
+    finally:
+        await asyncio.gather(*(w.stop() for w, _share in started), return_exceptions=True)
+        if teacher is not None:
+            await teacher.close()
+
+
+async def measure(pid: int, teacher: Teacher, workers: list[Worker], args) -> dict:
+    await asyncio.sleep(args.settle)
+    await asyncio.gather(*(w.call("reset") for w in workers))
+    spy = None
+    if args.profile:  # py-spy the server over the window (raw stacks, as bench/sfu.py does)
+        spy = await asyncio.create_subprocess_exec(
+            str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(pid),
+            "-d", str(args.poll_seconds + 3), "-r", "100", "-f", "raw", "-o", args.profile,
+        )  # fmt: skip
+    dropped, before, began = udp_socket_drops(pid), cpu_seconds(pid), time.monotonic()
+    poll_id = await teacher.launch(args.poll_seconds)
+    within = args.poll_seconds + 10.0
+    polls = await asyncio.gather(*(w.call("poll", poll_id=poll_id, within=within) for w in workers))
+    media = await asyncio.gather(*(w.call("media") for w in workers))
+    used, wall = cpu_seconds(pid) - before, time.monotonic() - began
+    if spy is not None:
+        await spy.wait()
+    return {
+        "wall": wall,
+        "cpu": used,
+        "server_dropped": drops_since(dropped, pid),
+        "counts": [tuple(c) for m in media for c in m["counts"]],
+        "dropped": [sum(m["dropped"][i] for m in media) for i in (0, 1)],
+        "closed": [x for p in polls for x in p["closed"]],
+        "results": [x for p in polls for x in p["results"]],
+        "voters": sorted({v for p in polls for v in p["voters"]}),
+        "acks": [x for p in polls for x in p["acks"]],
+        "refused": [x for p in polls for x in p["refused"]],
+        "shared": teacher.shared.get(poll_id, math.inf),
+        "teacher_results": teacher.results.get(poll_id, math.inf),
+        "lags": [x for m in media for x in m["lags"]],
+    }
+
+
+def nearest_rank(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else math.nan
+
+
+def ms(values: list[float]) -> str:
+    p50, p95, most = (nearest_rank(values, p) * 1000 for p in (50, 95, 100))
+    return f"p50 {p50:.0f} p95 {p95:.0f} max {most:.0f} ms"
+
+
+def media_loss(counts: list[tuple[int, int]]) -> tuple[int, int, int]:
+    """(received, expected, listeners with nothing): a silent listener expected the median."""
+    spans = sorted(got + lost for got, lost in counts if got)
+    median = spans[len(spans) // 2] if spans else 0
+    silent = sum(1 for got, _lost in counts if not got)
+    expected = sum(got + lost for got, lost in counts) + silent * median
+    return sum(got for got, _lost in counts), expected, silent
+
+
+def report(r: dict, listeners: int, redis_cpu: float | None) -> str:
+    """Print the figures; the final line."""
+    received, expected, silent = media_loss(r["counts"])
+    lost, present = expected - received, len(r["counts"])
+    loss = 100 * lost / expected if expected else math.nan
+    rate = r["cpu"] / r["wall"]
+    (dropped, closed), (server_dropped, server_closed) = r["dropped"], r["server_dropped"]
+    print(f"    media over {r['wall']:.1f} s: {received}/{expected} packets reached the "
+          f"listeners, {lost} missing ({loss:.3f} %), of which the kernel dropped "
+          f"{dropped} at the listeners' full sockets (busy listener processes); the kernel "
+          f"dropped {server_dropped} at the server's sockets; {silent} listeners had no "
+          f"media in the window; UDP sockets closed in it: {closed} of the listeners', "
+          f"{server_closed} of the server's")  # fmt: skip
+    voters = "/".join(map(str, r["voters"])) or "0"
+    refused = ", ".join(sorted(set(r["refused"]))) or "none"
+    print(f"    poll: {voters}/{present} votes counted; {len(r['acks'])} votes acknowledged "
+          f"({ms(r['acks'])}); refused: {refused}")  # fmt: skip
+    print(f"    close -> `polls` (closed) at the listeners: {ms(r['closed'])}; the teacher "
+          f"shared the results {r['shared'] * 1000:.0f} ms after the close and had them "
+          f"back at {r['teacher_results'] * 1000:.0f} ms")  # fmt: skip
+    got = sum(1 for x in r["results"] if x < math.inf)
+    print(f"    close -> `polls` with the results at the listeners: {ms(r['results'])} "
+          f"({got}/{present} got them)")  # fmt: skip
+    print(f"    the listener processes' event loops woke late from a 10 ms sleep by "
+          f"{ms(r['lags'])}")  # fmt: skip
+    beside = f"; its Redis {redis_cpu / r['wall']:.2f} core" if redis_cpu is not None else ""
+    print(f"    server: {r['cpu']:.2f} s CPU in {r['wall']:.1f} s = {rate:.2f} cores (every "
+          f"thread){beside}; load average {os.getloadavg()[0]:.2f}; setup (listeners in, "
+          f"media flowing) {r['setup']:.0f} s", flush=True)  # fmt: skip
+    if r["failed"]:
+        reasons = ", ".join(sorted(set(r["failed"])))
+        print(f"    {len(r['failed'])} of {listeners} listeners got no media: {reasons}")
+    p95 = nearest_rank(r["results"], 95) * 1000
+    return (f"class: listeners={present} media_loss_pct={loss:.3f} "
+            f"poll_results_p95_ms={p95:.0f} server_cores={rate:.2f}")  # fmt: skip
+
+
+async def main(args: argparse.Namespace) -> None:
+    raise_fd_limit(args.listeners * 2)
+    clip = encode_clip(seconds=args.clip_seconds, width=640, height=480, bitrate=600_000)
+    kbps = sum(map(len, clip.video)) * 8 / args.clip_seconds / 1000
+    address = host_address()
+    print(f"class: {args.listeners} listeners (worker processes: {args.workers}), one teacher "
+          f"publishing 640x480 VP8 {kbps:.0f} kbps + Opus, python -m server (SFU on "
+          f"{address}); a named quiz, {args.poll_seconds} s deadline, votes within "
+          f"{args.vote_within:g} s", flush=True)  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="yunhui-bench-class-") as tmp:
+        redis = BenchRedis(Path(tmp))
+        try:
+            session_id, invites = await open_class(redis.url, args.listeners)
+            secret = secrets.token_urlsafe(48)
+            env = {"MEDIA_HOST_ADDRESSES": address, "SECRET_KEY": secret}
+            server = await asyncio.to_thread(RealServer, redis, Path(tmp), env, session_id)
+            try:
+                links = invite_links(invites, secret=secret, base_url=server.url)
+                redis0 = cpu_ticks(redis.pid) if redis.pid else 0.0
+                result = await in_class(server, links, clip, args, address)
+                redis_cpu = cpu_ticks(redis.pid) - redis0 if redis.pid else None
+                complaints = server.complaints()
+            finally:
+                server.stop()
+        finally:
+            redis.stop()
+    line = report(result, args.listeners, redis_cpu)
+    if complaints:
+        print(f"    the server logged {len(complaints)} warnings or errors, the first: "
+              f"{complaints[0]}")  # fmt: skip
+    print(line, flush=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--listeners", type=int, default=500)
+    parser.add_argument("--workers", type=int, default=2, help="listener processes")
+    parser.add_argument("--poll-seconds", type=int, default=10, help="the poll's deadline")
+    parser.add_argument("--vote-within", type=float, default=5.0, help="seconds to vote in")
+    parser.add_argument("--settle", type=float, default=SETTLE, help=argparse.SUPPRESS)
+    parser.add_argument("--clip-seconds", type=int, default=5, help=argparse.SUPPRESS)
+    parser.add_argument("--profile", metavar="PATH", help="py-spy the server over the window")
+    parser.add_argument("--work", action="store_true", help=argparse.SUPPRESS)
+    for option in ("--url", "--session", "--address"):
+        parser.add_argument(option, help=argparse.SUPPRESS)
+    parser.add_argument("--first", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--within", type=float, default=5.0, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    asyncio.run(work(args) if args.work else main(args))
