@@ -63,7 +63,7 @@ sys.path.insert(0, str(ROOT))
 import socketio  # noqa: E402
 from aiortc.exceptions import InvalidStateError  # noqa: E402
 from chat import cpu_seconds as cpu_ticks  # noqa: E402
-from chat import raise_fd_limit  # noqa: E402
+from chat import cpu_split, raise_fd_limit  # noqa: E402
 from chat_real import BenchRedis, RealServer, open_room  # noqa: E402
 from sfu import cpu_seconds  # noqa: E402
 from sfu_room import (  # noqa: E402
@@ -398,7 +398,10 @@ async def spawn_workers(url: str, session_id: str, links: list[str], args, addre
     return started
 
 
-async def in_class(server: RealServer, links: list[str], clip: Clip, args, address: str) -> dict:
+async def in_class(
+    server: RealServer, links: list[str], clip: Clip, args, address: str, redis: int | None
+) -> dict:
+    """The teacher and the listeners in the class, measured (`redis`: its process, if ours)."""
     started: list[tuple[Worker, list[str]]] = []
     teacher = None
     try:
@@ -410,7 +413,7 @@ async def in_class(server: RealServer, links: list[str], clip: Clip, args, addre
         entered = await asyncio.gather(*(w.call("enter", links=share) for w, share in started))
         setup = time.monotonic() - began
         workers = [w for w, _share in started]
-        result = await measure(server.pid, teacher, workers, args)
+        result = await measure(server.pid, redis, teacher, workers, args)
         failed = [reason for outcome in entered for reason in outcome["failed"]]
         return result | {"failed": failed, "setup": setup}
     finally:
@@ -419,7 +422,9 @@ async def in_class(server: RealServer, links: list[str], clip: Clip, args, addre
             await teacher.close()
 
 
-async def measure(pid: int, teacher: Teacher, workers: list[Worker], args) -> dict:
+async def measure(
+    pid: int, redis: int | None, teacher: Teacher, workers: list[Worker], args
+) -> dict:
     await asyncio.sleep(args.settle)
     await asyncio.gather(*(w.call("reset") for w in workers))
     spy = None
@@ -429,16 +434,22 @@ async def measure(pid: int, teacher: Teacher, workers: list[Worker], args) -> di
             "-d", str(args.poll_seconds + 3), "-r", "100", "-f", "raw", "-o", args.profile,
         )  # fmt: skip
     dropped, before, began = udp_socket_drops(pid), cpu_seconds(pid), time.monotonic()
+    split, redis0 = cpu_split(pid), cpu_ticks(redis) if redis else 0.0
     poll_id = await teacher.launch(args.poll_seconds)
     within = args.poll_seconds + 10.0
     polls = await asyncio.gather(*(w.call("poll", poll_id=poll_id, within=within) for w in workers))
     media = await asyncio.gather(*(w.call("media") for w in workers))
     used, wall = cpu_seconds(pid) - before, time.monotonic() - began
+    user, system = (b - a for a, b in zip(split, cpu_split(pid), strict=True))
+    redis_cpu = cpu_ticks(redis) - redis0 if redis else None
     if spy is not None:
         await spy.wait()
     return {
         "wall": wall,
         "cpu": used,
+        "redis_cpu": redis_cpu,
+        "user": user,
+        "system": system,
         "server_dropped": drops_since(dropped, pid),
         "counts": [tuple(c) for m in media for c in m["counts"]],
         "dropped": [sum(m["dropped"][i] for m in media) for i in (0, 1)],
@@ -472,19 +483,22 @@ def media_loss(counts: list[tuple[int, int]]) -> tuple[int, int, int]:
     return sum(got for got, _lost in counts), expected, silent
 
 
-def report(r: dict, listeners: int, redis_cpu: float | None) -> str:
-    """Print the figures; the final line."""
+def report_media(r: dict) -> float:
+    """Print the media figures; the loss in percent."""
     received, expected, silent = media_loss(r["counts"])
-    lost, present = expected - received, len(r["counts"])
+    lost = expected - received
     loss = 100 * lost / expected if expected else math.nan
-    rate = r["cpu"] / r["wall"]
     (dropped, closed), (server_dropped, server_closed) = r["dropped"], r["server_dropped"]
     print(f"    media over {r['wall']:.1f} s: {received}/{expected} packets reached the "
-          f"listeners, {lost} missing ({loss:.3f} %), of which the kernel dropped "
-          f"{dropped} at the listeners' full sockets (busy listener processes); the kernel "
-          f"dropped {server_dropped} at the server's sockets; {silent} listeners had no "
-          f"media in the window; UDP sockets closed in it: {closed} of the listeners', "
-          f"{server_closed} of the server's")  # fmt: skip
+          f"listeners, {lost} missing ({loss:.3f} %); the kernel dropped {dropped} at the "
+          f"listeners' full sockets (busy listener processes), {server_dropped} at the "
+          f"server's; {silent} listeners had no media in the window; UDP sockets closed in "
+          f"it: {closed} of the listeners', {server_closed} of the server's")  # fmt: skip
+    return loss
+
+
+def report_poll(r: dict) -> None:
+    present = len(r["counts"])
     voters = "/".join(map(str, r["voters"])) or "0"
     refused = ", ".join(sorted(set(r["refused"]))) or "none"
     print(f"    poll: {voters}/{present} votes counted; {len(r['acks'])} votes acknowledged "
@@ -497,16 +511,25 @@ def report(r: dict, listeners: int, redis_cpu: float | None) -> str:
           f"({got}/{present} got them)")  # fmt: skip
     print(f"    the listener processes' event loops woke late from a 10 ms sleep by "
           f"{ms(r['lags'])}")  # fmt: skip
-    beside = f"; its Redis {redis_cpu / r['wall']:.2f} core" if redis_cpu is not None else ""
-    print(f"    server: {r['cpu']:.2f} s CPU in {r['wall']:.1f} s = {rate:.2f} cores (every "
-          f"thread){beside}; load average {os.getloadavg()[0]:.2f}; setup (listeners in, "
-          f"media flowing) {r['setup']:.0f} s", flush=True)  # fmt: skip
+
+
+def report_server(r: dict, listeners: int) -> None:
+    redis = r["redis_cpu"]
+    beside = f"; its Redis {redis / r['wall']:.2f} core" if redis is not None else ""
+    print(f"    server: {r['cpu']:.2f} s CPU in {r['wall']:.1f} s = {r['cpu'] / r['wall']:.2f} "
+          f"cores (every thread; user {r['user']:.1f} s, system {r['system']:.1f} s, which on "
+          f"loopback includes the listeners' receive path){beside}; setup (listeners in, "
+          f"media flowing) {r['setup']:.0f} s")  # fmt: skip
     if r["failed"]:
         reasons = ", ".join(sorted(set(r["failed"])))
         print(f"    {len(r['failed'])} of {listeners} listeners got no media: {reasons}")
+    print(f"    load average {os.getloadavg()[0]:.2f}", flush=True)
+
+
+def final_line(r: dict, loss: float) -> str:
     p95 = nearest_rank(r["results"], 95) * 1000
-    return (f"class: listeners={present} media_loss_pct={loss:.3f} "
-            f"poll_results_p95_ms={p95:.0f} server_cores={rate:.2f}")  # fmt: skip
+    return (f"class: listeners={len(r['counts'])} media_loss_pct={loss:.3f} "
+            f"poll_results_p95_ms={p95:.0f} server_cores={r['cpu'] / r['wall']:.2f}")  # fmt: skip
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -527,19 +550,19 @@ async def main(args: argparse.Namespace) -> None:
             server = await asyncio.to_thread(RealServer, redis, Path(tmp), env, session_id)
             try:
                 links = invite_links(invites, secret=secret, base_url=server.url)
-                redis0 = cpu_ticks(redis.pid) if redis.pid else 0.0
-                result = await in_class(server, links, clip, args, address)
-                redis_cpu = cpu_ticks(redis.pid) - redis0 if redis.pid else None
+                result = await in_class(server, links, clip, args, address, redis.pid)
                 complaints = server.complaints()
             finally:
                 server.stop()
         finally:
             redis.stop()
-    line = report(result, args.listeners, redis_cpu)
+    loss = report_media(result)
+    report_poll(result)
     if complaints:
         print(f"    the server logged {len(complaints)} warnings or errors, the first: "
               f"{complaints[0]}")  # fmt: skip
-    print(line, flush=True)
+    report_server(result, args.listeners)
+    print(final_line(result, loss), flush=True)
 
 
 if __name__ == "__main__":
