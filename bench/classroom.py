@@ -49,6 +49,7 @@ import math
 import os
 import random
 import secrets
+import shutil
 import sys
 import tempfile
 import time
@@ -92,7 +93,8 @@ QUIZ = {
     "correct": [1],
     "anonymous": False,
 }
-GATE = 10  # listeners of one worker entering at once
+LOST_MEDIA = ("Consent to send expired", "media publish connection", "media subscribe connection")
+MEDIA_WAIT = 20.0  # seconds a listener waits for its first packet before it gives up
 SETTLE = 3.0  # seconds between everyone in and the window: first key frames, joins delivered
 
 
@@ -253,7 +255,7 @@ class Listener(Guest):
         try:
             await self.enter()
             await self.ask("media_start", {}, "media_started")
-            async with asyncio.timeout(TIMEOUT):
+            async with asyncio.timeout(MEDIA_WAIT):
                 while not any(self.arrivals.streams.values()) and not self.failed:
                     await asyncio.sleep(0.05)
         except (TimeoutError, socketio.exceptions.SocketIOError) as exc:
@@ -290,9 +292,9 @@ def drops_since(before: dict[str, int], pid: int | str = "self") -> tuple[int, i
     return dropped, len(before.keys() - now.keys())
 
 
-async def enter(listeners: list[Listener]) -> None:
-    """Everyone in, GATE at a time."""
-    gate = asyncio.Semaphore(GATE)
+async def enter(listeners: list[Listener], at_once: int) -> None:
+    """Everyone in, `at_once` at a time."""
+    gate = asyncio.Semaphore(at_once)
 
     async def start(listener: Listener) -> None:
         async with gate:
@@ -327,7 +329,7 @@ async def work(args: argparse.Namespace) -> None:
                 Listener(args.url, args.session, args.first + i, link, args.address, args.within)
                 for i, link in enumerate(call["links"])
             ]
-            await enter(listeners)
+            await enter(listeners, args.gate)
             result = {"failed": [x.failed for x in listeners if x.failed]}
         elif call["op"] == "reset":
             dropped = udp_socket_drops()
@@ -371,6 +373,14 @@ class Teacher:
                 self.shared[poll_id] = now - closes_at.timestamp()
                 await self.guest.emit("share_results", {"poll_id": poll_id, "shared": True})
 
+    async def packets_sent(self) -> int:
+        """RTP packets the teacher's publisher has sent so far (its senders' stats)."""
+        sent = 0
+        for sender in self.publisher.pc.getSenders():
+            stats = (await sender.getStats()).values()
+            sent += sum(s.packetsSent for s in stats if s.type == "outbound-rtp")
+        return int(sent)
+
     async def launch(self, seconds: int) -> str:
         poll = {"poll": QUIZ | {"seconds": seconds}}
         ack = await self.guest.sio.call("launch_poll", poll, namespace=NAMESPACE, timeout=TIMEOUT)
@@ -392,6 +402,7 @@ async def spawn_workers(url: str, session_id: str, links: list[str], args, addre
         child = await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--work", "--url", url, "--session", session_id,
             "--address", address, "--first", str(first), "--within", str(args.vote_within),
+            "--gate", str(args.gate),
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 28,
         )  # fmt: skip
         started.append((Worker(child), links[first : first + share]))
@@ -408,14 +419,14 @@ async def in_class(
         guest, publisher = await publish(server.url, server.session_id, clip, address,
                                          token_of(links[0]))  # fmt: skip
         teacher = Teacher(guest, publisher)
-        began = time.monotonic()
+        began, dropped = time.monotonic(), udp_socket_drops(server.pid)
         started = await spawn_workers(server.url, server.session_id, links[1:], args, address)
         entered = await asyncio.gather(*(w.call("enter", links=share) for w, share in started))
-        setup = time.monotonic() - began
+        setup, setup_dropped = time.monotonic() - began, drops_since(dropped, server.pid)
         workers = [w for w, _share in started]
         result = await measure(server.pid, redis, teacher, workers, args)
         failed = [reason for outcome in entered for reason in outcome["failed"]]
-        return result | {"failed": failed, "setup": setup}
+        return result | {"failed": failed, "setup": setup, "setup_dropped": setup_dropped}
     finally:
         await asyncio.gather(*(w.stop() for w, _share in started), return_exceptions=True)
         if teacher is not None:
@@ -427,6 +438,7 @@ async def measure(
 ) -> dict:
     await asyncio.sleep(args.settle)
     await asyncio.gather(*(w.call("reset") for w in workers))
+    published = await teacher.packets_sent()
     spy = None
     if args.profile:  # py-spy the server over the window (raw stacks, as bench/sfu.py does)
         spy = await asyncio.create_subprocess_exec(
@@ -439,6 +451,7 @@ async def measure(
     within = args.poll_seconds + 10.0
     polls = await asyncio.gather(*(w.call("poll", poll_id=poll_id, within=within) for w in workers))
     media = await asyncio.gather(*(w.call("media") for w in workers))
+    published = await teacher.packets_sent() - published
     used, wall = cpu_seconds(pid) - before, time.monotonic() - began
     user, system = (b - a for a, b in zip(split, cpu_split(pid), strict=True))
     redis_cpu = cpu_ticks(redis) - redis0 if redis else None
@@ -452,6 +465,7 @@ async def measure(
         "system": system,
         "server_dropped": drops_since(dropped, pid),
         "counts": [tuple(c) for m in media for c in m["counts"]],
+        "published": published,
         "dropped": [sum(m["dropped"][i] for m in media) for i in (0, 1)],
         "closed": [x for p in polls for x in p["closed"]],
         "results": [x for p in polls for x in p["results"]],
@@ -474,22 +488,33 @@ def ms(values: list[float]) -> str:
     return f"p50 {p50:.0f} p95 {p95:.0f} max {most:.0f} ms"
 
 
-def media_loss(counts: list[tuple[int, int]]) -> tuple[int, int, int]:
-    """(received, expected, listeners with nothing): a silent listener expected the median."""
-    spans = sorted(got + lost for got, lost in counts if got)
-    median = spans[len(spans) // 2] if spans else 0
+def media_loss(counts: list[tuple[int, int]], published: int) -> tuple[int, int, int]:
+    """(received, expected, listeners with nothing): a silent listener expected every packet
+    the teacher sent in the window."""
     silent = sum(1 for got, _lost in counts if not got)
-    expected = sum(got + lost for got, lost in counts) + silent * median
+    expected = sum(got + lost for got, lost in counts) + silent * published
     return sum(got for got, _lost in counts), expected, silent
+
+
+def media_news(log: Path) -> list[str]:
+    """How often the server logged a media connection lost (at INFO), and the first time."""
+    lines = log.read_text(errors="replace").splitlines()
+    found = []
+    for news in LOST_MEDIA:
+        hits = [line for line in lines if news in line and line.endswith(("lost", "expired"))]
+        if hits:
+            found.append(f"{len(hits)} x {hits[0][:200]}")
+    return found
 
 
 def report_media(r: dict) -> float:
     """Print the media figures; the loss in percent."""
-    received, expected, silent = media_loss(r["counts"])
+    received, expected, silent = media_loss(r["counts"], r["published"])
     lost = expected - received
     loss = 100 * lost / expected if expected else math.nan
     (dropped, closed), (server_dropped, server_closed) = r["dropped"], r["server_dropped"]
-    print(f"    media over {r['wall']:.1f} s: {received}/{expected} packets reached the "
+    print(f"    media over {r['wall']:.1f} s: the teacher sent {r['published']} packets; "
+          f"{received}/{expected} reached the "
           f"listeners, {lost} missing ({loss:.3f} %); the kernel dropped {dropped} at the "
           f"listeners' full sockets (busy listener processes), {server_dropped} at the "
           f"server's; {silent} listeners had no media in the window; UDP sockets closed in "
@@ -518,8 +543,11 @@ def report_server(r: dict, listeners: int) -> None:
     beside = f"; its Redis {redis / r['wall']:.2f} core" if redis is not None else ""
     print(f"    server: {r['cpu']:.2f} s CPU in {r['wall']:.1f} s = {r['cpu'] / r['wall']:.2f} "
           f"cores (every thread; user {r['user']:.1f} s, system {r['system']:.1f} s, which on "
-          f"loopback includes the listeners' receive path){beside}; setup (listeners in, "
-          f"media flowing) {r['setup']:.0f} s")  # fmt: skip
+          f"loopback includes the listeners' receive path){beside}")  # fmt: skip
+    dropped, closed = r["setup_dropped"]
+    print(f"    setup (listeners in, media flowing): {r['setup']:.0f} s; the kernel dropped "
+          f"{dropped} datagrams at the server's sockets meanwhile ({closed} sockets "
+          "closed)")  # fmt: skip
     if r["failed"]:
         reasons = ", ".join(sorted(set(r["failed"])))
         print(f"    {len(r['failed'])} of {listeners} listeners got no media: {reasons}")
@@ -551,13 +579,17 @@ async def main(args: argparse.Namespace) -> None:
             try:
                 links = invite_links(invites, secret=secret, base_url=server.url)
                 result = await in_class(server, links, clip, args, address, redis.pid)
-                complaints = server.complaints()
+                complaints, lost_media = server.complaints(), media_news(server.log)
             finally:
                 server.stop()
+                if args.log:
+                    shutil.copyfile(server.log, args.log)
         finally:
             redis.stop()
     loss = report_media(result)
     report_poll(result)
+    for line in lost_media:
+        print(f"    the server logged: {line}")
     if complaints:
         print(f"    the server logged {len(complaints)} warnings or errors, the first: "
               f"{complaints[0]}")  # fmt: skip
@@ -574,6 +606,9 @@ if __name__ == "__main__":
     parser.add_argument("--settle", type=float, default=SETTLE, help=argparse.SUPPRESS)
     parser.add_argument("--clip-seconds", type=int, default=5, help=argparse.SUPPRESS)
     parser.add_argument("--profile", metavar="PATH", help="py-spy the server over the window")
+    parser.add_argument("--log", metavar="PATH", help="keep the server's log there")
+    parser.add_argument("--gate", type=int, default=10, help="listeners of a worker entering "
+                        "at once")  # fmt: skip
     parser.add_argument("--work", action="store_true", help=argparse.SUPPRESS)
     for option in ("--url", "--session", "--address"):
         parser.add_argument(option, help=argparse.SUPPRESS)
