@@ -361,7 +361,13 @@ class Teacher:
         self.guest, self.publisher = guest, publisher
         self.shared: dict[str, float] = {}  # poll_id -> share sent - closes_at (s)
         self.results: dict[str, float] = {}  # poll_id -> shared results here - closes_at (s)
+        self.media_closed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         guest.sio.on("polls", self._polls, namespace=NAMESPACE)
+        guest.sio.on("media_closed", self._media_closed, namespace=NAMESPACE)
+
+    def _media_closed(self, payload: dict[str, Any]) -> None:
+        if not self.media_closed.done():
+            self.media_closed.set_result(f"{payload['reason']}: {payload['message']}")
 
     async def _polls(self, view: dict[str, Any]) -> None:
         now = time.time()
@@ -420,9 +426,20 @@ async def in_class(
                                          token_of(links[0]))  # fmt: skip
         teacher = Teacher(guest, publisher)
         began, dropped = time.monotonic(), udp_socket_drops(server.pid)
+        cpu = cpu_seconds(server.pid)
         started = await spawn_workers(server.url, server.session_id, links[1:], args, address)
-        entered = await asyncio.gather(*(w.call("enter", links=share) for w, share in started))
+        entering = asyncio.gather(*(w.call("enter", links=share) for w, share in started))
+        await asyncio.wait([entering, teacher.media_closed], return_when="FIRST_COMPLETED")
         setup, setup_dropped = time.monotonic() - began, drops_since(dropped, server.pid)
+        if not entering.done():  # the teacher's media is gone: nothing left to measure
+            for worker, _share in started:
+                worker.child.kill()
+            entering.cancel()
+            await asyncio.gather(entering, return_exceptions=True)
+            cores = (cpu_seconds(server.pid) - cpu) / setup
+            return {"lost": teacher.media_closed.result(), "setup": setup, "cores": cores,
+                    "setup_dropped": setup_dropped}  # fmt: skip
+        entered = entering.result()
         workers = [w for w, _share in started]
         result = await measure(server.pid, redis, teacher, workers, args)
         failed = [reason for outcome in entered for reason in outcome["failed"]]
@@ -580,12 +597,16 @@ async def main(args: argparse.Namespace) -> None:
                 links = invite_links(invites, secret=secret, base_url=server.url)
                 result = await in_class(server, links, clip, args, address, redis.pid)
                 complaints, lost_media = server.complaints(), media_news(server.log)
+                subscribed = server.log.read_text(errors="replace").count("ICE completed")
             finally:
                 server.stop()
                 if args.log:
                     shutil.copyfile(server.log, args.log)
         finally:
             redis.stop()
+    if "lost" in result:
+        print(lost_line(result, lost_media, entered=subscribed - 1), flush=True)
+        return
     loss = report_media(result)
     report_poll(result)
     for line in lost_media:
@@ -595,6 +616,20 @@ async def main(args: argparse.Namespace) -> None:
               f"{complaints[0]}")  # fmt: skip
     report_server(result, args.listeners)
     print(final_line(result, loss), flush=True)
+
+
+def lost_line(r: dict, lost_media: list[str], *, entered: int) -> str:
+    """Print why there is nothing to measure; the final line: no listener keeps media."""
+    dropped, _closed = r["setup_dropped"]
+    print(f"    the server closed the teacher's media during setup ({r['lost']}), after "
+          f"{r['setup']:.0f} s with about {entered} listeners' media connected; the kernel "
+          f"dropped {dropped} datagrams at the server's sockets meanwhile; server "
+          f"{r['cores']:.2f} cores over the setup")  # fmt: skip
+    for line in lost_media:
+        print(f"    the server logged: {line}")
+    print(f"    load average {os.getloadavg()[0]:.2f}")
+    return (f"class: listeners={entered} media_loss_pct=100.000 poll_results_p95_ms=nan "
+            f"server_cores={r['cores']:.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
@@ -607,7 +642,7 @@ if __name__ == "__main__":
     parser.add_argument("--clip-seconds", type=int, default=5, help=argparse.SUPPRESS)
     parser.add_argument("--profile", metavar="PATH", help="py-spy the server over the window")
     parser.add_argument("--log", metavar="PATH", help="keep the server's log there")
-    parser.add_argument("--gate", type=int, default=10, help="listeners of a worker entering "
+    parser.add_argument("--gate", type=int, default=2, help="listeners of a worker entering "
                         "at once")  # fmt: skip
     parser.add_argument("--work", action="store_true", help=argparse.SUPPRESS)
     for option in ("--url", "--session", "--address"):
