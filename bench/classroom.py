@@ -475,6 +475,7 @@ async def measure(
     if spy is not None:
         await spy.wait()
     return {
+        "ended": time.time(),
         "wall": wall,
         "cpu": used,
         "redis_cpu": redis_cpu,
@@ -513,9 +514,11 @@ def media_loss(counts: list[tuple[int, int]], published: int) -> tuple[int, int,
     return sum(got for got, _lost in counts), expected, silent
 
 
-def media_news(log: Path) -> list[str]:
-    """How often the server logged a media connection lost (at INFO), and the first time."""
-    lines = log.read_text(errors="replace").splitlines()
+def media_news(log: Path, *, until: float) -> list[str]:
+    """How often the server logged a media connection lost (at INFO) before `until` (the
+    window's end, epoch seconds; the teacher leaving afterwards is no news), and the first."""
+    end = f"{datetime.fromtimestamp(until):%Y-%m-%d %H:%M:%S}"  # the log's local time
+    lines = [x for x in log.read_text(errors="replace").splitlines() if x[:19] <= end]
     found = []
     for news in LOST_MEDIA:
         hits = [line for line in lines if news in line and line.endswith(("lost", "expired"))]
@@ -596,7 +599,8 @@ async def main(args: argparse.Namespace) -> None:
             try:
                 links = invite_links(invites, secret=secret, base_url=server.url)
                 result = await in_class(server, links, clip, args, address, redis.pid)
-                complaints, lost_media = server.complaints(), media_news(server.log)
+                until = result.get("ended", time.time())
+                complaints, lost_media = server.complaints(), media_news(server.log, until=until)
                 subscribed = server.log.read_text(errors="replace").count("ICE completed")
             finally:
                 server.stop()
