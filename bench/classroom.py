@@ -364,10 +364,15 @@ class Teacher:
         self.media_closed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         guest.sio.on("polls", self._polls, namespace=NAMESPACE)
         guest.sio.on("media_closed", self._media_closed, namespace=NAMESPACE)
+        guest.sio.on("disconnect", self._disconnected, namespace=NAMESPACE)
 
     def _media_closed(self, payload: dict[str, Any]) -> None:
         if not self.media_closed.done():
-            self.media_closed.set_result(f"{payload['reason']}: {payload['message']}")
+            self.media_closed.set_result(f"media_closed {payload['reason']}: {payload['message']}")
+
+    def _disconnected(self, *reason: object) -> None:
+        if not self.media_closed.done():
+            self.media_closed.set_result("the teacher's socket was disconnected")
 
     async def _polls(self, view: dict[str, Any]) -> None:
         now = time.time()
@@ -625,7 +630,7 @@ async def main(args: argparse.Namespace) -> None:
 def lost_line(r: dict, lost_media: list[str], *, entered: int) -> str:
     """Print why there is nothing to measure; the final line: no listener keeps media."""
     dropped, _closed = r["setup_dropped"]
-    print(f"    the server closed the teacher's media during setup ({r['lost']}), after "
+    print(f"    the teacher's media ended during setup ({r['lost']}), after "
           f"{r['setup']:.0f} s with about {entered} listeners' media connected; the kernel "
           f"dropped {dropped} datagrams at the server's sockets meanwhile; server "
           f"{r['cores']:.2f} cores over the setup")  # fmt: skip
