@@ -32,10 +32,11 @@ late. Media loss: what the SFU should have forwarded to each listener against wh
 it, per stream between the first and the last packet of the window: holes in the sequence
 numbers (lost on the way, or before the SFU), and frames the SFU itself skipped (a listener
 whose socket was full: it drops to the next key frame and renumbers, so only the
-publisher's timestamps show them; see `missing`). A listener with no packet counts the
-median listener's as lost. Beside it: the datagrams the kernel dropped at the listeners'
-full sockets (listener processes too busy: the bench's limit, not the server's) and at the
-server's. Server cores: the server process's CPU time (every thread, schedstat) over the
+publisher's timestamps show them; see `missing`). A listener whose media stopped (nothing
+in the last half second) or never came counts at least every packet the teacher sent in the
+window (its senders' stats) as expected. Beside it: the datagrams the kernel dropped at the
+listeners' full sockets (listener processes too busy: the bench's limit, not the server's)
+and at the server's. Server cores: the server process's CPU time (every thread, schedstat) over the
 window's wall time. The listener processes' event-loop lag is printed too: what they add.
 Final line:
 ``class: listeners=<n> media_loss_pct=<x> poll_results_p95_ms=<y> server_cores=<z>``
@@ -202,6 +203,7 @@ class Listener(Guest):
         self.viewer = SyntheticViewer(keep=False, addresses=(address,))
         self.arrivals = Arrivals()
         self.failed = ""  # why this listener has no media (it is not retried)
+        self.entered = False  # in, with media, when the bench started measuring
         self.voting: dict[str, asyncio.Task[None]] = {}
         self.acks: list[float] = []  # vote sent -> its ack (s)
         self.refused: list[str] = []
@@ -260,6 +262,7 @@ class Listener(Guest):
                     await asyncio.sleep(0.05)
         except (TimeoutError, socketio.exceptions.SocketIOError) as exc:
             self.failed = self.failed or f"{type(exc).__name__} {exc}".strip()
+        self.entered = not self.failed
 
     async def close(self) -> None:
         for task in self.voting.values():
@@ -271,7 +274,7 @@ class Listener(Guest):
 
 async def wait_for_results(listeners: list[Listener], poll_id: str, within: float) -> dict:
     """Once every listener with media has the poll's results (or `within` s passed)."""
-    present = [x for x in listeners if not x.failed]
+    present = [x for x in listeners if x.entered]
     deadline = time.monotonic() + within
     while time.monotonic() < deadline and any(poll_id not in x.results for x in present):
         await asyncio.sleep(0.05)
@@ -282,6 +285,16 @@ async def wait_for_results(listeners: list[Listener], poll_id: str, within: floa
         "acks": [a for x in present for a in x.acks],
         "refused": [r for x in present for r in x.refused],
     }
+
+
+async def media_counts(listeners: list[Listener]) -> list[tuple[int, int, bool]]:
+    """Each listener's (received, missing, stalled) in the window; stalled: nothing came in
+    the last half second (its media stopped: the tail it missed shows in no hole)."""
+    before = [sum(map(len, x.arrivals.streams.values())) for x in listeners]
+    await asyncio.sleep(0.5)
+    after = [sum(map(len, x.arrivals.streams.values())) for x in listeners]
+    counts = [x.arrivals.counts() for x in listeners]
+    return [(*c, a == b) for c, b, a in zip(counts, before, after, strict=True)]
 
 
 def drops_since(before: dict[str, int], pid: int | str = "self") -> tuple[int, int]:
@@ -339,7 +352,7 @@ async def work(args: argparse.Namespace) -> None:
         elif call["op"] == "poll":
             result = await wait_for_results(listeners, call["poll_id"], call["within"])
         elif call["op"] == "media":
-            counts = [x.arrivals.counts() for x in listeners if not x.failed]
+            counts = await media_counts([x for x in listeners if x.entered])
             result = {"counts": counts, "dropped": drops_since(dropped), "lags": lags}
         elif call["op"] == "stop":
             watching.cancel()
@@ -511,12 +524,14 @@ def ms(values: list[float]) -> str:
     return f"p50 {p50:.0f} p95 {p95:.0f} max {most:.0f} ms"
 
 
-def media_loss(counts: list[tuple[int, int]], published: int) -> tuple[int, int, int]:
-    """(received, expected, listeners with nothing): a silent listener expected every packet
-    the teacher sent in the window."""
-    silent = sum(1 for got, _lost in counts if not got)
-    expected = sum(got + lost for got, lost in counts) + silent * published
-    return sum(got for got, _lost in counts), expected, silent
+def media_loss(counts: list[tuple[int, int, bool]], published: int) -> tuple[int, int, int]:
+    """(received, expected, listeners whose media stopped): one whose media stopped (or never
+    came) expected at least every packet the teacher sent in the window."""
+    stalled = sum(1 for _got, _lost, stopped in counts if stopped)
+    expected = sum(
+        max(got + lost, published) if stopped else got + lost for got, lost, stopped in counts
+    )
+    return sum(got for got, _lost, _stopped in counts), expected, stalled
 
 
 def media_news(log: Path, *, until: float) -> list[str]:
@@ -542,7 +557,7 @@ def report_media(r: dict) -> float:
           f"{received}/{expected} reached the "
           f"listeners, {lost} missing ({loss:.3f} %); the kernel dropped {dropped} at the "
           f"listeners' full sockets (busy listener processes), {server_dropped} at the "
-          f"server's; {silent} listeners had no media in the window; UDP sockets closed in "
+          f"server's; {silent} listeners' media stopped (or never came); UDP sockets closed in "
           f"it: {closed} of the listeners', {server_closed} of the server's")  # fmt: skip
     return loss
 

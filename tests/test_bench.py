@@ -74,3 +74,14 @@ def test_class_bench_counts_holes_and_frames_the_sfu_skipped(
     from classroom import missing
 
     assert missing(_packets(seq_ts)) == counted
+
+
+def test_class_bench_counts_everything_the_teacher_sent_to_a_listener_whose_media_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(BENCH))
+    from classroom import media_loss
+
+    counts = [(100, 0, False), (50, 0, True), (0, 0, True)]  # (received, missing, stopped)
+
+    assert media_loss(counts, 100) == (150, 300, 2)
