@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 
 .PHONY: run test lint install install-dev chromium fonts poppler messages bench-agenda bench-chat bench-chat-5000 \
-	bench-sfu clean
+	bench-sfu bench-class clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -80,6 +80,10 @@ bench-chat-5000: install
 
 bench-sfu: install
 	$(PY) bench/sfu.py
+
+# One teacher publishing to 500 listeners of a class, and a quiz they all answer: a few minutes.
+bench-class: install
+	$(PY) bench/classroom.py
 
 BABEL_KEYWORDS = --no-default-keywords -k _ -k gettext:1,1t -k gettext:2,2t \
 	-k ngettext:1,2,3t -k ngettext:2,3,4t -k DomainError -k NotFound -k Conflict \

@@ -92,8 +92,9 @@ class BenchRedis:
         self.process.wait(10)
 
 
-async def open_room(redis_url: str, *, capacity: int = 10_000) -> str:
-    """A new meeting any anonymous guest may enter now; its session_id."""
+async def open_room(redis_url: str, *, capacity: int = 10_000, kind: str = "meeting") -> str:
+    """A new session of this kind (a meeting by default, or a class), open now, with no lobby:
+    any anonymous guest (or anyone invited) may enter; its session_id."""
     store = Store(connect(redis_url))
     try:
         now = datetime.now(UTC)
@@ -113,7 +114,7 @@ async def open_room(redis_url: str, *, capacity: int = 10_000) -> str:
         start = now + timedelta(minutes=5)  # the room opens 15 minutes before: now
         session = await agenda.create_session(
             store, event=event, now=now,
-            fields={"kind": "meeting", "title": "Bench room", "description": "", "lobby": False,
+            fields={"kind": kind, "title": "Bench room", "description": "", "lobby": False,
                     "capacity": capacity, "start": f"{start:%Y-%m-%dT%H:%M}",
                     "end": f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}"},
         )  # fmt: skip

@@ -63,8 +63,10 @@ def host_address() -> str:
 class Guest:
     """A room socket of an anonymous guest that records what the bench looks at."""
 
-    def __init__(self, url: str, session_id: str, name: str) -> None:
+    def __init__(self, url: str, session_id: str, name: str, invite: str | None = None) -> None:
         self.url, self.auth = url, {"session_id": session_id, "name": name}
+        if invite is not None:  # an invite token (the part of its link after /invite/)
+            self.auth["invite"] = invite
         self.sio = socketio.AsyncClient(reconnection=False)
         self.got: dict[str, asyncio.Future[Any]] = {}
         self.errors: list[str] = []
@@ -152,19 +154,25 @@ class RoomViewer(Guest):
 # --- viewer workers (their own processes) -----------------------------------------------
 
 
-def udp_drops() -> int:
-    """Datagrams the kernel dropped at this process's UDP sockets, their receive buffers full
-    (the last column of /proc/net/udp): sent by the SFU, never read by a busy viewer."""
+def udp_drops(pid: int | str = "self") -> int:
+    """Datagrams the kernel dropped at a process's UDP sockets (this one's by default), their
+    receive buffers full (the last column of /proc/net/udp): at a viewer, sent by the SFU and
+    never read by a busy viewer process; at the server, sent to it and never read."""
+    return sum(udp_socket_drops(pid).values())
+
+
+def udp_socket_drops(pid: int | str = "self") -> dict[str, int]:
+    """The same, per UDP socket of the process (by inode)."""
     mine = set()
-    for fd in os.listdir("/proc/self/fd"):
+    for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
-            target = os.readlink(f"/proc/self/fd/{fd}")
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
         except OSError:
             continue  # closed meanwhile
         if target.startswith("socket:["):
             mine.add(target[8:-1])
-    rows = [line.split() for line in Path("/proc/self/net/udp").read_text().splitlines()[1:]]
-    return sum(int(row[-1]) for row in rows if row[9] in mine)
+    rows = [line.split() for line in Path(f"/proc/{pid}/net/udp").read_text().splitlines()[1:]]
+    return {row[9]: int(row[-1]) for row in rows if row[9] in mine}
 
 
 async def work(args: argparse.Namespace) -> None:
@@ -270,8 +278,11 @@ class Worker:
         await self.child.wait()
 
 
-async def publish(url: str, session_id: str, clip: Clip, address: str) -> tuple[Guest, Any]:
-    guest = Guest(url, session_id, "publisher")
+async def publish(
+    url: str, session_id: str, clip: Clip, address: str, invite: str | None = None
+) -> tuple[Guest, Any]:
+    """A publisher in the room (a guest, or whoever the invite token admits) sending the clip."""
+    guest = Guest(url, session_id, "publisher", invite)
     await guest.enter()
     await guest.emit("set_mic", {"on": True})
     await guest.emit("set_camera", {"on": True})

@@ -1,7 +1,11 @@
 """The benchmarks stay runnable: every bench module imports against today's code (they
-are not run by the suite, so a moved name would otherwise break them unnoticed)."""
+are not run by the suite, so a moved name would otherwise break them unnoticed), and the
+class bench runs whole at a tiny size."""
 
 import importlib
+import os
+import re
+import subprocess
 import sys
 from pathlib import Path
 
@@ -18,3 +22,66 @@ def test_bench_module_imports(name: str, monkeypatch: pytest.MonkeyPatch) -> Non
 
     assert module.__file__ == str(BENCH / f"{name}.py")
     sys.modules.pop(name, None)
+
+
+CLASS_LINE = re.compile(
+    r"class: listeners=(\d+) media_loss_pct=(\d+\.\d{3}) poll_results_p95_ms=(\d+) "
+    r"server_cores=(\d+\.\d{2})"
+)
+
+
+def test_class_bench_prints_its_line_and_counts_every_vote() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # a redis-server of its own
+    command = [sys.executable, str(BENCH / "classroom.py"), "--listeners", "3", "--workers", "1",
+               "--settle", "1", "--vote-within", "1", "--clip-seconds", "1"]  # fmt: skip
+
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    lines = done.stdout.splitlines()
+    line = CLASS_LINE.fullmatch(lines[-1])
+    assert line is not None, done.stdout
+    assert line[1] == "3"
+    assert "    poll: 3/3 votes counted; 3 votes acknowledged" in done.stdout
+    assert "(3/3 got them)" in done.stdout
+
+
+def _packets(seq_ts: list[tuple[int, int]]) -> list[int]:
+    return [seq << 32 | ts for seq, ts in seq_ts]
+
+
+@pytest.mark.parametrize(
+    ("seq_ts", "counted"),
+    [
+        ([(s, s * 960) for s in range(10)], (10, 0)),  # everything
+        ([(s, s * 960) for s in range(10) if s != 4], (9, 1)),  # a hole: lost on the way
+        ([(i, t * 960) for i, t in enumerate([0, 1, 2, 3, 5, 6])], (6, 1)),  # the SFU skipped
+        ([(65535, 0), (0, 960), (1, 1920)], (3, 0)),  # the sequence wraps
+        # video, 2 packets a frame, frames 3 and 4 skipped by the SFU, the timestamp wrapping
+        (
+            [
+                ((65534 + i) % 65536, (f * 3000 - 6000) % 2**32)
+                for i, f in enumerate([0, 0, 1, 1, 2, 2, 5, 5])
+            ],
+            (8, 4),
+        ),
+    ],
+)
+def test_class_bench_counts_holes_and_frames_the_sfu_skipped(
+    seq_ts: list[tuple[int, int]], counted: tuple[int, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(BENCH))
+    from classroom import missing
+
+    assert missing(_packets(seq_ts)) == counted
+
+
+def test_class_bench_counts_everything_the_teacher_sent_to_a_listener_whose_media_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(BENCH))
+    from classroom import media_loss
+
+    counts = [(100, 0, False), (50, 0, True), (0, 0, True)]  # (received, missing, stopped)
+
+    assert media_loss(counts, 100) == (150, 300, 2)
