@@ -32,6 +32,7 @@ from server.pages.room_breakouts import BREAKOUT_STRINGS
 from server.pages.room_polls import POLL_STRINGS
 from server.pages.room_questions import QUESTION_STRINGS
 from server.pages.room_review import REVIEW_STRINGS
+from server.pages.room_show import SHOW_STRINGS
 from server.pages.room_speaking import SPEAKING_STRINGS
 from server.pages.timetable import opens_at, utc_iso
 from server.pages.visibility import door_of
@@ -185,6 +186,7 @@ async def room_page(request: web.Request) -> web.Response:
         "config": _room_config(request, session, known_name),
         "ui_strings": UI_STRINGS
         | (REVIEW_STRINGS if session.kind is Kind.REVIEW else {})
+        | (SHOW_STRINGS if session.kind is Kind.ROADSHOW else {})
         | (QUESTION_STRINGS if has_questions(session.kind) else {})
         | (POLL_STRINGS if has_polls else {})
         | (SPEAKING_STRINGS if speaking else {})

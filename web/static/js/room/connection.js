@@ -23,7 +23,7 @@
 //   speak: joined's `speakInvite` and `stageInvites`, speak_invite ({by, video} | null),
 //   stage_invites [{id, name, video}], invite_answered {id, name, accept}; in a class or
 //   meeting (breakouts-wire.js): joined's `breakouts`, breakouts {...}, breakout_broadcast
-//   {text, name, at}.
+//   {text, name, at}; in a roadshow (show-wire.js): joined's `show`, show {...}.
 // An `error` answering a request the page awaits (`submitScore`, `getResults`…: a Promise of
 // the ack, `{error: {code, message}}` when refused) has `answered: true`: the page shows it
 // where it asked, not twice.
@@ -38,6 +38,7 @@ import { toBreakouts, toBroadcast } from "./breakouts-wire.js";
 import { specWire, toPolls } from "./polls-wire.js";
 import { toCard, toProgress, toResults, toReview, toSteppedOut } from "./review-wire.js";
 import { toQaSettings, toQuestion, toQuestions } from "./questions-wire.js";
+import { toShow } from "./show-wire.js";
 import { toPointer, toSlides } from "./slides-wire.js";
 
 const ACK_TIMEOUT_MS = 10_000;
@@ -151,6 +152,7 @@ function toSnapshot(wire) {
     speakInvite: toInvite(wire.speak_invite),
     stageInvites: (wire.stage_invites ?? []).map(toInvited),
     breakouts: toBreakouts(wire.breakouts),
+    show: toShow(wire.show),
   };
 }
 
@@ -194,6 +196,7 @@ const RELAYED = {
   invite_answered: (p) => ["invite_answered", { id: p.participant_id, name: p.name, accept: Boolean(p.accept) }],
   breakouts: (p) => ["breakouts", toBreakouts(p.breakouts)],
   breakout_broadcast: (p) => ["breakout_broadcast", toBroadcast(p)],
+  show: (p) => ["show", toShow(p)],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -427,6 +430,10 @@ export class RoomConnection extends Emitter {
   visitBreakout(group) { return this.#send("visit_breakout", { group }); }
   broadcastBreakouts(text) { return this.#request("broadcast_breakouts", { text }); }
   closeBreakouts() { return this.#send("close_breakouts"); }
+  // a roadshow's run of show (PROTOCOL.md, "Run of show"): the chair's
+  startShow() { return this.#send("start_show"); }
+  extendStage(itemId, phase, minutes) { return this.#send("extend_stage", { item_id: itemId, phase, minutes }); }
+  endStage(itemId, phase) { return this.#send("end_stage", { item_id: itemId, phase }); }
 
   async setConflict({ itemId, participantId, waive, reason }) {
     const payload = { item_id: itemId, participant_id: participantId, waive, reason };

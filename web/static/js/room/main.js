@@ -18,6 +18,7 @@ import { setupPreview } from "./preview.js";
 import { setupQuestions } from "./questions.js";
 import { setupReview } from "./review.js";
 import { RoomMedia } from "./room-media.js";
+import { setupShow } from "./show.js";
 import { setupSlides } from "./slides.js";
 import { SpeakPrompt } from "./speaking.js";
 import { renderRoster } from "./roster.js";
@@ -101,6 +102,17 @@ const breakouts = setupBreakouts({
   serverTime: new Date(app.dataset.serverTime),
   toasts,
   onPlace: (group) => chat.setGroup(group, byId("chat-title")),
+});
+// a roadshow's run of show (null elsewhere): the pitch on stage, its countdown, the chair's
+// controls; a founder's camera and microphone come on when their pitch begins
+const show = setupShow({
+  lang: config.lang,
+  serverTime: new Date(app.dataset.serverTime),
+  onMyTurn: () => {
+    toast(toasts, t("show_your_turn"));
+    media.speak({ video: true });
+  },
+  onSpotlight: (ids) => media.spotlight(ids),
 });
 // slides on the stage (null where the session's kind shows none)
 const slides = setupSlides({ csrfToken: app.dataset.csrfToken, sessionId: config.sessionId });
@@ -312,10 +324,11 @@ function onYou({ me, capabilities, reason }) {
 
 // held out of a review room for now (a conflict with the running item, the panel
 // deliberating): `joined` brings the room back when the hold ends
-function onSteppedOut({ reason, message }) {
+function onSteppedOut({ reason, message, startsAt }) {
   media.interrupted();
   byId("stepped-out-title").textContent = t(`stepped_out_${reason}`);
   byId("stepped-out-message").textContent = message;
+  if (reason === "pitch_waiting") show?.waitFor(byId("stepped-out-countdown"), startsAt);
   showScreen("steppedOut");
   connectedAgain();
 }
@@ -443,6 +456,7 @@ function start() {
         polls?.attach(connection);
         breakouts?.attach(connection);
         slides?.attach(connection);
+        show?.attach(connection);
         listen(connection, prejoin);
         stopAttention?.();
         stopAttention = watchAttention(connection);

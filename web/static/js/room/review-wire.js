@@ -107,5 +107,10 @@ export function toResults(wire) {
 }
 
 export function toSteppedOut(wire) {
-  return { reason: wire.reason, message: wire.message ?? "", position: wire.position ?? null };
+  return {
+    reason: wire.reason,
+    message: wire.message ?? "",
+    position: wire.position ?? null,
+    startsAt: wire.starts_at ? new Date(wire.starts_at) : null, // a founder's pitch (roadshow)
+  };
 }

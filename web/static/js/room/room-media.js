@@ -91,6 +91,11 @@ export class RoomMedia {
     this.stage.setSpeaker(participantId);
   }
 
+  // whom the room puts on the stage (a roadshow's founder on stage)
+  spotlight(participantIds) {
+    this.stage.setSpotlight(participantIds);
+  }
+
   // I accepted an invitation to speak: the microphone on, and the camera if it was allowed
   async speak({ video }) {
     for (const kind of video ? ["audio", "video"] : ["audio"]) {

@@ -19,6 +19,7 @@ export class Stage {
   #meId = null;
   #speaker = null;
   #layout = "auto";
+  #spotlight = new Set(); // participant ids the room puts on stage (a roadshow's founder)
 
   constructor({ tiles, sounds, placeholder, onScreens = () => {} }) {
     this.tilesBox = tiles;
@@ -46,6 +47,12 @@ export class Stage {
     this.#meId = meId;
     if (publishing) this.#tile(meId, false);
     else if (!this.#tiles.get(`${meId}:camera`)?.track) this.#dropTile(`${meId}:camera`);
+    this.#render();
+  }
+
+  // whom the room puts on the stage now (a roadshow's founder on stage), shown big
+  setSpotlight(participantIds) {
+    this.#spotlight = new Set(participantIds);
     this.#render();
   }
 
@@ -124,10 +131,11 @@ export class Stage {
     const theirs = [...this.#tiles.values()].filter((tile) => tile.participantId !== this.#meId);
     const shows = (tile) => tile.track !== null && this.#showsVideo(tile);
     const screen = theirs.findLast((tile) => tile.screen && tile.track !== null);
+    const spotlit = theirs.find((tile) => !tile.screen && shows(tile) && this.#spotlight.has(tile.participantId));
     const presenter = theirs.find((tile) => !tile.screen && shows(tile) && this.#person(tile).role === "presenter");
-    if (this.#layout === "auto") return screen ?? presenter ?? null;
+    if (this.#layout === "auto") return screen ?? spotlit ?? presenter ?? null;
     const speaker = theirs.find((tile) => !tile.screen && tile.participantId === this.#speaker);
-    return screen ?? presenter ?? speaker ?? theirs[0] ?? this.#tiles.values().next().value ?? null;
+    return screen ?? spotlit ?? presenter ?? speaker ?? theirs[0] ?? this.#tiles.values().next().value ?? null;
   }
 
   #person(tile) {
