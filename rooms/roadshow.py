@@ -58,10 +58,25 @@ class RunOfShow(Workflow):
         if show.version < self.show.version:
             return []
         before = self.show
+        had = {p.key: self._has_stage(p) for p in self.room.people.admitted()}
         self.show = show
         if before == show:
             return []
-        return regroup(self.room, now=now) + self.news()
+        moved = regroup(self.room, now=now)
+        return moved + self._rights_news(had) + self.news()
+
+    def _rights_news(self, had: dict[str, bool]) -> list[Effect]:
+        """The founders still in the room whose stage began or ended are told their rights
+        (``you``); what they may no longer send is off in the roster."""
+        effects: list[Effect] = []
+        for p in self.room.people.admitted():
+            if p.key not in had or had[p.key] == self._has_stage(p):
+                continue
+            caps = self.room.caps(p)
+            p.mic = p.mic and C.PUBLISH_AUDIO in caps
+            p.camera = p.camera and C.PUBLISH_VIDEO in caps
+            effects += [*self.room.updated(p), *self.room.regranted(p)]
+        return effects
 
     # who is where
 
@@ -132,7 +147,12 @@ class RunOfShow(Workflow):
             slot = self.show.plan.slot(stage.slot_id)
             key = slot.founder_key if slot else ""
             founders = [p.participant_id for p in self.room.people.admitted() if p.key == key]
-        after = [s for s in stages if stage is not None and s.begins >= stage.ends]
+        # what comes next: the next pitch (not the Q&A or break of the one on now)
+        after = [
+            s
+            for s in stages
+            if stage is not None and s.begins >= stage.ends and s.slot_id != stage.slot_id
+        ]
         if stage is None and not self.show.started:
             after = stages
         return {

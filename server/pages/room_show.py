@@ -13,7 +13,7 @@ SHOW_STRINGS: dict[str, str] = {
     "show_next": "Next: {title} ({founder})",
     "show_one_minute": "One minute left for {title}.",
     "show_your_turn": "It is your turn: you are on stage.",
-    "show_slot_line": "{n}. {title} — {founder}",
+    "show_slot_line": "{title} — {founder}",
     "stepped_out_pitch_waiting": "Waiting for your pitch",
     "pitch_starts_in": "Your pitch starts in {time}.",
 }

@@ -86,7 +86,8 @@ export class ShowView {
     this.#show = show;
     for (const time of [show.stage?.begins, show.start]) if (time && time <= new Date()) this.#clock.observe(time);
     const mine = show.onStage.includes(this.#me);
-    if (mine && !this.#onStage) this.onMyTurn();
+    // after the page's own `joined` handling (the media learns my new rights there first)
+    if (mine && !this.#onStage) setTimeout(() => this.onMyTurn(), 0);
     this.#onStage = mine;
     this.onSpotlight(show.onStage);
     this.#render();
@@ -115,9 +116,9 @@ export class ShowView {
     start.hidden = show.started;
     for (const button of [extend1, extend5, endStage]) button.hidden = !stage;
     slots.replaceChildren(
-      ...show.slots.map((slot, i) => {
+      ...show.slots.map((slot) => {
         const { title, founder: who } = this.#title(slot.id);
-        const item = element("li", { text: t("show_slot_line", { n: i + 1, title, founder: who }) });
+        const item = element("li", { text: t("show_slot_line", { title, founder: who }) });
         if (stage?.slotId === slot.id) item.setAttribute("aria-current", "step");
         return item;
       }),
