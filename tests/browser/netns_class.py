@@ -16,10 +16,10 @@ Then:
 5. the teacher invites Li to speak with video; Li accepts: the teacher, Han and Wang decode
    Li's video and hear Li's audio; the teacher takes the floor back: nothing of Li reaches
    them any more;
-6. after the class: the teacher downloads the Q&A (the answered question, its votes), a
-   certificate threshold of one active minute is set on the session, the teacher ends the
-   class; Li opens their attendance page from their invite and downloads their certificate,
-   in English and in Chinese (saved for pdftotext).
+6. after the class: a certificate threshold of one active minute is set on the session, the
+   teacher ends the class and downloads the Q&A (the answered question, its votes); Li
+   opens their attendance page from their invite and downloads their certificate, in
+   English and in Chinese (saved for pdftotext).
 
 It prints one JSON object (what each page saw, per step) as its last line of stdout;
 tests/browser/test_class_media.py judges it.
@@ -232,9 +232,6 @@ class ClassScenario(Scenario):
         self.mark("the student is cut off")
 
     async def after_class(self, teacher: Person, student: Person) -> None:
-        csv = await teacher.page.request.get(f"/sessions/{self.session.session_id}/questions.csv")
-        self.result["questions_csv"] = {"status": csv.status, "text": await csv.text()}
-
         async def active_enough() -> bool:
             passages = await self.store.attendance.passages(self.session.session_id)
             people = totals(passages, until=datetime.now(UTC))
@@ -249,6 +246,9 @@ class ClassScenario(Scenario):
         await teacher.page.click("#end-session")
         await student.page.wait_for_selector("#room", state="hidden")
         self.mark("the class ended")
+        # the Q&A is archived with the class: its export, once the room is closed
+        csv = await teacher.page.request.get(f"/sessions/{self.session.session_id}/questions.csv")
+        self.result["questions_csv"] = {"status": csv.status, "text": await csv.text()}
 
         page = student.page
         await page.goto(f"/invite/{self.tokens[student.label]}/attendance")
