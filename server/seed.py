@@ -242,7 +242,6 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
     await _roster(store, sessions, host_entry, experts, now)
     review = sessions[Kind.REVIEW]
     await _review(store, review, now=now)
-    await _pitches(store, sessions[Kind.ROADSHOW], now=now)
     for draft in POLL_BANK:  # the class's polls, ready to launch
         await store.polls.add_draft(sessions[Kind.CLASS].session_id, poll_spec(draft))
     await _class_deck(store, settings, sessions[Kind.CLASS], by=host.account_id, now=now)
@@ -381,22 +380,6 @@ async def _review(store: Store, session: Session, *, now: datetime) -> None:
     for fields in ITEMS:
         await reviews.add_item(store, session=session, fields=fields, now=now)
     await reviews.set_rubric(store, session=session, fields=RUBRIC)
-
-
-# the roadshow's pitches (its run of show; the audience's questions are listed by pitch)
-PITCHES = (
-    {"title_zh": "农田物联网传感器", "title_en": "Farm sensors over NB-IoT",
-     "applicant_name": "钱多 Qian Duo", "applicant_org": "禾田科技 Hetian Tech",
-     "applicant_email": "", "disciplines": [], "present_minutes": 8, "qa_minutes": 4},
-    {"title_zh": "医院药品配送机器人", "title_en": "Delivery robots for hospital pharmacies",
-     "applicant_name": "李想 Li Xiang", "applicant_org": "悦行机器人 Yuexing Robotics",
-     "applicant_email": "", "disciplines": [], "present_minutes": 8, "qa_minutes": 4},
-)  # fmt: skip
-
-
-async def _pitches(store: Store, session: Session, *, now: datetime) -> None:
-    for fields in PITCHES:
-        await reviews.add_item(store, session=session, fields=fields, now=now)
 
 
 DECK = Report(
