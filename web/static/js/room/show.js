@@ -81,12 +81,21 @@ export class ShowView {
     return { title: (zh ? slot.titleZh : slot.titleEn) || slot.titleZh || slot.titleEn, founder: slot.founder };
   }
 
+  // what comes next: the next pitch, this pitch's Q&A, or a break
+  #nextText(next) {
+    const { title, founder } = this.#title(next.slotId);
+    if (next.phase === "buffer") return t("show_next_break");
+    return t(next.phase === "qa" ? "show_next_qa" : "show_next", { title, founder });
+  }
+
   #set(show) {
     if (!show) return;
     this.#show = show;
     for (const time of [show.stage?.begins, show.start]) if (time && time <= new Date()) this.#clock.observe(time);
     const mine = show.onStage.includes(this.#me);
-    if (mine && !this.#onStage) this.onMyTurn();
+    // after the page has handled the `joined` that let this founder in (their media starts
+    // there, with the stage's rights): turning the camera on before would find no rights
+    if (mine && !this.#onStage) setTimeout(() => this.onMyTurn(), 0);
     this.#onStage = mine;
     this.onSpotlight(show.onStage);
     this.#render();
@@ -108,7 +117,7 @@ export class ShowView {
       founder.textContent = "";
     }
     if (show.next && !show.over) {
-      next.textContent = t("show_next", this.#title(show.next.slotId));
+      next.textContent = this.#nextText(show.next);
       next.hidden = false;
     } else next.hidden = true;
     chair.hidden = !this.#chair || show.over;
