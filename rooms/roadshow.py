@@ -58,10 +58,22 @@ class RunOfShow(Workflow):
         if show.version < self.show.version:
             return []
         before = self.show
+        waiting = {p.participant_id: self.holds(p) for p in self.room.people.everyone() if p.held}
         self.show = show
         if before == show:
             return []
-        return regroup(self.room, now=now) + self.news()
+        return regroup(self.room, now=now) + self._moved(waiting) + self.news()
+
+    def _moved(self, waiting: dict[str, dict[str, object] | None]) -> list[Effect]:
+        """Founders still waiting whose pitch now starts at another time (the chair started
+        the show early, extended or ended a stage) are told their new start."""
+        effects: list[Effect] = []
+        for p in self.room.people.everyone():
+            hold, was = self.holds(p), waiting.get(p.participant_id)
+            if p.held and hold is not None and was is not None:
+                if hold["starts_at"] != was["starts_at"]:
+                    effects.append(Send("stepped_out", hold, sids=tuple(p.sids)))
+        return effects
 
     # who is where
 
