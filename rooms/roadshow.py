@@ -58,11 +58,27 @@ class RunOfShow(Workflow):
         if show.version < self.show.version:
             return []
         before = self.show
-        waiting = {p.participant_id: self.holds(p) for p in self.room.people.everyone() if p.held}
+        people = self.room.people.everyone()
+        waiting = {p.participant_id: self.holds(p) for p in people if p.held}
+        rights = {p.participant_id: self.withholds(p) for p in people if p.admitted and not p.held}
         self.show = show
         if before == show:
             return []
-        return regroup(self.room, now=now) + self._moved(waiting) + self.news()
+        moved = regroup(self.room, now=now) + self._moved(waiting)
+        return moved + self._regranted(rights) + self.news()
+
+    def _regranted(self, rights: dict[str, frozenset[Capability]]) -> list[Effect]:
+        """Founders in the room whose stage began or ended are told what they may do now (their
+        page shows or hides its publishing controls); devices they may no longer use are off
+        in the roster (and so not forwarded)."""
+        effects: list[Effect] = []
+        for p in self.room.people.admitted():
+            if p.participant_id in rights and rights[p.participant_id] != self.withholds(p):
+                caps = self.room.caps(p)
+                p.mic = p.mic and C.PUBLISH_AUDIO in caps
+                p.camera = p.camera and C.PUBLISH_VIDEO in caps
+                effects += [*self.room.updated(p), *self.room.regranted(p)]
+        return effects
 
     def _moved(self, waiting: dict[str, dict[str, object] | None]) -> list[Effect]:
         """Founders still waiting whose pitch now starts at another time (the chair started

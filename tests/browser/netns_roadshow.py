@@ -51,9 +51,22 @@ from tests.server.fixtures_login import PASSWORD
 QUIET = 2.5  # seconds of the break over which no frame may reach the investor
 SETTLE = 1.0  # seconds for frames already on the way when the stage is taken back
 
-# test instrumentation: the Socket.IO frames this page received that close its media
+# test instrumentation: the Socket.IO frames this page received that close its media, and
+# the error toasts it showed
 CLOSED_PROBE = """(() => {
   window.__closed = [];
+  window.__errors = [];
+  document.addEventListener("DOMContentLoaded", () => {
+    new MutationObserver((records) => {
+      for (const record of records) {
+        for (const node of record.addedNodes) {
+          if (node.classList?.contains("toast") && node.classList.contains("error")) {
+            window.__errors.push(node.textContent);
+          }
+        }
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  });
   const Native = window.WebSocket;
   window.WebSocket = class extends Native {
     constructor(...args) {
@@ -75,6 +88,14 @@ FEATURED_JS = """() => {
   return tile ? { caption: tile.textContent.trim(), width: video?.videoWidth ?? 0,
                   track: track?.id ?? null } : null;
 }"""
+
+
+# a founder's own page: whether it offers to publish, and the errors it showed
+CONTROLS_JS = """() => ({
+  camera: !document.getElementById("cam-button").hidden,
+  microphone: !document.getElementById("mic-button").hidden,
+  errors: window.__errors,
+})"""
 
 
 class RoadshowScenario(Scenario):
@@ -192,6 +213,7 @@ class RoadshowScenario(Scenario):
             "frames": after - before,
             "phase": await investor.page.text_content("#show-phase"),
             "b_held": await b.page.is_visible("#stepped-out"),
+            "a_controls": await a.js(CONTROLS_JS),
         }
         self.mark("the break: nothing on stage")
 

@@ -54,6 +54,8 @@ def test_roadshow_the_server_takes_the_stage_back_from_a(roadshow: dict[str, Any
     assert (event, payload["reason"]) == ("media_closed", "stage")
     assert pause["frames"] == 0  # no more of A's video reaches the investor
     assert (pause["phase"], pause["b_held"]) == ("Break", True)
+    # A's page no longer offers to publish, and shows no refusal for trying
+    assert pause["a_controls"] == {"camera": False, "microphone": False, "errors": []}
 
 
 def test_roadshow_founder_b_gets_the_stage(roadshow: dict[str, Any]) -> None:

@@ -279,3 +279,22 @@ def test_a_waiting_founder_is_told_their_new_start_when_the_show_moves() -> None
     effects = part.reload(longer, now=now)
     told = [e for e in effects if isinstance(e, Send) and e.event == "stepped_out"]
     assert [e.payload["starts_at"] for e in told] == [(early + 7 * MIN).isoformat()]
+
+
+def test_a_founder_whose_stage_is_taken_back_is_told_and_their_devices_go_off() -> None:
+    room = roadshow()
+    part = room.part(RunOfShow)
+    f1 = room.people.get("guest:f1@co.cn")
+    assert f1 is not None
+    on = handed(SHOW, START)
+    part.reload(on, now=START)
+    f1.mic = f1.camera = True
+
+    effects = part.reload(handed(on, START + 5 * MIN), now=START + 5 * MIN)
+
+    told = [e for e in effects if isinstance(e, Send) and e.event == "you"]
+    assert [e.sids for e in told] == [("s-f1",)]
+    assert not STAGE_RIGHTS & set(told[0].payload["capabilities"])  # type: ignore[arg-type]
+    assert (f1.mic, f1.camera) == (False, False)
+    updated = [e for e in effects if isinstance(e, Send) and e.event == "participant_updated"]
+    assert updated and updated[0].payload["participant"]["camera"] is False  # type: ignore[index]
