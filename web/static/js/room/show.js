@@ -109,7 +109,8 @@ export class ShowView {
     phase.hidden = !stage;
     if (stage) {
       phase.textContent = t(`show_phase_${stage.phase}`);
-      const { title, founder: who } = this.#title(stage.slotId);
+      // a break belongs to the pitch before it, but nobody is on stage: no title then
+      const { title, founder: who } = stage.phase === "buffer" ? { title: "", founder: "" } : this.#title(stage.slotId);
       pitch.textContent = title;
       founder.textContent = who;
     } else {
