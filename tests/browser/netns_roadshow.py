@@ -90,6 +90,11 @@ FEATURED_JS = """() => {
 }"""
 
 
+# the show bar is where everyone looks: above the stage
+BAR_ABOVE_STAGE_JS = """() =>
+  document.getElementById("show-bar").getBoundingClientRect().bottom
+  <= document.getElementById("stage").getBoundingClientRect().top"""
+
 # a founder's own page: whether it offers to publish, and the errors it showed
 CONTROLS_JS = """() => ({
   camera: !document.getElementById("cam-button").hidden,
@@ -193,6 +198,7 @@ class RoadshowScenario(Scenario):
             "pitch": await investor.page.text_content("#show-pitch"),
             "b_countdown": await b.page.text_content("#stepped-out-countdown"),
             "a_closed": await a.js("window.__closed"),
+            "bar_above_stage": await investor.js(BAR_ABOVE_STAGE_JS),
         }
         self.mark("A on stage, decoded by the investor")
 

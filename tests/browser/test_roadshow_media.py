@@ -45,6 +45,7 @@ def test_roadshow_founder_a_is_on_stage_shown_big_with_video(roadshow: dict[str,
     assert "Li Na" in on_stage["featured"]["caption"] and on_stage["featured"]["width"] > 0
     assert (on_stage["phase"], on_stage["pitch"]) == ("Pitch", "Smart Irrigation")
     assert on_stage["a_closed"] == []
+    assert on_stage["bar_above_stage"] is True
 
 
 def test_roadshow_the_server_takes_the_stage_back_from_a(roadshow: dict[str, Any]) -> None:

@@ -85,7 +85,8 @@ export class ShowView {
   #nextText(next) {
     const { title, founder } = this.#title(next.slotId);
     if (next.phase === "buffer") return t("show_next_break");
-    return t(next.phase === "qa" ? "show_next_qa" : "show_next", { title, founder });
+    if (next.phase === "qa") return t("show_next_qa", { title });
+    return t(founder ? "show_next" : "show_next_title", { title, founder });
   }
 
   #set(show) {
