@@ -69,15 +69,24 @@ class RunOfShow(Workflow):
 
     def _regranted(self, rights: dict[str, frozenset[Capability]]) -> list[Effect]:
         """Founders in the room whose stage began or ended are told what they may do now (their
-        page shows or hides its publishing controls); devices they may no longer use are off
-        in the roster (and so not forwarded)."""
+        page shows or hides its publishing controls; at the end, ``reason: "stage"`` tells them
+        their time is up, as when a listener's floor ends); devices they may no longer use are
+        off in the roster (and so not forwarded)."""
         effects: list[Effect] = []
         for p in self.room.people.admitted():
-            if p.participant_id in rights and rights[p.participant_id] != self.withholds(p):
-                caps = self.room.caps(p)
-                p.mic = p.mic and C.PUBLISH_AUDIO in caps
-                p.camera = p.camera and C.PUBLISH_VIDEO in caps
-                effects += [*self.room.updated(p), *self.room.regranted(p)]
+            withheld = self.withholds(p)
+            if p.participant_id not in rights or rights[p.participant_id] == withheld:
+                continue
+            caps = self.room.caps(p)
+            p.mic = p.mic and C.PUBLISH_AUDIO in caps
+            p.camera = p.camera and C.PUBLISH_VIDEO in caps
+            you: dict[str, object] = {
+                "participant": self.room.payload(p),
+                "capabilities": sorted(caps),
+            }
+            if withheld:
+                you["reason"] = "stage"
+            effects += [*self.room.updated(p), Send("you", you, sids=tuple(p.sids))]
         return effects
 
     def _moved(self, waiting: dict[str, dict[str, object] | None]) -> list[Effect]:

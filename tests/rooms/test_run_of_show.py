@@ -295,6 +295,7 @@ def test_a_founder_whose_stage_is_taken_back_is_told_and_their_devices_go_off() 
     told = [e for e in effects if isinstance(e, Send) and e.event == "you"]
     assert [e.sids for e in told] == [("s-f1",)]
     assert not STAGE_RIGHTS & set(told[0].payload["capabilities"])  # type: ignore[arg-type]
+    assert told[0].payload["reason"] == "stage"  # their page says their time is up
     assert (f1.mic, f1.camera) == (False, False)
     updated = [e for e in effects if isinstance(e, Send) and e.event == "participant_updated"]
     assert updated and updated[0].payload["participant"]["camera"] is False  # type: ignore[index]
