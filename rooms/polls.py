@@ -64,6 +64,9 @@ class BoardShown:
     shown: bool
 
 
+LEADERBOARD = ""  # the leaderboard's place among counted tallies (no poll id is empty)
+
+
 class Polls(Workflow):
     name = "polls"
 
@@ -74,6 +77,8 @@ class Polls(Workflow):
         self.board_shown = False
         self.bank: dict[str, PollSpec] = {}  # draft id -> a poll prepared for the session
         self._buckets: dict[str, TokenBucket] = {}
+        # while ``news`` runs: each poll's tally (and the leaderboard) counted once for all
+        self._counted: dict[str, object] | None = None
 
     def load(
         self,
@@ -114,12 +119,22 @@ class Polls(Workflow):
         return min(ends, default=None)
 
     def leaderboard(self) -> list[dict[str, object]]:
+        if self._counted is not None and LEADERBOARD in self._counted:
+            return self._counted[LEADERBOARD]  # type: ignore[return-value]
         closed = [p for p in self.polls.values() if not p.open]
-        return quiz_scores((p.spec, self.ballots.get(p.poll_id, {}).values()) for p in closed)
+        board = quiz_scores((p.spec, self.ballots.get(p.poll_id, {}).values()) for p in closed)
+        if self._counted is not None:
+            self._counted[LEADERBOARD] = board
+        return board
 
     def results(self, poll_id: str) -> dict[str, object]:
+        if self._counted is not None and poll_id in self._counted:
+            return self._counted[poll_id]  # type: ignore[return-value]
         poll = self.poll(poll_id)
-        return tally(poll.spec, self.ballots.get(poll_id, {}).values())
+        counted = tally(poll.spec, self.ballots.get(poll_id, {}).values())
+        if self._counted is not None:
+            self._counted[poll_id] = counted
+        return counted
 
     # what each person is shown
 
@@ -156,12 +171,18 @@ class Polls(Workflow):
         }
 
     def news(self, people: Iterable[Participant] | None = None) -> list[Effect]:
-        """These people (everyone admitted by default) get the polls as they may see them."""
-        by_view: dict[str, tuple[dict[str, object], list[str]]] = {}
-        for p in self.room.people.admitted() if people is None else people:
-            view = self.view(p)
-            text = json.dumps(view, sort_keys=True, default=str)
-            by_view.setdefault(text, (view, []))[1].extend(p.sids)
+        """These people (everyone admitted by default) get the polls as they may see them.
+        Each poll's tally and the leaderboard are counted once for all of them, not once per
+        person (a class of 500 would count 500 times)."""
+        self._counted = {}
+        try:
+            by_view: dict[str, tuple[dict[str, object], list[str]]] = {}
+            for p in self.room.people.admitted() if people is None else people:
+                view = self.view(p)
+                text = json.dumps(view, sort_keys=True, default=str)
+                by_view.setdefault(text, (view, []))[1].extend(p.sids)
+        finally:
+            self._counted = None
         return [Send("polls", view, sids=tuple(sids)) for view, sids in by_view.values()]
 
     def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:

@@ -7,6 +7,10 @@ on) → visible → answering (highlighted for all; one at a time) → answered,
 from any state before answered. The moderators (``moderate``) approve, answer, dismiss, pin
 one question, and set the room's Q&A settings (anonymous questions allowed, pre-moderation).
 
+In a roadshow a question belongs to the pitch on stage when it was asked (its pitch or its
+Q&A phase, read from the room's run of show, ``rooms.roadshow``): it carries that slot's id,
+and the export names the pitch.
+
 Who sees what: a pending or dismissed question only its author and the moderators; the rest
 everyone in the room. An anonymous question shows no name to anyone, the moderators
 included (as Slido does): only its author is told it is theirs, and the export says
@@ -15,6 +19,7 @@ the store keeps on the room's line; a person entering gets the list once, in ``j
 """
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
@@ -24,7 +29,8 @@ from rooms.errors import Conflict, DomainError, Forbidden, NotFound
 from rooms.limits import QUESTION_CHARS_MAX
 from rooms.outbox import Effect, Group, Keep, Send
 from rooms.presence import Participant
-from rooms.roles import Capability
+from rooms.roadshow import RunOfShow
+from rooms.roles import Capability, Kind
 from rooms.workflow import Core, Workflow
 
 C = Capability
@@ -69,6 +75,7 @@ class Question:
     state: QState
     asked_at: datetime
     voters: tuple[str, ...] = ()  # person keys: one vote each, whatever their tabs
+    slot_id: str = ""  # a roadshow's pitch on stage when it was asked ("" elsewhere)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,12 +106,20 @@ def sort_key(q: Question, pinned: str) -> tuple[int, int, int, int]:
     return (q.question_id != pinned, ORDER[q.state], -len(q.voters), q.number)
 
 
-def export_rows(questions: list[Question]) -> list[tuple[str, ...]]:
-    """The session's questions as CSV rows (header first), in the order asked."""
-    rows: list[tuple[str, ...]] = [EXPORT_HEADER]
+def export_rows(
+    questions: list[Question], *, pitches: Mapping[str, str] | None = None
+) -> list[tuple[str, ...]]:
+    """The session's questions as CSV rows (header first), in the order asked; with
+    ``pitches`` (a roadshow's slot id -> title), a last column names each one's pitch."""
+    header = EXPORT_HEADER if pitches is None else (*EXPORT_HEADER, "pitch")
+    rows: list[tuple[str, ...]] = [header]
     for q in sorted(questions, key=lambda q: q.number):
         name = ANONYMOUS_NAME if q.anonymous else q.author_name
-        cells = (q.asked_at.isoformat(), name, q.text, str(q.state), str(len(q.voters)))
+        cells: tuple[str, ...] = (
+            q.asked_at.isoformat(), name, q.text, str(q.state), str(len(q.voters)),
+        )  # fmt: skip
+        if pitches is not None:
+            cells += (pitches.get(q.slot_id, q.slot_id),)
         rows.append(tuple(defuse(c) for c in cells))
     return rows
 
@@ -134,6 +149,14 @@ class Questions(Workflow):
             raise NotFound("There is no such question.")
         return found
 
+    def pitch_on(self) -> str:
+        """The slot id of the roadshow's pitch on stage now ("" between pitches, before and
+        after the show, and in other kinds of room)."""
+        if self.room.session.kind is not Kind.ROADSHOW:
+            return ""
+        stage = self.room.part(RunOfShow).on_stage()
+        return stage.slot_id if stage is not None else ""
+
     def shown(self, q: Question, p: Participant) -> bool:
         return q.state in PUBLIC or q.author_key == p.key or self.moderates(p)
 
@@ -162,6 +185,7 @@ class Questions(Workflow):
             "mine": q.author_key == p.key,
             "pinned": q.question_id == self.settings.pinned,
             "asked_at": q.asked_at.isoformat(),
+            "slot_id": q.slot_id or None,
         }
 
     def _settings(self) -> dict[str, object]:
@@ -230,7 +254,7 @@ class Questions(Workflow):
         state = QState.PENDING if self.settings.premoderated else QState.VISIBLE
         q = Question(
             question_id=f"q{number}", number=number, author_key=p.key, author_name=p.person.name,
-            anonymous=anonymous, text=text, state=state, asked_at=now,
+            anonymous=anonymous, text=text, state=state, asked_at=now, slot_id=self.pitch_on(),
         )  # fmt: skip
         return q.question_id, self._set(q)
 

@@ -60,22 +60,20 @@ class RunOfShow(Workflow):
         before = self.show
         people = self.room.people.everyone()
         waiting = {p.participant_id: self.holds(p) for p in people if p.held}
-        rights = {p.participant_id: self.withholds(p) for p in people if p.admitted and not p.held}
+        had = {p.key: self._has_stage(p) for p in self.room.people.admitted()}
         self.show = show
         if before == show:
             return []
         moved = regroup(self.room, now=now) + self._moved(waiting)
-        return moved + self._regranted(rights) + self.news()
+        return moved + self._rights_news(had) + self.news()
 
-    def _regranted(self, rights: dict[str, frozenset[Capability]]) -> list[Effect]:
-        """Founders in the room whose stage began or ended are told what they may do now (their
-        page shows or hides its publishing controls; at the end, ``reason: "stage"`` tells them
-        their time is up, as when a listener's floor ends); devices they may no longer use are
-        off in the roster (and so not forwarded)."""
+    def _rights_news(self, had: dict[str, bool]) -> list[Effect]:
+        """The founders still in the room whose stage began or ended are told their rights
+        (``you``; at the end with ``reason: "stage"``: their page says their time is up, as
+        when a listener's floor ends); what they may no longer send is off in the roster."""
         effects: list[Effect] = []
         for p in self.room.people.admitted():
-            withheld = self.withholds(p)
-            if p.participant_id not in rights or rights[p.participant_id] == withheld:
+            if p.key not in had or had[p.key] == self._has_stage(p):
                 continue
             caps = self.room.caps(p)
             p.mic = p.mic and C.PUBLISH_AUDIO in caps
@@ -84,7 +82,7 @@ class RunOfShow(Workflow):
                 "participant": self.room.payload(p),
                 "capabilities": sorted(caps),
             }
-            if withheld:
+            if had[p.key]:
                 you["reason"] = "stage"
             effects += [*self.room.updated(p), Send("you", you, sids=tuple(p.sids))]
         return effects
@@ -169,7 +167,12 @@ class RunOfShow(Workflow):
             slot = self.show.plan.slot(stage.slot_id)
             key = slot.founder_key if slot else ""
             founders = [p.participant_id for p in self.room.people.admitted() if p.key == key]
-        after = [s for s in stages if stage is not None and s.begins >= stage.ends]
+        # what comes next: the next pitch (not the Q&A or break of the one on now)
+        after = [
+            s
+            for s in stages
+            if stage is not None and s.begins >= stage.ends and s.slot_id != stage.slot_id
+        ]
         if stage is None and not self.show.started:
             after = stages
         return {

@@ -29,7 +29,7 @@ kind adds its own (``rooms.kinds``). A workflow reaches the core only through ``
 """
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from rooms.agenda import Session
 from rooms.outbox import Effect, RoomFlags
@@ -41,8 +41,12 @@ if TYPE_CHECKING:
     from rooms.lobby import Lobby
 
 
+W = TypeVar("W", bound="Workflow")
+
+
 class Core(Protocol):
-    """What a workflow may use of its room."""
+    """What a workflow may use of its room (``part``: another workflow of the room, whose
+    state it may read, never change)."""
 
     session: Session
     flags: RoomFlags
@@ -51,6 +55,8 @@ class Core(Protocol):
     hands: "Hands"
 
     def caps(self, p: Participant) -> frozenset[Capability]: ...
+
+    def part(self, kind: type[W]) -> W: ...
 
     def require(self, sid: str, capability: Capability) -> Participant: ...
 

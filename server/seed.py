@@ -44,9 +44,9 @@ EXPERTS = (
 )  # fmt: skip
 SESSIONS = (  # kind, title, day offset, start "HH:MM" (None: soon), minutes
     (Kind.MEETING, "开幕会议 Opening meeting", 0, None, 60),
-    (Kind.CLASS, "云课堂：科研数据管理 Cloud class: research data", 1, "09:00", 90),
+    (Kind.CLASS, "云课堂：科研数据管理 Cloud class: research data", 0, None, 90),
     (Kind.REVIEW, "云评审：青年科学基金 Cloud review: young scientists fund", 0, None, 120),
-    (Kind.ROADSHOW, "云路演：科创企业 Cloud roadshow: startups", 2, "10:00", 120),
+    (Kind.ROADSHOW, "云路演：科创企业 Cloud roadshow: startups", 0, None, 120),
     (Kind.SIGNING, "云签约：产学研合作 Cloud signing: industry partnership", 2, "15:00", 60),
 )
 
@@ -188,7 +188,9 @@ async def _roster(
     now: datetime,
 ) -> None:
     for kind, session in sessions.items():
-        if kind is not Kind.REVIEW:  # open now beside the meeting: the host chairs as staff
+        # the review, the class and the roadshow are open now beside the meeting (the host
+        # is on its roster): the host runs them as staff, so nobody is double-booked
+        if kind in (Kind.MEETING, Kind.SIGNING):
             await agenda.add_to_roster(store, session=session, entry=host, now=now)
     for expert in experts:
         entry = RosterEntry(
@@ -244,6 +246,7 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         await store.polls.add_draft(sessions[Kind.CLASS].session_id, poll_spec(draft))
     await _class_deck(store, settings, sessions[Kind.CLASS], by=host.account_id, now=now)
     held = await _held_class(store, settings, org_id=org.org_id, by=host.account_id, now=now)
+    show = await _roadshow(store, settings, sessions[Kind.ROADSHOW], by=host.account_id, now=now)
     links = []
     for who, role, email, holder in [
         *((e.name, Role.REVIEWER, e.email, person_key(PersonType.EXPERT, e.expert_id))
@@ -278,6 +281,10 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         " (the meeting's lobby: the host admits them):\n"
         + "\n".join(rooms)
         + "\n"
+        + "\n  The roadshow (open now; the show starts at the session's start, or when the host"
+        " clicks Start the show): founders wait in the lobby until their pitch:\n"
+        + "\n".join(show)
+        + "\n"
         + "\n  A class held yesterday, its attendance and certificates "
         "(console: the event's Attendance and certificates):\n" + held + "\n"
     )
@@ -286,7 +293,7 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
 # listeners (roles that speak only when invited, rooms.speaking) with a link each: a
 # student of the class, and an observer of the opening meeting (open now)
 LISTENERS = (
-    (Kind.CLASS, Role.ATTENDEE, "示范学生 Demo Student", "the class, tomorrow 09:00"),
+    (Kind.CLASS, Role.ATTENDEE, "示范学生 Demo Student", "the class, open now"),
     (Kind.MEETING, Role.OBSERVER, "示范听众 Demo Listener", "the opening meeting, open now"),
 )
 
@@ -317,6 +324,54 @@ async def _breakout_links(
             days=365, created_by=by, now=now,
         )  # fmt: skip
         lines.append(f"      {name}: {invite_url(settings, sign_invite(settings, invite))}")
+    return lines
+
+
+# the demo roadshow: five pitches (its items), each by a founder with a link of their own
+PITCHES = (
+    {"title_zh": "固态电池快充材料", "title_en": "Fast-charging solid-state battery materials",
+     "applicant_name": "刘洋 Liu Yang", "applicant_org": "锂芯科技 LiCore Tech",
+     "applicant_email": "liu.yang@example.org", "disciplines": ["0805"],
+     "present_minutes": 5, "qa_minutes": 3},
+    {"title_zh": "农业病虫害视觉识别", "title_en": "Crop disease detection from phone photos",
+     "applicant_name": "Sarah Chen", "applicant_org": "GreenEye AI",
+     "applicant_email": "sarah.chen@example.org", "disciplines": ["0812"],
+     "present_minutes": 5, "qa_minutes": 3},
+    {"title_zh": "可降解医用缝合线", "title_en": "Biodegradable surgical sutures",
+     "applicant_name": "王磊 Wang Lei", "applicant_org": "康缝医疗 KangFeng Medical",
+     "applicant_email": "wang.lei@example.org", "disciplines": ["0805"],
+     "present_minutes": 5, "qa_minutes": 3},
+    {"title_zh": "工业机器人力控打磨", "title_en": "Force-controlled robotic polishing",
+     "applicant_name": "周婷 Zhou Ting", "applicant_org": "精磨智能 FinePolish",
+     "applicant_email": "zhou.ting@example.org", "disciplines": ["0811"],
+     "present_minutes": 5, "qa_minutes": 3},
+    {"title_zh": "城市内涝预警平台", "title_en": "Urban flood early-warning platform",
+     "applicant_name": "Ahmed Rahimi", "applicant_org": "AquaSense",
+     "applicant_email": "ahmed.rahimi@example.org", "disciplines": ["0812"],
+     "present_minutes": 5, "qa_minutes": 3},
+)  # fmt: skip
+SHOW_BUFFER_MINUTES = 1
+
+
+async def _roadshow(
+    store: Store, settings: Settings, session: Session, *, by: str, now: datetime
+) -> list[str]:
+    """The demo roadshow's pitches and buffer; each founder's link (they wait in the lobby
+    until their pitch), and an investor's."""
+    for fields in PITCHES:
+        await reviews.add_item(store, session=session, fields=fields, now=now)
+    await store.shows.set_buffer(session, SHOW_BUFFER_MINUTES, now=now)
+    lines = [f"    host: {settings.base_url}/sessions/{session.session_id}/room"]
+    people = [
+        (str(f["applicant_name"]), Role.PRESENTER, str(f["applicant_email"])) for f in PITCHES
+    ]
+    people.append(("投资人 Demo Investor", Role.ATTENDEE, "investor@example.org"))
+    for name, role, email in people:
+        invite = await issue_invite(
+            store, session=session, role=role, name=name, email=email, single_use=False,
+            days=365, created_by=by, now=now,
+        )  # fmt: skip
+        lines.append(f"    {role:<9} {name}: {invite_url(settings, sign_invite(settings, invite))}")
     return lines
 
 

@@ -269,6 +269,24 @@ def _segments(size: int) -> list[tuple[int, int, bytes]]:
     return [(socket.SOL_UDP, UDP_SEGMENT, _SEGMENT_SIZE.pack(size))]
 
 
+def _sender(transport: Any, addr: tuple[str, int]) -> Callable[[bytes | memoryview], object]:
+    """Writes to the ICE pair's asyncio (or TURN) transport. Once that transport is closed
+    (its peer connection gone while a source still asks for a key frame) a write fails as
+    one on a closed socket does, with an ``OSError`` the callers count as lost — asyncio's
+    own transport would raise ``AttributeError`` from inside its error handling."""
+
+    def send(data: bytes | memoryview) -> object:
+        closing = getattr(transport, "is_closing", None)
+        if closing is not None and closing():
+            raise ConnectionResetError(errno.ECONNRESET, "the ICE pair's transport is closed")
+        try:
+            return transport.sendto(data, addr)
+        except AttributeError as gone:  # a transport closed under us has no socket or loop
+            raise ConnectionResetError(errno.ECONNRESET, "the transport is closed") from gone
+
+    return send
+
+
 class Wire:
     """Synchronous SRTP-protected writes on a connected DTLS transport's selected ICE pair.
 
@@ -306,7 +324,7 @@ class Wire:
             self._send = self._socket.send
             self._sendmsg = self._socket.sendmsg
         else:
-            self._send = functools.partial(transport.sendto, addr=pair.remote_addr)
+            self._send = _sender(transport, pair.remote_addr)
 
     def send_rtp(self, items: list[tuple[bytes, bytes]]) -> bool:
         """Protect and send RTP packets (header, payload), in order; False when the socket

@@ -23,4 +23,7 @@ QUESTION_STRINGS: dict[str, str] = {
     "qa_unpin": "Unpin",
     "qa_sent": "Your question was sent.",
     "qa_sent_pending": "Your question was sent; a host will approve it.",
+    "qa_pitch_current": "The pitch on stage",
+    "qa_pitch_all": "All pitches",
+    "qa_no_pitch": "Between pitches",
 }

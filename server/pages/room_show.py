@@ -4,7 +4,7 @@ web/static/js/room/strings.js; {name}-style placeholders are filled in by the sc
 
 SHOW_STRINGS: dict[str, str] = {
     "show_phase_pitch": "Pitch",
-    "show_phase_qa": "Questions and answers",  # not "Q&A": a review's is 答辩, a roadshow's 问答
+    "show_phase_qa": "Q&A",
     "show_phase_buffer": "Break",
     "show_not_started": "The show has not started yet.",
     "show_starts_in": "The show starts in {time}.",
@@ -12,11 +12,9 @@ SHOW_STRINGS: dict[str, str] = {
     "show_time_left": "{time} left",
     "show_next": "Next: {title} ({founder})",
     "show_next_title": "Next: {title}",  # a pitch whose founder has no name on the item
-    "show_next_qa": "Next: questions on {title}",
-    "show_next_break": "Next: a short break",
     "show_one_minute": "One minute left for {title}.",
     "show_your_turn": "It is your turn: you are on stage.",
-    "show_slot_line": "{n}. {title} — {founder}",
+    "show_slot_line": "{title} — {founder}",
     "stepped_out_pitch_waiting": "Waiting for your pitch",
     "pitch_starts_in": "Your pitch starts in {time}.",
 }

@@ -1,7 +1,8 @@
 """CSV exports of a session's room for its moderators: the chat, and attendance.
 
 ``GET /sessions/{session_id}/chat.csv``, ``GET /sessions/{session_id}/attendance.csv`` and
-``GET /sessions/{session_id}/questions.csv`` (the Q&A: anonymous questions without a name).
+``GET /sessions/{session_id}/questions.csv`` (the Q&A: anonymous questions without a name; a
+roadshow's with a last column naming each question's pitch, in the reader's language).
 The requester is resolved as at a room's door (server/realtime/identity.py: account, staff,
 accepted invite) and needs ``moderate`` in the session's kind, counting a role given live.
 Files are UTF-8 with a byte-order mark (server/downloads.py); cells that a spreadsheet would
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
+from rooms.agenda import Session
 from rooms.attendance import export_rows as attendance_rows
 from rooms.attendance import totals
 from rooms.chat import export_rows as chat_rows
@@ -20,13 +22,15 @@ from rooms.errors import DomainError, Forbidden
 from rooms.outbox import Person
 from rooms.questions import export_rows as question_rows
 from rooms.roles import Capability, Kind, capabilities
+from rooms.run_of_show import PitchSlot
 from server.agenda import load_session
 from server.appkeys import STORE
 from server.downloads import csv_response
+from server.i18n import language
 from server.realtime.identity import resolve
 
 
-async def _moderator(request: web.Request) -> tuple[str, Person, bool]:
+async def _moderator(request: web.Request) -> tuple[Session, Person, bool]:
     """The session, the moderator asking, and whether they are on its review panel."""
     store = request.app[STORE]
     session = await load_session(store, request.match_info["session_id"])
@@ -41,11 +45,12 @@ async def _moderator(request: web.Request) -> tuple[str, Person, bool]:
     if Capability.MODERATE not in caps:
         raise refused
     panel = bool({Capability.CHAIR, Capability.SCORE} & caps) and session.kind is Kind.REVIEW
-    return session.session_id, person, panel
+    return session, person, panel
 
 
 async def chat_csv(request: web.Request) -> web.Response:
-    session_id, person, panel = await _moderator(request)
+    session, person, panel = await _moderator(request)
+    session_id = session.session_id
     messages = await request.app[STORE].chat.messages(session_id)
     pid = person.participant_id
     shown = [m for m in messages if visible_to(m, participant_id=pid, moderator=True, panel=panel)]
@@ -53,7 +58,8 @@ async def chat_csv(request: web.Request) -> web.Response:
 
 
 async def attendance_csv(request: web.Request) -> web.Response:
-    session_id, _, _ = await _moderator(request)
+    session, _, _ = await _moderator(request)
+    session_id = session.session_id
     passages = await request.app[STORE].attendance.passages(session_id)
     return csv_response(
         attendance_rows(totals(passages, until=datetime.now(UTC))), f"attendance-{session_id}.csv"
@@ -61,9 +67,15 @@ async def attendance_csv(request: web.Request) -> web.Response:
 
 
 async def questions_csv(request: web.Request) -> web.Response:
-    session_id, _, _ = await _moderator(request)
-    questions = await request.app[STORE].questions.questions(session_id)
-    return csv_response(question_rows(questions), f"questions-{session_id}.csv")
+    session, _, _ = await _moderator(request)
+    store = request.app[STORE]
+    questions = await store.questions.questions(session.session_id)
+    pitches = None
+    if session.kind is Kind.ROADSHOW:
+        slots: tuple[PitchSlot, ...] = (await store.shows.show(session)).plan.slots
+        pitches = {slot.slot_id: slot.title(language(request)) for slot in slots}
+    rows = question_rows(questions, pitches=pitches)
+    return csv_response(rows, f"questions-{session.session_id}.csv")
 
 
 def setup_exports(app: web.Application) -> None:

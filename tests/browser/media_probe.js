@@ -84,6 +84,7 @@
   async function summary() {
     const videos = [];
     const audios = [];
+    const heard = [];
     const pairs = [];
     let outboundVideo = 0;
     for (const pc of connections) {
@@ -91,7 +92,15 @@
       const stats = await pc.getStats();
       for (const report of stats.values()) {
         if (report.type === "inbound-rtp" && report.kind === "video") videos.push(pick(report));
-        if (report.type === "inbound-rtp" && report.kind === "audio") audios.push(report.totalSamplesReceived ?? 0);
+        if (report.type === "inbound-rtp" && report.kind === "audio") {
+          audios.push(report.totalSamplesReceived ?? 0);
+          heard.push({
+            track: report.trackIdentifier ?? null,
+            samples: report.totalSamplesReceived ?? 0,
+            concealed: report.concealedSamples ?? 0,
+            energy: report.totalAudioEnergy ?? 0,
+          });
+        }
         if (report.type === "outbound-rtp" && report.kind === "video") outboundVideo += report.framesEncoded ?? 0;
         if (report.type === "candidate-pair" && report.nominated && report.state === "succeeded") {
           const local = stats.get(report.localCandidateId);
@@ -104,6 +113,7 @@
       now_ms: Math.round(performance.now()),
       videos,
       audio_samples: audios,
+      audios: heard, // per remote audio track: samples received, concealed, energy
       outbound_video_frames: outboundVideo,
       pairs,
       first_frames: firstFrames.slice(),

@@ -8,9 +8,11 @@ import pytest
 from rooms.kinds import has_questions
 from rooms.outbox import Group, Keep, Person, RoomFlags, Send
 from rooms.questions import QaSettings, QState, Question, Questions, export_rows
+from rooms.roadshow import RunOfShow
 from rooms.roles import Capability, Kind, Role, capabilities
 from rooms.room import ChatLimit, Room
 from tests.rooms.test_room import HAN, LI, NOW, OWNER, SESSION, codes, events
+from tests.rooms.test_run_of_show import SHOW, START, handed, roadshow
 
 WU = Person("guest:wu@x.org", "p-wu", "Wu Tao", Role.ATTENDEE)
 
@@ -227,3 +229,41 @@ def test_classes_meetings_and_roadshows_take_questions_out_of_the_box() -> None:
     ]
     assert Capability.ASK_QUESTION in capabilities(Kind.CLASS, Role.ATTENDEE)
     assert QaSettings() == QaSettings(anonymous=True, premoderated=False, pinned="")
+
+
+def test_in_a_roadshow_a_question_belongs_to_the_pitch_on_stage_when_asked() -> None:
+    room = roadshow()
+    show, asked = room.part(RunOfShow), []
+    # i1's pitch and its Q&A, the buffer after it, i2's Q&A, i3's pitch
+    for minutes in (0, 4, 5.5, 9, 12):
+        now = START + timedelta(minutes=minutes)
+        show.reload(handed(show.show, now), now=now)
+        question_id, _ = qa(room).ask_question("s-vc", f"at {minutes}", anonymous=False, now=now)
+        asked.append(qa(room).questions[question_id].slot_id)
+
+    assert asked == ["i1", "i1", "", "i2", "i3"]
+    assert [q["slot_id"] for q in listing(room, "s-vc")] == ["i1", "i1", None, "i2", "i3"]
+
+
+def test_outside_a_roadshow_or_before_its_show_a_question_has_no_pitch(room: Room) -> None:
+    qa(room).ask_question("s-li", "in a class", anonymous=False, now=NOW)
+    show_room = roadshow()
+    qa(show_room).ask_question("s-vc", "before the show", anonymous=False, now=NOW)
+
+    assert [q.slot_id for q in qa(room).questions.values()] == [""]
+    assert [q.slot_id for q in qa(show_room).questions.values()] == [""]
+
+
+def test_a_roadshows_export_names_each_questions_pitch() -> None:
+    room = roadshow()
+    qa(room).ask_question("s-vc", "before", anonymous=False, now=NOW)
+    room.part(RunOfShow).reload(handed(SHOW, START), now=START)
+    qa(room).ask_question("s-vc", "=1+1", anonymous=False, now=START)
+
+    rows = export_rows(list(qa(room).questions.values()), pitches={"i1": "=Project 1"})
+
+    assert [row[2:] for row in rows] == [
+        ("question", "state", "votes", "pitch"),
+        ("before", "visible", "0", ""),
+        ("'=1+1", "visible", "0", "'=Project 1"),
+    ]

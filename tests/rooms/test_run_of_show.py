@@ -32,7 +32,7 @@ from rooms.run_of_show import (
     start_show,
     timeline,
 )
-from tests.rooms.test_room import NOW, OWNER, SESSION, codes
+from tests.rooms.test_room import NOW, OWNER, SESSION, codes, events
 
 START = NOW + timedelta(minutes=5)
 MIN = timedelta(minutes=1)
@@ -229,8 +229,12 @@ def test_the_hand_over_admits_the_founder_with_the_stage_and_takes_it_back_at_th
     assert STAGE_RIGHTS <= room.caps(f1)
     assert part.view()["on_stage"] == ["p-f1"]
 
+    f1.mic = f1.camera = True
     later = handed(on, START + 5 * MIN)  # pitch and Q&A over: the buffer
-    part.reload(later, now=START + 5 * MIN)
+    effects = part.reload(later, now=START + 5 * MIN)
+    [you] = [e for e in events(effects, "you") if e.sids == ("s-f1",)]
+    assert not STAGE_RIGHTS & set(you.payload["capabilities"])  # type: ignore[arg-type]
+    assert not (f1.mic or f1.camera)  # off in the roster too
     assert f1.admitted  # they may stay and listen
     assert not STAGE_RIGHTS & room.caps(f1)
     assert part.view()["on_stage"] == []

@@ -2,7 +2,7 @@
 
 import re
 import stat
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from rooms.certificates import Scope
 from rooms.files import FilePurpose
@@ -141,7 +141,7 @@ async def test_seed_gives_the_class_a_poll_bank(store, settings) -> None:
 async def test_seed_prints_attendee_links_to_try_breakout_groups(store, settings, capsys) -> None:
     await seed_demo(store, settings)
     printed = capsys.readouterr().out
-    tail = printed[printed.index("Breakout groups") : printed.index("A class held yesterday")]
+    tail = printed[printed.index("Breakout groups") : printed.index("The roadshow")]
 
     opened = [
         await open_invite(store, settings, token=token, now=datetime.now(UTC))
@@ -194,3 +194,26 @@ async def test_seed_fills_the_libraries_so_a_demand_finds_its_achievement(store,
     assert found.experts[0].candidate.name == "王芳 Wang Fang"
     assert len(await store.investors.search(org_id)) == 3
     assert found.investors[0].candidate.name == "赵敏 Zhao Min"
+
+
+async def test_seed_opens_a_roadshow_of_five_pitches_with_founders_and_an_investor(
+    store, settings, capsys
+) -> None:
+    await seed_demo(store, settings)
+    printed = capsys.readouterr().out
+    show_text = printed[printed.index("The roadshow") : printed.index("A class held yesterday")]
+    [event] = await store.agenda.public_events()
+    sessions = await store.agenda.agenda_of(event.event_id)
+    roadshow = next(s for s in sessions if s.kind is Kind.ROADSHOW)
+    show = await store.shows.show(roadshow)
+    opened = [
+        await open_invite(store, settings, token=token, now=datetime.now(UTC))
+        for token in re.findall(r"/invite/(\S+)", show_text)
+    ]
+
+    assert roadshow.start - datetime.now(UTC) < timedelta(minutes=11)  # open now: try it
+    assert len(show.plan.slots) == 5 and show.plan.buffer_seconds == 60
+    assert all(slot.founder_key.startswith("guest:") for slot in show.plan.slots)
+    assert [invite.role for invite, _ in opened] == [Role.PRESENTER] * 5 + [Role.ATTENDEE]
+    assert {session.session_id for _, session in opened} == {roadshow.session_id}
+    assert await store.redis.zscore("shows:due", roadshow.session_id) is not None

@@ -100,3 +100,25 @@ def test_wire_refuses_more_than_its_buffer_and_sends_nothing(
 
     with pytest.raises(TimeoutError):
         receiver.recv(2048)
+
+
+async def test_a_wire_over_a_closed_transport_counts_its_writes_as_lost() -> None:
+    """A source may ask a publisher for a key frame after their connection closed: writing
+    on the closed asyncio transport is a lost packet, never an error out of the wire."""
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(
+        asyncio.DatagramProtocol, local_addr=("127.0.0.1", 0)
+    )
+    pair = SimpleNamespace(
+        remote_addr=("127.0.0.1", 9), protocol=SimpleNamespace(transport=transport)
+    )
+    ice = SimpleNamespace(_connection=SimpleNamespace(_nominated={1: pair}))
+    dtls = SimpleNamespace(_tx_srtp=session(Policy.SSRC_ANY_OUTBOUND), transport=ice)
+    wire = hooks.Wire(dtls, direct=False)  # type: ignore[arg-type]
+    transport.close()
+    await asyncio.sleep(0.05)  # the loop drops the transport's socket
+
+    wire.send_rtcp(b"\x81\xce\x00\x02" + bytes(8))  # a PLI: nothing raised
+    assert wire.send_rtp(frame(100))  # lost on the way, like UDP

@@ -3,6 +3,8 @@ own start time, the chair starts the show, a scheduler hands the stage over (thr
 its pub/sub, as from another process), the stage is taken back at the end, the chair extends
 and cuts; a reconnect lands where the show is."""
 
+import csv
+import io
 from typing import Any
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from rooms.roles import Role
 from server import reviews
 from server.scheduler import Scheduler
+from tests.server.fixtures_login import sign_in
 from tests.server.realtime.room_world import Peer, Room, World, utcnow
 
 F1, F2 = "f1@startup.cn", "f2@lab.cn"
@@ -106,3 +109,36 @@ async def test_the_show_hands_the_stage_from_founder_to_founder_on_server_time(
     log = await world.store.shows.show(room.session)
     assert [e.kind for e in log.log].count("handover") == 4
     assert log.log[0].kind == "start" and log.log[0].at == start
+
+
+async def test_questions_belong_to_the_pitch_on_stage_and_the_export_names_it(
+    show: tuple[World, Room],
+) -> None:
+    world, room = show
+    world.stop_clock()
+    i1 = (await world.store.review.items(room.session_id))[0].item_id
+    chair = await person(world, room, Role.HOST, "Chair")
+    investor = await person(world, room, Role.ATTENDEE, "Investor")
+    await acked(investor, "ask_question", {"text": "Before the show?"})
+    await acked(chair, "start_show", {})
+    await latest_show(investor, on_key(f"{i1}:pitch"))
+
+    await acked(investor, "ask_question", {"text": "How big is the market?"})
+    await investor.sync()
+    browser = await world.browser()
+    await sign_in(browser, email=room.owner.email)
+    response = await browser.get(
+        f"/sessions/{room.session_id}/questions.csv", headers={"Accept-Language": "zh-CN"}
+    )
+    rows = list(csv.reader(io.StringIO((await response.text()).lstrip("\ufeff"))))
+
+    asked = [q["question"] for q in investor.of("question")]
+    assert [(q["text"], q["slot_id"]) for q in asked] == [
+        ("Before the show?", None),
+        ("How big is the market?", i1),
+    ]
+    assert [row[2:] for row in rows] == [
+        ["question", "state", "votes", "pitch"],
+        ["Before the show?", "visible", "0", ""],
+        ["How big is the market?", "visible", "0", "路演1"],
+    ]

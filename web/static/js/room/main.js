@@ -93,7 +93,7 @@ const review = setupReview({
 });
 
 // the Q&A panel (null in rooms without questions): renders the `question` events itself
-const questions = setupQuestions();
+const questions = setupQuestions({ lang: config.lang });
 // a class's, meeting's or roadshow's polls panel (null elsewhere): renders `polls` itself
 const polls = setupPolls({ serverTime: new Date(app.dataset.serverTime), toasts });
 // breakout groups of a class or meeting (null elsewhere): renders `breakouts` itself and

@@ -12,6 +12,7 @@ export function toQuestion(wire) {
     voted: Boolean(wire.voted),
     mine: Boolean(wire.mine),
     askedAt: new Date(wire.asked_at),
+    slotId: wire.slot_id ?? null, // a roadshow's pitch on stage when it was asked
   };
 }
 

@@ -4,12 +4,16 @@
 // mark answered, dismiss, pin, the room's Q&A settings and the CSV export. It renders what
 // the server sends (each person gets what they may see) and acts through the RoomConnection;
 // the server checks every action. Shown in rooms whose kind has questions (#qa-panel).
+// In a roadshow each question carries the pitch on stage when it was asked: the list shows
+// the questions of the pitch on stage now (all of them between pitches), or all of them, or
+// one pitch's, as the picker says; each names its pitch.
 
 import { button, element } from "./elements.js";
 import { t } from "./strings.js";
 
 const ORDER = { answering: 0, pending: 1, visible: 1, answered: 2, dismissed: 3 };
 const OPEN = new Set(["visible", "answering"]);
+const ON_STAGE = new Set(["pitch", "qa"]);
 const byId = (id) => document.getElementById(id);
 
 export class QuestionsPanel {
@@ -17,9 +21,12 @@ export class QuestionsPanel {
   #questions = new Map(); // id -> question
   #settings = { anonymous: true, premoderated: false, pinned: null };
   #caps = new Set();
+  #show = null; // a roadshow's run of show (null elsewhere)
 
-  constructor(el) {
+  constructor(el, { lang = "en" } = {}) {
     this.el = el;
+    this.lang = lang;
+    el.pitch.addEventListener("change", () => this.#render());
     el.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.#ask();
@@ -34,7 +41,12 @@ export class QuestionsPanel {
     this.#room = room;
     room.on("joined", (snapshot) => {
       this.#caps = snapshot.capabilities;
+      this.#show = snapshot.show ?? null;
       if (snapshot.questions) this.#load(snapshot.questions.list, snapshot.questions.settings);
+    });
+    room.on("show", (show) => {
+      this.#show = show;
+      this.#render();
     });
     room.on("you", ({ capabilities }) => {
       this.#caps = capabilities;
@@ -98,10 +110,47 @@ export class QuestionsPanel {
     el.moderation.hidden = !this.#moderator;
     el.allowAnonymous.checked = this.#settings.anonymous;
     el.premoderated.checked = this.#settings.premoderated;
-    const shown = this.#sorted();
+    this.#renderPitches();
+    const shown = this.#sorted().filter((q) => this.#picked(q));
     el.count.textContent = String(shown.filter((q) => q.state !== "dismissed").length);
     el.empty.hidden = shown.length > 0;
     el.list.replaceChildren(...shown.map((q) => this.#item(q)));
+  }
+
+  // the slot of the pitch on stage now, or null
+  #onStage() {
+    const stage = this.#show?.stage;
+    return stage && ON_STAGE.has(stage.phase) ? stage.slotId : null;
+  }
+
+  #picked(q) {
+    if (this.#show === null) return true;
+    const picked = this.el.pitch.value || "current";
+    if (picked === "all") return true;
+    const slot = picked === "current" ? this.#onStage() : picked;
+    return slot === null || q.slotId === slot;
+  }
+
+  #pitchTitle(slotId) {
+    const slot = this.#show?.slots.find((s) => s.id === slotId);
+    if (!slot) return t("qa_no_pitch");
+    const zh = this.lang.startsWith("zh");
+    return (zh ? slot.titleZh : slot.titleEn) || slot.titleZh || slot.titleEn;
+  }
+
+  // the picker: the pitch on stage, all, then each pitch (kept as picked)
+  #renderPitches() {
+    const { pitch, pitchLabel } = this.el;
+    pitchLabel.hidden = this.#show === null;
+    if (this.#show === null) return;
+    const options = [["current", t("qa_pitch_current")], ["all", t("qa_pitch_all")]];
+    for (const slot of this.#show.slots) options.push([slot.id, this.#pitchTitle(slot.id)]);
+    const signature = JSON.stringify(options);
+    if (pitch.dataset.options === signature) return; // unchanged: leave an open picker alone
+    const picked = pitch.value || "current";
+    pitch.replaceChildren(...options.map(([value, text]) => element("option", { text, attrs: { value } })));
+    pitch.dataset.options = signature;
+    pitch.value = options.some(([value]) => value === picked) ? picked : "current";
   }
 
   #item(q) {
@@ -109,6 +158,7 @@ export class QuestionsPanel {
     const badges = [element("span", { className: `badge qa-state ${q.state}`, text: t(`qa_state_${q.state}`) })];
     if (pinned) badges.push(element("span", { className: "badge qa-pin", text: t("qa_pinned") }));
     if (q.mine) badges.push(element("span", { className: "badge", text: t("qa_yours") }));
+    if (this.#show !== null) badges.push(element("span", { className: "badge qa-pitch", text: this.#pitchTitle(q.slotId) }));
     const head = element(
       "p",
       { className: "qa-head" },
@@ -152,13 +202,13 @@ export class QuestionsPanel {
   }
 }
 
-export function setupQuestions() {
+export function setupQuestions({ lang } = {}) {
   const root = byId("qa-panel");
   if (root === null) return null;
   return new QuestionsPanel({
     root, count: byId("qa-count"), form: byId("qa-form"), text: byId("qa-text"), anonymous: byId("qa-anonymous"),
     anonymousLabel: byId("qa-anonymous-label"), ask: byId("qa-ask"), status: byId("qa-status"),
     moderation: byId("qa-moderation"), allowAnonymous: byId("qa-allow-anonymous"), premoderated: byId("qa-premoderated"),
-    list: byId("qa-list"), empty: byId("qa-empty"),
-  });
+    list: byId("qa-list"), empty: byId("qa-empty"), pitch: byId("qa-pitch"), pitchLabel: byId("qa-pitch-label"),
+  }, { lang });
 }

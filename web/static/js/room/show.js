@@ -81,11 +81,9 @@ export class ShowView {
     return { title: (zh ? slot.titleZh : slot.titleEn) || slot.titleZh || slot.titleEn, founder: slot.founder };
   }
 
-  // what comes next: the next pitch, this pitch's Q&A, or a break
+  // what comes next: the next pitch (its founder's name, when the item has one)
   #nextText(next) {
     const { title, founder } = this.#title(next.slotId);
-    if (next.phase === "buffer") return t("show_next_break");
-    if (next.phase === "qa") return t("show_next_qa", { title });
     return t(founder ? "show_next" : "show_next_title", { title, founder });
   }
 
@@ -94,8 +92,7 @@ export class ShowView {
     this.#show = show;
     for (const time of [show.stage?.begins, show.start]) if (time && time <= new Date()) this.#clock.observe(time);
     const mine = show.onStage.includes(this.#me);
-    // after the page has handled the `joined` that let this founder in (their media starts
-    // there, with the stage's rights): turning the camera on before would find no rights
+    // after the page's own `joined` handling (the media learns my new rights there first)
     if (mine && !this.#onStage) setTimeout(() => this.onMyTurn(), 0);
     this.#onStage = mine;
     this.onSpotlight(show.onStage);
@@ -126,9 +123,9 @@ export class ShowView {
     start.hidden = show.started;
     for (const button of [extend1, extend5, endStage]) button.hidden = !stage;
     slots.replaceChildren(
-      ...show.slots.map((slot, i) => {
+      ...show.slots.map((slot) => {
         const { title, founder: who } = this.#title(slot.id);
-        const item = element("li", { text: t("show_slot_line", { n: i + 1, title, founder: who }) });
+        const item = element("li", { text: t("show_slot_line", { title, founder: who }) });
         if (stage?.slotId === slot.id) item.setAttribute("aria-current", "step");
         return item;
       }),

@@ -1,0 +1,101 @@
+"""A whole class in real Chromium, with media, in a network namespace of its own
+(tests/browser/netns_class.py): a teacher with slides and three students (one joining
+late), a timed poll, a question, a student invited to speak, and a certificate after the
+class. Each test judges one part of what it recorded."""
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.netns import Subnet, run_in_namespace
+
+STUDENTS = ("li", "han", "wang")
+
+
+@pytest.fixture(scope="module")
+def lesson(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    data_dir: Path = tmp_path_factory.mktemp("class-media")
+    config = {"redis_url": redis_url, "subnet": Subnet.random().third, "data_dir": str(data_dir)}
+    result = run_in_namespace("tests.browser.netns_class", config, timeout=180)
+    print(result.get("timeline"))
+    return result
+
+
+def pdf_text(path: str) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", path, "-"], capture_output=True, text=True, check=True
+    )
+    return " ".join(done.stdout.split())  # lines as pdftotext breaks them, joined
+
+
+def test_class_runs_to_the_end_without_page_errors(lesson: dict[str, Any]) -> None:
+    problems = {label: page["problems"] for label, page in lesson["pages"].items()}
+
+    assert (lesson.get("failed"), problems) == (
+        None,
+        {"teacher": [], "li": [], "han": [], "wang": []},
+    ), lesson["log"]
+
+
+def test_class_page_turns_reach_everyone_and_the_late_joiner(lesson: dict[str, Any]) -> None:
+    assert lesson["slides"] == {"teacher": "3", "li": "3", "han": "3", "wang": "3"}
+
+
+def test_class_the_timed_poll_closes_by_itself_and_its_results_appear(
+    lesson: dict[str, Any],
+) -> None:
+    assert lesson["poll"] == {label: ["1", "2", "0"] for label in STUDENTS}
+
+
+def test_class_the_question_is_upvoted_answered_and_archived(lesson: dict[str, Any]) -> None:
+    question = lesson["question"]
+    csv = lesson["questions_csv"]
+    rows = [line.split(",") for line in csv["text"].lstrip("\ufeff").splitlines()]
+
+    assert question["answering"] == {label: "qa-item answering" for label in STUDENTS}
+    assert question["answered"] == {label: "Answered" for label in STUDENTS}
+    assert (csv["status"], [row[1:] for row in rows]) == (
+        200,
+        [
+            ["name", "question", "state", "votes"],
+            ["Han Mei", "Why is the sky blue?", "answered", "2"],
+        ],
+    )
+
+
+def test_class_the_invited_student_is_seen_and_heard_then_cut_off(
+    lesson: dict[str, Any],
+) -> None:
+    speaking = lesson["speaking"]
+    teacher_only = {"videos": 1, "audios": 1}
+    with_li = {"videos": 2, "audios": 2}
+
+    assert speaking["before"] == {"teacher": {"videos": 0, "audios": 0},
+                                  "han": teacher_only, "wang": teacher_only}  # fmt: skip
+    assert speaking["during"] == {"teacher": teacher_only, "han": with_li, "wang": with_li}
+    assert speaking["after"] == speaking["before"]
+
+
+def test_class_a_student_downloads_their_certificate(lesson: dict[str, Any]) -> None:
+    [issued] = lesson["issued"]
+    english = pdf_text(lesson["certificate"]["en"]["path"])
+    chinese = pdf_text(lesson["certificate"]["zh"]["path"])
+    hours = issued["hours"]
+
+    assert lesson["attendance_page"] == {"links": 1, "label": "Session certificate: Week 1"}
+    assert (issued["name"], issued["sessions"]) == ("Li Lei", ["Week 1"])
+    assert [lesson["certificate"][lang]["status"] for lang in ("en", "zh")] == [200, 200]
+    assert (
+        "Certificate of attendance" in english,
+        "Li Lei attended Course" in english,
+        f"for {hours} hours" in english,
+        "Week 1" in english,
+    ) == (True, True, True, True), english
+    assert (
+        "出席证明" in chinese,
+        "兹证明 Li Lei 参加了" in chinese,
+        f"“课程”，有效出席 {hours} 小时" in chinese,
+        "Week 1" in chinese,
+    ) == (True, True, True, True), chinese
