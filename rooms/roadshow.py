@@ -58,16 +58,19 @@ class RunOfShow(Workflow):
         if show.version < self.show.version:
             return []
         before = self.show
+        people = self.room.people.everyone()
+        waiting = {p.participant_id: self.holds(p) for p in people if p.held}
         had = {p.key: self._has_stage(p) for p in self.room.people.admitted()}
         self.show = show
         if before == show:
             return []
-        moved = regroup(self.room, now=now)
+        moved = regroup(self.room, now=now) + self._moved(waiting)
         return moved + self._rights_news(had) + self.news()
 
     def _rights_news(self, had: dict[str, bool]) -> list[Effect]:
         """The founders still in the room whose stage began or ended are told their rights
-        (``you``); what they may no longer send is off in the roster."""
+        (``you``; at the end with ``reason: "stage"``: their page says their time is up, as
+        when a listener's floor ends); what they may no longer send is off in the roster."""
         effects: list[Effect] = []
         for p in self.room.people.admitted():
             if p.key not in had or had[p.key] == self._has_stage(p):
@@ -75,7 +78,24 @@ class RunOfShow(Workflow):
             caps = self.room.caps(p)
             p.mic = p.mic and C.PUBLISH_AUDIO in caps
             p.camera = p.camera and C.PUBLISH_VIDEO in caps
-            effects += [*self.room.updated(p), *self.room.regranted(p)]
+            you: dict[str, object] = {
+                "participant": self.room.payload(p),
+                "capabilities": sorted(caps),
+            }
+            if had[p.key]:
+                you["reason"] = "stage"
+            effects += [*self.room.updated(p), Send("you", you, sids=tuple(p.sids))]
+        return effects
+
+    def _moved(self, waiting: dict[str, dict[str, object] | None]) -> list[Effect]:
+        """Founders still waiting whose pitch now starts at another time (the chair started
+        the show early, extended or ended a stage) are told their new start."""
+        effects: list[Effect] = []
+        for p in self.room.people.everyone():
+            hold, was = self.holds(p), waiting.get(p.participant_id)
+            if p.held and hold is not None and was is not None:
+                if hold["starts_at"] != was["starts_at"]:
+                    effects.append(Send("stepped_out", hold, sids=tuple(p.sids)))
         return effects
 
     # who is where

@@ -89,6 +89,7 @@ class ShowEntry:
     stage: str = ""  # extend, cut, handover: the stage's key ("<slot id>:<phase>" or END)
     seconds: int = 0  # extend: seconds added; handover: seconds after its due time
     actor: str = ""  # who: a participant's person key, or "scheduler"
+    due: datetime | None = None  # handover: when it was due, exactly (``seconds`` is rounded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +181,7 @@ def timeline(show: Show) -> list[Stage]:
             cuts[entry.stage] = entry.at
     # the stage on now begins when it was due, whatever the staff changed before it since
     anchors = {
-        e.stage: e.at - timedelta(seconds=e.seconds)
+        e.stage: e.due if e.due is not None else e.at - timedelta(seconds=e.seconds)
         for e in show.log
         if e.kind is EntryKind.HANDOVER
     }

@@ -11,6 +11,7 @@ SHOW_STRINGS: dict[str, str] = {
     "show_over": "The show is over. Thank you!",
     "show_time_left": "{time} left",
     "show_next": "Next: {title} ({founder})",
+    "show_next_title": "Next: {title}",  # a pitch whose founder has no name on the item
     "show_one_minute": "One minute left for {title}.",
     "show_your_turn": "It is your turn: you are on stage.",
     "show_slot_line": "{title} — {founder}",

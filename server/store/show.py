@@ -86,6 +86,7 @@ class Shows:
                             stage=key,
                             seconds=max(0, round((now - due).total_seconds())),
                             actor=SCHEDULER,
+                            due=due,
                         )
                         for key, due in due_handovers(show, now)
                     ]

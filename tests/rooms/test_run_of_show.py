@@ -8,7 +8,7 @@ import pytest
 
 from rooms.errors import DomainError
 from rooms.items import Item
-from rooms.outbox import Person, RoomFlags
+from rooms.outbox import Person, RoomFlags, Send
 from rooms.roadshow import STAGE_RIGHTS, RunOfShow
 from rooms.roles import Capability, Kind, Role
 from rooms.room import ChatLimit, Room
@@ -261,3 +261,45 @@ def test_only_the_chair_may_change_the_show() -> None:
     change = part.extend_stage("s-owner", "i1:pitch", 2, now=START)
     assert [e.kind for e in change(part.show, START)] == [EntryKind.EXTEND]
     assert StagePhase.PITCH == "pitch"
+
+
+def test_a_waiting_founder_is_told_their_new_start_when_the_show_moves() -> None:
+    room = roadshow()
+    part = room.part(RunOfShow)
+    early = START - 4 * MIN
+    started = handed(replace(SHOW, log=tuple(start_show(SHOW, early, actor="c"))), early)
+
+    effects = part.reload(started, now=early)
+
+    told = [e for e in effects if isinstance(e, Send) and e.event == "stepped_out"]
+    assert [(e.sids, e.payload["starts_at"]) for e in told] == [
+        (("s-f2",), (early + 6 * MIN).isoformat())  # founder 1 is let in; founder 2 waits less
+    ]
+    now = early + MIN
+    longer = replace(
+        started, log=started.log + tuple(extend_stage(started, now, stage="i1:pitch", seconds=60,
+                                                      actor="c"))
+    )  # fmt: skip
+    effects = part.reload(longer, now=now)
+    told = [e for e in effects if isinstance(e, Send) and e.event == "stepped_out"]
+    assert [e.payload["starts_at"] for e in told] == [(early + 7 * MIN).isoformat()]
+
+
+def test_a_founder_whose_stage_is_taken_back_is_told_and_their_devices_go_off() -> None:
+    room = roadshow()
+    part = room.part(RunOfShow)
+    f1 = room.people.get("guest:f1@co.cn")
+    assert f1 is not None
+    on = handed(SHOW, START)
+    part.reload(on, now=START)
+    f1.mic = f1.camera = True
+
+    effects = part.reload(handed(on, START + 5 * MIN), now=START + 5 * MIN)
+
+    told = [e for e in effects if isinstance(e, Send) and e.event == "you"]
+    assert [e.sids for e in told] == [("s-f1",)]
+    assert not STAGE_RIGHTS & set(told[0].payload["capabilities"])  # type: ignore[arg-type]
+    assert told[0].payload["reason"] == "stage"  # their page says their time is up
+    assert (f1.mic, f1.camera) == (False, False)
+    updated = [e for e in effects if isinstance(e, Send) and e.event == "participant_updated"]
+    assert updated and updated[0].payload["participant"]["camera"] is False  # type: ignore[index]

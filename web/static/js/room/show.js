@@ -81,6 +81,12 @@ export class ShowView {
     return { title: (zh ? slot.titleZh : slot.titleEn) || slot.titleZh || slot.titleEn, founder: slot.founder };
   }
 
+  // what comes next: the next pitch (its founder's name, when the item has one)
+  #nextText(next) {
+    const { title, founder } = this.#title(next.slotId);
+    return t(founder ? "show_next" : "show_next_title", { title, founder });
+  }
+
   #set(show) {
     if (!show) return;
     this.#show = show;
@@ -101,7 +107,8 @@ export class ShowView {
     phase.hidden = !stage;
     if (stage) {
       phase.textContent = t(`show_phase_${stage.phase}`);
-      const { title, founder: who } = this.#title(stage.slotId);
+      // a break belongs to the pitch before it, but nobody is on stage: no title then
+      const { title, founder: who } = stage.phase === "buffer" ? { title: "", founder: "" } : this.#title(stage.slotId);
       pitch.textContent = title;
       founder.textContent = who;
     } else {
@@ -109,7 +116,7 @@ export class ShowView {
       founder.textContent = "";
     }
     if (show.next && !show.over) {
-      next.textContent = t("show_next", this.#title(show.next.slotId));
+      next.textContent = this.#nextText(show.next);
       next.hidden = false;
     } else next.hidden = true;
     chair.hidden = !this.#chair || show.over;
