@@ -27,8 +27,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
+from rooms import sealed
 from rooms.agenda import PersonType, person_key
-from rooms.conflicts import ConflictNote, NoteKind, Standing, conflicted_on
+from rooms.conflicts import ConflictNote, NoteKind, Standing
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
 from rooms.holding import regroup
 from rooms.items import Item
@@ -49,7 +50,6 @@ from rooms.review_book import (
     panel_mark,
 )
 from rooms.roles import Capability, Role
-from rooms.scores import new_scorecard
 from rooms.workflow import Core, Workflow
 
 C = Capability
@@ -94,14 +94,11 @@ class Panel(Workflow):
         return 1 + [i.item_id for i in self.book.items].index(item_id)
 
     def conflicted(self, person_key: str, item_id: str) -> bool:
-        return person_key in conflicted_on(self.book.table, item_id)
+        return sealed.conflicted(self.book, person_key, item_id)
 
     def expected(self, item_id: str) -> list[str]:
-        """The reviewers expected to score an item: the panel less the conflicted, and
-        anyone else who scored it."""
-        out = conflicted_on(self.book.table, item_id)
-        keys = [k for k in self.book.reviewers if k not in out]
-        return keys + [k for k in self.scored.get(item_id, {}) if k not in keys]
+        """The reviewers expected to score an item (``rooms.sealed.expected``)."""
+        return sealed.expected(self.book, self.scored, item_id)
 
     def _is_applicant(self, p: Participant, item: Item) -> bool:
         email = item.applicant_email
@@ -352,16 +349,13 @@ class Panel(Workflow):
         if run.phase not in SCORABLE:
             raise Conflict("Scoring of this item is not open.", code="scoring_not_open")
         assert self.book.rubric is not None  # an item starts only with a rubric
-        revision = self.scored.get(item_id, {}).get(p.key, 0) + 1
-        card = new_scorecard(
-            self.book.rubric, item_id=item_id, reviewer_key=p.key, values=values,
-            recommendation=recommendation, comment=comment, now=now, revision=revision,
+        card = sealed.record_card(
+            self.book.rubric, self.scored, item_id=item_id, scorer_key=p.key, values=values,
+            recommendation=recommendation, comment=comment, now=now,
         )  # fmt: skip
-        self.scored.setdefault(item_id, {})[p.key] = revision
+        revision = card.revision
         action = "score_submitted" if revision == 1 else "score_revised"
-        chairs = tuple(
-            s for q in self.room.people.admitted() if C.CHAIR in self.room.caps(q) for s in q.sids
-        )
+        chairs = sealed.chair_sids(self.room)
         progress = {"item_id": item_id, **progress_of(self, item_id)}
         return revision, [
             Keep(card, durable=True),
@@ -380,12 +374,8 @@ class Panel(Workflow):
         closed; the panel's unconflicted reviewers once it is released. Never applicants."""
         p = self.room.people.of_sid(sid)
         run = self.runs[self.item(item_id).item_id]
-        if p is None or not p.admitted or run.phase is not Phase.CLOSED:
-            return False
-        caps = self.room.caps(p)
-        if C.CHAIR in caps:
-            return True
-        return run.released and C.SCORE in caps and not self.conflicted(p.key, item_id)
+        is_conflicted = p is not None and self.conflicted(p.key, item_id)
+        return sealed.may_read(self.room, p, run, is_conflicted=is_conflicted)
 
     def get_my_score(self, sid: str, item_id: str) -> str:
         """The reviewer key whose own card this socket may read."""

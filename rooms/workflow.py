@@ -29,7 +29,7 @@ kind adds its own (``rooms.kinds``). A workflow reaches the core only through ``
 """
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from rooms.agenda import Session
 from rooms.outbox import Effect, RoomFlags
@@ -39,6 +39,9 @@ from rooms.roles import Capability
 if TYPE_CHECKING:
     from rooms.hands import Hands
     from rooms.lobby import Lobby
+
+
+W = TypeVar("W", bound="Workflow")
 
 
 class Core(Protocol):
@@ -51,6 +54,8 @@ class Core(Protocol):
     hands: "Hands"
 
     def caps(self, p: Participant) -> frozenset[Capability]: ...
+
+    def part(self, kind: type[W]) -> W: ...
 
     def require(self, sid: str, capability: Capability) -> Participant: ...
 

@@ -1,0 +1,83 @@
+"""Sealed scores: what a review panel (``rooms.panel``) and a roadshow's judging
+(``rooms.judging``) share.
+
+A scorer's card is checked against the rubric and counted as their next revision
+(``record_card``); it is kept durably and sent to nobody else. The chair sees how many have
+scored of how many expected (``progress``); the table of an item is read from the store only
+once its scoring is closed, by the chair, or by the unconflicted scorers once the chair
+released it (``may_read``).
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from rooms.conflicts import conflicted_on
+from rooms.presence import Participant
+from rooms.review_book import ItemRun, Phase, ReviewBook
+from rooms.roles import Capability
+from rooms.rubric import Rubric
+from rooms.scores import Scorecard, new_scorecard
+from rooms.workflow import Core
+
+C = Capability
+Scored = dict[str, dict[str, int]]  # item_id -> scorer's key -> their card's revision
+
+
+def conflicted(book: ReviewBook, person_key: str, item_id: str) -> bool:
+    return person_key in conflicted_on(book.table, item_id)
+
+
+def expected(book: ReviewBook, scored: Mapping[str, Mapping[str, int]], item_id: str) -> list[str]:
+    """The scorers expected on an item: the roster's reviewers less the conflicted, and
+    anyone else who scored it."""
+    out = conflicted_on(book.table, item_id)
+    keys = [k for k in book.reviewers if k not in out]
+    return keys + [k for k in scored.get(item_id, {}) if k not in keys]
+
+
+def progress(
+    book: ReviewBook, scored: Mapping[str, Mapping[str, int]], item_id: str
+) -> dict[str, int]:
+    """The chair's counts: how many have scored an item, of how many expected."""
+    return {
+        "submitted": len(scored.get(item_id, {})),
+        "expected": len(expected(book, scored, item_id)),
+    }
+
+
+def record_card(
+    rubric: Rubric,
+    scored: Scored,
+    *,
+    item_id: str,
+    scorer_key: str,
+    values: object,
+    recommendation: object,
+    comment: object,
+    now: datetime,
+) -> Scorecard:
+    """A scorer's card, checked against the rubric, as their next revision (counted in
+    ``scored`` once it is valid)."""
+    revision = scored.get(item_id, {}).get(scorer_key, 0) + 1
+    card = new_scorecard(
+        rubric, item_id=item_id, reviewer_key=scorer_key, values=values,
+        recommendation=recommendation, comment=comment, now=now, revision=revision,
+    )  # fmt: skip
+    scored.setdefault(item_id, {})[scorer_key] = revision
+    return card
+
+
+def chair_sids(room: Core) -> tuple[str, ...]:
+    """The sockets of the chairs in the room (who get the progress counts)."""
+    return tuple(s for q in room.people.admitted() if C.CHAIR in room.caps(q) for s in q.sids)
+
+
+def may_read(room: Core, p: Participant | None, run: ItemRun, *, is_conflicted: bool) -> bool:
+    """Whether a person may see an item's table: the chair once its scoring is closed; the
+    unconflicted scorers once it is also released. Nobody else, and nobody before."""
+    if p is None or not p.admitted or run.phase is not Phase.CLOSED:
+        return False
+    caps = room.caps(p)
+    if C.CHAIR in caps:
+        return True
+    return run.released and C.SCORE in caps and not is_conflicted
