@@ -194,3 +194,27 @@ async def test_seed_fills_the_libraries_so_a_demand_finds_its_achievement(store,
     assert found.experts[0].candidate.name == "王芳 Wang Fang"
     assert len(await store.investors.search(org_id)) == 3
     assert found.investors[0].candidate.name == "赵敏 Zhao Min"
+
+
+async def test_seed_gives_the_roadshow_a_rubric_and_two_judges_with_links(
+    store, settings, capsys
+) -> None:
+    await seed_demo(store, settings)
+    printed = capsys.readouterr().out
+    tail = printed[printed.index("The roadshow's judges") :]
+
+    opened = [
+        await open_invite(store, settings, token=token, now=datetime.now(UTC))
+        for token in re.findall(r"/invite/(\S+)", tail)
+    ]
+
+    assert [(invite.role, session.kind) for invite, session in opened] == [
+        (Role.REVIEWER, Kind.ROADSHOW)
+    ] * 2
+    roadshow = opened[0][1]
+    assert await store.review.rubric(roadshow.session_id) is not None
+    roster = await store.agenda.roster_of(roadshow.session_id)
+    assert sorted(e.email for e in roster if e.role is Role.REVIEWER) == [
+        "judge.gao@example.org",
+        "judge.lin@example.org",
+    ]
