@@ -36,7 +36,7 @@ function toCriterion(wire) {
   };
 }
 
-function toRubric(wire) {
+export function toRubric(wire) {
   if (!wire) return null;
   return {
     criteria: wire.criteria.map(toCriterion),
