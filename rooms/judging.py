@@ -15,7 +15,6 @@ beside a review's, so a roadshow's results page, CSV and PDF (``server/results.p
 judged pitches and their ranking as a review's.
 """
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -25,13 +24,12 @@ from rooms.errors import Conflict, Forbidden, NotFound
 from rooms.items import Item
 from rooms.outbox import Effect, Keep, Send
 from rooms.presence import Participant
-from rooms.review_book import AuditEntry, ItemRun, Phase, ReviewBook
+from rooms.review_book import AuditEntry, Phase, ReviewBook
 from rooms.roadshow import RunOfShow
 from rooms.roles import Capability
-from rooms.rubric import rubric_fields
+from rooms.rubric import Rubric, rubric_fields
 from rooms.run_of_show import started_slots
 from rooms.scores import ItemResult, ranking
-from rooms.workflow import Core, Workflow
 
 C = Capability
 
@@ -42,22 +40,8 @@ class PitchState:
     CLOSED = "closed"  # the chair closed its scoring
 
 
-class Judging(Workflow):
+class Judging(sealed.ScoredItems):
     name = "judging"
-
-    def __init__(self, room: Core) -> None:
-        super().__init__(room)
-        self.book = ReviewBook()
-        self.runs: dict[str, ItemRun] = {}
-        self.scored: sealed.Scored = {}
-
-    def load(
-        self, book: ReviewBook, *, runs: Mapping[str, ItemRun], scored: Mapping[str, dict[str, int]]
-    ) -> None:
-        """The judging as the store has it (a room opening, or after a restart)."""
-        self.book = book
-        self.runs = {i.item_id: runs.get(i.item_id, ItemRun(i.item_id)) for i in book.items}
-        self.scored = {item_id: dict(keys) for item_id, keys in scored.items()}
 
     def reload(self, book: ReviewBook, *, now: datetime) -> list[Effect]:
         """The staff changed the preparation (pitches, rubric, roster) while live."""
@@ -80,8 +64,16 @@ class Judging(Workflow):
             return PitchState.CLOSED
         return PitchState.OPEN if item_id in self.started() else PitchState.WAITING
 
-    def expected(self, item_id: str) -> list[str]:
-        return sealed.expected(self.book, self.scored, item_id)
+    def _open(self, item_id: str) -> Rubric:
+        """The rubric to score a pitch with, if its scoring is open (started, not closed)."""
+        state = self.state(item_id)
+        if state == PitchState.CLOSED:
+            raise Conflict("Scoring of this item is closed.", code="scoring_closed")
+        if state == PitchState.WAITING:
+            raise Conflict("This pitch has not started yet.", code="pitch_not_started")
+        if self.book.rubric is None:
+            raise Conflict("This roadshow has no rubric yet.", code="no_rubric")
+        return self.book.rubric
 
     def _audit(self, action: str, actor: str, item_id: str, now: datetime) -> Keep:
         return Keep(AuditEntry(action, actor, item_id, now, {}))
@@ -105,15 +97,9 @@ class Judging(Workflow):
             raise Conflict(
                 "You have a conflict with this item: you cannot score it.", code="conflicted"
             )
-        state = self.state(item_id)
-        if state == PitchState.CLOSED:
-            raise Conflict("Scoring of this item is closed.", code="scoring_closed")
-        if state == PitchState.WAITING:
-            raise Conflict("This pitch has not started yet.", code="pitch_not_started")
-        if self.book.rubric is None:
-            raise Conflict("This roadshow has no rubric yet.", code="no_rubric")
+        rubric = self._open(item_id)
         card = sealed.record_card(
-            self.book.rubric, self.scored, item_id=item_id, scorer_key=p.key, values=values,
+            rubric, self.scored, item_id=item_id, scorer_key=p.key, values=values,
             recommendation=recommendation, comment=comment, now=now,
         )  # fmt: skip
         action = "score_submitted" if card.revision == 1 else "score_revised"
@@ -136,13 +122,7 @@ class Judging(Workflow):
     def close_pitch_scoring(self, sid: str, item_id: str, *, now: datetime) -> list[Effect]:
         chair = self.room.require(sid, C.CHAIR)
         self.pitch(item_id)
-        state = self.state(item_id)
-        if state == PitchState.CLOSED:
-            raise Conflict("Scoring of this item is closed.", code="scoring_closed")
-        if state == PitchState.WAITING:
-            raise Conflict("This pitch has not started yet.", code="pitch_not_started")
-        if self.book.rubric is None:
-            raise Conflict("This roadshow has no rubric yet.", code="no_rubric")
+        self._open(item_id)
         closed = replace(self.runs[item_id], phase=Phase.CLOSED, since=now)
         self.runs[item_id] = closed
         return [Keep(closed), self._audit("scoring_closed", chair.key, item_id, now), *self.news()]
@@ -214,14 +194,7 @@ class Judging(Workflow):
     def news(self) -> list[Effect]:
         """The chair and the judges get the judging as they may see it (one send per view);
         nobody else gets anything."""
-        by_view: dict[str, tuple[dict[str, object], list[str]]] = {}
-        for p in self.room.people.admitted():
-            view = self.view_for(p)
-            if view is None:
-                continue
-            text = json.dumps(view, sort_keys=True, default=str)
-            by_view.setdefault(text, (view, []))[1].extend(p.sids)
-        return [Send("judging", view, sids=tuple(sids)) for view, sids in by_view.values()]
+        return sealed.news_by_view(self.room, "judging", self.view_for)
 
     def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:
         view = self.view_for(p)

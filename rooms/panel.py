@@ -21,8 +21,6 @@ table is read from the store only once the item is closed (for the chair) or rel
 the panel: ``may_read_results``).
 """
 
-import json
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
@@ -50,28 +48,13 @@ from rooms.review_book import (
     panel_mark,
 )
 from rooms.roles import Capability, Role
-from rooms.workflow import Core, Workflow
 
 C = Capability
 EXTEND_MAX = 60  # minutes the chair may add at once
 
 
-class Panel(Workflow):
+class Panel(sealed.ScoredItems):
     name = "panel"
-
-    def __init__(self, room: Core) -> None:
-        super().__init__(room)
-        self.book = ReviewBook()
-        self.runs: dict[str, ItemRun] = {}
-        self.scored: dict[str, dict[str, int]] = {}  # item_id -> reviewer key -> revision
-
-    def load(
-        self, book: ReviewBook, *, runs: Mapping[str, ItemRun], scored: Mapping[str, dict[str, int]]
-    ) -> None:
-        """The panel as the store has it (a room opening, or after a restart)."""
-        self.book = book
-        self.runs = {i.item_id: runs.get(i.item_id, ItemRun(i.item_id)) for i in book.items}
-        self.scored = {item_id: dict(keys) for item_id, keys in scored.items()}
 
     def reload(self, book: ReviewBook, *, now: datetime) -> list[Effect]:
         """The staff changed the preparation (items, conflicts, settings) while live."""
@@ -92,13 +75,6 @@ class Panel(Workflow):
 
     def position(self, item_id: str) -> int:
         return 1 + [i.item_id for i in self.book.items].index(item_id)
-
-    def conflicted(self, person_key: str, item_id: str) -> bool:
-        return sealed.conflicted(self.book, person_key, item_id)
-
-    def expected(self, item_id: str) -> list[str]:
-        """The reviewers expected to score an item (``rooms.sealed.expected``)."""
-        return sealed.expected(self.book, self.scored, item_id)
 
     def _is_applicant(self, p: Participant, item: Item) -> bool:
         email = item.applicant_email
@@ -165,12 +141,7 @@ class Panel(Workflow):
 
     def news(self) -> list[Effect]:
         """Everyone in the room gets the panel as they may see it (one send per view)."""
-        by_view: dict[str, tuple[dict[str, object], list[str]]] = {}
-        for p in self.room.people.admitted():
-            view = view_for(self, p)
-            text = json.dumps(view, sort_keys=True, default=str)
-            by_view.setdefault(text, (view, []))[1].extend(p.sids)
-        return [Send("review", view, sids=tuple(sids)) for view, sids in by_view.values()]
+        return sealed.news_by_view(self.room, "review", partial(view_for, self))
 
     def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:
         return {"review": view_for(self, p)}

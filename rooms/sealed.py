@@ -8,19 +8,62 @@ once its scoring is closed, by the chair, or by the unconflicted scorers once th
 released it (``may_read``).
 """
 
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from rooms.conflicts import conflicted_on
+from rooms.outbox import Effect, Send
 from rooms.presence import Participant
 from rooms.review_book import ItemRun, Phase, ReviewBook
 from rooms.roles import Capability
 from rooms.rubric import Rubric
 from rooms.scores import Scorecard, new_scorecard
-from rooms.workflow import Core
+from rooms.workflow import Core, Workflow
 
 C = Capability
 Scored = dict[str, dict[str, int]]  # item_id -> scorer's key -> their card's revision
+
+
+class ScoredItems(Workflow):
+    """A workflow whose items are scored, sealed (a review's panel, a roadshow's judging):
+    its preparation (the book), each item's run, and who scored what (revisions only)."""
+
+    def __init__(self, room: Core) -> None:
+        super().__init__(room)
+        self.book = ReviewBook()
+        self.runs: dict[str, ItemRun] = {}
+        self.scored: Scored = {}
+
+    def load(
+        self, book: ReviewBook, *, runs: Mapping[str, ItemRun], scored: Mapping[str, dict[str, int]]
+    ) -> None:
+        """As the store has it (a room opening, or after a restart)."""
+        self.book = book
+        self.runs = {i.item_id: runs.get(i.item_id, ItemRun(i.item_id)) for i in book.items}
+        self.scored = {item_id: dict(keys) for item_id, keys in scored.items()}
+
+    def conflicted(self, person_key: str, item_id: str) -> bool:
+        return conflicted(self.book, person_key, item_id)
+
+    def expected(self, item_id: str) -> list[str]:
+        """The scorers expected on an item (``expected``)."""
+        return expected(self.book, self.scored, item_id)
+
+
+def news_by_view(
+    room: Core, event: str, view_of: Callable[[Participant], dict[str, object] | None]
+) -> list[Effect]:
+    """Everyone admitted gets the event with their view of it, one send per distinct view;
+    a person whose view is None gets nothing."""
+    by_view: dict[str, tuple[dict[str, object], list[str]]] = {}
+    for p in room.people.admitted():
+        view = view_of(p)
+        if view is None:
+            continue
+        text = json.dumps(view, sort_keys=True, default=str)
+        by_view.setdefault(text, (view, []))[1].extend(p.sids)
+    return [Send(event, view, sids=tuple(sids)) for view, sids in by_view.values()]
 
 
 def conflicted(book: ReviewBook, person_key: str, item_id: str) -> bool:

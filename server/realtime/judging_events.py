@@ -10,13 +10,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from rooms.errors import DomainError
 from rooms.judging import Judging, ranking_rows
 from rooms.outbox import Effect
 from rooms.protocol import EVENTS
 from rooms.scores import card_payload, result_payload
 from server.realtime.live import LiveRoom, LiveRooms
-from server.realtime.panel_events import NOT_KEPT, names_in, table_of
+from server.realtime.panel_events import kept_score, names_in, table_of
 
 
 class JudgingEvents:
@@ -41,10 +40,7 @@ class JudgingEvents:
             sid, data["item_id"], values=data["values"], recommendation=data["recommendation"],
             comment=data["comment"] or "", now=self.live.clock(),
         )  # fmt: skip
-        outcome = await self.live.run(live, effects)
-        if not outcome.kept:
-            raise DomainError(NOT_KEPT, code="unavailable")
-        return {"item_id": data["item_id"], "revision": revision}
+        return await kept_score(self.live, live, effects, data["item_id"], revision)
 
     async def on_get_my_pitch_score(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
         live = self.live.room_of(sid)

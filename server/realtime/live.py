@@ -30,15 +30,14 @@ from rooms.attendance import Movement, Passage, open_stays
 from rooms.breakouts import Breakouts
 from rooms.chat import history_for, message_payload
 from rooms.errors import DomainError
-from rooms.judging import Judging
 from rooms.lifecycle import TERMINAL
 from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
-from rooms.panel import Panel
 from rooms.polls import Polls
 from rooms.questions import Questions
 from rooms.review_book import ReviewBook
 from rooms.roadshow import RunOfShow
 from rooms.room import ChatLimit, Room
+from rooms.sealed import ScoredItems
 from rooms.slides import Slides
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
@@ -165,7 +164,7 @@ class LiveRooms:
             room.part(RunOfShow).load(await self.store.shows.show(room.session))
         if any(isinstance(w, Breakouts) for w in room.workflows):
             room.part(Breakouts).load(await self.store.breakouts.state(session_id))
-        scoring = [w for w in room.workflows if isinstance(w, Panel | Judging)]
+        scoring = [w for w in room.workflows if isinstance(w, ScoredItems)]
         for part in scoring:  # a review's panel, a roadshow's judging
             book = await self.books(room.session)
             runs, scored = (
@@ -181,7 +180,7 @@ class LiveRooms:
         live = self.rooms.get(session_id)
         if live is None or live.room.closed:
             return
-        panel = next((w for w in live.room.workflows if isinstance(w, Panel | Judging)), None)
+        panel = next((w for w in live.room.workflows if isinstance(w, ScoredItems)), None)
         if panel is None:
             return
         try:

@@ -98,10 +98,7 @@ class PanelEvents:
             sid, data["item_id"], values=data["values"], recommendation=data["recommendation"],
             comment=data["comment"] or "", now=self.live.clock(),
         )  # fmt: skip
-        outcome = await self.live.run(live, effects)
-        if not outcome.kept:
-            raise DomainError(NOT_KEPT, code="unavailable")
-        return {"item_id": data["item_id"], "revision": revision}
+        return await kept_score(self.live, live, effects, data["item_id"], revision)
 
     async def on_get_my_score(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
         live = self.live.room_of(sid)
@@ -114,6 +111,17 @@ class PanelEvents:
         panel = self._part(live, sid, "get_results")
         panel.get_results(sid, item_id)
         return {"results": await results_for(self.live, live, panel, sid, item_id)}
+
+
+async def kept_score(
+    rooms: LiveRooms, live: LiveRoom, effects: list[Effect], item_id: str, revision: int
+) -> dict[str, object]:
+    """Run a score's effects; the answer only once its card is kept (on disk), else refused
+    ``unavailable`` (send again)."""
+    outcome = await rooms.run(live, effects)
+    if not outcome.kept:
+        raise DomainError(NOT_KEPT, code="unavailable")
+    return {"item_id": item_id, "revision": revision}
 
 
 async def results_for(

@@ -3,32 +3,19 @@ their values reach nobody else (not the other judge, not the audience, not the c
 the chair closes its scoring; then the chair reads the table and the ranking, and the judges
 once released."""
 
-import json
 from typing import Any
 
 from rooms.agenda import RosterEntry
 from rooms.roles import Role
 from server import agenda, reviews
-from tests.server.realtime.room_world import Peer, Room, World, utcnow
+from tests.server.realtime.room_world import Peer, World, utcnow
+from tests.server.realtime.test_panel_room import everything
+from tests.server.realtime.test_roadshow_room import acked, person
 
 A_MAIL, B_MAIL, F1 = "judge-a@vc.cn", "judge-b@vc.cn", "f1@startup.cn"
 SECRET_A = {"c1": 4.5, "c2": 7.25}  # values only judge A (and the chair, after) may see
 SECRET_B = {"c1": 1.5, "c2": 3.75}
 NOTE_A, NOTE_B = "A-SEALED-NOTE", "B-SEALED-NOTE"
-
-
-async def person(world: World, room: Room, role: Role, name: str, email: str = "") -> Peer:
-    return await world.enter(room, invite=await world.invite(room, role, name, email=email))
-
-
-async def acked(peer: Peer, event: str, payload: dict[str, Any]) -> Any:
-    answer = await peer.call(event, payload)
-    assert not (isinstance(answer, dict) and "error" in answer), answer
-    return answer
-
-
-def everything(peer: Peer) -> str:
-    return json.dumps(peer.events, ensure_ascii=False, default=str)
 
 
 async def latest(peer: Peer, event: str, predicate: Any) -> dict[str, Any]:

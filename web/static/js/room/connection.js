@@ -442,22 +442,9 @@ export class RoomConnection extends Emitter {
   endStage(itemId, phase) { return this.#send("end_stage", { item_id: itemId, phase }); }
 
   // a roadshow's judging (PROTOCOL.md, "Judging"): {revision} once kept on disk, or {error}
-  async scorePitch(itemId, { values, recommendation = "", comment = "" }) {
-    const payload = { item_id: itemId, values, comment };
-    if (recommendation) payload.recommendation = recommendation;
-    const ack = await this.#request("score_pitch", payload);
-    return ack.error ? ack : { revision: ack.revision };
-  }
-
-  async getMyPitchScore(itemId) {
-    const ack = await this.#request("get_my_pitch_score", { item_id: itemId });
-    return ack.error ? ack : { card: toCard(ack.card) };
-  }
-
-  async getPitchResults(itemId) {
-    const ack = await this.#request("get_pitch_results", { item_id: itemId });
-    return ack.error ? ack : { results: toResults(ack.results) };
-  }
+  scorePitch(itemId, scores) { return this.#score("score_pitch", itemId, scores); }
+  getMyPitchScore(itemId) { return this.#card("get_my_pitch_score", itemId); }
+  getPitchResults(itemId) { return this.#results("get_pitch_results", itemId); }
 
   async getRanking() {
     const ack = await this.#request("get_ranking", {});
@@ -474,20 +461,24 @@ export class RoomConnection extends Emitter {
   }
 
   // {revision} once the server has kept them (on disk), or {error}
-  async submitScore(itemId, { values, recommendation = "", comment = "" }) {
+  submitScore(itemId, scores) { return this.#score("submit_score", itemId, scores); }
+  getMyScore(itemId) { return this.#card("get_my_score", itemId); }
+  getResults(itemId) { return this.#results("get_results", itemId); }
+
+  async #score(event, itemId, { values, recommendation = "", comment = "" }) {
     const payload = { item_id: itemId, values, comment };
     if (recommendation) payload.recommendation = recommendation;
-    const ack = await this.#request("submit_score", payload);
+    const ack = await this.#request(event, payload);
     return ack.error ? ack : { revision: ack.revision };
   }
 
-  async getMyScore(itemId) {
-    const ack = await this.#request("get_my_score", { item_id: itemId });
+  async #card(event, itemId) {
+    const ack = await this.#request(event, { item_id: itemId });
     return ack.error ? ack : { card: toCard(ack.card) };
   }
 
-  async getResults(itemId) {
-    const ack = await this.#request("get_results", { item_id: itemId });
+  async #results(event, itemId) {
+    const ack = await this.#request(event, { item_id: itemId });
     return ack.error ? ack : { results: toResults(ack.results) };
   }
 

@@ -1,7 +1,7 @@
 // A roadshow's judging payloads (PROTOCOL.md, "Judging") as plain page objects. Used by
 // connection.js, the one script that knows the wire; knows nothing of the page.
 
-import { toRubric } from "./review-wire.js";
+import { toProgressMap, toRubric } from "./review-wire.js";
 
 function toPitch(wire) {
   return {
@@ -20,16 +20,13 @@ function toPitch(wire) {
 // the `judging` event, and `judging` of the joined snapshot (null for the audience)
 export function toJudging(wire) {
   if (!wire || !Array.isArray(wire.pitches)) return null;
-  const progress = Object.entries(wire.progress ?? {}).map(([itemId, p]) => [
-    itemId, { itemId, submitted: p.submitted, expected: p.expected },
-  ]);
   return {
     pitches: wire.pitches.map(toPitch),
     chair: Boolean(wire.chair),
     judge: Boolean(wire.judge),
     rubric: toRubric(wire.rubric),
     myScores: new Map(Object.entries(wire.my_scores ?? {})), // pitch id -> your revision
-    progress: new Map(progress), // pitch id -> {submitted, expected} (the chair's)
+    progress: toProgressMap(wire.progress), // pitch id -> {submitted, expected} (the chair's)
   };
 }
 
