@@ -22,7 +22,7 @@ from datetime import datetime
 from rooms import sealed
 from rooms.errors import Conflict, Forbidden, NotFound
 from rooms.items import Item
-from rooms.outbox import Effect, Keep, Send
+from rooms.outbox import Effect, Keep
 from rooms.presence import Participant
 from rooms.review_book import AuditEntry, Phase, ReviewBook
 from rooms.roadshow import RunOfShow
@@ -91,25 +91,13 @@ class Judging(sealed.ScoredItems):
         now: datetime,
     ) -> tuple[int, list[Effect]]:
         """A judge's scores of a started pitch: its revision number, and the effects."""
-        p = self.room.require(sid, C.SCORE)
         self.pitch(item_id)
-        if sealed.conflicted(self.book, p.key, item_id):
-            raise Conflict(
-                "You have a conflict with this item: you cannot score it.", code="conflicted"
-            )
+        p = self.scorer(sid, item_id)
         rubric = self._open(item_id)
-        card = sealed.record_card(
-            rubric, self.scored, item_id=item_id, scorer_key=p.key, values=values,
-            recommendation=recommendation, comment=comment, now=now,
-        )  # fmt: skip
-        action = "score_submitted" if card.revision == 1 else "score_revised"
-        progress = {"item_id": item_id, **sealed.progress(self.book, self.scored, item_id)}
-        return card.revision, [
-            Keep(card, durable=True),
-            self._audit(action, p.key, item_id, now),
-            Send("pitch_score_progress", progress, sids=sealed.chair_sids(self.room)),
-            *self.news(),  # the judge's other tabs see their revision; the chair the count
-        ]
+        scores = {"values": values, "recommendation": recommendation, "comment": comment}
+        return self.keep_card(
+            p, item_id, rubric, scores=scores, progress_event="pitch_score_progress", now=now
+        )
 
     def get_my_pitch_score(self, sid: str, item_id: str) -> str:
         """The judge key whose own card this socket may read."""

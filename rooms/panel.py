@@ -31,8 +31,8 @@ from rooms.conflicts import ConflictNote, NoteKind, Standing
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
 from rooms.holding import regroup
 from rooms.items import Item
-from rooms.outbox import Effect, Keep, Mark, Send, Text
-from rooms.panel_view import progress_of, view_for
+from rooms.outbox import Effect, Keep, Mark, Text
+from rooms.panel_view import view_for
 from rooms.presence import Participant
 from rooms.review_book import (
     ACTIVE,
@@ -309,31 +309,17 @@ class Panel(sealed.ScoredItems):
         now: datetime,
     ) -> tuple[int, list[Effect]]:
         """A reviewer's scores of the current item: its revision number, and the effects."""
-        p = self.room.require(sid, C.SCORE)
         run = self.runs[self.item(item_id).item_id]
-        if self.conflicted(p.key, item_id):
-            raise Conflict(
-                "You have a conflict with this item: you cannot score it.", code="conflicted"
-            )
+        p = self.scorer(sid, item_id)
         if run.phase is Phase.CLOSED:
             raise Conflict("Scoring of this item is closed.", code="scoring_closed")
         if run.phase not in SCORABLE:
             raise Conflict("Scoring of this item is not open.", code="scoring_not_open")
         assert self.book.rubric is not None  # an item starts only with a rubric
-        card = sealed.record_card(
-            self.book.rubric, self.scored, item_id=item_id, scorer_key=p.key, values=values,
-            recommendation=recommendation, comment=comment, now=now,
-        )  # fmt: skip
-        revision = card.revision
-        action = "score_submitted" if revision == 1 else "score_revised"
-        chairs = sealed.chair_sids(self.room)
-        progress = {"item_id": item_id, **progress_of(self, item_id)}
-        return revision, [
-            Keep(card, durable=True),
-            self._audit(action, p.key, now, item=run),
-            Send("score_progress", progress, sids=chairs),
-            *self.news(),  # the reviewer's other tabs see their revision; the chair the count
-        ]
+        scores = {"values": values, "recommendation": recommendation, "comment": comment}
+        return self.keep_card(
+            p, item_id, self.book.rubric, scores=scores, progress_event="score_progress", now=now
+        )
 
     def get_results(self, sid: str, item_id: str) -> None:
         """Refused unless this socket's person may see the item's table now."""

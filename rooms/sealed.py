@@ -13,9 +13,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from rooms.conflicts import conflicted_on
-from rooms.outbox import Effect, Send
+from rooms.errors import Conflict
+from rooms.outbox import Effect, Keep, Send
 from rooms.presence import Participant
-from rooms.review_book import ItemRun, Phase, ReviewBook
+from rooms.review_book import AuditEntry, ItemRun, Phase, ReviewBook
 from rooms.roles import Capability
 from rooms.rubric import Rubric
 from rooms.scores import Scorecard, new_scorecard
@@ -49,6 +50,44 @@ class ScoredItems(Workflow):
     def expected(self, item_id: str) -> list[str]:
         """The scorers expected on an item (``expected``)."""
         return expected(self.book, self.scored, item_id)
+
+    def news(self) -> list[Effect]:
+        return []
+
+    def scorer(self, sid: str, item_id: str) -> Participant:
+        """The person of this socket, if they may score the item (not conflicted on it)."""
+        p = self.room.require(sid, C.SCORE)
+        if self.conflicted(p.key, item_id):
+            raise Conflict(
+                "You have a conflict with this item: you cannot score it.", code="conflicted"
+            )
+        return p
+
+    def keep_card(
+        self,
+        p: Participant,
+        item_id: str,
+        rubric: Rubric,
+        *,
+        scores: Mapping[str, object],
+        progress_event: str,
+        now: datetime,
+    ) -> tuple[int, list[Effect]]:
+        """A scorer's card (``values``, ``recommendation``, ``comment``) as their next
+        revision: kept durably and audited; the chairs get the count (``progress_event``),
+        everyone the news. Its revision number, and the effects."""
+        card = record_card(
+            rubric, self.scored, item_id=item_id, scorer_key=p.key, values=scores["values"],
+            recommendation=scores["recommendation"], comment=scores["comment"], now=now,
+        )  # fmt: skip
+        action = "score_submitted" if card.revision == 1 else "score_revised"
+        counts = {"item_id": item_id, **progress(self.book, self.scored, item_id)}
+        return card.revision, [
+            Keep(card, durable=True),
+            Keep(AuditEntry(action, p.key, item_id, now, {})),
+            Send(progress_event, counts, sids=chair_sids(self.room)),
+            *self.news(),  # the scorer's other tabs see their revision; the chair the count
+        ]
 
 
 def news_by_view(
