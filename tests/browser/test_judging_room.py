@@ -3,8 +3,7 @@ chair starts the show, a judge scores the pitch on stage (saved only once kept),
 sees the count, closes the pitch's scoring, reads the table and the ranking; an investor in
 the room sees no judging at all."""
 
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 from playwright.async_api import Page, expect
 
@@ -13,48 +12,30 @@ from rooms.roles import Role
 from server import agenda, reviews
 from server.invitations import issue_invite, sign_invite
 from server.store import Store
+from tests.browser.test_polls_room import open_class
 from tests.browser.test_review_room import (
     CHAIR_EMAIL,
     RUBRIC,
     WEIGHTED_TOTAL,
-    ZONE,
     item_fields,
     join,
     join_by_invite,
     reviewer_invite,
 )
-from tests.server.fixtures_login import create_staff
 
 A_MAIL, B_MAIL = "judge-a@vc.cn", "judge-b@vc.cn"
 
 
 async def open_roadshow(store: Store) -> Session:
     """A roadshow whose room is open: two pitches, the rubric, judges A and B rostered."""
-    org, account = await create_staff(store, email=CHAIR_EMAIL, name="Chen Chair")
+    session = await open_class(store, kind="roadshow", email=CHAIR_EMAIL, name="Chen Chair")
     now = datetime.now(UTC)
-    today = now.astimezone(ZoneInfo(ZONE)).date()
-    event = await agenda.create_event(
-        store, org_id=org.org_id, organizer=account.account_id,
-        fields={
-            "title_zh": "路演", "title_en": "Roadshow", "description": "", "zone": ZONE,
-            "visibility": "unlisted", "start_date": str(today - timedelta(days=1)),
-            "end_date": str(today + timedelta(days=1)),
-        },
-        now=now,
-    )  # fmt: skip
-    start = (now + timedelta(minutes=5)).astimezone(ZoneInfo(ZONE))
-    fields = {
-        "kind": "roadshow", "title": "Pitches", "description": "", "lobby": False,
-        "start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{start + timedelta(hours=2):%Y-%m-%dT%H:%M}",
-    }  # fmt: skip
-    session = await agenda.create_session(store, event=event, fields=fields, now=now)
     for pitch in (item_fields("项目一", "Project One"), item_fields("项目二", "Project Two")):
         await reviews.add_item(store, session=session, fields=pitch, now=now)
     await reviews.set_rubric(store, session=session, fields=RUBRIC)
     for name, email in [("Judge A", A_MAIL), ("Judge B", B_MAIL)]:
         entry = RosterEntry(person_key=f"guest:{email}", role=Role.REVIEWER, name=name, email=email)
         await agenda.add_to_roster(store, session=session, entry=entry, now=now)
-    await store.schedule.advance(session.session_id, now)
     return session
 
 
