@@ -67,3 +67,12 @@ async def test_the_results_of_a_roadshow_rank_its_closed_pitches_and_hide_the_op
         assert DRONE in text and ROBOT in text and SEALED not in text
     pdf = await staff.call("GET", f"/sessions/{sid}/results.pdf")
     assert pdf.status == 200 and (await pdf.read()).startswith(b"%PDF")
+
+
+async def test_the_console_links_a_roadshow_to_its_results(client: Any, store: Store) -> None:
+    staff: Staff = await sign_in_staff(client, store, email="host@example.org", name="Hu Host")
+    session = await judged_roadshow(store, staff.account)
+
+    html = await (await staff.call("GET", f"/console/sessions/{session.session_id}")).text()
+
+    assert f'href="/sessions/{session.session_id}/results"' in html
