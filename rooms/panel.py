@@ -21,19 +21,18 @@ table is read from the store only once the item is closed (for the chair) or rel
 the panel: ``may_read_results``).
 """
 
-import json
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
+from rooms import sealed
 from rooms.agenda import PersonType, person_key
-from rooms.conflicts import ConflictNote, NoteKind, Standing, conflicted_on
+from rooms.conflicts import ConflictNote, NoteKind, Standing
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
 from rooms.holding import regroup
 from rooms.items import Item
-from rooms.outbox import Effect, Keep, Mark, Send, Text
-from rooms.panel_view import progress_of, view_for
+from rooms.outbox import Effect, Keep, Mark, Text
+from rooms.panel_view import view_for
 from rooms.presence import Participant
 from rooms.review_book import (
     ACTIVE,
@@ -49,29 +48,13 @@ from rooms.review_book import (
     panel_mark,
 )
 from rooms.roles import Capability, Role
-from rooms.scores import new_scorecard
-from rooms.workflow import Core, Workflow
 
 C = Capability
 EXTEND_MAX = 60  # minutes the chair may add at once
 
 
-class Panel(Workflow):
+class Panel(sealed.ScoredItems):
     name = "panel"
-
-    def __init__(self, room: Core) -> None:
-        super().__init__(room)
-        self.book = ReviewBook()
-        self.runs: dict[str, ItemRun] = {}
-        self.scored: dict[str, dict[str, int]] = {}  # item_id -> reviewer key -> revision
-
-    def load(
-        self, book: ReviewBook, *, runs: Mapping[str, ItemRun], scored: Mapping[str, dict[str, int]]
-    ) -> None:
-        """The panel as the store has it (a room opening, or after a restart)."""
-        self.book = book
-        self.runs = {i.item_id: runs.get(i.item_id, ItemRun(i.item_id)) for i in book.items}
-        self.scored = {item_id: dict(keys) for item_id, keys in scored.items()}
 
     def reload(self, book: ReviewBook, *, now: datetime) -> list[Effect]:
         """The staff changed the preparation (items, conflicts, settings) while live."""
@@ -92,16 +75,6 @@ class Panel(Workflow):
 
     def position(self, item_id: str) -> int:
         return 1 + [i.item_id for i in self.book.items].index(item_id)
-
-    def conflicted(self, person_key: str, item_id: str) -> bool:
-        return person_key in conflicted_on(self.book.table, item_id)
-
-    def expected(self, item_id: str) -> list[str]:
-        """The reviewers expected to score an item: the panel less the conflicted, and
-        anyone else who scored it."""
-        out = conflicted_on(self.book.table, item_id)
-        keys = [k for k in self.book.reviewers if k not in out]
-        return keys + [k for k in self.scored.get(item_id, {}) if k not in keys]
 
     def _is_applicant(self, p: Participant, item: Item) -> bool:
         email = item.applicant_email
@@ -168,12 +141,7 @@ class Panel(Workflow):
 
     def news(self) -> list[Effect]:
         """Everyone in the room gets the panel as they may see it (one send per view)."""
-        by_view: dict[str, tuple[dict[str, object], list[str]]] = {}
-        for p in self.room.people.admitted():
-            view = view_for(self, p)
-            text = json.dumps(view, sort_keys=True, default=str)
-            by_view.setdefault(text, (view, []))[1].extend(p.sids)
-        return [Send("review", view, sids=tuple(sids)) for view, sids in by_view.values()]
+        return sealed.news_by_view(self.room, "review", partial(view_for, self))
 
     def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:
         return {"review": view_for(self, p)}
@@ -341,34 +309,17 @@ class Panel(Workflow):
         now: datetime,
     ) -> tuple[int, list[Effect]]:
         """A reviewer's scores of the current item: its revision number, and the effects."""
-        p = self.room.require(sid, C.SCORE)
         run = self.runs[self.item(item_id).item_id]
-        if self.conflicted(p.key, item_id):
-            raise Conflict(
-                "You have a conflict with this item: you cannot score it.", code="conflicted"
-            )
+        p = self.scorer(sid, item_id)
         if run.phase is Phase.CLOSED:
             raise Conflict("Scoring of this item is closed.", code="scoring_closed")
         if run.phase not in SCORABLE:
             raise Conflict("Scoring of this item is not open.", code="scoring_not_open")
         assert self.book.rubric is not None  # an item starts only with a rubric
-        revision = self.scored.get(item_id, {}).get(p.key, 0) + 1
-        card = new_scorecard(
-            self.book.rubric, item_id=item_id, reviewer_key=p.key, values=values,
-            recommendation=recommendation, comment=comment, now=now, revision=revision,
-        )  # fmt: skip
-        self.scored.setdefault(item_id, {})[p.key] = revision
-        action = "score_submitted" if revision == 1 else "score_revised"
-        chairs = tuple(
-            s for q in self.room.people.admitted() if C.CHAIR in self.room.caps(q) for s in q.sids
+        scores = {"values": values, "recommendation": recommendation, "comment": comment}
+        return self.keep_card(
+            p, item_id, self.book.rubric, scores=scores, progress_event="score_progress", now=now
         )
-        progress = {"item_id": item_id, **progress_of(self, item_id)}
-        return revision, [
-            Keep(card, durable=True),
-            self._audit(action, p.key, now, item=run),
-            Send("score_progress", progress, sids=chairs),
-            *self.news(),  # the reviewer's other tabs see their revision; the chair the count
-        ]
 
     def get_results(self, sid: str, item_id: str) -> None:
         """Refused unless this socket's person may see the item's table now."""
@@ -380,12 +331,8 @@ class Panel(Workflow):
         closed; the panel's unconflicted reviewers once it is released. Never applicants."""
         p = self.room.people.of_sid(sid)
         run = self.runs[self.item(item_id).item_id]
-        if p is None or not p.admitted or run.phase is not Phase.CLOSED:
-            return False
-        caps = self.room.caps(p)
-        if C.CHAIR in caps:
-            return True
-        return run.released and C.SCORE in caps and not self.conflicted(p.key, item_id)
+        is_conflicted = p is not None and self.conflicted(p.key, item_id)
+        return sealed.may_read(self.room, p, run, is_conflicted=is_conflicted)
 
     def get_my_score(self, sid: str, item_id: str) -> str:
         """The reviewer key whose own card this socket may read."""

@@ -11,6 +11,7 @@ from rooms.presence import Participant
 from rooms.review_book import material_name
 from rooms.roles import Capability
 from rooms.rubric import rubric_fields
+from rooms.sealed import progress
 
 if TYPE_CHECKING:
     from rooms.panel import Panel
@@ -75,7 +76,4 @@ def item_state(panel: "Panel", item_id: str) -> dict[str, object]:
 
 
 def progress_of(panel: "Panel", item_id: str) -> dict[str, int]:
-    return {
-        "submitted": len(panel.scored.get(item_id, {})),
-        "expected": len(panel.expected(item_id)),
-    }
+    return progress(panel.book, panel.scored, item_id)

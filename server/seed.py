@@ -268,6 +268,7 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
     ]
     log.info("seeded the demo organization %s", org.org_id)
     listeners = await _listener_links(store, settings, sessions, by=host.account_id, now=now)
+    judges = await _judges(store, settings, sessions[Kind.ROADSHOW], by=host.account_id, now=now)
     return (
         "\n  Demo organization 示范学会 (seeded on first start):\n"
         f"    host      {HOST_EMAIL} / {password}   sign in at {settings.base_url}/login\n"
@@ -286,7 +287,11 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         + "\n".join(show)
         + "\n"
         + "\n  A class held yesterday, its attendance and certificates "
-        "(console: the event's Attendance and certificates):\n" + held + "\n"
+        "(console: the event's Attendance and certificates):\n"
+        + held
+        + "\n"
+        + "\n  The roadshow's judges 路演评委 (score each pitch once it starts, sealed until the"
+        " host closes it; the host sees the ranking):\n" + "\n".join(judges) + "\n"
     )
 
 
@@ -373,6 +378,31 @@ async def _roadshow(
         )  # fmt: skip
         lines.append(f"    {role:<9} {name}: {invite_url(settings, sign_invite(settings, invite))}")
     return lines
+
+
+# the roadshow's judges (rooms.judging): guests by e-mail, not the seeded experts (who are
+# on the review panel, and a reviewer cannot be booked twice)
+JUDGES = (
+    ("林评委 Judge Lin", "judge.lin@example.org"),
+    ("高评委 Judge Gao", "judge.gao@example.org"),
+)
+
+
+async def _judges(
+    store: Store, settings: Settings, session: Session, *, by: str, now: datetime
+) -> list[str]:
+    """The roadshow's rubric (the review's) and two judges on its roster, a link each."""
+    await reviews.set_rubric(store, session=session, fields=RUBRIC)
+    links = []
+    for name, email in JUDGES:
+        entry = RosterEntry(person_key(PersonType.GUEST, email), Role.REVIEWER, name, email)
+        await agenda.add_to_roster(store, session=session, entry=entry, now=now)
+        invite = await issue_invite(
+            store, session=session, role=Role.REVIEWER, name=name, email=email,
+            single_use=False, days=365, created_by=by, now=now,
+        )  # fmt: skip
+        links.append(f"    reviewer  {name}: {invite_url(settings, sign_invite(settings, invite))}")
+    return links
 
 
 async def _review(store: Store, session: Session, *, now: datetime) -> None:

@@ -32,12 +32,12 @@ from rooms.chat import history_for, message_payload
 from rooms.errors import DomainError
 from rooms.lifecycle import TERMINAL
 from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
-from rooms.panel import Panel
 from rooms.polls import Polls
 from rooms.questions import Questions
 from rooms.review_book import ReviewBook
 from rooms.roadshow import RunOfShow
 from rooms.room import ChatLimit, Room
+from rooms.sealed import ScoredItems
 from rooms.slides import Slides
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
@@ -164,14 +164,14 @@ class LiveRooms:
             room.part(RunOfShow).load(await self.store.shows.show(room.session))
         if any(isinstance(w, Breakouts) for w in room.workflows):
             room.part(Breakouts).load(await self.store.breakouts.state(session_id))
-        if not any(isinstance(w, Panel) for w in room.workflows):
-            return
-        book = await self.books(room.session)
-        runs, scored = (
-            await self.store.panel.runs(session_id),
-            await self.store.panel.scored(session_id),
-        )
-        room.part(Panel).load(book, runs=runs, scored=scored)
+        scoring = [w for w in room.workflows if isinstance(w, ScoredItems)]
+        for part in scoring:  # a review's panel, a roadshow's judging
+            book = await self.books(room.session)
+            runs, scored = (
+                await self.store.panel.runs(session_id),
+                await self.store.panel.scored(session_id),
+            )
+            part.load(book, runs=runs, scored=scored)
 
     async def refresh(self, session_id: str) -> None:
         """The staff changed a live review's preparation (items, rubric, settings, conflicts,
@@ -180,7 +180,7 @@ class LiveRooms:
         live = self.rooms.get(session_id)
         if live is None or live.room.closed:
             return
-        panel = next((w for w in live.room.workflows if isinstance(w, Panel)), None)
+        panel = next((w for w in live.room.workflows if isinstance(w, ScoredItems)), None)
         if panel is None:
             return
         try:

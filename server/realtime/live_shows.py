@@ -16,6 +16,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from rooms.judging import Judging
 from rooms.roadshow import RunOfShow
 from server.store import keys
 
@@ -42,6 +43,9 @@ async def refresh_show(rooms: "LiveRooms", session_id: str) -> None:
         return
     show = await rooms.store.shows.show(live.room.session)
     effects = part.reload(show, now=rooms.clock())
+    judging = next((w for w in live.room.workflows if isinstance(w, Judging)), None)
+    if effects and judging is not None:
+        effects += judging.news()  # a pitch that started is open to score now
     if effects:
         live.media.follow()
         await rooms.run(live, effects)

@@ -26,6 +26,7 @@ from rooms.roles import Capability
 from server.realtime.breakout_events import BreakoutEvents
 from server.realtime.fanout import NAMESPACE
 from server.realtime.identity import arrive, language_of
+from server.realtime.judging_events import JudgingEvents
 from server.realtime.live import Connection, LiveRooms
 from server.realtime.panel_events import PanelEvents
 from server.realtime.payloads import check_payload, event_label
@@ -50,6 +51,7 @@ class RoomNamespace(
     QuestionEvents,
     BreakoutEvents,
     ShowEvents,
+    JudgingEvents,
     SlidesEvents,
     SpeakingEvents,
     socketio.AsyncNamespace,

@@ -13,7 +13,14 @@ from rooms.errors import DomainError
 from rooms.outbox import Effect
 from rooms.panel import Panel
 from rooms.protocol import EVENTS
-from rooms.scores import card_payload, item_result, result_payload, reviewer_letters
+from rooms.rubric import Rubric
+from rooms.scores import (
+    ItemResult,
+    card_payload,
+    item_result,
+    result_payload,
+    reviewer_letters,
+)
 from server.realtime.live import LiveRoom, LiveRooms
 
 NOT_KEPT = "Your scores were not saved; send them again."
@@ -91,10 +98,7 @@ class PanelEvents:
             sid, data["item_id"], values=data["values"], recommendation=data["recommendation"],
             comment=data["comment"] or "", now=self.live.clock(),
         )  # fmt: skip
-        outcome = await self.live.run(live, effects)
-        if not outcome.kept:
-            raise DomainError(NOT_KEPT, code="unavailable")
-        return {"item_id": data["item_id"], "revision": revision}
+        return await kept_score(self.live, live, effects, data["item_id"], revision)
 
     async def on_get_my_score(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
         live = self.live.room_of(sid)
@@ -109,20 +113,41 @@ class PanelEvents:
         return {"results": await results_for(self.live, live, panel, sid, item_id)}
 
 
+async def kept_score(
+    rooms: LiveRooms, live: LiveRoom, effects: list[Effect], item_id: str, revision: int
+) -> dict[str, object]:
+    """Run a score's effects; the answer only once its card is kept (on disk), else refused
+    ``unavailable`` (send again)."""
+    outcome = await rooms.run(live, effects)
+    if not outcome.kept:
+        raise DomainError(NOT_KEPT, code="unavailable")
+    return {"item_id": item_id, "revision": revision}
+
+
 async def results_for(
     rooms: LiveRooms, live: LiveRoom, panel: Panel, sid: str, item_id: str
 ) -> dict[str, object]:
     """A closed item's table as this socket's person may see it."""
     assert panel.book.rubric is not None
-    cards = await rooms.store.panel.cards(live.session_id, item_id)
-    expected = panel.expected(item_id)
-    result = item_result(panel.book.rubric, item_id=item_id, reviewers=expected, cards=cards)
-    roster = await rooms.store.agenda.roster_of(live.session_id)
-    present = {p.key: p.person.name for p in live.room.people.everyone()}
-    names = present | {entry.person_key: entry.name for entry in roster}
     viewer = live.room.people.of_sid(sid)
     letters = None
     if panel.book.settings.double_blind and viewer is not None and not panel.is_chair(viewer):
         letters = {k: f"Reviewer {v}" for k, v in reviewer_letters(panel.book.reviewers).items()}
         letters.pop(viewer.key, None)
-    return result_payload(result, names=names, letters=letters)
+    result = await table_of(rooms, live, panel.book.rubric, item_id, panel.expected(item_id))
+    return result_payload(result, names=await names_in(rooms, live), letters=letters)
+
+
+async def table_of(
+    rooms: LiveRooms, live: LiveRoom, rubric: Rubric, item_id: str, expected: list[str]
+) -> ItemResult:
+    """A closed item's table, read from the store (a review's item, a roadshow's pitch)."""
+    cards = await rooms.store.panel.cards(live.session_id, item_id)
+    return item_result(rubric, item_id=item_id, reviewers=expected, cards=cards)
+
+
+async def names_in(rooms: LiveRooms, live: LiveRoom) -> dict[str, str]:
+    """The names of the people a table mentions: those present, and the roster."""
+    roster = await rooms.store.agenda.roster_of(live.session_id)
+    present = {p.key: p.person.name for p in live.room.people.everyone()}
+    return present | {entry.person_key: entry.name for entry in roster}

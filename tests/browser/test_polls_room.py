@@ -22,9 +22,12 @@ TEACHER_EMAIL = "teacher@example.org"
 CLOSES_MS = 25_000  # the poll's 10 seconds, and a margin
 
 
-async def open_class(store: Store) -> Session:
-    """A class session whose room is open now, without a lobby."""
-    org, account = await create_staff(store, email=TEACHER_EMAIL, name="Teacher Tang")
+async def open_class(
+    store: Store, *, kind: str = "class", email: str = TEACHER_EMAIL, name: str = "Teacher Tang"
+) -> Session:
+    """A class session (or one of another kind) whose room is open now, without a lobby,
+    its event's staff ``email`` its host."""
+    org, account = await create_staff(store, email=email, name=name)
     now = datetime.now(UTC)
     today = now.astimezone(ZoneInfo(ZONE)).date()
     event = await agenda.create_event(
@@ -38,7 +41,7 @@ async def open_class(store: Store) -> Session:
     )  # fmt: skip
     start = (now + timedelta(minutes=5)).astimezone(ZoneInfo(ZONE))
     fields = {
-        "kind": "class", "title": "Lesson", "description": "", "lobby": False,
+        "kind": kind, "title": "Lesson", "description": "", "lobby": False,
         "start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{start + timedelta(hours=1):%Y-%m-%dT%H:%M}",
     }  # fmt: skip
     session = await agenda.create_session(store, event=event, fields=fields, now=now)

@@ -217,3 +217,27 @@ async def test_seed_opens_a_roadshow_of_five_pitches_with_founders_and_an_invest
     assert [invite.role for invite, _ in opened] == [Role.PRESENTER] * 5 + [Role.ATTENDEE]
     assert {session.session_id for _, session in opened} == {roadshow.session_id}
     assert await store.redis.zscore("shows:due", roadshow.session_id) is not None
+
+
+async def test_seed_gives_the_roadshow_a_rubric_and_two_judges_with_links(
+    store, settings, capsys
+) -> None:
+    await seed_demo(store, settings)
+    printed = capsys.readouterr().out
+    tail = printed[printed.index("The roadshow's judges") :]
+
+    opened = [
+        await open_invite(store, settings, token=token, now=datetime.now(UTC))
+        for token in re.findall(r"/invite/(\S+)", tail)
+    ]
+
+    assert [(invite.role, session.kind) for invite, session in opened] == [
+        (Role.REVIEWER, Kind.ROADSHOW)
+    ] * 2
+    roadshow = opened[0][1]
+    assert await store.review.rubric(roadshow.session_id) is not None
+    roster = await store.agenda.roster_of(roadshow.session_id)
+    assert sorted(e.email for e in roster if e.role is Role.REVIEWER) == [
+        "judge.gao@example.org",
+        "judge.lin@example.org",
+    ]

@@ -35,6 +35,8 @@ ORDER = [
     "launch_poll", "vote", "close_poll", "share_results", "show_leaderboard",
     "slide_page", "slide_pointer", "slides_stop", "invite_to_speak", "answer_invite",
     "stop_speaking", "revoke_speaking", "start_show", "extend_stage", "end_stage",
+    "score_pitch", "get_my_pitch_score", "close_pitch_scoring", "release_pitch_results",
+    "get_pitch_results", "get_ranking",
     "choose_breakout", "open_breakouts", "assign_breakout", "visit_breakout",
     "broadcast_breakouts", "close_breakouts", "set_role",
     "send_to_lobby", "remove", "end_session",
@@ -63,6 +65,8 @@ SPEAKING_KINDS = {kind for kind in Kind if Speaking in rules_of(kind).workflows}
 
 # a roadshow's run of show: refused elsewhere; the walk's roadshow has no pitches
 SHOW = set(WORKFLOW_EVENTS["show"])
+# a roadshow's judging: refused elsewhere; the walk's roadshow has no pitches to name
+JUDGING = set(WORKFLOW_EVENTS["judging"])
 
 
 # breakout groups: refused where the kind has none; choosing a group before any are open
@@ -75,6 +79,10 @@ def refused_anyway(event: str, kind: Kind) -> str | None:
         if kind not in BREAKOUT_KINDS:
             return "not_here"
         return "breakouts_closed" if event == "choose_breakout" else None
+    if event in JUDGING:
+        if kind is not Kind.ROADSHOW:
+            return "not_here"
+        return None if event == "get_ranking" else "not_found"
     if event in SHOW:
         if kind is not Kind.ROADSHOW:
             return "not_here"
@@ -131,6 +139,8 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
             "reason": "r",
         },
         "submit_score": {"item_id": "i-none", "values": {"c1": 1}},
+        "score_pitch": {"item_id": "i-none", "values": {"c1": 1}},
+        "get_ranking": {},
         "ask_question": {"text": "Why?"},
         "upvote_question": {"question_id": "q999"},
         "set_question_state": {"question_id": "q999", "state": "answered"},
@@ -153,7 +163,7 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
         "assign_breakout": {"participant_id": target, "group": 1},
         "visit_breakout": {"group": 1},
         "broadcast_breakouts": {"text": "Five minutes left"},
-    }.get(event, {"item_id": "i-none"} if event in PANEL else {})
+    }.get(event, {"item_id": "i-none"} if event in PANEL | JUDGING else {})
 
 
 async def outcome(subject: Peer, event: str, payload: dict[str, Any]) -> str | None:

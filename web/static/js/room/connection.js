@@ -23,7 +23,9 @@
 //   speak: joined's `speakInvite` and `stageInvites`, speak_invite ({by, video} | null),
 //   stage_invites [{id, name, video}], invite_answered {id, name, accept}; in a class or
 //   meeting (breakouts-wire.js): joined's `breakouts`, breakouts {...}, breakout_broadcast
-//   {text, name, at}; in a roadshow (show-wire.js): joined's `show`, show {...}.
+//   {text, name, at}; in a roadshow (show-wire.js): joined's `show`, show {...}; its judging
+//   (judging-wire.js): joined's `judging`, judging {...}, pitch_score_progress {itemId,
+//   submitted, expected}.
 // An `error` answering a request the page awaits (`submitScore`, `getResults`…: a Promise of
 // the ack, `{error: {code, message}}` when refused) has `answered: true`: the page shows it
 // where it asked, not twice.
@@ -39,6 +41,7 @@ import { specWire, toPolls } from "./polls-wire.js";
 import { toCard, toProgress, toResults, toReview, toSteppedOut } from "./review-wire.js";
 import { toQaSettings, toQuestion, toQuestions } from "./questions-wire.js";
 import { toShow } from "./show-wire.js";
+import { toJudging, toRanking } from "./judging-wire.js";
 import { toPointer, toSlides } from "./slides-wire.js";
 
 const ACK_TIMEOUT_MS = 10_000;
@@ -153,6 +156,7 @@ function toSnapshot(wire) {
     stageInvites: (wire.stage_invites ?? []).map(toInvited),
     breakouts: toBreakouts(wire.breakouts),
     show: toShow(wire.show),
+    judging: toJudging(wire.judging),
   };
 }
 
@@ -197,6 +201,8 @@ const RELAYED = {
   breakouts: (p) => ["breakouts", toBreakouts(p.breakouts)],
   breakout_broadcast: (p) => ["breakout_broadcast", toBroadcast(p)],
   show: (p) => ["show", toShow(p)],
+  judging: (p) => ["judging", toJudging(p)],
+  pitch_score_progress: (p) => ["pitch_score_progress", toProgress(p)],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -435,6 +441,19 @@ export class RoomConnection extends Emitter {
   extendStage(itemId, phase, minutes) { return this.#send("extend_stage", { item_id: itemId, phase, minutes }); }
   endStage(itemId, phase) { return this.#send("end_stage", { item_id: itemId, phase }); }
 
+  // a roadshow's judging (PROTOCOL.md, "Judging"): {revision} once kept on disk, or {error}
+  scorePitch(itemId, scores) { return this.#score("score_pitch", itemId, scores); }
+  getMyPitchScore(itemId) { return this.#card("get_my_pitch_score", itemId); }
+  getPitchResults(itemId) { return this.#results("get_pitch_results", itemId); }
+
+  async getRanking() {
+    const ack = await this.#request("get_ranking", {});
+    return ack.error ? ack : { ranking: toRanking(ack.ranking) };
+  }
+
+  closePitchScoring(itemId) { return this.#request("close_pitch_scoring", { item_id: itemId }); }
+  releasePitchResults(itemId) { return this.#request("release_pitch_results", { item_id: itemId }); }
+
   async setConflict({ itemId, participantId, waive, reason }) {
     const payload = { item_id: itemId, participant_id: participantId, waive, reason };
     const ack = await this.#request("set_conflict", payload);
@@ -442,20 +461,24 @@ export class RoomConnection extends Emitter {
   }
 
   // {revision} once the server has kept them (on disk), or {error}
-  async submitScore(itemId, { values, recommendation = "", comment = "" }) {
+  submitScore(itemId, scores) { return this.#score("submit_score", itemId, scores); }
+  getMyScore(itemId) { return this.#card("get_my_score", itemId); }
+  getResults(itemId) { return this.#results("get_results", itemId); }
+
+  async #score(event, itemId, { values, recommendation = "", comment = "" }) {
     const payload = { item_id: itemId, values, comment };
     if (recommendation) payload.recommendation = recommendation;
-    const ack = await this.#request("submit_score", payload);
+    const ack = await this.#request(event, payload);
     return ack.error ? ack : { revision: ack.revision };
   }
 
-  async getMyScore(itemId) {
-    const ack = await this.#request("get_my_score", { item_id: itemId });
+  async #card(event, itemId) {
+    const ack = await this.#request(event, { item_id: itemId });
     return ack.error ? ack : { card: toCard(ack.card) };
   }
 
-  async getResults(itemId) {
-    const ack = await this.#request("get_results", { item_id: itemId });
+  async #results(event, itemId) {
+    const ack = await this.#request(event, { item_id: itemId });
     return ack.error ? ack : { results: toResults(ack.results) };
   }
 

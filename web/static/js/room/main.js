@@ -19,6 +19,7 @@ import { setupQuestions } from "./questions.js";
 import { setupReview } from "./review.js";
 import { RoomMedia } from "./room-media.js";
 import { setupShow } from "./show.js";
+import { setupJudging } from "./judging.js";
 import { setupSlides } from "./slides.js";
 import { SpeakPrompt } from "./speaking.js";
 import { renderRoster } from "./roster.js";
@@ -103,6 +104,8 @@ const breakouts = setupBreakouts({
   toasts,
   onPlace: (group) => chat.setGroup(group, byId("chat-title")),
 });
+// a roadshow's judging (null elsewhere; hidden but for the chair and the judges)
+const judging = setupJudging({ lang: config.lang, toasts });
 // a roadshow's run of show (null elsewhere): the pitch on stage, its countdown, the chair's
 // controls; a founder's camera and microphone come on when their pitch begins
 const show = setupShow({
@@ -457,6 +460,7 @@ function start() {
         breakouts?.attach(connection);
         slides?.attach(connection);
         show?.attach(connection);
+        judging?.attach(connection);
         listen(connection, prejoin);
         stopAttention?.();
         stopAttention = watchAttention(connection);

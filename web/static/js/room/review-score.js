@@ -36,9 +36,16 @@ export class ScoreForm {
   #rubric = ""; // the rubric its fields were built for (as JSON): every `review` carries it
 
   // el: {form, fields, legend, criteria, recommendation, recommendationLabel, comment,
-  //      commentRequired, submit, status}; room(): the current RoomConnection
-  constructor(el, { lang, room }) {
-    Object.assign(this, { el, lang, room });
+  //      commentRequired, submit, status}; room(): the current RoomConnection. A roadshow's
+  //  judging (judging.js) gives its own `scorable(item)`, `submit(room, itemId, scores)` and
+  //  `mine(room, itemId)`; a review's are the defaults.
+  constructor(el, {
+    lang, room,
+    scorable = (item) => SCORABLE.has(item.phase),
+    submit = (connection, itemId, scores) => connection.submitScore(itemId, scores),
+    mine = (connection, itemId) => connection.getMyScore(itemId),
+  }) {
+    Object.assign(this, { el, lang, room, scorable, send: submit, mine });
     el.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.#submit();
@@ -55,7 +62,7 @@ export class ScoreForm {
     }
     const rubric = JSON.stringify(review.rubric);
     if (item.id !== this.#itemId || rubric !== this.#rubric) this.#build(review.rubric, item, rubric);
-    const open = SCORABLE.has(item.phase);
+    const open = this.scorable(item);
     fields.disabled = !open;
     if (!open) {
       status.classList.remove("error");
@@ -90,7 +97,7 @@ export class ScoreForm {
   }
 
   async #prefill(itemId) {
-    const answer = await this.room().getMyScore(itemId);
+    const answer = await this.mine(this.room(), itemId);
     if (answer.error || !answer.card || this.#itemId !== itemId) return;
     this.#fill(answer.card.values, answer.card.recommendation);
     this.el.comment.value = answer.card.comment;
@@ -122,7 +129,7 @@ export class ScoreForm {
     status.classList.remove("error");
     status.textContent = t("saving");
     const scores = { values: this.#values(), recommendation: recommendation.value, comment: comment.value };
-    const answer = await this.room().submitScore(itemId, scores);
+    const answer = await this.send(this.room(), itemId, scores);
     submit.disabled = false;
     if (this.#itemId !== itemId) return;
     status.classList.toggle("error", Boolean(answer.error));

@@ -36,7 +36,7 @@ function toCriterion(wire) {
   };
 }
 
-function toRubric(wire) {
+export function toRubric(wire) {
   if (!wire) return null;
   return {
     criteria: wire.criteria.map(toCriterion),
@@ -49,10 +49,14 @@ export function toProgress(wire) {
   return { itemId: wire.item_id, submitted: wire.submitted, expected: wire.expected };
 }
 
+// the chair's counts of every item (a review's, a roadshow's judging): item id -> progress
+export function toProgressMap(wire) {
+  return new Map(Object.entries(wire ?? {}).map(([itemId, p]) => [itemId, toProgress({ item_id: itemId, ...p })]));
+}
+
 // the `review` event, and `review` of the joined snapshot (null outside a review)
 export function toReview(wire) {
   if (!wire || !Array.isArray(wire.items)) return null;
-  const progress = Object.entries(wire.progress ?? {}).map(([itemId, p]) => [itemId, toProgress({ item_id: itemId, ...p })]);
   return {
     items: wire.items.map(toItem),
     current: wire.current ?? null,
@@ -65,7 +69,7 @@ export function toReview(wire) {
     reviewer: Boolean(wire.reviewer),
     rubric: toRubric(wire.rubric),
     myScores: new Map(Object.entries(wire.my_scores ?? {})), // item id -> your revision
-    progress: new Map(progress), // item id -> {submitted, expected} (the chair's)
+    progress: toProgressMap(wire.progress), // item id -> {submitted, expected} (the chair's)
   };
 }
 
