@@ -183,6 +183,7 @@ SERVICES = {
     "server/auth.py",  # who is asking: current_account, require_account
     "server/calendar.py",
     "server/certificates.py",  # attendance rolled up, thresholds, issuing certificates
+    "server/followups.py",  # follow-up requests: a founder picks a time, both are booked
     "server/files.py",  # uploaded files: bytes on disk, records in the store, serving
     "server/guests.py",
     "server/invitations.py",

@@ -18,6 +18,7 @@ from server.store.connection import (
 from server.store.durable import Durability, Durable, NotDurable
 from server.store.experts import Experts
 from server.store.files import FileRecords
+from server.store.followups import FollowUps
 from server.store.investors import Investors
 from server.store.invites import Invites
 from server.store.jobs import Jobs
@@ -47,6 +48,7 @@ class Store:
         self.demands = Listings(redis, "demand")
         self.achievements = Listings(redis, "achievement")
         self.investors = Investors(redis)
+        self.follow_ups = FollowUps(redis)
         self.invites = Invites(redis)
         self.notifications = Notifications(redis)
         self.web_sessions = WebSessions(redis)
