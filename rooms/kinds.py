@@ -11,6 +11,7 @@ their workflows here.
 from dataclasses import dataclass
 
 from rooms.breakouts import Breakouts
+from rooms.interest import Interests
 from rooms.panel import Panel
 from rooms.polls import Polls
 from rooms.questions import Questions
@@ -46,7 +47,7 @@ RULES: dict[Kind, KindRules] = {
     Kind.ROADSHOW: KindRules(
         guest_role=Role.ATTENDEE,
         lobby_by_default=True,
-        workflows=(RunOfShow, Slides, Polls, Questions, Speaking),
+        workflows=(RunOfShow, Slides, Polls, Questions, Speaking, Interests),
     ),
     Kind.SIGNING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Speaking,)),
 }

@@ -58,6 +58,8 @@ EVENTS: dict[str, Capability] = {
     "start_show": C.CHAIR,
     "extend_stage": C.CHAIR,
     "end_stage": C.CHAIR,
+    # interest in pitches (rooms.interest)
+    "mark_interest": C.MARK_INTEREST,
     # moderated Q&A (rooms.questions)
     "ask_question": C.ASK_QUESTION,
     "upvote_question": C.ASK_QUESTION,
@@ -115,6 +117,7 @@ WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
     "polls": ("launch_poll", "close_poll", "share_results", "show_leaderboard", "vote"),
     "slides": ("slide_page", "slide_pointer", "slides_stop"),
     "show": ("start_show", "extend_stage", "end_stage"),
+    "interest": ("mark_interest",),
     "speaking": ("invite_to_speak", "revoke_speaking", "answer_invite", "stop_speaking"),
     "breakouts": (
         "open_breakouts",
@@ -226,6 +229,11 @@ FIELDS: dict[str, dict[str, Field]] = {
     "get_my_score": {"item_id": F(S.ITEM)},
     "get_results": {"item_id": F(S.ITEM)},
     "start_show": {},
+    "mark_interest": {
+        "item_id": F(S.ITEM),
+        "interested": F(S.FLAG),
+        "note": F(S.COMMENT, required=False),
+    },
     "extend_stage": {"item_id": F(S.ITEM), "phase": F(S.CODE), "minutes": F(S.MINUTES)},
     "end_stage": {"item_id": F(S.ITEM), "phase": F(S.CODE)},
     "ask_question": {"text": F(S.QUESTION), "anonymous": F(S.FLAG, required=False)},

@@ -38,7 +38,7 @@ import { toBreakouts, toBroadcast } from "./breakouts-wire.js";
 import { specWire, toPolls } from "./polls-wire.js";
 import { toCard, toProgress, toResults, toReview, toSteppedOut } from "./review-wire.js";
 import { toQaSettings, toQuestion, toQuestions } from "./questions-wire.js";
-import { toShow } from "./show-wire.js";
+import { toInterest, toShow } from "./show-wire.js";
 import { toPointer, toSlides } from "./slides-wire.js";
 
 const ACK_TIMEOUT_MS = 10_000;
@@ -153,6 +153,7 @@ function toSnapshot(wire) {
     stageInvites: (wire.stage_invites ?? []).map(toInvited),
     breakouts: toBreakouts(wire.breakouts),
     show: toShow(wire.show),
+    interest: toInterest(wire.interest),
   };
 }
 
@@ -197,6 +198,8 @@ const RELAYED = {
   breakouts: (p) => ["breakouts", toBreakouts(p.breakouts)],
   breakout_broadcast: (p) => ["breakout_broadcast", toBroadcast(p)],
   show: (p) => ["show", toShow(p)],
+  interest: (p) => ["interest", toInterest(p)],
+  interest_counts: (p) => ["interest_counts", { counts: { ...(p.counts ?? {}) } }],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -434,6 +437,8 @@ export class RoomConnection extends Emitter {
   startShow() { return this.#send("start_show"); }
   extendStage(itemId, phase, minutes) { return this.#send("extend_stage", { item_id: itemId, phase, minutes }); }
   endStage(itemId, phase) { return this.#send("end_stage", { item_id: itemId, phase }); }
+  // a roadshow's interest in pitches (PROTOCOL.md, "Interest in pitches")
+  markInterest(itemId, interested, note) { return this.#request("mark_interest", { item_id: itemId, interested, note }); }
 
   async setConflict({ itemId, participantId, waive, reason }) {
     const payload = { item_id: itemId, participant_id: participantId, waive, reason };

@@ -19,6 +19,7 @@ import { setupQuestions } from "./questions.js";
 import { setupReview } from "./review.js";
 import { RoomMedia } from "./room-media.js";
 import { setupShow } from "./show.js";
+import { setupInterest } from "./interest.js";
 import { setupSlides } from "./slides.js";
 import { SpeakPrompt } from "./speaking.js";
 import { renderRoster } from "./roster.js";
@@ -114,6 +115,8 @@ const show = setupShow({
   },
   onSpotlight: (ids) => media.spotlight(ids),
 });
+// a roadshow's interest in pitches, private notes and follow-up links (null elsewhere)
+const interest = setupInterest({ lang: config.lang, sessionId: config.sessionId });
 // slides on the stage (null where the session's kind shows none)
 const slides = setupSlides({ csrfToken: app.dataset.csrfToken, sessionId: config.sessionId });
 // a listener's invitation to speak (null where the session's kind has none)
@@ -457,6 +460,7 @@ function start() {
         breakouts?.attach(connection);
         slides?.attach(connection);
         show?.attach(connection);
+        interest?.attach(connection);
         listen(connection, prejoin);
         stopAttention?.();
         stopAttention = watchAttention(connection);
