@@ -198,6 +198,7 @@ SERVICES = {
     "server/worker.py",  # the worker: long jobs from the Redis queue (certificates in bulk)
     "server/certificate_files.py",  # certificates as PDFs, the bulk zip job
     "server/seed_libraries.py",  # the demo's demands and achievements
+    "server/seed_followups.py",  # the demo's follow-up request
 }
 PLUMBING = {
     "server/appkeys.py",

@@ -27,24 +27,29 @@ from server.pages.forms import Form, read_form
 from server.pages.invites import unstored
 
 
-async def _investor(request: web.Request, session_id: str) -> Party:
-    """Who this browser is in the roadshow, by the invite it accepted; Forbidden unless
-    their role may mark interest."""
+async def _invited(request: web.Request, session_id: str) -> tuple[Party, bool]:
+    """Who this browser is in the roadshow, by the invite it accepted (with an e-mail
+    address), and whether their role may ask for follow-ups (``mark_interest``); Forbidden
+    if it accepted none."""
     session = await load_session(request.app[STORE], session_id)
     for noted in await accepted_invites(request):
         if noted.get("session_id") != session_id:
             continue
         invite = await request.app[STORE].invites.get(str(noted.get("invite_id", "")))
-        if (
-            invite is not None
-            and invite.email
-            and Capability.MARK_INTEREST in capabilities(session.kind, invite.role)
-        ):
-            return Party(invite.person_key, invite.name, invite.email)
+        if invite is not None and invite.session_id == session_id and invite.email:
+            may = Capability.MARK_INTEREST in capabilities(session.kind, invite.role)
+            return Party(invite.person_key, invite.name, invite.email), may
     raise Forbidden(
         "Open your invite link to the roadshow first: follow-ups are for invited investors.",
         code="not_invited",
     )
+
+
+async def _investor(request: web.Request, session_id: str) -> Party:
+    me, may = await _invited(request, session_id)
+    if not may:
+        raise Forbidden("Your role may not request follow-up meetings.", code="forbidden")
+    return me
 
 
 def local_label(follow_up: FollowUp, moment: datetime) -> str:
@@ -56,8 +61,8 @@ async def _investor_page(
 ) -> web.Response:
     store, session_id = request.app[STORE], request.match_info["session_id"]
     session = await load_session(store, session_id)
-    me = await _investor(request, session_id)
-    items = await store.review.items(session_id)
+    me, may_request = await _invited(request, session_id)
+    items = await store.review.items(session_id) if may_request else []
     mine = await store.follow_ups.of_person(me.person_key)
     notes = [
         n for n in await store.notifications.of_person(me.person_key)

@@ -5,6 +5,7 @@ the meeting is then in both people's calendar feeds."""
 from datetime import timedelta
 
 from rooms.roles import Role
+from server import followups
 from server.calendar import feed_url_for
 from server.invitations import invite_url, issue_invite, sign_invite
 from server.settings import Settings
@@ -59,3 +60,29 @@ async def test_the_follow_ups_page_is_for_invited_people_only(
     session, _item_id = await roadshow(store)
     response = await client.get(f"/sessions/{session.session_id}/follow-ups")
     assert response.status == 403
+
+
+async def test_a_founder_in_by_their_invite_sees_the_request_but_may_not_send_one(
+    client,
+    store: Store,
+    settings: Settings,  # type: ignore[no-untyped-def]
+) -> None:
+    session, item_id = await roadshow(store)
+    await followups.request_follow_up(
+        store, settings, session=session, item_id=item_id, investor=INVESTOR, now=NOW,
+        fields={"times": [local(NOW + timedelta(days=1))]},
+    )  # fmt: skip
+    invite = await issue_invite(
+        store, session=session, role=Role.PRESENTER, name="Liu Yang",
+        email="liu.yang@example.org", single_use=False, days=30, created_by="test", now=NOW,
+    )  # fmt: skip
+    csrf = await csrf_token(client)
+    token = sign_invite(settings, invite)
+    await client.post(f"/invite/{token}/accept", data={"csrf_token": csrf}, allow_redirects=False)
+    page = f"/sessions/{session.session_id}/follow-ups"
+    shown = await (await client.get(page)).text()
+    sent = await client.post(page, data={"csrf_token": csrf, "item": item_id, "time": "x"})
+    (request,) = await store.follow_ups.of_person(FOUNDER_KEY)
+    assert followups.founder_link(settings, request.follow_up_id) in shown
+    assert 'name="item"' not in shown
+    assert sent.status == 403
