@@ -9,11 +9,13 @@ event), and clear of both people's bookings (``clash``); the booking itself is c
 again, atomically, when the founder picks (``server/followups.py``).
 """
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from rooms.accounts import normalize_email
 from rooms.errors import Conflict, DomainError
 from rooms.limits import FOLLOW_UP_MESSAGE_MAX
 from rooms.timing import local_to_utc, parse_local, parse_zone, utc_to_local
@@ -59,6 +61,8 @@ class FollowUp:
     created_at: datetime
     picked: datetime | None = None
     meeting_id: str = ""  # the meeting session, once booked
+    demand_id: str = ""  # made from a library match (no roadshow): the demand ...
+    achievement_id: str = ""  # ... and the matched achievement
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +178,22 @@ def declined(follow_up: FollowUp) -> FollowUp:
 def investor_contact(follow_up: FollowUp) -> str:
     """The investor's e-mail address as the founder is shown it: only when shared."""
     return follow_up.investor.email if follow_up.share_contact else ""
+
+
+EMAIL_IN_TEXT = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
+def contact_email(contact: str, *, whose: str) -> str:
+    """The first e-mail address in a listing's contact text; DomainError naming whose
+    contact has none (a follow-up needs one for each side)."""
+    found = EMAIL_IN_TEXT.search(contact)
+    if found is None:
+        raise DomainError(
+            "The contact of “{whose}” has no e-mail address to send a follow-up to.",
+            code="no_contact_email",
+            whose=whose[:200],
+        )
+    return normalize_email(found.group(0))
 
 
 def meeting_title(follow_up: FollowUp) -> str:

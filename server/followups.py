@@ -16,7 +16,7 @@ new session discarded.
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -26,16 +26,18 @@ from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
 from rooms.errors import Conflict, DomainError, NotFound
 from rooms.followups import Busy, FollowUp, FollowUpState, Party
 from rooms.invites import Invite
+from rooms.listings import Demand
 from rooms.notifications import Notification, NotificationKind
 from rooms.roles import Kind, Role
 from rooms.timing import parse_zone, utc_to_local
-from server import agenda, invitations
+from server import agenda, invitations, libraries
 from server.calendar import calendar_of
 from server.mailer import Mailer, follow_up_message
 from server.settings import Settings
 from server.store import Store
 
 SALT = "follow-up"
+DEFAULT_ZONE = "Asia/Shanghai"  # an organization with no event yet
 COMPANION_SPAN = timedelta(days=366)  # the follow-ups event: from the roadshow event's first day
 
 
@@ -65,19 +67,28 @@ async def busy_of(store: Store, person_keys: Sequence[str]) -> list[Busy]:
     return [Busy(start, end, titles.get(sid, sid)) for sid, start, end in rows]
 
 
-async def companion_event(store: Store, event: Event, *, now: datetime) -> Event:
-    """The roadshow event's unlisted "Follow-up meetings" event, made on first use."""
-    event_id, new = await store.follow_ups.companion_event(event.event_id, agenda.new_id())
+async def companion_event(
+    store: Store,
+    key: tuple[str, str],
+    *,
+    org_id: str,
+    zone: str,
+    first_day: date,
+    titles: tuple[str, str],
+    now: datetime,
+) -> Event:
+    """The unlisted "Follow-up meetings" event of a roadshow's event (key ``("event",
+    event_id)``) or of an organization (``("org", org_id)``, for library matches), made on
+    first use, a year long from ``first_day``."""
+    event_id, new = await store.follow_ups.companion_event(key, agenda.new_id())
     if not new:
         return await agenda.load_event(store, event_id)
     companion = agenda.rules.new_event(
-        event_id=event_id, org_id=event.org_id, organizer=event.organizer, now=now,
+        event_id=event_id, org_id=org_id, organizer="Yunhui", now=now,
         fields={
-            "title_zh": f"后续会谈 · {event.title_zh}"[:200],
-            "title_en": f"Follow-up meetings · {event.title_en}"[:200],
-            "zone": event.zone, "visibility": "unlisted",
-            "start_date": event.start_date.isoformat(),
-            "end_date": (event.start_date + COMPANION_SPAN).isoformat(),
+            "title_zh": titles[0], "title_en": titles[1], "zone": zone, "visibility": "unlisted",
+            "start_date": first_day.isoformat(),
+            "end_date": (first_day + COMPANION_SPAN).isoformat(),
         },
     )  # fmt: skip
     await store.agenda.create_event(companion)
@@ -109,29 +120,99 @@ async def request_follow_up(
 ) -> FollowUp:
     """A new open request, the founder notified (and mailed when e-mail is on)."""
     project, founder = await pitch_founder(store, session, item_id)
+    roadshow_event = await agenda.load_event(store, session.event_id)
+    return await _open(
+        store, settings, investor=investor, founder=founder, fields=fields, now=now,
+        key=keys_of_event(roadshow_event), zone=roadshow_event.zone,
+        first_day=roadshow_event.start_date, titles=_titles(roadshow_event.title_zh,
+                                                             roadshow_event.title_en),
+        draft={"org_id": session.org_id, "session_id": session.session_id, "item_id": item_id,
+               "project": project},
+    )  # fmt: skip
+
+
+async def request_from_match(
+    store: Store,
+    settings: Settings,
+    *,
+    org_id: str,
+    demand_id: str,
+    achievement_id: str,
+    fields: Mapping[str, object],
+    now: datetime,
+) -> FollowUp:
+    """A library match become a follow-up request in one step (staff): the demand's
+    enterprise asks the achievement's holder, each by the e-mail address in their contact;
+    the holder gets the signed link. Held in the organization's follow-ups event."""
+    demand = await store.demands.of_org(org_id, demand_id)
+    achievement = await libraries.get_achievement(store, achievement_id, org_id=org_id)
+    assert isinstance(demand, Demand)
+    asking = rules.contact_email(demand.contact, whose=demand.title)
+    offering = rules.contact_email(achievement.contact, whose=achievement.title)
+    events = await store.agenda.events_of_org(org_id)
+    latest = max(events, key=lambda e: e.start_date, default=None)
+    return await _open(
+        store, settings, now=now, fields=fields,
+        investor=Party(person_key(PersonType.GUEST, asking), demand.enterprise or demand.title,
+                       asking),
+        founder=Party(person_key(PersonType.GUEST, offering), achievement.holder or
+                      achievement.title, offering),
+        key=("org", org_id), zone=latest.zone if latest else DEFAULT_ZONE,
+        first_day=utc_to_local(now, parse_zone(latest.zone if latest else DEFAULT_ZONE)).date(),
+        titles=("后续会谈", "Follow-up meetings"),
+        draft={"org_id": org_id, "session_id": "", "item_id": "",
+               "project": f"{achievement.title} · {demand.title}"[:200],
+               "demand_id": demand.demand_id, "achievement_id": achievement.achievement_id},
+    )  # fmt: skip
+
+
+def keys_of_event(event: Event) -> tuple[str, str]:
+    return ("event", event.event_id)
+
+
+def _titles(zh: str, en: str) -> tuple[str, str]:
+    return (f"后续会谈 · {zh}"[:200], f"Follow-up meetings · {en}"[:200])
+
+
+async def _open(
+    store: Store,
+    settings: Settings,
+    *,
+    investor: Party,
+    founder: Party,
+    fields: Mapping[str, object],
+    now: datetime,
+    key: tuple[str, str],
+    zone: str,
+    first_day: date,
+    titles: tuple[str, str],
+    draft: dict[str, str],
+) -> FollowUp:
+    """Check the times, then write the request and tell the founder: nothing is written
+    unless the times pass."""
     if founder.person_key == investor.person_key:
         raise DomainError("You cannot request a follow-up with yourself.", code="own_pitch")
-    roadshow_event = await agenda.load_event(store, session.event_id)
     minutes = rules.check_minutes(fields.get("minutes", rules.DEFAULT_MINUTES))
     raw_times = fields.get("times", ())
     times = rules.parse_times(
         list(raw_times) if isinstance(raw_times, list | tuple) else [raw_times],
-        zone=roadshow_event.zone, minutes=minutes, first_day=roadshow_event.start_date,
-        last_day=roadshow_event.start_date + COMPANION_SPAN,
+        zone=zone, minutes=minutes, first_day=first_day, last_day=first_day + COMPANION_SPAN,
         busy=await busy_of(store, [investor.person_key, founder.person_key]), now=now,
     )  # fmt: skip
-    event = await companion_event(store, roadshow_event, now=now)
+    event = await companion_event(
+        store, key, org_id=draft["org_id"], zone=zone, first_day=first_day, titles=titles, now=now
+    )
     follow_up = FollowUp(
-        follow_up_id=secrets.token_hex(8), org_id=session.org_id, event_id=event.event_id,
-        session_id=session.session_id, item_id=item_id, project=project, investor=investor,
+        follow_up_id=secrets.token_hex(8), event_id=event.event_id, investor=investor,
         founder=founder, times=times, minutes=minutes, zone=event.zone,
         message=rules.check_message(fields.get("message")),
         share_contact=fields.get("share_contact") in (True, "on", "yes", "1"),
-        state=FollowUpState.OPEN, created_at=now,
+        state=FollowUpState.OPEN, created_at=now, **draft,
     )  # fmt: skip
     await store.follow_ups.create(follow_up)
     link = founder_link(settings, follow_up.follow_up_id)
-    await _notify(store, follow_up, founder.person_key, f"Follow-up request: {project}", link, now)
+    title = f"后续会谈邀约 Follow-up request: {follow_up.project}"
+    await _notify(store, follow_up, founder.person_key, title, link, now)
     if settings.email_enabled:
         await Mailer(settings).send(_request_mail(settings, follow_up, link))
     return follow_up

@@ -21,6 +21,7 @@ from rooms.timing import parse_zone, utc_to_local
 from server import followups
 from server.agenda import load_session
 from server.appkeys import SETTINGS, STORE
+from server.auth import require_account
 from server.errors import user_message
 from server.invitations import accepted_invites
 from server.pages.forms import Form, read_form
@@ -185,7 +186,35 @@ async def meeting_ics(request: web.Request) -> web.Response:
     return unstored(web.Response(body=body, content_type="text/calendar", charset="utf-8"))
 
 
+async def from_match(request: web.Request) -> web.Response:
+    """POST /console/demands/{listing_id}/follow-ups (staff): a demand's matched achievement
+    become a follow-up request in one step; the outcome, or the reason, on a page."""
+    account = await require_account(request)
+    form, posted = await read_form(request), await request.post()
+    times = [str(t) for t in posted.getall("time", []) if isinstance(t, str)][:10]
+    demand_id = request.match_info["listing_id"]
+    context: dict[str, object] = {"demand_id": demand_id, "error": "", "follow_up": None}
+    try:
+        context["follow_up"] = await followups.request_from_match(
+            request.app[STORE], request.app[SETTINGS], org_id=account.org_id,
+            demand_id=demand_id, achievement_id=form["achievement_id"], now=datetime.now(UTC),
+            fields={"times": times, "minutes": form["minutes"], "message": form["message"],
+                    "share_contact": "on"},
+        )  # fmt: skip
+        status = 200
+    except DomainError as error:
+        context["error"], status = (
+            user_message(request, error),
+            409 if isinstance(error, Conflict) else 400,
+        )
+    context["local_label"] = local_label
+    return aiohttp_jinja2.render_template(
+        "followups/from_match.html", request, context, status=status
+    )
+
+
 def setup_follow_up_pages(app: web.Application) -> None:
+    app.router.add_post("/console/demands/{listing_id}/follow-ups", from_match)
     app.router.add_get("/sessions/{session_id}/follow-ups", mine)
     app.router.add_post("/sessions/{session_id}/follow-ups", send_request)
     app.router.add_get("/follow-ups/{token}", answer)

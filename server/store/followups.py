@@ -43,10 +43,10 @@ class FollowUps:
     async def release(self, follow_up_id: str) -> None:
         await self.redis.delete(keys.follow_up_claim(follow_up_id))
 
-    async def companion_event(self, event_id: str, new_event_id: str) -> tuple[str, bool]:
-        """The id of the event's unlisted follow-ups event, and whether it is the new one
-        (then the caller creates it)."""
-        key = keys.follow_ups_event(event_id)
+    async def companion_event(self, of: tuple[str, str], new_event_id: str) -> tuple[str, bool]:
+        """The id of the unlisted follow-ups event of an event (``("event", id)``) or an
+        organization (``("org", id)``), and whether it is the new one (the caller makes it)."""
+        key = keys.follow_ups_event(*of)
         if await self.redis.set(key, new_event_id, nx=True):
             return new_event_id, True
         return str(await self.redis.get(key)), False

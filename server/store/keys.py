@@ -340,8 +340,9 @@ def person_follow_ups(person_key: str) -> str:
     return f"person:{person_key}:follow-ups"  # zset of request ids (sent or received) by time
 
 
-def follow_ups_event(event_id: str) -> str:
-    return f"event:{event_id}:follow-ups-event"  # the id of its unlisted follow-ups event
+def follow_ups_event(owner: str, owner_id: str) -> str:
+    """The id of the unlisted follow-ups event of an event or an organization."""
+    return f"{owner}:{owner_id}:follow-ups-event"
 
 
 def interest(session_id: str) -> str:
