@@ -37,6 +37,7 @@ from server.settings import Settings
 from server.store import Store
 
 SALT = "follow-up"
+OPEN_MAX = 20  # open requests one person may have sent
 DEFAULT_ZONE = "Asia/Shanghai"  # an organization with no event yet
 COMPANION_SPAN = timedelta(days=366)  # the follow-ups event: from the roadshow event's first day
 
@@ -105,7 +106,8 @@ async def pitch_founder(store: Store, session: Session, item_id: str) -> tuple[s
     if not item.applicant_email:
         raise DomainError("This pitch names no founder to meet.", code="no_founder")
     key = person_key(PersonType.GUEST, item.applicant_email)
-    return item.title_en or item.title_zh, Party(key, item.applicant_name, item.applicant_email)
+    title = " · ".join(dict.fromkeys(t for t in (item.title_zh, item.title_en) if t))
+    return title[:200], Party(key, item.applicant_name, item.applicant_email)
 
 
 async def request_follow_up(
@@ -192,6 +194,7 @@ async def _open(
     unless the times pass."""
     if founder.person_key == investor.person_key:
         raise DomainError("You cannot request a follow-up with yourself.", code="own_pitch")
+    await _check_pending(store, investor, draft)
     minutes = rules.check_minutes(fields.get("minutes", rules.DEFAULT_MINUTES))
     raw_times = fields.get("times", ())
     times = rules.parse_times(
@@ -216,6 +219,28 @@ async def _open(
     if settings.email_enabled:
         await Mailer(settings).send(_request_mail(settings, follow_up, link))
     return follow_up
+
+
+async def _check_pending(store: Store, investor: Party, draft: dict[str, str]) -> None:
+    """One open request per person and pitch (or match), and at most ``OPEN_MAX`` open in
+    all: each one mails a founder. (Two sent in the same instant may both pass.)"""
+    fields = ("session_id", "item_id", "demand_id", "achievement_id")
+    wanted = tuple(draft.get(name, "") for name in fields)
+    sent = [
+        f for f in await store.follow_ups.of_person(investor.person_key)
+        if f.investor.person_key == investor.person_key and f.state is FollowUpState.OPEN
+    ]  # fmt: skip
+    if any(tuple(getattr(f, name) for name in fields) == wanted for f in sent):
+        raise Conflict(
+            "You have asked for this follow-up already; wait for the answer.",
+            code="follow_up_pending",
+        )
+    if len(sent) >= OPEN_MAX:
+        raise Conflict(
+            "You have {most} requests waiting for an answer; wait for some first.",
+            code="too_many_follow_ups",
+            most=OPEN_MAX,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,3 +195,17 @@ async def test_the_founder_is_mailed_the_link_and_both_get_the_ics(
     for message in invitations:
         (ics,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
         assert f"UID:{booked.meeting.session_id}@yunhui" in ics.get_content()
+
+
+async def test_asking_twice_for_the_same_pitch_waits_for_the_answer(
+    store: Store, settings: Settings
+) -> None:
+    follow_up = await requested(store, settings, NOW + timedelta(days=1))
+    session = await agenda.load_session(store, follow_up.session_id)
+    with pytest.raises(Conflict) as again:
+        await followups.request_follow_up(
+            store, settings, session=session, item_id=follow_up.item_id, investor=INVESTOR,
+            now=NOW, fields={"times": [local(NOW + timedelta(days=1, hours=2))]},
+        )  # fmt: skip
+    assert again.value.code == "follow_up_pending"
+    assert len(await store.notifications.of_person(FOUNDER_KEY)) == 1
