@@ -11,6 +11,7 @@ their workflows here.
 from dataclasses import dataclass
 
 from rooms.breakouts import Breakouts
+from rooms.interest import Interests
 from rooms.judging import Judging
 from rooms.panel import Panel
 from rooms.polls import Polls
@@ -47,7 +48,7 @@ RULES: dict[Kind, KindRules] = {
     Kind.ROADSHOW: KindRules(
         guest_role=Role.ATTENDEE,
         lobby_by_default=True,
-        workflows=(RunOfShow, Judging, Slides, Polls, Questions, Speaking),
+        workflows=(RunOfShow, Judging, Slides, Polls, Questions, Speaking, Interests),
     ),
     Kind.SIGNING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Speaking,)),
 }

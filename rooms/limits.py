@@ -16,3 +16,5 @@ DESCRIPTION_MAX = 5000  # an event's or a session's description
 ZONE_MAX = 64  # an IANA time zone name as typed
 CHAT_TEXT_MAX_BYTES = 4096  # a chat message, in UTF-8 once trimmed
 QUESTION_CHARS_MAX = 500  # a question of a room's Q&A
+FOLLOW_UP_MESSAGE_MAX = 1000  # an investor's message with a follow-up request
+INTEREST_NOTE_MAX = 5000  # an investor's private note on a pitch (the protocol's COMMENT_CHARS_MAX)

@@ -8,6 +8,7 @@ from enum import StrEnum
 class NotificationKind(StrEnum):
     REMINDER = "reminder"
     STATE = "state"  # the session opened its lobby, went live, ended
+    FOLLOW_UP = "follow_up"  # a follow-up request came in, or was answered (rooms.followups)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,7 @@ class Notification:
     title: str
     start: datetime
     created_at: datetime
+    link: str = ""  # where to act on it (a follow-up request's page), if anywhere
 
 
 def should_remind(*, start: datetime, now: datetime, lead: timedelta) -> bool:

@@ -65,6 +65,8 @@ EVENTS: dict[str, Capability] = {
     "release_pitch_results": C.CHAIR,
     "get_pitch_results": C.JOIN,
     "get_ranking": C.JOIN,
+    # interest in pitches (rooms.interest)
+    "mark_interest": C.MARK_INTEREST,
     # moderated Q&A (rooms.questions)
     "ask_question": C.ASK_QUESTION,
     "upvote_question": C.ASK_QUESTION,
@@ -130,6 +132,7 @@ WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
         "get_pitch_results",
         "get_ranking",
     ),
+    "interest": ("mark_interest",),
     "speaking": ("invite_to_speak", "revoke_speaking", "answer_invite", "stop_speaking"),
     "breakouts": (
         "open_breakouts",
@@ -241,6 +244,11 @@ FIELDS: dict[str, dict[str, Field]] = {
     "get_my_score": {"item_id": F(S.ITEM)},
     "get_results": {"item_id": F(S.ITEM)},
     "start_show": {},
+    "mark_interest": {
+        "item_id": F(S.ITEM),
+        "interested": F(S.FLAG),
+        "note": F(S.COMMENT, required=False),
+    },
     "extend_stage": {"item_id": F(S.ITEM), "phase": F(S.CODE), "minutes": F(S.MINUTES)},
     "end_stage": {"item_id": F(S.ITEM), "phase": F(S.CODE)},
     "score_pitch": {

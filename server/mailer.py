@@ -49,6 +49,10 @@ class Mailer:
         message = invite_message(self.settings, session, to=to, name=name, link=link)
         return await asyncio.to_thread(self._send, [message])
 
+    async def send(self, message: EmailMessage) -> bool:
+        """Send one message; whether the SMTP server took it."""
+        return await asyncio.to_thread(self._send, [message])
+
     def _send(self, messages: list[EmailMessage]) -> bool:
         try:
             with smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10) as smtp:
@@ -58,3 +62,21 @@ class Mailer:
             log.exception("could not send %d e-mails", len(messages))
             return False
         return True
+
+
+def follow_up_message(
+    settings: Settings, *, to: str, subject: str, body: str, ics: bytes | None = None
+) -> EmailMessage:
+    """A follow-up request's mail (``server/followups.py``), with the meeting's ICS
+    invitation attached when there is one."""
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    if ics is not None:
+        message.add_attachment(
+            ics, maintype="text", subtype="calendar", filename="follow-up.ics",
+            params={"method": "PUBLISH"},
+        )  # fmt: skip
+    return message

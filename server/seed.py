@@ -24,6 +24,7 @@ from server.accounts import create_org_with_admin
 from server.files import files_root, save_bytes
 from server.invitations import invite_url, issue_invite, sign_invite
 from server.reports import Heading, PageBreak, Paragraph, Report, find_font, render_pdf
+from server.seed_followups import demo_follow_up
 from server.seed_libraries import seed_libraries
 from server.settings import Settings
 from server.store import Store
@@ -266,6 +267,7 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
             store, settings, sessions[kind], by=host.account_id, now=now
         )
     ]
+    follow_up = await demo_follow_up(store, settings, session=sessions[Kind.ROADSHOW], now=now)
     log.info("seeded the demo organization %s", org.org_id)
     listeners = await _listener_links(store, settings, sessions, by=host.account_id, now=now)
     judges = await _judges(store, settings, sessions[Kind.ROADSHOW], by=host.account_id, now=now)
@@ -291,7 +293,14 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         + held
         + "\n"
         + "\n  The roadshow's judges 路演评委 (score each pitch once it starts, sealed until the"
-        " host closes it; the host sees the ranking):\n" + "\n".join(judges) + "\n"
+        " host closes it; the host sees the ranking):\n"
+        + "\n".join(judges)
+        + "\n"
+        + (
+            "\n  Follow-up meetings 后续会谈 (the roadshow):\n" + "\n".join(follow_up) + "\n"
+            if follow_up
+            else ""
+        )
     )
 
 

@@ -183,6 +183,7 @@ SERVICES = {
     "server/auth.py",  # who is asking: current_account, require_account
     "server/calendar.py",
     "server/certificates.py",  # attendance rolled up, thresholds, issuing certificates
+    "server/followups.py",  # follow-up requests: a founder picks a time, both are booked
     "server/files.py",  # uploaded files: bytes on disk, records in the store, serving
     "server/guests.py",
     "server/invitations.py",
@@ -197,6 +198,7 @@ SERVICES = {
     "server/worker.py",  # the worker: long jobs from the Redis queue (certificates in bulk)
     "server/certificate_files.py",  # certificates as PDFs, the bulk zip job
     "server/seed_libraries.py",  # the demo's demands and achievements
+    "server/seed_followups.py",  # the demo's follow-up request
 }
 PLUMBING = {
     "server/appkeys.py",

@@ -20,6 +20,7 @@ from server.pages.console_attendance import setup_console_attendance
 from server.pages.console_sessions import setup_session_console
 from server.pages.experts import setup_expert_pages
 from server.pages.feeds import setup_feeds
+from server.pages.followups import setup_follow_up_pages
 from server.pages.investors import setup_investor_pages
 from server.pages.invites import setup_invite_pages
 from server.pages.libraries import setup_library_pages
@@ -38,6 +39,7 @@ def _template_globals(app: web.Application) -> None:
         states=labels.STATES,
         visibilities=labels.VISIBILITIES,
         invite_statuses=labels.INVITE_STATUSES,
+        follow_up_states=labels.FOLLOW_UP_STATES,
         common_zones=labels.COMMON_ZONES,
         all_kinds=tuple(Kind),
         roles_for=roles_for,
@@ -58,6 +60,7 @@ def setup_pages(app: web.Application) -> None:
     setup_login_pages(app)
     setup_public_pages(app)
     setup_console_pages(app)
+    setup_follow_up_pages(app)
     setup_session_console(app)
     setup_console_attendance(app)
     setup_certificate_pages(app)

@@ -78,3 +78,10 @@ def size_label(size: int) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
+
+
+FOLLOW_UP_STATES = {  # rooms.followups.FollowUpState
+    "open": "Waiting for an answer",
+    "booked": "Booked",
+    "declined": "Declined",
+}

@@ -29,6 +29,7 @@ from server.auth import current_account
 from server.guests import remember_guest
 from server.invitations import accepted_invites
 from server.pages.room_breakouts import BREAKOUT_STRINGS
+from server.pages.room_interest import INTEREST_STRINGS
 from server.pages.room_judging import JUDGING_PAGE
 from server.pages.room_polls import POLL_STRINGS
 from server.pages.room_questions import QUESTION_STRINGS
@@ -187,7 +188,7 @@ async def room_page(request: web.Request) -> web.Response:
         "config": _room_config(request, session, known_name),
         "ui_strings": UI_STRINGS
         | (REVIEW_STRINGS if session.kind is Kind.REVIEW else {})
-        | (SHOW_STRINGS | JUDGING_PAGE if session.kind is Kind.ROADSHOW else {})
+        | (SHOW_STRINGS | JUDGING_PAGE | INTEREST_STRINGS if session.kind is Kind.ROADSHOW else {})
         | (QUESTION_STRINGS if has_questions(session.kind) else {})
         | (POLL_STRINGS if has_polls else {})
         | (SPEAKING_STRINGS if speaking else {})

@@ -30,6 +30,7 @@ from rooms.attendance import Movement, Passage, open_stays
 from rooms.breakouts import Breakouts
 from rooms.chat import history_for, message_payload
 from rooms.errors import DomainError
+from rooms.interest import Interests
 from rooms.lifecycle import TERMINAL
 from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
 from rooms.polls import Polls
@@ -162,6 +163,8 @@ class LiveRooms:
             room.part(Slides).load(await self.store.slides.show(session_id))
         if any(isinstance(w, RunOfShow) for w in room.workflows):
             room.part(RunOfShow).load(await self.store.shows.show(room.session))
+        if any(isinstance(w, Interests) for w in room.workflows):
+            room.part(Interests).load(await self.store.interest.interests(session_id))
         if any(isinstance(w, Breakouts) for w in room.workflows):
             room.part(Breakouts).load(await self.store.breakouts.state(session_id))
         scoring = [w for w in room.workflows if isinstance(w, ScoredItems)]

@@ -26,6 +26,7 @@ from rooms.roles import Capability
 from server.realtime.breakout_events import BreakoutEvents
 from server.realtime.fanout import NAMESPACE
 from server.realtime.identity import arrive, language_of
+from server.realtime.interest_events import InterestEvents
 from server.realtime.judging_events import JudgingEvents
 from server.realtime.live import Connection, LiveRooms
 from server.realtime.panel_events import PanelEvents
@@ -49,6 +50,7 @@ class RoomNamespace(
     PanelEvents,
     PollEvents,
     QuestionEvents,
+    InterestEvents,
     BreakoutEvents,
     ShowEvents,
     JudgingEvents,

@@ -18,6 +18,8 @@ from server.store.connection import (
 from server.store.durable import Durability, Durable, NotDurable
 from server.store.experts import Experts
 from server.store.files import FileRecords
+from server.store.followups import FollowUps
+from server.store.interest import InterestRecords
 from server.store.investors import Investors
 from server.store.invites import Invites
 from server.store.jobs import Jobs
@@ -47,6 +49,7 @@ class Store:
         self.demands = Listings(redis, "demand")
         self.achievements = Listings(redis, "achievement")
         self.investors = Investors(redis)
+        self.follow_ups = FollowUps(redis)
         self.invites = Invites(redis)
         self.notifications = Notifications(redis)
         self.web_sessions = WebSessions(redis)
@@ -57,6 +60,7 @@ class Store:
         self.rooms = Rooms(redis)
         self.panel = Panels(redis)
         self.questions = QuestionRecords(redis)
+        self.interest = InterestRecords(redis)
         self.polls = Polls(redis)
         self.files = FileRecords(redis)
         self.review = Reviews(redis)
@@ -66,8 +70,9 @@ class Store:
 
     def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
         """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is
-        kept: the room's slides, polls, questions, breakout groups, or a review's panel."""
-        keepers = (self.slides, self.polls, self.questions, self.breakouts)
+        kept: the room's slides, polls, questions, breakout groups, interest in
+        pitches, or a review's panel."""
+        keepers = (self.slides, self.polls, self.questions, self.breakouts, self.interest)
         keeper = next((k for k in keepers if isinstance(record, k.records)), None)
         (keeper or self.panel).queue(pipe, session_id, record)
 

@@ -421,6 +421,18 @@ class Agenda:
                 return bool(outcome[0] == "ok")
         raise _busy()
 
+    async def discard_session(self, session: Session) -> None:
+        """Remove a session made a moment ago whose roster stayed empty (a follow-up
+        meeting whose booking was refused): nothing of it is left."""
+        sid = session.session_id
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(keys.session(sid), keys.roster(sid))
+            pipe.zrem(keys.agenda(session.event_id), sid)
+            pipe.zrem(keys.UPCOMING_PUBLIC, sid)
+            pipe.zrem(keys.SCHEDULE, sid)
+            pipe.zrem(keys.REMINDERS, sid)
+            await pipe.execute()
+
 
 def queue_new_session(pipe: Pipeline, session: Session, event: Event) -> None:
     """Queue a new session's record and indexes (it has no roster yet)."""

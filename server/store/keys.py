@@ -325,3 +325,25 @@ def org_investors(org_id: str) -> str:
 
 def investor_email(org_id: str, email: str) -> str:
     return f"org:{org_id}:investor-email:{email.lower()}"  # -> investor id; one per email and org
+
+
+# follow-up requests (rooms.followups) and investors' interest in pitches (rooms.interest)
+def follow_up(follow_up_id: str) -> str:
+    return f"follow-up:{follow_up_id}"  # the request's JSON
+
+
+def follow_up_claim(follow_up_id: str) -> str:
+    return f"follow-up:{follow_up_id}:claim"  # SET NX by the one answering it now (TTL)
+
+
+def person_follow_ups(person_key: str) -> str:
+    return f"person:{person_key}:follow-ups"  # zset of request ids (sent or received) by time
+
+
+def follow_ups_event(owner: str, owner_id: str) -> str:
+    """The id of the unlisted follow-ups event of an event or an organization."""
+    return f"{owner}:{owner_id}:follow-ups-event"
+
+
+def interest(session_id: str) -> str:
+    return f"session:{session_id}:interest"  # hash "<person_key>|<item_id>" -> Interest JSON

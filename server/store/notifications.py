@@ -2,7 +2,7 @@
 
 from rooms.notifications import Notification
 from server.store import keys
-from server.store.codec import load
+from server.store.codec import dump, load
 from server.store.connection import Redis
 
 KEEP = 200
@@ -18,3 +18,11 @@ class Notifications:
 
     async def count(self, person_key: str) -> int:
         return int(await self.redis.llen(keys.notifications(person_key)))
+
+    async def push(self, notification: Notification) -> None:
+        """Add one notification to its person's list (the newest KEEP are kept)."""
+        key = keys.notifications(notification.person_key)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.lpush(key, dump(notification))
+            pipe.ltrim(key, 0, KEEP - 1)
+            await pipe.execute()

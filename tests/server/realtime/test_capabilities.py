@@ -37,7 +37,7 @@ ORDER = [
     "stop_speaking", "revoke_speaking", "start_show", "extend_stage", "end_stage",
     "score_pitch", "get_my_pitch_score", "close_pitch_scoring", "release_pitch_results",
     "get_pitch_results", "get_ranking",
-    "choose_breakout", "open_breakouts", "assign_breakout", "visit_breakout",
+    "mark_interest", "choose_breakout", "open_breakouts", "assign_breakout", "visit_breakout",
     "broadcast_breakouts", "close_breakouts", "set_role",
     "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
@@ -75,6 +75,8 @@ BREAKOUT_KINDS = {kind for kind in Kind if Breakouts in rules_of(kind).workflows
 
 
 def refused_anyway(event: str, kind: Kind) -> str | None:
+    if event == "mark_interest":  # a roadshow's only; the walk's roadshow has no pitches
+        return "no_pitch" if kind is Kind.ROADSHOW else "not_here"
     if event in BREAKOUTS:
         if kind not in BREAKOUT_KINDS:
             return "not_here"
@@ -163,6 +165,7 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
         "assign_breakout": {"participant_id": target, "group": 1},
         "visit_breakout": {"group": 1},
         "broadcast_breakouts": {"text": "Five minutes left"},
+        "mark_interest": {"item_id": "i-none", "interested": True, "note": "mine"},
     }.get(event, {"item_id": "i-none"} if event in PANEL | JUDGING else {})
 
 

@@ -40,7 +40,7 @@ import { toBreakouts, toBroadcast } from "./breakouts-wire.js";
 import { specWire, toPolls } from "./polls-wire.js";
 import { toCard, toProgress, toResults, toReview, toSteppedOut } from "./review-wire.js";
 import { toQaSettings, toQuestion, toQuestions } from "./questions-wire.js";
-import { toShow } from "./show-wire.js";
+import { toInterest, toShow } from "./show-wire.js";
 import { toJudging, toRanking } from "./judging-wire.js";
 import { toPointer, toSlides } from "./slides-wire.js";
 
@@ -157,6 +157,7 @@ function toSnapshot(wire) {
     breakouts: toBreakouts(wire.breakouts),
     show: toShow(wire.show),
     judging: toJudging(wire.judging),
+    interest: toInterest(wire.interest),
   };
 }
 
@@ -203,6 +204,8 @@ const RELAYED = {
   show: (p) => ["show", toShow(p)],
   judging: (p) => ["judging", toJudging(p)],
   pitch_score_progress: (p) => ["pitch_score_progress", toProgress(p)],
+  interest: (p) => ["interest", toInterest(p)],
+  interest_counts: (p) => ["interest_counts", { counts: { ...(p.counts ?? {}) } }],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -440,6 +443,8 @@ export class RoomConnection extends Emitter {
   startShow() { return this.#send("start_show"); }
   extendStage(itemId, phase, minutes) { return this.#send("extend_stage", { item_id: itemId, phase, minutes }); }
   endStage(itemId, phase) { return this.#send("end_stage", { item_id: itemId, phase }); }
+  // a roadshow's interest in pitches (PROTOCOL.md, "Interest in pitches")
+  markInterest(itemId, interested, note) { return this.#request("mark_interest", { item_id: itemId, interested, note }); }
 
   // a roadshow's judging (PROTOCOL.md, "Judging"): {revision} once kept on disk, or {error}
   scorePitch(itemId, scores) { return this.#score("score_pitch", itemId, scores); }

@@ -20,6 +20,7 @@ import { setupReview } from "./review.js";
 import { RoomMedia } from "./room-media.js";
 import { setupShow } from "./show.js";
 import { setupJudging } from "./judging.js";
+import { setupInterest } from "./interest.js";
 import { setupSlides } from "./slides.js";
 import { SpeakPrompt } from "./speaking.js";
 import { renderRoster } from "./roster.js";
@@ -117,6 +118,8 @@ const show = setupShow({
   },
   onSpotlight: (ids) => media.spotlight(ids),
 });
+// a roadshow's interest in pitches, private notes and follow-up links (null elsewhere)
+const interest = setupInterest({ lang: config.lang, sessionId: config.sessionId });
 // slides on the stage (null where the session's kind shows none)
 const slides = setupSlides({ csrfToken: app.dataset.csrfToken, sessionId: config.sessionId });
 // a listener's invitation to speak (null where the session's kind has none)
@@ -461,6 +464,7 @@ function start() {
         slides?.attach(connection);
         show?.attach(connection);
         judging?.attach(connection);
+        interest?.attach(connection);
         listen(connection, prejoin);
         stopAttention?.();
         stopAttention = watchAttention(connection);

@@ -28,3 +28,14 @@ export function toShow(wire) {
     })),
   };
 }
+
+// a roadshow's interest in pitches (PROTOCOL.md, "Interest in pitches"): this person's own
+// marks and notes by pitch, and the counts (moderators only)
+export function toInterest(wire) {
+  if (!wire) return null;
+  const mine = {};
+  for (const [itemId, mark] of Object.entries(wire.mine ?? {})) {
+    mine[itemId] = { interested: Boolean(mark.interested), note: String(mark.note ?? "") };
+  }
+  return { mine, counts: wire.counts ? { ...wire.counts } : null };
+}

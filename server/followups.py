@@ -1,0 +1,394 @@
+"""Follow-up requests (``rooms.followups``): an investor asks a roadshow founder for a
+private meeting; the founder picks a time and both are booked on a new meeting session.
+
+The founder is known by their pitch's applicant e-mail (``guest:<email>``) and acts through
+a **signed link** (itsdangerous, salt ``follow-up``, over the request's id), sent in their
+web notification and, when e-mail is on, by e-mail; the link is the founder's authority, as
+an invite link is a guest's. The meeting is a ``meeting`` session in the roadshow event's
+unlisted companion event "Follow-up meetings" (made on first use; unlisted, so a private
+meeting shows on no public page), with the investor as host and the founder as co-host:
+both roles are booked, so ``server.agenda.add_to_roster`` books them atomically and names
+a clash. Two picks at once: one claims the request (``FollowUps.claim``), the other is told
+it is being answered. A refused booking leaves nothing: the one booked is unbooked and the
+new session discarded.
+"""
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from rooms import followups as rules
+from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
+from rooms.errors import Conflict, DomainError, NotFound
+from rooms.followups import Busy, FollowUp, FollowUpState, Party
+from rooms.invites import Invite
+from rooms.listings import Demand
+from rooms.notifications import Notification, NotificationKind
+from rooms.roles import Kind, Role
+from rooms.timing import parse_zone, utc_to_local
+from server import agenda, invitations, libraries
+from server.calendar import calendar_of
+from server.mailer import Mailer, follow_up_message
+from server.settings import Settings
+from server.store import Store
+
+SALT = "follow-up"
+OPEN_MAX = 20  # open requests one person may have sent
+DEFAULT_ZONE = "Asia/Shanghai"  # an organization with no event yet
+COMPANION_SPAN = timedelta(days=366)  # the follow-ups event: from the roadshow event's first day
+
+
+def sign_follow_up(settings: Settings, follow_up_id: str) -> str:
+    return URLSafeSerializer(settings.secret_key, salt=SALT).dumps({"f": follow_up_id})
+
+
+def read_follow_up_token(settings: Settings, token: str) -> str:
+    """The request id a founder's link names; NotFound when tampered with."""
+    try:
+        data = URLSafeSerializer(settings.secret_key, salt=SALT).loads(token)
+    except BadSignature:
+        raise NotFound("This follow-up link is not valid.", code="bad_link") from None
+    if not isinstance(data, dict) or not isinstance(data.get("f"), str):
+        raise NotFound("This follow-up link is not valid.", code="bad_link")
+    return str(data["f"])
+
+
+def founder_link(settings: Settings, follow_up_id: str) -> str:
+    return f"{settings.base_url}/follow-ups/{sign_follow_up(settings, follow_up_id)}"
+
+
+async def busy_of(store: Store, person_keys: Sequence[str]) -> list[Busy]:
+    """What these people are booked for (live bookings), with the sessions' titles."""
+    rows = [row for key in person_keys for row in await store.agenda.bookings_of(key)]
+    titles = {s.session_id: s.title for s in await store.agenda.sessions([r[0] for r in rows])}
+    return [Busy(start, end, titles.get(sid, sid)) for sid, start, end in rows]
+
+
+async def companion_event(
+    store: Store,
+    key: tuple[str, str],
+    *,
+    org_id: str,
+    zone: str,
+    first_day: date,
+    titles: tuple[str, str],
+    now: datetime,
+) -> Event:
+    """The unlisted "Follow-up meetings" event of a roadshow's event (key ``("event",
+    event_id)``) or of an organization (``("org", org_id)``, for library matches), made on
+    first use, a year long from ``first_day``."""
+    event_id, new = await store.follow_ups.companion_event(key, agenda.new_id())
+    if not new:
+        return await agenda.load_event(store, event_id)
+    companion = agenda.rules.new_event(
+        event_id=event_id, org_id=org_id, organizer="Yunhui", now=now,
+        fields={
+            "title_zh": titles[0], "title_en": titles[1], "zone": zone, "visibility": "unlisted",
+            "start_date": first_day.isoformat(),
+            "end_date": (first_day + COMPANION_SPAN).isoformat(),
+        },
+    )  # fmt: skip
+    await store.agenda.create_event(companion)
+    return companion
+
+
+async def pitch_founder(store: Store, session: Session, item_id: str) -> tuple[str, Party]:
+    """The pitch's title and its founder (the item's applicant, by e-mail)."""
+    if session.kind is not Kind.ROADSHOW:
+        raise NotFound("There is no such pitch.", code="no_pitch")
+    item = await store.review.item(session.session_id, item_id)
+    if item is None:
+        raise NotFound("There is no such pitch.", code="no_pitch")
+    if not item.applicant_email:
+        raise DomainError("This pitch names no founder to meet.", code="no_founder")
+    key = person_key(PersonType.GUEST, item.applicant_email)
+    title = " · ".join(dict.fromkeys(t for t in (item.title_zh, item.title_en) if t))
+    return title[:200], Party(key, item.applicant_name, item.applicant_email)
+
+
+async def request_follow_up(
+    store: Store,
+    settings: Settings,
+    *,
+    session: Session,
+    item_id: str,
+    investor: Party,
+    fields: Mapping[str, object],
+    now: datetime,
+) -> FollowUp:
+    """A new open request, the founder notified (and mailed when e-mail is on)."""
+    project, founder = await pitch_founder(store, session, item_id)
+    roadshow_event = await agenda.load_event(store, session.event_id)
+    return await _open(
+        store, settings, investor=investor, founder=founder, fields=fields, now=now,
+        key=keys_of_event(roadshow_event), zone=roadshow_event.zone,
+        first_day=roadshow_event.start_date, titles=_titles(roadshow_event.title_zh,
+                                                             roadshow_event.title_en),
+        draft={"org_id": session.org_id, "session_id": session.session_id, "item_id": item_id,
+               "project": project},
+    )  # fmt: skip
+
+
+async def request_from_match(
+    store: Store,
+    settings: Settings,
+    *,
+    org_id: str,
+    demand_id: str,
+    achievement_id: str,
+    fields: Mapping[str, object],
+    now: datetime,
+) -> FollowUp:
+    """A library match become a follow-up request in one step (staff): the demand's
+    enterprise asks the achievement's holder, each by the e-mail address in their contact;
+    the holder gets the signed link. Held in the organization's follow-ups event."""
+    demand = await store.demands.of_org(org_id, demand_id)
+    achievement = await libraries.get_achievement(store, achievement_id, org_id=org_id)
+    assert isinstance(demand, Demand)
+    asking = rules.contact_email(demand.contact, whose=demand.title)
+    offering = rules.contact_email(achievement.contact, whose=achievement.title)
+    events = await store.agenda.events_of_org(org_id)
+    latest = max(events, key=lambda e: e.start_date, default=None)
+    return await _open(
+        store, settings, now=now, fields=fields,
+        investor=Party(person_key(PersonType.GUEST, asking), demand.enterprise or demand.title,
+                       asking),
+        founder=Party(person_key(PersonType.GUEST, offering), achievement.holder or
+                      achievement.title, offering),
+        key=("org", org_id), zone=latest.zone if latest else DEFAULT_ZONE,
+        first_day=utc_to_local(now, parse_zone(latest.zone if latest else DEFAULT_ZONE)).date(),
+        titles=("后续会谈", "Follow-up meetings"),
+        draft={"org_id": org_id, "session_id": "", "item_id": "",
+               "project": f"{achievement.title} · {demand.title}"[:200],
+               "demand_id": demand.demand_id, "achievement_id": achievement.achievement_id},
+    )  # fmt: skip
+
+
+def keys_of_event(event: Event) -> tuple[str, str]:
+    return ("event", event.event_id)
+
+
+def _titles(zh: str, en: str) -> tuple[str, str]:
+    return (f"后续会谈 · {zh}"[:200], f"Follow-up meetings · {en}"[:200])
+
+
+async def _open(
+    store: Store,
+    settings: Settings,
+    *,
+    investor: Party,
+    founder: Party,
+    fields: Mapping[str, object],
+    now: datetime,
+    key: tuple[str, str],
+    zone: str,
+    first_day: date,
+    titles: tuple[str, str],
+    draft: dict[str, str],
+) -> FollowUp:
+    """Check the times, then write the request and tell the founder: nothing is written
+    unless the times pass."""
+    if founder.person_key == investor.person_key:
+        raise DomainError("You cannot request a follow-up with yourself.", code="own_pitch")
+    await _check_pending(store, investor, draft)
+    minutes = rules.check_minutes(fields.get("minutes", rules.DEFAULT_MINUTES))
+    raw_times = fields.get("times", ())
+    times = rules.parse_times(
+        list(raw_times) if isinstance(raw_times, list | tuple) else [raw_times],
+        zone=zone, minutes=minutes, first_day=first_day, last_day=first_day + COMPANION_SPAN,
+        busy=await busy_of(store, [investor.person_key, founder.person_key]), now=now,
+    )  # fmt: skip
+    event = await companion_event(
+        store, key, org_id=draft["org_id"], zone=zone, first_day=first_day, titles=titles, now=now
+    )
+    follow_up = FollowUp(
+        follow_up_id=secrets.token_hex(8), event_id=event.event_id, investor=investor,
+        founder=founder, times=times, minutes=minutes, zone=event.zone,
+        message=rules.check_message(fields.get("message")),
+        share_contact=fields.get("share_contact") in (True, "on", "yes", "1"),
+        state=FollowUpState.OPEN, created_at=now, **draft,
+    )  # fmt: skip
+    await store.follow_ups.create(follow_up)
+    link = founder_link(settings, follow_up.follow_up_id)
+    title = f"后续会谈邀约 Follow-up request: {follow_up.project}"
+    await _notify(store, follow_up, founder.person_key, title, link, now)
+    if settings.email_enabled:
+        await Mailer(settings).send(_request_mail(settings, follow_up, link))
+    return follow_up
+
+
+async def _check_pending(store: Store, investor: Party, draft: dict[str, str]) -> None:
+    """One open request per person and pitch (or match), and at most ``OPEN_MAX`` open in
+    all: each one mails a founder. (Two sent in the same instant may both pass.)"""
+    fields = ("session_id", "item_id", "demand_id", "achievement_id")
+    wanted = tuple(draft.get(name, "") for name in fields)
+    sent = [
+        f for f in await store.follow_ups.of_person(investor.person_key)
+        if f.investor.person_key == investor.person_key and f.state is FollowUpState.OPEN
+    ]  # fmt: skip
+    if any(tuple(getattr(f, name) for name in fields) == wanted for f in sent):
+        raise Conflict(
+            "You have asked for this follow-up already; wait for the answer.",
+            code="follow_up_pending",
+        )
+    if len(sent) >= OPEN_MAX:
+        raise Conflict(
+            "You have {most} requests waiting for an answer; wait for some first.",
+            code="too_many_follow_ups",
+            most=OPEN_MAX,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    follow_up: FollowUp
+    meeting: Session
+    invites: dict[str, Invite]  # person key -> their personal invite
+
+
+async def pick_time(
+    store: Store, settings: Settings, *, follow_up_id: str, start: datetime, now: datetime
+) -> Booked:
+    """Book the meeting at the time the founder picked; Conflict ``double_booked`` naming
+    the clash, ``follow_up_answered`` when answered already, ``follow_up_busy`` when
+    someone else is answering it this moment. Nothing is written unless all is."""
+    if not await store.follow_ups.claim(follow_up_id):
+        raise Conflict("This request is being answered right now.", code="follow_up_busy")
+    try:
+        booked = await _book(store, settings, follow_up_id, start, now)
+    except BaseException:
+        await store.follow_ups.release(follow_up_id)
+        raise
+    await _announce(store, settings, booked, now)
+    return booked
+
+
+async def decline(store: Store, *, follow_up_id: str, now: datetime) -> FollowUp:
+    if not await store.follow_ups.claim(follow_up_id):
+        raise Conflict("This request is being answered right now.", code="follow_up_busy")
+    try:
+        follow_up = await load_follow_up(store, follow_up_id)
+        rules.check_open(follow_up)
+    except BaseException:
+        await store.follow_ups.release(follow_up_id)
+        raise
+    follow_up = rules.declined(follow_up)
+    await store.follow_ups.save(follow_up)
+    title = f"Follow-up declined: {follow_up.project}"
+    await _notify(store, follow_up, follow_up.investor.person_key, title, "", now)
+    return follow_up
+
+
+async def load_follow_up(store: Store, follow_up_id: str) -> FollowUp:
+    found = await store.follow_ups.get(follow_up_id)
+    if found is None:
+        raise NotFound("There is no such follow-up request.", code="no_follow_up")
+    return found
+
+
+async def _book(
+    store: Store, settings: Settings, follow_up_id: str, start: datetime, now: datetime
+) -> Booked:
+    follow_up = await load_follow_up(store, follow_up_id)
+    rules.check_pick(follow_up, start, now=now)
+    zone = parse_zone(follow_up.zone)
+    end = start + timedelta(minutes=follow_up.minutes)
+    meeting = await agenda.create_session(
+        store, event=await agenda.load_event(store, follow_up.event_id), now=now, lobby_minutes=5,
+        fields={
+            "kind": "meeting", "title": rules.meeting_title(follow_up), "capacity": 10,
+            "description": follow_up.message, "lobby": False,
+            "start": utc_to_local(start, zone).strftime("%Y-%m-%dT%H:%M"),
+            "end": utc_to_local(end, zone).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )  # fmt: skip
+    people = [(follow_up.investor, Role.HOST), (follow_up.founder, Role.COHOST)]
+    done: list[str] = []
+    try:
+        for party, role in people:
+            entry = RosterEntry(party.person_key, role, party.name, party.email)
+            await agenda.add_to_roster(store, session=meeting, entry=entry, now=now)
+            done.append(party.person_key)
+    except BaseException:
+        for key in done:
+            await store.agenda.unbook(meeting.session_id, key)
+        await store.agenda.discard_session(meeting)
+        raise
+    invites = {
+        party.person_key: await invitations.issue_personal_invite(
+            store, session=meeting, person_key=party.person_key, created_by="follow-up", now=now
+        )
+        for party, _ in people
+    }
+    follow_up = rules.booked(follow_up, start, meeting.session_id)
+    await store.follow_ups.save(follow_up)
+    return Booked(follow_up, meeting, invites)
+
+
+async def _announce(store: Store, settings: Settings, booked: Booked, now: datetime) -> None:
+    """Each of the two: a notification with their invite link, and a mail with the ICS."""
+    follow_up, meeting = booked.follow_up, booked.meeting
+    ics = meeting_ics(settings, meeting, now=now)
+    for party in (follow_up.investor, follow_up.founder):
+        invite = booked.invites[party.person_key]
+        link = invitations.invite_url(settings, invitations.sign_invite(settings, invite))
+        title = f"Follow-up booked: {meeting.title}"
+        await _notify(store, follow_up, party.person_key, title, link, now, start=meeting.start)
+        if settings.email_enabled and party.email:
+            when = _local(follow_up, meeting.start)
+            body = f"{party.name}:\n\n{meeting.title}\n{when}\n\n{link}\n"
+            await Mailer(settings).send(
+                follow_up_message(settings, to=party.email, subject=title, body=body, ics=ics)
+            )
+
+
+def meeting_ics(settings: Settings, meeting: Session, *, now: datetime) -> bytes:
+    return calendar_of(
+        [meeting], name=meeting.title, uid=f"{meeting.session_id}-invitation@yunhui",
+        settings=settings, join_label="Join", now=now,
+    )  # fmt: skip
+
+
+def _local(follow_up: FollowUp, moment: datetime) -> str:
+    local = utc_to_local(moment, parse_zone(follow_up.zone))
+    return f"{local.strftime('%Y-%m-%d %H:%M')} ({follow_up.zone})"
+
+
+def _request_mail(settings: Settings, follow_up: FollowUp, link: str) -> EmailMessage:
+    times = "\n".join(f"  - {_local(follow_up, t)}" for t in follow_up.times)
+    contact = rules.investor_contact(follow_up)
+    body = (
+        f"{follow_up.founder.name}:\n\n"
+        f"{follow_up.investor.name}{f' <{contact}>' if contact else ''} asks for a follow-up "
+        f"meeting about “{follow_up.project}” ({follow_up.minutes} min).\n"
+        f"投资人 {follow_up.investor.name} 希望就“{follow_up.project}”与您约一次后续会谈。\n\n"
+        f"{follow_up.message}\n\n{times}\n\n"
+        f"Pick a time or decline 选择时间或谢绝:\n{link}\n"
+    )
+    return follow_up_message(
+        settings, to=follow_up.founder.email,
+        subject=f"Follow-up request / 后续会谈邀约: {follow_up.project}", body=body,
+    )  # fmt: skip
+
+
+async def _notify(
+    store: Store,
+    follow_up: FollowUp,
+    to: str,
+    title: str,
+    link: str,
+    now: datetime,
+    *,
+    start: datetime | None = None,
+) -> None:
+    await store.notifications.push(
+        Notification(
+            notification_id=secrets.token_hex(8), person_key=to,
+            kind=NotificationKind.FOLLOW_UP, session_id=follow_up.session_id, title=title[:200],
+            start=start or follow_up.times[0], created_at=now, link=link,
+        )
+    )  # fmt: skip
