@@ -22,7 +22,7 @@ MINUTES_MAX = 240
 ORG_MAX = 200
 ITEM_FIELDS = (
     "title_zh", "title_en", "applicant_name", "applicant_org", "applicant_email",
-    "disciplines", "present_minutes", "qa_minutes",
+    "disciplines", "present_minutes", "qa_minutes", "achievement_id",
 )  # fmt: skip
 SETTINGS = ("blind", "double_blind", "downloads_allowed")
 
@@ -41,6 +41,7 @@ class Item:
     qa_minutes: int
     created_at: datetime
     updated_at: datetime
+    achievement_id: str = ""  # a roadshow pitch's achievement in the library ("" when none)
 
     def title(self, lang: str) -> str:
         return (
@@ -74,6 +75,17 @@ def _minutes(fields: Mapping[str, object], name: str, default: int) -> int:
     return minutes
 
 
+def _listing_id(value: object) -> str:
+    """An achievement's id as the library names it ("" or None: none)."""
+    if value in (None, ""):
+        return ""
+    if not isinstance(value, str) or not value.isascii() or not value.isalnum() or len(value) > 40:
+        raise DomainError(
+            "{field} must be an achievement's id.", code="invalid_field", field="achievement_id"
+        )
+    return value
+
+
 def _values(fields: Mapping[str, object]) -> dict[str, object]:
     title_zh = text_field(fields, "title_zh", max_length=TITLE_MAX)
     title_en = text_field(fields, "title_en", max_length=TITLE_MAX)
@@ -89,6 +101,7 @@ def _values(fields: Mapping[str, object]) -> dict[str, object]:
         "disciplines": clean_disciplines(fields.get("disciplines", ())),
         "present_minutes": _minutes(fields, "present_minutes", 10),
         "qa_minutes": _minutes(fields, "qa_minutes", 5),
+        "achievement_id": _listing_id(fields.get("achievement_id")),
     }
 
 

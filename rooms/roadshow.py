@@ -191,6 +191,7 @@ class RunOfShow(Workflow):
                     "founder": s.founder_name,
                     "pitch_seconds": s.pitch_seconds,
                     "qa_seconds": s.qa_seconds,
+                    "achievement_id": s.achievement_id,
                 }
                 for s in self.show.plan.slots
             ],

@@ -61,6 +61,7 @@ class PitchSlot:
     founder_name: str
     pitch_seconds: int
     qa_seconds: int
+    achievement_id: str = ""  # the achievement it pitches, in the library ("" when none)
 
     def title(self, lang: str) -> str:
         zh = lang.startswith("zh")
@@ -149,6 +150,7 @@ def slots_of(items: Sequence[Item], founders: Mapping[str, str]) -> tuple[PitchS
             founder_name=i.applicant_name,
             pitch_seconds=i.present_minutes * 60,
             qa_seconds=i.qa_minutes * 60,
+            achievement_id=i.achievement_id,
         )
         for i in items
     )

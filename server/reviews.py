@@ -62,6 +62,12 @@ async def check_not_started(store: Store, session: Session, item_ids: Iterable[s
             check_edit(show, item_id)
 
 
+async def check_achievement(store: Store, session: Session, achievement_id: object) -> None:
+    """A pitch links to an achievement of the session's own organization's library."""
+    if isinstance(achievement_id, str) and achievement_id:
+        await store.achievements.of_org(session.org_id, achievement_id)
+
+
 async def plan_changed(store: Store, session: Session, *, now: datetime) -> None:
     """A roadshow's run of show follows its items' new minutes and order."""
     if session.kind is Kind.ROADSHOW:
@@ -219,6 +225,7 @@ async def add_item(
 ) -> Item:
     check_review(session)
     item = rules.new_item(fields, item_id=new_item_id(), session_id=session.session_id, now=now)
+    await check_achievement(store, session, item.achievement_id)
     added = await store.review.add_item(item)
     await plan_changed(store, session, now=now)
     return added
@@ -229,6 +236,7 @@ async def edit_item(
 ) -> Item:
     check_review(session)
     await check_not_started(store, session, [item_id])
+    await check_achievement(store, session, fields.get("achievement_id"))
     item = await store.review.edit_item(session.session_id, item_id, fields=dict(fields), now=now)
     await plan_changed(store, session, now=now)
     return item

@@ -16,6 +16,7 @@ from rooms.certificates import Scope
 from rooms.experts import Expert
 from rooms.files import FilePurpose
 from rooms.kinds import rules_of
+from rooms.listings import Achievement
 from rooms.poll_spec import poll_spec
 from rooms.roles import Kind, Role
 from rooms.slides import Deck, SlideShow, count_pages
@@ -341,28 +342,32 @@ async def _breakout_links(
     return lines
 
 
-# the demo roadshow: five pitches (its items), each by a founder with a link of their own
+# the demo roadshow: five pitches (its items), each by a founder with a link of their own,
+# each the pitch of an achievement of the demo library (by its title)
 PITCHES = (
-    {"title_zh": "固态电池快充材料", "title_en": "Fast-charging solid-state battery materials",
+    {"title_zh": "锂电池正极材料直接再生",
+     "title_en": "Direct regeneration of spent battery cathodes",
      "applicant_name": "刘洋 Liu Yang", "applicant_org": "锂芯科技 LiCore Tech",
      "applicant_email": "liu.yang@example.org", "disciplines": ["0805"],
-     "present_minutes": 5, "qa_minutes": 3},
-    {"title_zh": "农业病虫害视觉识别", "title_en": "Crop disease detection from phone photos",
+     "present_minutes": 5, "qa_minutes": 3, "achievement": "废旧锂电池正极材料直接再生技术"},
+    {"title_zh": "农作物病害手机识别", "title_en": "Crop disease detection from phone photos",
      "applicant_name": "Sarah Chen", "applicant_org": "GreenEye AI",
      "applicant_email": "sarah.chen@example.org", "disciplines": ["0812"],
-     "present_minutes": 5, "qa_minutes": 3},
-    {"title_zh": "可降解医用缝合线", "title_en": "Biodegradable surgical sutures",
-     "applicant_name": "王磊 Wang Lei", "applicant_org": "康缝医疗 KangFeng Medical",
-     "applicant_email": "wang.lei@example.org", "disciplines": ["0805"],
-     "present_minutes": 5, "qa_minutes": 3},
-    {"title_zh": "工业机器人力控打磨", "title_en": "Force-controlled robotic polishing",
-     "applicant_name": "周婷 Zhou Ting", "applicant_org": "精磨智能 FinePolish",
-     "applicant_email": "zhou.ting@example.org", "disciplines": ["0811"],
-     "present_minutes": 5, "qa_minutes": 3},
-    {"title_zh": "城市内涝预警平台", "title_en": "Urban flood early-warning platform",
-     "applicant_name": "Ahmed Rahimi", "applicant_org": "AquaSense",
+     "present_minutes": 5, "qa_minutes": 3, "achievement": "作物病害图像识别手机应用"},
+    {"title_zh": "工业表面缺陷视觉检测",
+     "title_en": "Visual inspection of industrial surface defects",
+     "applicant_name": "王磊 Wang Lei", "applicant_org": "慧眼智造 SmartEye",
+     "applicant_email": "wang.lei@example.org", "disciplines": ["0812"],
+     "present_minutes": 5, "qa_minutes": 3, "achievement": "基于深度学习的工业表面缺陷检测系统"},
+    {"title_zh": "石墨烯导热界面材料", "title_en": "Graphene thermal interface material",
+     "applicant_name": "周婷 Zhou Ting", "applicant_org": "烯热科技 GrapheneHeat",
+     "applicant_email": "zhou.ting@example.org", "disciplines": ["0805"],
+     "present_minutes": 5, "qa_minutes": 3, "achievement": "Graphene thermal interface material"},
+    {"title_zh": "眼底图像智能筛查", "title_en": "Fundus image screening with deep learning",
+     "applicant_name": "Ahmed Rahimi", "applicant_org": "ClearView Health",
      "applicant_email": "ahmed.rahimi@example.org", "disciplines": ["0812"],
-     "present_minutes": 5, "qa_minutes": 3},
+     "present_minutes": 5, "qa_minutes": 3,
+     "achievement": "Fundus image screening with deep learning"},
 )  # fmt: skip
 SHOW_BUFFER_MINUTES = 1
 
@@ -372,8 +377,11 @@ async def _roadshow(
 ) -> list[str]:
     """The demo roadshow's pitches and buffer; each founder's link (they wait in the lobby
     until their pitch), and an investor's."""
+    found = await store.achievements.many(await store.achievements.ids_of(session.org_id))
+    achievements = {a.title: a.achievement_id for a in found if isinstance(a, Achievement)}
     for fields in PITCHES:
-        await reviews.add_item(store, session=session, fields=fields, now=now)
+        linked = {**fields, "achievement_id": achievements.get(str(fields["achievement"]), "")}
+        await reviews.add_item(store, session=session, fields=linked, now=now)
     await store.shows.set_buffer(session, SHOW_BUFFER_MINUTES, now=now)
     lines = [f"    host: {settings.base_url}/sessions/{session.session_id}/room"]
     people = [

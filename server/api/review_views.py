@@ -64,6 +64,12 @@ ITEM_FIELDS = {
     ),
     "present_minutes": Int(required=False, maximum=MINUTES_MAX, example=10),
     "qa_minutes": Int(required=False, maximum=MINUTES_MAX, example=5),
+    "achievement_id": Str(
+        required=False,
+        max_length=ID_MAX,
+        description="a roadshow pitch's achievement (GET /api/achievements); empty: none",
+        example="",
+    ),
 }
 NEW_ITEM = Body(ITEM_FIELDS)
 ITEM_CHANGES = Body(ITEM_FIELDS, partial=True)
@@ -92,6 +98,7 @@ ITEM = response_schema(
         "disciplines": _TEXTS,
         "present_minutes": _INT,
         "qa_minutes": _INT,
+        "achievement_id": _TEXT,
         "created_at": _INSTANT,
         "updated_at": _INSTANT,
     },
@@ -111,6 +118,7 @@ def item_json(item: Item, position: int) -> dict[str, Any]:
         "disciplines": list(item.disciplines),
         "present_minutes": item.present_minutes,
         "qa_minutes": item.qa_minutes,
+        "achievement_id": item.achievement_id,
         "created_at": utc_text(item.created_at),
         "updated_at": utc_text(item.updated_at),
     }

@@ -20,8 +20,9 @@ from rooms.agenda import Event, PersonType, Session, person_key
 from rooms.conflicts import NoteKind
 from rooms.errors import DomainError
 from rooms.experts import Expert
+from rooms.listings import Achievement
 from rooms.review_book import ReviewBook
-from rooms.roles import Role
+from rooms.roles import Kind, Role
 from server import agenda, materials, reviews
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
@@ -95,7 +96,12 @@ async def review_context(
     done = request.query.get("done", "")
     accounts = await store.accounts.accounts_of_org(session.org_id)
     names = {person_key(PersonType.ACCOUNT, a.account_id): a.name for a in accounts}
+    achievements = []
+    if session.kind is Kind.ROADSHOW:  # a pitch may link to an achievement of the library
+        library = await store.achievements.many(await store.achievements.ids_of(session.org_id))
+        achievements = [(a.achievement_id, a.title) for a in library if isinstance(a, Achievement)]
     return {
+        "achievements": achievements,
         "review": book,
         "review_forms": blank_forms(book, request) | kept,
         "editing_item": request.match_info.get("item_id", "") if "item_edit" in kept else "",

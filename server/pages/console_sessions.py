@@ -16,7 +16,7 @@ from rooms.agenda import Event, Session
 from rooms.disciplines import DISCIPLINES
 from rooms.errors import DomainError
 from rooms.invites import InviteStatus
-from rooms.kinds import rules_of
+from rooms.kinds import has_items, rules_of
 from rooms.polls import Polls
 from rooms.roles import Kind, Role, roles_for
 from rooms.slides import Slides
@@ -120,7 +120,7 @@ async def session_context(
         context |= await console_polls.polls_context(request, session, kept=kept)
     if Slides in rules_of(session.kind).workflows:  # the deck its room's stage shows
         context["slides"] = await store.slides.show(session.session_id)
-    if session.kind is Kind.REVIEW:
+    if has_items(session.kind):  # a review's items, a roadshow's pitches
         context |= await console_review.review_context(
             request, session, experts=choices["experts"], kept=kept
         )

@@ -16,5 +16,6 @@ SHOW_STRINGS: dict[str, str] = {
     "show_your_turn": "It is your turn: you are on stage.",
     "show_slot_line": "{title} — {founder}",
     "stepped_out_pitch_waiting": "Waiting for your pitch",
+    "show_achievement": "The achievement",
     "pitch_starts_in": "Your pitch starts in {time}.",
 }

@@ -6,6 +6,7 @@ from datetime import timedelta
 from rooms.run_of_show import extend_stage
 from tests.server.fixtures_login import Staff, sign_in_staff
 from tests.server.test_api_review import FORUM, created, error_of
+from tests.server.test_libraries_api import BATTERY_ACHIEVEMENT
 
 SHOW = {
     "kind": "roadshow",
@@ -91,3 +92,33 @@ async def test_bad_buffers_and_other_kinds_are_refused_with_nothing_written(clie
         "PUT", f"/api/sessions/{review['session_id']}/show/buffer", json={"minutes": 1}
     )
     assert (await error_of(response))[:2] == (409, "not_a_roadshow")
+
+
+async def test_a_pitch_links_to_an_achievement_of_its_own_organizations_library(
+    client, store, aiohttp_client
+) -> None:
+    staff = await sign_in_staff(client, store, email="host@example.org")
+    other = await sign_in_staff(await aiohttp_client(client.server), store, email="o@example.org")
+    path = await roadshow(staff)
+    ours = await (await staff.call("POST", "/api/achievements", json=BATTERY_ACHIEVEMENT)).json()
+    theirs = await (await other.call("POST", "/api/achievements", json=BATTERY_ACHIEVEMENT)).json()
+
+    unknown = await staff.call(
+        "POST", f"{path}/items", json={"title_en": "A", "achievement_id": "abc123"}
+    )
+    foreign = await staff.call(
+        "POST", f"{path}/items", json={"title_en": "A", "achievement_id": theirs["id"]}
+    )
+    odd = await staff.call("POST", f"{path}/items", json={"title_en": "A", "achievement_id": "a/b"})
+    assert [(await error_of(r))[:2] for r in (unknown, foreign)] == [(404, "not_found")] * 2
+    assert (await error_of(odd))[:2] == (400, "invalid_field")
+    assert await (await staff.call("GET", f"{path}/items")).json() == []  # nothing written
+    pitch = await created(staff, f"{path}/items", {"title_en": "A", "achievement_id": ours["id"]})
+    session = await store.agenda.get_session(path.rsplit("/", 1)[1])
+    show = await store.shows.show(session)
+
+    assert pitch["achievement_id"] == ours["id"]
+    assert [slot.achievement_id for slot in show.plan.slots] == [ours["id"]]
+    console = await (await client.get(f"/console/sessions/{session.session_id}")).text()
+    chosen = f'<option value="{ours["id"]}" selected>{BATTERY_ACHIEVEMENT["title"]}</option>'
+    assert 'name="achievement_id"' in console and chosen in console  # staff pick it there

@@ -25,6 +25,7 @@ export function toShow(wire) {
       founder: s.founder,
       pitchSeconds: s.pitch_seconds,
       qaSeconds: s.qa_seconds,
+      achievementId: s.achievement_id ?? "",
     })),
   };
 }

@@ -126,6 +126,11 @@ export class ShowView {
       ...show.slots.map((slot) => {
         const { title, founder: who } = this.#title(slot.id);
         const item = element("li", { text: t("show_slot_line", { title, founder: who }) });
+        if (slot.achievementId) {
+          // the achievement it pitches, on the library's page (a new tab: the room stays)
+          const href = `/achievements/${encodeURIComponent(slot.achievementId)}`;
+          item.append(" ", element("a", { text: t("show_achievement"), attrs: { href, target: "_blank", rel: "noopener" } }));
+        }
         if (stage?.slotId === slot.id) item.setAttribute("aria-current", "step");
         return item;
       }),
