@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,10 +19,10 @@ from rooms.lifecycle import State
 from rooms.notifications import Notification, NotificationKind, should_remind
 from rooms.roles import Kind
 from rooms.run_of_show import Show, ShowEntry
-from server.logs import setup_logging
+from server import process
 from server.mailer import Mailer
-from server.settings import Settings, SettingsError
-from server.store import EmbeddedRedis, Store, connect
+from server.settings import Settings
+from server.store import Store
 from server.store.codec import dump
 
 log = logging.getLogger(__name__)
@@ -161,38 +160,13 @@ class Scheduler:
         return len(sent)
 
 
-async def run_alone(settings: Settings) -> None:
-    """The Procfile's scheduler process: until SIGTERM or SIGINT."""
-    embedded = None
-    url = settings.redis_url
-    if url is None:
-        embedded = EmbeddedRedis(settings.data_dir / "redis")
-        await embedded.start()
-        url = embedded.url
-    store = Store(connect(url))
-    scheduler = Scheduler(store, settings)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
-    scheduler.start()
-    log.info("scheduler running (every %.1fs)", settings.scheduler_interval)
-    await stopping.wait()
-    await scheduler.stop()
-    await store.close()
-    if embedded is not None:
-        await embedded.stop()
-
-
 def main() -> int:
-    setup_logging()
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        print(f"yunhui scheduler: cannot start: {error}", file=sys.stderr)
-        return 2
-    asyncio.run(run_alone(settings))
-    return 0
+    """The Procfile's scheduler process: until SIGTERM or SIGINT."""
+    return process.main(
+        "scheduler",
+        Scheduler,
+        lambda made: f"scheduler running (every {made.settings.scheduler_interval:.1f}s)",
+    )
 
 
 if __name__ == "__main__":

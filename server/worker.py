@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import secrets
-import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable, Mapping
@@ -26,11 +25,10 @@ from pathlib import Path
 
 from rooms.errors import DomainError
 from rooms.jobs import Job, JobState, Progress
-from server import certificate_files, i18n
-from server.logs import setup_logging
+from server import certificate_files, i18n, process
 from server.reports import find_font
-from server.settings import Settings, SettingsError
-from server.store import EmbeddedRedis, Store, connect
+from server.settings import Settings
+from server.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -167,38 +165,9 @@ class Worker:
         )
 
 
-async def run_alone(settings: Settings) -> None:
-    """The Procfile's worker process: until SIGTERM or SIGINT."""
-    embedded = None
-    url = settings.redis_url
-    if url is None:
-        embedded = EmbeddedRedis(settings.data_dir / "redis")
-        await embedded.start()
-        url = embedded.url
-    store = Store(connect(url))
-    worker = Worker(store, settings)
-    stopping = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopping.set)
-    worker.start()
-    log.info("worker %s running", worker.consumer)
-    await stopping.wait()
-    await worker.stop()
-    await store.close()
-    if embedded is not None:
-        await embedded.stop()
-
-
 def main() -> int:
-    setup_logging()
-    try:
-        settings = Settings.from_env()
-    except SettingsError as error:
-        print(f"yunhui worker: cannot start: {error}", file=sys.stderr)
-        return 2
-    asyncio.run(run_alone(settings))
-    return 0
+    """The Procfile's worker process: until SIGTERM or SIGINT."""
+    return process.main("worker", Worker, lambda made: f"worker {made.consumer} running")
 
 
 if __name__ == "__main__":

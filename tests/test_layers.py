@@ -210,6 +210,7 @@ PLUMBING = {
     "server/logs.py",
     "server/mailer.py",
     "server/methods.py",  # every path answers exactly its own methods
+    "server/process.py",  # a background process's life: its Redis, its loop, its signals
     "server/security.py",
     "server/settings.py",
     "server/static.py",
