@@ -26,17 +26,13 @@ tests/browser/test_class_media.py judges it.
 """
 
 import asyncio
-import json
 import socket
-import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from playwright.async_api import Browser, Dialog, expect
-from playwright.async_api import Error as PlaywrightError
 
 from rooms.attendance import totals
 from rooms.certificates import Scope
@@ -45,9 +41,8 @@ from server import certificates
 from server.app import make_app
 from server.invitations import issue_invite, sign_invite
 from server.store import Store, connect
-from tests.browser import netns
-from tests.browser.media_checks import SETUP_TIMEOUT, Person, StepFailed, decoding, until
-from tests.browser.netns_scenario import Scenario, flowing
+from tests.browser.media_checks import SETUP_TIMEOUT, Person, decoding, until
+from tests.browser.netns_scenario import Scenario, flowing, play
 from tests.browser.test_polls_room import first_poll
 from tests.browser.test_qa_room import item
 from tests.browser.test_room import room_path
@@ -274,19 +269,7 @@ class ClassScenario(Scenario):
 
 
 async def main() -> None:
-    config = json.loads(sys.stdin.read())
-    subnet = netns.bring_up(netns.Subnet.from_config(config))
-    scenario = ClassScenario(config, subnet)
-    try:
-        await scenario.run()
-    except (StepFailed, AssertionError) as exc:
-        last = scenario.result.get("timeline", [["start", 0]])[-1][0]
-        scenario.result["failed"] = f"after {last!r}: {exc}"
-    except PlaywrightError as exc:
-        last = scenario.result.get("timeline", [["start", 0]])[-1][0]
-        scenario.result["failed"] = f"after {last!r}: {exc}"
-    scenario.result["seconds"] = round(time.monotonic() - scenario.started, 1)
-    print(json.dumps(scenario.result, ensure_ascii=False))
+    await play(ClassScenario)
 
 
 if __name__ == "__main__":

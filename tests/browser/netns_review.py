@@ -19,24 +19,19 @@ tests/browser/test_review_media.py judges it.
 """
 
 import asyncio
-import json
 import socket
-import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
 from playwright.async_api import Browser
-from playwright.async_api import Error as PlaywrightError
 
 from rooms.roles import Role
 from server.app import make_app
 from server.invitations import issue_invite, sign_invite
 from server.store import Store, connect
-from tests.browser import netns
-from tests.browser.media_checks import Person, StepFailed, decoding, until
-from tests.browser.netns_scenario import Scenario, flowing
+from tests.browser.media_checks import Person, decoding, until
+from tests.browser.netns_scenario import Scenario, flowing, play
 from tests.browser.test_review_room import A_MAIL, B_MAIL, CHAIR_EMAIL, open_review, room_path
 from tests.server.fixtures_login import PASSWORD
 
@@ -200,18 +195,7 @@ SEEN_JS = """() => ({
 
 
 async def main() -> None:
-    config = json.loads(sys.stdin.read())
-    subnet = netns.bring_up(netns.Subnet.from_config(config))
-    scenario = ReviewScenario(config, subnet)
-    try:
-        await scenario.run()
-    except StepFailed as exc:
-        scenario.result["failed"] = str(exc)
-    except PlaywrightError as exc:
-        last = scenario.result.get("timeline", [["start", 0]])[-1][0]
-        scenario.result["failed"] = f"after {last!r}: {exc}"
-    scenario.result["seconds"] = round(time.monotonic() - scenario.started, 1)
-    print(json.dumps(scenario.result, ensure_ascii=False))
+    await play(ReviewScenario)
 
 
 if __name__ == "__main__":

@@ -20,24 +20,19 @@ tests/browser/test_roadshow_media.py judges it.
 """
 
 import asyncio
-import json
 import socket
-import sys
-import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from playwright.async_api import Browser
-from playwright.async_api import Error as PlaywrightError
 
 from rooms.roles import Role
 from server.app import make_app
 from server.store import Store, connect
-from tests.browser import netns
-from tests.browser.media_checks import Person, StepFailed, decoding, until
-from tests.browser.netns_scenario import Scenario
+from tests.browser.media_checks import Person, decoding, until
+from tests.browser.netns_scenario import Scenario, play
 from tests.browser.roadshow_world import (
     CHAIR_EMAIL,
     FOUNDER_A,
@@ -236,18 +231,7 @@ class RoadshowScenario(Scenario):
 
 
 async def main() -> None:
-    config = json.loads(sys.stdin.read())
-    subnet = netns.bring_up(netns.Subnet.from_config(config))
-    scenario = RoadshowScenario(config, subnet)
-    try:
-        await scenario.run()
-    except StepFailed as exc:
-        scenario.result["failed"] = str(exc)
-    except PlaywrightError as exc:
-        last = scenario.result.get("timeline", [["start", 0]])[-1][0]
-        scenario.result["failed"] = f"after {last!r}: {exc}"
-    scenario.result["seconds"] = round(time.monotonic() - scenario.started, 1)
-    print(json.dumps(scenario.result, ensure_ascii=False))
+    await play(RoadshowScenario)
 
 
 if __name__ == "__main__":

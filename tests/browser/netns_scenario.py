@@ -364,19 +364,25 @@ BUTTONS_JS = """() => ["mic-button", "cam-button", "screen-button"].every(
 OBSERVER_JS = """() => document.getElementById("cam-button").getAttribute("aria-pressed")"""
 
 
-async def main() -> None:
+async def play(kind: type["Scenario"]) -> None:
+    """A scenario process's whole life: the config from stdin, the network namespace's
+    addresses, the run, and its result (with how it failed, if it did) as JSON on stdout."""
     config = json.loads(sys.stdin.read())
     subnet = netns.bring_up(netns.Subnet.from_config(config))
-    scenario = Scenario(config, subnet)
+    scenario = kind(config, subnet)
     try:
         await scenario.run()
     except StepFailed as exc:
         scenario.result["failed"] = str(exc)
-    except PlaywrightError as exc:  # e.g. a wait that timed out: say after which step
+    except (AssertionError, PlaywrightError) as exc:  # e.g. a wait that timed out: after which step
         last = scenario.result.get("timeline", [["start", 0]])[-1][0]
         scenario.result["failed"] = f"after {last!r}: {exc}"
     scenario.result["seconds"] = round(time.monotonic() - scenario.started, 1)
     print(json.dumps(scenario.result, ensure_ascii=False))
+
+
+async def main() -> None:
+    await play(Scenario)
 
 
 if __name__ == "__main__":

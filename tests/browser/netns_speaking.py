@@ -19,20 +19,15 @@ tests/browser/test_speaking_media.py judges it.
 """
 
 import asyncio
-import json
 import socket
-import sys
-import time
 
 from aiohttp import web
 from playwright.async_api import Browser
-from playwright.async_api import Error as PlaywrightError
 
 from server.app import make_app
 from server.store import Store, connect
-from tests.browser import netns
-from tests.browser.media_checks import Person, StepFailed, decoding, until
-from tests.browser.netns_scenario import Scenario, flowing
+from tests.browser.media_checks import Person, decoding, until
+from tests.browser.netns_scenario import Scenario, flowing, play
 from tests.browser.test_room import open_meeting, room_path
 
 QUIET = 2.0  # seconds over which a page's remote videos must decode nothing (or something)
@@ -132,18 +127,7 @@ class SpeakingScenario(Scenario):
 
 
 async def main() -> None:
-    config = json.loads(sys.stdin.read())
-    subnet = netns.bring_up(netns.Subnet.from_config(config))
-    scenario = SpeakingScenario(config, subnet)
-    try:
-        await scenario.run()
-    except StepFailed as exc:
-        scenario.result["failed"] = str(exc)
-    except PlaywrightError as exc:
-        last = scenario.result.get("timeline", [["start", 0]])[-1][0]
-        scenario.result["failed"] = f"after {last!r}: {exc}"
-    scenario.result["seconds"] = round(time.monotonic() - scenario.started, 1)
-    print(json.dumps(scenario.result, ensure_ascii=False))
+    await play(SpeakingScenario)
 
 
 if __name__ == "__main__":
