@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from redis.asyncio.client import Pipeline
-from redis.exceptions import WatchError
 
 from rooms.accounts import of_org
 from rooms.errors import Conflict, DomainError, NotFound
@@ -32,9 +31,9 @@ from rooms.experts import (
 from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
+from server.store.transactions import watched
 
 T = TypeVar("T")
-ATTEMPTS = 20  # optimistic transaction retries before giving up
 CHUNK = 1000  # ids per MGET
 
 
@@ -141,16 +140,12 @@ class Experts:
 
     async def _transact(self, watch: list[str], body: Callable[[Pipeline], Awaitable[T]]) -> T:
         """Run body (reads, then MULTI and queued writes) until no watched key changed."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for _ in range(ATTEMPTS):
-                try:
-                    await pipe.watch(*watch)
-                    result = await body(pipe)
-                    await pipe.execute()
-                    return result
-                except WatchError:
-                    continue
-        raise Conflict("The expert pool is busy; please try again.", code="busy")
+        return await watched(
+            self.redis,
+            watch,
+            body,
+            busy=Conflict("The expert pool is busy; please try again.", code="busy"),
+        )
 
     # reading
 

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import TypeVar
 
 from redis.asyncio.client import Pipeline
-from redis.exceptions import WatchError
 
 from rooms.accounts import of_org
 from rooms.errors import Conflict, NotFound
@@ -25,9 +24,9 @@ from rooms.investors import (
 from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
+from server.store.transactions import watched
 
 T = TypeVar("T")
-ATTEMPTS = 20
 EVERYONE = InvestorFilters()
 
 
@@ -48,16 +47,13 @@ class Investors:
         self.redis = redis
 
     async def _transact(self, watch: list[str], body: Callable[[Pipeline], Awaitable[T]]) -> T:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for _ in range(ATTEMPTS):
-                try:
-                    await pipe.watch(*watch)
-                    result = await body(pipe)
-                    await pipe.execute()
-                    return result
-                except WatchError:
-                    continue
-        raise Conflict("The directory is busy; please try again.", code="busy")
+        """Run body (reads, then MULTI and queued writes) until no watched key changed."""
+        return await watched(
+            self.redis,
+            watch,
+            body,
+            busy=Conflict("The directory is busy; please try again.", code="busy"),
+        )
 
     async def get(self, investor_id: str) -> Investor | None:
         text = await self.redis.get(keys.investor(investor_id))

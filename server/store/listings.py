@@ -19,7 +19,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from redis.asyncio.client import Pipeline
-from redis.exceptions import WatchError
 
 from rooms.accounts import of_org
 from rooms.errors import Conflict, DomainError, NotFound
@@ -39,9 +38,9 @@ from rooms.listings import (
 from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
+from server.store.transactions import watched
 
 T = TypeVar("T")
-ATTEMPTS = 20
 CHUNK = 1000
 Terms = tuple[list[str], list[str]]  # a listing's title terms and body terms
 TermsOf = Callable[[Listing], Terms]
@@ -71,16 +70,13 @@ class Listings:
         return NotFound("No achievement {listing_id}.", listing_id=wanted[:40])
 
     async def _transact(self, watch: list[str], body: Callable[[Pipeline], Awaitable[T]]) -> T:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for _ in range(ATTEMPTS):
-                try:
-                    await pipe.watch(*watch)
-                    result = await body(pipe)
-                    await pipe.execute()
-                    return result
-                except WatchError:
-                    continue
-        raise Conflict("The library is busy; please try again.", code="busy")
+        """Run body (reads, then MULTI and queued writes) until no watched key changed."""
+        return await watched(
+            self.redis,
+            watch,
+            body,
+            busy=Conflict("The library is busy; please try again.", code="busy"),
+        )
 
     # reading
 

@@ -18,7 +18,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from redis.asyncio.client import Pipeline
-from redis.exceptions import WatchError
 
 from rooms import items as rules
 from rooms.conflicts import ConflictNote
@@ -29,9 +28,9 @@ from rooms.rubric import Rubric
 from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
+from server.store.transactions import watched
 
 T = TypeVar("T")
-ATTEMPTS = 20  # optimistic transaction retries before giving up
 
 
 def _no_item(item_id: str) -> NotFound:
@@ -90,16 +89,7 @@ class Reviews:
 
     async def _transact(self, watch: list[str], body: Callable[[Pipeline], Awaitable[T]]) -> T:
         """Run body (reads, then MULTI and queued writes) until no watched key changed."""
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for _ in range(ATTEMPTS):
-                try:
-                    await pipe.watch(*watch)
-                    result = await body(pipe)
-                    await pipe.execute()
-                    return result
-                except WatchError:
-                    continue
-        raise _busy()
+        return await watched(self.redis, watch, body, busy=_busy())
 
     # items ------------------------------------------------------------------------------
 

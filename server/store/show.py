@@ -15,7 +15,6 @@ may not be the writer's) reloads the show.
 from datetime import datetime, timedelta
 
 from redis.asyncio.client import Pipeline
-from redis.exceptions import WatchError
 
 from rooms.agenda import PersonType, Session, person_key
 from rooms.errors import Conflict
@@ -33,8 +32,8 @@ from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
 from server.store.review import Reviews
+from server.store.transactions import watched
 
-ATTEMPTS = 20
 SCHEDULER = "scheduler"
 
 
@@ -71,41 +70,37 @@ class Shows:
         """Append what ``change`` says (it may refuse: nothing is written), then every
         hand-over due by now; set when the show next changes; publish that it changed."""
         sid = session.session_id
-        log_key, order_key = keys.show_log(sid), keys.review_order(sid)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for _ in range(ATTEMPTS):
-                try:
-                    await pipe.watch(log_key, order_key, keys.review_items(sid))
-                    show = await self._read(pipe, session)
-                    entries = change(show, now)
-                    show = Show(plan=show.plan, log=show.log + tuple(entries))
-                    handovers = [
-                        ShowEntry(
-                            kind=EntryKind.HANDOVER,
-                            at=now,
-                            stage=key,
-                            seconds=max(0, round((now - due).total_seconds())),
-                            actor=SCHEDULER,
-                            due=due,
-                        )
-                        for key, due in due_handovers(show, now)
-                    ]
-                    entries += handovers
-                    show = Show(plan=show.plan, log=show.log + tuple(handovers))
-                    when = next_change(show, now)
-                    pipe.multi()
-                    if entries:
-                        pipe.rpush(log_key, *[dump(e) for e in entries])
-                    if when is None:
-                        pipe.zrem(keys.SHOWS_DUE, sid)
-                    else:
-                        pipe.zadd(keys.SHOWS_DUE, {sid: when.timestamp()})
-                    await pipe.execute()
-                    break
-                except WatchError:
-                    continue
+        log_key = keys.show_log(sid)
+
+        async def body(pipe: Pipeline) -> list[ShowEntry]:
+            show = await self._read(pipe, session)
+            entries = change(show, now)
+            show = Show(plan=show.plan, log=show.log + tuple(entries))
+            handovers = [
+                ShowEntry(
+                    kind=EntryKind.HANDOVER,
+                    at=now,
+                    stage=key,
+                    seconds=max(0, round((now - due).total_seconds())),
+                    actor=SCHEDULER,
+                    due=due,
+                )
+                for key, due in due_handovers(show, now)
+            ]
+            show = Show(plan=show.plan, log=show.log + tuple(handovers))
+            when = next_change(show, now)
+            pipe.multi()
+            if entries or handovers:
+                pipe.rpush(log_key, *[dump(e) for e in [*entries, *handovers]])
+            if when is None:
+                pipe.zrem(keys.SHOWS_DUE, sid)
             else:
-                raise Conflict("The show is busy; try again.", code="busy")
+                pipe.zadd(keys.SHOWS_DUE, {sid: when.timestamp()})
+            return [*entries, *handovers]
+
+        watch = [log_key, keys.review_order(sid), keys.review_items(sid)]
+        busy = Conflict("The show is busy; try again.", code="busy")
+        entries = await watched(self.redis, watch, body, busy=busy)
         if entries:
             await self.redis.publish(keys.SHOWS_CHANNEL, sid)
         return entries
