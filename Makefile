@@ -54,10 +54,12 @@ fonts:
 	$(call debian,for PDF documents,PDF documents)
 
 # The report tests read the PDFs back with poppler's pdftotext, pdfinfo and pdffonts (and
-# pdftoppm), and scan a certificate's QR code with zbar's zbarimg.
+# pdftoppm), and scan a certificate's QR code with zbar's zbarimg; the slides' tests pack a
+# PDF into object streams with qpdf.
 poppler:
 	@missing=""; command -v pdftotext >/dev/null || missing=" poppler-utils"; \
 	command -v zbarimg >/dev/null || missing="$$missing zbar-tools"; \
+	command -v qpdf >/dev/null || missing="$$missing qpdf"; \
 	$(call debian,for the PDF tests,The PDF tests)
 
 lint: install-dev

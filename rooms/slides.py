@@ -8,7 +8,6 @@ presenter may let people download the deck (``Deck.downloadable``). A pointer is
 to the others, never kept, at most ``POINTER_PER_SECOND`` times a second per person.
 """
 
-import re
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -21,10 +20,6 @@ from rooms.workflow import Core, Workflow
 C = Capability
 POINTER_PER_SECOND = 20
 _POINTER_GAP = timedelta(seconds=1 / POINTER_PER_SECOND)
-_PAGES_COUNT = re.compile(
-    rb"/Type\s*/Pages\b[^>]*?/Count\s+(\d+)|/Count\s+(\d+)[^>]*?/Type\s*/Pages\b"
-)
-_ONE_PAGE = re.compile(rb"/Type\s*/Page(?![a-zA-Z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +38,6 @@ class SlideShow:
 
     deck: Deck | None = None
     page: int = 1
-
-
-def count_pages(pdf: bytes) -> int:
-    """How many pages a PDF has, from its page tree (the largest ``/Count`` of a ``/Pages``
-    object), else from its page objects; 0 when neither can be read (compressed streams)."""
-    counts = [int(a or b) for a, b in _PAGES_COUNT.findall(pdf)]
-    return max(counts) if counts else len(_ONE_PAGE.findall(pdf))
 
 
 def deck_payload(show: SlideShow) -> dict[str, object] | None:

@@ -19,11 +19,12 @@ from rooms.kinds import rules_of
 from rooms.listings import Achievement
 from rooms.poll_spec import poll_spec
 from rooms.roles import Kind, Role
-from rooms.slides import Deck, SlideShow, count_pages
+from rooms.slides import Deck, SlideShow
 from server import agenda, certificates, reviews
 from server.accounts import create_org_with_admin
 from server.files import files_root, save_bytes
 from server.invitations import invite_url, issue_invite, sign_invite
+from server.pdf_pages import count_pages
 from server.reports import Heading, PageBreak, Paragraph, Report, find_font, render_pdf
 from server.seed_followups import demo_follow_up
 from server.seed_libraries import seed_libraries

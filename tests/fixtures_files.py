@@ -1,6 +1,10 @@
 """Small real files for the file store's tests: PDFs that pdf.js opens, written here by hand
 (a catalog, a page tree, pages that paint a coloured box and a line of Helvetica, and a
-correct cross-reference table)."""
+correct cross-reference table), and the same packed into object streams by qpdf."""
+
+import subprocess
+import tempfile
+from pathlib import Path
 
 PAGE_WIDTH, PAGE_HEIGHT = 400, 300  # points
 BOX = (50, 50, 300, 200)  # x, y, width, height of the box each page paints
@@ -44,5 +48,20 @@ def make_pdf(pages: int = 1) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\n" % (len(offsets) + 1)
-    out += b"startxref\n%d\n%%EOF\n" % xref
+    out += b"startxref\n%d\n%%%%EOF\n" % xref  # "%%" is one "%" here
     return bytes(out)
+
+
+def make_packed_pdf(pages: int = 1) -> bytes:
+    """A valid PDF of this many pages as PDF 1.5 writers save one: qpdf (Debian's) packs its
+    objects, the page tree among them, into compressed object streams, indexed by a
+    cross-reference stream."""
+    with tempfile.TemporaryDirectory() as folder:
+        plain, packed = Path(folder) / "plain.pdf", Path(folder) / "packed.pdf"
+        plain.write_bytes(make_pdf(pages))
+        subprocess.run(
+            ["qpdf", "--object-streams=generate", str(plain), str(packed)],
+            check=True,
+            capture_output=True,
+        )
+        return packed.read_bytes()

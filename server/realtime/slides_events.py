@@ -1,12 +1,13 @@
 """A room's slide events (PROTOCOL.md, "Slides"): the presenter's page turns and pointer.
 Each is one change of the room's ``rooms.slides.Slides`` on the room's line (a deck comes
-on the stage by its upload: server/realtime/slides_files.py)."""
+on the stage by its upload: server/realtime/slides_files.py; a stopped deck's file is deleted)."""
 
 from typing import Any
 
 from rooms.protocol import EVENTS
 from rooms.slides import Slides
 from server.realtime.live import LiveRoom, LiveRooms
+from server.realtime.slides_files import forget_deck
 
 
 class SlidesEvents:
@@ -32,5 +33,9 @@ class SlidesEvents:
         await self.live.run(live, effects)
 
     async def on_slides_stop(self, sid: str, data: dict[str, Any]) -> None:
+        """The deck leaves the stage; once that is kept, its file is deleted."""
         live = self.live.room_of(sid)
-        await self.live.run(live, self._slides(live, sid, "slides_stop").slides_stop(sid))
+        slides = self._slides(live, sid, "slides_stop")
+        gone, effects = slides.show.deck, slides.slides_stop(sid)  # nothing awaited between
+        if effects and (await self.live.run(live, effects)).kept:
+            await forget_deck(self.live.store, self.live.settings, gone)

@@ -2,9 +2,11 @@
 
 ``POST /sessions/{session_id}/slides`` (multipart/form-data, field ``file``: a PDF of at
 most 50 MiB, its kind sniffed; ``?downloadable=1`` lets people download it; the CSRF token
-in the X-CSRF-Token header) stores a deck and puts it on the room's stage at page 1 —
-for a presenter or a host (``publish_screen`` or ``moderate``), resolved as at the room's
-door (server/realtime/identity.py) with a role given live counting. Refusals answer JSON
+in the X-CSRF-Token header) stores a deck (its pages read by pypdf: ``server/pdf_pages.py``)
+and puts it on the room's stage at page 1, in place of the deck shown before, whose file is
+deleted (as a deck's is when it is stopped) — for a presenter or a host (``publish_screen``
+or ``moderate``), resolved as at the room's door (server/realtime/identity.py) with a role
+given live counting. Refusals answer JSON
 ``{"error": {"code", "message"}}`` and keep nothing.
 
 ``GET …/slides/{file_id}/file`` serves a deck of the session to anyone the room's door
@@ -23,7 +25,7 @@ from rooms.files import FilePurpose, MediaType, StoredFile
 from rooms.kinds import rules_of
 from rooms.outbox import Person
 from rooms.roles import Capability, capabilities
-from rooms.slides import Deck, Slides, SlideShow, count_pages
+from rooms.slides import Deck, Slides, SlideShow
 from server.agenda import load_session
 from server.appkeys import SETTINGS, STORE
 from server.errors import error_json, status_of, user_message
@@ -35,8 +37,11 @@ from server.files import (
     find_file,
     save_upload,
 )
+from server.pdf_pages import count_pages
 from server.realtime.identity import resolve
 from server.realtime.live import LIVE_ROOMS, LiveRooms
+from server.settings import Settings
+from server.store import Store
 
 C = Capability
 FIELD = "file"
@@ -75,9 +80,9 @@ async def _file_part(request: web.Request) -> BodyPartReader:
 
 async def _deck_of(request: web.Request, stored: StoredFile) -> Deck:
     """The deck of a stored upload; a PDF whose pages cannot be read is deleted, refused."""
-    root = files_root(request.app[SETTINGS])
-    data = await asyncio.to_thread(file_path(root, stored.file_id).read_bytes)
-    pages = count_pages(data) if stored.media_type is MediaType.PDF else 0
+    root, pages = files_root(request.app[SETTINGS]), 0
+    if stored.media_type is MediaType.PDF:
+        pages = await asyncio.to_thread(count_pages, file_path(root, stored.file_id))
     if pages < 1:
         await delete_file(request.app[STORE], root, stored)
         raise DomainError("Only a PDF whose pages can be read can be shown.", code="file_type")
@@ -85,16 +90,27 @@ async def _deck_of(request: web.Request, stored: StoredFile) -> Deck:
     return Deck(stored.file_id, stored.name, pages=pages, downloadable=downloadable)
 
 
-async def _on_stage(live: LiveRooms, session: Session, deck: Deck) -> dict[str, object]:
-    """The deck on the room's stage: through its line when the room is open, else kept."""
+async def _on_stage(live: LiveRooms, session: Session, deck: Deck) -> Deck | None:
+    """The deck on the room's stage: through its line when the room is open, else kept.
+    Answers the deck it replaced (None: there was none)."""
     room = live.rooms.get(session.session_id)
     if room is None or room.room.closed:
-        await live.store.slides.put(session.session_id, SlideShow(deck=deck, page=1))
-    else:
-        outcome = await live.run(room, room.room.part(Slides).show_deck(deck))
-        if not outcome.kept:
-            raise DomainError("The deck was not saved; send it again.", code="unavailable")
-    return {"file_id": deck.file_id, "name": deck.name, "pages": deck.pages}
+        before = await live.store.slides.replace(session.session_id, SlideShow(deck=deck))
+        return before.deck
+    slides = room.room.part(Slides)
+    replaced, effects = slides.show.deck, slides.show_deck(deck)  # nothing awaited between
+    if not (await live.run(room, effects)).kept:
+        raise DomainError("The deck was not saved; send it again.", code="unavailable")
+    return replaced
+
+
+async def forget_deck(store: Store, settings: Settings, gone: Deck | None) -> None:
+    """Delete the file (record and bytes) of a deck that left the stage, replaced or
+    stopped: nothing refers to it any more (a room shows one deck, and only its upload puts
+    a deck on the stage)."""
+    stored = None if gone is None else await find_file(store, gone.file_id)
+    if stored is not None and stored.purpose is FilePurpose.SLIDES:
+        await delete_file(store, files_root(settings), stored)
 
 
 async def upload_deck(request: web.Request) -> web.Response:
@@ -107,10 +123,14 @@ async def upload_deck(request: web.Request) -> web.Response:
             org_id=session.org_id, scope_id=session.session_id, purpose=FilePurpose.SLIDES,
             created_by=person.person_key, now=datetime.now(UTC),
         )  # fmt: skip
-        deck = await _on_stage(request.app[LIVE_ROOMS], session, await _deck_of(request, stored))
+        deck = await _deck_of(request, stored)
+        replaced = await _on_stage(request.app[LIVE_ROOMS], session, deck)
     except DomainError as error:
         return error_json(status_of(error), error.code, user_message(request, error))
-    return web.json_response(deck, status=201)
+    if replaced is not None and replaced.file_id != deck.file_id:
+        await forget_deck(request.app[STORE], request.app[SETTINGS], replaced)
+    answer = {"file_id": deck.file_id, "name": deck.name, "pages": deck.pages}
+    return web.json_response(answer, status=201)
 
 
 async def deck_file(request: web.Request) -> web.StreamResponse:

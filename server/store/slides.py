@@ -24,3 +24,9 @@ class SlideShows:
     async def put(self, session_id: str, show: SlideShow) -> None:
         """Keep the show of a room that is not open (its line would keep it otherwise)."""
         await self.redis.set(keys.slide_show(session_id), dump(show))
+
+    async def replace(self, session_id: str, show: SlideShow) -> SlideShow:
+        """Keep the show of a room that is not open, and answer the show it replaced, in one
+        step (two uploads at once each get the one they replaced)."""
+        text = await self.redis.set(keys.slide_show(session_id), dump(show), get=True)
+        return SlideShow() if text is None else load(SlideShow, text)

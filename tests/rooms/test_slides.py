@@ -5,8 +5,7 @@ from datetime import timedelta
 from rooms.outbox import Group, Keep, Send
 from rooms.presence import Person
 from rooms.roles import Role
-from rooms.slides import Deck, Slides, SlideShow, count_pages, deck_payload
-from tests.fixtures_files import make_pdf
+from rooms.slides import Deck, Slides, SlideShow, deck_payload
 from tests.rooms.test_room import LI, NOW, OWNER, codes, events, make_room
 
 DECK = Deck(file_id="f1", name="Week 1.pdf", pages=3, downloadable=False)
@@ -21,14 +20,6 @@ def showing() -> Slides:
     slides = room.part(Slides)
     slides.show_deck(DECK)
     return slides
-
-
-def test_count_pages_reads_the_page_tree() -> None:
-    assert [count_pages(make_pdf(pages=n)) for n in (1, 3, 12)] == [1, 3, 12]
-
-
-def test_count_pages_is_zero_for_what_it_cannot_read() -> None:
-    assert count_pages(b"%PDF-1.5 compressed") == 0
 
 
 def test_a_new_deck_opens_at_page_one_for_the_room_and_is_kept() -> None:

@@ -8,11 +8,11 @@ from rooms.certificates import Scope
 from rooms.files import FilePurpose
 from rooms.poll_spec import PollKind
 from rooms.roles import Kind, Role
-from rooms.slides import count_pages
 from server import certificates
 from server.accounts import check_credentials
 from server.files import file_path, files_root
 from server.invitations import open_invite
+from server.pdf_pages import count_pages
 from server.seed import HOST_EMAIL, credentials_file, seed_demo
 
 

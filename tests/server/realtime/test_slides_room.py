@@ -10,8 +10,8 @@ from aiohttp.test_utils import TestClient
 
 from rooms.roles import Role
 from rooms.slides import Deck, SlideShow
-from server.files import files_root
-from tests.fixtures_files import make_pdf
+from server.files import file_path, files_root
+from tests.fixtures_files import make_packed_pdf, make_pdf
 from tests.server.fixtures_login import sign_in
 from tests.server.realtime.room_world import Room, World
 from tests.server.test_invitations import csrf_of
@@ -76,6 +76,57 @@ async def test_page_turns_reach_everyone_and_a_late_joiner(rooms_world: World) -
     }  # fmt: skip
     shown = Deck(deck["file_id"], "Week-1.pdf", pages=3, downloadable=True)
     assert await world.store.slides.show(room.session_id) == SlideShow(deck=shown, page=2)
+
+
+async def test_a_deck_packed_into_object_streams_is_shown(rooms_world: World) -> None:
+    world = rooms_world
+    room = await world.session(kind="class", lobby=False)
+    student = await world.enter(room, invite=await world.invite(room, Role.ATTENDEE, "Student"))
+    browser, csrf = await host_browser(world, room)
+
+    status, deck = await upload(browser, csrf, room, make_packed_pdf(pages=4))
+    await student.wait_for("slides")
+
+    assert (status, deck["pages"]) == (201, 4)
+    assert student.of("slides")[-1]["slides"]["pages"] == 4
+
+
+async def test_a_replaced_or_stopped_decks_file_is_deleted(rooms_world: World) -> None:
+    world = rooms_world
+    room = await world.session(kind="class", lobby=False)
+    teacher = await world.enter(room, invite=await world.invite(room, Role.HOST, "Teacher"))
+    browser, csrf = await host_browser(world, room)
+    root = files_root(world.settings)
+
+    _, first = await upload(browser, csrf, room, make_pdf(pages=2))
+    _, second = await upload(browser, csrf, room, make_pdf(pages=3))
+    kept = [f.file_id for f in await world.store.files.of_scope(room.session_id)]
+    on_disk = files_in(root)
+    await teacher.call("slides_stop", {})  # answered once the handler is done
+
+    assert kept == [second["file_id"]]
+    assert on_disk == [file_path(root, second["file_id"])]
+    assert not file_path(root, first["file_id"]).exists()
+    assert await world.store.files.of_scope(room.session_id) == []
+    assert files_in(root) == []
+
+
+async def test_a_deck_replaced_before_the_room_opens_is_deleted(rooms_world: World) -> None:
+    world = rooms_world
+    room = await world.session(kind="class", lobby=False)
+    staff, csrf = await host_browser(world, room)
+
+    await upload(staff, csrf, room, make_pdf(pages=2))
+    _, second = await upload(staff, csrf, room, make_pdf(pages=3))
+
+    kept = await world.store.files.of_scope(room.session_id)
+    assert [f.file_id for f in kept] == [second["file_id"]]
+    assert files_in(files_root(world.settings)) == [
+        file_path(files_root(world.settings), second["file_id"])
+    ]
+    assert (await world.store.slides.show(room.session_id)).deck == Deck(
+        second["file_id"], "Week-1.pdf", pages=3
+    )
 
 
 async def test_a_page_out_of_range_and_a_listeners_turn_are_refused(rooms_world: World) -> None:
