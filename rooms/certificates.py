@@ -5,9 +5,9 @@ A person's **attendance record** in an event is their time in each of its sessio
 threshold** is the active minutes needed for a certificate, set on a session (a certificate
 for that session) or on an event (a certificate for the event, over all its sessions). A
 **certificate** records, when issued, what it certifies: the association, the event, the
-sessions, the hours of active time and the person's name, with a printed number and an
-unguessable id for its public verification page. Issuing is once per person and scope: a
-second download gives the same certificate.
+sessions, the active time (``active_time``: minutes under an hour, else hours) and the
+person's name, with a printed number and an unguessable id for its public verification
+page. Issuing is once per person and scope: a second download gives the same certificate.
 """
 
 from dataclasses import dataclass
@@ -97,6 +97,27 @@ def earned(record: AttendanceRecord, *, scope: Scope, scope_id: str, minutes: in
     return record.active_seconds >= minutes * 60
 
 
+def hours_text(seconds: int) -> str:
+    """Hours with one decimal, rounded down: never more than was earned."""
+    return f"{seconds // 360 / 10:.1f}"
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveTime:
+    """Active time as a certificate prints it: whole minutes under an hour (``hours`` is
+    ""), else hours with one decimal (``minutes`` is 0); rounded down, never more than was
+    earned, and never "0.0 hours" for a short class."""
+
+    minutes: int = 0
+    hours: str = ""
+
+
+def active_time(seconds: int) -> ActiveTime:
+    if seconds < 3600:
+        return ActiveTime(minutes=seconds // 60)
+    return ActiveTime(hours=hours_text(seconds))
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Certificate:
     """A certificate of attendance as issued (what its PDF and its verification page say)."""
@@ -121,13 +142,12 @@ class Certificate:
         return hours_text(self.active_seconds)
 
     @property
+    def active_time(self) -> ActiveTime:
+        return active_time(self.active_seconds)
+
+    @property
     def issued_on(self) -> date:
         return self.issued_at.astimezone(ZoneInfo(self.zone)).date()
-
-
-def hours_text(seconds: int) -> str:
-    """Hours with one decimal, rounded down: never more than was earned."""
-    return f"{seconds // 360 / 10:.1f}"
 
 
 def certificate_number(*, year: int, serial: int) -> str:

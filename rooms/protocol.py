@@ -262,7 +262,11 @@ FIELDS: dict[str, dict[str, Field]] = {
     "release_pitch_results": {"item_id": F(S.ITEM)},
     "get_pitch_results": {"item_id": F(S.ITEM)},
     "get_ranking": {},
-    "ask_question": {"text": F(S.QUESTION), "anonymous": F(S.FLAG, required=False)},
+    "ask_question": {
+        "text": F(S.QUESTION),
+        "anonymous": F(S.FLAG, required=False),
+        "client_id": F(S.CLIENT_ID, required=False),
+    },
     "upvote_question": {"question_id": F(S.QUESTION_ID)},
     "set_question_state": {"question_id": F(S.QUESTION_ID), "state": F(S.QUESTION_STATE)},
     "pin_question": {"question_id": F(S.QUESTION_ID), "pinned": F(S.FLAG)},

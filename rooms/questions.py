@@ -14,7 +14,10 @@ and the export names the pitch.
 Who sees what: a pending or dismissed question only its author and the moderators; the rest
 everyone in the room. An anonymous question shows no name to anyone, the moderators
 included (as Slido does): only its author is told it is theirs, and the export says
-"Anonymous". Every change is one record (``Keep``: the whole question, or the settings) that
+"Anonymous". Asking is idempotent: a question carries its author's client-made id (as a chat
+message does), and a resend with the same id (after an answer lost, or a question "not
+saved" while Redis was down) is the same question, kept again, never a second one. Every
+change is one record (``Keep``: the whole question, or the settings) that
 the store keeps on the room's line; a person entering gets the list once, in ``joined``.
 """
 
@@ -76,6 +79,7 @@ class Question:
     asked_at: datetime
     voters: tuple[str, ...] = ()  # person keys: one vote each, whatever their tabs
     slot_id: str = ""  # a roadshow's pitch on stage when it was asked ("" elsewhere)
+    client_id: str = ""  # its author's client's id for it ("": none sent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +136,12 @@ class Questions(Workflow):
         self.questions: dict[str, Question] = {}
         self.settings = QaSettings()
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
+        self._asked: dict[tuple[str, str], str] = {}  # (author, client id) -> question id
 
     def load(self, questions: list[Question], settings: QaSettings) -> None:
         """The questions as the store has them (a room opening, or after a restart)."""
         self.questions = {q.question_id: q for q in sorted(questions, key=lambda q: q.number)}
+        self._asked = {(q.author_key, q.client_id): q.question_id for q in questions if q.client_id}
         self.settings = settings
 
     # looking things up
@@ -242,10 +248,16 @@ class Questions(Workflow):
     # the attendees' events
 
     def ask_question(
-        self, sid: str, text: str, *, anonymous: bool, now: datetime
+        self, sid: str, text: str, *, anonymous: bool, now: datetime, client_id: str = ""
     ) -> tuple[str, list[Effect]]:
-        """A new question: its id, and the effects."""
+        """A new question: its id, and the effects. A resend (the same author and client
+        id) answers the question already asked and keeps it again: nothing new."""
         p = self.room.require(sid, C.ASK_QUESTION)
+        asked = self._asked.get((p.key, client_id)) if client_id else None
+        if asked is not None:
+            q = self.questions[asked]
+            return q.question_id, [Keep(q), Send("question", {"question": self.item(q, p)},
+                                                 sids=tuple(p.sids))]  # fmt: skip
         text = check_question(text)
         if anonymous and not self.settings.anonymous:
             raise Forbidden("The host does not allow anonymous questions.", code="anonymous_off")
@@ -255,7 +267,10 @@ class Questions(Workflow):
         q = Question(
             question_id=f"q{number}", number=number, author_key=p.key, author_name=p.person.name,
             anonymous=anonymous, text=text, state=state, asked_at=now, slot_id=self.pitch_on(),
+            client_id=client_id,
         )  # fmt: skip
+        if client_id:
+            self._asked[(p.key, client_id)] = q.question_id
         return q.question_id, self._set(q)
 
     def upvote_question(self, sid: str, question_id: str, *, now: datetime) -> list[Effect]:

@@ -1,5 +1,5 @@
 """Certificates of attendance as files: one certificate's PDF report (the association, the
-event, the sessions, the hours, the person's name, its number, and a QR code of its public
+event, the sessions, the active time, the person's name, its number, and a QR code of its public
 verification page, in the reader's language; ``server.reports`` embeds the CJK font), and
 the bulk job that makes a zip of every certificate of a scope (run by the worker,
 ``server/worker.py``), reporting its progress as it goes.
@@ -45,24 +45,37 @@ def certificate_report(certificate: Certificate, *, t: Translate, lang: str, url
     """What the certificate says, in the reader's language."""
     c = certificate
     org, event = names(c, lang)
-    statement = t("{name} attended {event}, held by {organization}, for {hours} hours.")
+    statement = t("{name} attended {event}, held by {organization}, for {duration}.")
+    duration = active_time_text(c, t)
     return Report(
         title=t("Certificate of attendance"),
         subtitle=org,
         lang="zh-CN" if lang.startswith("zh") else "en",
         sections=(
             Heading(c.name),
-            Paragraph(statement.format(name=c.name, event=event, organization=org, hours=c.hours)),
+            Paragraph(
+                statement.format(name=c.name, event=event, organization=org, duration=duration)
+            ),
             Table(columns=(t("Sessions"),), rows=tuple((title,) for title in c.sessions)),
             Paragraph(
                 f"{t('Certificate number')}: {c.number}\n"
                 f"{t('Issued on')}: {c.issued_on.isoformat()}\n"
-                f"{t('Hours of active time')}: {c.hours}"
+                f"{t('Active time')}: {duration}"
             ),
             QrCode(url, caption=f"{t('Check this certificate at')}\n{url}"),
         ),
         created=c.issued_at,
     )
+
+
+def active_time_text(certificate: Certificate, t: Translate) -> str:
+    """The certificate's active time in words: "45 minutes" under an hour, else "1.5 hours"."""
+    time = certificate.active_time
+    if time.hours:
+        return t("{hours} hours").format(hours=time.hours)
+    if time.minutes == 1:
+        return t("1 minute")
+    return t("{minutes} minutes").format(minutes=time.minutes)
 
 
 def file_name(certificate: Certificate) -> str:

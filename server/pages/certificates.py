@@ -3,7 +3,7 @@ its QR code opens), and an attendee's own attendance record, reached from their 
 with their certificates to download once earned.
 
 The verification page shows exactly what the certificate says (its number, the person's
-name, the association, the event, the sessions, the hours, the date issued) and nothing
+name, the association, the event, the sessions, the active time, the date issued) and nothing
 more; an unknown id is a 404. The attendee's page is the invite's person's: a genuine,
 unrevoked link opens it, after the session too.
 """
@@ -17,9 +17,9 @@ from rooms.invites import Invite, InviteRefused
 from server import certificates
 from server.agenda import load_session
 from server.appkeys import SETTINGS, STORE
-from server.certificate_files import names
+from server.certificate_files import active_time_text, names
 from server.certificates import EventAttendance
-from server.i18n import language
+from server.i18n import gettext, language
 from server.pages.certificate_documents import certificate_pdf
 from server.pages.invites import refused_page, unstored
 
@@ -30,7 +30,13 @@ async def verification_page(request: web.Request) -> web.Response:
         request.app[STORE], request.match_info["certificate_id"]
     )
     org, event = names(certificate, language(request))
-    context = {"certificate": certificate, "organization": org, "event_name": event}
+    duration = active_time_text(certificate, lambda message: gettext(request, message))
+    context = {
+        "certificate": certificate,
+        "organization": org,
+        "event_name": event,
+        "active_time": duration,
+    }
     response = aiohttp_jinja2.render_template("certificate.html", request, context)
     response.headers["X-Robots-Tag"] = "noindex"
     return response

@@ -31,8 +31,9 @@ class QuestionEvents:
         live = self.live.room_of(sid)
         live.room.require(sid, EVENTS["ask_question"])
         question_id, effects = live.room.part(Questions).ask_question(
-            sid, data["text"], anonymous=bool(data["anonymous"]), now=self.live.clock()
-        )
+            sid, data["text"], anonymous=bool(data["anonymous"]), now=self.live.clock(),
+            client_id=data["client_id"] or "",
+        )  # fmt: skip
         if not (await self.live.run(live, effects)).kept:
             raise DomainError(NOT_KEPT, code="unavailable")
         return {"question_id": question_id}

@@ -263,7 +263,9 @@ class ClassScenario(Scenario):
         issued = await self.store.certificates.of_scope(Scope.SESSION, self.session.session_id)
         found = [await self.store.certificates.get(i) for i in issued.values()]
         self.result["issued"] = [
-            {"name": c.name, "hours": c.hours, "sessions": list(c.sessions)} for c in found if c
+            {"name": c.name, "minutes": c.active_time.minutes, "sessions": list(c.sessions)}
+            for c in found
+            if c
         ]
         self.mark("the certificate is downloaded")
 

@@ -6,9 +6,11 @@ import pytest
 
 from rooms.attendance import Presence
 from rooms.certificates import (
+    ActiveTime,
     AttendanceRecord,
     Scope,
     Sitting,
+    active_time,
     certificate_number,
     covered,
     earned,
@@ -84,6 +86,17 @@ def test_bad_thresholds_are_refused(text: str) -> None:
 def test_hours_round_down_and_numbers_are_zero_padded() -> None:
     assert [hours_text(s) for s in (0, 359, 360, 5399, 5400)] == ["0.0", "0.0", "0.1", "1.4", "1.5"]
     assert certificate_number(year=2026, serial=42) == "YH-2026-000042"
+
+
+def test_active_time_is_minutes_under_an_hour_else_hours() -> None:
+    assert [active_time(s) for s in (59, 300, 3599, 3600, 5399, 9000)] == [
+        ActiveTime(minutes=0),
+        ActiveTime(minutes=5),
+        ActiveTime(minutes=59),
+        ActiveTime(hours="1.0"),
+        ActiveTime(hours="1.4"),
+        ActiveTime(hours="2.5"),
+    ]
 
 
 def test_rollup_rows_defuse_formulas() -> None:

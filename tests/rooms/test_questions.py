@@ -267,3 +267,30 @@ def test_a_roadshows_export_names_each_questions_pitch() -> None:
         ("before", "visible", "0", ""),
         ("'=1+1", "visible", "0", "'=Project 1"),
     ]
+
+
+def test_a_resend_is_the_same_question_kept_again_without_a_rate_token(room: Room) -> None:
+    for n in range(3):  # the burst is spent
+        qa(room).ask_question("s-li", f"q {n}", anonymous=False, now=NOW, client_id=f"c{n}")
+
+    question_id, effects = qa(room).ask_question(
+        "s-li", "q 0", anonymous=False, now=NOW, client_id="c0"
+    )
+
+    first = qa(room).questions["q1"]
+    assert (question_id, first.client_id) == ("q1", "c0")
+    assert [e for e in effects if isinstance(e, Keep)] == [Keep(first)]
+    assert {e.sids for e in effects if isinstance(e, Send)} == {("s-li",)}
+    assert len(qa(room).questions) == 3
+
+
+def test_a_resend_after_the_room_reopens_is_the_same_question() -> None:
+    before = class_room()
+    qa(before).ask_question("s-li", "kept", anonymous=True, now=NOW, client_id="c1")
+    after = class_room()
+    qa(after).load(list(qa(before).questions.values()), QaSettings())
+
+    question_id, _ = qa(after).ask_question("s-li", "kept", anonymous=True, now=NOW, client_id="c1")
+    other, _ = qa(after).ask_question("s-han", "kept", anonymous=True, now=NOW, client_id="c1")
+
+    assert (question_id, other) == ("q1", "q2")

@@ -133,7 +133,8 @@ async def test_a_certificate_pdf_reads_back_in_chinese_with_its_verification_url
     text = squeezed(pdf_text(data, tmp_path))
     assert certificate is not None
     url = f"{settings.base_url}/certificates/{certificate.certificate_id}"
-    for shown in ("出席证明", "李雷", "测试学会", "材料论坛", "第一讲Lectureone", "0.7", url):
+    shown_texts = ("出席证明", "李雷", "测试学会", "材料论坛", "第一讲Lectureone", "有效出席45分钟")
+    for shown in (*shown_texts, url):
         assert shown in text, shown
     assert certificate.number == f"YH-{certificate.issued_at.year}-000001"
     assert certificate.number in text
@@ -152,6 +153,27 @@ def scanned_qr(pdf: Path) -> str:
     page = next(pdf.parent.glob(f"{pdf.stem}-*.png"))
     scan = subprocess.run(["zbarimg", "-q", "--raw", str(page)], capture_output=True, text=True)
     return scan.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("headers", "printed"),
+    [({}, "for 5 minutes."), (ZH, "有效出席 5 分钟。")],
+    ids=["en", "zh"],
+)
+async def test_a_short_class_prints_its_minutes_not_zero_hours(
+    client, store, world, tmp_path: Path, headers: dict[str, str], printed: str
+) -> None:
+    lesson = world["lesson"].session_id
+    await store.certificates.set_threshold(Scope.SESSION, lesson, 5)  # Han's five minutes
+    url = f"/console/events/{world['event'].event_id}/certificates/session/"
+
+    response = await client.get(f"{url}{lesson}/{quote(HAN)}.pdf", headers=headers)
+
+    assert response.status == 200, await response.text()
+    text = " ".join(pdf_text(await response.read(), tmp_path).split())
+    assert printed in text
+    assert ("Active time: 5 minutes" if not headers else "有效出席时长: 5 分钟") in text
+    assert "0.0 hours" not in text and "0.0 小时" not in text
 
 
 async def test_a_second_download_gives_the_same_certificate(client, store, world) -> None:
@@ -191,7 +213,7 @@ async def test_the_verification_page_confirms_only_what_the_certificate_says(
         "organization": "测试学会",
         "event": "材料论坛",
         "sessions": "第一讲 Lecture one",
-        "hours": "0.7",
+        "time": "45 分钟",
         "issued": certificate.issued_on.isoformat(),
     }
     assert "li@example.org" not in page and "guest:" not in page

@@ -6,7 +6,11 @@ change nothing, and the moderators' CSV export."""
 import csv
 import io
 
+import pytest
+
 from rooms.roles import Role
+from server.realtime import line
+from server.store import keys
 from tests.server.realtime.room_world import Peer, Room, World
 
 
@@ -220,3 +224,37 @@ async def test_asking_is_rate_limited(rooms_world: World) -> None:
 
     assert codes(li) == ["rate_limited"]
     assert len(await rooms_world.store.questions.questions(room.session_id)) == 3
+
+
+async def test_a_resend_with_the_same_client_id_is_one_question(rooms_world: World) -> None:
+    room, host, li, han = await klass(rooms_world)
+    asked = {"text": "Why is the sky blue?", "client_id": "q-c1"}
+
+    first = await li.call("ask_question", asked)
+    again = await li.call("ask_question", asked)  # its answer was lost: the client resends
+    other = await han.call("ask_question", asked)  # someone else's client may pick the same id
+    await settle(host, li, han)
+
+    assert (first, again, other) == ({"question_id": "q1"},) * 2 + ({"question_id": "q2"},)
+    stored = await rooms_world.store.questions.questions(room.session_id)
+    assert [q.question_id for q in stored] == ["q1", "q2"]
+    assert {q["question"]["question_id"] for q in host.of("question")} == {"q1", "q2"}
+
+
+async def test_a_question_not_saved_while_redis_fails_is_kept_once_when_resent(
+    rooms_world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    room, host, li, _ = await klass(rooms_world)
+    monkeypatch.setattr(line, "RETRY_SECONDS", 0.2)  # the line gives up soon
+    redis, key = rooms_world.store.redis, keys.questions(room.session_id)
+    await redis.set(key, "not a hash")  # every write of a question fails, as Redis would
+
+    refused = await li.call("ask_question", {"text": "Is it saved?", "client_id": "q-c1"})
+    await redis.delete(key)  # Redis is back
+    resent = await li.call("ask_question", {"text": "Is it saved?", "client_id": "q-c1"})
+    await settle(host)
+
+    assert refused["error"]["code"] == "unavailable"
+    assert resent == {"question_id": "q1"}
+    [kept] = await rooms_world.store.questions.questions(room.session_id)
+    assert (kept.question_id, kept.text, kept.client_id) == ("q1", "Is it saved?", "q-c1")

@@ -46,6 +46,7 @@ import { toPointer, toSlides } from "./slides-wire.js";
 
 const ACK_TIMEOUT_MS = 10_000;
 const RETRY_MS = 2_000; // a chat message the server could not store is sent again after this
+const ASK_TRIES = 3; // a question the server could not save is sent this many times at most
 
 // Socket.IO's disconnect reasons after which it does not reconnect by itself
 const FINAL_DISCONNECTS = new Set(["io server disconnect", "io client disconnect"]);
@@ -487,9 +488,16 @@ export class RoomConnection extends Emitter {
     return ack.error ? ack : { results: toResults(ack.results) };
   }
 
-  // the Q&A (PROTOCOL.md, "Questions"): {questionId} once kept, or {error}
-  async askQuestion(text, { anonymous = false } = {}) {
-    const ack = await this.#request("ask_question", { text, anonymous });
+  // the Q&A (PROTOCOL.md, "Questions"): {questionId} once kept, or {error}. The question's
+  // client id makes a resend the same question: one the server could not save is sent again
+  // (a few times, then the page may send it again with the same id).
+  async askQuestion(text, { anonymous = false, clientId = newClientId() } = {}) {
+    const payload = { text, anonymous, client_id: clientId };
+    let ack = await this.#request("ask_question", payload);
+    for (let tries = 1; ack.error?.code === "unavailable" && tries < ASK_TRIES; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+      ack = await this.#request("ask_question", payload);
+    }
     return ack.error ? ack : { questionId: ack.question_id };
   }
 

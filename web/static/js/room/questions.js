@@ -8,6 +8,7 @@
 // the questions of the pitch on stage now (all of them between pitches), or all of them, or
 // one pitch's, as the picker says; each names its pitch.
 
+import { newClientId } from "./connection.js";
 import { button, element } from "./elements.js";
 import { t } from "./strings.js";
 
@@ -22,6 +23,7 @@ export class QuestionsPanel {
   #settings = { anonymous: true, premoderated: false, pinned: null };
   #caps = new Set();
   #show = null; // a roadshow's run of show (null elsewhere)
+  #draft = null; // {text, clientId}: the question being asked, until the server has it
 
   constructor(el, { lang = "en" } = {}) {
     this.el = el;
@@ -81,12 +83,16 @@ export class QuestionsPanel {
     const text = this.el.text.value.trim();
     if (!text || this.#room === null) return;
     this.el.ask.disabled = true;
-    const answer = await this.#room.askQuestion(text, { anonymous: this.el.anonymous.checked && this.#settings.anonymous });
+    // asked again after a failure (same text): the same client id, so never a second question
+    if (this.#draft?.text !== text) this.#draft = { text, clientId: newClientId() };
+    const anonymous = this.el.anonymous.checked && this.#settings.anonymous;
+    const answer = await this.#room.askQuestion(text, { anonymous, clientId: this.#draft.clientId });
     this.el.ask.disabled = false;
     if (answer.error) {
       this.el.status.textContent = answer.error.message || answer.error.code;
       return;
     }
+    this.#draft = null;
     this.el.text.value = "";
     this.el.status.textContent = t(this.#settings.premoderated ? "qa_sent_pending" : "qa_sent");
   }
