@@ -14,7 +14,7 @@ from rooms.errors import DomainError
 from rooms.limits import CHAT_TEXT_MAX_BYTES
 from rooms.protocol import TO_HOSTS, TO_PANEL, TO_ROOM
 
-FORMULA_STARTS = ("=", "+", "-", "@")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP's CSV injection list
 EXPORT_HEADER = ("time", "from", "role", "to", "text")
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from playwright.async_api import Browser, Dialog, expect
+from playwright.async_api import Browser, Dialog, Page, expect
 
 from rooms.attendance import totals
 from rooms.certificates import Scope
@@ -71,6 +71,28 @@ def heard(first: dict[str, Any], last: dict[str, Any]) -> list[str]:
 
 async def accept(dialog: Dialog) -> None:
     await dialog.accept()
+
+
+STAGE_LAYOUT = """() => {
+  const stage = document.getElementById("stage");
+  const slides = document.querySelector("#slides-page canvas").getBoundingClientRect();
+  const camera = document.querySelector("#tiles figure.tile:not(.no-video) video");
+  return {
+    with_slides: stage.classList.contains("with-slides"),
+    slides_width: slides.width,
+    camera_width: camera === null ? 0 : camera.getBoundingClientRect().width,
+    camera_playing: camera !== null && camera.videoWidth > 0,
+  };
+}"""
+
+
+async def stage_layout(page: Page) -> dict[str, Any]:
+    """How a student's stage shows the slides and the teacher's camera, once it plays."""
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll('#tiles video')].some((v) => v.videoWidth > 0)",
+        timeout=SETUP_TIMEOUT * 1000,
+    )
+    return dict(await page.evaluate(STAGE_LAYOUT))
 
 
 class ClassScenario(Scenario):
@@ -151,6 +173,8 @@ class ClassScenario(Scenario):
             seen[person.label] = await person.page.get_attribute("#slides-page", "data-page")
         self.result["slides"] = seen
         self.mark("the late joiner follows the slides")
+        self.result["stage"] = {p.label: await stage_layout(p.page) for p in (*students, wang)}
+        self.mark("the slides big, the teacher's camera small beside them")
         return wang
 
     async def poll_and_questions(self, teacher: Person, students: list[Person]) -> None:

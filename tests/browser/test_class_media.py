@@ -43,6 +43,12 @@ def test_class_page_turns_reach_everyone_and_the_late_joiner(lesson: dict[str, A
     assert lesson["slides"] == {"teacher": "3", "li": "3", "han": "3", "wang": "3"}
 
 
+def test_class_slides_big_and_the_teachers_camera_small_beside(lesson: dict[str, Any]) -> None:
+    for label, stage in lesson["stage"].items():
+        assert stage["with_slides"] and stage["camera_playing"], label
+        assert stage["slides_width"] > stage["camera_width"] > 0, (label, stage)
+
+
 def test_class_the_timed_poll_closes_by_itself_and_its_results_appear(
     lesson: dict[str, Any],
 ) -> None:
