@@ -209,6 +209,7 @@ PLUMBING = {
     "server/i18n.py",
     "server/logs.py",
     "server/mailer.py",
+    "server/pdf_pages.py",  # how many pages a PDF has (pypdf)
     "server/methods.py",  # every path answers exactly its own methods
     "server/process.py",  # a background process's life: its Redis, its loop, its signals
     "server/security.py",
