@@ -7,9 +7,12 @@ import asyncio
 import csv
 import html
 import io
+import json
 import re
+import secrets
 import shutil
 import subprocess
+import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +24,7 @@ from rooms.attendance import Movement, Passage
 from rooms.certificates import Scope
 from rooms.roles import Role
 from server import certificates
+from server.guests import GUEST_KEY
 from server.invitations import issue_invite, sign_invite
 from server.settings import Settings
 from server.store import Store
@@ -315,3 +319,43 @@ async def test_issuing_at_once_gives_one_certificate_per_person(store, world) ->
 
     assert len({c.certificate_id for c in issued}) == 1
     assert len({c.number for c in issued}) == 1
+
+
+async def guest_browser(store: Store, key: str) -> dict[str, str]:
+    """The Cookie header of a browser whose web session holds this walk-in guest's key (as the
+    room page's ``remember_guest`` leaves it)."""
+    session_key = secrets.token_urlsafe(32)
+    data = {"created": int(time.time()), "session": {GUEST_KEY: key}}
+    await store.web_sessions.save(session_key, json.dumps(data), ttl_seconds=3600)
+    return {"Cookie": f"YUNHUI_SESSION={session_key}"}
+
+
+async def get_as(client, url: str, browser: dict[str, str], **headers: str):  # type: ignore[no-untyped-def]
+    """A GET from that browser alone (none of the test client's cookies)."""
+    client.session.cookie_jar.clear()
+    return await client.get(url, headers=browser | headers)
+
+
+async def test_a_walk_in_guest_sees_their_record_and_downloads_their_certificate(
+    client, store, world, tmp_path: Path
+) -> None:
+    lesson, wu_key = world["lesson"].session_id, "anon:0123456789abcdef"
+    await store.attendance.record(lesson, beats(wu_key, "吴涛", minutes=50, active=45))
+    wu = await guest_browser(store, wu_key)
+    stranger = await guest_browser(store, "anon:fedcba9876543210")
+    mine = f"/sessions/{lesson}/attendance/mine"
+
+    room = await (await get_as(client, f"/sessions/{lesson}/room", wu, **ZH)).text()
+    page = await (await get_as(client, mine, wu, **ZH)).text()
+    link = re.search(r'href="(/sessions/[^"]+\.pdf)"', page)
+    assert 'id="my-attendance"' in room and f'href="{mine}"' in room
+    assert "我的出席与证书" in page and "吴涛" in page and ">45</td>" in page
+    assert link is not None
+    response = await get_as(client, link.group(1), wu)
+    theirs = await get_as(client, link.group(1), stranger)
+    nobody = await (await get_as(client, mine, stranger)).text()
+
+    assert (response.status, response.content_type) == (200, "application/pdf")
+    assert "吴涛" in pdf_text(await response.read(), tmp_path)
+    assert theirs.status == 403  # the certificate is the browser's own person's only
+    assert "吴涛" not in nobody and "李雷" not in nobody
