@@ -6,8 +6,8 @@ in the X-CSRF-Token header) stores a deck (its pages read by pypdf: ``server/pdf
 and puts it on the room's stage at page 1, in place of the deck shown before, whose file is
 deleted (as a deck's is when it is stopped) — for a presenter or a host (``publish_screen``
 or ``moderate``), resolved as at the room's door (server/realtime/identity.py) with a role
-given live counting. Refusals answer JSON
-``{"error": {"code", "message"}}`` and keep nothing.
+given live counting. Refusals answer JSON ``{"error": {"code", "message"}}`` and keep
+nothing.
 
 ``GET …/slides/{file_id}/file`` serves a deck of the session to anyone the room's door
 lets in; ``?download=1`` as an attachment, only where its presenter allows it (or for the
