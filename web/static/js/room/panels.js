@@ -116,7 +116,7 @@ export class Panels {
     const badge = entry.button.querySelector(".count");
     if (!badge) return;
     badge.hidden = count <= 0;
-    badge.textContent = count > 99 ? "99+" : String(count);
+    badge.dataset.count = count > 99 ? "99+" : String(count); // drawn by CSS: the name says it
     const label = count > 0 ? t("count_label", { label: entry.label, count }) : entry.label;
     entry.button.setAttribute("aria-label", label);
     entry.button.dataset.tip = label;
