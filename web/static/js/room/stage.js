@@ -196,9 +196,12 @@ export class Stage {
     this.tilesBox.classList.toggle("has-others", others);
     // the grid's shape: as many equal 16:9 tiles as fit (room.css sizes them from these)
     const inGrid = [...this.#tiles.values()].filter((tile) => !(others && tile.participantId === this.#meId && !tile.screen && tile !== featured)).length;
-    const cols = inGrid <= 1 ? 1 : inGrid <= 4 ? 2 : inGrid <= 9 ? 3 : 4;
-    this.tilesBox.style.setProperty("--cols", String(cols));
-    this.tilesBox.style.setProperty("--rows", String(Math.max(1, Math.ceil(inGrid / cols))));
+    const wide = inGrid <= 1 ? 1 : inGrid <= 4 ? 2 : inGrid <= 9 ? 3 : 4;
+    const tall = inGrid <= 2 ? 1 : inGrid <= 8 ? 2 : 3;
+    for (const [shape, cols] of [["wide", wide], ["tall", tall]]) {
+      this.tilesBox.style.setProperty(`--cols-${shape}`, String(cols));
+      this.tilesBox.style.setProperty(`--rows-${shape}`, String(Math.max(1, Math.ceil(inGrid / cols))));
+    }
     this.placeholder.hidden = this.#tiles.size > 0;
   }
 
