@@ -135,6 +135,7 @@ class ClassScenario(Scenario):
     ) -> Person:
         deck = Path(self.config["data_dir"]) / "week-1.pdf"
         deck.write_bytes(make_pdf(pages=3))
+        await open_panel(teacher.page, "slides")
         await teacher.page.set_input_files("#slides-file", str(deck))
         await teacher.page.click("#slides-upload-button")
         for person in (teacher, *students):
