@@ -137,8 +137,20 @@ async def test_room_app_at_laptop_and_phone_size(live_server, new_page, sign_in)
     await expect(count).to_be_hidden()
     await expect(host.locator("#chat-log .text")).to_have_text(["你好"])
 
+    # shortcuts: M turns the microphone on and off again
+    await host.keyboard.press("m")
+    await expect(host.locator("#mic-button")).to_have_attribute("aria-pressed", "true")
+    await host.keyboard.press("m")
+    await expect(host.locator("#mic-button")).to_have_attribute("aria-pressed", "false")
+
+    # a question asked while the host's Q&A is closed: counted on its button
+    await open_panel(guest, "qa")
+    await guest.fill("#qa-text", "什么时候开始？")
+    await guest.click("#qa-ask")
+    await expect(host.locator("#qa-button .count")).to_have_attribute("data-count", "1")
+
     # the phone's "More" sheet holds the rest, each with its label; the shortcuts' help
-    await guest.locator("#panel-chat .panel-close").click()
+    await guest.locator("#panel-qa .panel-close").click()
     await guest.click("#more-button")
     await expect(guest.locator("#help-button")).to_be_visible()
     await shoot(guest, "room-phone-zh-more")
