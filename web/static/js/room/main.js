@@ -311,7 +311,7 @@ function onJoined(snapshot) {
   showScreen("room");
   media.joined({ me: state.me, capabilities: state.capabilities });
   renderRoom();
-  panels.openDefault(["review", "judging"]);
+  panels.openDefault(["review", "judging", "interest"]);
   network.start();
   connectedAgain();
 }

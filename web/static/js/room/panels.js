@@ -66,9 +66,11 @@ export class Panels {
   }
 
   // a panel wants to be seen (a kind's main panel that just became available): opened on a
-  // laptop unless the person already chose what to look at
+  // laptop unless the person already chose what to look at, or another main panel is open
   offer(name) {
-    if (!this.#chosen && window.matchMedia(WIDE).matches && this.available(name)) this.open(name);
+    if (this.#chosen || !window.matchMedia(WIDE).matches || !this.available(name)) return;
+    if (this.#open && this.#panels.get(this.#open).root.dataset.primary !== undefined) return; // one main panel is enough
+    this.open(name);
   }
 
   toggle(name, options = {}) {
