@@ -172,3 +172,28 @@ async def test_room_app_at_laptop_and_phone_size(live_server, new_page, sign_in)
     await guest.click("#leave-confirm")
     await expect(guest.locator("#gone")).to_be_visible()
     await expect(host.locator("#roster-list .person-name")).to_have_count(1)
+
+
+# (packets lost over the last seconds, round trip in seconds) -> the level a tile shows
+QUALITY_CASES = [
+    ((0.0, 0.05), "good"),
+    ((0.01, 0.29), "good"),
+    ((0.03, 0.05), "fair"),
+    ((0.0, 0.4), "fair"),
+    ((0.1, 0.05), "poor"),
+    ((0.0, 0.8), "poor"),
+]
+
+QUALITY_JS = """async (cases) => {
+  const { qualityLevel } = await import("/static/js/room/network.js");
+  return cases.map(([loss, rtt]) => qualityLevel(loss, rtt));
+}"""
+
+
+async def test_room_app_network_quality_levels(live_server, new_page) -> None:
+    page = await new_page()
+    await page.goto("/")
+
+    levels = await page.evaluate(QUALITY_JS, [list(case) for case, _ in QUALITY_CASES])
+
+    assert levels == [level for _, level in QUALITY_CASES]
