@@ -2,7 +2,8 @@
 /static/vendor/ (``VENDORS``): the socket.io client at /static/vendor/socket.io/, and pdf.js
 (``pdfjs-dist``) at /static/vendor/pdfjs/: its ES module builds (``build/pdf.min.mjs``, the
 worker ``build/pdf.worker.min.mjs``) and the data it fetches (``cmaps/`` for CJK text,
-``standard_fonts/``).
+``standard_fonts/``), and the Lucide icons (``lucide-static``) at /static/vendor/lucide/: one
+SVG a file (``mic-off.svg``), drawn by the room's CSS as masks in the text's colour.
 
 No directory listings, no symlinks followed out of the folders; aiohttp refuses paths that
 leave them. Our own files carry no version in their names, so browsers revalidate them on
@@ -29,6 +30,7 @@ VENDORS = {  # URL prefix -> folder; each lies inside /static, so each is regist
     **{f"/static/vendor/pdfjs/{part}": PDFJS / part for part in (
         "build", "cmaps", "standard_fonts"
     )},
+    "/static/vendor/lucide": NODE_MODULES / "lucide-static" / "icons",
 }  # fmt: skip
 OWN_CACHE = "no-cache"
 VENDOR_CACHE = "public, max-age=86400"

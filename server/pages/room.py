@@ -28,6 +28,7 @@ from server.appkeys import SETTINGS, STORE
 from server.auth import current_account
 from server.guests import remember_guest
 from server.invitations import accepted_invites
+from server.pages.room_app import ROOM_APP_STRINGS
 from server.pages.room_breakouts import BREAKOUT_STRINGS
 from server.pages.room_interest import INTEREST_STRINGS
 from server.pages.room_judging import JUDGING_PAGE
@@ -187,6 +188,7 @@ async def room_page(request: web.Request) -> web.Response:
         "guests_welcome": guests_welcome(session, event),
         "config": _room_config(request, session, known_name),
         "ui_strings": UI_STRINGS
+        | ROOM_APP_STRINGS
         | (REVIEW_STRINGS if session.kind is Kind.REVIEW else {})
         | (SHOW_STRINGS | JUDGING_PAGE | INTEREST_STRINGS if session.kind is Kind.ROADSHOW else {})
         | (QUESTION_STRINGS if has_questions(session.kind) else {})

@@ -13,6 +13,8 @@ from typing import Any
 
 from playwright.async_api import Page
 
+from tests.browser.room_ui import open_person_menu, person_action
+
 POLL = 0.2  # seconds between two looks at a page
 STEP_TIMEOUT = 25.0  # a step that takes longer than this is not going to happen
 # Page actions and waits that only set the scene (load a page, join, click): on a loaded
@@ -168,14 +170,14 @@ async def pick_layouts(person: Person) -> dict[str, Any]:
     return seen
 
 
-MIC_BUTTON_JS = """() => document.getElementById("mic-button").title"""
+MIC_BUTTON_JS = """() => document.getElementById("mic-button").dataset.tip"""
 
 
 async def host_mutes(host: Person, guest: Person, name: str = "Li Lei") -> dict[str, Any]:
     """The host mutes a guest: the guest's microphone stops, their page says why."""
     sending_before = len(await guest.js(SENDING_JS))
     person = host.page.locator("#roster-list li", has_text=name)
-    await person.locator("[data-action=mute]").click()
+    await person_action(host.page, person, "mute")
     await guest.page.wait_for_selector("#mic-button[aria-pressed=false]")
     await guest.page.locator(".toast", has_text="mute").first.wait_for()
     return {
@@ -185,7 +187,7 @@ async def host_mutes(host: Person, guest: Person, name: str = "Li Lei") -> dict[
     }
 
 
-CAMERA_BUTTON_JS = """() => document.getElementById("cam-button").title"""
+CAMERA_BUTTON_JS = """() => document.getElementById("cam-button").dataset.tip"""
 
 
 async def host_stops_screen_and_camera(
@@ -195,6 +197,7 @@ async def host_stops_screen_and_camera(
     stops that screen share, then the guest's camera: the guest's page turns each off and
     says why, and the viewer's tile of the guest shows the camera off."""
     row = host.page.locator("#roster-list li", has_text=name)
+    await open_person_menu(host.page, row)
     await row.locator("select").select_option("presenter")
     await guest.page.wait_for_selector("#screen-button:not([hidden])", timeout=SETUP_TIMEOUT * 1000)
     await guest.page.click("#screen-button")

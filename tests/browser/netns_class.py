@@ -43,6 +43,7 @@ from server.invitations import issue_invite, sign_invite
 from server.store import Store, connect
 from tests.browser.media_checks import SETUP_TIMEOUT, Person, decoding, until
 from tests.browser.netns_scenario import Scenario, flowing, play
+from tests.browser.room_ui import open_panel, person_action
 from tests.browser.test_polls_room import first_poll
 from tests.browser.test_qa_room import item
 from tests.browser.test_room import room_path
@@ -156,6 +157,7 @@ class ClassScenario(Scenario):
     ) -> Person:
         deck = Path(self.config["data_dir"]) / "week-1.pdf"
         deck.write_bytes(make_pdf(pages=3))
+        await open_panel(teacher.page, "slides")
         await teacher.page.set_input_files("#slides-file", str(deck))
         await teacher.page.click("#slides-upload-button")
         for person in (teacher, *students):
@@ -179,6 +181,7 @@ class ClassScenario(Scenario):
 
     async def poll_and_questions(self, teacher: Person, students: list[Person]) -> None:
         page = teacher.page
+        await open_panel(page, "polls")
         await page.click("#poll-launch summary")
         await page.fill("#poll-question", "Which is a prime?")
         await page.fill("#poll-options", "4\n7\n9")
@@ -186,6 +189,7 @@ class ClassScenario(Scenario):
         await page.click("#poll-launch-button")
         for person, choice in zip(students, ("7", "4", "7"), strict=True):
             poll = first_poll(person.page)
+            await open_panel(person.page, "polls")
             await poll.get_by_label(choice).check()
             await poll.locator("button[type=submit]").click()
             await expect(poll.locator(".poll-status")).to_have_text("Your vote is in.")
@@ -193,11 +197,14 @@ class ClassScenario(Scenario):
         self.mark("the students voted")
 
         li, han, wang = students
+        await open_panel(han.page, "qa")
         await han.page.fill("#qa-text", QUESTION)
         await han.page.click("#qa-ask")
         for voter in (li, wang):
+            await open_panel(voter.page, "qa")
             await item(voter.page).locator(".qa-upvote").click()
         await expect(item(page).locator(".qa-votes")).to_have_text("Votes: 2")
+        await open_panel(page, "qa")
         await item(page).locator(".qa-answering").click()
         answering = {}
         for person in students:
@@ -215,6 +222,7 @@ class ClassScenario(Scenario):
             state = first_poll(person.page).locator(".poll-state")
             await expect(state).to_have_text("Closed", timeout=POLL_CLOSES_MS)
         self.mark("the poll closed by itself")
+        await open_panel(page, "polls")
         await first_poll(page).get_by_role("button", name="Share results").click()
         results = {}
         for person in students:
@@ -227,7 +235,7 @@ class ClassScenario(Scenario):
     async def speaking(self, teacher: Person, speaker: Person, others: list[Person]) -> None:
         listening = {person.label: await self.flows(person) for person in others}
         entry = teacher.page.locator("#roster-list li.person", has_text=STUDENTS[speaker.label])
-        await entry.locator("[data-action=invite-video]").click()
+        await person_action(teacher.page, entry, "invite-video")
         await speaker.page.wait_for_selector("#speak-prompt:not([hidden])")
         await speaker.page.click("#speak-accept")
         await speaker.page.wait_for_selector("#cam-button[aria-pressed=true]")
@@ -243,7 +251,7 @@ class ClassScenario(Scenario):
         await self.shoot(others[1], "speaking")
         self.mark("the student is seen and heard")
 
-        await entry.locator("[data-action=take-back]").click()
+        await person_action(teacher.page, entry, "take-back")
         await speaker.page.wait_for_selector("#mic-button", state="hidden")
         await asyncio.sleep(0.5)  # media in flight
         cut_off = {person.label: await self.flows(person) for person in others}
@@ -262,6 +270,7 @@ class ClassScenario(Scenario):
             self.store, scope=Scope.SESSION, scope_id=self.session.session_id, text="1"
         )
         teacher.page.once("dialog", accept)
+        await open_panel(teacher.page, "host")
         await teacher.page.click("#end-session")
         await student.page.wait_for_selector("#room", state="hidden")
         self.mark("the class ended")

@@ -28,6 +28,7 @@ from server.app import make_app
 from server.store import Store, connect
 from tests.browser.media_checks import Person, decoding, until
 from tests.browser.netns_scenario import Scenario, flowing, play
+from tests.browser.room_ui import open_panel, person_action
 from tests.browser.test_room import open_meeting, room_path
 
 QUIET = 2.0  # seconds over which a page's remote videos must decode nothing (or something)
@@ -83,9 +84,10 @@ class SpeakingScenario(Scenario):
         # 1. a raised hand, an invitation with video
         await student.page.click("#hand-button")
         hand = teacher.page.locator("#hands-list li", has_text=STUDENT)
+        await open_panel(teacher.page, "hands")
         await hand.locator("[data-action=invite-speak]").wait_for()
         entry = teacher.page.locator("#roster-list li.person", has_text=STUDENT)
-        await entry.locator("[data-action=invite-video]").click()
+        await person_action(teacher.page, entry, "invite-video")
         await student.page.wait_for_selector("#speak-prompt:not([hidden])")
         await entry.locator(".badge.invited").wait_for()
         self.result["prompt"] = await student.page.text_content("#speak-prompt-text")
@@ -113,7 +115,7 @@ class SpeakingScenario(Scenario):
         self.mark("the teacher sees the student")
 
         # 3. taken back
-        await entry.locator("[data-action=take-back]").click()
+        await person_action(teacher.page, entry, "take-back")
         await student.page.wait_for_selector("#stop-speaking", state="hidden")
         await student.page.wait_for_selector("#mic-button", state="hidden")
         await asyncio.sleep(0.5)  # frames in flight

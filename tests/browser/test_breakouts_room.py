@@ -8,6 +8,7 @@ import re
 
 from playwright.async_api import expect
 
+from tests.browser.room_ui import open_panel
 from tests.browser.test_polls_room import TEACHER_EMAIL, open_class, student_invite
 from tests.browser.test_review_room import join, join_by_invite
 
@@ -21,10 +22,12 @@ async def test_a_teacher_runs_breakout_groups_from_the_room_page(
     await join(teacher, session)
     for page, name, email in [(li, "Li Lei", "li@school.cn"), (han, "Han Mei", "han@school.cn")]:
         await join_by_invite(page, session, await student_invite(live_server, session, name, email))
+        await open_panel(page, "breakouts")
         await expect(page.locator("#breakouts-panel")).to_be_visible()
     await expect(li.locator("#breakout-host")).to_be_hidden()
 
     # the teacher opens two groups for ten minutes, people choose
+    await open_panel(teacher, "breakouts")
     await teacher.fill("#breakout-count", "2")
     await teacher.select_option("#breakout-mode", "choose")
     await teacher.fill("#breakout-minutes", "10")
@@ -40,16 +43,19 @@ async def test_a_teacher_runs_breakout_groups_from_the_room_page(
     await expect(li.locator("#chat-title")).to_have_text("聊天 · 第 2 组")
 
     # the group's chat stays in the group
+    await open_panel(li, "chat")
     await li.fill("#chat-text", "Hello group two")
     await li.click("#chat-send")
     await expect(li.locator("#chat-log .chat-message .text")).to_have_text(["Hello group two"])
     await expect(li.locator("#chat-log .private")).to_have_text(["小组聊天"])
+    await open_panel(han, "chat")
     await han.fill("#chat-text", "Main room here")
     await han.click("#chat-send")
     await expect(han.locator("#chat-log .text")).to_have_text(["Main room here"])
 
     # the teacher puts Han in group 2 by hand, and broadcasts to every group
-    await teacher.get_by_label("Han Mei").select_option("2")
+    await open_panel(han, "breakouts")
+    await teacher.get_by_label("Han Mei", exact=True).select_option("2")
     await expect(han.locator("#breakout-place")).to_have_text("You are in group 2")
     await teacher.fill("#breakout-broadcast-text", "Two minutes left")
     await teacher.click("#breakout-broadcast-send")

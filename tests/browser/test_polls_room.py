@@ -14,6 +14,7 @@ from server import agenda
 from server.invitations import issue_invite, sign_invite
 from server.store import Store
 from tests.browser.conftest import LiveServer
+from tests.browser.room_ui import open_panel
 from tests.browser.test_review_room import join, join_by_invite
 from tests.server.fixtures_login import create_staff
 
@@ -70,11 +71,13 @@ async def test_a_timed_poll_closes_by_itself_and_shared_results_reach_students(
     await join(teacher, session)
     for page, name, email in [(li, "Li Lei", "li@school.cn"), (han, "Han Mei", "han@school.cn")]:
         await join_by_invite(page, session, await student_invite(live_server, session, name, email))
+        await open_panel(page, "polls")
         await expect(page.locator("#polls-panel")).to_be_visible()
     await expect(li.locator("#poll-launch")).to_be_hidden()
     await expect(li.locator("#polls-empty")).to_have_text("No poll yet.")
 
     # the teacher launches a poll that closes in 10 seconds
+    await open_panel(teacher, "polls")
     await teacher.click("#poll-launch summary")
     await teacher.fill("#poll-question", "Which is a prime?")
     await teacher.fill("#poll-options", "4\n7\n9")

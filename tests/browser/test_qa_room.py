@@ -9,6 +9,7 @@ from playwright.async_api import Locator, Page, expect
 from rooms.agenda import Session
 from server import agenda
 from server.store import Store
+from tests.browser.room_ui import open_panel
 from tests.browser.test_room import HOST_EMAIL, ZONE, join_as_guest, room_path
 from tests.server.fixtures_login import create_staff
 
@@ -53,11 +54,13 @@ async def test_a_question_is_asked_upvoted_answered_in_a_class(
     await sign_in(teacher, email=HOST_EMAIL)
     await teacher.goto(room_path(session))
     await teacher.click("#join-button")
+    await open_panel(teacher, "qa")
     await expect(teacher.locator("#qa-panel")).to_be_visible()
     await expect(teacher.locator("#qa-moderation")).to_be_visible()
     await expect(teacher.locator("#qa-form")).to_be_hidden()  # the teacher moderates
     for page, name in ((li, "Li Lei"), (han, "Han Mei")):
         await join_as_guest(page, session, name)
+        await open_panel(page, "qa")
         await expect(page.locator("#qa-form")).to_be_visible()
     await expect(li.locator("#qa-moderation")).to_be_hidden()
 
@@ -106,8 +109,10 @@ async def test_pre_moderation_and_anonymous_questions_from_the_teachers_controls
     await teacher.click("#join-button")
     for page, name in ((li, "Li Lei"), (han, "Han Mei")):
         await join_as_guest(page, session, name)
+        await open_panel(page, "qa")
         await expect(page.locator("#qa-form")).to_be_visible()
 
+    await open_panel(teacher, "qa")
     await teacher.check("#qa-premoderated")
     await li.fill("#qa-text", "Is the sky blue at night?")
     await li.check("#qa-anonymous")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from playwright.async_api import Page, expect
 
 from server import reviews
+from tests.browser.room_ui import open_panel
 from tests.browser.test_room import HOST_EMAIL, join_as_guest, open_meeting, room_path
 
 
@@ -37,6 +38,7 @@ async def test_roadshow_questions_are_listed_by_the_pitch_they_were_asked_in(
     await chair.goto(room_path(session))
     await chair.click("#join-button")
     await join_as_guest(investor, session, "Ivy Investor")
+    await open_panel(investor, "qa")
     await expect(investor.locator("#qa-pitch-label")).to_be_visible()
 
     await chair.click("#show-start")

@@ -14,6 +14,7 @@ from playwright.async_api import Dialog, Page, expect
 from rooms.agenda import Session
 from server import agenda
 from server.store import Store
+from tests.browser.room_ui import open_panel, person_action
 from tests.server.fixtures_login import create_staff
 
 ZONE = "Asia/Shanghai"
@@ -84,7 +85,7 @@ async def test_room_host_admits_guests_who_chat_raise_hands_and_one_is_removed(
     await expect(host.locator(".joining-as")).to_have_text("You join as Hu Host.")
     await host.click("#join-button")
     await expect(host.locator("#room")).to_be_visible()
-    await expect(host.locator("#host-panel")).to_be_visible()
+    await expect(host.locator("#host-button")).to_be_visible()  # the host controls' panel
 
     # a guest waits in the lobby and is admitted
     await join_as_guest(li, session, "Li Lei")
@@ -120,13 +121,14 @@ async def test_room_host_admits_guests_who_chat_raise_hands_and_one_is_removed(
     await expect(host.locator("#hands-list .person-name")).to_have_text(["Li Lei"])
     await zhang.click("#hand-button")
     await expect(host.locator("#hands-list .person-name")).to_have_text(["Li Lei", ZHANG])
+    await open_panel(host, "hands")
     await host.locator("#hands-list li", has_text="Li Lei").locator("[data-action=lower]").click()
     await expect(host.locator("#hands-list .person-name")).to_have_text([ZHANG])
     await expect(li.locator("#hand-button")).to_have_attribute("aria-pressed", "false")
 
     # the host removes the other guest, who sees the removal screen
     host.on("dialog", accept_dialogs)
-    await host.locator("#roster-list li", has_text="Zhang").locator("[data-action=remove]").click()
+    await person_action(host, host.locator("#roster-list li", has_text="Zhang"), "remove")
     await expect(zhang.locator("#gone")).to_be_visible()
     await expect(zhang.locator("#gone-message")).not_to_be_empty()
     await expect(zhang.locator("#room")).to_be_hidden()

@@ -10,6 +10,7 @@ from playwright.async_api import Page, expect
 from rooms.agenda import Session
 from server import agenda
 from server.store import Store
+from tests.browser.room_ui import open_panel
 from tests.browser.test_room import HOST_EMAIL, ZONE, join_as_guest, room_path
 from tests.fixtures_files import make_pdf
 from tests.server.fixtures_login import create_staff
@@ -59,6 +60,7 @@ async def test_a_students_page_follows_the_teachers_slides(
 
     deck = tmp_path / "week-1.pdf"
     deck.write_bytes(make_pdf(pages=3))
+    await open_panel(teacher, "slides")
     await teacher.set_input_files("#slides-file", str(deck))
     await teacher.click("#slides-upload-button")
     await shows_page(student, 1)

@@ -231,6 +231,15 @@ async def test_pdfjs_is_served_from_node_modules(client, path: str, content_type
     assert response.headers["Cache-Control"] == "public, max-age=86400"
 
 
+async def test_lucide_icons_are_served_from_node_modules(client) -> None:
+    response = await client.get("/static/vendor/lucide/mic-off.svg")
+
+    assert response.status == 200
+    assert response.content_type == "image/svg+xml"
+    assert response.headers["Cache-Control"] == "public, max-age=86400"
+    assert "<svg" in await response.text()
+
+
 async def _raw_get(client, target: str) -> tuple[int, bytes]:  # type: ignore[no-untyped-def]
     """GET exactly this request target: no client-side normalization of dots or escapes."""
     reader, writer = await asyncio.open_connection(client.host, client.port)

@@ -28,7 +28,7 @@ export function renderHands(list, empty, hands, { canModerate, meId, onLower, in
 
 export function setHandButton(handButton, raised) {
   handButton.setAttribute("aria-pressed", String(raised));
-  handButton.querySelector(".label").textContent = t(raised ? "lower_hand" : "raise_hand");
+  handButton.dataset.tip = t(raised ? "lower_hand" : "raise_hand"); // the name stays "Raise hand"
 }
 
 export function floatReaction(layer, { emoji, name }) {

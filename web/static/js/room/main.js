@@ -11,7 +11,10 @@ import { renderQueue, setFlags, setupHostButtons } from "./controls.js";
 import { LocalMedia, mediaSupported } from "./devices.js";
 import { floatReaction, renderHands, setHandButton } from "./hands.js";
 import { showLobbyNote, showWaiting } from "./lobby.js";
+import { setupLeave } from "./leave.js";
+import { NetworkMonitor } from "./network.js";
 import { hideBanner, showBanner, toast } from "./notices.js";
+import { Panels } from "./panels.js";
 import { setupPrejoin } from "./prejoin.js";
 import { setupPolls } from "./polls.js";
 import { setupPreview } from "./preview.js";
@@ -23,7 +26,9 @@ import { setupJudging } from "./judging.js";
 import { setupInterest } from "./interest.js";
 import { setupSlides } from "./slides.js";
 import { SpeakPrompt } from "./speaking.js";
-import { renderRoster } from "./roster.js";
+import { moderationButtons, renderRoster } from "./roster.js";
+import { press, setupShortcuts } from "./shortcuts.js";
+import { button } from "./elements.js";
 import { Stage } from "./stage.js";
 import { loadStrings, roleLabel, t } from "./strings.js";
 
@@ -74,6 +79,15 @@ const stage = new Stage({
   sounds: byId("sounds"),
   placeholder: byId("stage-placeholder"),
   onScreens: () => state.me && renderPeople(), // the roster offers hosts "stop screen share"
+  menuItems: (tile, pin) => tileMenu(tile, pin),
+});
+// the side panels, one at a time, and their toolbar buttons
+const panels = new Panels({
+  side: byId("side"),
+  bar: byId("room-bar"),
+  room: byId("room"),
+  more: byId("bar-more"),
+  moreButton: byId("more-button"),
 });
 const media = new RoomMedia(
   {
@@ -89,6 +103,8 @@ const media = new RoomMedia(
   { local, stage },
 );
 const can = (capability) => state.capabilities.has(capability);
+// the network quality on the tiles, from the media connections' statistics
+const network = new NetworkMonitor(() => media.stats(), (levels) => stage.setQuality(levels));
 // a review room's panel (null in other rooms): renders the `review` events itself
 const review = setupReview({
   lang: config.lang, serverTime: new Date(app.dataset.serverTime), toasts, sessionId: config.sessionId,
@@ -165,9 +181,8 @@ const rosterActions = {
   },
 };
 
-function renderPeople() {
-  const people = [...state.participants.values()];
-  renderRoster(byId("roster-list"), byId("roster-count"), people, {
+function rosterView() {
+  return {
     meId: state.me.id,
     roles: config.roles,
     canModerate: can("moderate"),
@@ -175,7 +190,29 @@ function renderPeople() {
     sharing: (participantId) => stage.sharesScreen(participantId),
     invited: invitedIds(),
     actions: rosterActions,
-  });
+  };
+}
+
+// a tile's menu: pin it big (anyone, for themselves), and a moderator's controls for the person
+function tileMenu(tile, { pinned, pin, unpin }) {
+  const items = [
+    pinned
+      ? button(t("unpin"), unpin, { data: { action: "unpin" } })
+      : button(t("pin"), pin, { data: { action: "pin" } }),
+  ];
+  const person = state.participants.get(tile.participantId);
+  if (person && !tile.screen && can("moderate") && person.id !== state.me?.id && !person.owner) {
+    items.push(...moderationButtons(person, rosterView()));
+  } else if (person && tile.screen && can("moderate") && person.id !== state.me?.id) {
+    items.push(button(t("stop_screen"), () => rosterActions.stopScreen(person), { data: { action: "stop-screen" } }));
+  }
+  return items;
+}
+
+function renderPeople() {
+  const people = [...state.participants.values()];
+  renderRoster(byId("roster-list"), byId("roster-count"), people, rosterView());
+  panels.setCount("people", people.length);
   const onPanel = Boolean(review) && (can("score") || can("chair"));
   chat.setRecipients(people, { canChat: can("chat"), canPrivate: can("chat_private"), onPanel });
   media.people(people);
@@ -200,12 +237,14 @@ function renderHandsList() {
     onInvite: (hand) => room().inviteToSpeak(hand.id),
   });
   setHandButton(byId("hand-button"), state.hands.some((hand) => hand.id === state.me.id));
+  panels.setCount("hands", state.hands.length);
 }
 
 function renderLobbyQueue() {
   const handlers = { onAdmit: (person) => room().admit(person.id), onDeny: (person) => room().deny(person.id) };
   renderQueue({ list: byId("queue-list"), count: byId("queue-count") }, state.queue, handlers);
   for (const all of [byId("admit-all"), byId("deny-all")]) all.hidden = state.queue.length === 0;
+  byId("lobby-knock").hidden = !(state.me && can("moderate") && state.queue.length > 0);
 }
 
 function renderControls() {
@@ -233,6 +272,8 @@ function renderRoom() {
 
 function finish(message) {
   state.over = true;
+  network.stop();
+  byId("leave-dialog").close();
   media.leave();
   hideBanner(banner);
   byId("gone-message").textContent = message;
@@ -270,6 +311,8 @@ function onJoined(snapshot) {
   showScreen("room");
   media.joined({ me: state.me, capabilities: state.capabilities });
   renderRoom();
+  panels.openDefault(["review", "judging", "interest"]);
+  network.start();
   connectedAgain();
 }
 
@@ -359,7 +402,10 @@ const HANDLERS = {
     for (const message of messages) chat.add(message);
     for (const messageId of deleted) chat.markDeleted(messageId);
   },
-  chat: (message) => chat.add(message),
+  chat: (message) => {
+    chat.add(message);
+    if (message.from.id !== state.me?.id) panels.addUnread("chat");
+  },
   chat_deleted: ({ id }) => chat.markDeleted(id),
   chat_refused: ({ text }) => chat.restoreDraft(text),
   participant_joined: (person) => {
@@ -425,7 +471,30 @@ function setupRoomButtons() {
     room().leave();
     finish(t("left"));
   };
-  byId("leave-button").addEventListener("click", leave);
+  setupLeave(
+    {
+      button: byId("leave-button"),
+      dialog: byId("leave-dialog"),
+      confirm: byId("leave-confirm"),
+      cancel: byId("leave-cancel"),
+      endBox: byId("leave-end-box"),
+      endAll: byId("leave-end-all"),
+    },
+    { leave, canEnd: () => can("end_session"), endSession: () => room().endSession() },
+  );
+  setupShortcuts(
+    screens.room,
+    {
+      m: press(byId("mic-button")),
+      v: press(byId("cam-button")),
+      h: press(byId("hand-button")),
+      c: () => panels.toggle("chat", { focus: true }),
+      p: () => panels.toggle("people", { focus: true }),
+      l: press(byId("leave-button")),
+      "?": () => panels.toggle("help", { focus: true }),
+    },
+    closeSomething,
+  );
   byId("lobby-leave").addEventListener("click", leave);
   byId("stepped-out-leave").addEventListener("click", leave);
   setupHostButtons(
@@ -445,6 +514,26 @@ function setupRoomButtons() {
   attendance.addEventListener("toggle", () => attendance.open && room().getAttendance());
   byId("attendance-refresh").addEventListener("click", () => room().getAttendance());
   setInterval(() => state.queue.length && renderLobbyQueue(), QUEUE_REFRESH_MS);
+}
+
+// Escape: the open toolbar menu (reactions, devices, "more"), else the open panel
+function closeSomething() {
+  const menu = document.querySelector("#room-bar details[open]");
+  if (menu) {
+    menu.open = false;
+    menu.querySelector("summary").focus();
+    return true;
+  }
+  if (byId("more-button").getAttribute("aria-expanded") === "true") {
+    panels.closeMore();
+    byId("more-button").focus();
+    return true;
+  }
+  if (panels.current) {
+    panels.close({ focus: true });
+    return true;
+  }
+  return false;
 }
 
 function start() {

@@ -76,6 +76,14 @@ export class MediaConnection extends Emitter {
     return this.#serially("publish", () => this.#applyTrack(kind, track));
   }
 
+  // the connections' statistics now (getStats), for the network quality shown on the tiles:
+  // {publish, subscribe}, each an RTCStatsReport or null
+  async stats() {
+    const read = (pc) => (pc ? pc.getStats().catch(() => null) : Promise.resolve(null));
+    const [publish, subscribe] = await Promise.all([read(this.#publish), read(this.#subscribe)]);
+    return { publish, subscribe };
+  }
+
   // --- the server's answers --------------------------------------------------------------
 
   #onStarted({ ice_servers: iceServers, active_speaker: activeSpeaker }) {

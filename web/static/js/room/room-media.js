@@ -52,6 +52,11 @@ export class RoomMedia {
     this.#media.on("closed", ({ reason, message }) => reason === "moved" && toast(this.el.toasts, message));
   }
 
+  // the media connections' statistics (network.js), or null before they exist
+  stats() {
+    return this.#media?.stats() ?? Promise.resolve(null);
+  }
+
   // in the room (first entry, after a reconnect or after the lobby): start the media
   joined({ me, capabilities }) {
     this.#me = me;
@@ -206,11 +211,12 @@ export class RoomMedia {
     devices.hidden = micButton.hidden && camButton.hidden;
     micButton.setAttribute("aria-pressed", String(this.#me.mic));
     camButton.setAttribute("aria-pressed", String(this.#me.camera));
-    micButton.title = t(this.#me.mic ? "mic_on" : "mic_off");
-    camButton.title = t(this.#me.camera ? "cam_on" : "cam_off");
+    // the name stays ("Microphone"), aria-pressed says on or off; the tooltip says it in words
+    micButton.dataset.tip = t(this.#me.mic ? "mic_on" : "mic_off");
+    camButton.dataset.tip = t(this.#me.camera ? "cam_on" : "cam_off");
     screenButton.hidden = !this.#supported || !this.#allowed("screen") || !navigator.mediaDevices.getDisplayMedia;
     screenButton.setAttribute("aria-pressed", String(this.local.isOn("screen")));
-    screenButton.textContent = t(this.local.isOn("screen") ? "stop_sharing" : "share_screen");
+    screenButton.dataset.tip = t(this.local.isOn("screen") ? "stop_sharing" : "share_screen");
     for (const button of layoutButtons) {
       button.setAttribute("aria-pressed", String(button.dataset.layout === this.stage.layout));
     }

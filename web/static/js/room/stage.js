@@ -4,11 +4,13 @@
 // and kind: audio, video, screen) and the active speaker; it knows nothing of the wire.
 //
 // Layout "auto" is the stage layout while someone shares a screen or a presenter's camera
-// is on, the grid otherwise; "grid" and "stage" are the person's own choice.
+// is on, the grid otherwise; "grid" and "stage" are the person's own choice. A tile the
+// person pinned (its menu) is the big one in every layout until unpinned. Each tile shows
+// its network quality (network.js) and the person's role.
 
 import { element } from "./elements.js";
 import { Tile } from "./tiles.js";
-import { t } from "./strings.js";
+import { roleLabel, t } from "./strings.js";
 
 export const LAYOUTS = ["auto", "grid", "stage"];
 
@@ -20,12 +22,33 @@ export class Stage {
   #speaker = null;
   #layout = "auto";
   #spotlight = new Set(); // participant ids the room puts on stage (a roadshow's founder)
+  #pinned = null; // the key of the tile this person pinned
+  #quality = { mine: null, tracks: new Map() }; // network.js levels
+  #audioTracks = new Map(); // participant id -> the id of the audio track heard from them
 
-  constructor({ tiles, sounds, placeholder, onScreens = () => {} }) {
+  // menuItems(tile, {pinned, pin(), unpin()}) -> the buttons of a tile's menu
+  constructor({ tiles, sounds, placeholder, onScreens = () => {}, menuItems = () => [] }) {
     this.tilesBox = tiles;
     this.soundsBox = sounds;
     this.placeholder = placeholder;
     this.onScreens = onScreens; // a screen share began or ended
+    this.menuItems = menuItems;
+  }
+
+  get pinned() {
+    return this.#pinned;
+  }
+
+  // pin a tile (its key) big on the stage, or null to unpin
+  pin(key) {
+    this.#pinned = key !== null && this.#tiles.has(key) ? key : null;
+    this.#render();
+  }
+
+  // network quality levels from network.js: {mine, tracks: Map track id -> level}
+  setQuality(levels) {
+    this.#quality = levels;
+    this.#render();
   }
 
   sharesScreen(participantId) {
@@ -80,6 +103,8 @@ export class Stage {
   #setAudio(participantId, sourceId, track) {
     if (participantId === this.#meId) return; // never play my own microphone back
     this.#setSound(sourceId, track);
+    if (track === null) this.#audioTracks.delete(participantId);
+    else this.#audioTracks.set(participantId, track.id);
     const tile = this.#tiles.get(`${participantId}:camera`);
     if (track !== null) this.#tile(participantId, false);
     else if (tile && tile.track === null) this.#dropTile(tile.key);
@@ -95,7 +120,17 @@ export class Stage {
   #tile(participantId, screen) {
     const key = `${participantId}:${screen ? "screen" : "camera"}`;
     if (!this.#tiles.has(key)) {
-      const tile = new Tile({ key, participantId, screen });
+      const tile = new Tile({
+        key,
+        participantId,
+        screen,
+        menuItems: (shown) =>
+          this.menuItems(shown, {
+            pinned: this.#pinned === shown.key,
+            pin: () => this.pin(shown.key),
+            unpin: () => this.pin(null),
+          }),
+      });
       this.#tiles.set(key, tile);
       this.tilesBox.append(tile.root);
     }
@@ -107,6 +142,7 @@ export class Stage {
     if (!tile) return;
     tile.remove();
     this.#tiles.delete(key);
+    if (this.#pinned === key) this.#pinned = null;
   }
 
   #setSound(sourceId, track) {
@@ -127,6 +163,8 @@ export class Stage {
   // the tile to show big, or null for the grid. Others' screens and cameras come before my
   // own (nobody needs their own screen big in front of them)
   #featured() {
+    const pinned = this.#pinned === null ? null : this.#tiles.get(this.#pinned);
+    if (pinned) return pinned;
     if (this.#layout === "grid") return null;
     const theirs = [...this.#tiles.values()].filter((tile) => tile.participantId !== this.#meId);
     const shows = (tile) => tile.track !== null && this.#showsVideo(tile);
@@ -154,6 +192,16 @@ export class Stage {
     this.tilesBox.classList.toggle("layout-stage", featured !== null);
     this.tilesBox.classList.toggle("layout-grid", featured === null);
     this.tilesBox.dataset.count = String(Math.min(this.#tiles.size, 9));
+    const others = [...this.#tiles.values()].some((tile) => tile.participantId !== this.#meId || tile.screen);
+    this.tilesBox.classList.toggle("has-others", others);
+    // the grid's shape: as many equal 16:9 tiles as fit (room.css sizes them from these)
+    const inGrid = [...this.#tiles.values()].filter((tile) => !(others && tile.participantId === this.#meId && !tile.screen && tile !== featured)).length;
+    const wide = inGrid <= 1 ? 1 : inGrid <= 4 ? 2 : inGrid <= 9 ? 3 : 4;
+    const tall = inGrid <= 2 ? 1 : inGrid <= 8 ? 2 : 3;
+    for (const [shape, cols] of [["wide", wide], ["tall", tall]]) {
+      this.tilesBox.style.setProperty(`--cols-${shape}`, String(cols));
+      this.tilesBox.style.setProperty(`--rows-${shape}`, String(Math.max(1, Math.ceil(inGrid / cols))));
+    }
     this.placeholder.hidden = this.#tiles.size > 0;
   }
 
@@ -168,8 +216,17 @@ export class Stage {
       micOff: !tile.screen && !person.mic,
       micOffLabel: t("mic_off"),
       mine,
+      role: tile.screen ? "" : roleLabel(person.role),
       speaking: !tile.screen && tile.participantId === this.#speaker,
       featured: tile === featured,
+      pinned: tile.key === this.#pinned,
+      quality: this.#qualityOf(tile, mine),
     };
+  }
+
+  #qualityOf(tile, mine) {
+    if (mine) return tile.screen || tile.track === null ? null : this.#quality.mine;
+    const trackId = tile.track?.id ?? (tile.screen ? null : this.#audioTracks.get(tile.participantId));
+    return (trackId && this.#quality.tracks.get(trackId)) ?? null;
   }
 }

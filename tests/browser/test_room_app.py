@@ -1,0 +1,199 @@
+"""The room as an app in real Chromium, at a laptop's and a phone's size: the stage fills
+the window with the toolbar in view, every toolbar button has a name, a side panel opens and
+closes (one at a time), the chat's button counts messages that came while the chat was
+closed, and leaving asks once.
+
+axe-core (npm, pinned in package.json) checks the pre-join screen and the room with a panel
+open at both sizes: no serious or critical WCAG 2.1 A/AA violation.
+
+With YUNHUI_SHOTS set to a folder, the test also writes screenshots there for review.
+"""
+
+import os
+import re
+from pathlib import Path
+
+from playwright.async_api import Page, expect
+
+from tests.browser.room_ui import open_panel
+from tests.browser.test_room import HOST_EMAIL, join_as_guest, open_meeting, room_path
+
+AXE_SOURCE = (
+    Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+).read_text()
+LAPTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 812}
+
+# where the stage, the toolbar and the page are, and the toolbar's controls without a name
+LAYOUT_JS = """() => {
+  const box = (id) => document.getElementById(id).getBoundingClientRect();
+  const controls = [...document.querySelectorAll("#room-bar button, #room-bar summary")]
+    .filter((node) => node.checkVisibility());
+  return {
+    stage: box("stage").toJSON(),
+    bar: box("room-bar").toJSON(),
+    scroll: document.documentElement.scrollHeight - window.innerHeight,
+    controls: controls.length,
+    unnamed: controls.filter((c) => !(c.getAttribute("aria-label") || "").trim() || !c.dataset.tip)
+      .map((c) => c.id || c.outerHTML.slice(0, 60)),
+  };
+}"""
+
+
+async def shoot(page: Page, name: str) -> None:
+    folder = os.environ.get("YUNHUI_SHOTS")
+    if folder:  # Playwright makes the folder
+        await page.screenshot(path=os.path.join(folder, f"{name}.png"))
+
+
+AXE_RUN_JS = """async () => {
+  const result = await axe.run(document, {
+    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
+  });
+  return result.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+}"""
+
+
+async def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical WCAG A/AA violations on the page as it is now (the
+    script is evaluated through the DevTools protocol: the page's CSP stays as it is)."""
+    if not await page.evaluate("() => Boolean(window.axe)"):
+        await page.evaluate(AXE_SOURCE)
+    return await page.evaluate(AXE_RUN_JS)
+
+
+async def check_layout(page: Page, size: dict[str, int]) -> dict:
+    layout = await page.evaluate(LAYOUT_JS)
+    assert layout["scroll"] <= 0, "the room needs no page scroll"
+    assert layout["bar"]["bottom"] <= size["height"] and layout["bar"]["top"] > size["height"] / 2
+    assert layout["stage"]["height"] >= size["height"] * 0.5
+    assert layout["stage"]["width"] >= size["width"] * (0.5 if size is LAPTOP else 0.9)
+    assert layout["controls"] >= 5 and layout["unnamed"] == []
+    return layout
+
+
+async def test_room_app_at_laptop_and_phone_size(live_server, new_page, sign_in) -> None:
+    session = await open_meeting(live_server.store, lobby=False)
+    host = await new_page(**LAPTOP)
+    guest = await new_page(lang="zh_CN", **PHONE)
+    await sign_in(host, email=HOST_EMAIL)
+    await host.goto(room_path(session))
+    await shoot(host, "prejoin-laptop-en")
+    assert await serious_violations(host) == []
+    await host.click("#join-button")
+    await expect(host.locator("#room")).to_be_visible()
+    await join_as_guest(guest, session, "Li Lei")
+    await expect(guest.locator("#room")).to_be_visible()
+    await expect(host.locator("#roster-list .person-name")).to_have_count(2)
+
+    # a laptop: the stage fills the window beside the chat, open from the start
+    await expect(host.locator("#panel-chat")).to_be_visible()
+    await check_layout(host, LAPTOP)
+    await expect(host.get_by_role("button", name="Microphone")).to_have_attribute(
+        "aria-pressed", "false"
+    )
+    await shoot(host, "room-laptop-en-chat")
+    assert await serious_violations(host) == []
+
+    # a tile's menu pins it to the stage
+    mine = host.locator(".tile.mine")
+    await mine.hover()
+    await mine.locator(".tile-menu-button").click()
+    await host.locator(".tile-menu [data-action=pin]").click()
+    await expect(mine).to_have_class(re.compile(r"\bpinned\b"))
+    await expect(mine.locator(".tile-pin")).to_be_visible()
+
+    # one panel at a time: people replaces the chat; Escape closes it
+    await host.click("#people-button")
+    await expect(host.locator("#panel-people")).to_be_visible()
+    await expect(host.locator("#panel-chat")).to_be_hidden()
+    await expect(host.locator("#people-button")).to_have_attribute("aria-expanded", "true")
+    await host.keyboard.press("Escape")
+    await expect(host.locator("#side")).to_be_hidden()
+    await expect(host.locator("#people-button")).to_have_attribute("aria-expanded", "false")
+
+    # a phone: no panel at first; the chat is a bottom sheet over the stage
+    await expect(guest.locator("#side")).to_be_hidden()
+    await check_layout(guest, PHONE)
+    await shoot(guest, "room-phone-zh")
+    await open_panel(guest, "chat")
+    sheet = await guest.locator("#side").bounding_box()
+    bar = await guest.locator("#room-bar").bounding_box()
+    assert sheet and bar and sheet["width"] == PHONE["width"]
+    assert sheet["y"] + sheet["height"] <= bar["y"] + 1
+    await guest.fill("#chat-text", "你好")
+    await guest.press("#chat-text", "Enter")
+    await shoot(guest, "room-phone-zh-chat")
+
+    # the chat closed on the laptop: its button counts the message, opening clears it
+    count = host.locator("#chat-button .count")
+    await expect(count).to_have_attribute("data-count", "1")
+    await expect(host.locator("#chat-button")).to_have_attribute("aria-label", "Chat (1)")
+    await shoot(host, "room-laptop-en-unread")
+    await host.keyboard.press("c")  # the shortcut
+    await expect(host.locator("#panel-chat")).to_be_visible()
+    await expect(count).to_be_hidden()
+    await expect(host.locator("#chat-log .text")).to_have_text(["你好"])
+
+    # shortcuts: M turns the microphone on and off again
+    await host.keyboard.press("m")
+    await expect(host.locator("#mic-button")).to_have_attribute("aria-pressed", "true")
+    await host.keyboard.press("m")
+    await expect(host.locator("#mic-button")).to_have_attribute("aria-pressed", "false")
+
+    # a question asked while the host's Q&A is closed: counted on its button
+    await open_panel(guest, "qa")
+    await guest.fill("#qa-text", "什么时候开始？")
+    await guest.click("#qa-ask")
+    await expect(host.locator("#qa-button .count")).to_have_attribute("data-count", "1")
+
+    # the phone's "More" sheet holds the rest, each with its label; the shortcuts' help
+    await guest.locator("#panel-qa .panel-close").click()
+    await guest.click("#more-button")
+    await expect(guest.locator("#help-button")).to_be_visible()
+    await shoot(guest, "room-phone-zh-more")
+    await guest.click("#help-button")
+    await expect(guest.locator("#panel-help")).to_be_visible()
+    await expect(guest.locator("#help-title")).to_have_text("键盘快捷键")
+    assert await serious_violations(guest) == []
+
+    # leaving asks once; the host's dialog also offers ending for everyone, apart
+    await host.click("#leave-button")
+    await expect(host.locator("#leave-dialog")).to_be_visible()
+    await expect(host.locator("#leave-end-all")).to_be_visible()
+    await shoot(host, "room-laptop-en-leave")
+    await host.click("#leave-cancel")
+    await expect(host.locator("#leave-dialog")).to_be_hidden()
+    await expect(host.locator("#room")).to_be_visible()
+    await guest.click("#leave-button")
+    await expect(guest.locator("#leave-end-all")).to_be_hidden()
+    await guest.click("#leave-confirm")
+    await expect(guest.locator("#gone")).to_be_visible()
+    await expect(host.locator("#roster-list .person-name")).to_have_count(1)
+
+
+# (packets lost over the last seconds, round trip in seconds) -> the level a tile shows
+QUALITY_CASES = [
+    ((0.0, 0.05), "good"),
+    ((0.01, 0.29), "good"),
+    ((0.03, 0.05), "fair"),
+    ((0.0, 0.4), "fair"),
+    ((0.1, 0.05), "poor"),
+    ((0.0, 0.8), "poor"),
+]
+
+QUALITY_JS = """async (cases) => {
+  const { qualityLevel } = await import("/static/js/room/network.js");
+  return cases.map(([loss, rtt]) => qualityLevel(loss, rtt));
+}"""
+
+
+async def test_room_app_network_quality_levels(live_server, new_page) -> None:
+    page = await new_page()
+    await page.goto("/")
+
+    levels = await page.evaluate(QUALITY_JS, [list(case) for case, _ in QUALITY_CASES])
+
+    assert levels == [level for _, level in QUALITY_CASES]
