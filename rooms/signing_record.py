@@ -17,7 +17,7 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Party:
+class PartyRecord:
     """One party of an agreement and its signer: None ``signed_at`` means not signed yet."""
 
     organization: str
@@ -29,7 +29,7 @@ class Party:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Witness:
+class WitnessRecord:
     name: str
     organization: str = ""
     witnessed_at: datetime | None = None
@@ -43,8 +43,8 @@ class SigningRecord:
     agreement_id: str
     title: str
     document_sha256: str
-    parties: tuple[Party, ...]
-    witnesses: tuple[Witness, ...] = ()
+    parties: tuple[PartyRecord, ...]
+    witnesses: tuple[WitnessRecord, ...] = ()
     log: tuple[LogEntry, ...] = ()
     zone: str = "UTC"
 

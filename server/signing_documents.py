@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rooms.signing_record import Party, SigningRecord
+from rooms.signing_record import PartyRecord, SigningRecord
 from server.reports import (
     Heading,
     Paragraph,
@@ -60,7 +60,9 @@ def _qr(url: str, *, t: Translate) -> QrCode:
     return QrCode(url, caption=f"{t('Verify this agreement at')}\n{url}")
 
 
-def _party(number: int, party: Party, record: SigningRecord, *, t: Translate) -> list[Section]:
+def _party(
+    number: int, party: PartyRecord, record: SigningRecord, *, t: Translate
+) -> list[Section]:
     sections: list[Section] = [
         Heading(
             t("Party {number}: {organization}").format(

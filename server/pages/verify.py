@@ -16,14 +16,17 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import BodyPartReader, web
 
+from rooms.errors import NotFound
 from rooms.signing_log import public_view
 from rooms.signing_record import normal_sha256
 from server import signing_verification as checks
-from server.appkeys import SEAL, STORE
+from server.appkeys import SEAL, SETTINGS, STORE
 from server.auth import client_address
 from server.csrf import HEADER
-from server.i18n import gettext
-from server.signing_documents import local_time
+from server.downloads import pdf_response
+from server.i18n import gettext, language
+from server.pages.certificate_documents import report_font
+from server.signing_documents import certificate_pdf, local_time
 from server.signing_verification import UPLOAD_MAX_BYTES, Finding
 
 CHUNK_BYTES = 256 * 1024
@@ -208,6 +211,24 @@ def _refused(request: web.Request, error: BadInput, status: int = 400) -> web.Re
     return _render(request, {"error": gettext(request, ERROR_MESSAGES[error.code])}, status=status)
 
 
+async def ceremony_certificate(request: web.Request) -> web.Response:
+    """GET /verify/{sha256}/certificate.pdf: the ceremony certificate of a signed agreement
+    (for the press and the association's website), in the reader's language."""
+    sha256 = normal_sha256(request.match_info["sha256"])
+    saved = None if sha256 is None else await request.app[STORE].signing_records.find(sha256)
+    if saved is None or not saved.record.signed:
+        raise NotFound("No signing record has this SHA-256.")
+    document = await certificate_pdf(
+        saved.record,
+        font=report_font(request),
+        t=lambda message: gettext(request, message),
+        lang=language(request),
+        base_url=request.app[SETTINGS].base_url,
+    )
+    return pdf_response(document, f"signing-certificate-{saved.record.document_sha256[:12]}.pdf")
+
+
 def setup_verify_pages(app: web.Application) -> None:
     app.router.add_get("/verify", verify_page)
+    app.router.add_get("/verify/{sha256}/certificate.pdf", ceremony_certificate)
     app.router.add_post("/verify", verify_submission)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from rooms.signing_log import LogEntry, from_json, to_json
-from rooms.signing_record import Party, SigningRecord, Witness
+from rooms.signing_record import PartyRecord, SigningRecord, WitnessRecord
 from server.store import keys
 from server.store.connection import Redis
 
@@ -33,7 +33,7 @@ def _read_time(value: Any) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def _party(p: Party) -> dict[str, Any]:
+def _party(p: PartyRecord) -> dict[str, Any]:
     return {
         "organization": p.organization,
         "signer_name": p.signer_name,
@@ -44,8 +44,8 @@ def _party(p: Party) -> dict[str, Any]:
     }
 
 
-def _read_party(data: dict[str, Any]) -> Party:
-    return Party(
+def _read_party(data: dict[str, Any]) -> PartyRecord:
+    return PartyRecord(
         organization=data["organization"],
         signer_name=data["signer_name"],
         signer_title=data["signer_title"],
@@ -55,12 +55,12 @@ def _read_party(data: dict[str, Any]) -> Party:
     )
 
 
-def _witness(w: Witness) -> dict[str, Any]:
+def _witness(w: WitnessRecord) -> dict[str, Any]:
     return {"name": w.name, "organization": w.organization, "witnessed_at": _time(w.witnessed_at)}
 
 
-def _read_witness(data: dict[str, Any]) -> Witness:
-    return Witness(
+def _read_witness(data: dict[str, Any]) -> WitnessRecord:
+    return WitnessRecord(
         name=data["name"],
         organization=data["organization"],
         witnessed_at=_read_time(data["witnessed_at"]),

@@ -3,12 +3,13 @@ agreement in Chinese, two parties who signed (drawn signatures as PNG), one witn
 hash-chained log of every step."""
 
 import io
+import subprocess
 from datetime import UTC, datetime, timedelta
 
 from PIL import Image, ImageDraw
 
 from rooms.signing_log import CeremonyStep, LogEntry, next_entry
-from rooms.signing_record import Party, SigningRecord, Witness
+from rooms.signing_record import PartyRecord, SigningRecord, WitnessRecord
 from server.reports import Paragraph, Report, find_font, render_pdf
 from server.signing_seal import sha256_hex
 
@@ -69,15 +70,23 @@ def signing_record(document: bytes, *, agreement_id: str = "agr1") -> SigningRec
         title="华东材料学会与西南大学技术合作协议",
         document_sha256=sha,
         parties=(
-            Party(organization="华东材料学会", signer_name="李明", signer_title="秘书长",
+            PartyRecord(organization="华东材料学会", signer_name="李明", signer_title="秘书长",
                   typed_name="李明", signature_png=signature_png(1),
                   signed_at=START + timedelta(minutes=4)),
-            Party(organization="西南大学", signer_name="赵华", signer_title="副校长",
+            PartyRecord(organization="西南大学", signer_name="赵华", signer_title="副校长",
                   typed_name="赵华", signature_png=signature_png(2),
                   signed_at=START + timedelta(minutes=8)),
         ),
-        witnesses=(Witness(name="陈见证", organization="中国科协",
+        witnesses=(WitnessRecord(name="陈见证", organization="中国科协",
                            witnessed_at=START + timedelta(minutes=9)),),
         log=ceremony_log(sha),
         zone="Asia/Shanghai",
     )  # fmt: skip
+
+
+def text_of(pdf: bytes, *pages: str) -> str:
+    """What pdftotext reads in the PDF (``-f``, ``-l``: from and to which page)."""
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", *pages, "-", "-"], input=pdf, capture_output=True, check=True
+    )
+    return done.stdout.decode()

@@ -5,7 +5,6 @@ key's seal is not ours, and pdftotext reads the Chinese back."""
 import io
 import os
 import stat
-import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ from server.signing_seal import (
     check_seal,
     load_seal,
 )
-from tests.server.signing_world import agreement_pdf, signing_record
+from tests.server.signing_world import agreement_pdf, signing_record, text_of
 
 NOW = datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
 BASE = "https://yunhui.example.org"
@@ -65,13 +64,6 @@ async def sign(record: SigningRecord, document: bytes, seal: Seal) -> bytes:
     return await signed_pdf(
         record, document=document, seal=seal, font=find_font(), t=ZH, lang="zh_CN", base_url=BASE
     )
-
-
-def text_of(pdf: bytes, *pages: str) -> str:
-    done = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", *pages, "-", "-"], input=pdf, capture_output=True, check=True
-    )
-    return done.stdout.decode()
 
 
 def page_count(pdf: bytes) -> int:

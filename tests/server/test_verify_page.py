@@ -19,7 +19,7 @@ from server.signing_documents import seal_agreement
 from server.signing_seal import sha256_hex
 from server.store import Store, keys
 from tests.server.pages_world import csrf_of
-from tests.server.signing_world import agreement_pdf, signing_record
+from tests.server.signing_world import agreement_pdf, signing_record, text_of
 
 ZH = load_catalogs()["zh_CN"].gettext
 PRIVATE = ("203.0.113.7", "SecretBrowser")
@@ -209,3 +209,24 @@ async def test_a_form_without_its_token_is_refused(client: TestClient) -> None:
     response = await client.post("/verify", data={"hash": "0" * 64})
 
     assert response.status == 403
+
+
+async def test_the_ceremony_certificate_downloads_from_the_record(
+    client: TestClient, signed: bytes, record: SigningRecord
+) -> None:
+    client.session.cookie_jar.update_cookies({"lang": "zh_CN"})
+    page = await (await client.get(f"/verify?hash={sha256_hex(signed)}")).text()
+    link = re.search(r'href="(/verify/[0-9a-f]{64}/certificate\.pdf)"', page)
+    assert link is not None
+
+    response = await client.get(link[1])
+    text = text_of(await response.read())
+
+    assert (response.status, response.content_type) == (200, "application/pdf")
+    assert "签约证书" in text and record.title in text and "203.0.113.7" not in text
+
+
+async def test_no_certificate_without_a_record(client: TestClient) -> None:
+    response = await client.get(f"/verify/{'0' * 64}/certificate.pdf")
+
+    assert response.status == 404
