@@ -158,9 +158,12 @@ async def signed_pdf(
     base_url: str,
 ) -> bytes:
     """The original document with its signature page appended, sealed. ValueError when the
-    document is not the record's (its SHA-256 differs)."""
+    document is not the record's (its SHA-256 differs) or the record's log does not verify
+    (nothing broken is ever sealed)."""
     if sha256_hex(document) != record.document_sha256:
         raise ValueError("the document is not the one the record names")
+    if not record.verdict(head=None).ok:
+        raise ValueError("the record's signing log does not verify")
     url = verification_url(base_url, record)
     page = signature_page_report(record, t=t, lang=lang, url=url)
     rendered = await asyncio.to_thread(render_pdf, page, font=font)

@@ -167,6 +167,15 @@ async def test_a_document_that_is_not_the_records_is_refused(
         await sign(record, agreement_pdf() + b"\n% another\n", seal)
 
 
+async def test_a_record_whose_log_does_not_verify_is_not_sealed(
+    record: SigningRecord, document: bytes, seal: Seal
+) -> None:
+    swapped = replace(record, log=(record.log[1], record.log[0], *record.log[2:]))
+
+    with pytest.raises(ValueError, match="does not verify"):
+        await sign(swapped, document, seal)
+
+
 def test_the_dev_seal_is_made_once_with_a_private_key(tmp_path: Path) -> None:
     first = load_seal(dev_settings(tmp_path), now=NOW)
     again = load_seal(dev_settings(tmp_path), now=NOW)
