@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from rooms.signing_log import LogEntry, Verdict, verify
+from rooms.signing_log import LogEntry, Verdict, public_view, verify
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
+RECORD_FILE_NAME = "signing-record.json"  # the public record, embedded in the signed PDF
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,6 +66,48 @@ class SigningRecord:
     def verdict(self, *, head: str | None) -> Verdict:
         """The log checked, against the head sealed into the signed PDF when given."""
         return verify(self.log, head=head)
+
+
+def _time(at: datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def public_record(record: SigningRecord) -> dict[str, object]:
+    """The record as anyone may read it (embedded in the signed PDF, as JSON): no signature
+    images, no IP addresses, no user agents; the log's head as it is now."""
+    return {
+        "agreement_id": record.agreement_id,
+        "title": record.title,
+        "document_sha256": record.document_sha256,
+        "parties": [
+            {
+                "organization": p.organization,
+                "signer_name": p.signer_name,
+                "signer_title": p.signer_title,
+                "typed_name": p.typed_name,
+                "signed_at": _time(p.signed_at),
+            }
+            for p in record.parties
+        ],
+        "witnesses": [
+            {"name": w.name, "organization": w.organization, "witnessed_at": _time(w.witnessed_at)}
+            for w in record.witnesses
+        ],
+        "head": record.head,
+        "log": public_view(record.log),
+    }
+
+
+def sealed_hashes(public: object) -> tuple[str, ...] | None:
+    """The hashes of the log's entries in a public record (``public_record`` read back from
+    JSON); None when it has no such log."""
+    log = public.get("log") if isinstance(public, dict) else None
+    if not isinstance(log, list) or not all(isinstance(e, dict) for e in log):
+        return None
+    hashes = tuple(e.get("hash") for e in log)
+    if not all(isinstance(h, str) and SHA256.fullmatch(h) for h in hashes):
+        return None
+    return hashes
 
 
 def normal_sha256(text: str) -> str | None:

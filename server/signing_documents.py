@@ -12,11 +12,12 @@ the reader's language.
 """
 
 import asyncio
+import json
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rooms.signing_record import PartyRecord, SigningRecord
+from rooms.signing_record import RECORD_FILE_NAME, PartyRecord, SigningRecord, public_record
 from server.reports import (
     Heading,
     Paragraph,
@@ -28,7 +29,7 @@ from server.reports import (
     Table,
     render_pdf,
 )
-from server.signing_seal import Seal, seal_with_pages, sha256_hex
+from server.signing_seal import Attachment, Seal, seal_with_pages, sha256_hex
 from server.store import Store
 
 Translate = Callable[[str], str]
@@ -168,7 +169,9 @@ async def signed_pdf(
     page = signature_page_report(record, t=t, lang=lang, url=url)
     rendered = await asyncio.to_thread(render_pdf, page, font=font)
     reason = t("Signed in a Yunhui signing ceremony")
-    return await seal_with_pages(document, rendered, seal, reason=reason)
+    public = json.dumps(public_record(record), ensure_ascii=False, indent=1).encode()
+    attachment = Attachment(RECORD_FILE_NAME, public)
+    return await seal_with_pages(document, rendered, seal, reason=reason, attachment=attachment)
 
 
 async def seal_agreement(

@@ -15,6 +15,7 @@ by someone else, not sealed, or not readable.
 import asyncio
 import hashlib
 import io
+import logging
 import os
 import secrets
 from collections.abc import Coroutine
@@ -29,7 +30,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -51,6 +52,7 @@ DEV_YEARS = 10
 FIELD_NAME = "YunhuiSeal"
 PDF_MAGIC = b"%PDF-"
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class SealMissing(Exception):
@@ -189,27 +191,47 @@ def _in_thread(work: Coroutine[Any, Any, T]) -> Coroutine[Any, Any, T]:
     return asyncio.to_thread(asyncio.run, work)
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file embedded in the sealed PDF (the signing record's public JSON)."""
+
+    name: str
+    data: bytes
+
+
 async def seal_with_pages(
-    document: bytes, pages: bytes, seal: Seal, *, reason: str, location: str = ""
+    document: bytes,
+    pages: bytes,
+    seal: Seal,
+    *,
+    reason: str,
+    attachment: Attachment | None = None,
 ) -> bytes:
-    """``document`` with every page of ``pages`` appended (an incremental update), sealed."""
+    """``document`` with every page of ``pages`` appended and ``attachment`` embedded (an
+    incremental update), sealed."""
     signer = seal.require()
-    return await _in_thread(_seal(document, pages, signer, reason=reason, location=location))
+    return await _in_thread(_seal(document, pages, signer, reason=reason, attachment=attachment))
 
 
 async def _seal(
-    document: bytes, pages: bytes, signer: signers.SimpleSigner, *, reason: str, location: str
+    document: bytes,
+    pages: bytes,
+    signer: signers.SimpleSigner,
+    *,
+    reason: str,
+    attachment: Attachment | None,
 ) -> bytes:
     writer = IncrementalPdfFileWriter(io.BytesIO(document), strict=False)
     appended = PdfFileReader(io.BytesIO(pages))
     for index in range(int(appended.root["/Pages"]["/Count"])):
         _append_page(writer, appended, index)
+    if attachment is not None:
+        _attach(writer, attachment)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
         reason=reason or None,
-        location=location or None,
     )
     signed = await signers.async_sign_pdf(writer, meta, signer=signer)
     return signed.getvalue()
@@ -230,6 +252,29 @@ def _append_page(writer: IncrementalPdfFileWriter, source: PdfFileReader, index:
     writer.insert_page(PageObject(contents=contents, media_box=box, resources=resources))
 
 
+def _attach(writer: IncrementalPdfFileWriter, attachment: Attachment) -> None:
+    data = embed.EmbeddedFileObject.from_file_data(writer, attachment.data)
+    spec = embed.FileSpec(
+        file_spec_string=attachment.name, file_name=attachment.name, embedded_data=data
+    )
+    try:
+        embed.embed_file(writer, spec)
+    except NotImplementedError:  # the document's own attachments in a deep name tree
+        log.warning("%s not embedded: the document's attachments are nested", attachment.name)
+
+
+def attached(reader: PdfFileReader, name: str) -> bytes | None:
+    """The bytes of the file embedded under ``name`` (top level of the name tree)."""
+    try:
+        names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
+        for index in range(0, len(names) - 1, 2):
+            if str(names[index]) == name:
+                return bytes(names[index + 1].get_object()["/EF"]["/F"].get_object().data)
+    except (KeyError, TypeError, AttributeError, PdfError):
+        return None
+    return None
+
+
 # checking
 
 
@@ -237,16 +282,18 @@ def _append_page(writer: IncrementalPdfFileWriter, source: PdfFileReader, index:
 class SealCheck:
     state: SealState
     signed_at: datetime | None = None  # the seal's own time, when ours
+    attached: bytes | None = None  # the file embedded as asked, when intact
 
 
-async def check_seal(pdf: bytes, seal: Seal) -> SealCheck:
-    """What the PDF's seal shows, against our seal's certificate."""
+async def check_seal(pdf: bytes, seal: Seal, *, attachment: str = "") -> SealCheck:
+    """What the PDF's seal shows, against our seal's certificate; with the bytes of the file
+    embedded as ``attachment`` when the seal is intact (so they are as sealed)."""
     if not pdf.startswith(PDF_MAGIC):
         return SealCheck(SealState.UNREADABLE)
-    return await _in_thread(_check(pdf, seal))
+    return await _in_thread(_check(pdf, seal, attachment))
 
 
-async def _check(pdf: bytes, seal: Seal) -> SealCheck:
+async def _check(pdf: bytes, seal: Seal, attachment: str) -> SealCheck:
     try:
         reader = PdfFileReader(io.BytesIO(pdf), strict=False)
         found = reader.embedded_signatures
@@ -264,8 +311,10 @@ async def _check(pdf: bytes, seal: Seal) -> SealCheck:
         return SealCheck(SealState.TAMPERED)
     if not (status.intact and status.valid):
         return SealCheck(SealState.TAMPERED)
-    whole = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    return SealCheck(SealState.INTACT if whole else SealState.CHANGED, status.signer_reported_dt)
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        return SealCheck(SealState.CHANGED, status.signer_reported_dt)
+    kept = attached(reader, attachment) if attachment else None
+    return SealCheck(SealState.INTACT, status.signer_reported_dt, kept)
 
 
 def _is_ours(cert: asn1_x509.Certificate | None, seal: Seal) -> bool:

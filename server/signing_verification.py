@@ -5,14 +5,19 @@ file's SHA-256 (a signed PDF as sealed, or the original document) or else by the
 one of its earlier revisions (the original document is the start of the signed PDF, so a
 signed PDF changed afterwards still names its agreement). Given a SHA-256: its record.
 
-A record found is checked again: its log (``rooms.signing_log.verify``) against the head
-sealed with it. Only its public view is shown: no IP addresses, no user agents.
+A record found is checked again: its log (``rooms.signing_log``) against the hashes of its
+entries the PDF's intact seal covers (the public record embedded in it), else against the
+head saved with it — so a log rewritten in the store, head and all, still shows against a
+signed PDF, at the entry where the rewriting began.
+Only its public view is shown: no IP addresses, no user agents.
 """
 
+import json
 import re
 from dataclasses import dataclass
 
-from rooms.signing_log import Break, Problem, Verdict, verify
+from rooms.signing_log import Break, Problem, Verdict, against, verify
+from rooms.signing_record import RECORD_FILE_NAME, sealed_hashes
 from server.signing_seal import PDF_MAGIC, Seal, SealCheck, check_seal, sha256_hex
 from server.store import Store
 from server.store.signing_records import SavedRecord
@@ -34,15 +39,27 @@ class Finding:
     matched: str = ""
 
 
-def log_verdict(saved: SavedRecord) -> Verdict:
-    """The record's log checked against its sealed head; an entry that no longer reads as
-    one is an edited entry, unless something before it is already wrong."""
-    if saved.unreadable is None:
-        return saved.record.verdict(head=saved.head)
+def log_verdict(saved: SavedRecord, sealed: tuple[str, ...] | None = None) -> Verdict:
+    """The record's log checked: against the hashes of its entries an intact seal covers
+    when there are some, else against the head saved with it. An entry that no longer reads
+    as one is an edited entry, unless something before it is already wrong."""
     before = verify(saved.record.log)
-    if not before.ok:
-        return before
-    return Verdict(ok=False, head=before.head, problem=Problem(saved.unreadable, Break.EDITED))
+    if saved.unreadable is not None:
+        problem = before.problem or Problem(saved.unreadable, Break.EDITED)
+        return Verdict(ok=False, head=before.head, problem=problem)
+    if sealed is not None:
+        return against(saved.record.log, sealed)
+    return saved.record.verdict(head=saved.head)
+
+
+def _sealed(seal: SealCheck | None) -> tuple[str, ...] | None:
+    """The hashes of the log's entries the PDF's intact seal covers (its public record)."""
+    if seal is None or seal.attached is None:
+        return None
+    try:
+        return sealed_hashes(json.loads(seal.attached))
+    except ValueError:
+        return None
 
 
 async def _finding(store: Store, sha256: str, seal: SealCheck | None = None) -> Finding:
@@ -50,7 +67,7 @@ async def _finding(store: Store, sha256: str, seal: SealCheck | None = None) -> 
     if saved is None:
         return Finding(sha256, seal)
     matched = "signed_pdf" if saved.signed_pdf_sha256 == sha256 else "document"
-    return Finding(sha256, seal, saved, log_verdict(saved), matched)
+    return Finding(sha256, seal, saved, log_verdict(saved, _sealed(seal)), matched)
 
 
 async def check_hash(store: Store, sha256: str) -> Finding:
@@ -61,7 +78,7 @@ async def check_hash(store: Store, sha256: str) -> Finding:
 async def check_pdf(store: Store, seal: Seal, pdf: bytes) -> Finding:
     """What an uploaded PDF's seal shows, and its record."""
     sha256 = sha256_hex(pdf)
-    found = await _finding(store, sha256, await check_seal(pdf, seal))
+    found = await _finding(store, sha256, await check_seal(pdf, seal, attachment=RECORD_FILE_NAME))
     if found.saved is not None:
         return found
     for revision in revisions(pdf):

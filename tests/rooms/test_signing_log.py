@@ -16,6 +16,7 @@ from rooms.signing_log import (
     LogEntry,
     Problem,
     Verdict,
+    against,
     entry_hash,
     from_json,
     next_entry,
@@ -269,3 +270,41 @@ def test_any_edit_is_caught_given_the_head(entries: list[LogEntry], data: st.Dat
         entries[at], entries[other] = entries[other], entries[at]
 
     assert verify(entries, head=head).ok == (entries == original)
+
+
+@given(longer_logs, st.data(), st.sampled_from(["at", "actor", "detail", "ip", "user_agent"]))
+def test_a_log_rewritten_from_an_entry_on_differs_from_its_sealed_hashes_there(
+    entries: list[LogEntry], data: st.DataObject, field: str
+) -> None:
+    sealed = [e.hash for e in entries]
+    at = data.draw(st.integers(0, len(entries) - 1))
+    entries[at] = edited(entries[at], field)
+    for position in range(at, len(entries)):
+        prev = entries[position - 1].hash if position else GENESIS
+        entries[position] = rehashed(replace(entries[position], prev_hash=prev))
+
+    assert verify(entries).ok  # it holds together...
+    assert against(entries, sealed).problem == Problem(at, Break.EDITED)  # ...not with the seal
+
+
+@given(longer_logs)
+def test_a_log_cut_or_grown_differs_from_its_sealed_hashes_at_the_end(
+    entries: list[LogEntry],
+) -> None:
+    sealed = [e.hash for e in entries]
+    grown = [*entries, next_entry(entries[-1], **_any_step())]  # type: ignore[arg-type]
+
+    assert against(entries, sealed) == verify(entries)
+    assert against(entries[:-1], sealed).problem == Problem(len(entries) - 1, Break.DELETED)
+    assert against(grown, sealed).problem == Problem(len(entries), Break.INSERTED)
+
+
+def _any_step() -> dict[str, object]:
+    return {
+        "step": CeremonyStep.CEREMONY_CLOSED,
+        "actor": {"person_key": "account:1", "name": "王主持", "role": "host"},
+        "detail": {},
+        "ip": "10.0.0.1",
+        "user_agent": "Chromium",
+        "at": START,
+    }

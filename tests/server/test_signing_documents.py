@@ -3,6 +3,7 @@ ceremony certificate: pyHanko validates the seal, a flipped byte is reported tam
 key's seal is not ours, and pdftotext reads the Chinese back."""
 
 import io
+import json
 import os
 import stat
 from dataclasses import replace
@@ -16,7 +17,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
-from rooms.signing_record import SigningRecord
+from rooms.signing_record import RECORD_FILE_NAME, SigningRecord, public_record
 from server.i18n import load_catalogs
 from server.reports import find_font
 from server.settings import Settings
@@ -86,6 +87,19 @@ async def test_the_signed_pdf_is_the_original_then_a_sealed_signature_page(
     assert await check_seal(signed, seal) == replace(
         await check_seal(signed, seal), state=SealState.INTACT
     )
+
+
+async def test_the_sealed_pdf_carries_the_public_record(
+    record: SigningRecord, document: bytes, seal: Seal
+) -> None:
+    signed = await sign(record, document, seal)
+
+    check = await check_seal(signed, seal, attachment=RECORD_FILE_NAME)
+
+    assert check.attached is not None
+    assert json.loads(check.attached) == json.loads(json.dumps(public_record(record)))
+    assert json.loads(check.attached)["head"] == record.head
+    assert b"203.0.113.7" not in check.attached and b"SecretBrowser" not in check.attached
 
 
 async def test_pdftotext_reads_the_signature_page_in_chinese(

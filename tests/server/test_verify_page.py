@@ -6,11 +6,13 @@ never show."""
 import io
 import json
 import re
+from dataclasses import replace
 
 import pytest
 from aiohttp import FormData
 from aiohttp.test_utils import TestClient
 
+from rooms.signing_log import entry_hash
 from rooms.signing_record import SigningRecord
 from server.appkeys import SEAL, SETTINGS
 from server.i18n import load_catalogs
@@ -136,7 +138,7 @@ EDITS = {
     "edited": (_edit, ("4", "edited")),
     "deleted": (lambda e: e[:3] + e[4:], ("3", "deleted")),
     "reordered": (lambda e: [*e[:2], e[5], *e[3:5], e[2], *e[6:]], ("2", "reordered")),
-    "cut off": (lambda e: e[:-1], (None, "head")),
+    "cut off": (lambda e: e[:-1], ("10", "deleted")),
 }
 
 
@@ -154,9 +156,20 @@ async def test_a_stored_log_changed_is_reported_broken_at_its_entry(
 
     found = LOG_STATE.search(html)
     assert status == 200 and found is not None
-    assert (found[1] if seq else None, found[2]) == (seq, kind)
+    assert (found[1], found[2]) == (seq, kind)
     assert "seal-intact" in html  # the PDF itself is untouched
     assert no_private(html)
+
+
+async def test_a_log_cut_off_in_the_store_shows_against_its_saved_head(
+    client: TestClient, store: Store, signed: bytes, record: SigningRecord
+) -> None:
+    await store.redis.rpop(keys.signing_record_log(record.agreement_id))
+
+    status, html = await paste(client, record.document_sha256)  # no PDF: the store's head
+
+    found = LOG_STATE.search(html)
+    assert status == 200 and found is not None and (found[1], found[2]) == ("9", "head")
 
 
 async def test_the_page_speaks_chinese(client: TestClient, signed: bytes) -> None:
@@ -230,3 +243,24 @@ async def test_no_certificate_without_a_record(client: TestClient) -> None:
     response = await client.get(f"/verify/{'0' * 64}/certificate.pdf")
 
     assert response.status == 404
+
+
+async def test_a_log_rewritten_in_the_store_head_and_all_shows_against_the_signed_pdf(
+    client: TestClient, store: Store, signed: bytes, record: SigningRecord
+) -> None:
+    rewritten = list(record.log)
+    for at in range(4, len(rewritten)):
+        entry = rewritten[at]
+        if at == 4:
+            entry = replace(entry, detail={**entry.detail, "typed_name": "王五"})
+        entry = replace(entry, prev_hash=rewritten[at - 1].hash)
+        rewritten[at] = replace(entry, hash=entry_hash(entry))
+    forged = replace(record, log=tuple(rewritten))
+    await store.signing_records.save(forged, signed_pdf_sha256=sha256_hex(signed))
+
+    _, pasted = await paste(client, record.document_sha256)
+    status, uploaded = await upload(client, signed)
+
+    assert 'data-ok="yes"' in pasted  # the store agrees with itself...
+    found = LOG_STATE.search(uploaded)  # ...not with the head the seal covers
+    assert status == 200 and found is not None and (found[1], found[2]) == ("4", "edited")
