@@ -2,10 +2,12 @@
 ceremony certificate: pyHanko validates the seal, a flipped byte is reported tampered, another
 key's seal is not ours, and pdftotext reads the Chinese back."""
 
+import asyncio
 import io
 import json
 import os
 import stat
+import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -124,6 +126,20 @@ async def test_pdftotext_reads_the_signature_page_in_chinese(
         assert expected in text
     assert verification_url(BASE, record) in text.replace("\n", "")  # broken beside the QR
     assert "203.0.113.7" not in text and "SecretBrowser" not in text
+
+
+async def test_poppler_finds_the_whole_document_signed_and_valid(
+    record: SigningRecord, document: bytes, seal: Seal, tmp_path: Path
+) -> None:
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(await sign(record, document, seal))
+
+    report = await asyncio.to_thread(
+        subprocess.run, ["pdfsig", str(path)], capture_output=True, text=True, check=False
+    )
+
+    assert "Total document signed" in report.stdout
+    assert "Signature Validation: Signature is Valid." in report.stdout
 
 
 async def test_a_flipped_byte_is_reported_tampered(
