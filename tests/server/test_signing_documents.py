@@ -13,6 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -32,6 +35,7 @@ from server.signing_seal import (
     SealState,
     check_seal,
     load_seal,
+    self_signed,
 )
 from tests.server.signing_world import agreement_pdf, signing_record, text_of
 
@@ -250,3 +254,23 @@ async def test_the_ceremony_certificate_reads_back_in_chinese(record: SigningRec
     ):
         assert expected in text
     assert verification_url(BASE, record) in text.replace("\n", "")
+
+
+def test_a_configured_pkcs12_file_with_its_passphrase_is_the_seal(tmp_path: Path) -> None:
+    key_pem, cert_pem = self_signed("华东材料学会 seal", now=NOW)
+    bundle = pkcs12.serialize_key_and_certificates(
+        b"seal",
+        serialization.load_pem_private_key(key_pem, password=None),
+        x509.load_pem_x509_certificate(cert_pem),
+        None,
+        serialization.BestAvailableEncryption(b"s3cret"),
+    )
+    (tmp_path / "seal.p12").write_bytes(bundle)
+    env = {"DATA_DIR": str(tmp_path / "data"), "SEAL_KEY_FILE": str(tmp_path / "seal.p12"),
+           "SEAL_PASSPHRASE": "s3cret"}  # fmt: skip
+
+    seal = load_seal(Settings.from_env(env), now=NOW)
+
+    expected = x509.load_pem_x509_certificate(cert_pem).fingerprint(hashes.SHA256()).hex()
+    assert seal.fingerprint == expected
+    assert not (tmp_path / "data" / SEAL_FOLDER).exists()
