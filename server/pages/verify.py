@@ -184,10 +184,29 @@ def _shown(request: web.Request, finding: Finding) -> dict[str, Any]:
         record=record,
         parties=[(p, when(p.signed_at)) for p in record.parties],
         witnesses=[(w, when(w.witnessed_at)) for w in record.witnesses],
-        log=public_view(record.log),
+        log=[_row(entry) for entry in public_view(record.log)],
         verdict=finding.verdict,
     )
     return context
+
+
+def _short(value: object) -> str:
+    """A detail's value as shown: a SHA-256 by its first digits (its whole is above)."""
+    text = str(value)
+    return f"{text[:12]}…" if normal_sha256(text) == text else text
+
+
+def _row(entry: dict[str, Any]) -> dict[str, Any]:
+    """One log entry's public view as a row of the page's table."""
+    actor = entry["actor"]
+    return {
+        "seq": entry["seq"],
+        "at": str(entry["at"]).replace("T", " ").removesuffix("+00:00"),
+        "step": entry["step"],
+        "actor": actor.get("name", "") if isinstance(actor, dict) else "",
+        "detail": "; ".join(f"{k}: {_short(v)}" for k, v in sorted(entry["detail"].items())),
+        "hash": entry["hash"],
+    }
 
 
 def _render(request: web.Request, context: dict[str, Any], status: int = 200) -> web.Response:
