@@ -8,9 +8,11 @@ IP addresses or user agents.
 The upload is read from the request's own stream when its CSRF token comes in the
 ``X-CSRF-Token`` header (the page's script sends it so); without the script, the form's
 token field makes the CSRF check read the form first, within the site's body size limit.
-Uploads are rate-limited per client address.
+Checks are rate-limited per client address, and a process parses at most
+``PDF_CHECKS_AT_ONCE`` uploaded PDFs at a time (in threads, off the event loop).
 """
 
+import asyncio
 from typing import Any
 
 import aiohttp_jinja2
@@ -32,6 +34,8 @@ from server.signing_verification import UPLOAD_MAX_BYTES, Finding
 CHUNK_BYTES = 256 * 1024
 HASH_FIELD_MAX = 200  # characters of a pasted hash read at most
 CHECKS_PER_MINUTE = 20  # uploads and pasted hashes checked per client address
+PDF_CHECKS_AT_ONCE = 2  # uploaded PDFs parsed at the same time by this process; others wait
+CHECKING = web.AppKey("verify_checking", asyncio.Semaphore)
 
 ERROR_MESSAGES = {
     "bad_hash": "A SHA-256 is 64 hexadecimal digits (0-9, a-f).",
@@ -104,7 +108,8 @@ async def verify_submission(request: web.Request) -> web.Response:
         await _count(request)
         pdf, raw = await _read_form(request)
         if pdf is not None:
-            finding = await checks.check_pdf(request.app[STORE], request.app[SEAL], pdf)
+            async with request.app[CHECKING]:
+                finding = await checks.check_pdf(request.app[STORE], request.app[SEAL], pdf)
         elif raw:
             finding = await checks.check_hash(request.app[STORE], _sha256(raw))
         else:
@@ -248,6 +253,7 @@ async def ceremony_certificate(request: web.Request) -> web.Response:
 
 
 def setup_verify_pages(app: web.Application) -> None:
+    app[CHECKING] = asyncio.Semaphore(PDF_CHECKS_AT_ONCE)
     app.router.add_get("/verify", verify_page)
     app.router.add_get("/verify/{sha256}/certificate.pdf", ceremony_certificate)
     app.router.add_post("/verify", verify_submission)

@@ -16,6 +16,7 @@ from rooms.signing_log import entry_hash
 from rooms.signing_record import SigningRecord
 from server.appkeys import SEAL, SETTINGS
 from server.i18n import load_catalogs
+from server.pages.verify import CHECKS_PER_MINUTE
 from server.reports import find_font
 from server.signing_documents import seal_agreement
 from server.signing_seal import sha256_hex
@@ -264,3 +265,17 @@ async def test_a_log_rewritten_in_the_store_head_and_all_shows_against_the_signe
     assert 'data-ok="yes"' in pasted  # the store agrees with itself...
     found = LOG_STATE.search(uploaded)  # ...not with the head the seal covers
     assert status == 200 and found is not None and (found[1], found[2]) == ("4", "edited")
+
+
+async def test_checks_beyond_the_rate_are_refused_for_a_minute(client: TestClient) -> None:
+    csrf = await token(client)
+    statuses = [
+        (await client.post("/verify", data={"csrf_token": csrf, "hash": "0" * 64})).status
+        for _ in range(CHECKS_PER_MINUTE)
+    ]
+
+    refused = await client.post("/verify", data={"csrf_token": csrf, "hash": "0" * 64})
+
+    assert statuses == [200] * CHECKS_PER_MINUTE
+    assert refused.status == 429
+    assert "Too many checks from your address: wait a minute and try again." in await refused.text()
