@@ -199,6 +199,8 @@ SERVICES = {
     "server/certificate_files.py",  # certificates as PDFs, the bulk zip job
     "server/seed_libraries.py",  # the demo's demands and achievements
     "server/seed_followups.py",  # the demo's follow-up request
+    "server/signing_documents.py",  # a signing record's signed PDF and ceremony certificate
+    "server/signing_verification.py",  # the public check of a signed agreement
 }
 PLUMBING = {
     "server/appkeys.py",
@@ -214,6 +216,7 @@ PLUMBING = {
     "server/process.py",  # a background process's life: its Redis, its loop, its signals
     "server/security.py",
     "server/settings.py",
+    "server/signing_seal.py",  # the organization's PAdES seal (pyHanko): its key, sealing
     "server/static.py",
     "server/terms.py",  # text to search terms (jieba)
     "server/templating.py",

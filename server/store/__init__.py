@@ -32,6 +32,7 @@ from server.store.review import Reviews
 from server.store.rooms import Rooms
 from server.store.schedule import Schedule
 from server.store.show import Shows
+from server.store.signing_records import SigningRecords
 from server.store.slides import SlideShows
 from server.store.websessions import WebSessions
 
@@ -67,6 +68,7 @@ class Store:
         self.slides = SlideShows(redis)
         self.shows = Shows(redis, self.review)
         self.breakouts = BreakoutRecords(redis)
+        self.signing_records = SigningRecords(redis)
 
     def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
         """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is
