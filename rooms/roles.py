@@ -113,6 +113,11 @@ def roles_for(kind: Kind) -> tuple[Role, ...]:
     return tuple(CAPABILITIES[kind])
 
 
+def lobby_skippers(kind: Kind) -> tuple[Role, ...]:
+    """The roles that enter a session of this kind without waiting in its lobby."""
+    return tuple(r for r in roles_for(kind) if is_allowed(kind, r, Capability.BYPASS_LOBBY))
+
+
 def capabilities(kind: Kind, role: Role) -> frozenset[Capability]:
     """What a role may do in a session of a kind; nothing if the role does not exist there."""
     return CAPABILITIES.get(kind, {}).get(role, frozenset())

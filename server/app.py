@@ -13,6 +13,7 @@ from server.api import setup_api
 from server.appkeys import DURABILITY, REPORT_FONT, SEAL, SETTINGS, STORE
 from server.auth import setup_auth
 from server.errors import error_middleware
+from server.flash import setup_flash
 from server.health import setup_health
 from server.media import check_hooks
 from server.methods import answer_methods
@@ -146,6 +147,7 @@ def make_app(settings: Settings) -> web.Application:
     i18n.setup_i18n(app)
     setup_templates(app)
     setup_auth(app)
+    setup_flash(app)
     setup_static(app)
     setup_health(app)
     setup_api(app)

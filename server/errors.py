@@ -2,7 +2,8 @@
 
 - DomainError (rooms) and ApiError: the user's request broke a rule; status 4xx, the message
   is shown (translated) as it is.
-- aiohttp's HTTP exceptions: passed through (as JSON under /api/).
+- aiohttp's HTTP exceptions (4xx, 5xx): JSON under /api/, else the app's own error page,
+  translated, saying what went wrong (a body over the size limit: the limit).
 - anything else: logged with its traceback; the user sees "internal error".
 """
 
@@ -13,6 +14,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
+from server.field_labels import FIELD_LABELS, FIELD_PARAMS
 from server.i18n import gettext
 
 log = logging.getLogger(__name__)
@@ -46,12 +48,23 @@ def error_json(status: int, code: str, message: str) -> web.Response:
     return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, ensure_ascii=False))
 
 
-def user_message(request: web.Request, error: DomainError) -> str:
-    return gettext(request, error.template).format(**error.params)
+def user_message(request: web.Request, error: DomainError, *, columns: bool = False) -> str:
+    """The error's message in the request's language; on a page, a field it names is named
+    by the form's label (server/field_labels.py), under /api/ and for a row of an uploaded
+    CSV file (``columns``) by the field's name, which is the column's."""
+    params = dict(error.params)
+    if not (columns or is_api(request)):
+        for key in FIELD_PARAMS:
+            label = FIELD_LABELS.get(str(params.get(key, "")))
+            if label is not None:
+                params[key] = gettext(request, label)
+    return gettext(request, error.template).format(**params)
 
 
-def _page(request: web.Request, status: int, message: str) -> web.Response:
-    context = {"status": status, "message": message}
+def _page(request: web.Request, status: int, message: str, *, back: bool = False) -> web.Response:
+    """error.html; ``back``: the request was a form sent from a page, offer the way back to it
+    (the browser's history keeps what was typed)."""
+    context = {"status": status, "message": message, "back": back}
     try:
         return aiohttp_jinja2.render_template("error.html", request, context, status=status)
     except Exception:  # the page frame itself failed (e.g. Redis down): plain text will do
@@ -64,6 +77,24 @@ _HTTP_TEMPLATES = {
     405: "This address does not take {method} requests.",
     413: "The request body is too large.",
 }
+_PAGE_TEMPLATES = _HTTP_TEMPLATES | {
+    413: "What you sent is larger than the {limit} KiB this site accepts at once; nothing was "
+    "saved. Go back to the form, shorten the text or send a smaller file, and try again.",
+}
+
+
+def _http_error_page(request: web.Request, exc: web.HTTPException) -> web.Response:
+    template = _PAGE_TEMPLATES.get(exc.status)
+    if template is None:
+        template = "Internal error. It has been logged; please try again."
+        if exc.status < 500:
+            template = "The request could not be handled ({status})."
+    params = {"method": request.method, "limit": request.client_max_size // 1024}
+    message = gettext(request, template).format(status=exc.status, **params)
+    response = _page(request, exc.status, message, back=request.method == "POST")
+    if "Allow" in exc.headers:
+        response.headers["Allow"] = exc.headers["Allow"]
+    return response
 
 
 def _http_error_json(request: web.Request, exc: web.HTTPException) -> web.Response:
@@ -89,9 +120,11 @@ async def error_middleware(request: web.Request, handler):  # type: ignore[no-un
             return error_json(status, error.code, message)
         return _page(request, status, message)
     except web.HTTPException as exc:
-        if exc.status < 400 or not is_api(request):
+        if exc.status < 400:
             raise
-        return _http_error_json(request, exc)
+        if is_api(request):
+            return _http_error_json(request, exc)
+        return _http_error_page(request, exc)
     except Exception:
         log.exception("internal error on %s %s", request.method, request.path)
         message = gettext(request, "Internal error. It has been logged; please try again.")

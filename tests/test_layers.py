@@ -207,6 +207,8 @@ PLUMBING = {
     "server/csrf.py",
     "server/downloads.py",  # CSV and PDF files to download
     "server/errors.py",
+    "server/field_labels.py",  # the forms' labels of the fields validation messages name
+    "server/flash.py",  # a form's success message, shown once on the next page
     "server/health.py",
     "server/i18n.py",
     "server/logs.py",

@@ -12,7 +12,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from rooms.files import TYPE_NAMES
-from rooms.roles import Kind, roles_for
+from rooms.roles import Kind, lobby_skippers, roles_for
 from server.pages import labels, timetable
 from server.pages.certificates import setup_certificate_pages
 from server.pages.console import setup_console_pages
@@ -44,6 +44,7 @@ def _template_globals(app: web.Application) -> None:
         common_zones=labels.COMMON_ZONES,
         all_kinds=tuple(Kind),
         roles_for=roles_for,
+        lobby_skippers=lambda kind: lobby_skippers(Kind(kind)),
         span_of=timetable.span_of,
         day_label=timetable.day_label,
         date_range=timetable.date_range,

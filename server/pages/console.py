@@ -21,6 +21,7 @@ from server.appkeys import SETTINGS, STORE
 from server.auth import ACCOUNT, require_account
 from server.calendar import feed_url_for, rotate_feed_url
 from server.errors import user_message
+from server.flash import flash
 from server.pages import forms
 from server.pages.public import events_of
 from server.pages.visibility import is_upcoming
@@ -75,6 +76,7 @@ async def new_feed_url(request: web.Request) -> web.Response:
     """POST /console/feed: a new secret URL for my calendar feed; the old one stops working."""
     account = await require_account(request)
     await rotate_feed_url(request.app[STORE], request.app[SETTINGS], account_key(account))
+    await flash(request, "Your calendar feed has a new address; the old one no longer works.")
     raise web.HTTPSeeOther("/console#feed")
 
 
@@ -110,6 +112,7 @@ async def create_event(request: web.Request) -> web.Response:
         )
     except DomainError as error:
         return refused(request, "console/event_new.html", {"form": form}, error)
+    await flash(request, "The event was created.")
     raise web.HTTPSeeOther(f"/console/events/{event.event_id}")
 
 
@@ -149,6 +152,7 @@ async def update_event(request: web.Request) -> web.Response:
     except DomainError as error:
         context = await event_context(request, event, event_form=form)
         return refused(request, "console/event.html", context, error)
+    await flash(request, "The event was saved.")
     raise web.HTTPSeeOther(f"/console/events/{event.event_id}")
 
 
@@ -166,6 +170,7 @@ async def add_session(request: web.Request) -> web.Response:
     except DomainError as error:
         context = await event_context(request, event, session_form=form)
         return refused(request, "console/event.html", context, error, slot="session_error")
+    await flash(request, "The session was added to the agenda.")
     raise web.HTTPSeeOther(f"/console/events/{event.event_id}#session-{session.session_id}")
 
 

@@ -12,7 +12,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from rooms.accounts import Account
-from rooms.agenda import Event, Session
+from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
 from rooms.disciplines import DISCIPLINES
 from rooms.errors import DomainError
 from rooms.invites import InviteStatus
@@ -23,6 +23,7 @@ from rooms.slides import Slides
 from server import agenda, i18n, invitations
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
+from server.flash import flash
 from server.pages import console_polls, console_review, forms
 from server.pages.console import refused
 from server.pages.people import chosen_role, roster_entry
@@ -45,9 +46,14 @@ def _page(session: Session) -> str:
     return f"/console/sessions/{session.session_id}"
 
 
+KIND_ROLES = {Kind.REVIEW: Role.REVIEWER, Kind.SIGNING: Role.SIGNER}  # what the kind is for
+
+
 def default_role(session: Session) -> str:
-    if session.kind is Kind.REVIEW:
-        return str(Role.REVIEWER)
+    """The role the roster and invite forms start with: the one people of this kind are
+    usually added as (a review's reviewer, a signing's signer), else its audience."""
+    if session.kind in KIND_ROLES:
+        return str(KIND_ROLES[session.kind])
     roles = roles_for(session.kind)
     return str(Role.ATTENDEE if Role.ATTENDEE in roles else Role.OBSERVER)
 
@@ -81,11 +87,16 @@ async def invite_links(request: web.Request, session: Session) -> dict[str, Any]
     return {"invites": listed, "invite_tokens": tokens, "invite_links": links}
 
 
-async def expert_choices(request: web.Request, org_id: str) -> dict[str, Any]:
-    """The pool's experts matching the page's search (?expert_q=&expert_discipline=)."""
+async def expert_choices(
+    request: web.Request, org_id: str, *, roster: list[RosterEntry]
+) -> dict[str, Any]:
+    """The pool's experts matching the page's search (?expert_q=&expert_discipline=), but
+    for those already on the roster."""
     text = request.query.get("expert_q", "").strip()[:100]
     discipline = request.query.get("expert_discipline", "").strip()[:40]
-    experts = await request.app[STORE].experts.search(org_id, text=text, discipline=discipline)
+    found = await request.app[STORE].experts.search(org_id, text=text, discipline=discipline)
+    listed = {entry.person_key for entry in roster}
+    experts = [e for e in found if person_key(PersonType.EXPERT, e.expert_id) not in listed]
     return {
         "experts": experts[:MAX_EXPERTS],
         "more_experts": len(experts) > MAX_EXPERTS,
@@ -100,7 +111,7 @@ async def session_context(
 ) -> dict[str, Any]:
     store = request.app[STORE]
     roster = await store.agenda.roster_of(session.session_id)
-    choices = await expert_choices(request, session.org_id)
+    choices = await expert_choices(request, session.org_id, roster=roster)
     context = {
         "session": session,
         "event": event,
@@ -144,6 +155,8 @@ async def _post(request: web.Request, slot: str, action: Action) -> web.Response
     except DomainError as error:
         context = await session_context(request, session, event, kept={slot: form})
         return refused(request, TEMPLATE, context, error, slot=f"{slot}_error")
+    if "done=" not in location:  # a review's actions name their own message (console_review)
+        await flash(request, DONE_MESSAGES.get(action.__name__, SAVED))
     raise web.HTTPSeeOther(location)
 
 
@@ -226,6 +239,18 @@ async def _revoke(
     invite_id = request.match_info["invite_id"]
     await invitations.revoke_invite(request.app[STORE], session=session, invite_id=invite_id)
     return f"{_page(session)}#invites"
+
+
+SAVED = "Your change was saved."
+DONE_MESSAGES = {  # an action's success message, by the action's name
+    _update.__name__: "The session was saved.",
+    _cancel.__name__: "The session was cancelled.",
+    _add.__name__: "Added to the roster.",
+    _remove.__name__: "Removed from the roster.",
+    _invite.__name__: "The invite was created: its link is below.",
+    _personal_invite.__name__: "The invite was created: its link is below.",
+    _revoke.__name__: "The invite was withdrawn.",
+}
 
 
 async def update_session(request: web.Request) -> web.Response:

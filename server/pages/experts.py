@@ -22,6 +22,7 @@ from rooms.experts import Expert
 from server.appkeys import STORE
 from server.auth import require_account
 from server.errors import user_message
+from server.flash import flash
 from server.store import Store
 
 LIST_LIMIT = 200  # experts shown on one page; the search narrows the rest
@@ -154,6 +155,7 @@ async def create(request: web.Request) -> web.Response:
         await store.experts.create(org_id=account.org_id, fields=fields, now=datetime.now(UTC))
     except DomainError as error:
         return _refused(request, {"form": form, "expert": None}, error)
+    await flash(request, "The expert was added to the pool.")
     raise web.HTTPSeeOther("/console/experts")
 
 
@@ -181,6 +183,7 @@ async def update(request: web.Request) -> web.Response:
         )
     except DomainError as error:
         return _refused(request, {"form": form, "expert": expert}, error)
+    await flash(request, "The expert's profile was saved.")
     raise web.HTTPSeeOther("/console/experts")
 
 
@@ -189,6 +192,7 @@ async def delete(request: web.Request) -> web.Response:
     if _text(await request.post(), "confirm") != "yes":
         raise DomainError("Tick the box to confirm the deletion.", code="not_confirmed")
     await request.app[STORE].experts.delete(account.org_id, request.match_info["expert_id"])
+    await flash(request, "The expert was removed from the pool.")
     raise web.HTTPSeeOther("/console/experts")
 
 
@@ -222,7 +226,7 @@ async def import_upload(request: web.Request) -> web.Response:
             account.org_id, data, now=datetime.now(UTC)
         )
     except CsvError as error:
-        rows = [(row.line, user_message(request, row.error)) for row in error.rows]
+        rows = [(row.line, user_message(request, row.error, columns=True)) for row in error.rows]
         return _import_page(request, error=user_message(request, error), rows=rows)
     except DomainError as error:
         return _import_page(request, error=user_message(request, error))

@@ -14,6 +14,7 @@ from rooms.roles import Role
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
 from server.errors import user_message
+from server.flash import flash
 from server.investors import invite_investor, upcoming_sessions
 from server.pages.forms import Form, read_form
 
@@ -102,6 +103,7 @@ async def create(request: web.Request) -> web.Response:
     except DomainError as error:
         status = 409 if isinstance(error, Conflict) else 400
         return await _form_page(request, typed, None, user_message(request, error), status)
+    await flash(request, "The investor was added.")
     raise web.HTTPSeeOther(f"/console/investors/{made.investor_id}")
 
 
@@ -128,6 +130,7 @@ async def update(request: web.Request) -> web.Response:
     except DomainError as error:
         status = 409 if isinstance(error, Conflict) else 400
         return await _form_page(request, typed, investor, user_message(request, error), status)
+    await flash(request, "The investor was saved.")
     raise web.HTTPSeeOther(f"/console/investors/{investor.investor_id}")
 
 
@@ -136,6 +139,7 @@ async def delete(request: web.Request) -> web.Response:
     if (await read_form(request))["confirm"] != "yes":
         raise DomainError("Tick the box to confirm the deletion.", code="not_confirmed")
     await request.app[STORE].investors.delete(investor.org_id, investor.investor_id)
+    await flash(request, "The investor was deleted.")
     raise web.HTTPSeeOther("/console/investors")
 
 
@@ -157,6 +161,7 @@ async def invite(request: web.Request) -> web.Response:
             request, form_of(investor), investor, user_message(request, error), status
         )
     session = invited.session.session_id
+    await flash(request, "The invite was created: its link is below.")
     raise web.HTTPSeeOther(
         f"/console/sessions/{session}?invite={invited.invite.invite_id}#invite-{invited.invite.invite_id}"
     )

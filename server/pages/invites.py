@@ -15,6 +15,7 @@ from rooms.invites import InviteRefused, Refusal
 from server import i18n
 from server.agenda import load_event
 from server.appkeys import SETTINGS, STORE
+from server.flash import flash
 from server.invitations import accept_invite, invite_url, open_invite, read_token, remember
 from server.pages.labels import ROLES
 from server.pages.timetable import day_label, span_of
@@ -87,7 +88,8 @@ async def landing(request: web.Request) -> web.Response:
 
 
 async def accept(request: web.Request) -> web.Response:
-    """POST /invite/{token}/accept: admit the bearer (spends a single-use invite)."""
+    """POST /invite/{token}/accept: admit the bearer (spends a single-use invite) and take
+    them to the room's pre-join screen, which says the invite was accepted."""
     form = await request.post()
     named = form.get("session_id")
     try:
@@ -101,7 +103,8 @@ async def accept(request: web.Request) -> web.Response:
     except InviteRefused as refused:
         return refused_page(request, refused)
     await remember(request, invite)
-    raise web.HTTPSeeOther(f"/sessions/{session.session_id}")
+    await flash(request, "Your invite was accepted. Check your camera and microphone, then join.")
+    raise web.HTTPSeeOther(f"/sessions/{session.session_id}/room")
 
 
 async def qr_code(request: web.Request) -> web.Response:

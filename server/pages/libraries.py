@@ -22,6 +22,7 @@ from server import libraries
 from server.appkeys import STORE
 from server.auth import require_account
 from server.errors import user_message
+from server.flash import flash
 from server.pages.experts import _uploaded
 from server.pages.forms import Form, read_form
 
@@ -167,6 +168,7 @@ async def create(request: web.Request) -> web.Response:
         )
     except DomainError as error:
         return _form_page(request, kind, typed, None, user_message(request, error), 400)
+    await flash(request, "The entry was added to the library.")
     raise web.HTTPSeeOther(f"/console/{kind}s/{lib.listing_id(made)}")
 
 
@@ -208,6 +210,7 @@ async def delete(request: web.Request) -> web.Response:
     if (await read_form(request))["confirm"] != "yes":
         raise DomainError("Tick the box to confirm the deletion.", code="not_confirmed")
     await libraries.library(request.app[STORE], kind).delete(org_id, lib.listing_id(listing))
+    await flash(request, "The entry was deleted from the library.")
     raise web.HTTPSeeOther(f"/console/{kind}s")
 
 
@@ -249,7 +252,7 @@ async def import_upload(request: web.Request) -> web.Response:
             request.app[STORE], kind, account.org_id, data, now=datetime.now(UTC)
         )
     except CsvError as error:
-        rows = [(row.line, user_message(request, row.error)) for row in error.rows]
+        rows = [(row.line, user_message(request, row.error, columns=True)) for row in error.rows]
         return _import_page(request, kind, error=user_message(request, error), rows=rows)
     except DomainError as error:
         return _import_page(request, kind, error=user_message(request, error))

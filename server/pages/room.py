@@ -117,6 +117,9 @@ UI_STRINGS: dict[str, str] = {
     "confirm_ban": "Remove {name} and ban them from this session?",
     "confirm_end": "End the session for everyone?",
     "chat_disabled": "A host turned chat off for attendees.",
+    "chat_size": "{used} of {most} bytes",
+    "chat_too_long": "Too long to send: a chat message may hold at most {most} bytes (a Chinese "
+    "character takes 3), this one has {used}. Shorten it.",
     "room_locked": "The room is locked: no one new can join.",
     "joined": "{name} joined.",
     "left_room": "{name} left.",

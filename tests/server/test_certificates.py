@@ -271,9 +271,9 @@ async def test_the_attendance_csv_has_a_bom_and_defused_cells(client, world) -> 
         ["name", "session", "minutes", "active_minutes"],
         ["李雷", "第一讲 Lecture one", "50.0", "45.0"],
         ["李雷", "Lecture two", "20.0", "10.0"],
-        ["李雷", "全部场次", "70.0", "55.0"],
+        ["李雷", "全部日程", "70.0", "55.0"],
         ["'=Han", "第一讲 Lecture one", "50.0", "5.0"],
-        ["'=Han", "全部场次", "50.0", "5.0"],
+        ["'=Han", "全部日程", "50.0", "5.0"],
     ]
 
 

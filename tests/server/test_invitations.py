@@ -273,7 +273,7 @@ async def test_landing_page_shows_the_time_in_the_event_zone(
     assert ("09:00" in html, "11:00" in html, "Asia/Shanghai" in html) == (True, True, True)
 
 
-async def test_accepting_redirects_to_the_session_and_remembers_the_invite(
+async def test_accepting_redirects_to_the_pre_join_screen_and_remembers_the_invite(
     pages, store: Store, settings: Settings
 ) -> None:
     session = await make_session(store)
@@ -289,7 +289,7 @@ async def test_accepting_redirects_to_the_session_and_remembers_the_invite(
 
     assert (response.status, response.headers["Location"]) == (
         303,
-        f"/sessions/{session.session_id}",
+        f"/sessions/{session.session_id}/room",
     )
     remembered = await (await pages.get("/test/accepted-invites")).json()
     assert remembered == [

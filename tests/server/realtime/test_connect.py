@@ -139,7 +139,7 @@ async def test_refusals_speak_the_asked_language(rooms_world: World) -> None:
 
     data = await refusal(rooms_world, auth=auth)
 
-    assert data == {"code": "session_cancelled", "message": "本场已取消。"}
+    assert data == {"code": "session_cancelled", "message": "本日程已取消。"}
 
 
 @pytest.mark.parametrize(

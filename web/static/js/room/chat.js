@@ -24,8 +24,9 @@ function privacyLabel(message, meId) {
 }
 
 export class ChatView {
-  constructor({ log, form, to, text, send }, { onSend, onDelete }) {
-    Object.assign(this, { log, form, to, text, send, onDelete });
+  constructor({ log, form, to, text, send, limit }, { onSend, onDelete }) {
+    Object.assign(this, { log, form, to, text, send, limit, onDelete });
+    text.addEventListener("input", () => this.#showSize());
     this.placeholder = text.placeholder;
     this.meId = null;
     this.canModerate = false;
@@ -44,11 +45,30 @@ export class ChatView {
 
   #submit(onSend) {
     const body = this.text.value;
-    // the textarea's maxlength is the server's limit in bytes (rooms/limits.py)
-    if (!body.trim() || new TextEncoder().encode(body).length > this.text.maxLength) return;
+    if (!body.trim()) return;
+    if (!this.#showSize()) {
+      this.text.focus();
+      return;
+    }
     onSend(body, this.to.value || "room");
     this.text.value = "";
+    this.#showSize();
     this.text.focus();
+  }
+
+  // the message's size against the server's limit in UTF-8 bytes (rooms/limits.py; a
+  // Chinese character takes 3): shown from half the limit on, a refusal when over it.
+  // Returns whether the message may be sent.
+  #showSize() {
+    const most = Number(this.text.dataset.maxBytes);
+    const used = new TextEncoder().encode(this.text.value).length;
+    const over = used > most;
+    this.limit.classList.toggle("over", over);
+    if (over) this.text.setAttribute("aria-invalid", "true");
+    else this.text.removeAttribute("aria-invalid");
+    const key = over ? "chat_too_long" : "chat_size";
+    this.limit.textContent = used * 2 >= most || over ? t(key, { used, most }) : "";
+    return !over;
   }
 
   configure({ meId, canModerate }) {
@@ -116,5 +136,6 @@ export class ChatView {
 
   restoreDraft(text) {
     if (!this.text.value) this.text.value = text;
+    this.#showSize();
   }
 }

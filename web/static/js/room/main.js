@@ -159,7 +159,7 @@ function showScreen(name) {
 // rendering the room from state
 
 const chat = new ChatView(
-  { log: byId("chat-log"), form: byId("chat-form"), to: byId("chat-to"), text: byId("chat-text"), send: byId("chat-send") },
+  { log: byId("chat-log"), form: byId("chat-form"), to: byId("chat-to"), text: byId("chat-text"), send: byId("chat-send"), limit: byId("chat-limit") },
   {
     onSend: (text, to) => room().sendChat(text, to),
     onDelete: (message) => room().deleteMessage(message.id),
