@@ -1,7 +1,7 @@
 """The room as an app in real Chromium, at a laptop's and a phone's size: the stage fills
 the window with the toolbar in view, every toolbar button has a name, a side panel opens and
 closes (one at a time), the chat's button counts messages that came while the chat was
-closed, and leaving asks once.
+closed, a chat message over the limit is refused visibly, and leaving asks once.
 
 axe-core (npm, pinned in package.json) checks the pre-join screen and the room with a panel
 open at both sizes: no serious or critical WCAG 2.1 A/AA violation.
@@ -15,6 +15,7 @@ from pathlib import Path
 
 from playwright.async_api import Page, expect
 
+from rooms.limits import CHAT_TEXT_MAX_BYTES
 from tests.browser.room_ui import open_panel
 from tests.browser.test_room import HOST_EMAIL, join_as_guest, open_meeting, room_path
 
@@ -126,6 +127,16 @@ async def test_room_app_at_laptop_and_phone_size(live_server, new_page, sign_in)
     await guest.fill("#chat-text", "你好")
     await guest.press("#chat-text", "Enter")
     await shoot(guest, "room-phone-zh-chat")
+    # over the chat's limit (bytes of UTF-8, as the server counts): refused here, saying so,
+    # and kept to be shortened (the host's log below shows it never went)
+    too_long = "长" * (CHAT_TEXT_MAX_BYTES // 3 + 1)
+    await guest.fill("#chat-text", too_long)
+    await guest.press("#chat-text", "Enter")
+    await expect(guest.locator("#chat-limit")).to_contain_text(f"最多 {CHAT_TEXT_MAX_BYTES} 字节")
+    await expect(guest.locator("#chat-limit")).to_be_in_viewport()
+    await expect(guest.locator("#chat-text")).to_have_attribute("aria-invalid", "true")
+    await expect(guest.locator("#chat-text")).to_have_value(too_long)
+    await guest.fill("#chat-text", "")
 
     # the chat closed on the laptop: its button counts the message, opening clears it
     count = host.locator("#chat-button .count")
