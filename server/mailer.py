@@ -7,16 +7,34 @@ import smtplib
 from email.message import EmailMessage
 
 from rooms.agenda import Session
+from rooms.roles import Kind
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# a session kind's own noun, in both languages the mails are written in (日程 is the
+# generic agenda item; a mail knows its session's kind)
+KIND_NOUNS: dict[Kind, tuple[str, str]] = {
+    Kind.MEETING: ("meeting", "会议"),
+    Kind.CLASS: ("class", "课堂"),
+    Kind.REVIEW: ("review", "评审"),
+    Kind.ROADSHOW: ("roadshow", "路演"),
+    Kind.SIGNING: ("signing", "签约"),
+}
+
+
+def subject_of(session: Session, english: str, chinese: str) -> str:
+    """A mail's bilingual subject naming the session's kind: "Reminder of the review /
+    评审提醒: <title>"."""
+    noun_en, noun_zh = KIND_NOUNS[session.kind]
+    return f"{english} the {noun_en} / {noun_zh}{chinese}: {session.title}"
 
 
 def reminder_message(settings: Settings, session: Session, to: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
-    message["Subject"] = f"Reminder / 提醒: {session.title}"
+    message["Subject"] = subject_of(session, "Reminder of", "提醒")
     link = f"{settings.base_url}/sessions/{session.session_id}"
     start = session.start.strftime("%Y-%m-%d %H:%M UTC")
     message.set_content(f"{session.title}\n{start}\n{link}\n")
@@ -29,7 +47,7 @@ def invite_message(
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
-    message["Subject"] = f"Invitation / 邀请: {session.title}"
+    message["Subject"] = subject_of(session, "Invitation to", "邀请")
     start = session.start.strftime("%Y-%m-%d %H:%M UTC")
     message.set_content(f"{name}:\n\n{session.title}\n{start}\n\n{link}\n")
     return message

@@ -78,8 +78,8 @@ async def test_a_personal_invite_is_mailed_with_a_link_that_admits_the_expert(
     body = message.get_content()
     token = re.search(r"/invite/(\S+)", body).group(1)
     opened, for_session = await open_invite(store, mailing, token=token, now=now)
-    assert (sent, message["To"], "青年基金评审" in str(message["Subject"])) == (
-        "sent", "li.wei@example.org", True,
+    assert (sent, message["To"], str(message["Subject"])) == (
+        "sent", "li.wei@example.org", f"Invitation to the review / 评审邀请: {session.title}",
     )  # fmt: skip
     assert (opened.person_key, opened.role, for_session.session_id) == (
         key, Role.REVIEWER, session.session_id,
