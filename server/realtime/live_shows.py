@@ -14,7 +14,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from redis.asyncio.client import PubSub
 
 from rooms.judging import Judging
 from rooms.roadshow import RunOfShow
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 RETRY = 1.0  # seconds before listening again after a failure
-POLL = 1.0  # seconds a wait for a message lasts (to notice a stop)
+POLL = 1.0  # seconds a wait for a message lasts
 ROUND = 5.0  # seconds between two reloads of every live roadshow (a message may be lost)
 
 
@@ -52,6 +54,23 @@ async def refresh_show(rooms: "LiveRooms", session_id: str) -> None:
         await live.media.regroup(reason="stage")
 
 
+async def _next_message(pubsub: PubSub, stop: asyncio.Event) -> dict[str, Any] | None:
+    """The next message within POLL seconds, or None; at once None when stopped (a shutdown
+    does not wait for the poll). The wait for a message is cancelled then: the pubsub is
+    closed next anyway."""
+    getting = asyncio.ensure_future(pubsub.get_message(timeout=POLL))
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait((getting, stopping), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not getting.done():
+            getting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await getting
+    return None if getting.cancelled() else getting.result()
+
+
 async def refresh_all(rooms: "LiveRooms") -> None:
     for session_id, live in list(rooms.rooms.items()):
         if show_of(live) is not None:
@@ -73,7 +92,7 @@ async def listen(rooms: "LiveRooms", stop: asyncio.Event) -> None:
                 if time.monotonic() - last > ROUND:
                     await refresh_all(rooms)
                     last = time.monotonic()
-                message = await pubsub.get_message(timeout=POLL)
+                message = await _next_message(pubsub, stop)
                 if message is not None and message.get("type") == "message":
                     try:
                         await refresh_show(rooms, str(message["data"]))
