@@ -1,7 +1,8 @@
 """A roadshow's run of show: its pitch slots on server time, and the log that moves it on.
 
-A roadshow's items (``rooms.items``) are its **pitch slots**, in the staff's order: each has a
-founder (the item's applicant), pitch minutes and Q&A minutes; the show adds one buffer
+A roadshow's items (``rooms.items``) are its **pitch slots**, in the staff's order: each has
+its founders (people on the roster, or else the item's applicant: ``rooms.items.founder_keys``),
+pitch minutes and Q&A minutes; the show adds one buffer
 between slots. From the show's start the slots follow one another; each is a run of
 **stages** (pitch, Q&A, buffer), and ``timeline`` computes every stage's begin and end from
 the plan and the **show log**:
@@ -26,7 +27,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from rooms.errors import Conflict, DomainError
-from rooms.items import Item
+from rooms.items import Item, founder_keys
 
 EXTEND_MAX = 15 * 60  # seconds the chair may add at once
 BUFFER_MAX = 30  # minutes between two slots
@@ -57,8 +58,8 @@ class PitchSlot:
     slot_id: str  # the item's id
     title_zh: str
     title_en: str
-    founder_key: str  # the applicant's person key ("" when the item names none)
-    founder_name: str
+    founder_keys: tuple[str, ...]  # who pitches it: person keys (none when the item names none)
+    founder_name: str  # their names, as the show bar shows them
     pitch_seconds: int
     qa_seconds: int
     achievement_id: str = ""  # the achievement it pitches, in the library ("" when none)
@@ -138,16 +139,25 @@ class Show:
 Change = Callable[["Show", datetime], list["ShowEntry"]]  # what a change appends to the log
 
 
-def slots_of(items: Sequence[Item], founders: Mapping[str, str]) -> tuple[PitchSlot, ...]:
-    """The show's slots from the session's items (in order); ``founders`` maps an item's id
-    to its founder's person key."""
+def slots_of(
+    items: Sequence[Item], names: Mapping[str, str] | None = None
+) -> tuple[PitchSlot, ...]:
+    """The show's slots from the session's items (in order); ``names`` maps a founder's
+    person key to their name on the roster (an item without founders shows its applicant)."""
+    names = names or {}
+
+    def shown(item: Item) -> str:
+        if not item.founders:
+            return item.applicant_name
+        return ", ".join(n for n in (names.get(k, "") for k in item.founders) if n)
+
     return tuple(
         PitchSlot(
             slot_id=i.item_id,
             title_zh=i.title_zh,
             title_en=i.title_en,
-            founder_key=founders.get(i.item_id, ""),
-            founder_name=i.applicant_name,
+            founder_keys=founder_keys(i),
+            founder_name=shown(i),
             pitch_seconds=i.present_minutes * 60,
             qa_seconds=i.qa_minutes * 60,
             achievement_id=i.achievement_id,

@@ -97,16 +97,21 @@ async def companion_event(
 
 
 async def pitch_founder(store: Store, session: Session, item_id: str) -> tuple[str, Party]:
-    """The pitch's title and its founder (the item's applicant, by e-mail)."""
+    """The pitch's title and the founder a request goes to: its first founder on the roster
+    (``Item.founders``), or else the item's applicant, by e-mail."""
     if session.kind is not Kind.ROADSHOW:
         raise NotFound("There is no such pitch.", code="no_pitch")
     item = await store.review.item(session.session_id, item_id)
     if item is None:
         raise NotFound("There is no such pitch.", code="no_pitch")
+    title = " · ".join(dict.fromkeys(t for t in (item.title_zh, item.title_en) if t))
+    if item.founders:
+        entry = await store.agenda.roster_entry(session.session_id, item.founders[0])
+        if entry is not None:
+            return title[:200], Party(entry.person_key, entry.name, entry.email)
     if not item.applicant_email:
         raise DomainError("This pitch names no founder to meet.", code="no_founder")
     key = person_key(PersonType.GUEST, item.applicant_email)
-    title = " · ".join(dict.fromkeys(t for t in (item.title_zh, item.title_en) if t))
     return title[:200], Party(key, item.applicant_name, item.applicant_email)
 
 
@@ -216,7 +221,7 @@ async def _open(
     link = founder_link(settings, follow_up.follow_up_id)
     title = f"后续会谈邀约 Follow-up request: {follow_up.project}"
     await _notify(store, follow_up, founder.person_key, title, link, now)
-    if settings.email_enabled:
+    if settings.email_enabled and founder.email:
         await Mailer(settings).send(_request_mail(settings, follow_up, link))
     return follow_up
 

@@ -3,7 +3,8 @@ stages with their times, the log (starts, extensions, cuts, hand-overs with how 
 was), the overruns and the recording's chapters — and the buffer between pitches.
 
 The pitches themselves are the session's items (``/api/sessions/{id}/items``, tag
-``reviews``): their order, pitch and Q&A minutes, founder (the applicant's e-mail).
+``reviews``): their order, pitch and Q&A minutes, founders (presenters on the roster, or
+else the applicant by e-mail).
 """
 
 from typing import Any

@@ -46,6 +46,11 @@ DONE_MESSAGES = {
     "conflict_added": "The conflict was recorded.",
     "conflict_waived": "The conflict was waived.",
 }
+PITCH_MESSAGES = {  # a roadshow's items are its pitches
+    "item_added": "The pitch was added.",
+    "item_saved": "The pitch was saved.",
+    "item_deleted": "The pitch was removed.",
+}
 NOTE_LABELS = {
     NoteKind.DECLARED: "Declared by the reviewer",
     NoteKind.ADDED: "Added by the chair",
@@ -107,12 +112,17 @@ async def review_context(
         "editing_item": request.match_info.get("item_id", "") if "item_edit" in kept else "",
         "item_forms": {item.item_id: review_forms.item_form_of(item) for item in book.items},
         "reviewers": [entry for entry in roster if entry.role is Role.REVIEWER],
+        # a roadshow pitch's founders are picked from the roster's presenters
+        "presenters": [entry for entry in roster if entry.role is Role.PRESENTER]
+        if session.kind is Kind.ROADSHOW
+        else [],
         "frozen": await store.review.is_frozen(session.session_id),
         "templates": list(await store.review.templates(session.org_id)),
         "candidate_conflicts": {c.expert.expert_id: c.conflicts for c in found},
         "item_numbers": {item.item_id: n for n, item in enumerate(book.items, start=1)},
         "item_materials": await materials.all_materials(store, session=session),
-        "done_message": DONE_MESSAGES.get(done, ""),
+        "done_message": (PITCH_MESSAGES.get(done) if session.kind is Kind.ROADSHOW else None)
+        or DONE_MESSAGES.get(done, ""),
         "conflict_labels": CONFLICT_LABELS,
         "note_kinds": NOTE_LABELS,
         "people_names": names | {entry.person_key: entry.name for entry in roster},

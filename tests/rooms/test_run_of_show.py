@@ -47,8 +47,7 @@ def item(n: int, *, pitch: int = 3, qa: int = 2) -> Item:
 
 
 ITEMS = (item(1), item(2), item(3, qa=0))
-FOUNDERS = {i.item_id: f"guest:{i.applicant_email}" for i in ITEMS}
-PLAN = ShowPlan(slots=slots_of(ITEMS, FOUNDERS), planned_start=START, buffer_seconds=60)
+PLAN = ShowPlan(slots=slots_of(ITEMS), planned_start=START, buffer_seconds=60)
 SHOW = Show(plan=PLAN)
 
 
@@ -170,9 +169,7 @@ def test_a_started_slot_cannot_change_and_a_later_change_does_not_move_the_stage
         assert codes(lambda s=slot_id: check_edit(show, s)) == "slot_started"
     check_edit(show, "i3")
     # staff shorten slot 1 after it ran: slot 2's pitch still ends when it was due to
-    shorter = replace(
-        show, plan=replace(PLAN, slots=slots_of((item(1, pitch=1), *ITEMS[1:]), FOUNDERS))
-    )
+    shorter = replace(show, plan=replace(PLAN, slots=slots_of((item(1, pitch=1), *ITEMS[1:]))))
     assert stage_on(shorter).ends == START + 9 * MIN  # type: ignore[union-attr]
 
 
@@ -303,3 +300,53 @@ def test_a_founder_whose_stage_is_taken_back_is_told_and_their_devices_go_off() 
     assert (f1.mic, f1.camera) == (False, False)
     updated = [e for e in effects if isinstance(e, Send) and e.event == "participant_updated"]
     assert updated and updated[0].payload["participant"]["camera"] is False  # type: ignore[index]
+
+
+# a pitch by several founders (people on the roster) -----------------------------------------
+
+CO_FOUNDER = Person("account:a7", "p-a7", "Co-founder", Role.PRESENTER)
+
+
+def test_an_item_without_founders_is_pitched_by_its_applicant_and_one_with_founders_by_them() -> (
+    None
+):
+    team = replace(item(1), founders=("guest:f1@co.cn", "account:a7"))
+    [old, new] = slots_of((item(1), team), {"account:a7": "Co-founder", "guest:f1@co.cn": "F 1"})
+
+    assert old.founder_keys == ("guest:f1@co.cn",) and old.founder_name == "Founder 1"
+    assert new.founder_keys == ("guest:f1@co.cn", "account:a7")
+    assert new.founder_name == "F 1, Co-founder"
+
+
+def test_every_founder_of_the_slot_waits_then_gets_the_stage_when_it_starts() -> None:
+    team = replace(item(1), founders=("guest:f1@co.cn", "account:a7"))
+    show = Show(plan=replace(PLAN, slots=slots_of((team, *ITEMS[1:]))))
+    room = roadshow(show)
+    room.join("s-a7", CO_FOUNDER, now=NOW)
+    part = room.part(RunOfShow)
+    f1, a7 = room.people.get("guest:f1@co.cn"), room.people.get("account:a7")
+    assert f1 is not None and a7 is not None
+    assert f1.held and a7.held  # both wait in the lobby, each with the pitch's start
+    assert room.hold_of(a7)["starts_at"] == START.isoformat()  # type: ignore[index]
+
+    part.reload(handed(show, START), now=START)
+
+    assert f1.admitted and a7.admitted
+    assert STAGE_RIGHTS <= room.caps(f1) and STAGE_RIGHTS <= room.caps(a7)
+    assert sorted(part.view()["on_stage"]) == ["p-a7", "p-f1"]  # type: ignore[arg-type]
+    part.reload(handed(handed(show, START), START + 5 * MIN), now=START + 5 * MIN)
+    assert not STAGE_RIGHTS & room.caps(a7)  # taken back from both
+    assert not STAGE_RIGHTS & room.caps(f1)
+
+
+def test_founders_are_person_keys_each_once_and_not_too_many() -> None:
+    from rooms.items import FOUNDERS_MAX, new_item
+
+    fields = {"title_en": "T", "founders": ["account:a7", "account:a7", "guest:X@co.cn"]}
+    made = new_item(fields, item_id="i9", session_id="s1", now=NOW)
+    assert made.founders == ("account:a7", "guest:X@co.cn")
+    too_many = [f"account:a{n}" for n in range(FOUNDERS_MAX + 1)]
+    assert codes(lambda: new_item({"title_en": "T", "founders": too_many}, item_id="i",
+                                  session_id="s1", now=NOW)) == "too_many_founders"  # fmt: skip
+    assert codes(lambda: new_item({"title_en": "T", "founders": "account:a7"}, item_id="i",
+                                  session_id="s1", now=NOW)) == "invalid_field"  # fmt: skip
