@@ -350,3 +350,15 @@ def test_founders_are_person_keys_each_once_and_not_too_many() -> None:
                                   session_id="s1", now=NOW)) == "too_many_founders"  # fmt: skip
     assert codes(lambda: new_item({"title_en": "T", "founders": "account:a7"}, item_id="i",
                                   session_id="s1", now=NOW)) == "invalid_field"  # fmt: skip
+
+
+def test_everyone_is_warned_a_minute_before_a_founders_stage_ends_on_server_time() -> None:
+    room = roadshow()
+    part = room.part(RunOfShow)
+
+    part.reload(handed(SHOW, START), now=START)
+    view = part.view()
+    assert view["stage"]["ends"] == (START + 3 * MIN).isoformat()  # type: ignore[index]
+    assert view["warn_at"] == (START + 2 * MIN).isoformat()  # a minute before the pitch ends
+    part.reload(handed(handed(SHOW, START), START + 5 * MIN), now=START + 5 * MIN)
+    assert part.view()["warn_at"] is None  # the buffer: no founder's time to run out
