@@ -10,7 +10,12 @@ from rooms.listings import shown_contact
 from server.store import Store
 from tests.rooms.test_listings import demand
 from tests.server.fixtures_login import Staff, sign_in_staff
-from tests.server.test_libraries_pages import add, staff, text_of  # noqa: F401
+from tests.server.test_libraries_pages import add, text_of
+
+
+@pytest.fixture
+async def staff(client, store: Store) -> Staff:  # type: ignore[no-untyped-def]
+    return await sign_in_staff(client, store, email="staff@example.org")
 
 
 def test_the_contact_shows_to_the_people_the_enterprise_approved_only() -> None:
@@ -27,7 +32,10 @@ def test_the_contact_shows_to_the_people_the_enterprise_approved_only() -> None:
 
 
 async def test_a_signed_in_approved_person_sees_it_on_the_public_page(
-    client, staff: Staff, store: Store, aiohttp_client  # noqa: F811
+    client,
+    staff: Staff,
+    store: Store,
+    aiohttp_client,
 ) -> None:
     listed = await add(store, staff.org.org_id, "demand", title="A", contact="王工 138-1",
                        contact_shared=["buyer@partner.cn"])  # fmt: skip
