@@ -24,10 +24,13 @@ ITEMS_MAX = 200
 MINUTES_MAX = 240
 ORG_MAX = 200
 FOUNDERS_MAX = 10  # founders who pitch one item together
+BUFFER_MINUTES_MAX = 30  # a roadshow's break after a pitch
+SHOW_BUFFER = -1  # a pitch's buffer_minutes: the show's buffer (as the API writes "none")
 PERSON_KEY_MAX = 300
 ITEM_FIELDS = (
     "title_zh", "title_en", "applicant_name", "applicant_org", "applicant_email",
     "disciplines", "present_minutes", "qa_minutes", "achievement_id", "founders",
+    "buffer_minutes",
 )  # fmt: skip
 SETTINGS = ("blind", "double_blind", "downloads_allowed")
 
@@ -48,6 +51,7 @@ class Item:
     updated_at: datetime
     achievement_id: str = ""  # a roadshow pitch's achievement in the library ("" when none)
     founders: tuple[str, ...] = ()  # a pitch's founders: person keys on the session's roster
+    buffer_minutes: int | None = None  # a pitch's break after it (None: the show's buffer)
 
     def title(self, lang: str) -> str:
         return (
@@ -90,6 +94,19 @@ def _listing_id(value: object) -> str:
             "{field} must be an achievement's id.", code="invalid_field", field="achievement_id"
         )
     return value
+
+
+def clean_buffer(value: object) -> int | None:
+    """A pitch's buffer in minutes; blank, None or -1: the show's buffer."""
+    if value in (None, "", SHOW_BUFFER, str(SHOW_BUFFER)):
+        return None
+    minutes = whole_field({"buffer_minutes": value}, "buffer_minutes")
+    if not 0 <= minutes <= BUFFER_MINUTES_MAX:
+        raise DomainError(
+            "{field} must be between 0 and {most} minutes.", code="invalid_field",
+            field="buffer_minutes", most=BUFFER_MINUTES_MAX,
+        )  # fmt: skip
+    return minutes
 
 
 def clean_founders(value: object) -> tuple[str, ...]:
@@ -146,6 +163,7 @@ def _values(fields: Mapping[str, object]) -> dict[str, object]:
         "qa_minutes": _minutes(fields, "qa_minutes", 5),
         "achievement_id": _listing_id(fields.get("achievement_id")),
         "founders": clean_founders(fields.get("founders")),
+        "buffer_minutes": clean_buffer(fields.get("buffer_minutes")),
     }
 
 

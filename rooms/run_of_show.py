@@ -1,11 +1,11 @@
 """A roadshow's run of show: its pitch slots on server time, and the log that moves it on.
 
 A roadshow's items (``rooms.items``) are its **pitch slots**, in the staff's order: each has
-its founders (people on the roster, or else the item's applicant: ``rooms.items.founder_keys``),
-pitch minutes and Q&A minutes; the show adds one buffer
-between slots. From the show's start the slots follow one another; each is a run of
-**stages** (pitch, Q&A, buffer), and ``timeline`` computes every stage's begin and end from
-the plan and the **show log**:
+its founders (people on the roster, or else the item's applicant:
+``rooms.items.founder_keys``), pitch minutes, Q&A minutes and a buffer after it (its own, or
+else the show's). From the show's start the slots follow one another; each is a run of
+**stages** (pitch, Q&A, buffer), and ``timeline`` computes every stage's begin and end from the
+plan and the **show log**:
 
 - ``start``: the show starts (the chair starting it, or the scheduler at the session's
   start); a later start entry moves the whole show;
@@ -27,10 +27,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from rooms.errors import Conflict, DomainError
-from rooms.items import Item, founder_keys
+from rooms.items import BUFFER_MINUTES_MAX, Item, founder_keys
 
 EXTEND_MAX = 15 * 60  # seconds the chair may add at once
-BUFFER_MAX = 30  # minutes between two slots
+BUFFER_MAX = BUFFER_MINUTES_MAX  # minutes between two slots
 WARNING = timedelta(minutes=1)  # everyone is warned this long before a stage with a founder ends
 END = "end"  # the key of the hand-over after the last stage
 
@@ -63,6 +63,7 @@ class PitchSlot:
     pitch_seconds: int
     qa_seconds: int
     achievement_id: str = ""  # the achievement it pitches, in the library ("" when none)
+    buffer_seconds: int | None = None  # its own break after it (None: the show's buffer)
 
     def title(self, lang: str) -> str:
         zh = lang.startswith("zh")
@@ -161,9 +162,14 @@ def slots_of(
             pitch_seconds=i.present_minutes * 60,
             qa_seconds=i.qa_minutes * 60,
             achievement_id=i.achievement_id,
+            buffer_seconds=None if i.buffer_minutes is None else i.buffer_minutes * 60,
         )
         for i in items
     )
+
+
+def _buffer(plan: ShowPlan, slot: PitchSlot) -> int:
+    return plan.buffer_seconds if slot.buffer_seconds is None else slot.buffer_seconds
 
 
 def _planned(plan: ShowPlan) -> list[tuple[str, StagePhase, int]]:
@@ -172,7 +178,7 @@ def _planned(plan: ShowPlan) -> list[tuple[str, StagePhase, int]]:
         for phase, seconds in (
             (StagePhase.PITCH, slot.pitch_seconds),
             (StagePhase.QA, slot.qa_seconds),
-            (StagePhase.BUFFER, plan.buffer_seconds),
+            (StagePhase.BUFFER, _buffer(plan, slot)),
         ):
             if seconds > 0:
                 out.append((slot.slot_id, phase, seconds))

@@ -81,6 +81,18 @@ async def check_founders(store: Store, session: Session, founders: Sequence[str]
             )
 
 
+async def set_show_buffer(store: Store, *, session: Session, minutes: int, now: datetime) -> None:
+    """A roadshow's buffer between pitches, 0 to ``BUFFER_MINUTES_MAX`` minutes."""
+    if session.kind is not Kind.ROADSHOW:
+        raise Conflict("This is not a roadshow.", code="not_a_roadshow")
+    if not 0 <= minutes <= rules.BUFFER_MINUTES_MAX:
+        raise DomainError(
+            "{field} must be between 0 and {most} minutes.", code="invalid_field",
+            field="minutes", most=rules.BUFFER_MINUTES_MAX,
+        )  # fmt: skip
+    await store.shows.set_buffer(session, minutes, now=now)
+
+
 async def plan_changed(store: Store, session: Session, *, now: datetime) -> None:
     """A roadshow's run of show follows its items' new minutes and order."""
     if session.kind is Kind.ROADSHOW:

@@ -31,6 +31,7 @@ FOUNDER = "founder:"  # a founder's box: ``founder:<person key>``, ticked when t
 
 def item_form_of(item: Item) -> Form:
     form = Form({name: str(getattr(item, name)) for name in ITEM_FIELDS if name != "founders"})
+    form["buffer_minutes"] = "" if item.buffer_minutes is None else str(item.buffer_minutes)
     form["disciplines"] = "; ".join(item.disciplines)
     form |= {FOUNDER + key: "on" for key in item.founders}
     return form

@@ -362,3 +362,13 @@ def test_everyone_is_warned_a_minute_before_a_founders_stage_ends_on_server_time
     assert view["warn_at"] == (START + 2 * MIN).isoformat()  # a minute before the pitch ends
     part.reload(handed(handed(SHOW, START), START + 5 * MIN), now=START + 5 * MIN)
     assert part.view()["warn_at"] is None  # the buffer: no founder's time to run out
+
+
+def test_a_pitch_with_its_own_buffer_keeps_it_and_the_others_take_the_shows() -> None:
+    own = replace(item(1), buffer_minutes=4)
+    none = replace(item(2), buffer_minutes=0)
+    show = Show(plan=replace(PLAN, slots=slots_of((own, none, ITEMS[2]))))
+
+    buffers = [(s.key, s.ends - s.begins) for s in timeline(show) if s.phase == "buffer"]
+
+    assert buffers == [("i1:buffer", 4 * MIN), ("i3:buffer", 1 * MIN)]  # i2: none at all

@@ -66,8 +66,13 @@ async def test_a_pitch_names_founders_on_the_roster_and_each_has_the_slot(client
     bad = await staff.call("PATCH", one, json={"founders": ["guest:judge@co.cn"]})
     assert (await error_of(bad))[:2] == (400, "not_a_founder")
     assert (await (await staff.call("GET", one)).json())["founders"] == [A, B]
-    changed = await staff.call("PATCH", one, json={"founders": [B]})
-    assert (await changed.json())["founders"] == [B]
+    changed = await staff.call("PATCH", one, json={"founders": [B], "buffer_minutes": 3})
+    assert [(await changed.json())[k] for k in ("founders", "buffer_minutes")] == [[B], 3]
+    assert solo["buffer_minutes"] == -1  # the show's buffer
+    show = await (await staff.call("GET", f"{path}/show")).json()
+    assert [(s["phase"], s["planned_seconds"]) for s in show["stages"]][2] == ("buffer", 180)
+    too_long = await staff.call("PATCH", one, json={"buffer_minutes": 31})
+    assert (await error_of(too_long))[0] == 400
 
     # the investor's follow-up request goes to the pitch's (first) founder
     asked = await followups.request_follow_up(
@@ -126,6 +131,16 @@ async def test_the_console_says_pitches_for_a_roadshow_and_picks_founders_from_t
     assert flash_of(done) == "路演项目已添加。"
     assert f'name="founder:{A}" checked' in done  # the edit form shows who pitches it
     assert "Amy Founder" in done
+
+    # the show's buffer, and a pitch's own
+    saved = await post(client, page, "/show-buffer", {"minutes": "2"})
+    assert saved.status == 303
+    assert (await store.shows.show(session)).plan.buffer_seconds == 120
+    await post(client, page, f"/items/{item.item_id}", {"title_en": "Team", f"founder:{A}": "on",
+                                                       "buffer_minutes": "5"})  # fmt: skip
+    assert (await store.review.item(session.session_id, item.item_id)).buffer_minutes == 5  # type: ignore[union-attr]
+    refused = await post(client, page, "/show-buffer", {"minutes": "99"})
+    assert refused.status == 400
 
     # saving the edit form without the box takes the founder off; a forged box is refused
     await post(client, page, f"/items/{item.item_id}", {"title_en": "Team"})
