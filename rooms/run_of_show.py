@@ -318,6 +318,34 @@ def chapters(show: Show, lang: str) -> list[dict[str, object]]:
     return out
 
 
+def _vtt_time(seconds: float) -> str:
+    whole = max(0, round(seconds * 1000))
+    hours, rest = divmod(whole, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def chapters_vtt(show: Show, lang: str) -> str:
+    """The chapters as a WebVTT chapter track for the show's recording: times from the first
+    hand-over (the recording of the show starts there), each pitch until the next one (the
+    last until the show's end, or its last hand-over while it is still on)."""
+    found = chapters(show, lang)
+    lines = ["WEBVTT", ""]
+    if not found:
+        return "\n".join(lines)
+    origin = datetime.fromisoformat(str(found[0]["at"]))
+    ends = [e.due or e.at for e in show.log if e.kind is EntryKind.HANDOVER and e.stage == END]
+    last = ends[0] if ends else max(e.at for e in show.log if e.kind is EntryKind.HANDOVER)
+    starts = [datetime.fromisoformat(str(c["at"])) for c in found]
+    for n, (chapter, begins) in enumerate(zip(found, starts, strict=True), start=1):
+        finish = starts[n] if n < len(starts) else max(last, begins)
+        span = f"{_vtt_time((begins - origin).total_seconds())} --> "
+        span += _vtt_time((finish - origin).total_seconds())
+        title = " ".join(str(chapter["title"]).split()).replace("-->", "->")
+        lines += [str(n), span, title, ""]
+    return "\n".join(lines)
+
+
 def overruns(show: Show) -> list[dict[str, object]]:
     """Each stage that ran longer than planned, by how much, and who extended it."""
     by_stage: dict[str, list[str]] = {}

@@ -372,3 +372,25 @@ def test_a_pitch_with_its_own_buffer_keeps_it_and_the_others_take_the_shows() ->
     buffers = [(s.key, s.ends - s.begins) for s in timeline(show) if s.phase == "buffer"]
 
     assert buffers == [("i1:buffer", 4 * MIN), ("i3:buffer", 1 * MIN)]  # i2: none at all
+
+
+def test_the_chapters_are_a_webvtt_track_for_the_recording() -> None:
+    show = handed(SHOW, START)
+    show = handed(show, START + 6 * MIN + timedelta(seconds=2))
+    show = handed(show, START + 12 * MIN)
+    on = show
+    show = handed(show, START + timedelta(hours=1))  # the end, written late: due at 16 min
+    show = replace(show, log=tuple(
+        replace(e, due=START + 16 * MIN) if e.stage == END else e for e in show.log
+    ))  # fmt: skip
+
+    from rooms.run_of_show import chapters_vtt
+
+    assert chapters_vtt(show, "en").splitlines() == [
+        "WEBVTT", "",
+        "1", "00:00:00.000 --> 00:06:02.000", "Project 1", "",
+        "2", "00:06:02.000 --> 00:12:00.000", "Project 2", "",
+        "3", "00:12:00.000 --> 00:16:00.000", "Project 3",
+    ]  # fmt: skip
+    assert chapters_vtt(on, "zh").splitlines()[-2] == "00:12:00.000 --> 00:12:00.000"  # still on
+    assert chapters_vtt(SHOW, "en") == "WEBVTT\n"

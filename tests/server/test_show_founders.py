@@ -150,3 +150,20 @@ async def test_the_console_says_pitches_for_a_roadshow_and_picks_founders_from_t
     )
     assert forged.status == 400
     assert (await store.review.item(session.session_id, item.item_id)).title_en == "Team"  # type: ignore[union-attr]
+
+
+async def test_the_recordings_chapters_download_as_webvtt(client, store) -> None:
+    from datetime import timedelta
+
+    staff = await sign_in_staff(client, store, email="host@example.org")
+    path = await roadshow(staff)
+    await created(staff, f"{path}/items", {"title_zh": "甲", "title_en": "A", "present_minutes": 5})
+    session = await store.agenda.get_session(path.rsplit("/", 1)[1])
+    await store.shows.act(session, lambda s, t: [], now=session.start + timedelta(seconds=1))
+
+    response = await staff.call("GET", f"{path}/show/chapters.vtt", headers=ZH)
+
+    assert response.status == 200 and response.content_type == "text/vtt"
+    assert (await response.text()).splitlines()[:5] == [
+        "WEBVTT", "", "1", "00:00:00.000 --> 00:00:00.000", "甲"
+    ]  # fmt: skip
