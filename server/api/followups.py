@@ -47,6 +47,7 @@ INTEREST = "/api/sessions/{session_id}/interest"
 FOLLOW_UPS = "/api/sessions/{session_id}/follow-ups"
 ONE = "/api/follow-ups/{follow_up_id}"
 ID_MAX = 40
+MARKS_PER_MINUTE = 60  # interest marks one person may make through the API
 
 _TEXT = {"type": "string"}
 _INSTANT = {"type": "string", "format": "date-time"}
@@ -245,6 +246,8 @@ async def put_interest(request: web.Request) -> web.Response:
     session = await _roadshow(request)
     me = (await _caller(request, session)).investor()
     store, item_id = request.app[STORE], request.match_info["item_id"]
+    if not await store.interest.take(me.person_key, per_minute=MARKS_PER_MINUTE):
+        raise DomainError("You are sending too fast; wait a moment.", code="rate_limited")
     if await store.review.item(session.session_id, item_id) is None:
         raise NotFound("There is no such pitch.", code="no_pitch")
     interest = Interest(

@@ -38,6 +38,14 @@ class InterestRecords:
         for watcher in list(self._watchers):
             await watcher(session_id)
 
+    async def take(self, person_key: str, *, per_minute: int) -> bool:
+        """Whether this person may mark once more through the API this minute."""
+        key = keys.interest_rate(person_key)
+        count = int(await self.redis.incr(key))
+        if count == 1:
+            await self.redis.expire(key, 60)
+        return count <= per_minute
+
     async def interest_of(self, session_id: str, person_key: str) -> list[Interest]:
         """This person's own marks in the session."""
         return [i for i in await self.interests(session_id) if i.person_key == person_key]

@@ -349,5 +349,9 @@ def follow_ups_event(owner: str, owner_id: str) -> str:
     return f"{owner}:{owner_id}:follow-ups-event"
 
 
+def interest_rate(person_key: str) -> str:
+    return f"person:{person_key}:interest-rate"  # marks through the API this minute (TTL)
+
+
 def interest(session_id: str) -> str:
     return f"session:{session_id}:interest"  # hash "<person_key>|<item_id>" -> Interest JSON

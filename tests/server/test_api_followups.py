@@ -10,6 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from rooms.agenda import Session
 from rooms.roles import Role
+from server.api.followups import MARKS_PER_MINUTE
 from server.invitations import issue_invite, sign_invite
 from server.settings import Settings
 from server.store import Store
@@ -78,6 +79,12 @@ async def test_interest_is_each_investors_own_and_staff_see_only_the_counts(
     staff = Browser(client, await sign_in(client, email="host@example.org"))
     seen = await (await staff.call("GET", path)).json()
     assert seen == {"mine": [], "counts": {item_id: 2}}  # how many, not who nor the notes
+
+    for _ in range(MARKS_PER_MINUTE):
+        await other.call("PUT", f"{path}/{item_id}", json={"interested": False})
+    fast = await other.call("PUT", f"{path}/{item_id}", json={"interested": True})
+    assert (await fast.json())["error"]["code"] == "rate_limited"
+    assert (await (await staff.call("GET", path)).json())["counts"] == {item_id: 1}
 
 
 async def test_an_investor_asks_the_founder_picks_and_staff_see_the_roadshows_follow_ups(
