@@ -380,8 +380,15 @@ async def _roadshow(
     until their pitch), and an investor's."""
     found = await store.achievements.many(await store.achievements.ids_of(session.org_id))
     achievements = {a.title: a.achievement_id for a in found if isinstance(a, Achievement)}
-    for fields in PITCHES:
-        linked = {**fields, "achievement_id": achievements.get(str(fields["achievement"]), "")}
+    for fields in PITCHES:  # each founder on the roster as a presenter, named on their pitch
+        email, name = str(fields["applicant_email"]), str(fields["applicant_name"])
+        founder = RosterEntry(person_key(PersonType.GUEST, email), Role.PRESENTER, name, email)
+        await agenda.add_to_roster(store, session=session, entry=founder, now=now)
+        linked = {
+            **fields,
+            "achievement_id": achievements.get(str(fields["achievement"]), ""),
+            "founders": [founder.person_key],
+        }
         await reviews.add_item(store, session=session, fields=linked, now=now)
     await store.shows.set_buffer(session, SHOW_BUFFER_MINUTES, now=now)
     lines = [f"    host: {settings.base_url}/sessions/{session.session_id}/room"]

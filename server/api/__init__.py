@@ -12,6 +12,7 @@ from server.api import (
     attendance,
     events,
     experts,
+    followups,
     investors,
     invites,
     libraries,
@@ -46,6 +47,7 @@ def _all_modules() -> list[ApiRoutes]:
         polls.routes,
         shows.routes,
         attendance.routes,
+        followups.routes,
     ]
 
 

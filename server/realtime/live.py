@@ -43,6 +43,7 @@ from rooms.slides import Slides
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
 from server.realtime.live_breakouts import close_breakouts_on_time
+from server.realtime.live_interest import interest_changed
 from server.realtime.live_polls import bank_changed, close_on_time
 from server.realtime.live_shows import listen
 from server.realtime.signalling import RoomMedia, media_config
@@ -129,6 +130,7 @@ class LiveRooms:
         # how a review room's panel is prepared (tests may hand it a book of their own)
         self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
         self._bank_changed = partial(bank_changed, self)
+        self._interest_changed = partial(interest_changed, self)
 
     # rooms and connections
 
@@ -362,6 +364,7 @@ class LiveRooms:
     def start(self) -> None:
         self.store.review.watch(self.refresh)
         self.store.polls.watch(self._bank_changed)
+        self.store.interest.watch(self._interest_changed)
         self._stop.clear()
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
         self._shows = asyncio.create_task(listen(self, self._stop), name="live-shows")
@@ -371,6 +374,7 @@ class LiveRooms:
         Redis call, which redis-py may turn into an error), then close every room."""
         self.store.review.unwatch(self.refresh)
         self.store.polls.unwatch(self._bank_changed)
+        self.store.interest.unwatch(self._interest_changed)
         self._stop.set()
         for task in (self._task, self._shows):
             if task is None:

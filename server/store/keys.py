@@ -340,9 +340,17 @@ def person_follow_ups(person_key: str) -> str:
     return f"person:{person_key}:follow-ups"  # zset of request ids (sent or received) by time
 
 
+def session_follow_ups(session_id: str) -> str:
+    return f"session:{session_id}:follow-ups"  # zset of the roadshow's request ids by time
+
+
 def follow_ups_event(owner: str, owner_id: str) -> str:
     """The id of the unlisted follow-ups event of an event or an organization."""
     return f"{owner}:{owner_id}:follow-ups-event"
+
+
+def interest_rate(person_key: str) -> str:
+    return f"person:{person_key}:interest-rate"  # marks through the API this minute (TTL)
 
 
 def interest(session_id: str) -> str:
