@@ -39,6 +39,7 @@ from rooms.review_book import ReviewBook
 from rooms.roadshow import RunOfShow
 from rooms.room import ChatLimit, Room
 from rooms.sealed import ScoredItems
+from rooms.signing import Signing
 from rooms.slides import Slides
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
@@ -69,6 +70,8 @@ class Connection:
     person: Person
     session: Session  # as it was at connect
     lang: str
+    ip: str = ""  # where it connected from (server/realtime/identity.py client_of)
+    user_agent: str = ""
     chat_after: str | None = None
 
 
@@ -167,6 +170,14 @@ class LiveRooms:
             room.part(Interests).load(await self.store.interest.interests(session_id))
         if any(isinstance(w, Breakouts) for w in room.workflows):
             room.part(Breakouts).load(await self.store.breakouts.state(session_id))
+        if any(isinstance(w, Signing) for w in room.workflows):
+            signings = self.store.signings
+            room.part(Signing).load(
+                await signings.agreement(session_id),
+                await signings.log(session_id),
+                signatures=await signings.signatures(session_id),
+                page=await signings.page(session_id),
+            )
         scoring = [w for w in room.workflows if isinstance(w, ScoredItems)]
         for part in scoring:  # a review's panel, a roadshow's judging
             book = await self.books(room.session)

@@ -1,0 +1,106 @@
+"""A signing session's ceremony events (PROTOCOL.md, "Signing ceremony"): the host fixes the
+document, turns its pages, calls each signer in order and closes the ceremony; the called
+signer confirms who they are, consents and signs; the witnesses attest.
+
+Each step is checked by the room's ``rooms.signing.Signing``, appended by the store under its
+transaction and durably (``server/store/signing.py``), and answered with the entry's number
+and hash only once on disk; then the room reloads the log and shows everyone (``refresh``).
+The entry's IP address and user agent are the connection's, from its handshake (``Connection``),
+never from the payload.
+"""
+
+from typing import Any
+
+from rooms.errors import DomainError
+from rooms.protocol import EVENTS
+from rooms.signing import Change, Signing
+from server.realtime.live import LiveRoom, LiveRooms
+from server.store import NotDurable
+
+NOT_KEPT = "This step was not saved; try again."
+
+
+async def refresh_signing(rooms: LiveRooms, session_id: str) -> None:
+    """Reload a live signing room's agreement and log from the store and show them."""
+    live = rooms.rooms.get(session_id)
+    if live is None or live.room.closed:
+        return
+    part = next((w for w in live.room.workflows if isinstance(w, Signing)), None)
+    if part is None:
+        return
+    store = rooms.store.signings
+    effects = part.reload(
+        await store.agreement(session_id),
+        await store.log(session_id),
+        signatures=await store.signatures(session_id),
+    )
+    if effects:
+        await rooms.run(live, effects)
+
+
+class SigningEvents:
+    """Mixed into the room namespace: one handler per ceremony event."""
+
+    live: LiveRooms
+
+    def _signing(self, live: LiveRoom, sid: str, event: str) -> Signing:
+        """The room's ceremony, once the event's capability is checked (before the kind)."""
+        live.room.require(sid, EVENTS[event])
+        return live.room.part(Signing)
+
+    async def _append(
+        self, sid: str, live: LiveRoom, change: Change, signature: bytes | None = None
+    ) -> dict[str, object]:
+        connection = self.live.connections[sid]
+        try:
+            entry = await self.live.store.signings.append(
+                live.session_id, change, ip=connection.ip, user_agent=connection.user_agent,
+                now=self.live.clock(), signature=signature,
+            )  # fmt: skip
+        except NotDurable:
+            raise DomainError(NOT_KEPT, code="unavailable") from None
+        finally:
+            await refresh_signing(self.live, live.session_id)
+        return {"seq": entry.seq, "hash": entry.hash, "step": str(entry.step)}
+
+    async def on_fix_agreement(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
+        live = self.live.room_of(sid)
+        change = self._signing(live, sid, "fix_agreement").fix_agreement(sid)
+        return await self._append(sid, live, change)
+
+    async def on_agreement_page(self, sid: str, data: dict[str, Any]) -> None:
+        live = self.live.room_of(sid)
+        signing = self._signing(live, sid, "agreement_page")
+        await self.live.run(live, signing.agreement_page(sid, data["page"]))
+
+    async def on_call_signer(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
+        live = self.live.room_of(sid)
+        change = self._signing(live, sid, "call_signer").call_signer(sid, data["party_id"])
+        return await self._append(sid, live, change)
+
+    async def on_confirm_identity(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
+        live, typed = self.live.room_of(sid), data["typed_name"] or ""
+        change = self._signing(live, sid, "confirm_identity").confirm_identity(sid, typed)
+        return await self._append(sid, live, change)
+
+    async def on_give_consent(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
+        live = self.live.room_of(sid)
+        signing = self._signing(live, sid, "give_consent")
+        change = signing.give_consent(sid, data["sha256"], data["typed_name"])
+        return await self._append(sid, live, change)
+
+    async def on_sign_agreement(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
+        live = self.live.room_of(sid)
+        signing = self._signing(live, sid, "sign_agreement")
+        change, png = signing.sign_agreement(sid, data["signature"])
+        return await self._append(sid, live, change, signature=png)
+
+    async def on_attest(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
+        live, typed = self.live.room_of(sid), data["typed_name"] or ""
+        change = self._signing(live, sid, "attest").attest(sid, typed)
+        return await self._append(sid, live, change)
+
+    async def on_close_ceremony(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
+        live = self.live.room_of(sid)
+        change = self._signing(live, sid, "close_ceremony").close_ceremony(sid)
+        return await self._append(sid, live, change)
