@@ -4,8 +4,8 @@ Redis 8, surviving a kill -9 of Redis); concurrent appends never fork the chain;
 step writes nothing; a signature lands with its step or not at all."""
 
 import asyncio
-from dataclasses import replace
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
