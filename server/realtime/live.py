@@ -46,6 +46,7 @@ from server.realtime.line import Outcome, RoomLine
 from server.realtime.live_breakouts import close_breakouts_on_time
 from server.realtime.live_polls import bank_changed, close_on_time
 from server.realtime.live_shows import listen
+from server.realtime.live_signing import refresh_signing
 from server.realtime.signalling import RoomMedia, media_config
 from server.reviews import load_book
 from server.settings import Settings
@@ -132,6 +133,7 @@ class LiveRooms:
         # how a review room's panel is prepared (tests may hand it a book of their own)
         self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
         self._bank_changed = partial(bank_changed, self)
+        self._signing_changed = partial(refresh_signing, self)
 
     # rooms and connections
 
@@ -373,6 +375,7 @@ class LiveRooms:
     def start(self) -> None:
         self.store.review.watch(self.refresh)
         self.store.polls.watch(self._bank_changed)
+        self.store.signings.watch(self._signing_changed)
         self._stop.clear()
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
         self._shows = asyncio.create_task(listen(self, self._stop), name="live-shows")
@@ -382,6 +385,7 @@ class LiveRooms:
         Redis call, which redis-py may turn into an error), then close every room."""
         self.store.review.unwatch(self.refresh)
         self.store.polls.unwatch(self._bank_changed)
+        self.store.signings.unwatch(self._signing_changed)
         self._stop.set()
         for task in (self._task, self._shows):
             if task is None:

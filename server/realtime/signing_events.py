@@ -4,7 +4,8 @@ signer confirms who they are, consents and signs; the witnesses attest.
 
 Each step is checked by the room's ``rooms.signing.Signing``, appended by the store under its
 transaction and durably (``server/store/signing.py``), and answered with the entry's number
-and hash only once on disk; then the room reloads the log and shows everyone (``refresh``).
+and hash only once on disk; the room has reloaded the log and shown everyone by then (the
+store tells its watchers: server/realtime/live_signing.py).
 The entry's IP address and user agent are the connection's, from its handshake (``Connection``),
 never from the payload.
 """
@@ -15,27 +16,10 @@ from rooms.errors import DomainError
 from rooms.protocol import EVENTS
 from rooms.signing import Change, Signing
 from server.realtime.live import LiveRoom, LiveRooms
+from server.realtime.live_signing import refresh_signing
 from server.store import NotDurable
 
 NOT_KEPT = "This step was not saved; try again."
-
-
-async def refresh_signing(rooms: LiveRooms, session_id: str) -> None:
-    """Reload a live signing room's agreement and log from the store and show them."""
-    live = rooms.rooms.get(session_id)
-    if live is None or live.room.closed:
-        return
-    part = next((w for w in live.room.workflows if isinstance(w, Signing)), None)
-    if part is None:
-        return
-    store = rooms.store.signings
-    effects = part.reload(
-        await store.agreement(session_id),
-        await store.log(session_id),
-        signatures=await store.signatures(session_id),
-    )
-    if effects:
-        await rooms.run(live, effects)
 
 
 class SigningEvents:
@@ -57,10 +41,9 @@ class SigningEvents:
                 live.session_id, change, ip=connection.ip, user_agent=connection.user_agent,
                 now=self.live.clock(), signature=signature,
             )  # fmt: skip
-        except NotDurable:
-            raise DomainError(NOT_KEPT, code="unavailable") from None
-        finally:
+        except NotDurable:  # written, maybe not on disk: not acknowledged, but shown
             await refresh_signing(self.live, live.session_id)
+            raise DomainError(NOT_KEPT, code="unavailable") from None
         return {"seq": entry.seq, "hash": entry.hash, "step": str(entry.step)}
 
     async def on_fix_agreement(self, sid: str, data: dict[str, Any]) -> dict[str, object]:

@@ -15,7 +15,7 @@ entry is returned, and so acknowledged, only once Redis has it on disk.
 
 import base64
 import json
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from redis.asyncio.client import Pipeline
@@ -33,6 +33,7 @@ from server.store.transactions import watched
 
 FIXED = "The document is fixed: the agreement can no longer change."
 BUSY = "The ceremony is busy; try again."
+Watcher = Callable[[str], Awaitable[None]]
 
 
 class Signings:
@@ -41,6 +42,21 @@ class Signings:
     def __init__(self, redis: Redis, durable: Durable) -> None:
         self.redis = redis
         self.durable = durable
+        self._watchers: list[Watcher] = []
+
+    # who hears of changes (the live rooms of this process: a live ceremony follows at once)
+
+    def watch(self, watcher: Watcher) -> None:
+        self._watchers.append(watcher)
+
+    def unwatch(self, watcher: Watcher) -> None:
+        if watcher in self._watchers:
+            self._watchers.remove(watcher)
+
+    async def changed(self, session_id: str) -> None:
+        """Tell the watchers an agreement or its log changed."""
+        for watcher in list(self._watchers):
+            await watcher(session_id)
 
     # the stage's page (kept with a room's change, on its line)
 
@@ -68,6 +84,7 @@ class Signings:
 
         busy = Conflict(BUSY, code="busy")
         await watched(self.redis, [keys.signing_log(sid)], body, busy=busy)
+        await self.changed(sid)
 
     # the log
 
@@ -75,8 +92,8 @@ class Signings:
         return await _entries(self.redis, session_id)
 
     async def signatures(self, session_id: str) -> dict[str, str]:
-        found: Mapping[str, str] = await self.redis.hgetall(keys.signatures(session_id))
-        return dict(found)
+        found = await self.redis.hgetall(keys.signatures(session_id))
+        return {str(party_id): str(image) for party_id, image in found.items()}
 
     async def append(
         self,
@@ -111,9 +128,11 @@ class Signings:
             return entry
 
         busy = Conflict(BUSY, code="busy")
-        return await watched(
+        entry = await watched(
             self.redis, [log_key, agreement_key], body, busy=busy, durable=self.durable
         )
+        await self.changed(session_id)
+        return entry
 
 
 def data_url(png: bytes) -> str:

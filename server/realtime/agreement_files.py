@@ -1,0 +1,54 @@
+"""A signing session's agreement for its people (the viewer, and its bytes with ranges).
+
+``GET /sessions/{session_id}/agreement`` shows it in the viewer (pdf.js), ``…/file`` serves
+it (``?download=1`` as an attachment) to anyone the session's room would let in, resolved
+as at the room's door (server/realtime/identity.py): its signers and witnesses read it from
+their invite before the ceremony, the audience follows it on the stage. An agreement one may
+not read is answered like one that does not exist.
+"""
+
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from rooms.agenda import Session
+from rooms.errors import DomainError, NotFound
+from rooms.files import StoredFile
+from server.agenda import load_session
+from server.appkeys import SETTINGS, STORE
+from server.files import checked_file_response, files_root, find_file, viewer_page
+from server.realtime.identity import resolve
+from server.signing import check_signing
+
+
+async def _readable(request: web.Request) -> tuple[Session, StoredFile]:
+    store = request.app[STORE]
+    session = await load_session(store, request.match_info["session_id"])
+    check_signing(session)
+    gone = NotFound("There is no such file.", code="file_not_found")
+    try:
+        await resolve(request, session, token=None, name="guest", now=datetime.now(UTC))
+    except DomainError:
+        raise gone from None
+    agreement = await store.signings.agreement(session.session_id)
+    stored = await find_file(store, agreement.file_id) if agreement and agreement.file_id else None
+    if stored is None:
+        raise gone
+    return session, stored
+
+
+async def agreement_page(request: web.Request) -> web.Response:
+    session, stored = await _readable(request)
+    url = f"/sessions/{session.session_id}/agreement/file"
+    return viewer_page(request, stored, file_url=url, download_url=f"{url}?download=1")
+
+
+async def agreement_file(request: web.Request) -> web.StreamResponse:
+    _session, stored = await _readable(request)
+    download = request.query.get("download") == "1"
+    return checked_file_response(files_root(request.app[SETTINGS]), stored, attachment=download)
+
+
+def setup_agreement_files(app: web.Application) -> None:
+    app.router.add_get("/sessions/{session_id}/agreement", agreement_page, name="agreement")
+    app.router.add_get("/sessions/{session_id}/agreement/file", agreement_file)
