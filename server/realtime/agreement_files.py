@@ -2,12 +2,14 @@
 
 ``GET /sessions/{session_id}/agreement`` shows it in the viewer (pdf.js), ``…/file`` serves
 it (``?download=1`` as an attachment) to anyone the session's room would let in, resolved
-as at the room's door (server/realtime/identity.py): its signers and witnesses read it from
+as at the room's door (server/realtime/identity.py), or to the bearer of an invite to the
+session (``?invite=<token>``, read and never spent): its signers and witnesses read it from
 their invite before the ceremony, the audience follows it on the stage. An agreement one may
 not read is answered like one that does not exist.
 """
 
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -17,8 +19,20 @@ from rooms.files import StoredFile
 from server.agenda import load_session
 from server.appkeys import SETTINGS, STORE
 from server.files import checked_file_response, files_root, find_file, viewer_page
+from server.invitations import open_invite
 from server.realtime.identity import resolve
 from server.signing import check_signing
+
+
+async def _admitted(request: web.Request, session: Session, invite: str) -> None:
+    """Whether the room would let this request in: its invite (``?invite=``: read, never
+    spent), or who its browser is."""
+    now = datetime.now(UTC)
+    if invite:
+        store, settings = request.app[STORE], request.app[SETTINGS]
+        await open_invite(store, settings, token=invite, now=now, session_id=session.session_id)
+    else:
+        await resolve(request, session, token=None, name="guest", now=now)
 
 
 async def _readable(request: web.Request) -> tuple[Session, StoredFile]:
@@ -27,7 +41,7 @@ async def _readable(request: web.Request) -> tuple[Session, StoredFile]:
     check_signing(session)
     gone = NotFound("There is no such file.", code="file_not_found")
     try:
-        await resolve(request, session, token=None, name="guest", now=datetime.now(UTC))
+        await _admitted(request, session, request.query.get("invite", "")[:2000])
     except DomainError:
         raise gone from None
     agreement = await store.signings.agreement(session.session_id)
@@ -39,8 +53,12 @@ async def _readable(request: web.Request) -> tuple[Session, StoredFile]:
 
 async def agreement_page(request: web.Request) -> web.Response:
     session, stored = await _readable(request)
-    url = f"/sessions/{session.session_id}/agreement/file"
-    return viewer_page(request, stored, file_url=url, download_url=f"{url}?download=1")
+    invite = request.query.get("invite", "")
+    url = f"/sessions/{session.session_id}/agreement/file" + (
+        f"?{urlencode({'invite': invite})}" if invite else ""
+    )
+    download = url + ("&" if invite else "?") + "download=1"
+    return viewer_page(request, stored, file_url=url, download_url=download)
 
 
 async def agreement_file(request: web.Request) -> web.StreamResponse:
