@@ -161,6 +161,22 @@ def verify(entries: Sequence[LogEntry], *, head: str | None = None) -> Verdict:
     return Verdict(ok=True, head=prev_hash)
 
 
+def against(entries: Sequence[LogEntry], sealed: Sequence[str]) -> Verdict:
+    """The log verified, then held to the hashes of its entries as they were sealed: a log
+    rewritten from some entry on, every hash recomputed, differs from there."""
+    own = verify(entries)
+    if not own.ok:
+        return own
+    for position, (entry, kept) in enumerate(zip(entries, sealed, strict=False)):
+        if entry.hash != kept:
+            return Verdict(ok=False, head=own.head, problem=Problem(position, Break.EDITED))
+    if len(entries) != len(sealed):
+        kind = Break.DELETED if len(entries) < len(sealed) else Break.INSERTED
+        problem = Problem(min(len(entries), len(sealed)), kind)
+        return Verdict(ok=False, head=own.head, problem=problem)
+    return own
+
+
 def _last_hash(entries: Sequence[LogEntry]) -> str:
     return entries[-1].hash if entries else GENESIS
 

@@ -3,13 +3,14 @@
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 from aiohttp import web
 
 from server import i18n
 from server.accounts import hashing_pool
 from server.api import setup_api
-from server.appkeys import DURABILITY, REPORT_FONT, SETTINGS, STORE
+from server.appkeys import DURABILITY, REPORT_FONT, SEAL, SETTINGS, STORE
 from server.auth import setup_auth
 from server.errors import error_middleware
 from server.health import setup_health
@@ -23,6 +24,7 @@ from server.scheduler import Scheduler
 from server.security import security_headers
 from server.seed import seed_demo
 from server.settings import Settings, SettingsError
+from server.signing_seal import load_seal
 from server.static import setup_static
 from server.store import Durability, EmbeddedRedis, Store, StoreError, connect, describe
 from server.templating import setup_templates
@@ -113,6 +115,13 @@ async def _find_report_font(app: web.Application) -> None:
         log.warning("%s", app[REPORT_FONT].missing_message())
 
 
+async def _load_seal(app: web.Application) -> None:
+    """The organization's seal on signed agreements (made at first start in dev)."""
+    app[SEAL] = await asyncio.to_thread(load_seal, app[SETTINGS], now=datetime.now(UTC))
+    if app[SEAL].missing:
+        log.warning("%s", app[SEAL].missing)
+
+
 async def _load_search_dictionary(app: web.Application) -> None:
     """jieba's dictionary, loaded once per process in a thread (server/terms.py)."""
     await load_dictionary()
@@ -127,6 +136,7 @@ def make_app(settings: Settings) -> web.Application:
     app.on_startup.append(_check_hooks)
     app.on_startup.append(_find_report_font)
     app.on_startup.append(_load_search_dictionary)
+    app.on_startup.append(_load_seal)
     app.cleanup_ctx.append(_store)
     app.cleanup_ctx.append(hashing_pool)
     if settings.run_scheduler:

@@ -181,6 +181,12 @@ class Settings:
     room_watch_seconds: float = 2.0  # how often live rooms look for their session's end
     # the CJK font embedded in generated PDFs (server/reports); None: Debian's usual place
     report_font: Path | None = None
+    # the organization's seal on signed agreements (server/signing_seal.py): a PKCS#12 file,
+    # or a PEM private key with its PEM certificate; None: in dev, a self-signed one made
+    # under data_dir/seal at first start; in production, signed PDFs cannot be sealed
+    seal_key_file: Path | None = None
+    seal_cert_file: Path | None = None
+    seal_passphrase: str = ""
 
     def __post_init__(self) -> None:
         check_origins(self.cors_origins)
@@ -240,4 +246,7 @@ class Settings:
             chat_burst=_int(env, "CHAT_BURST", 5),
             chat_per_second=_float(env, "CHAT_PER_SECOND", 1.0),
             report_font=Path(env["REPORT_FONT"]) if env.get("REPORT_FONT") else None,
+            seal_key_file=Path(env["SEAL_KEY_FILE"]) if env.get("SEAL_KEY_FILE") else None,
+            seal_cert_file=Path(env["SEAL_CERT_FILE"]) if env.get("SEAL_CERT_FILE") else None,
+            seal_passphrase=env.get("SEAL_PASSPHRASE", ""),
         )

@@ -201,6 +201,8 @@ SERVICES = {
     "server/seed_followups.py",  # the demo's follow-up request
     "server/signing.py",  # preparing a signing session's agreement; fixing its document
     "server/seed_signing.py",  # the demo's agreement
+    "server/signing_documents.py",  # a signing record's signed PDF and ceremony certificate
+    "server/signing_verification.py",  # the public check of a signed agreement
 }
 PLUMBING = {
     "server/appkeys.py",
@@ -215,6 +217,7 @@ PLUMBING = {
     "server/process.py",  # a background process's life: its Redis, its loop, its signals
     "server/security.py",
     "server/settings.py",
+    "server/signing_seal.py",  # the organization's PAdES seal (pyHanko): its key, sealing
     "server/static.py",
     "server/terms.py",  # text to search terms (jieba)
     "server/templating.py",

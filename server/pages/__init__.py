@@ -31,6 +31,7 @@ from server.pages.my_reviews import setup_my_reviews
 from server.pages.public import setup_public_pages
 from server.pages.results import setup_result_pages
 from server.pages.room import setup_room_pages
+from server.pages.verify import setup_verify_pages
 
 
 def _template_globals(app: web.Application) -> None:
@@ -75,3 +76,4 @@ def setup_pages(app: web.Application) -> None:
     setup_invite_pages(app)
     setup_my_reviews(app)
     setup_feeds(app)
+    setup_verify_pages(app)

@@ -20,7 +20,8 @@ from server.i18n import gettext, language
 from server.reports import FONT_PACKAGE, ReportFont, render_pdf
 
 
-def _font(request: web.Request) -> ReportFont:
+def report_font(request: web.Request) -> ReportFont:
+    """The font generated PDFs embed; 503 naming the package to install without one."""
     font = request.app[REPORT_FONT]
     if font.path is None:
         raise ApiError(
@@ -36,7 +37,7 @@ async def certificate_pdf(request: web.Request, certificate: Certificate) -> web
     url = certificates.verification_url(request.app[SETTINGS], certificate)
     t = lambda message: gettext(request, message)  # noqa: E731
     report = certificate_report(certificate, t=t, lang=language(request), url=url)
-    document = await asyncio.to_thread(render_pdf, report, font=_font(request))
+    document = await asyncio.to_thread(render_pdf, report, font=report_font(request))
     return pdf_response(document, file_name(certificate))
 
 

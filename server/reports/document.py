@@ -57,11 +57,21 @@ class QrCode:
 
 
 @dataclass(frozen=True, slots=True)
+class Picture:
+    """An image (PNG or JPEG bytes) fitted into a box ``width`` by ``height`` mm at the left
+    margin, its aspect kept (a drawn signature)."""
+
+    data: bytes
+    width: float = 60.0
+    height: float = 24.0
+
+
+@dataclass(frozen=True, slots=True)
 class PageBreak:
     """What follows starts on a new page (a deck's next slide)."""
 
 
-Section = Heading | Paragraph | Table | QrCode | PageBreak
+Section = Heading | Paragraph | Table | QrCode | Picture | PageBreak
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -2,6 +2,7 @@
 every page's header, "page / pages" in the footer, tables whose header row is repeated on
 every page they run onto, QR codes drawn as vector squares (segno gives the modules)."""
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from server.reports.document import (
     Heading,
     PageBreak,
     Paragraph,
+    Picture,
     QrCode,
     Report,
     Section,
@@ -139,6 +141,19 @@ class _Document(FPDF):
             self.multi_cell(self.epw - beside, SMALL.leading, text, align="L")
         self.set_xy(self.l_margin, top - QUIET * module + qr.size + 2)
 
+    def write_picture(self, picture: Picture) -> None:
+        if self.y + picture.height > self.page_break_trigger:
+            self.add_page()
+        self.image(
+            io.BytesIO(picture.data),
+            x=self.l_margin,
+            y=self.y,
+            w=picture.width,
+            h=picture.height,
+            keep_aspect_ratio=True,
+        )
+        self.set_y(self.y + picture.height + 2)
+
     def _cell_text(self, text: str, width: float) -> str:
         # a hair narrower than the cell, so that the library never breaks a line again
         return "\n".join(self.lines(text, width - 2 * PADDING - 0.05))
@@ -154,6 +169,8 @@ def _write(document: _Document, section: Section) -> None:
         document.add_page()
     elif isinstance(section, QrCode):
         document.write_qr(section)
+    elif isinstance(section, Picture):
+        document.write_picture(section)
     else:
         document.write_table(section)
 

@@ -33,6 +33,7 @@ from server.store.rooms import Rooms
 from server.store.schedule import Schedule
 from server.store.show import Shows
 from server.store.signing import Signings
+from server.store.signing_records import SigningRecords
 from server.store.slides import SlideShows
 from server.store.websessions import WebSessions
 
@@ -69,6 +70,7 @@ class Store:
         self.shows = Shows(redis, self.review)
         self.breakouts = BreakoutRecords(redis)
         self.signings = Signings(redis, self.durable)
+        self.signing_records = SigningRecords(redis)
 
     def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
         """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is

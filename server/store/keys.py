@@ -364,3 +364,19 @@ def signatures(session_id: str) -> str:
 
 def agreement_page(session_id: str) -> str:
     return f"session:{session_id}:agreement-page"  # the page on the stage
+
+
+# signing records (rooms.signing_record): what a signing ceremony left, found by hash
+def signing_record(agreement_id: str) -> str:
+    return f"signing-record:{agreement_id}"  # the record's JSON, its log left out
+
+
+def signing_record_log(agreement_id: str) -> str:
+    return f"signing-record:{agreement_id}:log"  # list of its log entries' JSON, in order
+
+
+SIGNING_RECORD_HASHES = "signing-records:by-hash"  # hash SHA-256 -> agreement id
+
+
+def verify_checks(address: str) -> str:
+    return f"verify-checks:{address}"  # the public verification page's checks, TTL a minute
