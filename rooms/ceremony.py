@@ -11,16 +11,19 @@ document fixed (the host; the agreement cannot change from then on) → for each
 order: signer called (the host) → identity confirmed (the called signer: their signed-in
 account, or their invite and their full name typed as on the agreement) → consent given (the
 agreement's SHA-256 acknowledged, the name typed again) → signed (a drawn signature) →
-then each witness attests (witnessed) → ceremony closed (the host).
+then each witness attests (witnessed) → ceremony closed (the host). What it leaves is its
+record (``record_of``), from which the signed PDF is made.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from rooms.agreement import Agreement, Party, check_name
 from rooms.errors import Conflict, DomainError, Forbidden
 from rooms.signing_log import CeremonyStep, LogEntry
+from rooms.signing_record import PartyRecord, SigningRecord, WitnessRecord
 
 Step = CeremonyStep
 ACCOUNT_PREFIX = "account:"
@@ -261,3 +264,48 @@ def propose_witness(
         check_name(typed_name, witness.name)
     detail = {"name": witness.name, "typed_name": typed_name.strip(), "sha256": agreement.sha256}
     return Proposal(Step.WITNESSED, actor, detail)
+
+
+# what the ceremony leaves: its record (``rooms.signing_record``), for the signed PDF
+
+
+def record_of(
+    agreement: Agreement,
+    entries: Sequence[LogEntry],
+    signatures: Mapping[str, bytes],
+    *,
+    zone: str,
+) -> SigningRecord:
+    """The signing record of a ceremony: each party's typed name (as they consented), drawn
+    signature and time of signing, each witness's time, and the whole log."""
+    typed: dict[str, str] = {}
+    signed: dict[str, datetime] = {}
+    witnessed: dict[str, datetime] = {}
+    for entry in entries:
+        party_id = str(entry.detail.get("party_id", ""))
+        if entry.step is Step.CONSENT_GIVEN:
+            typed[party_id] = str(entry.detail.get("typed_name", ""))
+        elif entry.step is Step.SIGNED:
+            signed[party_id] = datetime.fromisoformat(entry.at)
+        elif entry.step is Step.WITNESSED:
+            witnessed[str(entry.actor.get("person_key", ""))] = datetime.fromisoformat(entry.at)
+    parties = tuple(
+        PartyRecord(
+            organization=p.organization,
+            signer_name=p.signer_name,
+            signer_title=p.signer_title,
+            typed_name=typed.get(p.party_id, ""),
+            signature_png=signatures.get(p.party_id, b""),
+            signed_at=signed.get(p.party_id),
+        )  # fmt: skip
+        for p in agreement.parties
+    )
+    witnesses = tuple(
+        WitnessRecord(name=w.name, witnessed_at=witnessed.get(w.person_key))
+        for w in agreement.witnesses
+    )
+    return SigningRecord(
+        agreement_id=agreement.session_id, title=agreement.title,
+        document_sha256=agreement.sha256, parties=parties, witnesses=witnesses,
+        log=tuple(entries), zone=zone,
+    )  # fmt: skip

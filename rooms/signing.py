@@ -109,6 +109,9 @@ class Signing(Workflow):
             "called": ceremony.called,
             "next": due.party_id if due else None,
             "head": ceremony.head,
+            "signed_url": f"/sessions/{agreement.session_id}/agreement/signed"
+            if ceremony.closed
+            else None,
             "steps": ceremony.seq + 1,
             "parties": [
                 {

@@ -8,12 +8,18 @@ encrypted PDF or one whose pages cannot be counted is deleted and refused.
 """
 
 import asyncio
+import base64
+import io
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
 
 from aiohttp import BodyPartReader
+from PIL import Image
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.misc import PdfReadError
 
 from rooms import ceremony as rules
 from rooms.agenda import PersonType, Session, person_key
@@ -26,15 +32,21 @@ from rooms.agreement import (
     make_witness,
     renumbered,
 )
-from rooms.errors import DomainError, NotFound
+from rooms.ceremony import fold, record_of
+from rooms.errors import Conflict, DomainError, NotFound
 from rooms.files import FilePurpose, StoredFile
 from rooms.roles import Kind
 from rooms.signing_log import LogEntry
 from rooms.slides import count_pages
-from server.files import delete_file, file_path, save_bytes, save_upload
+from server.files import delete_file, file_path, files_root, find_file, save_bytes, save_upload
+from server.reports import ReportFont
+from server.settings import Settings
+from server.signing_documents import seal_agreement
+from server.signing_seal import Seal
 from server.store import Store
 
 NOT_SIGNING = "Only a signing session has an agreement."
+PAD_MAX = 4000  # pixels across or down a drawn signature at most
 UNREADABLE = "Only a PDF whose pages can be read can be signed."
 
 
@@ -61,7 +73,7 @@ async def _document(store: Store, root: Path, stored: StoredFile) -> int:
     try:
         check_document(data)
         pages = count_pages(data)
-        if pages < 1:
+        if pages < 1 or not await asyncio.to_thread(_sealable, data):
             raise DomainError(UNREADABLE, code="file_type")
     except DomainError:
         await delete_file(store, root, stored)
@@ -194,3 +206,68 @@ async def fix_document(
 
 def staff_actor(name: str, account_id: str) -> dict[str, object]:
     return rules.actor_of(person_key(PersonType.ACCOUNT, account_id), name, "host")
+
+
+def _sealable(pdf: bytes) -> bool:
+    """Whether the seal can be added to this PDF (as an incremental update) once signed."""
+    try:
+        IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    except (PdfReadError, ValueError, KeyError, TypeError):
+        return False
+    return True
+
+
+def check_signature_image(png: bytes) -> None:
+    """A drawn signature's PNG must decode (the signature page shows it): a file that only
+    starts like a PNG is refused."""
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            if image.format != "PNG" or image.width > PAD_MAX or image.height > PAD_MAX:
+                raise ValueError(image.format)
+            image.load()
+    except (OSError, ValueError, Image.DecompressionBombError):
+        raise DomainError("Draw your signature (a PNG image).", code="bad_signature") from None
+
+
+async def signed_agreement(
+    store: Store,
+    settings: Settings,
+    session: Session,
+    *,
+    seal: Seal,
+    font: ReportFont,
+    t: Callable[[str], str],
+    lang: str,
+    now: datetime,
+) -> StoredFile:
+    """The signed PDF of a closed ceremony: the document with its signature page, sealed
+    (server/signing_documents.py, which also keeps its record for the verification page).
+    Made at the first request after the close, then kept; Conflict before the close."""
+    check_signing(session)
+    sid, root = session.session_id, files_root(settings)
+    kept = await store.signings.signed_file(sid)
+    found = await find_file(store, kept) if kept else None
+    if found is not None:
+        return found
+    agreement, log = await store.signings.agreement(sid), await store.signings.log(sid)
+    if agreement is None or not fold(log).closed:
+        raise Conflict("The ceremony is not closed yet.", code="not_closed")
+    document = await asyncio.to_thread(file_path(root, agreement.file_id).read_bytes)
+    signatures = {
+        party_id: base64.b64decode(url.partition(",")[2])
+        for party_id, url in (await store.signings.signatures(sid)).items()
+    }
+    record = record_of(agreement, log, signatures, zone=session.zone)
+    signed = await seal_agreement(
+        store, record, document=document, seal=seal, font=font, t=t, lang=lang,
+        base_url=settings.base_url,
+    )  # fmt: skip
+    stored = await save_bytes(
+        store, root, signed, name=f"{agreement.title} signed.pdf", org_id=session.org_id,
+        scope_id=sid, purpose=FilePurpose.AGREEMENT, created_by="ceremony", now=now,
+    )  # fmt: skip
+    winner = await store.signings.keep_signed(sid, stored.file_id)
+    if winner != stored.file_id:  # another request sealed it first: theirs is the one
+        await delete_file(store, root, stored)
+        return await find_file(store, winner) or stored
+    return stored

@@ -4,7 +4,9 @@
 it (``?download=1`` as an attachment) to anyone the session's room would let in, resolved
 as at the room's door (server/realtime/identity.py), or to the bearer of an invite to the
 session (``?invite=<token>``, read and never spent): its signers and witnesses read it from
-their invite before the ceremony, the audience follows it on the stage. An agreement one may
+their invite before the ceremony, the audience follows it on the stage.
+``…/signed``: once the ceremony is closed, the signed PDF (the document, its signature page,
+the organization's seal; server/signing.py). An agreement one may
 not read is answered like one that does not exist.
 """
 
@@ -17,11 +19,14 @@ from rooms.agenda import Session
 from rooms.errors import DomainError, NotFound
 from rooms.files import StoredFile
 from server.agenda import load_session
-from server.appkeys import SETTINGS, STORE
+from server.appkeys import REPORT_FONT, SEAL, SETTINGS, STORE
 from server.files import checked_file_response, files_root, find_file, viewer_page
+from server.i18n import gettext, language
 from server.invitations import open_invite
 from server.realtime.identity import resolve
-from server.signing import check_signing
+from server.signing import check_signing, signed_agreement
+
+NO_SEAL = "Signed agreements cannot be made here yet: the server has no seal or no Chinese font."
 
 
 async def _admitted(request: web.Request, session: Session, invite: str) -> None:
@@ -67,6 +72,23 @@ async def agreement_file(request: web.Request) -> web.StreamResponse:
     return checked_file_response(files_root(request.app[SETTINGS]), stored, attachment=download)
 
 
+async def signed_file(request: web.Request) -> web.StreamResponse:
+    """GET …/agreement/signed: the signed PDF of a closed ceremony (sealed at the first
+    request, then kept; ``?download=1`` as an attachment)."""
+    session, _document = await _readable(request)
+    app = request.app
+    seal, font = app[SEAL], app[REPORT_FONT]
+    if seal.missing or font.path is None:
+        raise DomainError(NO_SEAL, code="unavailable")
+    stored = await signed_agreement(
+        app[STORE], app[SETTINGS], session, seal=seal, font=font,
+        t=lambda text: gettext(request, text), lang=language(request), now=datetime.now(UTC),
+    )  # fmt: skip
+    download = request.query.get("download") == "1"
+    return checked_file_response(files_root(app[SETTINGS]), stored, attachment=download)
+
+
 def setup_agreement_files(app: web.Application) -> None:
     app.router.add_get("/sessions/{session_id}/agreement", agreement_page, name="agreement")
     app.router.add_get("/sessions/{session_id}/agreement/file", agreement_file)
+    app.router.add_get("/sessions/{session_id}/agreement/signed", signed_file)

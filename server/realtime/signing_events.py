@@ -17,6 +17,7 @@ from rooms.protocol import EVENTS
 from rooms.signing import Change, Signing
 from server.realtime.live import LiveRoom, LiveRooms
 from server.realtime.live_signing import refresh_signing
+from server.signing import check_signature_image
 from server.store import NotDurable
 
 NOT_KEPT = "This step was not saved; try again."
@@ -76,6 +77,7 @@ class SigningEvents:
         live = self.live.room_of(sid)
         signing = self._signing(live, sid, "sign_agreement")
         change, png = signing.sign_agreement(sid, data["signature"])
+        check_signature_image(png)
         return await self._append(sid, live, change, signature=png)
 
     async def on_attest(self, sid: str, data: dict[str, Any]) -> dict[str, object]:

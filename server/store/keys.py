@@ -366,6 +366,10 @@ def agreement_page(session_id: str) -> str:
     return f"session:{session_id}:agreement-page"  # the page on the stage
 
 
+def signed_agreement(session_id: str) -> str:
+    return f"session:{session_id}:signed-agreement"  # the sealed PDF's file id (set once)
+
+
 # signing records (rooms.signing_record): what a signing ceremony left, found by hash
 def signing_record(agreement_id: str) -> str:
     return f"signing-record:{agreement_id}"  # the record's JSON, its log left out

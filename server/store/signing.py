@@ -86,6 +86,19 @@ class Signings:
         await watched(self.redis, [keys.signing_log(sid)], body, busy=busy)
         await self.changed(sid)
 
+    # the signed PDF, sealed once the ceremony is closed (server/signing.py)
+
+    async def signed_file(self, session_id: str) -> str | None:
+        found = await self.redis.get(keys.signed_agreement(session_id))
+        return None if found is None else str(found)
+
+    async def keep_signed(self, session_id: str, file_id: str) -> str:
+        """Keep the first signed PDF of a ceremony: the file id kept (this one, or one that
+        another request kept first)."""
+        key = keys.signed_agreement(session_id)
+        await self.redis.set(key, file_id, nx=True)
+        return str(await self.redis.get(key))
+
     # the log
 
     async def log(self, session_id: str) -> list[LogEntry]:

@@ -17,7 +17,7 @@ from server.invitations import issue_invite, sign_invite
 from tests.browser.conftest import LiveServer
 from tests.browser.test_review_room import join_by_invite
 from tests.browser.test_room import HOST_EMAIL, join_as_guest, open_meeting, room_path
-from tests.fixtures_files import make_pdf
+from tests.server.signing_world import agreement_pdf
 
 SIGNED_OR_REFUSED = """() => document.querySelector("#signing-consent").hidden
   || !document.querySelector("#signing-error").hidden"""
@@ -43,7 +43,7 @@ async def prepared(live: LiveServer) -> tuple[Session, dict[str, str]]:
         )  # fmt: skip
         tokens[name] = sign_invite(live.settings, invite)
     await signing.set_document_bytes(
-        store, files_root(live.settings), session, make_pdf(pages=2), name="a.pdf",
+        store, files_root(live.settings), session, agreement_pdf(), name="a.pdf",
         created_by="staff", now=now,
     )  # fmt: skip
     await signing.set_title(store, session, "合作协议 Cooperation agreement")
@@ -133,6 +133,9 @@ async def test_two_parties_sign_live_and_the_audience_sees_it(
     )
     await host.click("#signing-close")
     await expect(audience.locator("#signing")).to_have_attribute("data-closed", "yes")
+    signed_url = await audience.locator("#signing-signed").get_attribute("href")
+    signed = await audience.request.get(str(signed_url))
+    assert (signed.status, (await signed.body())[:5]) == (200, b"%PDF-")
 
     log = await live_server.store.signings.log(session.session_id)
     assert verify(log).ok

@@ -18,7 +18,7 @@ from typing import Any
 
 import socketio
 
-from rooms.agreement import PNG_MAGIC, Agreement, Party
+from rooms.agreement import Agreement, Party
 from rooms.roles import Role
 from rooms.signing_log import verify
 from server import agenda
@@ -26,11 +26,12 @@ from server.invitations import issue_invite, sign_invite
 from server.settings import Settings
 from server.store import Store
 from tests.server.fixtures_login import create_staff
+from tests.server.signing_world import signature_png
 from tests.server.test_review_crash import WebProcess, enter
 from tests.server.test_show_crash import until
 
 SHA = "ab" * 32
-SIGNATURE = "data:image/png;base64," + base64.b64encode(PNG_MAGIC + b"ink").decode()
+SIGNATURE = "data:image/png;base64," + base64.b64encode(signature_png(1)).decode()
 SIGNERS = {"zhang": ("张伟", "zhang@a.org"), "chen": ("Chen Jing", "chen@b.org")}
 
 

@@ -10,6 +10,7 @@ import re
 from aiohttp import FormData
 
 from rooms.roles import Role
+from rooms.slides import count_pages
 from server.invitations import issue_invite, sign_invite
 from tests.fixtures_files import make_pdf
 from tests.server.pages_world import (
@@ -21,8 +22,9 @@ from tests.server.pages_world import (
     sign_in,
     staff_of_new_org,
 )
+from tests.server.signing_world import agreement_pdf
 
-PDF = make_pdf(pages=2)
+PDF = agreement_pdf()  # made by the reports' builder: the seal can be added to it
 
 
 async def prepared(client, store, visibility: str = "public"):  # type: ignore[no-untyped-def]
@@ -74,7 +76,7 @@ async def test_staff_prepare_the_agreement_and_fix_it(client, store) -> None:
     assert uploaded.status == 201
     assert (await uploaded.json())["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert fixed.status == 303
-    assert (agreement.title, agreement.pages) == ("合作 协议", 2)
+    assert (agreement.title, agreement.pages) == ("合作 协议", count_pages(PDF))
     assert [(p.party_id, p.signer_name) for p in agreement.parties] == [
         ("p1", "Chen Jing"), ("p2", "张伟"),
     ]  # fmt: skip
@@ -110,7 +112,7 @@ async def test_a_file_that_is_not_a_pdf_is_refused(client, store) -> None:
 
 async def test_an_encrypted_pdf_is_refused_and_not_kept(client, store) -> None:
     session, page = await prepared(client, store)
-    encrypted = PDF.replace(b"trailer\n<<", b"trailer\n<< /Encrypt 9 0 R")
+    encrypted = PDF.replace(b"trailer", b"trailer << /Encrypt 9 0 R >>", 1)
 
     refused = await upload(client, page, encrypted)
 
@@ -118,6 +120,15 @@ async def test_an_encrypted_pdf_is_refused_and_not_kept(client, store) -> None:
     assert (await refused.json())["error"]["code"] == "pdf_encrypted"
     assert await store.signings.agreement(session.session_id) is None
     assert await store.files.of_scope(session.session_id) == []
+
+
+async def test_a_pdf_the_seal_cannot_be_added_to_is_refused(client, store) -> None:
+    session, page = await prepared(client, store)
+
+    refused = await upload(client, page, make_pdf(pages=1))  # pdf.js reads it; pyHanko does not
+
+    assert (await refused.json())["error"]["code"] == "file_type"
+    assert await store.signings.agreement(session.session_id) is None
 
 
 async def test_a_party_must_be_a_rostered_signer(client, store) -> None:

@@ -6,6 +6,9 @@ unchanged; a signer who drops out comes back and continues; each entry's address
 come from the connection, never from the payload."""
 
 import base64
+import hashlib
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,10 +16,15 @@ import pytest
 from rooms.agreement import PNG_MAGIC, SIGNATURE_BYTES_MAX, Agreement, Party, Witness
 from rooms.roles import Role
 from rooms.signing_log import verify
+from server.files import files_root
+from server.signing import set_document_bytes
 from tests.server.realtime.room_world import Peer, Room, World
+from tests.server.signing_world import agreement_pdf as agreement_document
+from tests.server.signing_world import signature_png
 
 SHA = "0123456789abcdef" * 4
-SIGNATURE = "data:image/png;base64," + base64.b64encode(PNG_MAGIC + b"drawn by hand").decode()
+PNG_DATA = "data:image/png;base64,"
+SIGNATURE = "data:image/png;base64," + base64.b64encode(signature_png(1)).decode()
 OVER_CAP = (
     "data:image/png;base64," + base64.b64encode(PNG_MAGIC + bytes(SIGNATURE_BYTES_MAX - 7)).decode()
 )  # one byte over, yet short enough for the payload's shape
@@ -42,8 +50,8 @@ def agreement_of(room: Room) -> Agreement:
 
 
 class Ceremony:
-    def __init__(self, world: World, room: Room) -> None:
-        self.world, self.room = world, room
+    def __init__(self, world: World, room: Room, *, sha: str = SHA) -> None:
+        self.world, self.room, self.sha = world, room, sha
         self.peers: dict[str, Peer] = {}
 
     async def enter(self, who: str) -> Peer:
@@ -70,22 +78,35 @@ class Ceremony:
         name = PEOPLE[who][1]
         await self.do("host", "call_signer", {"party_id": party_id})
         await self.do(who, "confirm_identity", {"typed_name": name})
-        await self.do(who, "give_consent", {"sha256": SHA, "typed_name": name})
+        await self.do(who, "give_consent", {"sha256": self.sha, "typed_name": name})
         await self.do(who, "sign_agreement", {"signature": SIGNATURE})
 
     async def log(self) -> list[Any]:
         return await self.world.store.signings.log(self.room.session_id)
 
 
-@pytest.fixture
-async def ceremony(rooms_world: World) -> Ceremony:
-    room = await rooms_world.session(kind="signing", lobby=False)
-    await rooms_world.store.signings.put_agreement(agreement_of(room))
-    ceremony = Ceremony(rooms_world, room)
+async def opened(world: World, document: bytes | None = None) -> Ceremony:
+    """A signing room with everyone in it and its document fixed: a made-up one, or this
+    document, stored."""
+    room = await world.session(kind="signing", lobby=False)
+    agreement = agreement_of(room)
+    if document is not None:
+        stored = await set_document_bytes(
+            world.store, files_root(world.settings), room.session, document, name="a.pdf",
+            created_by="staff", now=datetime.now(UTC),
+        )  # fmt: skip
+        agreement = replace(agreement, file_id=stored.file_id, sha256=stored.sha256)
+    await world.store.signings.put_agreement(agreement)
+    ceremony = Ceremony(world, room, sha=agreement.sha256)
     for who in ("host", "zhang", "chen", "liu", "li"):
         await ceremony.enter(who)
     await ceremony.do("host", "fix_agreement")
     return ceremony
+
+
+@pytest.fixture
+async def ceremony(rooms_world: World) -> Ceremony:
+    return await opened(rooms_world)
 
 
 async def test_two_parties_sign_in_order_and_everyone_sees_it(ceremony: Ceremony) -> None:
@@ -170,10 +191,11 @@ async def test_the_audience_and_the_witness_cannot_sign(ceremony: Ceremony) -> N
     [
         ("data:image/png;base64," + "A" * 70_000, "payload_too_large"),
         ("data:image/png;base64," + base64.b64encode(b"<svg/>").decode(), "bad_signature"),
+        (PNG_DATA + base64.b64encode(PNG_MAGIC + b"junk").decode(), "bad_signature"),
         (OVER_CAP, "bad_signature"),
         (12, "invalid_payload"),
     ],
-    ids=["too-large", "not-png", "png-over-cap", "not-text"],
+    ids=["too-large", "not-png", "png-that-does-not-decode", "png-over-cap", "not-text"],
 )  # fmt: skip
 async def test_a_signature_that_is_not_a_small_png_is_refused(
     ceremony: Ceremony, signature: Any, code: str
@@ -221,3 +243,27 @@ async def test_the_host_turns_the_page_for_everyone(ceremony: Ceremony) -> None:
     audience = ceremony.peers["li"]
     assert await audience.wait_for("agreement_page") == [{"page": 2}]
     assert await ceremony.world.store.signings.page(ceremony.room.session_id) == 2
+
+
+async def test_a_closed_ceremony_gives_a_sealed_pdf_the_verification_page_knows(
+    rooms_world: World,
+) -> None:
+    ceremony = await opened(rooms_world, document=agreement_document())
+    await ceremony.signs("zhang", "p1")
+    await ceremony.signs("chen", "p2")
+    browser = await ceremony.world.browser()
+    url = f"/sessions/{ceremony.room.session_id}/agreement/signed"
+
+    early = await browser.get(url)
+    await ceremony.do("host", "close_ceremony")
+    signed = await browser.get(url)
+    again = await browser.get(url)
+    body = await signed.read()
+
+    saved = await ceremony.world.store.signing_records.find(hashlib.sha256(body).hexdigest())
+    assert early.status == 409
+    assert (signed.status, body[:5]) == (200, b"%PDF-")
+    assert await again.read() == body  # sealed once, then kept
+    assert saved is not None and saved.record.signed
+    assert [p.typed_name for p in saved.record.parties] == ["张伟", "Chen Jing"]
+    assert saved.record.parties[0].signature_png.startswith(PNG_MAGIC)

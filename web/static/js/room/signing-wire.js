@@ -15,6 +15,7 @@ export function toSigning(wire) {
     next: wire.next ?? null,
     head: wire.head ?? "",
     steps: wire.steps ?? 0,
+    signedUrl: wire.signed_url ?? null,
     parties: (wire.parties ?? []).map((p) => ({
       id: p.party_id,
       organization: p.organization,

@@ -189,6 +189,8 @@ export class SigningView {
     el.witness.hidden = !(me.witness && allSigned && !s.closed);
     el.witnessNameLabel.hidden = Boolean(me.byAccount);
     el.status.textContent = s.closed ? t("signing_state_signed") : "";
+    el.done.hidden = !s.signedUrl;
+    if (s.signedUrl) el.signed.href = s.signedUrl;
     el.root.dataset.steps = String(s.steps);
     el.root.dataset.closed = s.closed ? "yes" : "no";
   }
@@ -307,6 +309,8 @@ export function setupSigning({ sessionId }) {
     witnessName: byId("signing-witness-name"),
     witnessNameLabel: byId("signing-witness-name-label"),
     error: byId("signing-error"),
+    done: byId("signing-done"),
+    signed: byId("signing-signed"),
     moment: byId("signing-moment"),
     momentText: byId("signing-moment-text"),
     countdown: byId("signing-countdown"),
