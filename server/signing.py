@@ -18,8 +18,6 @@ from pathlib import Path
 
 from aiohttp import BodyPartReader
 from PIL import Image
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfReadError
 
 from rooms import ceremony as rules
 from rooms.agenda import PersonType, Session, person_key
@@ -42,7 +40,7 @@ from server.files import delete_file, file_path, files_root, find_file, save_byt
 from server.reports import ReportFont
 from server.settings import Settings
 from server.signing_documents import seal_agreement
-from server.signing_seal import Seal
+from server.signing_seal import Seal, sealable
 from server.store import Store
 
 NOT_SIGNING = "Only a signing session has an agreement."
@@ -73,7 +71,7 @@ async def _document(store: Store, root: Path, stored: StoredFile) -> int:
     try:
         check_document(data)
         pages = count_pages(data)
-        if pages < 1 or not await asyncio.to_thread(_sealable, data):
+        if pages < 1 or not await asyncio.to_thread(sealable, data):
             raise DomainError(UNREADABLE, code="file_type")
     except DomainError:
         await delete_file(store, root, stored)
@@ -206,15 +204,6 @@ async def fix_document(
 
 def staff_actor(name: str, account_id: str) -> dict[str, object]:
     return rules.actor_of(person_key(PersonType.ACCOUNT, account_id), name, "host")
-
-
-def _sealable(pdf: bytes) -> bool:
-    """Whether the seal can be added to this PDF (as an incremental update) once signed."""
-    try:
-        IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
-    except (PdfReadError, ValueError, KeyError, TypeError):
-        return False
-    return True
 
 
 def check_signature_image(png: bytes) -> None:

@@ -18,14 +18,14 @@ from rooms.agreement import (
     same_name,
     signature_png,
 )
-from rooms.ceremony import PartyState, fold
+from rooms.ceremony import PartyState, fold, record_of
 from rooms.kinds import rules_of
 from rooms.outbox import Group, Keep, RoomFlags, Send
 from rooms.presence import Person
 from rooms.roles import Kind, Role
 from rooms.room import ChatLimit, Room
 from rooms.signing import Change, Signing, StagePage
-from rooms.signing_log import LogEntry, next_entry, verify
+from rooms.signing_log import CeremonyStep, LogEntry, next_entry, verify
 from tests.fixtures_files import make_pdf
 from tests.rooms.test_room import LI, NOW, OWNER, SESSION, codes, events
 
@@ -285,3 +285,23 @@ def test_a_party_needs_a_signer_from_the_roster() -> None:
         "not_signer"
     )
     assert codes(lambda: make_witness(None)) == "not_witness"
+
+
+def test_the_record_holds_what_each_party_typed_and_when_they_signed() -> None:
+    ceremony = fixed()
+    for party_id, sid, name in [("p1", "s-zhang", "zhang wei"), ("p2", "s-chen", "Chen Jing")]:
+        ceremony.append(ceremony.signing.call_signer("s-owner", party_id))
+        ceremony.signs(sid, name)
+    ceremony.append(ceremony.signing.attest("s-liu", "Liu Yang"))
+    ceremony.append(ceremony.signing.close_ceremony("s-owner"))
+
+    record = record_of(AGREEMENT, ceremony.entries, {"p1": PNG_MAGIC}, zone="Asia/Shanghai")
+
+    signed_at = [e.at for e in ceremony.entries if e.step is CeremonyStep.SIGNED]
+    assert [p.typed_name for p in record.parties] == ["zhang wei", "Chen Jing"]
+    assert [p.signed_at.isoformat() for p in record.parties if p.signed_at] == signed_at
+    assert [p.signature_png for p in record.parties] == [PNG_MAGIC, b""]
+    assert record.witnesses[0].witnessed_at is not None
+    assert (record.signed, record.head, record.agreement_id) == (
+        True, ceremony.entries[-1].hash, "s1",
+    )  # fmt: skip
