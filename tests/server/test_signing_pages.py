@@ -9,8 +9,10 @@ import re
 
 from aiohttp import FormData
 
+from rooms.agenda import PersonType, RosterEntry, person_key
 from rooms.roles import Role
 from rooms.slides import count_pages
+from server import agenda
 from server.invitations import issue_invite, sign_invite
 from tests.fixtures_files import make_pdf
 from tests.server.pages_world import (
@@ -162,3 +164,20 @@ async def test_an_invited_signer_reads_the_agreement_before_the_ceremony(
     assert viewer.status == 200
     assert (read.status, await read.read()) == (200, PDF)
     assert again.status == 200  # reading spends no single-use invite
+
+
+async def test_a_signer_with_an_account_finds_the_agreement_on_my_sessions(client, store) -> None:
+    session, page = await prepared(client, store, visibility="unlisted")
+    await upload(client, page, PDF)
+    colleague = await staff_of_new_org(store, email="signer@partner.org", name="Zhou Signer")
+    entry = RosterEntry(person_key(PersonType.ACCOUNT, colleague.account_id), Role.SIGNER,
+                        "Zhou Signer", colleague.email)  # fmt: skip
+    await agenda.add_to_roster(store, session=session, entry=entry, now=now())
+    client.session.cookie_jar.clear()
+    await sign_in(client, colleague)
+
+    home = await (await client.get("/console")).text()
+    read = await client.get(f"/sessions/{session.session_id}/agreement/file")
+
+    assert f"/sessions/{session.session_id}/agreement" in home
+    assert (read.status, await read.read()) == (200, PDF)
