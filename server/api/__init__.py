@@ -23,6 +23,7 @@ from server.api import (
     reviews,
     sessions,
     shows,
+    signing,
 )
 from server.api.openapi import openapi_document
 from server.api.routes import ApiRoutes, json_response
@@ -46,6 +47,7 @@ def _all_modules() -> list[ApiRoutes]:
         polls.routes,
         shows.routes,
         attendance.routes,
+        signing.routes,
     ]
 
 

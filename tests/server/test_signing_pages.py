@@ -181,3 +181,23 @@ async def test_a_signer_with_an_account_finds_the_agreement_on_my_sessions(clien
 
     assert f"/sessions/{session.session_id}/agreement" in home
     assert (read.status, await read.read()) == (200, PDF)
+
+
+async def test_staff_read_the_agreement_and_the_whole_log_by_the_api(client, store) -> None:
+    session, page = await prepared(client, store)
+    await upload(client, page, PDF)
+    await post(client, page, "/title", title="T")
+    await post(client, page, "/parties", organization="A", signer_key="guest:zhang@a.org")
+    await post(
+        client,
+        page,
+        "/fix",
+    )
+
+    agreement = await (await client.get(f"/api/sessions/{session.session_id}/agreement")).json()
+    log = await (await client.get(f"/api/sessions/{session.session_id}/signing-log")).json()
+
+    assert (agreement["fixed"], agreement["steps"], agreement["parties"][0]["signer_name"]) == (
+        True, 1, "张伟",
+    )  # fmt: skip
+    assert [(e["step"], e["ip"]) for e in log] == [("document_fixed", "127.0.0.1")]
