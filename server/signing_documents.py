@@ -115,6 +115,7 @@ def signature_page_report(record: SigningRecord, *, t: Translate, lang: str, url
         lang=_lang(lang),
         sections=tuple(sections),
         created=_last_time(record),
+        numbered=False,  # its pages follow the agreement's own
     )
 
 

@@ -87,6 +87,7 @@ class Report:
     lang: str = "zh-CN"
     sections: tuple[Section, ...] = ()
     created: datetime | None = None
+    numbered: bool = True  # "page / pages" in the footer (not on pages appended to another PDF)
 
     def __post_init__(self) -> None:
         if self.created is not None and self.created.utcoffset() is None:

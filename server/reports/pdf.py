@@ -73,6 +73,8 @@ class _Document(FPDF):
         self.set_y(MARGIN)
 
     def footer(self) -> None:
+        if not self.report.numbered:
+            return
         self.set_y(-MARGIN / 2 - SMALL.leading)
         self.use(SMALL)
         self.cell(self.epw, SMALL.leading, f"{self.page_no()} / {{nb}}", align="C")

@@ -129,6 +129,7 @@ async def test_pdftotext_reads_the_signature_page_in_chinese(
     ):
         assert expected in text
     assert verification_url(BASE, record) in text.replace("\n", "")  # broken beside the QR
+    assert "1/1" not in text.replace(" ", "")  # no page numbers of its own after the agreement's
     assert "203.0.113.7" not in text and "SecretBrowser" not in text
 
 
