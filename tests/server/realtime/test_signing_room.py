@@ -13,12 +13,15 @@ from typing import Any
 
 import pytest
 
+from rooms.agenda import PersonType, RosterEntry, person_key
 from rooms.agreement import PNG_MAGIC, SIGNATURE_BYTES_MAX, Agreement, Party, Witness
 from rooms.roles import Role
 from rooms.signing_log import verify
+from server import agenda
 from server.files import files_root
 from server.signing import set_document_bytes
-from tests.server.realtime.room_world import Peer, Room, World
+from tests.server.fixtures_login import create_staff
+from tests.server.realtime.room_world import Peer, Room, World, utcnow
 from tests.server.signing_world import agreement_pdf as agreement_document
 from tests.server.signing_world import signature_png
 
@@ -267,3 +270,26 @@ async def test_a_closed_ceremony_gives_a_sealed_pdf_the_verification_page_knows(
     assert saved is not None and saved.record.signed
     assert [p.typed_name for p in saved.record.parties] == ["张伟", "Chen Jing"]
     assert saved.record.parties[0].signature_png.startswith(PNG_MAGIC)
+
+
+async def test_a_signed_in_signer_needs_no_typed_name_to_confirm(rooms_world: World) -> None:
+    world = rooms_world
+    room = await world.session(kind="signing", lobby=False)
+    _org, signer = await create_staff(world.store, email="wu@partner.org", name="Wu Min")
+    key = person_key(PersonType.ACCOUNT, signer.account_id)
+    entry = RosterEntry(key, Role.SIGNER, "Wu Min", signer.email)
+    await agenda.add_to_roster(world.store, session=room.session, entry=entry, now=utcnow())
+    party = Party("p1", "Partner Co.", key, "Wu Min", "")
+    await world.store.signings.put_agreement(replace(agreement_of(room), parties=(party,)))
+    ceremony = Ceremony(world, room)
+    await ceremony.enter("host")
+    ceremony.peers["wu"] = await world.enter(room, cookie=await world.sign_in(signer))
+    await ceremony.do("host", "fix_agreement")
+    await ceremony.do("host", "call_signer", {"party_id": "p1"})
+
+    await ceremony.do("wu", "confirm_identity", {})
+
+    [joined] = ceremony.peers["wu"].of("joined")
+    entry_detail = (await ceremony.log())[-1].detail
+    assert joined["signing_me"]["by_account"] is True
+    assert entry_detail == {"party_id": "p1", "method": "account", "typed_name": ""}
