@@ -24,6 +24,7 @@ from server.api import (
     reviews,
     sessions,
     shows,
+    signing,
 )
 from server.api.openapi import openapi_document
 from server.api.routes import ApiRoutes, json_response
@@ -48,6 +49,7 @@ def _all_modules() -> list[ApiRoutes]:
         shows.routes,
         attendance.routes,
         followups.routes,
+        signing.routes,
     ]
 
 

@@ -39,6 +39,7 @@ from rooms.review_book import ReviewBook
 from rooms.roadshow import RunOfShow
 from rooms.room import ChatLimit, Room
 from rooms.sealed import ScoredItems
+from rooms.signing import Signing
 from rooms.slides import Slides
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
@@ -46,6 +47,7 @@ from server.realtime.live_breakouts import close_breakouts_on_time
 from server.realtime.live_interest import interest_changed
 from server.realtime.live_polls import bank_changed, close_on_time
 from server.realtime.live_shows import listen
+from server.realtime.live_signing import refresh_signing
 from server.realtime.signalling import RoomMedia, media_config
 from server.reviews import load_book
 from server.settings import Settings
@@ -70,6 +72,8 @@ class Connection:
     person: Person
     session: Session  # as it was at connect
     lang: str
+    ip: str = ""  # where it connected from (server/realtime/identity.py client_of)
+    user_agent: str = ""
     chat_after: str | None = None
 
 
@@ -131,6 +135,7 @@ class LiveRooms:
         self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
         self._bank_changed = partial(bank_changed, self)
         self._interest_changed = partial(interest_changed, self)
+        self._signing_changed = partial(refresh_signing, self)
 
     # rooms and connections
 
@@ -169,6 +174,14 @@ class LiveRooms:
             room.part(Interests).load(await self.store.interest.interests(session_id))
         if any(isinstance(w, Breakouts) for w in room.workflows):
             room.part(Breakouts).load(await self.store.breakouts.state(session_id))
+        if any(isinstance(w, Signing) for w in room.workflows):
+            signings = self.store.signings
+            room.part(Signing).load(
+                await signings.agreement(session_id),
+                await signings.log(session_id),
+                signatures=await signings.signatures(session_id),
+                page=await signings.page(session_id),
+            )
         scoring = [w for w in room.workflows if isinstance(w, ScoredItems)]
         for part in scoring:  # a review's panel, a roadshow's judging
             book = await self.books(room.session)
@@ -365,6 +378,7 @@ class LiveRooms:
         self.store.review.watch(self.refresh)
         self.store.polls.watch(self._bank_changed)
         self.store.interest.watch(self._interest_changed)
+        self.store.signings.watch(self._signing_changed)
         self._stop.clear()
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
         self._shows = asyncio.create_task(listen(self, self._stop), name="live-shows")
@@ -375,6 +389,7 @@ class LiveRooms:
         self.store.review.unwatch(self.refresh)
         self.store.polls.unwatch(self._bank_changed)
         self.store.interest.unwatch(self._interest_changed)
+        self.store.signings.unwatch(self._signing_changed)
         self._stop.set()
         for task in (self._task, self._shows):
             if task is None:

@@ -357,6 +357,27 @@ def interest(session_id: str) -> str:
     return f"session:{session_id}:interest"  # hash "<person_key>|<item_id>" -> Interest JSON
 
 
+# a signing session's agreement and its hash-chained log (rooms.agreement, rooms.signing_log)
+def agreement(session_id: str) -> str:
+    return f"session:{session_id}:agreement"  # the Agreement's JSON (until fixed, editable)
+
+
+def signing_log(session_id: str) -> str:
+    return f"session:{session_id}:signing-log"  # list of LogEntry JSON, oldest first
+
+
+def signatures(session_id: str) -> str:
+    return f"session:{session_id}:signatures"  # hash party_id -> drawn signature (PNG data URL)
+
+
+def agreement_page(session_id: str) -> str:
+    return f"session:{session_id}:agreement-page"  # the page on the stage
+
+
+def signed_agreement(session_id: str) -> str:
+    return f"session:{session_id}:signed-agreement"  # the sealed PDF's file id (set once)
+
+
 # signing records (rooms.signing_record): what a signing ceremony left, found by hash
 def signing_record(agreement_id: str) -> str:
     return f"signing-record:{agreement_id}"  # the record's JSON, its log left out

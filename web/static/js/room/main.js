@@ -24,6 +24,7 @@ import { RoomMedia } from "./room-media.js";
 import { setupShow } from "./show.js";
 import { setupJudging } from "./judging.js";
 import { setupInterest } from "./interest.js";
+import { setupSigning } from "./signing.js";
 import { setupSlides } from "./slides.js";
 import { SpeakPrompt } from "./speaking.js";
 import { moderationButtons, renderRoster } from "./roster.js";
@@ -138,6 +139,8 @@ const show = setupShow({
 const interest = setupInterest({ lang: config.lang, sessionId: config.sessionId });
 // slides on the stage (null where the session's kind shows none)
 const slides = setupSlides({ csrfToken: app.dataset.csrfToken, sessionId: config.sessionId });
+// a signing ceremony: the agreement on the stage, the parties, the steps (null elsewhere)
+const signing = setupSigning({ sessionId: config.sessionId });
 // a listener's invitation to speak (null where the session's kind has none)
 const speakPrompt = byId("speak-prompt")
   ? new SpeakPrompt(
@@ -551,6 +554,7 @@ function start() {
         polls?.attach(connection);
         breakouts?.attach(connection);
         slides?.attach(connection);
+        signing?.attach(connection);
         show?.attach(connection);
         judging?.attach(connection);
         interest?.attach(connection);
