@@ -4,7 +4,8 @@ opens at the page the room is on.
 
 The deck fills the stage as far as its shape allows (at a laptop's size with a side panel
 open, without it, and on a phone held upright and turned), drawn again sharp at the screen's
-density after each change of size; its controls are one row over the slides.
+density after each change of size; its controls are one row over the slides, with no
+serious axe-core violation.
 With YUNHUI_SHOTS set to a folder, the test also writes screenshots there for review."""
 
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ from server import agenda
 from server.store import Store
 from tests.browser.room_ui import open_panel
 from tests.browser.test_room import HOST_EMAIL, ZONE, join_as_guest, room_path
-from tests.browser.test_room_app import LAPTOP, PHONE, shoot
+from tests.browser.test_room_app import LAPTOP, PHONE, serious_violations, shoot
 from tests.fixtures_files import make_pdf
 from tests.server.fixtures_login import create_staff
 
@@ -132,6 +133,7 @@ async def test_a_students_page_follows_the_teachers_slides(
     laptop = await settled(teacher)
     contained(laptop, "laptop, a panel open")
     assert len(laptop["items"]) == 6  # name, previous, page, next, download, stop
+    assert await serious_violations(teacher) == []
     await teacher.set_viewport_size({"width": 1100, "height": 800})
     narrower = await settled(teacher)
     await shoot(teacher, "slides-1100-panel")
@@ -144,6 +146,7 @@ async def test_a_students_page_follows_the_teachers_slides(
     phone = await settled(student)
     contained(phone, "phone")
     assert len(phone["items"]) == 1  # the page (the deck's name left out where narrow)
+    assert await serious_violations(student) == []
     await student.set_viewport_size({"width": PHONE["height"], "height": PHONE["width"]})
     turned = await settled(student)
     contained(turned, "phone turned")
@@ -159,6 +162,10 @@ async def test_a_students_page_follows_the_teachers_slides(
     await shows_page(late, 2)
 
     await teacher.keyboard.press("ArrowRight")
+    await shows_page(late, 3)
+    await teacher.keyboard.press("PageUp")
+    await shows_page(late, 2)
+    await teacher.keyboard.press("PageDown")
     await shows_page(late, 3)
 
     # the teacher points: the others see where; then takes the deck off the stage
