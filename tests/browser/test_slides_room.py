@@ -163,6 +163,7 @@ async def test_a_students_page_follows_the_teachers_slides(
 
     await teacher.keyboard.press("ArrowRight")
     await shows_page(late, 3)
+    await expect(teacher.locator("#slides-prev")).to_be_focused()  # "next" went off under it
     await teacher.keyboard.press("PageUp")
     await shows_page(late, 2)
     await teacher.keyboard.press("PageDown")

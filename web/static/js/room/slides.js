@@ -44,6 +44,7 @@ export class SlidesView {
   #opening = Promise.resolve();
   #presenter = false;
   #pointedAt = 0;
+  #focused = null; // the page-turning button the keyboard's focus was last on
 
   constructor(el, { csrfToken, sessionId }) {
     this.el = el;
@@ -75,6 +76,7 @@ export class SlidesView {
     const { prev, next, upload, page, stop } = this.el;
     prev.addEventListener("click", () => this.#turn(-1));
     next.addEventListener("click", () => this.#turn(1));
+    for (const button of [prev, next]) button.addEventListener("focus", () => (this.#focused = button));
     stop.addEventListener("click", () => this.#room?.slidesStop());
     upload.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -196,6 +198,11 @@ export class SlidesView {
     position.textContent = position.dataset.template.replace("{page}", deck.page).replace("{pages}", deck.pages);
     prev.disabled = deck.page <= 1;
     next.disabled = deck.page >= deck.pages;
+    // a button disabled under the keyboard's focus hands it to the other one
+    const focus = document.activeElement;
+    if (this.#focused?.disabled && (focus === this.#focused || focus === document.body)) {
+      (this.#focused === prev ? next : prev).focus();
+    }
     download.hidden = !(deck.downloadable || this.#presenter);
     download.href = `${this.#fileUrl(deck.fileId)}?download=1`;
     this.#placeControls();
