@@ -95,6 +95,9 @@ EVENTS: dict[str, Capability] = {
     "broadcast_breakouts": C.MODERATE,
     "close_breakouts": C.MODERATE,
     "choose_breakout": C.JOIN,
+    # recording (server/recorder.py; recordings/)
+    "start_recording": C.MODERATE,
+    "stop_recording": C.MODERATE,
 }
 
 # client event -> the part of the room that handles it: its core, or one of its workflows
@@ -294,6 +297,8 @@ FIELDS: dict[str, dict[str, Field]] = {
     "broadcast_breakouts": {"text": F(S.BROADCAST)},
     "close_breakouts": {},
     "choose_breakout": {"group": F(S.GROUP)},
+    "start_recording": {},
+    "stop_recording": {},
 }
 
 # client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs

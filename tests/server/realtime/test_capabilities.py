@@ -38,12 +38,14 @@ ORDER = [
     "score_pitch", "get_my_pitch_score", "close_pitch_scoring", "release_pitch_results",
     "get_pitch_results", "get_ranking",
     "mark_interest", "choose_breakout", "open_breakouts", "assign_breakout", "visit_breakout",
-    "broadcast_breakouts", "close_breakouts", "set_role",
+    "broadcast_breakouts", "close_breakouts", "start_recording", "stop_recording", "set_role",
     "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
 # is in the room, not waiting in the lobby
 REFUSED_ANYWAY = {"join": "already_joined", "admit": "not_found", "deny": "not_found"}
+# recording: the walk's sessions do not allow it (the default), so nothing is recording either
+REFUSED_ANYWAY |= {"start_recording": "recording_not_allowed", "stop_recording": "not_recording"}
 # a review panel's events: refused outside a review (``not_here``); in a review without items,
 # every item is unknown, and there is no waiting item to reorder
 PANEL = set(WORKFLOW_EVENTS["panel"])

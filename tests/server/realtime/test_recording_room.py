@@ -1,0 +1,70 @@
+"""Recording a room over real sockets: a host starts and stops it where the session allows
+it, everyone (and anyone about to join) is told, the record and timeline are kept; nobody
+else may, and a session that does not allow it refuses in the person's language."""
+
+import json
+
+from rooms.roles import Role
+from tests.server.realtime.room_world import World
+
+NOTICE = "This session is being recorded."
+
+
+async def test_a_host_records_everyone_sees_it_and_the_recording_is_kept(
+    rooms_world: World,
+) -> None:
+    world = rooms_world
+    room = await world.session(lobby=False, recording_allowed=True)
+    host = await world.enter(room, invite=await world.invite(room, Role.HOST, "Host"))
+    li = await world.enter(room, invite=await world.invite(room, Role.ATTENDEE, "Li Lei"))
+    browser = await world.browser()
+    before = await (await browser.get(f"/sessions/{room.session_id}/room")).text()
+
+    refused = await li.call("start_recording", {})
+    started = await host.call("start_recording", {})
+    await li.sync()
+    page = await (await browser.get(f"/sessions/{room.session_id}/room")).text()
+    han = await world.enter(room, invite=await world.invite(room, Role.ATTENDEE, "Han Mei"))
+    again = await host.call("start_recording", {})
+    stopped = await host.call("stop_recording", {})
+    await li.sync(), await han.sync()
+    after = await (await browser.get(f"/sessions/{room.session_id}/room")).text()
+
+    assert refused["error"]["code"] == "forbidden"
+    assert again["error"]["code"] == "already_recording"
+    assert stopped == started
+    assert [r["recording"] for r in li.of("recording")] == [True, False]
+    assert han.of("joined")[0]["room"]["recording"] is True
+    assert [r["recording"] for r in han.of("recording")] == [False]
+    assert (NOTICE in before, NOTICE in page, NOTICE in after) == (False, True, False)
+    [record] = await world.store.recordings.of_session(room.session_id)
+    assert record.recording_id == started["recording_id"]
+    assert record.started_by == host.me["participant_id"] and record.stopped_at is not None
+    assert await world.store.recordings.going_on(room.session_id) is None
+    folder = world.settings.data_dir / record.folder
+    lines = [json.loads(x) for x in (folder / record.timeline).read_text().splitlines()]
+    names = {line.get("name") for line in lines if line["event"] == "join"}
+    assert lines[0]["event"] == "start" and lines[-1]["event"] == "stop"
+    assert names == {"Host", "Li Lei", "Han Mei"}
+
+
+async def test_recording_is_refused_where_the_session_does_not_allow_it(
+    rooms_world: World,
+) -> None:
+    world = rooms_world
+    review = await world.session(kind="review", lobby=False)  # reviews: off unless allowed
+    chair = await world.enter(
+        review, invite=await world.invite(review, Role.HOST, "主席"), auth_extra={"lang": "zh_CN"}
+    )
+
+    refused = await chair.call("start_recording", {})
+    not_on = await chair.call("stop_recording", {})
+
+    assert review.session.recording_allowed is False
+    assert refused["error"] == {
+        "code": "recording_not_allowed",
+        "message": "本场次不允许录制。",
+        "event": "start_recording",
+    }
+    assert not_on["error"]["code"] == "not_recording"
+    assert await world.store.recordings.of_session(review.session_id) == []
