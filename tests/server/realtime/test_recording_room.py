@@ -3,11 +3,29 @@ it, everyone (and anyone about to join) is told, the record and timeline are kep
 else may, and a session that does not allow it refuses in the person's language."""
 
 import json
+from collections.abc import AsyncIterator
+
+import av
+import pytest
 
 from rooms.roles import Role
+from tests.server.media.synthetic import Clip, encode_clip
+from tests.server.realtime.media_world import MediaWorld, until
 from tests.server.realtime.room_world import World
 
 NOTICE = "This session is being recorded."
+
+
+@pytest.fixture(scope="module")
+def clip() -> Clip:
+    return encode_clip(seconds=1, width=160, height=120, bitrate=200_000)
+
+
+@pytest.fixture
+async def media(rooms_world: World, clip: Clip) -> AsyncIterator[MediaWorld]:
+    media = MediaWorld(rooms_world, clip)
+    yield media
+    await media.close()
 
 
 async def test_a_host_records_everyone_sees_it_and_the_recording_is_kept(
@@ -68,3 +86,45 @@ async def test_recording_is_refused_where_the_session_does_not_allow_it(
     }
     assert not_on["error"]["code"] == "not_recording"
     assert await world.store.recordings.of_session(review.session_id) == []
+
+
+async def test_the_room_records_what_is_published_while_it_records(media: MediaWorld) -> None:
+    world = media.world
+    room = await world.session(lobby=False, recording_allowed=True)
+    host = await world.enter(room, invite=await world.invite(room, Role.HOST, "Host"))
+    alice = await media.user(room, Role.PRESENTER, "Alice")
+    await alice.start()
+    await alice.publish()
+    live = world.live.rooms[room.session_id]
+    await until(lambda: len(live.media.router.sources) == 2)
+
+    started = await host.call("start_recording", {})
+    recorder = live.media.recorder
+    assert recorder is not None
+    await until(lambda: len(recorder.files) + sum(1 for _ in recorder._tracks.values()) == 2)
+    await until(lambda: all(t.file.frames >= 20 for t in recorder._tracks.values()))
+    await alice.peer.send("media_stop")  # she leaves the stage and comes back
+    await alice.publisher.close()  # type: ignore[union-attr]
+    await alice.start()
+    await alice.publish()
+    await until(lambda: len(recorder._tracks) == 2)
+    await until(lambda: all(t.file.frames >= 20 for t in recorder._tracks.values()))
+    await host.call("stop_recording", {})
+
+    record = await world.store.recordings.get(started["recording_id"])
+    assert record is not None and live.media.recorder is None
+    pid = alice.participant_id
+    assert sorted(f.name for f in record.tracks) == [
+        f"{pid}-{kind}-{n}.webm" for kind in ("audio", "video") for n in (1, 2)
+    ]
+    folder = world.settings.data_dir / record.folder
+    for file in record.tracks:
+        with av.open(str(folder / file.name)) as container:
+            assert sum(1 for p in container.demux() if p.pts is not None) == file.frames
+    lines = [json.loads(x) for x in (folder / record.timeline).read_text().splitlines()]
+    ended = sorted(x["file"] for x in lines if x["event"] == "track_end")
+    assert ended == sorted(f.name for f in record.tracks)
+    # the room's own news reach the timeline: who was there, who spoke
+    assert {(x["event"], x.get("participant_id")) for x in lines} >= {
+        ("join", pid), ("join", host.me["participant_id"]), ("speaker", pid),
+    }  # fmt: skip
