@@ -105,6 +105,25 @@ class TrackFile:
     frames: int = 0
 
 
+def parse_track_file_name(name: str) -> TrackFile | None:
+    """A track file as its name says (what a crashed recording's folder holds), or None."""
+    stem, _, extension = name.rpartition(".")
+    parts = stem.rsplit("-", 2)
+    codecs = {"webm": ("VP8", "opus"), "mkv": ("H264", "H264")}.get(extension)
+    if len(parts) != 3 or codecs is None or not parts[2].isdigit():
+        return None
+    participant_id, kind, segment = parts[0], parts[1], int(parts[2])
+    codec = codecs[1] if kind == "audio" else codecs[0]
+    try:
+        if track_file_name(participant_id, kind, segment, codec) != name:
+            return None
+    except ValueError:
+        return None
+    return TrackFile(
+        name=name, participant_id=participant_id, kind=kind, codec=codec, segment=segment
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Recording:
     """A recording's record (kept in Redis): its session, its times, its files."""

@@ -34,6 +34,7 @@ from recordings.timeline import (
     TrackClock,
     TrackFile,
     line,
+    parse_track_file_name,
     track_file_name,
 )
 from recordings.writer import LineWriter, TrackWriter
@@ -228,5 +229,19 @@ class RecordingService:
     async def stop(self, record: Recording, recorder: Recorder, *, now: datetime) -> Recording:
         files = await recorder.stop()
         done = replace(record, stopped_at=now.isoformat(), tracks=tuple(files))
+        await self.store.recordings.end(done)
+        return done
+
+    async def recover(self, record: Recording, *, at: datetime) -> Recording:
+        """A recording a crash left going on: stopped at ``at`` (the process's last
+        heartbeat), with the track files its folder holds (their times unknown)."""
+        folder = self.data_dir / record.folder
+
+        def found() -> list[TrackFile]:
+            names = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+            return [f for f in map(parse_track_file_name, names) if f is not None]
+
+        tracks = tuple(await asyncio.to_thread(found))
+        done = replace(record, stopped_at=at.isoformat(), tracks=tracks)
         await self.store.recordings.end(done)
         return done

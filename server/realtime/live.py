@@ -426,7 +426,7 @@ class LiveRooms:
             await self.store.attendance.record(session_id, lost)
             if (on := await self.store.recordings.going_on(session_id)) is not None:
                 # its files hold what was written up to the crash; the recording is over
-                await self.store.recordings.end(replace(on, stopped_at=beat.isoformat()))
+                await self.recordings.recover(on, at=beat)
             log.info("room %s: %d stays closed at the last heartbeat", session_id, len(lost))
         await self.store.rooms.heartbeat(self.process, [], now=self.clock())
 

@@ -13,6 +13,7 @@ from recordings.timeline import (
     check_may_record,
     check_may_stop,
     line,
+    parse_track_file_name,
     track_file_name,
 )
 from rooms.agenda import Session
@@ -122,3 +123,18 @@ def test_a_timeline_line_is_one_json_object() -> None:
     assert json.loads(line(1500, "speaker", participant_id="p1")) == {
         "at": 1500, "event": "speaker", "participant_id": "p1",
     }  # fmt: skip
+
+
+def test_a_track_files_name_reads_back() -> None:
+    found = parse_track_file_name("a1b2-screen-2.mkv")
+
+    assert found is not None
+    assert (found.participant_id, found.kind, found.segment, found.codec) == (
+        "a1b2",
+        "screen",
+        2,
+        "H264",
+    )
+    assert parse_track_file_name("a1b2-audio-1.webm").codec == "opus"  # type: ignore[union-attr]
+    for other in ("timeline.jsonl", "a-video-x.webm", "a-data-1.webm", "a-video-1.mp4", "x.webm"):
+        assert parse_track_file_name(other) is None

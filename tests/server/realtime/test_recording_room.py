@@ -9,6 +9,7 @@ import av
 import pytest
 
 from rooms.roles import Role
+from server.realtime.live import LiveRooms
 from tests.server.media.synthetic import Clip, encode_clip
 from tests.server.realtime.media_world import MediaWorld, until
 from tests.server.realtime.room_world import World
@@ -128,3 +129,33 @@ async def test_the_room_records_what_is_published_while_it_records(media: MediaW
     assert {(x["event"], x.get("participant_id")) for x in lines} >= {
         ("join", pid), ("join", host.me["participant_id"]), ("speaker", pid),
     }  # fmt: skip
+
+
+async def test_a_recording_a_crash_left_on_is_stopped_at_the_last_heartbeat(
+    rooms_world: World,
+) -> None:
+    world = rooms_world
+    room = await world.session(lobby=False, recording_allowed=True)
+    clock = world.stop_clock()
+    host = await world.enter(room, invite=await world.invite(room, Role.HOST, "Host"))
+    started = await host.call("start_recording", {})
+    await world.live.sweep()  # the heartbeat
+    beat = clock.now
+    record = await world.store.recordings.going_on(room.session_id)
+    assert record is not None
+    folder = world.settings.data_dir / record.folder
+    (folder / "p1-video-1.webm").write_bytes(b"")  # what the dead process had written
+    clock.advance(600)  # ... then it dies (kill -9)
+    crashed = world.live
+    restarted = LiveRooms(
+        crashed.sio, crashed.store, crashed.settings, crashed.catalogs, clock=clock
+    )
+
+    await restarted.recover()
+
+    found = await world.store.recordings.get(started["recording_id"])
+    assert found is not None and found.stopped_at == beat.isoformat()
+    assert [(t.name, t.participant_id, t.kind, t.segment) for t in found.tracks] == [
+        ("p1-video-1.webm", "p1", "video", 1)
+    ]
+    assert await world.store.recordings.going_on(room.session_id) is None
