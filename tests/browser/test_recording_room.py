@@ -6,6 +6,7 @@ from playwright.async_api import expect
 
 from tests.browser.room_ui import open_panel
 from tests.browser.test_room import HOST_EMAIL, join_as_guest, open_meeting, room_path
+from tests.browser.test_room_app import serious_violations
 
 
 async def test_recording_indicator_and_the_notice_before_joining(
@@ -21,9 +22,11 @@ async def test_recording_indicator_and_the_notice_before_joining(
     await host.click("#record-toggle")
     await expect(host.locator("#flag-recording")).to_be_visible()
     await expect(host.locator("#record-toggle")).to_have_text("Stop recording")
+    assert await serious_violations(host) == []
 
     await guest.goto(room_path(session))
     await expect(guest.locator("#prejoin-recording")).to_contain_text("本场次正在录制")
+    assert await serious_violations(guest) == []
     await join_as_guest(guest, session, "Li Lei")
     await expect(guest.locator("#flag-recording")).to_have_text("正在录制")
     await expect(guest.locator("#record-toggle")).to_be_hidden()  # not a host's

@@ -65,7 +65,7 @@ const state = {
   hands: [],
   queue: [],
   flags: { locked: false, chatEnabled: true },
-  recording: false,
+  recording: Boolean(document.getElementById("prejoin-recording")), // the page says so before joining
   stageInvites: [], // invitations to speak waiting (moderators)
   reconnecting: false,
   over: false,
@@ -441,7 +441,8 @@ const HANDLERS = {
     renderControls();
   },
   recording: ({ recording }) => {
-    if (state.me && recording !== state.recording) toast(toasts, t(recording ? "recording_started" : "recording_stopped"));
+    // in the room or still in its lobby: everyone is told when it starts and stops
+    if (recording !== state.recording) toast(toasts, t(recording ? "recording_started" : "recording_stopped"));
     state.recording = recording;
     if (state.me) renderRecording();
   },
