@@ -28,6 +28,7 @@ from typing import Any
 
 from rooms.agenda import Session
 from rooms.errors import Conflict, Forbidden
+from rooms.outbox import Group, Send
 
 JUMP_MS = 2000
 EXTENSIONS = {"VP8": "webm", "OPUS": "webm", "H264": "mkv"}  # Matroska for H.264
@@ -46,6 +47,12 @@ def check_may_record(session: Session, *, recording: bool) -> None:
 def check_may_stop(*, recording: bool) -> None:
     if not recording:
         raise Conflict("This session is not being recorded.", code="not_recording")
+
+
+def recording_news(started_at: str | None) -> list[Send]:
+    """``recording`` to the room and its lobby: started (at), or stopped (None)."""
+    payload = {"recording": started_at is not None, "started_at": started_at}
+    return [Send("recording", payload, group=group) for group in (Group.ROOM, Group.LOBBY)]
 
 
 def track_file_name(participant_id: str, kind: str, segment: int, codec: str) -> str:

@@ -25,7 +25,7 @@ from gettext import NullTranslations
 import socketio
 from aiohttp import web
 
-from recordings.timeline import Recording
+from recordings.timeline import Recording, recording_news
 from rooms.agenda import Session
 from rooms.attendance import Movement, Passage, open_stays
 from rooms.breakouts import Breakouts
@@ -461,6 +461,9 @@ class LiveRooms:
                 await live.line.stop()
             else:
                 live.room.session = live.line.session = session
+                if live.recording is not None and not session.recording_allowed:
+                    await self.stop_recording(live)  # the staff no longer allow it
+                    await self.run(live, recording_news(None))
 
 
 LIVE_ROOMS = web.AppKey("live_rooms", LiveRooms)  # the app's live rooms (server/realtime)

@@ -2,19 +2,15 @@
 where the session allows it. The capability is checked per event (``moderate``, from
 ``rooms.protocol.EVENTS``), then the session's policy (``recordings.timeline``). Everyone in
 the room and in its lobby is told (``recording``), the room's snapshot carries it
-(``room.recording``), and the room page tells anyone about to join (from the store)."""
+(``room.recording``), and the room page tells anyone about to join (from the store). A
+recording stops with the room, and when the staff no longer allow it (the live rooms' sweep
+reads the session again)."""
 
 from typing import Any
 
-from recordings.timeline import check_may_record, check_may_stop
-from rooms.outbox import Group, Send
+from recordings.timeline import check_may_record, check_may_stop, recording_news
 from rooms.protocol import EVENTS
-from server.realtime.live import LiveRoom, LiveRooms
-
-
-def _news(live: LiveRoom, started_at: str | None) -> list[Send]:
-    payload = {"recording": started_at is not None, "started_at": started_at}
-    return [Send("recording", payload, group=group) for group in (Group.ROOM, Group.LOBBY)]
+from server.realtime.live import LiveRooms
 
 
 class RecordingEvents:
@@ -37,7 +33,7 @@ class RecordingEvents:
         live.recording = (record, recorder)
         live.media.recorder = recorder
         live.room.recording = True
-        await self.live.run(live, _news(live, record.started_at))
+        await self.live.run(live, recording_news(record.started_at))
         return {"recording_id": record.recording_id}
 
     async def on_stop_recording(self, sid: str, data: dict[str, Any]) -> dict[str, object]:
@@ -45,5 +41,5 @@ class RecordingEvents:
         live.room.require(sid, EVENTS["stop_recording"])
         check_may_stop(recording=live.recording is not None)
         record = await self.live.stop_recording(live)
-        await self.live.run(live, _news(live, None))
+        await self.live.run(live, recording_news(None))
         return {"recording_id": record.recording_id if record else None}

@@ -9,10 +9,11 @@ import av
 import pytest
 
 from rooms.roles import Role
+from server import agenda
 from server.realtime.live import LiveRooms
 from tests.server.media.synthetic import Clip, encode_clip
 from tests.server.realtime.media_world import MediaWorld, until
-from tests.server.realtime.room_world import World
+from tests.server.realtime.room_world import World, utcnow
 
 NOTICE = "This session is being recorded."
 
@@ -159,3 +160,21 @@ async def test_a_recording_a_crash_left_on_is_stopped_at_the_last_heartbeat(
         ("p1-video-1.webm", "p1", "video", 1)
     ]
     assert await world.store.recordings.going_on(room.session_id) is None
+
+
+async def test_a_recording_stops_when_the_staff_no_longer_allow_it(rooms_world: World) -> None:
+    world = rooms_world
+    room = await world.session(lobby=False, recording_allowed=True)
+    host = await world.enter(room, invite=await world.invite(room, Role.HOST, "Host"))
+    started = await host.call("start_recording", {})
+    await agenda.update_session(
+        world.store, session=room.session, fields={"recording_allowed": False}, now=utcnow()
+    )
+
+    await world.live.sweep()
+    await host.sync()
+
+    assert [r["recording"] for r in host.of("recording")] == [True, False]
+    found = await world.store.recordings.get(started["recording_id"])
+    assert found is not None and found.stopped_at is not None
+    assert world.live.rooms[room.session_id].recording is None
