@@ -104,6 +104,9 @@ EVENTS: dict[str, Capability] = {
     "sign_agreement": C.SIGN,
     "attest": C.WITNESS,
     "close_ceremony": C.CHAIR,
+    # recording (server/recorder.py; recordings/)
+    "start_recording": C.MODERATE,
+    "stop_recording": C.MODERATE,
 }
 
 # client event -> the part of the room that handles it: its core, or one of its workflows
@@ -324,6 +327,8 @@ FIELDS: dict[str, dict[str, Field]] = {
     "sign_agreement": {"signature": F(S.SIGNATURE)},
     "attest": {"typed_name": F(S.NAME, required=False)},
     "close_ceremony": {},
+    "start_recording": {},
+    "stop_recording": {},
 }
 
 # client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs

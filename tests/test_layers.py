@@ -195,6 +195,7 @@ SERVICES = {
     "server/reviews.py",  # preparing a review; what a review room is prepared with
     "server/scheduler.py",
     "server/seed.py",
+    "server/recorder.py",  # the recorder: a room's media plane into track files, its record
     "server/worker.py",  # the worker: long jobs from the Redis queue (certificates in bulk)
     "server/certificate_files.py",  # certificates as PDFs, the bulk zip job
     "server/seed_libraries.py",  # the demo's demands and achievements

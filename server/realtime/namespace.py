@@ -33,6 +33,7 @@ from server.realtime.panel_events import PanelEvents
 from server.realtime.payloads import check_payload, event_label
 from server.realtime.poll_events import PollEvents
 from server.realtime.question_events import QuestionEvents
+from server.realtime.recording_events import RecordingEvents
 from server.realtime.reserved import WireReserved
 from server.realtime.show_events import ShowEvents
 from server.realtime.signing_events import SigningEvents
@@ -58,6 +59,7 @@ class RoomNamespace(
     SlidesEvents,
     SpeakingEvents,
     SigningEvents,
+    RecordingEvents,
     socketio.AsyncNamespace,
 ):
     def __init__(self, live: LiveRooms) -> None:

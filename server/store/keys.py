@@ -392,3 +392,18 @@ SIGNING_RECORD_HASHES = "signing-records:by-hash"  # hash SHA-256 -> agreement i
 
 def verify_checks(address: str) -> str:
     return f"verify-checks:{address}"  # the public verification page's checks, TTL a minute
+
+
+# recordings (server/recorder.py)
+
+
+def recording(recording_id: str) -> str:
+    return f"recording:{recording_id}"  # Recording JSON
+
+
+def session_recordings(session_id: str) -> str:
+    return f"session:{session_id}:recordings"  # zset: recording id -> start time
+
+
+def session_recording_on(session_id: str) -> str:
+    return f"session:{session_id}:recording-on"  # the id of the recording going on, if any

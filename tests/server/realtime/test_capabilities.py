@@ -39,12 +39,15 @@ ORDER = [
     "get_pitch_results", "get_ranking",
     "mark_interest", "choose_breakout", "open_breakouts", "assign_breakout", "visit_breakout",
     "broadcast_breakouts", "close_breakouts", "fix_agreement", "agreement_page", "call_signer",
-    "confirm_identity", "give_consent", "sign_agreement", "attest", "close_ceremony", "set_role",
+    "confirm_identity", "give_consent", "sign_agreement", "attest", "close_ceremony",
+    "start_recording", "stop_recording", "set_role",
     "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
 # is in the room, not waiting in the lobby
 REFUSED_ANYWAY = {"join": "already_joined", "admit": "not_found", "deny": "not_found"}
+# recording: the walk's sessions do not allow it (the default), so nothing is recording either
+REFUSED_ANYWAY |= {"start_recording": "recording_not_allowed", "stop_recording": "not_recording"}
 # a review panel's events: refused outside a review (``not_here``); in a review without items,
 # every item is unknown, and there is no waiting item to reorder
 PANEL = set(WORKFLOW_EVENTS["panel"])

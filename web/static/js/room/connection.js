@@ -147,6 +147,7 @@ function toSnapshot(wire) {
     capabilities: new Set(wire.capabilities),
     session: wire.session,
     room: toFlags(wire.room),
+    recording: Boolean(wire.room?.recording),
     participants: wire.participants.map(toParticipant),
     hands: wire.hands.map(toHand),
     lobby: (wire.lobby ?? []).map(toWaiting),
@@ -180,6 +181,7 @@ const RELAYED = {
   hands: (p) => ["hands", p.queue.map(toHand)],
   lobby: (p) => ["lobby", p.queue.map(toWaiting)],
   room_flags: (p) => ["room_flags", toFlags(p)],
+  recording: (p) => ["recording", { recording: Boolean(p.recording) }],
   chat_deleted: (p) => ["chat_deleted", { id: p.message_id }],
   reaction: (p) => ["reaction", { id: p.participant_id, name: p.name, emoji: p.emoji }],
   mute_request: (p) => ["mute_request", { by: p.by }],
@@ -407,6 +409,7 @@ export class RoomConnection extends Emitter {
   muteAll() { return this.#send("mute_all"); }
   remove(participantId, { ban = false } = {}) { return this.#send("remove", { participant_id: participantId, ban }); }
   setLocked(locked) { return this.#send("set_locked", { locked }); }
+  setRecording(on) { return this.#send(on ? "start_recording" : "stop_recording"); }
   setRole(participantId, role) { return this.#send("set_role", { participant_id: participantId, role }); }
   getAttendance() { return this.#send("get_attendance"); }
   sendAttention(visible) { return this.#send("attention", { visible }); }
