@@ -66,6 +66,22 @@ class Interests(Workflow):
         """The marks as the store has them (a room opening, or after a restart)."""
         self.interests = {(i.person_key, i.item_id): i for i in interests}
 
+    def reload(self, interests: list[Interest]) -> list[Effect]:
+        """The marks as the store has them after a change made outside the room (the REST
+        API): the newer of each mark is kept (one the room made and has not written yet
+        stays), and everyone in the room is shown their own marks again, moderators the
+        counts."""
+        for interest in interests:
+            key = (interest.person_key, interest.item_id)
+            held = self.interests.get(key)
+            if held is None or interest.at >= held.at:
+                self.interests[key] = interest
+        return [
+            Send("interest", self.view(p), sids=tuple(p.sids))
+            for p in self.room.people.admitted()
+            if p.sids
+        ]
+
     def mine(self, p: Participant) -> dict[str, dict[str, object]]:
         """This person's own marks and notes, by pitch."""
         return {

@@ -1,5 +1,7 @@
 """A review session's items: the projects a panel works through, each with its applicant,
-disciplines and time box, in the order the staff set.
+disciplines and time box, in the order the staff set. A roadshow's item (a pitch) may name
+its **founders**: people on the session's roster (person keys) who pitch it; an item that
+names none is pitched by its applicant (``guest:<applicant e-mail>``, ``founder_keys``).
 
 ``new_item`` and ``edit_item`` build one from plain values (JSON or a form). The order is
 kept apart from the items (``check_order``: a new order must name exactly the items there
@@ -12,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from rooms.accounts import normalize_email
+from rooms.agenda import PersonType, person_key, split_person_key
 from rooms.errors import Conflict, DomainError
 from rooms.experts import clean_disciplines
 from rooms.fields import flag_field, text_field, whole_field
@@ -20,9 +23,14 @@ from rooms.limits import EMAIL_MAX, NAME_MAX, TITLE_MAX
 ITEMS_MAX = 200
 MINUTES_MAX = 240
 ORG_MAX = 200
+FOUNDERS_MAX = 10  # founders who pitch one item together
+BUFFER_MINUTES_MAX = 30  # a roadshow's break after a pitch
+SHOW_BUFFER = -1  # a pitch's buffer_minutes: the show's buffer (as the API writes "none")
+PERSON_KEY_MAX = 300
 ITEM_FIELDS = (
     "title_zh", "title_en", "applicant_name", "applicant_org", "applicant_email",
-    "disciplines", "present_minutes", "qa_minutes", "achievement_id",
+    "disciplines", "present_minutes", "qa_minutes", "achievement_id", "founders",
+    "buffer_minutes",
 )  # fmt: skip
 SETTINGS = ("blind", "double_blind", "downloads_allowed")
 
@@ -42,6 +50,8 @@ class Item:
     created_at: datetime
     updated_at: datetime
     achievement_id: str = ""  # a roadshow pitch's achievement in the library ("" when none)
+    founders: tuple[str, ...] = ()  # a pitch's founders: person keys on the session's roster
+    buffer_minutes: int | None = None  # a pitch's break after it (None: the show's buffer)
 
     def title(self, lang: str) -> str:
         return (
@@ -86,6 +96,56 @@ def _listing_id(value: object) -> str:
     return value
 
 
+def clean_buffer(value: object) -> int | None:
+    """A pitch's buffer in minutes; blank, None or -1: the show's buffer."""
+    if value in (None, "", SHOW_BUFFER, str(SHOW_BUFFER)):
+        return None
+    minutes = whole_field({"buffer_minutes": value}, "buffer_minutes")
+    if not 0 <= minutes <= BUFFER_MINUTES_MAX:
+        raise DomainError(
+            "{field} must be between 0 and {most} minutes.", code="invalid_field",
+            field="buffer_minutes", most=BUFFER_MINUTES_MAX,
+        )  # fmt: skip
+    return minutes
+
+
+def clean_founders(value: object) -> tuple[str, ...]:
+    """Founders as person keys, each once, in the order given (None or "": none)."""
+    if value in (None, ""):
+        return ()
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise DomainError(
+            "{field} must be a list of people on the roster.", code="invalid_field",
+            field="founders",
+        )  # fmt: skip
+    if len(value) > FOUNDERS_MAX:
+        raise DomainError(
+            "A pitch can have at most {most} founders.", code="too_many_founders",
+            most=FOUNDERS_MAX,
+        )  # fmt: skip
+    keys: list[str] = []
+    for key in value:
+        if not isinstance(key, str) or not key.strip() or len(key) > PERSON_KEY_MAX:
+            raise DomainError(
+                "{field} must be a list of people on the roster.", code="invalid_field",
+                field="founders",
+            )  # fmt: skip
+        split_person_key(key.strip())
+        if key.strip() not in keys:
+            keys.append(key.strip())
+    return tuple(keys)
+
+
+def founder_keys(item: Item) -> tuple[str, ...]:
+    """Who pitches the item: its founders, or else its applicant by e-mail (items stored
+    before founders existed, and reviews, keep this rule)."""
+    if item.founders:
+        return item.founders
+    if item.applicant_email:
+        return (person_key(PersonType.GUEST, item.applicant_email),)
+    return ()
+
+
 def _values(fields: Mapping[str, object]) -> dict[str, object]:
     title_zh = text_field(fields, "title_zh", max_length=TITLE_MAX)
     title_en = text_field(fields, "title_en", max_length=TITLE_MAX)
@@ -102,6 +162,8 @@ def _values(fields: Mapping[str, object]) -> dict[str, object]:
         "present_minutes": _minutes(fields, "present_minutes", 10),
         "qa_minutes": _minutes(fields, "qa_minutes", 5),
         "achievement_id": _listing_id(fields.get("achievement_id")),
+        "founders": clean_founders(fields.get("founders")),
+        "buffer_minutes": clean_buffer(fields.get("buffer_minutes")),
     }
 
 

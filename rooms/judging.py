@@ -155,13 +155,17 @@ class Judging(sealed.ScoredItems):
         chair, judge = C.CHAIR in caps, C.SCORE in caps
         if not (chair or judge):
             return None
+        slots = {s.slot_id: s for s in self.room.part(RunOfShow).show.plan.slots}
         pitches = [
             {
                 "item_id": item.item_id,
                 "position": self._position(item.item_id),
                 "title_zh": item.title_zh,
                 "title_en": item.title_en,
-                "founder": item.applicant_name,
+                # its founders' names as the run of show has them (else the applicant)
+                "founder": slots[item.item_id].founder_name
+                if item.item_id in slots
+                else item.applicant_name,
                 "state": self.state(item.item_id),
                 "released": self.runs[item.item_id].released,
                 "conflict": judge and sealed.conflicted(self.book, p.key, item.item_id),

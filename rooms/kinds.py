@@ -18,6 +18,7 @@ from rooms.polls import Polls
 from rooms.questions import Questions
 from rooms.roadshow import RunOfShow
 from rooms.roles import Kind, Role
+from rooms.signing import Signing
 from rooms.slides import Slides
 from rooms.speaking import Speaking
 from rooms.workflow import Workflow
@@ -50,7 +51,9 @@ RULES: dict[Kind, KindRules] = {
         lobby_by_default=True,
         workflows=(RunOfShow, Judging, Slides, Polls, Questions, Speaking, Interests),
     ),
-    Kind.SIGNING: KindRules(guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Speaking,)),
+    Kind.SIGNING: KindRules(
+        guest_role=Role.ATTENDEE, lobby_by_default=True, workflows=(Signing, Speaking)
+    ),
 }
 
 

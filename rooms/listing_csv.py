@@ -38,6 +38,7 @@ _ALIASES = {
     "描述": "description", "简介": "description", "学科": "disciplines", "行业": "industry",
     "预算下限": "budget_min", "预算上限": "budget_max", "截止日期": "deadline",
     "联系方式": "contact", "公开联系方式": "contact_public", "公开": "public", "状态": "status",
+    "联系方式可见人": "contact_shared",
     "持有单位": "holder", "成熟度": "trl", "专利": "patents", "转化方式": "transfer_modes",
 }  # fmt: skip
 _REQUIRED = {"demand": ("title", "description"), "achievement": ("title", "description", "trl")}

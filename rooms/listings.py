@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from rooms.accounts import normalize_email
 from rooms.errors import DomainError
 from rooms.experts import clean_disciplines, collapse
 from rooms.limits import DESCRIPTION_MAX, TITLE_MAX
@@ -41,6 +42,7 @@ NEXT_STATUS = {
 }
 MAX_PARTY, MAX_INDUSTRY, MAX_CONTACT = 200, 100, 300
 MAX_PATENTS, MAX_PATENT = 20, 60
+MAX_SHARED = 50  # people a demand's enterprise lets see its contact
 MAX_BUDGET = 10_000_000  # 万元 (ten thousand yuan): a budget is entered in these
 TRL_MIN, TRL_MAX = 1, 9
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")  # tabs and newlines allowed in a description
@@ -48,7 +50,7 @@ _LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _LIST_SPLIT = re.compile(r"[;；\n]")
 DEMAND_FIELDS = (
     "title", "enterprise", "description", "disciplines", "industry", "budget_min",
-    "budget_max", "deadline", "contact", "contact_public", "public",
+    "budget_max", "deadline", "contact", "contact_public", "public", "contact_shared",
 )  # fmt: skip
 ACHIEVEMENT_FIELDS = (
     "title", "holder", "description", "trl", "patents", "disciplines", "transfer_modes",
@@ -74,6 +76,8 @@ class Demand:
     status: DemandStatus
     created_at: datetime
     updated_at: datetime
+    # the e-mail addresses of those the enterprise approved to see the contact (signed in)
+    contact_shared: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +255,25 @@ _TRANSFER_ALIASES = {
 }  # fmt: skip
 
 
+def clean_shared(value: object) -> tuple[str, ...]:
+    """E-mail addresses (a list, or text split at ; or new lines), each once, lower case."""
+    if value in (None, ""):
+        return ()
+    items = _LIST_SPLIT.split(value) if isinstance(value, str) else value
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise DomainError(
+            "{field} must be a list of e-mail addresses.", code="invalid_field",
+            field="contact_shared",
+        )  # fmt: skip
+    emails = list(dict.fromkeys(normalize_email(i) for i in items if i.strip()))
+    if len(emails) > MAX_SHARED:
+        raise DomainError(
+            "The contact can be shared with at most {most} people.", code="too_many",
+            most=MAX_SHARED,
+        )  # fmt: skip
+    return tuple(emails)
+
+
 def _unknown(fields: Mapping[str, object], known: tuple[str, ...]) -> None:
     unknown = sorted(set(fields) - set(known))
     if unknown:
@@ -294,6 +317,7 @@ def build_demand(
         status=status,
         created_at=created,
         updated_at=now,
+        contact_shared=clean_shared(fields.get("contact_shared")),
     )
 
 
@@ -382,10 +406,12 @@ def with_status(demand: Demand, status: DemandStatus, *, now: datetime) -> Deman
     return demand if demand.status == status else _replace_status(demand, status, now)
 
 
-def shown_contact(listing: Listing, *, staff: bool) -> str:
-    """The contact a viewer may read: staff of the organization always, others only when
-    the entry's contact is public."""
-    return listing.contact if staff or listing.contact_public else ""
+def shown_contact(listing: Listing, *, staff: bool, viewer: str = "") -> str:
+    """The contact a viewer may read: staff of the organization always, others when the
+    entry's contact is public, or (a demand) when the enterprise approved them (``viewer``:
+    the signed-in person's e-mail address)."""
+    shared = isinstance(listing, Demand) and bool(viewer) and viewer in listing.contact_shared
+    return listing.contact if staff or listing.contact_public or shared else ""
 
 
 def pitch_card(achievement: Achievement) -> PitchCard:

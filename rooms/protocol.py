@@ -95,6 +95,18 @@ EVENTS: dict[str, Capability] = {
     "broadcast_breakouts": C.MODERATE,
     "close_breakouts": C.MODERATE,
     "choose_breakout": C.JOIN,
+    # a signing ceremony (rooms.signing)
+    "fix_agreement": C.CHAIR,
+    "agreement_page": C.CHAIR,
+    "call_signer": C.CHAIR,
+    "confirm_identity": C.SIGN,
+    "give_consent": C.SIGN,
+    "sign_agreement": C.SIGN,
+    "attest": C.WITNESS,
+    "close_ceremony": C.CHAIR,
+    # recording (server/recorder.py; recordings/)
+    "start_recording": C.MODERATE,
+    "stop_recording": C.MODERATE,
 }
 
 # client event -> the part of the room that handles it: its core, or one of its workflows
@@ -142,6 +154,16 @@ WORKFLOW_EVENTS: dict[str, tuple[str, ...]] = {
         "close_breakouts",
         "choose_breakout",
     ),
+    "signing": (
+        "fix_agreement",
+        "agreement_page",
+        "call_signer",
+        "confirm_identity",
+        "give_consent",
+        "sign_agreement",
+        "attest",
+        "close_ceremony",
+    ),
 }
 HANDLED_BY: dict[str, str] = {event: "room" for event in EVENTS} | {
     event: workflow for workflow, events in WORKFLOW_EVENTS.items() for event in events
@@ -185,6 +207,9 @@ class Shape(StrEnum):
     GROUP_OR_MAIN = "group_or_main"  # a breakout group's number, or null: the main room
     ASSIGNMENTS = "assignments"  # an object: participant_id -> group, at most ASSIGNMENTS_MAX
     BROADCAST = "broadcast"  # text of 1..BROADCAST_CHARS_MAX characters
+    NAME = "name"  # a person's name as typed: 0..NAME_MAX characters
+    SHA256 = "sha256"  # 64 hexadecimal digits
+    SIGNATURE = "signature"  # a PNG data URL of at most SIGNATURE_CHARS_MAX characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,6 +319,16 @@ FIELDS: dict[str, dict[str, Field]] = {
     "broadcast_breakouts": {"text": F(S.BROADCAST)},
     "close_breakouts": {},
     "choose_breakout": {"group": F(S.GROUP)},
+    "fix_agreement": {},
+    "agreement_page": {"page": F(S.PAGE)},
+    "call_signer": {"party_id": F(S.CODE)},
+    "confirm_identity": {"typed_name": F(S.NAME, required=False)},
+    "give_consent": {"sha256": F(S.SHA256), "typed_name": F(S.NAME)},
+    "sign_agreement": {"signature": F(S.SIGNATURE)},
+    "attest": {"typed_name": F(S.NAME, required=False)},
+    "close_ceremony": {},
+    "start_recording": {},
+    "stop_recording": {},
 }
 
 # client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs

@@ -4,7 +4,7 @@ The room follows the show log, never its own clock: the stage on now is the last
 over (the scheduler writes hand-overs, the chair starts, extends and cuts; all of it lands in
 Redis first, and the room reloads the show from there). From the stage on now:
 
-- the founder of the slot on stage (pitch or Q&A) may publish camera, microphone and
+- every founder of the slot on stage (pitch or Q&A) may publish camera, microphone and
   screen; every other founder may not (``withholds``) — the stage is taken back when its
   time is up, whatever their browser does;
 - a founder whose pitch is still to come waits in the lobby (``holds``), told when it
@@ -101,7 +101,7 @@ class RunOfShow(Workflow):
     # who is where
 
     def _founded(self, p: Participant) -> list[str]:
-        return [s.slot_id for s in self.show.plan.slots if s.founder_key and s.founder_key == p.key]
+        return [s.slot_id for s in self.show.plan.slots if p.key in s.founder_keys]
 
     def on_stage(self) -> Stage | None:
         stage = stage_on(self.show)
@@ -165,8 +165,8 @@ class RunOfShow(Workflow):
         founders_stage = stage is not None and stage.phase in ON_STAGE
         if stage is not None and founders_stage:
             slot = self.show.plan.slot(stage.slot_id)
-            key = slot.founder_key if slot else ""
-            founders = [p.participant_id for p in self.room.people.admitted() if p.key == key]
+            keys = slot.founder_keys if slot else ()
+            founders = [p.participant_id for p in self.room.people.admitted() if p.key in keys]
         # what comes next: the next pitch (not the Q&A or break of the one on now)
         after = [
             s

@@ -72,6 +72,7 @@ class Room:
         self.chat_limit = chat_limit
         self.closed = False
         self.empty_since: datetime | None = None
+        self.recording = False  # being recorded (the server's recorder says; shown to all)
         self.people = People()
         self.attention = Attention()  # whose tabs are visible: active time (rooms.attention)
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
@@ -512,6 +513,7 @@ class Room:
                 "locked": self.flags.locked,
                 "chat_enabled": self.flags.chat_enabled,
                 "lobby": self.session.lobby,
+                "recording": self.recording,
             },
             "participants": [self.payload(q) for q in self.shown_to(p)],
         }

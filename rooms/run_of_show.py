@@ -1,10 +1,11 @@
 """A roadshow's run of show: its pitch slots on server time, and the log that moves it on.
 
-A roadshow's items (``rooms.items``) are its **pitch slots**, in the staff's order: each has a
-founder (the item's applicant), pitch minutes and Q&A minutes; the show adds one buffer
-between slots. From the show's start the slots follow one another; each is a run of
-**stages** (pitch, Q&A, buffer), and ``timeline`` computes every stage's begin and end from
-the plan and the **show log**:
+A roadshow's items (``rooms.items``) are its **pitch slots**, in the staff's order: each has
+its founders (people on the roster, or else the item's applicant:
+``rooms.items.founder_keys``), pitch minutes, Q&A minutes and a buffer after it (its own, or
+else the show's). From the show's start the slots follow one another; each is a run of
+**stages** (pitch, Q&A, buffer), and ``timeline`` computes every stage's begin and end from the
+plan and the **show log**:
 
 - ``start``: the show starts (the chair starting it, or the scheduler at the session's
   start); a later start entry moves the whole show;
@@ -26,10 +27,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from rooms.errors import Conflict, DomainError
-from rooms.items import Item
+from rooms.items import BUFFER_MINUTES_MAX, Item, founder_keys
 
 EXTEND_MAX = 15 * 60  # seconds the chair may add at once
-BUFFER_MAX = 30  # minutes between two slots
+BUFFER_MAX = BUFFER_MINUTES_MAX  # minutes between two slots
 WARNING = timedelta(minutes=1)  # everyone is warned this long before a stage with a founder ends
 END = "end"  # the key of the hand-over after the last stage
 
@@ -57,11 +58,12 @@ class PitchSlot:
     slot_id: str  # the item's id
     title_zh: str
     title_en: str
-    founder_key: str  # the applicant's person key ("" when the item names none)
-    founder_name: str
+    founder_keys: tuple[str, ...]  # who pitches it: person keys (none when the item names none)
+    founder_name: str  # their names, as the show bar shows them
     pitch_seconds: int
     qa_seconds: int
     achievement_id: str = ""  # the achievement it pitches, in the library ("" when none)
+    buffer_seconds: int | None = None  # its own break after it (None: the show's buffer)
 
     def title(self, lang: str) -> str:
         zh = lang.startswith("zh")
@@ -138,22 +140,36 @@ class Show:
 Change = Callable[["Show", datetime], list["ShowEntry"]]  # what a change appends to the log
 
 
-def slots_of(items: Sequence[Item], founders: Mapping[str, str]) -> tuple[PitchSlot, ...]:
-    """The show's slots from the session's items (in order); ``founders`` maps an item's id
-    to its founder's person key."""
+def slots_of(
+    items: Sequence[Item], names: Mapping[str, str] | None = None
+) -> tuple[PitchSlot, ...]:
+    """The show's slots from the session's items (in order); ``names`` maps a founder's
+    person key to their name on the roster (an item without founders shows its applicant)."""
+    names = names or {}
+
+    def shown(item: Item) -> str:
+        if not item.founders:
+            return item.applicant_name
+        return ", ".join(n for n in (names.get(k, "") for k in item.founders) if n)
+
     return tuple(
         PitchSlot(
             slot_id=i.item_id,
             title_zh=i.title_zh,
             title_en=i.title_en,
-            founder_key=founders.get(i.item_id, ""),
-            founder_name=i.applicant_name,
+            founder_keys=founder_keys(i),
+            founder_name=shown(i),
             pitch_seconds=i.present_minutes * 60,
             qa_seconds=i.qa_minutes * 60,
             achievement_id=i.achievement_id,
+            buffer_seconds=None if i.buffer_minutes is None else i.buffer_minutes * 60,
         )
         for i in items
     )
+
+
+def _buffer(plan: ShowPlan, slot: PitchSlot) -> int:
+    return plan.buffer_seconds if slot.buffer_seconds is None else slot.buffer_seconds
 
 
 def _planned(plan: ShowPlan) -> list[tuple[str, StagePhase, int]]:
@@ -162,7 +178,7 @@ def _planned(plan: ShowPlan) -> list[tuple[str, StagePhase, int]]:
         for phase, seconds in (
             (StagePhase.PITCH, slot.pitch_seconds),
             (StagePhase.QA, slot.qa_seconds),
-            (StagePhase.BUFFER, plan.buffer_seconds),
+            (StagePhase.BUFFER, _buffer(plan, slot)),
         ):
             if seconds > 0:
                 out.append((slot.slot_id, phase, seconds))
@@ -300,6 +316,34 @@ def chapters(show: Show, lang: str) -> list[dict[str, object]]:
         seen.add(slot_id)
         out.append({"slot_id": slot_id, "title": slot.title(lang), "at": entry.at.isoformat()})
     return out
+
+
+def _vtt_time(seconds: float) -> str:
+    whole = max(0, round(seconds * 1000))
+    hours, rest = divmod(whole, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
+
+
+def chapters_vtt(show: Show, lang: str) -> str:
+    """The chapters as a WebVTT chapter track for the show's recording: times from the first
+    hand-over (the recording of the show starts there), each pitch until the next one (the
+    last until the show's end, or its last hand-over while it is still on)."""
+    found = chapters(show, lang)
+    lines = ["WEBVTT", ""]
+    if not found:
+        return "\n".join(lines)
+    origin = datetime.fromisoformat(str(found[0]["at"]))
+    ends = [e.due or e.at for e in show.log if e.kind is EntryKind.HANDOVER and e.stage == END]
+    last = ends[0] if ends else max(e.at for e in show.log if e.kind is EntryKind.HANDOVER)
+    starts = [datetime.fromisoformat(str(c["at"])) for c in found]
+    for n, (chapter, begins) in enumerate(zip(found, starts, strict=True), start=1):
+        finish = starts[n] if n < len(starts) else max(last, begins)
+        span = f"{_vtt_time((begins - origin).total_seconds())} --> "
+        span += _vtt_time((finish - origin).total_seconds())
+        title = " ".join(str(chapter["title"]).split()).replace("-->", "->")
+        lines += [str(n), span, title, ""]
+    return "\n".join(lines)
 
 
 def overruns(show: Show) -> list[dict[str, object]]:

@@ -1,7 +1,8 @@
 """Follow-up requests (``rooms.followups``): an investor asks a roadshow founder for a
 private meeting; the founder picks a time and both are booked on a new meeting session.
 
-The founder is known by their pitch's applicant e-mail (``guest:<email>``) and acts through
+The founder is the pitch's first founder on the roster, or else its applicant by e-mail
+(``guest:<email>``), and acts through
 a **signed link** (itsdangerous, salt ``follow-up``, over the request's id), sent in their
 web notification and, when e-mail is on, by e-mail; the link is the founder's authority, as
 an invite link is a guest's. The meeting is a ``meeting`` session in the roadshow event's
@@ -28,7 +29,7 @@ from rooms.followups import Busy, FollowUp, FollowUpState, Party
 from rooms.invites import Invite
 from rooms.listings import Demand
 from rooms.notifications import Notification, NotificationKind
-from rooms.roles import Kind, Role
+from rooms.roles import Capability, Kind, Role, capabilities
 from rooms.timing import parse_zone, utc_to_local
 from server import agenda, invitations, libraries
 from server.calendar import calendar_of
@@ -96,17 +97,46 @@ async def companion_event(
     return companion
 
 
+async def invited_party(
+    store: Store, session: Session, noted: Sequence[Mapping[str, object]]
+) -> tuple[Party, bool] | None:
+    """Who a browser is in a roadshow, by the invite it accepted (``noted``: the browser's
+    accepted invites; one with an e-mail address, not revoked), and whether their role may
+    mark interest and ask for follow-ups (``mark_interest``); None if it accepted none."""
+    for accepted in noted:
+        if accepted.get("session_id") != session.session_id:
+            continue
+        invite = await store.invites.get(str(accepted.get("invite_id", "")))
+        if invite is None or invite.session_id != session.session_id or invite.revoked:
+            continue
+        if invite.email:
+            may = Capability.MARK_INTEREST in capabilities(session.kind, invite.role)
+            return Party(invite.person_key, invite.name, invite.email), may
+    return None
+
+
+def session_follow_ups(follow_ups: Sequence[FollowUp], person_key: str) -> list[FollowUp]:
+    """The requests this person sent or that are addressed to them (the others' are not
+    theirs to see)."""
+    return [f for f in follow_ups if person_key in (f.investor.person_key, f.founder.person_key)]
+
+
 async def pitch_founder(store: Store, session: Session, item_id: str) -> tuple[str, Party]:
-    """The pitch's title and its founder (the item's applicant, by e-mail)."""
+    """The pitch's title and the founder a request goes to: its first founder on the roster
+    (``Item.founders``), or else the item's applicant, by e-mail."""
     if session.kind is not Kind.ROADSHOW:
         raise NotFound("There is no such pitch.", code="no_pitch")
     item = await store.review.item(session.session_id, item_id)
     if item is None:
         raise NotFound("There is no such pitch.", code="no_pitch")
+    title = " · ".join(dict.fromkeys(t for t in (item.title_zh, item.title_en) if t))
+    if item.founders:
+        entry = await store.agenda.roster_entry(session.session_id, item.founders[0])
+        if entry is not None:
+            return title[:200], Party(entry.person_key, entry.name, entry.email)
     if not item.applicant_email:
         raise DomainError("This pitch names no founder to meet.", code="no_founder")
     key = person_key(PersonType.GUEST, item.applicant_email)
-    title = " · ".join(dict.fromkeys(t for t in (item.title_zh, item.title_en) if t))
     return title[:200], Party(key, item.applicant_name, item.applicant_email)
 
 
@@ -216,7 +246,7 @@ async def _open(
     link = founder_link(settings, follow_up.follow_up_id)
     title = f"后续会谈邀约 Follow-up request: {follow_up.project}"
     await _notify(store, follow_up, founder.person_key, title, link, now)
-    if settings.email_enabled:
+    if settings.email_enabled and founder.email:
         await Mailer(settings).send(_request_mail(settings, follow_up, link))
     return follow_up
 

@@ -17,8 +17,21 @@ CATALOGS = web.AppKey("catalogs", dict)
 LANG = web.RequestKey("lang", str)
 
 
+_COMPILED: dict[tuple[object, ...], dict[str, gettext_module.NullTranslations]] = {}
+
+
 def load_catalogs(folder: Path = TRANSLATIONS_DIR) -> dict[str, gettext_module.NullTranslations]:
-    """Compile each language's .po files in memory; English is the source language."""
+    """Each language's .po files compiled in memory (English is the source language), once
+    per process while the files stay as they are: each app made in a process shares them."""
+    files = sorted(folder.glob("*/LC_MESSAGES/*.po"))
+    version = (folder, *((str(po), po.stat().st_mtime_ns, po.stat().st_size) for po in files))
+    if version not in _COMPILED:
+        _COMPILED.clear()
+        _COMPILED[version] = _compile(folder)
+    return dict(_COMPILED[version])
+
+
+def _compile(folder: Path) -> dict[str, gettext_module.NullTranslations]:
     catalogs: dict[str, gettext_module.NullTranslations] = {"en": gettext_module.NullTranslations()}
     for lang in LANGUAGES:
         files = sorted((folder / lang / "LC_MESSAGES").glob("*.po"))

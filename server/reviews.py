@@ -68,6 +68,31 @@ async def check_achievement(store: Store, session: Session, achievement_id: obje
         await store.achievements.of_org(session.org_id, achievement_id)
 
 
+async def check_founders(store: Store, session: Session, founders: Sequence[str]) -> None:
+    """A pitch's founders are people on the session's roster as presenters (founders)."""
+    for key in founders:
+        entry = await store.agenda.roster_entry(session.session_id, key)
+        if entry is None or entry.role is not Role.PRESENTER:
+            raise DomainError(
+                "{person} is not on this session's roster as a presenter: add them to the "
+                "roster first.",
+                code="not_a_founder",
+                person=(entry.name if entry else str(key))[:80],
+            )
+
+
+async def set_show_buffer(store: Store, *, session: Session, minutes: int, now: datetime) -> None:
+    """A roadshow's buffer between pitches, 0 to ``BUFFER_MINUTES_MAX`` minutes."""
+    if session.kind is not Kind.ROADSHOW:
+        raise Conflict("This is not a roadshow.", code="not_a_roadshow")
+    if not 0 <= minutes <= rules.BUFFER_MINUTES_MAX:
+        raise DomainError(
+            "{field} must be between 0 and {most} minutes.", code="invalid_field",
+            field="minutes", most=rules.BUFFER_MINUTES_MAX,
+        )  # fmt: skip
+    await store.shows.set_buffer(session, minutes, now=now)
+
+
 async def plan_changed(store: Store, session: Session, *, now: datetime) -> None:
     """A roadshow's run of show follows its items' new minutes and order."""
     if session.kind is Kind.ROADSHOW:
@@ -226,6 +251,7 @@ async def add_item(
     check_review(session)
     item = rules.new_item(fields, item_id=new_item_id(), session_id=session.session_id, now=now)
     await check_achievement(store, session, item.achievement_id)
+    await check_founders(store, session, item.founders)
     added = await store.review.add_item(item)
     await plan_changed(store, session, now=now)
     return added
@@ -237,6 +263,7 @@ async def edit_item(
     check_review(session)
     await check_not_started(store, session, [item_id])
     await check_achievement(store, session, fields.get("achievement_id"))
+    await check_founders(store, session, rules.clean_founders(fields.get("founders")))
     item = await store.review.edit_item(session.session_id, item_id, fields=dict(fields), now=now)
     await plan_changed(store, session, now=now)
     return item

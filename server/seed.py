@@ -28,6 +28,7 @@ from server.pdf_pages import count_pages
 from server.reports import Heading, PageBreak, Paragraph, Report, find_font, render_pdf
 from server.seed_followups import demo_follow_up
 from server.seed_libraries import seed_libraries
+from server.seed_signing import demo_signing
 from server.settings import Settings
 from server.store import Store
 
@@ -50,7 +51,7 @@ SESSIONS = (  # kind, title, day offset, start "HH:MM" (None: soon), minutes
     (Kind.CLASS, "云课堂：科研数据管理 Cloud class: research data", 0, None, 90),
     (Kind.REVIEW, "云评审：青年科学基金 Cloud review: young scientists fund", 0, None, 120),
     (Kind.ROADSHOW, "云路演：科创企业 Cloud roadshow: startups", 0, None, 120),
-    (Kind.SIGNING, "云签约：产学研合作 Cloud signing: industry partnership", 2, "15:00", 60),
+    (Kind.SIGNING, "云签约：产学研合作 Cloud signing: industry partnership", 0, None, 60),
 )
 
 # the demo review: five projects, one by Chen Ming's university (he is conflicted on it)
@@ -193,7 +194,7 @@ async def _roster(
     for kind, session in sessions.items():
         # the review, the class and the roadshow are open now beside the meeting (the host
         # is on its roster): the host runs them as staff, so nobody is double-booked
-        if kind in (Kind.MEETING, Kind.SIGNING):
+        if kind is Kind.MEETING:
             await agenda.add_to_roster(store, session=session, entry=host, now=now)
     for expert in experts:
         entry = RosterEntry(
@@ -273,6 +274,9 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
     log.info("seeded the demo organization %s", org.org_id)
     listeners = await _listener_links(store, settings, sessions, by=host.account_id, now=now)
     judges = await _judges(store, settings, sessions[Kind.ROADSHOW], by=host.account_id, now=now)
+    ceremony = await demo_signing(
+        store, settings, sessions[Kind.SIGNING], by=host.account_id, now=now
+    )
     return (
         "\n  Demo organization 示范学会 (seeded on first start):\n"
         f"    host      {HOST_EMAIL} / {password}   sign in at {settings.base_url}/login\n"
@@ -301,6 +305,14 @@ async def _seed(store: Store, settings: Settings, *, now: datetime) -> str:
         + (
             "\n  Follow-up meetings 后续会谈 (the roadshow):\n" + "\n".join(follow_up) + "\n"
             if follow_up
+            else ""
+        )
+        + (
+            "\n  The signing ceremony 云签约 (open now; the host fixes the document and calls"
+            " each signer in turn; each signer's link also shows the agreement):\n"
+            + "\n".join(ceremony)
+            + "\n"
+            if ceremony
             else ""
         )
     )
@@ -380,8 +392,15 @@ async def _roadshow(
     until their pitch), and an investor's."""
     found = await store.achievements.many(await store.achievements.ids_of(session.org_id))
     achievements = {a.title: a.achievement_id for a in found if isinstance(a, Achievement)}
-    for fields in PITCHES:
-        linked = {**fields, "achievement_id": achievements.get(str(fields["achievement"]), "")}
+    for fields in PITCHES:  # each founder on the roster as a presenter, named on their pitch
+        email, name = str(fields["applicant_email"]), str(fields["applicant_name"])
+        founder = RosterEntry(person_key(PersonType.GUEST, email), Role.PRESENTER, name, email)
+        await agenda.add_to_roster(store, session=session, entry=founder, now=now)
+        linked = {
+            **fields,
+            "achievement_id": achievements.get(str(fields["achievement"]), ""),
+            "founders": [founder.person_key],
+        }
         await reviews.add_item(store, session=session, fields=linked, now=now)
     await store.shows.set_buffer(session, SHOW_BUFFER_MINUTES, now=now)
     lines = [f"    host: {settings.base_url}/sessions/{session.session_id}/room"]

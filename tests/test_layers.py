@@ -195,10 +195,13 @@ SERVICES = {
     "server/reviews.py",  # preparing a review; what a review room is prepared with
     "server/scheduler.py",
     "server/seed.py",
+    "server/recorder.py",  # the recorder: a room's media plane into track files, its record
     "server/worker.py",  # the worker: long jobs from the Redis queue (certificates in bulk)
     "server/certificate_files.py",  # certificates as PDFs, the bulk zip job
     "server/seed_libraries.py",  # the demo's demands and achievements
     "server/seed_followups.py",  # the demo's follow-up request
+    "server/signing.py",  # preparing a signing session's agreement; fixing its document
+    "server/seed_signing.py",  # the demo's agreement
     "server/signing_documents.py",  # a signing record's signed PDF and ceremony certificate
     "server/signing_verification.py",  # the public check of a signed agreement
 }

@@ -12,6 +12,7 @@ from server.api import (
     attendance,
     events,
     experts,
+    followups,
     investors,
     invites,
     libraries,
@@ -23,6 +24,7 @@ from server.api import (
     reviews,
     sessions,
     shows,
+    signing,
 )
 from server.api.openapi import openapi_document
 from server.api.routes import ApiRoutes, json_response
@@ -46,6 +48,8 @@ def _all_modules() -> list[ApiRoutes]:
         polls.routes,
         shows.routes,
         attendance.routes,
+        followups.routes,
+        signing.routes,
     ]
 
 

@@ -53,6 +53,14 @@ DEMAND_FIELDS = {
     "budget_min": Int(required=False, maximum=lib.MAX_BUDGET, description="万元", example=50),
     "budget_max": Int(required=False, maximum=lib.MAX_BUDGET, description="万元", example=200),
     "deadline": Str(required=False, max_length=10, pattern=DATE, example="2027-06-30"),
+    "contact_shared": StrList(
+        required=False,
+        max_items=lib.MAX_SHARED,
+        item_max_length=254,
+        description="e-mail addresses of the people the enterprise lets see the contact "
+        "(signed in) on the public pages",
+        example=["buyer@partner.example.com"],
+    ),
 }
 ACHIEVEMENT_FIELDS = {
     **_COMMON,
@@ -93,6 +101,7 @@ DEMAND_PROPERTIES = {
     "budget_max": _MAYBE_INT,
     "deadline": {"type": ["string", "null"], "format": "date"},
     "status": {"type": "string", "enum": list(lib.DemandStatus)},
+    "contact_shared": _TEXTS,
 }
 ACHIEVEMENT_PROPERTIES = {
     **_SHARED,
@@ -164,6 +173,7 @@ def listing_json(listing: Listing) -> dict[str, Any]:
             "budget_max": listing.budget_max,
             "deadline": deadline,
             "status": listing.status.value,
+            "contact_shared": list(listing.contact_shared),
         }
     return plain | {
         "holder": listing.holder,

@@ -12,7 +12,18 @@ from typing import Any
 from rooms.agenda import RosterEntry
 from rooms.conflicts import REASON_MAX, ConflictNote, NoteKind, Standing
 from rooms.experts import MAX_DISCIPLINES
-from rooms.items import ITEMS_MAX, MINUTES_MAX, ORG_MAX, Item, ReviewSettings
+from rooms.items import (
+    BUFFER_MINUTES_MAX,
+    FOUNDERS_MAX,
+    ITEMS_MAX,
+    MINUTES_MAX,
+    ORG_MAX,
+    PERSON_KEY_MAX,
+    SHOW_BUFFER,
+    Item,
+    ReviewSettings,
+    founder_keys,
+)
 from rooms.limits import NAME_MAX, TITLE_MAX
 from rooms.rubric import (
     ANCHORS_MAX,
@@ -70,6 +81,22 @@ ITEM_FIELDS = {
         description="a roadshow pitch's achievement (GET /api/achievements); empty: none",
         example="",
     ),
+    "founders": StrList(
+        required=False,
+        max_items=FOUNDERS_MAX,
+        item_max_length=PERSON_KEY_MAX,
+        description="a roadshow pitch's founders: person keys of presenters on the session's "
+        "roster (GET /api/sessions/{id}/roster); empty: the applicant (by e-mail) pitches",
+        example=["guest:li.ming@fudan.example.edu"],
+    ),
+    "buffer_minutes": Int(
+        required=False,
+        minimum=SHOW_BUFFER,
+        maximum=BUFFER_MINUTES_MAX,
+        description="a roadshow pitch's break after it, in minutes; -1: the show's buffer "
+        "(PUT /api/sessions/{id}/show/buffer)",
+        example=2,
+    ),
 }
 NEW_ITEM = Body(ITEM_FIELDS)
 ITEM_CHANGES = Body(ITEM_FIELDS, partial=True)
@@ -99,6 +126,15 @@ ITEM = response_schema(
         "present_minutes": _INT,
         "qa_minutes": _INT,
         "achievement_id": _TEXT,
+        "founders": {**_TEXTS, "description": "person keys of the founders named on the item"},
+        "buffer_minutes": {
+            "type": "integer",
+            "description": "the pitch's own buffer; -1: the show's buffer",
+        },
+        "pitched_by": {
+            **_TEXTS,
+            "description": "who pitches it: the founders, or else the applicant by e-mail",
+        },
         "created_at": _INSTANT,
         "updated_at": _INSTANT,
     },
@@ -119,6 +155,9 @@ def item_json(item: Item, position: int) -> dict[str, Any]:
         "present_minutes": item.present_minutes,
         "qa_minutes": item.qa_minutes,
         "achievement_id": item.achievement_id,
+        "founders": list(item.founders),
+        "pitched_by": list(founder_keys(item)),
+        "buffer_minutes": SHOW_BUFFER if item.buffer_minutes is None else item.buffer_minutes,
         "created_at": utc_text(item.created_at),
         "updated_at": utc_text(item.updated_at),
     }

@@ -3,7 +3,8 @@ stages with their times, the log (starts, extensions, cuts, hand-overs with how 
 was), the overruns and the recording's chapters — and the buffer between pitches.
 
 The pitches themselves are the session's items (``/api/sessions/{id}/items``, tag
-``reviews``): their order, pitch and Q&A minutes, founder (the applicant's e-mail).
+``reviews``): their order, pitch and Q&A minutes, founders (presenters on the roster, or
+else the applicant by e-mail).
 """
 
 from typing import Any
@@ -13,7 +14,15 @@ from aiohttp import web
 from rooms.agenda import Session
 from rooms.errors import Conflict
 from rooms.roles import Kind
-from rooms.run_of_show import BUFFER_MAX, Show, chapters, is_over, overruns, timeline
+from rooms.run_of_show import (
+    BUFFER_MAX,
+    Show,
+    chapters,
+    chapters_vtt,
+    is_over,
+    overruns,
+    timeline,
+)
 from server.api.events import now
 from server.api.routes import ApiRoutes, json_response, read_body
 from server.api.schema import Body, Int, list_of, response_schema
@@ -109,6 +118,23 @@ async def get_show(request: web.Request) -> web.Response:
     check_review(session)
     show = await request.app[STORE].shows.show(session)
     return json_response(show_json(show, language(request)))
+
+
+@routes.route(
+    "GET",
+    SHOW + "/chapters.vtt",
+    summary="The recording's chapters (each pitch's start) as a WebVTT chapter track, timed "
+    "from the show's first hand-over",
+    tag=TAG,
+    responses={"200": "text/vtt"},
+)
+async def get_chapters(request: web.Request) -> web.Response:
+    session = await own_session(request)
+    check_review(session)
+    show = await request.app[STORE].shows.show(session)
+    return web.Response(
+        text=chapters_vtt(show, language(request)), content_type="text/vtt", charset="utf-8"
+    )
 
 
 @routes.route(

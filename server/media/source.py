@@ -47,6 +47,10 @@ FRAME_BATCH = 16  # video packets sent to a viewer together at most (UDP GSO all
 MAX_PAYLOAD = 1472
 
 
+def _always(payload: bytes) -> bool:
+    return True
+
+
 class Source:
     """One published track: a participant's microphone, camera or screen."""
 
@@ -177,12 +181,27 @@ class Source:
         if not muted:
             for outlet in self.outlets:
                 outlet.restart()
+            if self._frames is not None:  # frames resume at the next key frame
+                self._frames = self._assembler()
+                self.request_keyframe()
 
     def on_frame(self, listener: Callable[[Frame], None]) -> None:
         """Also hand complete encoded frames to ``listener`` (the recorder's seam)."""
         if self._frames is None:
-            self._frames = FrameAssembler(is_keyframe=self._is_keyframe)
+            self._frames = self._assembler()
         self._frame_listeners.append(listener)
+
+    def off_frame(self, listener: Callable[[Frame], None]) -> None:
+        """Stop handing frames to ``listener``; with no listener left, stop assembling."""
+        if listener in self._frame_listeners:
+            self._frame_listeners.remove(listener)
+        if not self._frame_listeners:
+            self._frames = None
+
+    def _assembler(self) -> FrameAssembler:
+        # every audio packet is a frame of its own, and any of them can start a file
+        detect = self._is_keyframe if self.media_kind == "video" else _always
+        return FrameAssembler(is_keyframe=detect)
 
     def close(self) -> None:
         self._pending = []

@@ -28,7 +28,7 @@ from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
 from server.files import files_root, find_file, viewer_page
 from server.pages import review_forms
-from server.pages.forms import Form
+from server.pages.forms import Form, whole_number
 
 Action = Callable[[web.Request, Account, Session, Event, Form], Awaitable[str]]
 SLOTS = ("item", "item_edit", "item_delete", "rubric", "template", "settings", "conflict")
@@ -37,6 +37,7 @@ DONE_MESSAGES = {
     "item_saved": "The item was saved.",
     "item_deleted": "The item was removed.",
     "item_moved": "The order was saved.",
+    "buffer_saved": "The buffer between pitches was saved.",
     "material_added": "The material was uploaded.",
     "material_removed": "The material was removed.",
     "rubric_saved": "The rubric was saved.",
@@ -45,6 +46,11 @@ DONE_MESSAGES = {
     "settings_saved": "The review settings were saved.",
     "conflict_added": "The conflict was recorded.",
     "conflict_waived": "The conflict was waived.",
+}
+PITCH_MESSAGES = {  # a roadshow's items are its pitches
+    "item_added": "The pitch was added.",
+    "item_saved": "The pitch was saved.",
+    "item_deleted": "The pitch was removed.",
 }
 NOTE_LABELS = {
     NoteKind.DECLARED: "Declared by the reviewer",
@@ -96,23 +102,30 @@ async def review_context(
     done = request.query.get("done", "")
     accounts = await store.accounts.accounts_of_org(session.org_id)
     names = {person_key(PersonType.ACCOUNT, a.account_id): a.name for a in accounts}
-    achievements = []
+    achievements, show_buffer = [], 0
     if session.kind is Kind.ROADSHOW:  # a pitch may link to an achievement of the library
+        show_buffer = (await store.shows.show(session)).plan.buffer_seconds // 60
         library = await store.achievements.many(await store.achievements.ids_of(session.org_id))
         achievements = [(a.achievement_id, a.title) for a in library if isinstance(a, Achievement)]
     return {
         "achievements": achievements,
+        "show_buffer": show_buffer,
         "review": book,
         "review_forms": blank_forms(book, request) | kept,
         "editing_item": request.match_info.get("item_id", "") if "item_edit" in kept else "",
         "item_forms": {item.item_id: review_forms.item_form_of(item) for item in book.items},
         "reviewers": [entry for entry in roster if entry.role is Role.REVIEWER],
+        # a roadshow pitch's founders are picked from the roster's presenters
+        "presenters": [entry for entry in roster if entry.role is Role.PRESENTER]
+        if session.kind is Kind.ROADSHOW
+        else [],
         "frozen": await store.review.is_frozen(session.session_id),
         "templates": list(await store.review.templates(session.org_id)),
         "candidate_conflicts": {c.expert.expert_id: c.conflicts for c in found},
         "item_numbers": {item.item_id: n for n, item in enumerate(book.items, start=1)},
         "item_materials": await materials.all_materials(store, session=session),
-        "done_message": DONE_MESSAGES.get(done, ""),
+        "done_message": (PITCH_MESSAGES.get(done) if session.kind is Kind.ROADSHOW else None)
+        or DONE_MESSAGES.get(done, ""),
         "conflict_labels": CONFLICT_LABELS,
         "note_kinds": NOTE_LABELS,
         "people_names": names | {entry.person_key: entry.name for entry in roster},
@@ -144,6 +157,15 @@ async def _edit_item(
         now=_now(),
     )
     return _done(session, "item_saved", f"item-{item_id}")
+
+
+async def _set_show_buffer(
+    request: web.Request, _a: Account, session: Session, _e: Event, form: Form
+) -> str:
+    """A roadshow's buffer between pitches (a pitch may have its own)."""
+    minutes = whole_number(form, "minutes", "Enter the buffer as a whole number of minutes.")
+    await reviews.set_show_buffer(request.app[STORE], session=session, minutes=minutes, now=_now())
+    return _done(session, "buffer_saved", "items")
 
 
 async def _delete_item(
@@ -253,6 +275,7 @@ ACTIONS: tuple[tuple[str, str, Action], ...] = (
     ("/items", "item", _add_item),
     ("/items/{item_id}", "item_edit", _edit_item),
     ("/items/{item_id}/delete", "item_delete", _delete_item),
+    ("/show-buffer", "item_delete", _set_show_buffer),
     ("/items/{item_id}/move", "item_delete", _move_item),
     ("/items/{item_id}/materials/{file_id}/delete", "item_delete", _delete_material),
     ("/rubric", "rubric", _set_rubric),

@@ -16,7 +16,6 @@ from aiohttp import web
 from rooms.errors import Conflict, DomainError, Forbidden
 from rooms.followups import FollowUp, FollowUpState, Party
 from rooms.notifications import NotificationKind
-from rooms.roles import Capability, capabilities
 from rooms.timing import parse_zone, utc_to_local
 from server import followups
 from server.agenda import load_session
@@ -33,13 +32,11 @@ async def _invited(request: web.Request, session_id: str) -> tuple[Party, bool]:
     address), and whether their role may ask for follow-ups (``mark_interest``); Forbidden
     if it accepted none."""
     session = await load_session(request.app[STORE], session_id)
-    for noted in await accepted_invites(request):
-        if noted.get("session_id") != session_id:
-            continue
-        invite = await request.app[STORE].invites.get(str(noted.get("invite_id", "")))
-        if invite is not None and invite.session_id == session_id and invite.email:
-            may = Capability.MARK_INTEREST in capabilities(session.kind, invite.role)
-            return Party(invite.person_key, invite.name, invite.email), may
+    found = await followups.invited_party(
+        request.app[STORE], session, await accepted_invites(request)
+    )
+    if found is not None:
+        return found
     raise Forbidden(
         "Open your invite link to the roadshow first: follow-ups are for invited investors.",
         code="not_invited",

@@ -32,7 +32,7 @@ TRANSFER_LABELS = {"license": "License", "transfer": "Transfer", "joint": "Joint
 LIBRARY_TITLES = {"demand": "Demand library", "achievement": "Achievement library"}
 _TEXTS = {
     "demand": ("title", "enterprise", "description", "industry", "budget_min", "budget_max",
-               "deadline", "contact"),
+               "deadline", "contact", "contact_shared"),
     "achievement": ("title", "holder", "description", "trl", "patents", "contact"),
 }  # fmt: skip
 _CODES = {d.code for d in DISCIPLINES}

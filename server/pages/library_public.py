@@ -1,7 +1,8 @@
 """The public pages of the libraries: /demands and /achievements list the entries listed
 publicly (every organization's), with a search box (relevance-ranked) and filters, and each
-entry's page. A contact shows to the staff of the entry's organization, and to everyone
-only when the entry's "public contact" switch is on.
+entry's page. A contact shows to the staff of the entry's organization, to everyone when the
+entry's "public contact" switch is on, and (a demand) to the signed-in people the enterprise
+approved (their account's e-mail address among the demand's ``contact_shared``).
 """
 
 import aiohttp_jinja2
@@ -28,14 +29,15 @@ async def public_entry(request: web.Request) -> web.Response:
     kind = request.match_info["kind"]
     shelf = libraries.library(request.app[STORE], kind)
     listing = await shelf.get(request.match_info["listing_id"])
-    staff = listing is not None and is_staff_of(await current_account(request), listing.org_id)
+    account = await current_account(request)
+    staff = listing is not None and is_staff_of(account, listing.org_id)
     if listing is None or not (listing.public or staff):
         listing = await shelf.public(request.match_info["listing_id"])  # NotFound
     context = {
         "kind": kind,
         "listing": listing,
         "staff": staff,
-        "contact": shown_contact(listing, staff=staff),
+        "contact": shown_contact(listing, staff=staff, viewer=account.email if account else ""),
     }
     return aiohttp_jinja2.render_template("libraries/public_entry.html", request, context)
 

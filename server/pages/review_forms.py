@@ -26,15 +26,29 @@ def new_item_form() -> Form:
     return Form(present_minutes="10", qa_minutes="5")
 
 
+FOUNDER = "founder:"  # a founder's box: ``founder:<person key>``, ticked when they pitch it
+
+
 def item_form_of(item: Item) -> Form:
-    form = Form({name: str(getattr(item, name)) for name in ITEM_FIELDS})
+    form = Form({name: str(getattr(item, name)) for name in ITEM_FIELDS if name != "founders"})
+    form["buffer_minutes"] = "" if item.buffer_minutes is None else str(item.buffer_minutes)
     form["disciplines"] = "; ".join(item.disciplines)
+    form |= {FOUNDER + key: "on" for key in item.founders}
     return form
 
 
 def item_fields(form: Form) -> dict[str, object]:
-    """The item's fields as typed (``rooms.items`` reads and checks them)."""
-    return {name: form[name].strip() for name in ITEM_FIELDS}
+    """The item's fields as typed (``rooms.items`` reads and checks them); its founders are
+    the ticked boxes of the roster's presenters (a form without them names none)."""
+    fields: dict[str, object] = {
+        name: form[name].strip() for name in ITEM_FIELDS if name != "founders"
+    }
+    fields["founders"] = [
+        name.removeprefix(FOUNDER)
+        for name in form
+        if name.startswith(FOUNDER) and checked(form, name)
+    ]
+    return fields
 
 
 # rubric

@@ -108,6 +108,10 @@ UI_STRINGS: dict[str, str] = {
     "admit": "Admit",
     "deny": "Deny",
     "lock_room": "Lock room",
+    "start_recording": "Start recording",
+    "stop_recording": "Stop recording",
+    "recording_started": "This session is being recorded now.",
+    "recording_stopped": "Recording stopped.",
     "unlock_room": "Unlock room",
     "chat_off": "Turn chat off for attendees",
     "chat_on": "Turn chat on for attendees",
@@ -203,6 +207,8 @@ async def room_page(request: web.Request) -> web.Response:
         "speaking": speaking,
         "has_breakouts": has_breakouts,
         "reactions": REACTIONS,
+        # the room page says so before anyone joins (the room's top bar shows it live)
+        "recording": await store.recordings.going_on(session.session_id) is not None,
     }
     response = aiohttp_jinja2.render_template("room.html", request, context)
     response.headers["Cache-Control"] = "no-store"  # it carries the CSRF token

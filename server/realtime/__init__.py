@@ -15,6 +15,7 @@ from aiohttp import web
 
 from server.appkeys import SETTINGS, STORE
 from server.i18n import CATALOGS
+from server.realtime.agreement_files import setup_agreement_files
 from server.realtime.export import setup_exports
 from server.realtime.live import LIVE_ROOMS, LiveRooms
 from server.realtime.materials import setup_materials
@@ -58,3 +59,4 @@ def setup_realtime(app: web.Application) -> None:
     setup_exports(app)
     setup_materials(app)
     setup_slides(app)
+    setup_agreement_files(app)

@@ -39,12 +39,13 @@ from rooms.timing import parse_zone, utc_to_local
 from server import i18n
 from server.agenda import load_session
 from server.appkeys import SETTINGS, STORE
-from server.auth import current_account
+from server.auth import client_address, current_account
 from server.guests import GUEST_KEY, is_guest_key, new_guest_key
 from server.invitations import accept_invite, accepted_invites
 from server.realtime.payloads import invalid
 
 AUTH_TEXT_MAX = 2000
+USER_AGENT_MAX = 512  # characters of a User-Agent kept
 REJOIN_SECONDS = 2 * 24 * 3600  # a rejoin token outlives any session (24 h at most)
 
 
@@ -67,6 +68,15 @@ def auth_text(auth: object, name: str) -> str | None:
     if not isinstance(value, str) or len(value) > AUTH_TEXT_MAX:
         raise invalid("{field} must be text.", field=name)
     return value
+
+
+def client_of(request: web.Request) -> dict[str, str]:
+    """Where a connection comes from, as a signing log records it: its address (a trusted
+    proxy's X-Forwarded-For believed) and its browser's User-Agent."""
+    return {
+        "ip": client_address(request) or "",
+        "user_agent": request.headers.get("User-Agent", "")[:USER_AGENT_MAX],
+    }
 
 
 def language_of(request: web.Request, auth: object) -> str:

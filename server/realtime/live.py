@@ -25,6 +25,7 @@ from gettext import NullTranslations
 import socketio
 from aiohttp import web
 
+from recordings.timeline import Recording, recording_news
 from rooms.agenda import Session
 from rooms.attendance import Movement, Passage, open_stays
 from rooms.breakouts import Breakouts
@@ -39,13 +40,17 @@ from rooms.review_book import ReviewBook
 from rooms.roadshow import RunOfShow
 from rooms.room import ChatLimit, Room
 from rooms.sealed import ScoredItems
+from rooms.signing import Signing
 from rooms.slides import Slides
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
 from server.realtime.live_breakouts import close_breakouts_on_time
+from server.realtime.live_interest import interest_changed
 from server.realtime.live_polls import bank_changed, close_on_time
 from server.realtime.live_shows import listen
+from server.realtime.live_signing import refresh_signing
 from server.realtime.signalling import RoomMedia, media_config
+from server.recorder import Recorder, RecordingService
 from server.reviews import load_book
 from server.settings import Settings
 from server.store import Store
@@ -69,6 +74,8 @@ class Connection:
     person: Person
     session: Session  # as it was at connect
     lang: str
+    ip: str = ""  # where it connected from (server/realtime/identity.py client_of)
+    user_agent: str = ""
     chat_after: str | None = None
 
 
@@ -80,6 +87,7 @@ class LiveRoom:
     kept_flags: RoomFlags  # the flags as last handed to the line to persist
     timer: "asyncio.Task[None] | None" = None  # closes its polls on time; stopped with it
     breakout_timer: "asyncio.Task[None] | None" = None  # closes its breakout groups on time
+    recording: tuple[Recording, Recorder] | None = None  # its recording going on, if any
 
     def stop_timer(self) -> None:
         for timer in (self.timer, self.breakout_timer):
@@ -128,7 +136,10 @@ class LiveRooms:
         self._stop = asyncio.Event()
         # how a review room's panel is prepared (tests may hand it a book of their own)
         self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
+        self.recordings = RecordingService(store=store, data_dir=settings.data_dir)
         self._bank_changed = partial(bank_changed, self)
+        self._interest_changed = partial(interest_changed, self)
+        self._signing_changed = partial(refresh_signing, self)
 
     # rooms and connections
 
@@ -167,6 +178,14 @@ class LiveRooms:
             room.part(Interests).load(await self.store.interest.interests(session_id))
         if any(isinstance(w, Breakouts) for w in room.workflows):
             room.part(Breakouts).load(await self.store.breakouts.state(session_id))
+        if any(isinstance(w, Signing) for w in room.workflows):
+            signings = self.store.signings
+            room.part(Signing).load(
+                await signings.agreement(session_id),
+                await signings.log(session_id),
+                signatures=await signings.signatures(session_id),
+                page=await signings.page(session_id),
+            )
         scoring = [w for w in room.workflows if isinstance(w, ScoredItems)]
         for part in scoring:  # a review's panel, a roadshow's judging
             book = await self.books(room.session)
@@ -281,6 +300,7 @@ class LiveRooms:
     # delivering (the line calls these, in the room's order)
 
     async def send(self, session_id: str, send: Send) -> None:
+        self._observe(session_id, send)
         if send.group is not None:
             await self.fanout.to_room(group_name(send.group, session_id), send.event, send.payload)
         if not send.sids:
@@ -299,8 +319,25 @@ class LiveRooms:
         """Sends to one group (no sentences to translate), delivered together in order."""
         group = sends[0].group
         assert group is not None and all(s.group is group and not s.sids for s in sends)
+        for send in sends:
+            self._observe(session_id, send)
         messages = [(s.event, s.payload) for s in sends]
         await self.fanout.to_room_all(group_name(group, session_id), messages)
+
+    def _observe(self, session_id: str, send: Send) -> None:
+        """A recorded room's moments go to its recording's timeline."""
+        live = self.rooms.get(session_id)
+        if live is not None and live.recording is not None:
+            live.recording[1].observe(send.event, send.payload)
+
+    async def stop_recording(self, live: LiveRoom) -> Recording | None:
+        """End the room's recording, if one is going on: its files closed, its record kept."""
+        if live.recording is None:
+            return None
+        (record, recorder), live.recording = live.recording, None
+        live.media.recorder = None
+        live.room.recording = False
+        return await self.recordings.stop(record, recorder, now=self.clock())
 
     def _words(self, lang: str, value: object) -> object:
         return (
@@ -352,6 +389,7 @@ class LiveRooms:
         connected to it (joined or not)."""
         self.rooms.pop(live.session_id, None)
         live.stop_timer()
+        await self.stop_recording(live)
         await live.media.close()
         await self.run(live, live.room.close(message, now=self.clock()))
         await live.line.stop()
@@ -362,6 +400,8 @@ class LiveRooms:
     def start(self) -> None:
         self.store.review.watch(self.refresh)
         self.store.polls.watch(self._bank_changed)
+        self.store.interest.watch(self._interest_changed)
+        self.store.signings.watch(self._signing_changed)
         self._stop.clear()
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
         self._shows = asyncio.create_task(listen(self, self._stop), name="live-shows")
@@ -371,6 +411,8 @@ class LiveRooms:
         Redis call, which redis-py may turn into an error), then close every room."""
         self.store.review.unwatch(self.refresh)
         self.store.polls.unwatch(self._bank_changed)
+        self.store.interest.unwatch(self._interest_changed)
+        self.store.signings.unwatch(self._signing_changed)
         self._stop.set()
         for task in (self._task, self._shows):
             if task is None:
@@ -401,6 +443,9 @@ class LiveRooms:
                 replace(p, movement=Movement.LOST, at=max(beat, p.at)) for p in open_stays(passages)
             ]
             await self.store.attendance.record(session_id, lost)
+            if (on := await self.store.recordings.going_on(session_id)) is not None:
+                # its files hold what was written up to the crash; the recording is over
+                await self.recordings.recover(on, at=beat)
             log.info("room %s: %d stays closed at the last heartbeat", session_id, len(lost))
         await self.store.rooms.heartbeat(self.process, [], now=self.clock())
 
@@ -430,10 +475,14 @@ class LiveRooms:
             elif live.room.empty_since and now - live.room.empty_since > FORGET_EMPTY:
                 self.rooms.pop(live.session_id, None)
                 live.stop_timer()
+                await self.stop_recording(live)
                 await live.media.close()
                 await live.line.stop()
             else:
                 live.room.session = live.line.session = session
+                if live.recording is not None and not session.recording_allowed:
+                    await self.stop_recording(live)  # the staff no longer allow it
+                    await self.run(live, recording_news(None))
 
 
 LIVE_ROOMS = web.AppKey("live_rooms", LiveRooms)  # the app's live rooms (server/realtime)

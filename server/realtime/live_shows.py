@@ -14,7 +14,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rooms.judging import Judging
 from rooms.roadshow import RunOfShow
@@ -24,8 +25,9 @@ if TYPE_CHECKING:
     from server.realtime.live import LiveRoom, LiveRooms
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 RETRY = 1.0  # seconds before listening again after a failure
-POLL = 1.0  # seconds a wait for a message lasts (to notice a stop)
+POLL = 1.0  # seconds a wait for a message lasts
 ROUND = 5.0  # seconds between two reloads of every live roadshow (a message may be lost)
 
 
@@ -52,6 +54,22 @@ async def refresh_show(rooms: "LiveRooms", session_id: str) -> None:
         await live.media.regroup(reason="stage")
 
 
+async def _unless_stopped(call: Coroutine[Any, Any, T], stop: asyncio.Event) -> T | None:
+    """The call's result, or None at once when stopped first (a shutdown does not wait for a
+    poll): the call is cancelled then, and its pubsub is closed next anyway."""
+    getting = asyncio.ensure_future(call)
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait((getting, stopping), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopping.cancel()
+        if not getting.done():
+            getting.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await getting
+    return None if getting.cancelled() else getting.result()
+
+
 async def refresh_all(rooms: "LiveRooms") -> None:
     for session_id, live in list(rooms.rooms.items()):
         if show_of(live) is not None:
@@ -73,7 +91,7 @@ async def listen(rooms: "LiveRooms", stop: asyncio.Event) -> None:
                 if time.monotonic() - last > ROUND:
                     await refresh_all(rooms)
                     last = time.monotonic()
-                message = await pubsub.get_message(timeout=POLL)
+                message = await _unless_stopped(pubsub.get_message(timeout=POLL), stop)
                 if message is not None and message.get("type") == "message":
                     try:
                         await refresh_show(rooms, str(message["data"]))

@@ -25,7 +25,7 @@ from rooms.protocol import TO_ROOM
 from rooms.roles import Capability
 from server.realtime.breakout_events import BreakoutEvents
 from server.realtime.fanout import NAMESPACE
-from server.realtime.identity import arrive, language_of
+from server.realtime.identity import arrive, client_of, language_of
 from server.realtime.interest_events import InterestEvents
 from server.realtime.judging_events import JudgingEvents
 from server.realtime.live import Connection, LiveRooms
@@ -33,8 +33,10 @@ from server.realtime.panel_events import PanelEvents
 from server.realtime.payloads import check_payload, event_label
 from server.realtime.poll_events import PollEvents
 from server.realtime.question_events import QuestionEvents
+from server.realtime.recording_events import RecordingEvents
 from server.realtime.reserved import WireReserved
 from server.realtime.show_events import ShowEvents
+from server.realtime.signing_events import SigningEvents
 from server.realtime.slides_events import SlidesEvents
 from server.realtime.speaking_events import SpeakingEvents
 
@@ -56,6 +58,8 @@ class RoomNamespace(
     JudgingEvents,
     SlidesEvents,
     SpeakingEvents,
+    SigningEvents,
+    RecordingEvents,
     socketio.AsyncNamespace,
 ):
     def __init__(self, live: LiveRooms) -> None:
@@ -97,7 +101,9 @@ class RoomNamespace(
             raise socketio.exceptions.ConnectionRefusedError(
                 message, {"code": error.code, "message": message}
             ) from None
-        self.live.connections[sid] = Connection(arrival.person, arrival.session, lang)
+        self.live.connections[sid] = Connection(
+            arrival.person, arrival.session, lang, **client_of(request)
+        )
 
     async def on_disconnect(self, sid: str, reason: str | None = None) -> None:
         connection = self.live.connections.pop(sid, None)

@@ -13,8 +13,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from rooms.agreement import SIGNATURE_CHARS_MAX
 from rooms.errors import DomainError
-from rooms.limits import CHAT_TEXT_MAX_BYTES, QUESTION_CHARS_MAX
+from rooms.limits import CHAT_TEXT_MAX_BYTES, NAME_MAX, QUESTION_CHARS_MAX
 from rooms.protocol import (
     ASSIGNMENTS_MAX,
     BREAKOUT_MODES,
@@ -53,6 +54,7 @@ _STREAM_PART_MAX = 2**64 - 1  # each half of a Redis stream id is an unsigned 64
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
 _CODE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _QUESTION_ID = re.compile(r"q[1-9][0-9]{0,8}")
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _ROLES = frozenset(str(role) for role in Role)
 _ALL_FIELDS = {**FIELDS, **MEDIA_FIELDS}
 
@@ -201,6 +203,9 @@ _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
         _text_of(BROADCAST_CHARS_MAX),
         "{field} must be text of 1 to 500 characters.",
     ),
+    Shape.NAME: (_text_of(NAME_MAX, empty=True), "{field} must be a name (text)."),
+    Shape.SHA256: (_fits(_SHA256), "{field} must be a SHA-256 (64 hexadecimal digits)."),
+    Shape.SIGNATURE: (_text_of(SIGNATURE_CHARS_MAX), "{field} must be a drawn signature (PNG)."),
 }
 
 

@@ -48,6 +48,7 @@ from server.media import (
     stun_servers,
 )
 from server.media.peer import NEGOTIATION_ERRORS
+from server.recorder import Recorder
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,7 @@ class RoomMedia:
         self._wake = asyncio.Event()
         self._starting = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self.recorder: Recorder | None = None  # the room's recording going on, if any
 
     # --- seats -----------------------------------------------------------------------------
 
@@ -289,6 +291,8 @@ class RoomMedia:
     # --- the router's news, and the task that acts on it ----------------------------------
 
     def _sources_changed(self) -> None:
+        if self.recorder is not None:
+            self.recorder.follow()
         for seat in self.seats.values():
             seat.stale = True
         self._wake.set()

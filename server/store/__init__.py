@@ -28,10 +28,12 @@ from server.store.notifications import Notifications
 from server.store.panel import Panels
 from server.store.polls import Polls
 from server.store.questions import QuestionRecords
+from server.store.recordings import Recordings
 from server.store.review import Reviews
 from server.store.rooms import Rooms
 from server.store.schedule import Schedule
 from server.store.show import Shows
+from server.store.signing import Signings
 from server.store.signing_records import SigningRecords
 from server.store.slides import SlideShows
 from server.store.websessions import WebSessions
@@ -68,13 +70,17 @@ class Store:
         self.slides = SlideShows(redis)
         self.shows = Shows(redis, self.review)
         self.breakouts = BreakoutRecords(redis)
+        self.signings = Signings(redis, self.durable)
         self.signing_records = SigningRecords(redis)
+        self.recordings = Recordings(redis)
 
     def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
         """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is
         kept: the room's slides, polls, questions, breakout groups, interest in
-        pitches, or a review's panel."""
-        keepers = (self.slides, self.polls, self.questions, self.breakouts, self.interest)
+        pitches, a signing's stage page, or a review's panel."""
+        keepers = (
+            self.slides, self.polls, self.questions, self.breakouts, self.interest, self.signings,
+        )  # fmt: skip
         keeper = next((k for k in keepers if isinstance(record, k.records)), None)
         (keeper or self.panel).queue(pipe, session_id, record)
 

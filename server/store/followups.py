@@ -1,5 +1,6 @@
 """Follow-up requests (``rooms.followups``): each one's JSON, an index per person (the
-investor who sent it and the founder it is for), and the claim of whoever answers it now."""
+investor who sent it and the founder it is for) and per roadshow (for its staff), and the
+claim of whoever answers it now."""
 
 from rooms.followups import FollowUp
 from server.store import keys
@@ -19,6 +20,8 @@ class FollowUps:
             pipe.set(keys.follow_up(follow_up.follow_up_id), dump(follow_up))
             pipe.zadd(keys.person_follow_ups(follow_up.investor.person_key), score)
             pipe.zadd(keys.person_follow_ups(follow_up.founder.person_key), score)
+            if follow_up.session_id:
+                pipe.zadd(keys.session_follow_ups(follow_up.session_id), score)
             await pipe.execute()
 
     async def get(self, follow_up_id: str) -> FollowUp | None:
@@ -31,7 +34,14 @@ class FollowUps:
 
     async def of_person(self, person_key: str) -> list[FollowUp]:
         """The requests the person sent or received, newest first."""
-        ids = await self.redis.zrevrange(keys.person_follow_ups(person_key), 0, 99)
+        return await self._listed(keys.person_follow_ups(person_key))
+
+    async def of_session(self, session_id: str, *, most: int = 500) -> list[FollowUp]:
+        """The requests made from a roadshow's pitches, newest first."""
+        return await self._listed(keys.session_follow_ups(session_id), most=most)
+
+    async def _listed(self, index: str, *, most: int = 100) -> list[FollowUp]:
+        ids = await self.redis.zrevrange(index, 0, most - 1)
         rows = await self.redis.mget([keys.follow_up(i) for i in ids]) if ids else []
         return [load(FollowUp, row) for row in rows if row]
 

@@ -340,13 +340,42 @@ def person_follow_ups(person_key: str) -> str:
     return f"person:{person_key}:follow-ups"  # zset of request ids (sent or received) by time
 
 
+def session_follow_ups(session_id: str) -> str:
+    return f"session:{session_id}:follow-ups"  # zset of the roadshow's request ids by time
+
+
 def follow_ups_event(owner: str, owner_id: str) -> str:
     """The id of the unlisted follow-ups event of an event or an organization."""
     return f"{owner}:{owner_id}:follow-ups-event"
 
 
+def interest_rate(person_key: str) -> str:
+    return f"person:{person_key}:interest-rate"  # marks through the API this minute (TTL)
+
+
 def interest(session_id: str) -> str:
     return f"session:{session_id}:interest"  # hash "<person_key>|<item_id>" -> Interest JSON
+
+
+# a signing session's agreement and its hash-chained log (rooms.agreement, rooms.signing_log)
+def agreement(session_id: str) -> str:
+    return f"session:{session_id}:agreement"  # the Agreement's JSON (until fixed, editable)
+
+
+def signing_log(session_id: str) -> str:
+    return f"session:{session_id}:signing-log"  # list of LogEntry JSON, oldest first
+
+
+def signatures(session_id: str) -> str:
+    return f"session:{session_id}:signatures"  # hash party_id -> drawn signature (PNG data URL)
+
+
+def agreement_page(session_id: str) -> str:
+    return f"session:{session_id}:agreement-page"  # the page on the stage
+
+
+def signed_agreement(session_id: str) -> str:
+    return f"session:{session_id}:signed-agreement"  # the sealed PDF's file id (set once)
 
 
 # signing records (rooms.signing_record): what a signing ceremony left, found by hash
@@ -363,3 +392,18 @@ SIGNING_RECORD_HASHES = "signing-records:by-hash"  # hash SHA-256 -> agreement i
 
 def verify_checks(address: str) -> str:
     return f"verify-checks:{address}"  # the public verification page's checks, TTL a minute
+
+
+# recordings (server/recorder.py)
+
+
+def recording(recording_id: str) -> str:
+    return f"recording:{recording_id}"  # Recording JSON
+
+
+def session_recordings(session_id: str) -> str:
+    return f"session:{session_id}:recordings"  # zset: recording id -> start time
+
+
+def session_recording_on(session_id: str) -> str:
+    return f"session:{session_id}:recording-on"  # the id of the recording going on, if any

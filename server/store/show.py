@@ -2,21 +2,21 @@
 and the news that it changed.
 
 The plan is read from the session's items (``server/store/review.py``: a roadshow's items are
-its pitch slots) and the session's start. Every write — a scheduler's hand-over, the chair's
-start, extension or cut — is one transaction under ``WATCH`` of the log and of the items'
-order: it reads the show, asks the pure rules what to append (the chair's entry, then every
-hand-over due by now), appends, and sets when the show next changes in ``shows:due``. Two
-schedulers seeing the same hand-over due both try; one transaction wins, the other reads the
-log again and finds nothing left to write: each hand-over is written once. After each write
-the session id is published on ``shows:changed``, so the process that runs the room (which
-may not be the writer's) reloads the show.
+its pitch slots; their founders' names from the roster) and the session's start. Every write —
+a scheduler's hand-over, the chair's start, extension or cut — is one transaction under
+``WATCH`` of the log and of the items' order: it reads the show, asks the pure rules what to
+append (the chair's entry, then every hand-over due by now), appends, and sets when the show
+next changes in ``shows:due``. Two schedulers seeing the same hand-over due both try; one
+transaction wins, the other reads the log again and finds nothing left to write: each hand-over
+is written once. After each write the session id is published on ``shows:changed``, so the
+process that runs the room (which may not be the writer's) reloads the show.
 """
 
 from datetime import datetime, timedelta
 
 from redis.asyncio.client import Pipeline
 
-from rooms.agenda import PersonType, Session, person_key
+from rooms.agenda import RosterEntry, Session
 from rooms.errors import Conflict
 from rooms.run_of_show import (
     Change,
@@ -52,14 +52,13 @@ class Shows:
     async def _read(self, redis: Redis | Pipeline, session: Session) -> Show:
         sid = session.session_id
         items = await self.review._items(redis, sid)
-        founders = {
-            i.item_id: person_key(PersonType.GUEST, i.applicant_email)
-            for i in items
-            if i.applicant_email
-        }
+        names = {}
+        if any(i.founders for i in items):  # the founders' names as the roster has them
+            roster = [load(RosterEntry, t) for t in await redis.hvals(keys.roster(sid))]
+            names = {e.person_key: e.name for e in roster}
         buffer = await redis.get(keys.show_buffer(sid))
         plan = ShowPlan(
-            slots=slots_of(items, founders),
+            slots=slots_of(items, names),
             planned_start=session.start,
             buffer_seconds=int(buffer or 0),
         )

@@ -1,5 +1,7 @@
 """Optimistic transactions: read under ``WATCH``, then ``MULTI`` and the queued writes, again
-from the start whenever a watched key changed meanwhile — a few times, then "busy"."""
+from the start whenever a watched key changed meanwhile — a few times, then "busy". Given a
+``Durable``, the EXEC is answered only once Redis has the writes on disk
+(server/store/durable.py)."""
 
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -9,22 +11,29 @@ from redis.exceptions import WatchError
 
 from rooms.errors import Conflict
 from server.store.connection import Redis
+from server.store.durable import Durable
 
 T = TypeVar("T")
 ATTEMPTS = 20  # tries before the caller is told to try again
 
 
 async def watched(
-    redis: Redis, watch: list[str], body: Callable[[Pipeline], Awaitable[T]], *, busy: Conflict
+    redis: Redis,
+    watch: list[str],
+    body: Callable[[Pipeline], Awaitable[T]],
+    *,
+    busy: Conflict,
+    durable: Durable | None = None,
 ) -> T:
     """Run body (reads, then ``pipe.multi()`` and queued writes) until no watched key changed;
     ``busy`` is raised when it kept changing."""
-    async with redis.pipeline(transaction=True) as pipe:
+    pipeline = durable.pipeline() if durable else redis.pipeline(transaction=True)
+    async with pipeline as pipe:
         for _ in range(ATTEMPTS):
             try:
                 await pipe.watch(*watch)
                 result = await body(pipe)
-                await pipe.execute()
+                await (durable.commit(pipe) if durable else pipe.execute())  # type: ignore[arg-type]
                 return result
             except WatchError:
                 continue

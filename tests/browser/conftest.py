@@ -102,11 +102,14 @@ async def new_page(browser: Browser, live_server: LiveServer) -> AsyncIterator[N
     problems = PageProblems()
     contexts = []
 
-    async def make(lang: str = "en", *, width: int = 1280, height: int = 900) -> Page:
+    async def make(
+        lang: str = "en", *, width: int = 1280, height: int = 900, scale: float = 1
+    ) -> Page:
         context = await browser.new_context(
             base_url=live_server.base_url,
             locale=LOCALES[lang],
             viewport={"width": width, "height": height},
+            device_scale_factor=scale,  # window.devicePixelRatio
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)

@@ -177,6 +177,8 @@ class ClassScenario(Scenario):
         self.mark("the late joiner follows the slides")
         self.result["stage"] = {p.label: await stage_layout(p.page) for p in (*students, wang)}
         self.mark("the slides big, the teacher's camera small beside them")
+        for person in (teacher, students[0]):
+            await self.shoot(person, "slides")
         return wang
 
     async def poll_and_questions(self, teacher: Person, students: list[Person]) -> None:

@@ -3,6 +3,7 @@
 late), a timed poll, a question, a student invited to speak, and a certificate after the
 class. Each test judges one part of what it recorded."""
 
+import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ STUDENTS = ("li", "han", "wang")
 def lesson(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     data_dir: Path = tmp_path_factory.mktemp("class-media")
     config = {"redis_url": redis_url, "subnet": Subnet.random().third, "data_dir": str(data_dir)}
+    if os.environ.get("YUNHUI_SHOTS"):  # screenshots for review
+        config["screenshots"] = os.environ["YUNHUI_SHOTS"]
     result = run_in_namespace("tests.browser.netns_class", config, timeout=180)
     print(result.get("timeline"))
     return result

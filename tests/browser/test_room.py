@@ -29,6 +29,7 @@ async def open_meeting(
     starts_in: timedelta = timedelta(minutes=5),
     lobby: bool = True,
     kind: str = "meeting",
+    recording_allowed: bool = False,
 ) -> Session:
     """A public meeting (or a session of another kind), by default with a lobby and starting
     in 5 minutes: its room is open."""
@@ -50,6 +51,7 @@ async def open_meeting(
     fields = {
         "kind": kind, "title": "Open Meeting", "description": "", "lobby": lobby,
         "start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{start + timedelta(hours=1):%Y-%m-%dT%H:%M}",
+        "recording_allowed": recording_allowed,
     }  # fmt: skip
     session = await agenda.create_session(store, event=event, fields=fields, now=now)
     await store.schedule.advance(session.session_id, now)  # to open (the lobby), when it is

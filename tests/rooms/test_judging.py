@@ -170,3 +170,19 @@ def test_the_ranking_is_by_mean_weighted_score_with_ties_sharing_a_rank() -> Non
     ]  # fmt: skip
     assert rows[0]["title_zh"] == "项目2" and rows[0]["mean"] == 100.0
     assert rows[1]["submitted"] == 1 and rows[1]["expected"] == 2
+
+
+def test_a_pitch_by_founders_on_the_roster_shows_their_names_to_the_judges(room: Room) -> None:
+    from rooms.run_of_show import Show, slots_of
+
+    team = replace(ITEMS[0], applicant_name="", founders=("guest:x@co.cn", "guest:y@co.cn"))
+    names = {"guest:x@co.cn": "X", "guest:y@co.cn": "Y"}
+    plan = replace(SHOW.plan, slots=slots_of((team, *ITEMS[1:]), names))
+    room.part(RunOfShow).load(handed(Show(plan=plan), START))
+    judge = room.people.get("guest:a@vc.cn")
+    assert judge is not None
+
+    view = judging(room).view_for(judge)
+
+    assert view is not None
+    assert [p["founder"] for p in view["pitches"]] == ["X, Y", "Founder 2", "Founder 3"]  # type: ignore[index]

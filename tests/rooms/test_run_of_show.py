@@ -47,8 +47,7 @@ def item(n: int, *, pitch: int = 3, qa: int = 2) -> Item:
 
 
 ITEMS = (item(1), item(2), item(3, qa=0))
-FOUNDERS = {i.item_id: f"guest:{i.applicant_email}" for i in ITEMS}
-PLAN = ShowPlan(slots=slots_of(ITEMS, FOUNDERS), planned_start=START, buffer_seconds=60)
+PLAN = ShowPlan(slots=slots_of(ITEMS), planned_start=START, buffer_seconds=60)
 SHOW = Show(plan=PLAN)
 
 
@@ -170,9 +169,7 @@ def test_a_started_slot_cannot_change_and_a_later_change_does_not_move_the_stage
         assert codes(lambda s=slot_id: check_edit(show, s)) == "slot_started"
     check_edit(show, "i3")
     # staff shorten slot 1 after it ran: slot 2's pitch still ends when it was due to
-    shorter = replace(
-        show, plan=replace(PLAN, slots=slots_of((item(1, pitch=1), *ITEMS[1:]), FOUNDERS))
-    )
+    shorter = replace(show, plan=replace(PLAN, slots=slots_of((item(1, pitch=1), *ITEMS[1:]))))
     assert stage_on(shorter).ends == START + 9 * MIN  # type: ignore[union-attr]
 
 
@@ -303,3 +300,97 @@ def test_a_founder_whose_stage_is_taken_back_is_told_and_their_devices_go_off() 
     assert (f1.mic, f1.camera) == (False, False)
     updated = [e for e in effects if isinstance(e, Send) and e.event == "participant_updated"]
     assert updated and updated[0].payload["participant"]["camera"] is False  # type: ignore[index]
+
+
+# a pitch by several founders (people on the roster) -----------------------------------------
+
+CO_FOUNDER = Person("account:a7", "p-a7", "Co-founder", Role.PRESENTER)
+
+
+def test_an_item_without_founders_is_pitched_by_its_applicant_and_one_with_founders_by_them() -> (
+    None
+):
+    team = replace(item(1), founders=("guest:f1@co.cn", "account:a7"))
+    [old, new] = slots_of((item(1), team), {"account:a7": "Co-founder", "guest:f1@co.cn": "F 1"})
+
+    assert old.founder_keys == ("guest:f1@co.cn",) and old.founder_name == "Founder 1"
+    assert new.founder_keys == ("guest:f1@co.cn", "account:a7")
+    assert new.founder_name == "F 1, Co-founder"
+
+
+def test_every_founder_of_the_slot_waits_then_gets_the_stage_when_it_starts() -> None:
+    team = replace(item(1), founders=("guest:f1@co.cn", "account:a7"))
+    show = Show(plan=replace(PLAN, slots=slots_of((team, *ITEMS[1:]))))
+    room = roadshow(show)
+    room.join("s-a7", CO_FOUNDER, now=NOW)
+    part = room.part(RunOfShow)
+    f1, a7 = room.people.get("guest:f1@co.cn"), room.people.get("account:a7")
+    assert f1 is not None and a7 is not None
+    assert f1.held and a7.held  # both wait in the lobby, each with the pitch's start
+    assert room.hold_of(a7)["starts_at"] == START.isoformat()  # type: ignore[index]
+
+    part.reload(handed(show, START), now=START)
+
+    assert f1.admitted and a7.admitted
+    assert STAGE_RIGHTS <= room.caps(f1) and STAGE_RIGHTS <= room.caps(a7)
+    assert sorted(part.view()["on_stage"]) == ["p-a7", "p-f1"]  # type: ignore[arg-type]
+    part.reload(handed(handed(show, START), START + 5 * MIN), now=START + 5 * MIN)
+    assert not STAGE_RIGHTS & room.caps(a7)  # taken back from both
+    assert not STAGE_RIGHTS & room.caps(f1)
+
+
+def test_founders_are_person_keys_each_once_and_not_too_many() -> None:
+    from rooms.items import FOUNDERS_MAX, new_item
+
+    fields = {"title_en": "T", "founders": ["account:a7", "account:a7", "guest:X@co.cn"]}
+    made = new_item(fields, item_id="i9", session_id="s1", now=NOW)
+    assert made.founders == ("account:a7", "guest:X@co.cn")
+    too_many = [f"account:a{n}" for n in range(FOUNDERS_MAX + 1)]
+    assert codes(lambda: new_item({"title_en": "T", "founders": too_many}, item_id="i",
+                                  session_id="s1", now=NOW)) == "too_many_founders"  # fmt: skip
+    assert codes(lambda: new_item({"title_en": "T", "founders": "account:a7"}, item_id="i",
+                                  session_id="s1", now=NOW)) == "invalid_field"  # fmt: skip
+
+
+def test_everyone_is_warned_a_minute_before_a_founders_stage_ends_on_server_time() -> None:
+    room = roadshow()
+    part = room.part(RunOfShow)
+
+    part.reload(handed(SHOW, START), now=START)
+    view = part.view()
+    assert view["stage"]["ends"] == (START + 3 * MIN).isoformat()  # type: ignore[index]
+    assert view["warn_at"] == (START + 2 * MIN).isoformat()  # a minute before the pitch ends
+    part.reload(handed(handed(SHOW, START), START + 5 * MIN), now=START + 5 * MIN)
+    assert part.view()["warn_at"] is None  # the buffer: no founder's time to run out
+
+
+def test_a_pitch_with_its_own_buffer_keeps_it_and_the_others_take_the_shows() -> None:
+    own = replace(item(1), buffer_minutes=4)
+    none = replace(item(2), buffer_minutes=0)
+    show = Show(plan=replace(PLAN, slots=slots_of((own, none, ITEMS[2]))))
+
+    buffers = [(s.key, s.ends - s.begins) for s in timeline(show) if s.phase == "buffer"]
+
+    assert buffers == [("i1:buffer", 4 * MIN), ("i3:buffer", 1 * MIN)]  # i2: none at all
+
+
+def test_the_chapters_are_a_webvtt_track_for_the_recording() -> None:
+    show = handed(SHOW, START)
+    show = handed(show, START + 6 * MIN + timedelta(seconds=2))
+    show = handed(show, START + 12 * MIN)
+    on = show
+    show = handed(show, START + timedelta(hours=1))  # the end, written late: due at 16 min
+    show = replace(show, log=tuple(
+        replace(e, due=START + 16 * MIN) if e.stage == END else e for e in show.log
+    ))  # fmt: skip
+
+    from rooms.run_of_show import chapters_vtt
+
+    assert chapters_vtt(show, "en").splitlines() == [
+        "WEBVTT", "",
+        "1", "00:00:00.000 --> 00:06:02.000", "Project 1", "",
+        "2", "00:06:02.000 --> 00:12:00.000", "Project 2", "",
+        "3", "00:12:00.000 --> 00:16:00.000", "Project 3",
+    ]  # fmt: skip
+    assert chapters_vtt(on, "zh").splitlines()[-2] == "00:12:00.000 --> 00:12:00.000"  # still on
+    assert chapters_vtt(SHOW, "en") == "WEBVTT\n"

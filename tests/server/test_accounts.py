@@ -121,6 +121,7 @@ async def test_passwords_are_stored_as_argon2id_hashes_beside_the_record(store: 
     assert PASSWORD not in stored["record"] and "password" not in stored["record"]
 
 
+@pytest.mark.real_password_hashing
 async def test_check_credentials_rehashes_a_hash_with_outdated_parameters(store: Store) -> None:
     admin = await make_admin(store)
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
@@ -134,6 +135,7 @@ async def test_check_credentials_rehashes_a_hash_with_outdated_parameters(store:
     assert PasswordHasher().verify(rehashed, PASSWORD) is True
 
 
+@pytest.mark.real_password_hashing
 async def test_check_credentials_keeps_a_current_hash(store: Store) -> None:
     admin = await make_admin(store)
     before = await store.accounts.password_hash(admin.account_id)

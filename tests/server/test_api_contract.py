@@ -109,6 +109,7 @@ async def world(staff, store) -> dict[str, str]:
         "template_name": "Basic",
         "file_id": (await material.json())["file_id"],
         "draft_id": "d0001",  # a poll bank's draft (a review has none: 404)
+        "follow_up_id": "f0001",  # a follow-up request (none: 404)
     }
 
 

@@ -219,6 +219,7 @@ class World:
         public: bool = True,
         opens_in: int = 5,
         capacity: int = 100,
+        recording_allowed: bool = False,
     ) -> Room:
         """A session starting ``opens_in`` minutes from now (its lobby opens 15 before)."""
         _org, owner = await create_staff(self.store, email=f"{secrets.token_hex(4)}@example.org")
@@ -240,6 +241,7 @@ class World:
             fields={
                 "kind": kind, "title": "Room test", "description": "", "lobby": lobby,
                 "capacity": capacity, "start": f"{start:%Y-%m-%dT%H:%M}",
+                "recording_allowed": recording_allowed,
                 "end": f"{start + timedelta(hours=1):%Y-%m-%dT%H:%M}",
             },
             now=now,

@@ -38,12 +38,16 @@ ORDER = [
     "score_pitch", "get_my_pitch_score", "close_pitch_scoring", "release_pitch_results",
     "get_pitch_results", "get_ranking",
     "mark_interest", "choose_breakout", "open_breakouts", "assign_breakout", "visit_breakout",
-    "broadcast_breakouts", "close_breakouts", "set_role",
+    "broadcast_breakouts", "close_breakouts", "fix_agreement", "agreement_page", "call_signer",
+    "confirm_identity", "give_consent", "sign_agreement", "attest", "close_ceremony",
+    "start_recording", "stop_recording", "set_role",
     "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
 # is in the room, not waiting in the lobby
 REFUSED_ANYWAY = {"join": "already_joined", "admit": "not_found", "deny": "not_found"}
+# recording: the walk's sessions do not allow it (the default), so nothing is recording either
+REFUSED_ANYWAY |= {"start_recording": "recording_not_allowed", "stop_recording": "not_recording"}
 # a review panel's events: refused outside a review (``not_here``); in a review without items,
 # every item is unknown, and there is no waiting item to reorder
 PANEL = set(WORKFLOW_EVENTS["panel"])
@@ -74,7 +78,13 @@ BREAKOUTS = set(WORKFLOW_EVENTS["breakouts"])
 BREAKOUT_KINDS = {kind for kind in Kind if Breakouts in rules_of(kind).workflows}
 
 
+# a signing ceremony: refused elsewhere; the walk's signing session has no agreement yet
+SIGNING = set(WORKFLOW_EVENTS["signing"])
+
+
 def refused_anyway(event: str, kind: Kind) -> str | None:
+    if event in SIGNING:
+        return "no_agreement" if kind is Kind.SIGNING else "not_here"
     if event == "mark_interest":  # a roadshow's only; the walk's roadshow has no pitches
         return "no_pitch" if kind is Kind.ROADSHOW else "not_here"
     if event in BREAKOUTS:
@@ -166,6 +176,10 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
         "visit_breakout": {"group": 1},
         "broadcast_breakouts": {"text": "Five minutes left"},
         "mark_interest": {"item_id": "i-none", "interested": True, "note": "mine"},
+        "agreement_page": {"page": 1},
+        "call_signer": {"party_id": "p1"},
+        "give_consent": {"sha256": "ab" * 32, "typed_name": "X"},
+        "sign_agreement": {"signature": "data:image/png;base64,iVBORw0KGgo="},
     }.get(event, {"item_id": "i-none"} if event in PANEL | JUDGING else {})
 
 

@@ -33,3 +33,27 @@ async def test_a_note_reaches_only_its_author_and_the_chair_sees_counts(
         (i1, True, "秘密 ok"),
         (i2, False, ""),
     ]
+
+
+async def test_interest_marked_through_the_api_shows_in_the_live_room_at_once(
+    show: tuple[World, Room],  # noqa: F811
+) -> None:
+    from datetime import UTC, datetime
+
+    from rooms.interest import Interest
+
+    world, room = show
+    i1, _ = (i.item_id for i in await world.store.review.items(room.session_id))
+    chair = await person(world, room, Role.HOST, "Chair")
+    investor = await person(world, room, Role.ATTENDEE, "Investor", "investor@example.org")
+    for peer in (chair, investor):
+        peer.clear()
+    mark = Interest("guest:investor@example.org", i1, True, "via API", datetime.now(UTC))
+
+    await world.live.store.interest.mark(room.session_id, mark)  # as PUT .../interest does
+
+    assert (await investor.wait_for("interest"))[-1] == {
+        "mine": {i1: {"interested": True, "note": "via API"}}
+    }
+    assert (await chair.wait_for("interest"))[-1]["counts"] == {i1: 1}
+    assert "via API" not in repr(chair.events)

@@ -39,6 +39,9 @@ GOOD: dict[Shape, Any] = {
     Shape.GROUP_OR_MAIN: None,
     Shape.ASSIGNMENTS: {"p-1": 1, "p-2": 50},
     Shape.BROADCAST: "Five minutes left",
+    Shape.NAME: "张伟",
+    Shape.SHA256: "ab" * 32,
+    Shape.SIGNATURE: "data:image/png;base64,iVBORw0KGgo=",
 }
 BAD: dict[Shape, list[Any]] = {
     Shape.TEXT: [5, None, ["x"], {"t": "x"}, "x" * 4097],
@@ -77,6 +80,9 @@ BAD: dict[Shape, list[Any]] = {
     Shape.GROUP_OR_MAIN: [0, 51, 1.5, "1", False],
     Shape.ASSIGNMENTS: [[1], {"p-1": 0}, {"a/b": 1}, {"p-1": "1"}, {"p-1": None}, None],
     Shape.BROADCAST: ["", "x" * 501, 5, ["x"], None],
+    Shape.NAME: ["x" * 101, 5, ["x"], None],
+    Shape.SHA256: ["ab" * 31, "zz" * 32, "ab" * 33, 5, None],
+    Shape.SIGNATURE: ["", "x" * 60_000, 5, ["x"], None],
 }
 NOT_OBJECTS: list[Any] = ["text", 42, 1.5, True, [1, 2], ["a"]]
 

@@ -25,7 +25,8 @@
 //   meeting (breakouts-wire.js): joined's `breakouts`, breakouts {...}, breakout_broadcast
 //   {text, name, at}; in a roadshow (show-wire.js): joined's `show`, show {...}; its judging
 //   (judging-wire.js): joined's `judging`, judging {...}, pitch_score_progress {itemId,
-//   submitted, expected}.
+//   submitted, expected}; in a signing ceremony (signing-wire.js): joined's `signing` and
+//   `signingMe`, signing {signing, moment}, agreement_page {page}.
 // An `error` answering a request the page awaits (`submitScore`, `getResults`…: a Promise of
 // the ack, `{error: {code, message}}` when refused) has `answered: true`: the page shows it
 // where it asked, not twice.
@@ -43,6 +44,7 @@ import { toQaSettings, toQuestion, toQuestions } from "./questions-wire.js";
 import { toInterest, toShow } from "./show-wire.js";
 import { toJudging, toRanking } from "./judging-wire.js";
 import { toPointer, toSlides } from "./slides-wire.js";
+import { toMoment, toSigning, toSigningMe } from "./signing-wire.js";
 
 const ACK_TIMEOUT_MS = 10_000;
 const RETRY_MS = 2_000; // a chat message the server could not store is sent again after this
@@ -145,6 +147,7 @@ function toSnapshot(wire) {
     capabilities: new Set(wire.capabilities),
     session: wire.session,
     room: toFlags(wire.room),
+    recording: Boolean(wire.room?.recording),
     participants: wire.participants.map(toParticipant),
     hands: wire.hands.map(toHand),
     lobby: (wire.lobby ?? []).map(toWaiting),
@@ -159,6 +162,8 @@ function toSnapshot(wire) {
     show: toShow(wire.show),
     judging: toJudging(wire.judging),
     interest: toInterest(wire.interest),
+    signing: toSigning(wire.signing),
+    signingMe: toSigningMe(wire.signing_me),
   };
 }
 
@@ -176,6 +181,7 @@ const RELAYED = {
   hands: (p) => ["hands", p.queue.map(toHand)],
   lobby: (p) => ["lobby", p.queue.map(toWaiting)],
   room_flags: (p) => ["room_flags", toFlags(p)],
+  recording: (p) => ["recording", { recording: Boolean(p.recording) }],
   chat_deleted: (p) => ["chat_deleted", { id: p.message_id }],
   reaction: (p) => ["reaction", { id: p.participant_id, name: p.name, emoji: p.emoji }],
   mute_request: (p) => ["mute_request", { by: p.by }],
@@ -207,6 +213,8 @@ const RELAYED = {
   pitch_score_progress: (p) => ["pitch_score_progress", toProgress(p)],
   interest: (p) => ["interest", toInterest(p)],
   interest_counts: (p) => ["interest_counts", { counts: { ...(p.counts ?? {}) } }],
+  signing: (p) => ["signing", { signing: toSigning(p.signing), moment: toMoment(p.moment) }],
+  agreement_page: (p) => ["agreement_page", { page: p.page }],
 };
 
 // the media signalling, passed to media-connection.js as it is on the wire
@@ -401,6 +409,7 @@ export class RoomConnection extends Emitter {
   muteAll() { return this.#send("mute_all"); }
   remove(participantId, { ban = false } = {}) { return this.#send("remove", { participant_id: participantId, ban }); }
   setLocked(locked) { return this.#send("set_locked", { locked }); }
+  setRecording(on) { return this.#send(on ? "start_recording" : "stop_recording"); }
   setRole(participantId, role) { return this.#send("set_role", { participant_id: participantId, role }); }
   getAttendance() { return this.#send("get_attendance"); }
   sendAttention(visible) { return this.#send("attention", { visible }); }
@@ -444,6 +453,10 @@ export class RoomConnection extends Emitter {
   startShow() { return this.#send("start_show"); }
   extendStage(itemId, phase, minutes) { return this.#send("extend_stage", { item_id: itemId, phase, minutes }); }
   endStage(itemId, phase) { return this.#send("end_stage", { item_id: itemId, phase }); }
+  // a signing ceremony (PROTOCOL.md, "Signing ceremony"): each step is answered {seq, hash,
+  // step} once the server has it on disk, or {error}
+  signingStep(event, payload = {}) { return this.#request(event, payload); }
+  agreementPage(page) { return this.#send("agreement_page", { page }); }
   // a roadshow's interest in pitches (PROTOCOL.md, "Interest in pitches")
   markInterest(itemId, interested, note) { return this.#request("mark_interest", { item_id: itemId, interested, note }); }
 

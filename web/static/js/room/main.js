@@ -24,6 +24,7 @@ import { RoomMedia } from "./room-media.js";
 import { setupShow } from "./show.js";
 import { setupJudging } from "./judging.js";
 import { setupInterest } from "./interest.js";
+import { setupSigning } from "./signing.js";
 import { setupSlides } from "./slides.js";
 import { SpeakPrompt } from "./speaking.js";
 import { moderationButtons, renderRoster } from "./roster.js";
@@ -65,6 +66,7 @@ const state = {
   hands: [],
   queue: [],
   flags: { locked: false, chatEnabled: true },
+  recording: Boolean(document.getElementById("prejoin-recording")), // the page says so before joining
   stageInvites: [], // invitations to speak waiting (moderators)
   reconnecting: false,
   over: false,
@@ -138,6 +140,8 @@ const show = setupShow({
 const interest = setupInterest({ lang: config.lang, sessionId: config.sessionId });
 // slides on the stage (null where the session's kind shows none)
 const slides = setupSlides({ csrfToken: app.dataset.csrfToken, sessionId: config.sessionId });
+// a signing ceremony: the agreement on the stage, the parties, the steps (null elsewhere)
+const signing = setupSigning({ sessionId: config.sessionId });
 // a listener's invitation to speak (null where the session's kind has none)
 const speakPrompt = byId("speak-prompt")
   ? new SpeakPrompt(
@@ -257,8 +261,19 @@ function renderControls() {
     { lockToggle: byId("lock-toggle"), chatToggle: byId("chat-toggle"), lockedFlag: byId("flag-locked"), chatOffFlag: byId("flag-chat-off") },
     state.flags,
   );
+  renderRecording();
   chat.configure({ meId: state.me.id, canModerate: can("moderate") });
   chat.setEnabled(can("chat") && (state.flags.chatEnabled || can("moderate")));
+}
+
+// the recording indicator in the top bar; a host's start/stop button (where allowed)
+function renderRecording() {
+  byId("flag-recording").hidden = !state.recording;
+  const toggle = document.getElementById("record-toggle");
+  if (!toggle) return;
+  toggle.hidden = !can("moderate");
+  toggle.setAttribute("aria-pressed", String(state.recording));
+  toggle.textContent = t(state.recording ? "stop_recording" : "start_recording");
 }
 
 function renderRoom() {
@@ -301,6 +316,7 @@ function onJoined(snapshot) {
     hands: snapshot.hands,
     queue: stamp(snapshot.lobby),
     flags: snapshot.room,
+    recording: snapshot.recording,
     stageInvites: snapshot.stageInvites,
   });
   state.participants.set(state.me.id, state.me);
@@ -427,6 +443,12 @@ const HANDLERS = {
     state.flags = flags;
     renderControls();
   },
+  recording: ({ recording }) => {
+    // in the room or still in its lobby: everyone is told when it starts and stops
+    if (recording !== state.recording) toast(toasts, t(recording ? "recording_started" : "recording_stopped"));
+    state.recording = recording;
+    if (state.me) renderRecording();
+  },
   reaction: (reaction) => floatReaction(byId("reaction-layer"), reaction),
   mute_request: () => {
     local.setOn("audio", false); // the server stopped forwarding it already
@@ -510,6 +532,7 @@ function setupRoomButtons() {
     room,
     () => state.flags,
   );
+  document.getElementById("record-toggle")?.addEventListener("click", () => room().setRecording(!state.recording));
   const attendance = byId("attendance");
   attendance.addEventListener("toggle", () => attendance.open && room().getAttendance());
   byId("attendance-refresh").addEventListener("click", () => room().getAttendance());
@@ -551,6 +574,7 @@ function start() {
         polls?.attach(connection);
         breakouts?.attach(connection);
         slides?.attach(connection);
+        signing?.attach(connection);
         show?.attach(connection);
         judging?.attach(connection);
         interest?.attach(connection);

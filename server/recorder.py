@@ -1,0 +1,247 @@
+"""The recorder: a subscriber of a room's media plane that writes what it receives.
+
+A ``Recorder`` follows the router's sources (``follow``, called whenever they change): each
+published track with a codec it can keep (VP8, H.264, Opus) gets a track file, fed by the
+source's assembled frames (``Source.on_frame``) — the encoded frames as the publisher sent
+them, never decoded or encoded. A video file starts at a key frame: the recorder asks the
+publisher for one (PLI, through the source's own path) when it starts following a source and
+again, every ``KEYFRAME_RETRY`` seconds, while it still waits. Each frame's time on the
+recording's clock comes from ``recordings.timeline.TrackClock``; the writing is done by a
+thread per file (``recordings.writer``), so the event loop only queues frames.
+
+The room's moments go to the timeline (``observe``: what the room sends; ``note``: what the
+recorder sees itself, tracks starting and ending).
+
+``RecordingService`` starts and stops a room's recording and keeps its record in Redis.
+"""
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from recordings.timeline import (
+    RECORDABLE,
+    Recording,
+    Timeline,
+    TrackClock,
+    TrackFile,
+    line,
+    parse_track_file_name,
+    track_file_name,
+)
+from recordings.writer import LineWriter, TrackWriter
+from server.media.frames import Frame
+from server.media.router import Router
+from server.media.source import Source
+from server.store import Store
+
+log = logging.getLogger(__name__)
+
+KEYFRAME_RETRY = 1.0  # seconds between two key frame requests while a video file waits
+
+
+@dataclass(slots=True)
+class _Track:
+    source: Source
+    file: TrackFile
+    writer: TrackWriter
+    clock: TrackClock
+    listener: Callable[[Frame], None]
+    waiting: bool  # video: no key frame written yet
+
+
+class Recorder:
+    """One recording of one room's media plane, into ``folder``."""
+
+    def __init__(
+        self, *, router: Router, folder: Path, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.router = router
+        self.folder = folder
+        self._clock = clock
+        self._started = clock()
+        self._tracks: dict[str, _Track] = {}  # source_id -> its track file being written
+        self._segments: Counter[tuple[str, str]] = Counter()
+        self.files: list[TrackFile] = []  # finished track files
+        self.failed: list[str] = []  # files that stopped on an error
+        self._closing: list[TrackWriter] = []
+        self._timeline: LineWriter | None = None
+        self._observer = Timeline()
+        self._task: asyncio.Task[None] | None = None
+
+    def now_ms(self) -> int:
+        return int((self._clock() - self._started) * 1000)
+
+    def start(self, present: Sequence[tuple[str, str]] = ()) -> None:
+        """Start recording: the timeline (with who is ``present``: id, name) and every
+        source the room has now."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self._timeline = LineWriter(self.folder / "timeline.jsonl")
+        self.note("start")
+        for event, data in self._observer.present(list(present)):
+            self.note(event, **data)
+        self.follow()
+        self._task = asyncio.create_task(self._ask_keyframes(), name="recorder-keyframes")
+
+    # --- the media plane's sources ---------------------------------------------------------
+
+    def follow(self) -> None:
+        """Bring the track files up to date with the router's sources."""
+        sources = self.router.sources
+        for source_id in [s for s in self._tracks if s not in sources]:
+            self._finish(source_id)
+        for source_id, source in sources.items():
+            if source_id not in self._tracks and source.codec.name.upper() in RECORDABLE:
+                self._attach(source)
+
+    def _attach(self, source: Source) -> None:
+        key = (source.participant_id, source.kind)
+        self._segments[key] += 1
+        segment = self._segments[key]
+        name = track_file_name(source.participant_id, source.kind, segment, source.codec.name)
+        file = TrackFile(
+            name=name,
+            participant_id=source.participant_id,
+            kind=source.kind,
+            codec=source.codec.name,
+            segment=segment,
+        )
+        writer = TrackWriter(self.folder / name, file, on_error=self.failed.append)
+        track = _Track(
+            source=source,
+            file=file,
+            writer=writer,
+            clock=TrackClock(source.codec.clockRate),
+            listener=lambda frame: None,
+            waiting=source.media_kind == "video",
+        )
+        track.listener = self._listener(track)
+        self._tracks[source.source_id] = track
+        source.on_frame(track.listener)
+        source.request_keyframe()
+        self.note("track", participant_id=source.participant_id, kind=source.kind, file=name)
+
+    def _listener(self, track: _Track) -> Callable[[Frame], None]:
+        def take(frame: Frame) -> None:
+            if track.waiting:
+                if not frame.keyframe:
+                    return
+                track.waiting = False
+            at = track.clock.at(frame.timestamp, self.now_ms())
+            track.writer.write(frame.payloads, at, frame.keyframe)
+            file = track.file
+            first = file.started_ms if file.started_ms is not None else at
+            track.file = replace(file, started_ms=first, ended_ms=at, frames=file.frames + 1)
+
+        return take
+
+    def _finish(self, source_id: str) -> None:
+        track = self._tracks.pop(source_id)
+        track.source.off_frame(track.listener)
+        track.writer.finish()
+        self._closing.append(track.writer)
+        file = track.file
+        self.note("track_end", participant_id=file.participant_id, kind=file.kind, file=file.name)
+        if file.frames:
+            self.files.append(file)
+
+    async def _ask_keyframes(self) -> None:
+        while True:
+            await asyncio.sleep(KEYFRAME_RETRY)
+            for track in self._tracks.values():
+                if track.waiting:
+                    track.source.request_keyframe()
+
+    # --- the timeline ----------------------------------------------------------------------
+
+    def observe(self, event: str, payload: Mapping[str, Any]) -> None:
+        """Something the room sent: a timeline line if it is one of its moments."""
+        for entry, data in self._observer.observe(event, payload):
+            self.note(entry, **data)
+
+    def note(self, event: str, **data: Any) -> None:
+        if self._timeline is not None:
+            self._timeline.write(line(self.now_ms(), event, **data))
+
+    # --- the end ---------------------------------------------------------------------------
+
+    async def stop(self) -> list[TrackFile]:
+        """Stop following the sources, close every file (off the event loop); the files."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        for source_id in list(self._tracks):
+            self._finish(source_id)
+        self.note("stop")
+        writers, self._closing = self._closing, []
+        timeline, self._timeline = self._timeline, None
+
+        def close_all() -> None:
+            for writer in writers:
+                writer.close()
+            if timeline is not None:
+                timeline.close()
+
+        await asyncio.to_thread(close_all)
+        return sorted(self.files, key=lambda f: (f.started_ms or 0, f.name))
+
+
+class RecordingService:
+    """Starting and stopping a room's recording; its record in Redis (``store.recordings``)."""
+
+    def __init__(self, *, store: Store, data_dir: Path) -> None:
+        self.store = store
+        self.data_dir = data_dir
+
+    async def start(
+        self,
+        router: Router,
+        *,
+        session_id: str,
+        by: str,
+        now: datetime,
+        present: list[tuple[str, str]],
+    ) -> tuple[Recording, Recorder]:
+        recording_id = uuid.uuid4().hex
+        folder = Path("recordings") / session_id / recording_id
+        record = Recording(
+            recording_id=recording_id,
+            session_id=session_id,
+            folder=folder.as_posix(),
+            started_at=now.isoformat(),
+            started_by=by,
+        )
+        await self.store.recordings.begin(record)
+        recorder = Recorder(router=router, folder=self.data_dir / folder)
+        recorder.start(present)
+        return record, recorder
+
+    async def stop(self, record: Recording, recorder: Recorder, *, now: datetime) -> Recording:
+        files = await recorder.stop()
+        done = replace(record, stopped_at=now.isoformat(), tracks=tuple(files))
+        await self.store.recordings.end(done)
+        return done
+
+    async def recover(self, record: Recording, *, at: datetime) -> Recording:
+        """A recording a crash left going on: stopped at ``at`` (the process's last
+        heartbeat), with the track files its folder holds (their times unknown)."""
+        folder = self.data_dir / record.folder
+
+        def found() -> list[TrackFile]:
+            names = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+            return [f for f in map(parse_track_file_name, names) if f is not None]
+
+        tracks = tuple(await asyncio.to_thread(found))
+        done = replace(record, stopped_at=at.isoformat(), tracks=tracks)
+        await self.store.recordings.end(done)
+        return done

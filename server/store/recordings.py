@@ -1,0 +1,46 @@
+"""Recordings (``recordings.timeline.Recording``): one JSON record each, a session's
+recordings by start time, and the one going on in a session (what the room page's notice
+reads before anyone joins)."""
+
+from datetime import datetime
+
+from recordings.timeline import Recording
+from server.store import keys
+from server.store.codec import dump, load
+from server.store.connection import Redis
+
+
+class Recordings:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def begin(self, record: Recording) -> None:
+        started = datetime.fromisoformat(record.started_at).timestamp()
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(keys.recording(record.recording_id), dump(record))
+            pipe.zadd(keys.session_recordings(record.session_id), {record.recording_id: started})
+            pipe.set(keys.session_recording_on(record.session_id), record.recording_id)
+            await pipe.execute()
+
+    async def end(self, record: Recording) -> None:
+        """Keep the stopped record; the session is no longer being recorded."""
+        on = keys.session_recording_on(record.session_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(keys.recording(record.recording_id), dump(record))
+            await pipe.execute()
+        if await self.redis.get(on) == record.recording_id:
+            await self.redis.delete(on)
+
+    async def get(self, recording_id: str) -> Recording | None:
+        found = await self.redis.get(keys.recording(recording_id))
+        return load(Recording, found) if found else None
+
+    async def of_session(self, session_id: str) -> list[Recording]:
+        ids = await self.redis.zrange(keys.session_recordings(session_id), 0, -1)
+        found = [await self.get(i) for i in ids]
+        return [r for r in found if r is not None]
+
+    async def going_on(self, session_id: str) -> Recording | None:
+        """The session's recording going on, if any."""
+        recording_id = await self.redis.get(keys.session_recording_on(session_id))
+        return await self.get(recording_id) if recording_id else None
