@@ -10,6 +10,7 @@ from rooms.roles import (
     Role,
     capabilities,
     is_allowed,
+    lobby_skippers,
     roles_for,
 )
 
@@ -170,3 +171,15 @@ def test_every_capability_is_granted_somewhere() -> None:
 
 def test_booked_roles_are_the_ones_that_must_be_present_throughout() -> None:
     assert BOOKED_ROLES == {HOST, COHOST, PRESENTER, REVIEWER, SIGNER}
+
+
+def test_lobby_skippers_are_the_roles_that_bypass_the_lobby_in_table_order() -> None:
+    found = {kind: lobby_skippers(kind) for kind in Kind}
+
+    assert found == {
+        MEETING: (HOST, COHOST, PRESENTER),
+        CLASS: (HOST, COHOST, PRESENTER),
+        REVIEW: (HOST, COHOST, REVIEWER),
+        ROADSHOW: (HOST, COHOST, PRESENTER, REVIEWER),
+        SIGNING: (HOST, COHOST, SIGNER, WITNESS),
+    }
