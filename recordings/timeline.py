@@ -16,7 +16,8 @@
   clock) the track is placed by arrival again. Timestamps only go forward.
 - **Timeline**: the room's moments beside the tracks, one JSON object a line: joins and
   leaves, the active speaker, tracks starting and ending (a screen share is a ``screen``
-  track), slide pages, chapters (a roadshow pitch starting, a review item starting).
+  track), slide pages, chapters (a roadshow pitch starting, a review item starting, a signing
+  ceremony's steps).
   ``Timeline.observe`` turns what the room sends (its events and payloads) into lines,
   and leaves out what did not change.
 """
@@ -159,6 +160,7 @@ class Timeline:
         self._stage: object = None
         self._item: object = None
         self._present: set[object] = set()
+        self._ceremony: set[tuple[str, object]] = set()  # the signing steps chaptered so far
 
     def observe(self, event: str, payload: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
         handler = getattr(self, f"_on_{event}", None)
@@ -229,3 +231,34 @@ class Timeline:
         item = next((i for i in payload.get("items") or () if i.get("item_id") == current), {})
         title = {"title_zh": item.get("title_zh"), "title_en": item.get("title_en")}
         return [("chapter", {"source": "review_item", "item_id": current, **title})]
+
+    def _on_signing(self, payload: Mapping[str, Any]) -> list[tuple[str, dict]]:
+        """A chapter for each step of a signing ceremony the first time the room shows it:
+        the document fixed, each signer called and each signature, each witness, the close."""
+        view = payload.get("signing") or {}
+        parties = {p.get("party_id"): p for p in view.get("parties") or ()}
+        steps: list[tuple[str, object, dict[str, Any]]] = []
+        if view.get("fixed"):
+            steps.append(("document_fixed", None, {"title": view.get("title")}))
+        called = parties.get(view.get("called"))
+        if called is not None:
+            steps.append(("signer_called", called.get("party_id"), _party(called)))
+        for party in parties.values():
+            if party.get("signed_at"):
+                steps.append(("signed", party.get("party_id"), _party(party)))
+        for witness in view.get("witnesses") or ():
+            if witness.get("attested_at"):
+                steps.append(("witnessed", witness.get("name"), {"name": witness.get("name")}))
+        if view.get("closed"):
+            steps.append(("ceremony_closed", None, {}))
+        found = []
+        for step, subject, data in steps:
+            if (step, subject) not in self._ceremony:
+                self._ceremony.add((step, subject))
+                found.append(("chapter", {"source": "signing", "step": step, **data}))
+        return found
+
+
+def _party(party: Mapping[str, Any]) -> dict[str, Any]:
+    keys = ("party_id", "organization", "signer")
+    return {key: party.get(key) for key in keys}

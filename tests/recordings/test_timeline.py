@@ -119,6 +119,44 @@ def test_the_timeline_keeps_the_rooms_moments_once() -> None:
     ]
 
 
+def test_a_signing_ceremony_is_chaptered_step_by_step_once() -> None:
+    timeline = Timeline()
+    zhang = {"party_id": "p1", "organization": "Society A", "signer": "张伟", "signed_at": None}
+    chen = {"party_id": "p2", "organization": "Society B", "signer": "Chen", "signed_at": None}
+    witness = {"name": "Liu", "attested_at": None}
+    view = {"title": "合作协议", "fixed": False, "called": None, "closed": False,
+            "parties": [zhang, chen], "witnesses": [witness]}  # fmt: skip
+    states = [
+        view,
+        {**view, "fixed": True},
+        {**view, "fixed": True, "called": "p1"},
+        {**view, "fixed": True, "called": "p1", "parties": [{**zhang, "signed_at": "t1"}, chen]},
+        {**view, "fixed": True, "called": "p1", "parties": [{**zhang, "signed_at": "t1"}, chen]},
+        {**view, "fixed": True, "called": "p2",
+         "parties": [{**zhang, "signed_at": "t1"}, {**chen, "signed_at": "t2"}]},
+        {**view, "fixed": True, "called": "p2", "closed": True,
+         "parties": [{**zhang, "signed_at": "t1"}, {**chen, "signed_at": "t2"}],
+         "witnesses": [{**witness, "attested_at": "t3"}]},
+    ]  # fmt: skip
+
+    seen = [timeline.observe("signing", {"signing": state}) for state in states]
+
+    def chapter(step: str, **data: object) -> tuple[str, dict[str, object]]:
+        return ("chapter", {"source": "signing", "step": step, **data})
+
+    a = {"party_id": "p1", "organization": "Society A", "signer": "张伟"}
+    b = {"party_id": "p2", "organization": "Society B", "signer": "Chen"}
+    assert seen == [
+        [],
+        [chapter("document_fixed", title="合作协议")],
+        [chapter("signer_called", **a)],
+        [chapter("signed", **a)],
+        [],
+        [chapter("signer_called", **b), chapter("signed", **b)],
+        [chapter("witnessed", name="Liu"), chapter("ceremony_closed")],
+    ]
+
+
 def test_a_timeline_line_is_one_json_object() -> None:
     assert json.loads(line(1500, "speaker", participant_id="p1")) == {
         "at": 1500, "event": "speaker", "participant_id": "p1",
