@@ -18,12 +18,11 @@ import socketio
 
 from rooms.roles import Role
 from rooms.run_of_show import EntryKind, Show, ShowEntry
-from server import agenda, reviews
+from server import reviews
 from server.invitations import issue_invite, sign_invite
 from server.settings import Settings
 from server.store import Store
-from tests.server.fixtures_login import create_staff
-from tests.server.test_review_crash import WebProcess, enter
+from tests.server.test_review_crash import WebProcess, crash_session, enter
 
 F1, F2 = "f1@startup.cn", "f2@lab.cn"
 LATE = 1.5  # seconds a hand-over may come after its time on a busy machine
@@ -31,22 +30,8 @@ LATE = 1.5  # seconds a hand-over may come after its time on a busy machine
 
 async def prepare(store: Store, settings: Settings) -> tuple[str, dict[str, str]]:
     """A roadshow (not yet started) with two 1-minute pitches; the invite tokens."""
-    _org, owner = await create_staff(store, email=f"{secrets.token_hex(4)}@example.org")
     now = datetime.now(UTC)
-    day = now.date()
-    event = await agenda.create_event(
-        store, org_id=owner.org_id, organizer=owner.account_id, now=now,
-        fields={"title_zh": "路演", "title_en": "Roadshow", "description": "", "zone": "UTC",
-                "start_date": (day - timedelta(days=1)).isoformat(),
-                "end_date": (day + timedelta(days=2)).isoformat(), "visibility": "unlisted"},
-    )  # fmt: skip
-    start = now + timedelta(minutes=10)
-    session = await agenda.create_session(
-        store, event=event, now=now,
-        fields={"kind": "roadshow", "title": "Pitches", "description": "", "lobby": False,
-                "capacity": 50, "start": f"{start:%Y-%m-%dT%H:%M}",
-                "end": f"{start + timedelta(hours=1):%Y-%m-%dT%H:%M}"},
-    )  # fmt: skip
+    session = await crash_session(store, kind="roadshow", title="Pitches", minutes=10)
     for n, email in ((1, F1), (2, F2)):
         fields = {
             "title_en": f"Pitch {n}", "applicant_name": f"Founder {n}", "applicant_email": email,
@@ -62,7 +47,7 @@ async def prepare(store: Store, settings: Settings) -> tuple[str, dict[str, str]
     ]:
         invite = await issue_invite(
             store, session=session, role=role, name=name, email=email, single_use=False,
-            days=1, created_by=owner.account_id, now=now,
+            days=1, created_by="staff", now=now,
         )  # fmt: skip
         tokens[key] = sign_invite(settings, invite)
     return session.session_id, tokens

@@ -12,7 +12,7 @@ import asyncio
 import base64
 import secrets
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +21,11 @@ import socketio
 from rooms.agreement import Agreement, Party
 from rooms.roles import Role
 from rooms.signing_log import verify
-from server import agenda
 from server.invitations import issue_invite, sign_invite
 from server.settings import Settings
 from server.store import Store
-from tests.server.fixtures_login import create_staff
 from tests.server.signing_world import signature_png
-from tests.server.test_review_crash import WebProcess, enter
+from tests.server.test_review_crash import WebProcess, crash_session, enter
 from tests.server.test_show_crash import until
 
 SHA = "ab" * 32
@@ -37,22 +35,8 @@ SIGNERS = {"zhang": ("张伟", "zhang@a.org"), "chen": ("Chen Jing", "chen@b.org
 
 async def prepare(store: Store, settings: Settings) -> tuple[str, dict[str, str]]:
     """A signing session open now, its agreement with two parties; the invite tokens."""
-    _org, owner = await create_staff(store, email=f"{secrets.token_hex(4)}@example.org")
     now = datetime.now(UTC)
-    day = now.date()
-    event = await agenda.create_event(
-        store, org_id=owner.org_id, organizer=owner.account_id, now=now,
-        fields={"title_zh": "签约", "title_en": "Signing", "description": "", "zone": "UTC",
-                "start_date": (day - timedelta(days=1)).isoformat(),
-                "end_date": (day + timedelta(days=2)).isoformat(), "visibility": "unlisted"},
-    )  # fmt: skip
-    start = now + timedelta(minutes=5)
-    session = await agenda.create_session(
-        store, event=event, now=now,
-        fields={"kind": "signing", "title": "Ceremony", "description": "", "lobby": False,
-                "capacity": 50, "start": f"{start:%Y-%m-%dT%H:%M}",
-                "end": f"{start + timedelta(hours=1):%Y-%m-%dT%H:%M}"},
-    )  # fmt: skip
+    session = await crash_session(store, kind="signing", title="Ceremony", minutes=5)
     parties = tuple(
         Party(f"p{n}", f"Society {n}", f"guest:{email}", name, "")
         for n, (name, email) in enumerate(SIGNERS.values(), start=1)
@@ -66,7 +50,7 @@ async def prepare(store: Store, settings: Settings) -> tuple[str, dict[str, str]
     ]:
         invite = await issue_invite(
             store, session=session, role=role, name=name, email=email, single_use=False,
-            days=1, created_by=owner.account_id, now=now,
+            days=1, created_by="staff", now=now,
         )  # fmt: skip
         tokens[who] = sign_invite(settings, invite)
     return session.session_id, tokens
