@@ -7,36 +7,25 @@ at once and its session's watchers hear of it (the live rooms of this process: t
 shows it at once; a room elsewhere loads it when it next opens).
 """
 
-from collections.abc import Awaitable, Callable
-
 from rooms.interest import Interest
 from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Pipeline, Redis
+from server.store.watched import Watched
 
-Watcher = Callable[[str], Awaitable[None]]
 
-
-class InterestRecords:
+class InterestRecords(Watched):
     records: tuple[type, ...] = (Interest,)  # what ``queue`` keeps
 
     def __init__(self, redis: Redis) -> None:
+        super().__init__()
         self.redis = redis
-        self._watchers: list[Watcher] = []
-
-    def watch(self, watcher: Watcher) -> None:
-        self._watchers.append(watcher)
-
-    def unwatch(self, watcher: Watcher) -> None:
-        if watcher in self._watchers:
-            self._watchers.remove(watcher)
 
     async def mark(self, session_id: str, interest: Interest) -> None:
         """One person's interest in one pitch, written outside the room (the REST API)."""
         field = f"{interest.person_key}|{interest.item_id}"
         await self.redis.hset(keys.interest(session_id), field, dump(interest))
-        for watcher in list(self._watchers):
-            await watcher(session_id)
+        await self.changed(session_id)
 
     async def take(self, person_key: str, *, per_minute: int) -> bool:
         """Whether this person may mark once more through the API this minute."""

@@ -5,37 +5,23 @@ The room's line (server/realtime/line.py) queues the live records in its MULTI (
 the bank is written here directly by the console's API.
 """
 
-from collections.abc import Awaitable, Callable
-
 from rooms.poll_spec import Ballot, PollSpec
 from rooms.polls import BoardShown, LivePoll
 from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Pipeline, Redis
+from server.store.watched import Watched
 
 BANK_MAX = 100
 RECORDS = (LivePoll, Ballot, BoardShown)
 
 
-class Polls:
+class Polls(Watched):
     records: tuple[type, ...] = RECORDS  # what ``queue`` keeps
 
     def __init__(self, redis: Redis) -> None:
+        super().__init__()  # who hears of a bank's changes: the live rooms, their hosts see it
         self.redis = redis
-        self._watchers: list[Callable[[str], Awaitable[None]]] = []
-
-    # who hears of a bank's changes (the live rooms of this process: their hosts see it)
-
-    def watch(self, watcher: Callable[[str], Awaitable[None]]) -> None:
-        self._watchers.append(watcher)
-
-    def unwatch(self, watcher: Callable[[str], Awaitable[None]]) -> None:
-        if watcher in self._watchers:
-            self._watchers.remove(watcher)
-
-    async def _changed(self, session_id: str) -> None:
-        for watcher in list(self._watchers):
-            await watcher(session_id)
 
     # written on the room's line
 
@@ -79,11 +65,11 @@ class Polls:
         number = await self.redis.incr(keys.poll_bank_next(session_id))
         draft_id = f"d{number:04d}"
         await self.redis.hset(keys.poll_bank(session_id), draft_id, dump(spec))
-        await self._changed(session_id)
+        await self.changed(session_id)
         return draft_id
 
     async def remove_draft(self, session_id: str, draft_id: str) -> bool:
         removed = bool(await self.redis.hdel(keys.poll_bank(session_id), draft_id))
         if removed:
-            await self._changed(session_id)
+            await self.changed(session_id)
         return removed

@@ -29,6 +29,7 @@ from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
 from server.store.transactions import watched
+from server.store.watched import Watched
 
 T = TypeVar("T")
 
@@ -52,7 +53,6 @@ def score_field(item_id: str, reviewer_key: str) -> str:
     return f"{item_id} {reviewer_key}"
 
 
-Watcher = Callable[[str], Awaitable[None]]
 M = TypeVar("M", bound=Callable[..., Awaitable[Any]])
 
 
@@ -68,24 +68,10 @@ def _notifying(method: M) -> M:
     return changed  # type: ignore[return-value]
 
 
-class Reviews:
+class Reviews(Watched):
     def __init__(self, redis: Redis) -> None:
+        super().__init__()  # the live rooms hear of a review's preparation (or roster) changing
         self.redis = redis
-        self._watchers: list[Watcher] = []
-
-    # who hears of changes (the live rooms of this process: a live review follows at once)
-
-    def watch(self, watcher: Watcher) -> None:
-        self._watchers.append(watcher)
-
-    def unwatch(self, watcher: Watcher) -> None:
-        if watcher in self._watchers:
-            self._watchers.remove(watcher)
-
-    async def changed(self, session_id: str) -> None:
-        """Tell the watchers a review's preparation (or its roster) changed."""
-        for watcher in list(self._watchers):
-            await watcher(session_id)
 
     async def _transact(self, watch: list[str], body: Callable[[Pipeline], Awaitable[T]]) -> T:
         """Run body (reads, then MULTI and queued writes) until no watched key changed."""

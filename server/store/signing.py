@@ -15,7 +15,6 @@ entry is returned, and so acknowledged, only once Redis has it on disk.
 
 import base64
 import json
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from redis.asyncio.client import Pipeline
@@ -30,33 +29,19 @@ from server.store.codec import dump, load
 from server.store.connection import Redis
 from server.store.durable import Durable
 from server.store.transactions import watched
+from server.store.watched import Watched
 
 FIXED = "The document is fixed: the agreement can no longer change."
 BUSY = "The ceremony is busy; try again."
-Watcher = Callable[[str], Awaitable[None]]
 
 
-class Signings:
+class Signings(Watched):
     records: tuple[type, ...] = (StagePage,)  # what ``queue`` keeps
 
     def __init__(self, redis: Redis, durable: Durable) -> None:
+        super().__init__()  # the live rooms: a live ceremony follows its agreement and log
         self.redis = redis
         self.durable = durable
-        self._watchers: list[Watcher] = []
-
-    # who hears of changes (the live rooms of this process: a live ceremony follows at once)
-
-    def watch(self, watcher: Watcher) -> None:
-        self._watchers.append(watcher)
-
-    def unwatch(self, watcher: Watcher) -> None:
-        if watcher in self._watchers:
-            self._watchers.remove(watcher)
-
-    async def changed(self, session_id: str) -> None:
-        """Tell the watchers an agreement or its log changed."""
-        for watcher in list(self._watchers):
-            await watcher(session_id)
 
     # the stage's page (kept with a room's change, on its line)
 
