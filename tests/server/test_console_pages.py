@@ -18,16 +18,8 @@ from tests.server.pages_world import (
     sign_in,
     staff_of_new_org,
 )
+from tests.server.test_pages_console import EVENT_FORM
 
-EVENT_FORM = {
-    "title_zh": "材料论坛",
-    "title_en": "Materials Forum",
-    "description": "Two days.",
-    "zone": "Asia/Shanghai",
-    "start_date": "2030-05-01",
-    "end_date": "2030-05-02",
-    "visibility": "public",
-}
 STATUS = re.compile(r'<p class="flash success" role="status">(.*?)</p>')
 
 
