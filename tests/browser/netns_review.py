@@ -165,6 +165,16 @@ class ReviewScenario(Scenario):
         for phase in ("Q&A", "Deliberation"):
             await self.next_phase(chair, phase)
         await applicant.page.wait_for_selector("#stepped-out:not([hidden])")
+
+        async def applicant_tile_gone() -> bool:
+            return await chair.page.evaluate(TILES_JS) == 2  # the chair and A (B is out)
+
+        try:
+            await until("the applicant's tile leaves the chair's stage", applicant_tile_gone)
+        finally:
+            self.result["item2"]["chair_tiles_after_deliberation"] = await chair.page.evaluate(
+                TILES_JS
+            )
         await self.next_phase(chair, "Scoring")
         await self.score(a, ("3", "6"))
         await chair.page.click("#review-next")  # close: B comes back
@@ -186,6 +196,9 @@ class ReviewScenario(Scenario):
         self.result["pdf"] = {"status": pdf.status, "path": str(pdf_path)}
         self.mark("results")
 
+
+# how many camera tiles (people seen or heard, the page's own included) a page's stage has
+TILES_JS = "() => document.querySelectorAll('#tiles .tile:not(.screen)').length"
 
 # what the chair's page shows of scores before closing: the results table, any number
 SEEN_JS = """() => ({

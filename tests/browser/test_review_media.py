@@ -51,6 +51,10 @@ def test_review_media_the_conflicted_reviewer_receives_video_again_after(
     assert review["item2"]["b_after"] >= 2
 
 
+def test_review_media_the_applicant_sent_out_leaves_no_tile_behind(review: dict[str, Any]) -> None:
+    assert review["item2"]["chair_tiles_after_deliberation"] == 2  # the chair's own and A's
+
+
 def test_review_media_results_page_and_pdf(review: dict[str, Any]) -> None:
     page = review["results_page"]
     pdf = review["pdf"]

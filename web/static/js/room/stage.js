@@ -91,7 +91,11 @@ export class Stage {
     if (track === null) {
       const tile = this.#tiles.get(`${participantId}:${screen ? "screen" : "camera"}`);
       if (screen) this.#dropTile(tile?.key);
-      else tile?.setTrack(null);
+      else if (tile) {
+        tile.setTrack(null);
+        // someone else neither seen nor heard any more (their media closed) has no tile left
+        if (participantId !== this.#meId && !this.#audioTracks.has(participantId)) this.#dropTile(tile.key);
+      }
     } else {
       this.#tile(participantId, screen).setTrack(track);
     }
