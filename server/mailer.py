@@ -4,7 +4,9 @@ worker thread."""
 import asyncio
 import logging
 import smtplib
+from datetime import UTC
 from email.message import EmailMessage
+from zoneinfo import ZoneInfo
 
 from rooms.agenda import Session
 from rooms.roles import Kind
@@ -30,14 +32,21 @@ def subject_of(session: Session, english: str, chinese: str) -> str:
     return f"{english} the {noun_en} / {noun_zh}{chinese}: {session.title}"
 
 
+def when(session: Session) -> str:
+    """The session's start as its event's people read it, and in UTC: "2026-12-05 21:40
+    (Asia/Shanghai) · 13:40 UTC"."""
+    local = session.start.astimezone(ZoneInfo(session.zone))
+    utc = session.start.astimezone(UTC)
+    return f"{local:%Y-%m-%d %H:%M} ({session.zone}) · {utc:%H:%M} UTC"
+
+
 def reminder_message(settings: Settings, session: Session, to: str) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = to
     message["Subject"] = subject_of(session, "Reminder of", "提醒")
     link = f"{settings.base_url}/sessions/{session.session_id}"
-    start = session.start.strftime("%Y-%m-%d %H:%M UTC")
-    message.set_content(f"{session.title}\n{start}\n{link}\n")
+    message.set_content(f"{session.title}\n{when(session)}\n{link}\n")
     return message
 
 
@@ -48,8 +57,12 @@ def invite_message(
     message["From"] = settings.mail_from
     message["To"] = to
     message["Subject"] = subject_of(session, "Invitation to", "邀请")
-    start = session.start.strftime("%Y-%m-%d %H:%M UTC")
-    message.set_content(f"{name}:\n\n{session.title}\n{start}\n\n{link}\n")
+    noun_en, noun_zh = KIND_NOUNS[session.kind]
+    message.set_content(
+        f"{name}:\n\n您受邀参加{noun_zh}：{session.title}\n"
+        f"You are invited to the {noun_en}: {session.title}\n\n{when(session)}\n\n"
+        f"打开链接加入 / Open the link to join:\n{link}\n"
+    )
     return message
 
 

@@ -15,7 +15,7 @@ from rooms.accounts import Account
 from rooms.agenda import Event, PersonType, RosterEntry, Session, person_key
 from rooms.disciplines import DISCIPLINES
 from rooms.errors import DomainError
-from rooms.invites import InviteStatus
+from rooms.invites import Invite, InviteStatus
 from rooms.kinds import has_items, rules_of
 from rooms.polls import Polls
 from rooms.roles import Kind, Role, roles_for
@@ -214,21 +214,25 @@ async def _invite(
         created_by=account.account_id,
         now=datetime.now(UTC),
     )
-    return f"{_page(session)}?invite={invite.invite_id}#invite-{invite.invite_id}"
+    return await _shown_invite(request, session, invite)
 
 
 async def _personal_invite(
     request: web.Request, account: Account, session: Session, _e: Event, form: forms.Form
 ) -> str:
-    store, settings = request.app[STORE], request.app[SETTINGS]
     invite = await invitations.issue_personal_invite(
-        store,
+        request.app[STORE],
         session=session,
         person_key=form["person_key"],
         created_by=account.account_id,
         now=datetime.now(UTC),
     )
-    mailed = await invitations.mail_invite(settings, session, invite)
+    return await _shown_invite(request, session, invite)
+
+
+async def _shown_invite(request: web.Request, session: Session, invite: Invite) -> str:
+    """Mail the new invite when it has an address and e-mail is on; where its link shows."""
+    mailed = await invitations.mail_invite(request.app[SETTINGS], session, invite)
     query = f"invite={invite.invite_id}" + (f"&mailed={mailed}" if mailed else "")
     return f"{_page(session)}?{query}#invite-{invite.invite_id}"
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
 
@@ -48,11 +49,12 @@ async def test_a_personal_invite_is_mailed_with_a_link_that_admits_the_expert(
     now = datetime.now(UTC)
     event = await agenda.create_event(
         store, org_id=staff.org_id, organizer=staff.account_id, now=now,
-        fields={"title_zh": "评审", "title_en": "Review", "description": "", "zone": "UTC",
+        fields={"title_zh": "评审", "title_en": "Review", "description": "",
+                "zone": "Asia/Shanghai",
                 "start_date": f"{now:%Y-%m-%d}", "end_date": f"{now + timedelta(days=2):%Y-%m-%d}",
                 "visibility": "unlisted"},
     )  # fmt: skip
-    start = now + timedelta(hours=2)
+    start = now.astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(hours=2)
     session = await agenda.create_session(
         store, event=event, now=now,
         fields={"kind": "review", "title": "青年基金评审", "description": "", "lobby": True,
@@ -81,6 +83,9 @@ async def test_a_personal_invite_is_mailed_with_a_link_that_admits_the_expert(
     assert (sent, message["To"], str(message["Subject"])) == (
         "sent", "li.wei@example.org", f"Invitation to the review / 评审邀请: {session.title}",
     )  # fmt: skip
+    utc = start.astimezone(UTC)
+    assert f"{start:%Y-%m-%d %H:%M} (Asia/Shanghai) · {utc:%H:%M} UTC" in body
+    assert f"您受邀参加评审：{session.title}" in body
     assert (opened.person_key, opened.role, for_session.session_id) == (
         key, Role.REVIEWER, session.session_id,
     )  # fmt: skip

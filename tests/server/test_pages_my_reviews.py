@@ -292,3 +292,20 @@ async def test_a_conflicted_reviewer_gets_nothing_of_the_items_materials(
 
     assert chip not in listed
     assert (viewer.status, body.status) == (404, 404)
+
+
+async def test_an_invite_made_with_an_address_is_mailed_too(
+    aiohttp_client, store, settings, world
+) -> None:
+    mailing = replace(settings, email_enabled=True, smtp_host="127.0.0.1", smtp_port=1)
+    browser = await aiohttp_client(make_app(mailing))
+    await sign_in(browser, world["host"])
+    page = f"/console/sessions/{world['session'].session_id}"
+    token = csrf_of(await (await browser.get(page)).text())
+    form = {"role": "observer", "name": "Li", "days": "7", "csrf_token": token}
+
+    with_address = await browser.post(f"{page}/invites", data={**form, "email": "li@x.org"})
+    without = await browser.post(f"{page}/invites", data=form)
+
+    assert "The invite link could not be e-mailed; send it yourself." in await with_address.text()
+    assert "could not be e-mailed" not in await without.text()
