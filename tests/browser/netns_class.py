@@ -100,7 +100,7 @@ class ClassScenario(Scenario):
     async def in_world(self, redis_url: str) -> None:
         self.store = store = Store(connect(redis_url))
         await store.redis.flushdb()
-        self.session = session = await open_class(store)
+        self.session = session = await open_class(store, recording_allowed=True)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind((self.subnet.server_address, 0))
         settings = self.settings(sock.getsockname()[1], redis_url)
@@ -120,6 +120,34 @@ class ClassScenario(Scenario):
         finally:
             await runner.cleanup()
             await store.close()
+
+    async def record(self, teacher: Person, *, on: bool) -> None:
+        """The teacher starts (stops) recording from the host controls; once stopped, the
+        recording's record and folder go into the result for the test to read back."""
+        await open_panel(teacher.page, "host")
+        await teacher.page.click("#record-toggle")
+        indicator = teacher.page.locator("#flag-recording")
+        await (expect(indicator).to_be_visible() if on else expect(indicator).to_be_hidden())
+        self.mark("recording" if on else "recording stopped")
+        if on:
+            return
+
+        async def stopped() -> bool:
+            found = await self.store.recordings.of_session(self.session.session_id)
+            return len(found) == 1 and found[0].stopped_at is not None
+
+        await until("the recording's record is kept", stopped)
+        [record] = await self.store.recordings.of_session(self.session.session_id)
+        self.result["recording"] = {
+            "folder": str(Path(self.config["data_dir"]) / record.folder),
+            "started_at": record.started_at,
+            "stopped_at": record.stopped_at,
+            "tracks": [
+                {"name": t.name, "participant_id": t.participant_id, "kind": t.kind,
+                 "started_ms": t.started_ms, "ended_ms": t.ended_ms, "frames": t.frames}
+                for t in record.tracks
+            ],
+        }  # fmt: skip
 
     async def student(self, browser: Browser, label: str, base_url: str, path: str) -> Person:
         """A student opens their invite, then the room, and joins as a listener."""
@@ -146,6 +174,7 @@ class ClassScenario(Scenario):
         li = await self.student(browser, "li", base_url, path)
         han = await self.student(browser, "han", base_url, path)
         self.mark("teacher and two students in")
+        await self.record(teacher, on=True)
         wang = await self.slides(browser, teacher, [li, han], base_url, path)
         students = [li, han, wang]
         await self.poll_and_questions(teacher, students)
@@ -271,6 +300,7 @@ class ClassScenario(Scenario):
         await certificates.set_threshold(
             self.store, scope=Scope.SESSION, scope_id=self.session.session_id, text="1"
         )
+        await self.record(teacher, on=False)
         teacher.page.once("dialog", accept)
         await open_panel(teacher.page, "host")
         await teacher.page.click("#end-session")

@@ -5,9 +5,11 @@ class. Each test judges one part of what it recorded."""
 
 import os
 import subprocess
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import av
 import pytest
 
 from tests.browser.netns import Subnet, run_in_namespace
@@ -109,3 +111,45 @@ def test_class_a_student_downloads_their_certificate(lesson: dict[str, Any]) -> 
         f"“课程”，有效出席 {minutes} 分钟" in chinese,
         "Week 1" in chinese,
     ) == (True, True, True, True), chinese
+
+
+def track_packets(path: Path) -> tuple[list[int], int]:
+    """A track file read back with PyAV: its packets' times (ms) and how many frames decode."""
+    with av.open(str(path)) as container:
+        stream = container.streams[0]
+        times = [int(p.pts * p.time_base * 1000) for p in container.demux(stream) if p.pts]
+    with av.open(str(path)) as container:
+        return times, sum(1 for _ in container.decode(container.streams[0]))
+
+
+def test_class_recording_of_real_chromium_publishers_plays_back(lesson: dict[str, Any]) -> None:
+    recording = lesson["recording"]
+    folder = Path(recording["folder"])
+    length_ms = (
+        datetime.fromisoformat(recording["stopped_at"])
+        - datetime.fromisoformat(recording["started_at"])
+    ).total_seconds() * 1000
+    tracks = {(t["participant_id"], t["kind"]): t for t in recording["tracks"]}
+    speakers = {pid for pid, _kind in tracks}
+
+    assert len(speakers) == 2  # the teacher all along, Li while invited to speak
+    teacher = max(speakers, key=lambda pid: tracks[(pid, "video")]["ended_ms"]
+                  - tracks[(pid, "video")]["started_ms"])  # fmt: skip
+    li = (speakers - {teacher}).pop()
+    for (_pid, kind), track in tracks.items():
+        times, decoded = track_packets(folder / track["name"])
+        span = times[-1] - times[0]
+        assert len(times) == track["frames"] and times == sorted(times), track
+        assert (times[0], times[-1]) == (track["started_ms"], track["ended_ms"]), track
+        if kind == "video":
+            assert decoded == len(times), track  # every frame written decodes
+            assert 10 <= len(times) * 1000 / span <= 31, track  # Chromium's fake camera
+        else:
+            assert abs(len(times) - span / 20) <= span / 20 * 0.1 + 2, track  # Opus, 20 ms
+    teacher_video = tracks[(teacher, "video")]
+    # the teacher's camera is in the recording from (nearly) its start to its stop
+    assert abs((teacher_video["ended_ms"] - teacher_video["started_ms"]) - length_ms) < 1500
+    assert abs(teacher_video["ended_ms"] - tracks[(teacher, "audio")]["ended_ms"]) < 100
+    # Li came on later and went before the end
+    assert tracks[(li, "video")]["started_ms"] > teacher_video["started_ms"] + 5000
+    assert tracks[(li, "video")]["ended_ms"] < teacher_video["ended_ms"] - 1000

@@ -23,7 +23,7 @@ from tests.fixtures_files import make_pdf
 from tests.server.fixtures_login import create_staff
 
 
-async def open_class(store: Store) -> Session:
+async def open_class(store: Store, *, recording_allowed: bool = False) -> Session:
     """A public class without a lobby, starting in 5 minutes: its room is open."""
     org, account = await create_staff(store, email=HOST_EMAIL, name="Hu Teacher")
     now = datetime.now(UTC)
@@ -38,6 +38,7 @@ async def open_class(store: Store) -> Session:
     fields = {
         "kind": "class", "title": "Week 1", "description": "", "lobby": False,
         "start": f"{start:%Y-%m-%dT%H:%M}", "end": f"{start + timedelta(hours=1):%Y-%m-%dT%H:%M}",
+        "recording_allowed": recording_allowed,
     }  # fmt: skip
     session = await agenda.create_session(store, event=event, fields=fields, now=now)
     await store.schedule.advance(session.session_id, now)
