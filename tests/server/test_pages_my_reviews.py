@@ -205,14 +205,20 @@ async def test_the_api_makes_a_personal_invite(client, store, world) -> None:
     assert nobody.status == 404
 
 
-async def test_an_invite_that_cannot_be_mailed_says_so(
-    aiohttp_client, store, settings, world
-) -> None:
+async def unmailing_console(aiohttp_client, settings, world):  # type: ignore[no-untyped-def]
+    """The host's browser on the session's console page of an app whose e-mail is on but
+    whose SMTP server is not there: (browser, page path, CSRF token)."""
     mailing = replace(settings, email_enabled=True, smtp_host="127.0.0.1", smtp_port=1)
     browser = await aiohttp_client(make_app(mailing))
     await sign_in(browser, world["host"])
     page = f"/console/sessions/{world['session'].session_id}"
-    token = csrf_of(await (await browser.get(page)).text())
+    return browser, page, csrf_of(await (await browser.get(page)).text())
+
+
+async def test_an_invite_that_cannot_be_mailed_says_so(
+    aiohttp_client, store, settings, world
+) -> None:
+    browser, page, token = await unmailing_console(aiohttp_client, settings, world)
 
     response = await browser.post(
         f"{page}/roster/invite", data={"person_key": world["key"], "csrf_token": token}
@@ -297,11 +303,7 @@ async def test_a_conflicted_reviewer_gets_nothing_of_the_items_materials(
 async def test_an_invite_made_with_an_address_is_mailed_too(
     aiohttp_client, store, settings, world
 ) -> None:
-    mailing = replace(settings, email_enabled=True, smtp_host="127.0.0.1", smtp_port=1)
-    browser = await aiohttp_client(make_app(mailing))
-    await sign_in(browser, world["host"])
-    page = f"/console/sessions/{world['session'].session_id}"
-    token = csrf_of(await (await browser.get(page)).text())
+    browser, page, token = await unmailing_console(aiohttp_client, settings, world)
     form = {"role": "observer", "name": "Li", "days": "7", "csrf_token": token}
 
     with_address = await browser.post(f"{page}/invites", data={**form, "email": "li@x.org"})
