@@ -17,6 +17,7 @@ from rooms.roles import Role
 from server.invitations import issue_invite, sign_invite
 from server.recording_access import Watcher, media_token
 from server.scheduler import Scheduler
+from server.seed import seed_demo
 from tests.server.fixtures_login import Staff, create_staff, csrf_token, sign_in, sign_in_staff
 from tests.server.pages_world import make_event, make_session
 from tests.server.recordings_world import VIDEO, finished_recording
@@ -334,3 +335,22 @@ async def test_only_an_administrator_sets_the_retention(
     assert refused.status == 403
     assert form.status == 303 and cleared.status == 303
     assert await store.recording_library.retention(staff.org.org_id) is None
+
+
+async def test_the_demo_seed_leaves_a_replay_its_attendee_plays(
+    stranger, store, settings, capsys
+) -> None:
+    await seed_demo(store, settings)
+    printed = capsys.readouterr().out
+    found = re.search(rf"{re.escape(settings.base_url)}(/invite/\S+/recordings)", printed)
+    assert found is not None, printed
+
+    listing = await stranger.get(found.group(1))
+    [recording_id] = re.findall(r'href="/invite/\S+/recordings/(\w+)"', await listing.text())
+    page = await stranger.get(f"{found.group(1)}/{recording_id}")
+    text = await page.text()
+    media = await stranger.get(video_url(text), headers={"Range": "bytes=4-7"})
+
+    assert (listing.status, page.status, media.status) == (200, 200, 206)
+    assert await media.read() == b"ftyp"  # an MP4's first box
+    assert TRACK_SRC.search(text) is not None
