@@ -127,23 +127,30 @@ async def _changed(store: Store, item: Listed, change: Callable[[Recording], Rec
     return listed(recording, item.session)
 
 
-async def rename(store: Store, recording_id: str, *, org_id: str, title: str) -> Listed:
-    item = await own_recording(store, recording_id, org_id=org_id)
-    clean = check_title(title)
-    return await _changed(store, item, lambda r: replace(r, title=clean))
-
-
-async def publish(
-    store: Store, recording_id: str, *, org_id: str, public: bool, now: datetime
+async def edit(
+    store: Store,
+    recording_id: str,
+    *,
+    org_id: str,
+    now: datetime,
+    title: str | None = None,
+    public: bool | None = None,
 ) -> Listed:
-    """Make the recording a public replay (it must be ready), or take it back."""
+    """Rename the recording (``title``), make it a public replay (``public``: it must be
+    ready) or take it back; all of it or, when refused, none of it."""
     item = await own_recording(store, recording_id, org_id=org_id)
+    clean = None if title is None else check_title(title)
 
     def change(recording: Recording) -> Recording:
-        if not public:
-            return replace(recording, published_at=None)
-        check_publishable(recording)
-        return replace(recording, published_at=recording.published_at or now.isoformat())
+        if clean is not None:
+            recording = replace(recording, title=clean)
+        if public is False:
+            recording = replace(recording, published_at=None)
+        elif public:
+            check_publishable(recording)
+            published = recording.published_at or now.isoformat()
+            recording = replace(recording, published_at=published)
+        return recording
 
     return await _changed(store, item, change)
 

@@ -149,17 +149,10 @@ async def session_recordings(request: web.Request) -> web.Response:
 async def change_recording(request: web.Request) -> web.Response:
     account = await require_account(request)
     fields = await read_body(request, CHANGE)
-    store, recording_id = request.app[STORE], request.match_info["recording_id"]
-    item = await recording_library.own_recording(store, recording_id, org_id=account.org_id)
-    if "title" in fields:
-        item = await recording_library.rename(
-            store, recording_id, org_id=account.org_id, title=fields["title"]
-        )
-    if "public" in fields:
-        item = await recording_library.publish(
-            store, recording_id, org_id=account.org_id, public=fields["public"],
-            now=datetime.now(UTC),
-        )  # fmt: skip
+    item = await recording_library.edit(
+        request.app[STORE], request.match_info["recording_id"], org_id=account.org_id,
+        now=datetime.now(UTC), title=fields.get("title"), public=fields.get("public"),
+    )  # fmt: skip
     return json_response(_json(request.app[SETTINGS], item, await _staff(request)))
 
 

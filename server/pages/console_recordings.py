@@ -85,9 +85,9 @@ async def rename(request: web.Request) -> web.Response:
     item, sent_from = await _target(request, account)
     form = await forms.read_form(request)
     try:
-        await recording_library.rename(
+        await recording_library.edit(
             request.app[STORE], item.recording.recording_id, org_id=account.org_id,
-            title=form["title"],
+            now=datetime.now(UTC), title=form["title"],
         )  # fmt: skip
     except DomainError as error:
         return await _refused(request, item, sent_from, error)
@@ -101,9 +101,9 @@ async def publish(request: web.Request) -> web.Response:
     item, sent_from = await _target(request, account)
     public = forms.checked(await forms.read_form(request), "public")
     try:
-        await recording_library.publish(
+        await recording_library.edit(
             request.app[STORE], item.recording.recording_id, org_id=account.org_id,
-            public=public, now=datetime.now(UTC),
+            now=datetime.now(UTC), public=public,
         )  # fmt: skip
     except DomainError as error:
         return await _refused(request, item, sent_from, error)

@@ -204,20 +204,26 @@ async def test_publishing_makes_a_replay_public_and_unpublishing_takes_it_back(
     assert after == [403, 403]
 
 
-async def test_a_recording_without_its_video_cannot_be_published(
+async def test_a_recording_without_its_video_cannot_be_published_nor_half_changed(
     staff, store, settings, session, sample
 ) -> None:
     started = datetime.now(UTC)
     composing = await finished_recording(
         store, settings, session, sample=sample, started=started, composed=False
     )
+    path = f"/api/recordings/{composing.recording_id}"
 
-    answer = await staff.call(
-        "PATCH", f"/api/recordings/{composing.recording_id}", json={"public": True}
-    )
+    answer = await staff.call("PATCH", path, json={"title": "Opening", "public": True})
+    kept = await store.recordings.get(composing.recording_id)
+    renamed = await staff.call("PATCH", path, json={"title": "开幕 Opening"})
 
     assert answer.status == 409
     assert (await answer.json())["error"]["code"] == "not_ready"
+    assert kept is not None and (kept.title, kept.published_at) == ("", None)
+    assert renamed.status == 200
+    assert [(await renamed.json())[key] for key in ("title", "status", "video_url")] == [
+        "开幕 Opening", "composing", None,
+    ]  # fmt: skip
 
 
 async def test_rename_and_delete_need_the_csrf_token(staff, store, settings, recording) -> None:
