@@ -24,7 +24,9 @@ from rooms.agenda import Session
 from rooms.invites import InviteRefused
 from server import agenda, recording_library
 from server.appkeys import SETTINGS, STORE
+from server.auth import client_address
 from server.certificates import invite_holder
+from server.errors import ApiError
 from server.files import content_disposition
 from server.pages.invites import refused_page, unstored
 from server.recording_access import (
@@ -46,6 +48,7 @@ RECORDING_STATUS_LABELS = {
 }
 MEDIA_TYPES = {".mp4": "video/mp4", ".vtt": "text/vtt; charset=utf-8"}
 CHUNK_BYTES = 256 * 1024
+URLS_PER_MINUTE = 30  # fresh player URLs one client address may ask for (one per expiry)
 
 
 def duration_label(seconds: int | None) -> str:
@@ -138,6 +141,9 @@ async def player_page(request: web.Request) -> web.StreamResponse:
 async def player_json(request: web.Request) -> web.Response:
     """GET …/{recording_id}/player.json: fresh signed URLs for the page's player (it asks
     when one it holds has expired)."""
+    address = client_address(request) or "unknown"
+    if await request.app[STORE].recording_library.count_urls(address) > URLS_PER_MINUTE:
+        raise ApiError(429, "rate_limited", "You are sending too fast; wait a moment.")
     try:
         item, watcher = await _visible(request)
     except InviteRefused:

@@ -422,3 +422,7 @@ RECORDING_SWEEP = "recording-retention:swept"  # claimed by the scheduler that s
 
 def org_recording_deletions(org_id: str) -> str:
     return f"org:{org_id}:recording-deletions"  # list of Deletion JSON, newest first, capped
+
+
+def recording_urls(address: str) -> str:
+    return f"recording-urls:{address}"  # fresh player URLs asked from an address, TTL a minute

@@ -7,7 +7,8 @@ A recording's record and indexes are those of ``server/store/recordings.py``
 (``recording:<id>``, ``session:<id>:recordings``); this module adds
 ``org:<id>:recording-retention`` (days), ``recording-retention:orgs`` (the organizations
 that have a policy), ``org:<id>:recording-deletions`` (the log, newest first, the last
-``DELETIONS_KEPT`` lines) and ``recording-retention:swept`` (the scheduler's claim).
+``DELETIONS_KEPT`` lines), ``recording-retention:swept`` (the scheduler's claim) and
+``recording-urls:<address>`` (fresh player URLs asked for, per minute).
 """
 
 from collections.abc import Callable
@@ -94,6 +95,16 @@ class RecordingLibrary:
                 pipe.get(keys.org_recording_retention(org_id))
             days = await pipe.execute()
         return {org: int(d) for org, d in zip(orgs, days, strict=True) if d}
+
+    async def count_urls(self, address: str, *, window_seconds: int = 60) -> int:
+        """Count a request for fresh player URLs from this address: how many it made in the
+        window begun by its first."""
+        key = keys.recording_urls(address)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.set(key, 0, ex=window_seconds, nx=True)
+            pipe.incr(key)
+            _, count = await pipe.execute()
+        return int(count)
 
     async def claim_sweep(self, seconds: int) -> bool:
         """Whether this caller sweeps now: one scheduler per ``seconds``."""

@@ -15,6 +15,7 @@ from recordings.library import Access
 from recordings.sample import write_sample
 from rooms.roles import Role
 from server.invitations import issue_invite, sign_invite
+from server.pages.recordings import URLS_PER_MINUTE
 from server.recording_access import Watcher, media_token
 from server.scheduler import Scheduler
 from server.seed import seed_demo
@@ -89,6 +90,16 @@ async def test_staff_play_the_video_with_range_requests(staff, recording, sample
     assert (tail.status, await tail.read()) == (206, whole[-500:])
     assert (full.status, full.headers["Accept-Ranges"], await full.read()) == (200, "bytes", whole)
     assert outside.status == 416
+
+
+async def test_fresh_player_urls_are_rate_limited_per_address(staff, recording) -> None:
+    path = f"/recordings/{recording.recording_id}/player.json"
+
+    first = await (await staff.client.get(path)).json()
+    answers = [(await staff.client.get(path)).status for _ in range(URLS_PER_MINUTE)]
+
+    assert first["video"].startswith(f"/recordings/{recording.recording_id}/media/{VIDEO}?token=")
+    assert answers == [200] * (URLS_PER_MINUTE - 1) + [429]
 
 
 async def test_the_player_has_the_chapters_track(staff, recording) -> None:
