@@ -17,7 +17,7 @@ from server.pages import labels, timetable
 from server.pages.certificates import setup_certificate_pages
 from server.pages.console import setup_console_pages
 from server.pages.console_attendance import setup_console_attendance
-from server.pages.console_recordings import setup_console_recordings
+from server.pages.console_recording_library import setup_recording_library_console
 from server.pages.console_sessions import setup_session_console
 from server.pages.console_signing import setup_signing_console
 from server.pages.experts import setup_expert_pages
@@ -80,5 +80,5 @@ def setup_pages(app: web.Application) -> None:
     setup_my_reviews(app)
     setup_feeds(app)
     setup_verify_pages(app)
-    setup_console_recordings(app)
+    setup_recording_library_console(app)
     setup_recording_pages(app)

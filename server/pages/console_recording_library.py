@@ -165,9 +165,9 @@ async def set_retention(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther("/console/organization")
 
 
-def setup_console_recordings(app: web.Application) -> None:
+def setup_recording_library_console(app: web.Application) -> None:
     app.router.add_get(
-        "/console/events/{event_id}/recordings", library_page, name="console_recordings"
+        "/console/events/{event_id}/recordings", library_page, name="console_recording_library"
     )
     one = "/console/recordings/{recording_id}"
     app.router.add_post(f"{one}/title", rename)
