@@ -144,7 +144,7 @@ class Recording:
     stopped_at: str | None = None
     tracks: tuple[TrackFile, ...] = ()
     timeline: str = "timeline.jsonl"
-    video: str | None = None
+    video: str | None = None  # the composed video's file in the folder, once composed
     title: str = ""  # given by staff in the library; "" shows the session's title
     published_at: str | None = None  # ISO 8601, UTC: a public replay since then
 
