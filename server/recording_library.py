@@ -92,11 +92,9 @@ def listed(recording: Recording, session: Session) -> Listed:
 
 async def of_sessions(store: Store, sessions: list[Session]) -> list[Listed]:
     """The recordings of these sessions, newest first."""
-    found = [
-        listed(recording, session)
-        for session in sessions
-        for recording in await store.recordings.of_session(session.session_id)
-    ]
+    by_id = {session.session_id: session for session in sessions}
+    records = await store.recording_library.of_sessions(list(by_id))
+    found = [listed(r, by_id[r.session_id]) for r in records if r.session_id in by_id]
     return sorted(found, key=lambda item: item.recording.started_at, reverse=True)
 
 
