@@ -52,7 +52,7 @@ function watchChapters() {
 
 function renewOnError() {
   let renewed = 0;
-  video.addEventListener("error", async () => {
+  const renew = async () => {
     if (Date.now() - renewed < RETRY_MS) return;
     renewed = Date.now();
     const at = video.currentTime;
@@ -70,7 +70,9 @@ function renewOnError() {
       { once: true },
     );
     video.src = urls.video;
-  });
+  };
+  video.addEventListener("error", renew);
+  if (video.error) renew(); // it failed before this module ran
 }
 
 function renewDownload() {
