@@ -144,6 +144,9 @@ class Recording:
     stopped_at: str | None = None
     tracks: tuple[TrackFile, ...] = ()
     timeline: str = "timeline.jsonl"
+    video: str | None = None  # the composed video's file in the folder, once composed
+    title: str = ""  # given by staff in the library; "" shows the session's title
+    published_at: str | None = None  # ISO 8601, UTC: a public replay since then
 
 
 def line(at_ms: int, event: str, **data: Any) -> str:

@@ -1,4 +1,6 @@
-"""The scheduler: moves sessions through their states on time and sends reminders.
+"""The scheduler: moves sessions through their states on time and sends reminders; hands
+over a roadshow's stages; deletes recordings past their organization's retention
+(``server.recording_library.sweep``, one sweep per ten minutes among all schedulers).
 
 Runs inside the web process (``python -m server``) or alone (``python -m server.scheduler``,
 the Procfile's ``scheduler``). Any number may run at once: Redis decides who does each piece
@@ -19,7 +21,7 @@ from rooms.lifecycle import State
 from rooms.notifications import Notification, NotificationKind, should_remind
 from rooms.roles import Kind
 from rooms.run_of_show import Show, ShowEntry
-from server import process
+from server import process, recording_library
 from server.mailer import Mailer
 from server.settings import Settings
 from server.store import Store
@@ -41,6 +43,7 @@ class TickReport:
     transitions: int
     reminders: int
     handovers: int = 0  # roadshow stages handed over
+    recordings_deleted: int = 0  # past their organization's retention
 
 
 def _nothing_new(show: Show, now: datetime) -> list[ShowEntry]:
@@ -102,7 +105,8 @@ class Scheduler:
         handovers = 0
         for session_id in await self.store.shows.due(now):
             handovers += await self._hand_over(session_id, now)
-        return TickReport(transitions, reminders, handovers)
+        deleted = await recording_library.sweep(self.store, self.settings.data_dir, now=now)
+        return TickReport(transitions, reminders, handovers, deleted)
 
     async def _opened(self, session_id: str, now: datetime) -> None:
         """A roadshow opened: its run of show is watched from now on."""

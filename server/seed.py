@@ -28,6 +28,7 @@ from server.pdf_pages import count_pages
 from server.reports import Heading, PageBreak, Paragraph, Report, find_font, render_pdf
 from server.seed_followups import demo_follow_up
 from server.seed_libraries import seed_libraries
+from server.seed_recordings import demo_recording
 from server.seed_signing import demo_signing
 from server.settings import Settings
 from server.store import Store
@@ -521,9 +522,11 @@ async def _held_class(
         person_key=invite.person_key, now=now,
     )  # fmt: skip
     token = sign_invite(settings, invite)
+    replay = await demo_recording(store, settings, lesson, invite_token=token)
     return (
         f"    {name}'s attendance: {settings.base_url}/invite/{token}/attendance\n"
-        f"    certificate {issued.number}: {certificates.verification_url(settings, issued)}"
+        f"    certificate {issued.number}: {certificates.verification_url(settings, issued)}\n"
+        + replay
     )
 
 

@@ -204,6 +204,9 @@ SERVICES = {
     "server/seed_signing.py",  # the demo's agreement
     "server/signing_documents.py",  # a signing record's signed PDF and ceremony certificate
     "server/signing_verification.py",  # the public check of a signed agreement
+    "server/recording_access.py",  # who may watch a recording; its signed media URLs
+    "server/recording_library.py",  # the recordings library: listing, changes, retention
+    "server/seed_recordings.py",  # the demo's finished recording
 }
 PLUMBING = {
     "server/appkeys.py",

@@ -18,6 +18,7 @@ from server.api import (
     libraries,
     me,
     polls,
+    recordings,
     results,
     review_conflicts,
     review_materials,
@@ -50,6 +51,7 @@ def _all_modules() -> list[ApiRoutes]:
         attendance.routes,
         followups.routes,
         signing.routes,
+        recordings.routes,
     ]
 
 

@@ -17,6 +17,7 @@ from server.pages import labels, timetable
 from server.pages.certificates import setup_certificate_pages
 from server.pages.console import setup_console_pages
 from server.pages.console_attendance import setup_console_attendance
+from server.pages.console_recording_library import setup_recording_library_console
 from server.pages.console_sessions import setup_session_console
 from server.pages.console_signing import setup_signing_console
 from server.pages.experts import setup_expert_pages
@@ -29,6 +30,7 @@ from server.pages.library_public import setup_library_public_pages
 from server.pages.login import setup_login_pages
 from server.pages.my_reviews import setup_my_reviews
 from server.pages.public import setup_public_pages
+from server.pages.recordings import setup_recording_pages
 from server.pages.results import setup_result_pages
 from server.pages.room import setup_room_pages
 from server.pages.verify import setup_verify_pages
@@ -78,3 +80,5 @@ def setup_pages(app: web.Application) -> None:
     setup_my_reviews(app)
     setup_feeds(app)
     setup_verify_pages(app)
+    setup_recording_library_console(app)
+    setup_recording_pages(app)

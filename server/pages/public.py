@@ -8,7 +8,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from rooms.agenda import Event, Session
-from server import agenda
+from server import agenda, recording_library
 from server.appkeys import STORE
 from server.auth import current_account
 from server.pages.timetable import days_of, event_today
@@ -45,6 +45,7 @@ async def event_page(request: web.Request) -> web.Response:
     account = await current_account(request)
     days = days_of(await store.agenda.agenda_of(event.event_id), event.zone)
     context = {"event": event, "days": days, "staff": is_staff_of(account, event.org_id)}
+    context["replays"] = await recording_library.public_replays(store, event)
     return aiohttp_jinja2.render_template("event.html", request, context)
 
 

@@ -28,6 +28,7 @@ from server.store.notifications import Notifications
 from server.store.panel import Panels
 from server.store.polls import Polls
 from server.store.questions import QuestionRecords
+from server.store.recording_library import RecordingLibrary
 from server.store.recordings import Recordings
 from server.store.review import Reviews
 from server.store.rooms import Rooms
@@ -73,6 +74,7 @@ class Store:
         self.signings = Signings(redis, self.durable)
         self.signing_records = SigningRecords(redis)
         self.recordings = Recordings(redis)
+        self.recording_library = RecordingLibrary(redis)
 
     def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
         """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is

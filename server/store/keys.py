@@ -407,3 +407,22 @@ def session_recordings(session_id: str) -> str:
 
 def session_recording_on(session_id: str) -> str:
     return f"session:{session_id}:recording-on"  # the id of the recording going on, if any
+
+
+# the recordings library (server/recording_library.py)
+
+
+def org_recording_retention(org_id: str) -> str:
+    return f"org:{org_id}:recording-retention"  # days an organization keeps its recordings
+
+
+RECORDING_RETENTION_ORGS = "recording-retention:orgs"  # set: orgs with a retention policy
+RECORDING_SWEEP = "recording-retention:swept"  # claimed by the scheduler that sweeps now
+
+
+def org_recording_deletions(org_id: str) -> str:
+    return f"org:{org_id}:recording-deletions"  # list of Deletion JSON, newest first, capped
+
+
+def recording_urls(address: str) -> str:
+    return f"recording-urls:{address}"  # fresh player URLs asked from an address, TTL a minute

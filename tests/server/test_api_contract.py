@@ -110,6 +110,7 @@ async def world(staff, store) -> dict[str, str]:
         "file_id": (await material.json())["file_id"],
         "draft_id": "d0001",  # a poll bank's draft (a review has none: 404)
         "follow_up_id": "f0001",  # a follow-up request (none: 404)
+        "recording_id": "r0001",  # a recording (none: 404)
     }
 
 
