@@ -144,6 +144,7 @@ class Recording:
     stopped_at: str | None = None
     tracks: tuple[TrackFile, ...] = ()
     timeline: str = "timeline.jsonl"
+    video: str | None = None  # the composed video's file in the folder, once composed
 
 
 def line(at_ms: int, event: str, **data: Any) -> str:

@@ -12,7 +12,8 @@ thread per file (``recordings.writer``), so the event loop only queues frames.
 The room's moments go to the timeline (``observe``: what the room sends; ``note``: what the
 recorder sees itself, tracks starting and ending).
 
-``RecordingService`` starts and stops a room's recording and keeps its record in Redis.
+``RecordingService`` starts and stops a room's recording and keeps its record in Redis;
+a stopped recording's video is queued for the worker at once (``server/compositions.py``).
 """
 
 import asyncio
@@ -38,6 +39,7 @@ from recordings.timeline import (
     track_file_name,
 )
 from recordings.writer import LineWriter, TrackWriter
+from server.compositions import LANG, RECORDER, queue_composition
 from server.media.frames import Frame
 from server.media.router import Router
 from server.media.source import Source
@@ -230,7 +232,13 @@ class RecordingService:
         files = await recorder.stop()
         done = replace(record, stopped_at=now.isoformat(), tracks=tuple(files))
         await self.store.recordings.end(done)
+        await self._compose(done, now)
         return done
+
+    async def _compose(self, record: Recording, now: datetime) -> None:
+        """Its video, made by the worker."""
+        if record.tracks:
+            await queue_composition(self.store, record, by=RECORDER, lang=LANG, now=now)
 
     async def recover(self, record: Recording, *, at: datetime) -> Recording:
         """A recording a crash left going on: stopped at ``at`` (the process's last
@@ -244,4 +252,5 @@ class RecordingService:
         tracks = tuple(await asyncio.to_thread(found))
         done = replace(record, stopped_at=at.isoformat(), tracks=tracks)
         await self.store.recordings.end(done)
+        await self._compose(done, at)
         return done

@@ -17,6 +17,7 @@ from server.pages import labels, timetable
 from server.pages.certificates import setup_certificate_pages
 from server.pages.console import setup_console_pages
 from server.pages.console_attendance import setup_console_attendance
+from server.pages.console_recordings import setup_console_recordings
 from server.pages.console_sessions import setup_session_console
 from server.pages.console_signing import setup_signing_console
 from server.pages.experts import setup_expert_pages
@@ -67,6 +68,7 @@ def setup_pages(app: web.Application) -> None:
     setup_session_console(app)
     setup_signing_console(app)
     setup_console_attendance(app)
+    setup_console_recordings(app)
     setup_certificate_pages(app)
     setup_expert_pages(app)
     setup_library_pages(app)
