@@ -1,6 +1,6 @@
 """Recording benchmark: what the live recorder costs, and how fast a recording is composed.
 
-    python bench/record.py                      # 2 publishers, 6 viewers, 8 s a phase
+    python bench/record.py                      # 2 publishers, 20 viewers, 10 s a phase
     python bench/record.py --publishers 3 --viewers 10 --seconds 10 --compose-seconds 30
 
 **Live cost.** The media plane runs alone in a process (a ``Router``, as bench/sfu.py runs
@@ -11,7 +11,11 @@ this process, viewers in ``--workers`` processes (bench/sfu.py's). Three phases 
 publisher); with the real recorder attached too (``server.recorder.Recorder``, writing
 every track into WebM files, a thread per file). A viewer's forwarding cost of one
 publisher = (viewers − alone) / (viewers × publishers); the recorder's cost per recorded
-publisher = (recorded − viewers) / publishers; ``live_cost_vs_viewer`` is their ratio.
+publisher is counted where it is spent (its writer threads' CPU time, and on the event loop
+the frame assembly it turns on and its frame listener, timed with ``time.thread_time``) over
+the phase, per publisher — the whole process's difference between the last two phases is
+printed too, but on a shared machine it is within the noise; ``live_cost_vs_viewer`` is
+the ratio of the two.
 
 **Composition.** A three-person 640×480 session of ``--compose-seconds`` (three cameras of
 a moving synthetic clip at 30 fps and their Opus audio, written by the recorder's own
@@ -19,7 +23,9 @@ writer; the speaker changing every 5 s; a chapter every 10 s) composed into an M
 640×480 (``recordings.compose.Composition``, as the worker does it):
 ``compose_speed_x`` = media seconds / wall seconds.
 
-The machine is shared: the load average is printed. Final line:
+The machine is shared: the load average is printed, and the composition's media seconds per
+CPU second beside its wall-clock figure (on a busy machine it gets a fraction of a core).
+Final line:
 ``record: live_cost_vs_viewer=<x> compose_speed_x=<y>``
 """
 
@@ -32,7 +38,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,12 +48,50 @@ sys.path.insert(0, str(ROOT))
 from sfu import CONFIG, Control, Workers, cpu_seconds  # noqa: E402
 
 from recordings.compose import Composition  # noqa: E402
+from recordings.writer import TrackWriter  # noqa: E402
 from server.media import Router  # noqa: E402
+from server.media.frames import FrameAssembler  # noqa: E402
 from server.recorder import Recorder  # noqa: E402
 from tests.recordings.tracks import write_timeline, write_track  # noqa: E402
 from tests.server.media.synthetic import Clip, SyntheticPublisher, encode_clip  # noqa: E402
 
 # --- the media server (its own process) -------------------------------------------------
+
+
+class Accounts:
+    """The recorder's own CPU time, counted where it is spent (installed in the media
+    server's process only): its writer threads whole (``time.thread_time`` as each ends),
+    and on the event loop the frame assembly it turns on and its frame listener."""
+
+    def __init__(self) -> None:
+        self.parts = {"writers": 0.0, "assembly": 0.0, "listener": 0.0}
+        writer_run, assemble = TrackWriter._run, FrameAssembler.add
+        listener = Recorder._listener
+
+        def run(writer: TrackWriter) -> None:
+            writer_run(writer)
+            self.parts["writers"] += time.thread_time()
+
+        def add(assembler: FrameAssembler, *args: Any) -> list:
+            start = time.thread_time()
+            try:
+                return assemble(assembler, *args)
+            finally:
+                self.parts["assembly"] += time.thread_time() - start
+
+        def listen(recorder: Recorder, track: Any) -> Callable[[Any], None]:
+            take = listener(recorder, track)
+
+            def timed(frame: Any) -> None:
+                start = time.thread_time()
+                take(frame)
+                self.parts["listener"] += time.thread_time() - start
+
+            return timed
+
+        TrackWriter._run = run  # type: ignore[method-assign]
+        FrameAssembler.add = add  # type: ignore[method-assign]
+        Recorder._listener = listen  # type: ignore[method-assign]
 
 
 class Recorded:
@@ -55,6 +101,7 @@ class Recorded:
         self.router = Router(room_id="bench", config=CONFIG)
         self.folder = folder
         self.recorder: Recorder | None = None
+        self.accounts = Accounts()
 
     async def publish(self, name: str, sdp: str) -> str:
         peer = self.router.open_peer(name, may_publish=lambda kind: True)
@@ -71,11 +118,13 @@ class Recorded:
         self.recorder.start()
         return len(self.recorder._tracks)
 
-    async def written(self) -> dict[str, int]:
-        """Stop recording: the frames each file took."""
+    async def written(self) -> dict[str, Any]:
+        """Stop recording: the frames written, the files, the recorder's CPU seconds."""
         assert self.recorder is not None
         files = await self.recorder.stop()
-        return {f.name: f.frames for f in files}
+        frames = sum(f.frames for f in files)
+        parts = self.accounts.parts
+        return {"frames": frames, "files": len(files), "cpu": sum(parts.values()), **parts}
 
     async def close(self) -> None:
         await self.router.close()
@@ -133,8 +182,10 @@ async def live_cost(clip: Clip, args: argparse.Namespace, folder: Path) -> float
         await workers.grow(args.viewers)
         viewing = await phase(server.pid, args.seconds)
         tracks = await media.call("record")
+        start = time.monotonic()
         recording = await phase(server.pid, args.seconds)
-        written = await media.call("written")
+        written: dict = await media.call("written")  # type: ignore[assignment]
+        recording_wall = time.monotonic() - start
     finally:
         await workers.stop()
         for publisher in publishers:
@@ -142,12 +193,16 @@ async def live_cost(clip: Clip, args: argparse.Namespace, folder: Path) -> float
         await media.call("stop")
         await server.wait()
     viewer = (viewing - alone) / (args.viewers * args.publishers)
-    recorder = (recording - viewing) / args.publishers
+    recorder = written["cpu"] / recording_wall / args.publishers
+    difference = (recording - viewing) / args.publishers
     print(f"media plane: publishers alone {alone:.3f} core, with {args.viewers} viewers "
           f"{viewing:.3f}, recording too {recording:.3f} ({tracks} tracks)")  # fmt: skip
     print(f"    one viewer of one publisher {viewer * 1000:.2f} millicores; the recorder "
-          f"{recorder * 1000:.2f} millicores per publisher; frames written "
-          f"{sum(written.values())} in {len(written)} files")  # type: ignore[union-attr]  # fmt: skip
+          f"{recorder * 1000:.2f} millicores per publisher, counted where it is spent "
+          f"(the whole process's difference: {difference * 1000:.2f}); "
+          f"{written['frames']} frames written in {written['files']} files")  # fmt: skip
+    each = {k: written[k] / written["frames"] * 1e6 for k in ("writers", "assembly", "listener")}
+    print("    per frame: " + ", ".join(f"{k} {v:.0f} µs" for k, v in each.items()))
     return recorder / viewer
 
 
@@ -176,7 +231,8 @@ def compose_speed(clip: Clip, seconds: int, folder: Path) -> float:
     wall, cpu = time.monotonic() - start, time.process_time() - before
     size = video.stat().st_size / 1e6
     print(f"composition: {seconds} s of three people at 640x480 in {wall:.1f} s "
-          f"({cpu / wall:.2f} cores busy), {size:.1f} MB")  # fmt: skip
+          f"({cpu / wall:.2f} cores busy), {size:.1f} MB; {seconds / cpu:.2f} media seconds "
+          f"per CPU second")  # fmt: skip
     return seconds / wall
 
 
@@ -195,8 +251,8 @@ async def main(args: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--publishers", type=int, default=2)
-    parser.add_argument("--viewers", type=int, default=6)
-    parser.add_argument("--seconds", type=float, default=8.0, help="each phase of the live cost")
+    parser.add_argument("--viewers", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10.0, help="each phase of the live cost")
     parser.add_argument("--workers", type=int, default=1, help="viewer processes")
     parser.add_argument("--compose-seconds", type=int, default=30)
     parser.add_argument("--serve", metavar="FOLDER", help=argparse.SUPPRESS)

@@ -53,11 +53,20 @@ KEYFRAME_RETRY = 1.0  # seconds between two key frame requests while a video fil
 @dataclass(slots=True)
 class _Track:
     source: Source
-    file: TrackFile
+    named: TrackFile  # its name and what it holds; the times and count are kept below
     writer: TrackWriter
     clock: TrackClock
     listener: Callable[[Frame], None]
     waiting: bool  # video: no key frame written yet
+    started_ms: int | None = None
+    ended_ms: int | None = None
+    frames: int = 0  # counted per frame without making a new TrackFile each time
+
+    @property
+    def file(self) -> TrackFile:
+        return replace(
+            self.named, started_ms=self.started_ms, ended_ms=self.ended_ms, frames=self.frames
+        )
 
 
 class Recorder:
@@ -119,7 +128,7 @@ class Recorder:
         writer = TrackWriter(self.folder / name, file, on_error=self.failed.append)
         track = _Track(
             source=source,
-            file=file,
+            named=file,
             writer=writer,
             clock=TrackClock(source.codec.clockRate),
             listener=lambda frame: None,
@@ -139,9 +148,10 @@ class Recorder:
                 track.waiting = False
             at = track.clock.at(frame.timestamp, self.now_ms())
             track.writer.write(frame.payloads, at, frame.keyframe)
-            file = track.file
-            first = file.started_ms if file.started_ms is not None else at
-            track.file = replace(file, started_ms=first, ended_ms=at, frames=file.frames + 1)
+            if track.started_ms is None:
+                track.started_ms = at
+            track.ended_ms = at
+            track.frames += 1
 
         return take
 
