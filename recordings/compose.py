@@ -21,7 +21,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import av
 from av.audio.frame import AudioFrame
@@ -41,6 +41,7 @@ STEP_MS = 1000  # progress after each second of video
 MS = Fraction(1, 1000)
 BLACK = (16, 128, 128)  # Y, U, V
 Titles = Callable[[Chapter], str]
+F = TypeVar("F", "VideoFeed", "AudioFeed")
 
 
 def probe(path: Path) -> tuple[int, int] | None:
@@ -103,6 +104,9 @@ class VideoFeed:
             self._next = next(self._frames, None)
         return self.frame
 
+    def close(self) -> None:
+        self._frames.close()
+
     def scaled(self, frame: VideoFrame, box: Box) -> tuple[Box, VideoFrame]:
         """The frame fitted into the box (kept while neither changes)."""
         if self._scaled is None or self._scaled[:2] != (id(frame), box):
@@ -120,6 +124,9 @@ class AudioFeed:
         self._frames = _decoded(path, "audio")
         self._resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
         self._pending: list[tuple[int, array]] = []  # (first sample, samples)
+
+    def close(self) -> None:
+        self._frames.close()
 
     def into(self, window: array, start: int) -> bool:
         """Add what falls in [start, start + len(window)) into the window; False when it
@@ -148,6 +155,26 @@ class AudioFeed:
                 samples.frombytes(bytes(out.planes[0])[: out.samples * 4])
             if samples:
                 self._pending.append((at_ms * RATE // 1000, samples))
+
+
+class Feeds(Generic[F]):
+    """The track files being read: each opened when the video first needs it and closed
+    once the video is past its end, so a long recording of many files holds few open."""
+
+    def __init__(self, folder: Path, showings: list[Showing], make: Callable[[Path], F]) -> None:
+        self.folder, self.make = folder, make
+        self.ends = {s.name: s.end_ms for s in showings}
+        self.open: dict[str, F] = {}
+
+    def get(self, name: str) -> F:
+        if name not in self.open:
+            self.open[name] = self.make(self.folder / name)
+        return self.open[name]
+
+    def past(self, at_ms: int) -> None:
+        """Close every file that ended before ``at_ms``."""
+        for name in [n for n in self.open if self.ends[n] < at_ms]:
+            self.open.pop(name).close()
 
 
 def _add(window: array, offset: int, samples: array) -> None:
@@ -259,8 +286,8 @@ class Composition:
         ]  # fmt: skip
 
     def _frames(self, out, picture, sound) -> Iterator[int]:  # type: ignore[no-untyped-def]
-        videos = {v.name: VideoFeed(self.folder / v.name) for v in self.videos}
-        audios = [(a, AudioFeed(self.folder / a.name)) for a in self.audios]
+        videos = Feeds(self.folder, self.videos, VideoFeed)
+        audios = Feeds(self.folder, self.audios, AudioFeed)
         canvas = Canvas(*self.size)
         scenes = iter(self.scenes)
         scene = next(scenes, None)
@@ -276,28 +303,32 @@ class Composition:
                 out.mux(picture.encode(frame))
             for frame in self._sound(audios, step_start, step_end):
                 out.mux(sound.encode(frame))
+            videos.past(step_end)
+            audios.past(step_end - 1000)
             yield step_end
+        for feeds in (videos, audios):
+            feeds.past(self.end_ms + 2000)
 
     def _picture(
-        self, canvas: Canvas, videos: dict[str, VideoFeed], scene: Scene | None, at: int
+        self, canvas: Canvas, videos: Feeds[VideoFeed], scene: Scene | None, at: int
     ) -> VideoFrame:
         canvas.clear()
         if scene is not None and scene.at(at):
             for tile in (scene.stage, *scene.tiles):
                 if tile is None:
                     continue
-                feed = videos[tile.name]
+                feed = videos.get(tile.name)
                 frame = feed.at(at)
                 if frame is not None:
                     canvas.put(*feed.scaled(frame, tile.box))
         return canvas.frame()
 
-    def _sound(self, audios: list[tuple[Showing, AudioFeed]], start: int, end: int):  # type: ignore[no-untyped-def]
+    def _sound(self, audios: Feeds[AudioFeed], start: int, end: int) -> list[AudioFrame]:
         first, last = start * RATE // 1000, end * RATE // 1000
         window = array("f", bytes(4 * (last - first)))
-        for showing, feed in audios:
+        for showing in self.audios:
             if showing.start_ms < end and showing.end_ms + 100 >= start:
-                feed.into(window, first)
+                audios.get(showing.name).into(window, first)
         if window and (max(window) > 1.0 or min(window) < -1.0):
             window = array("f", (max(-1.0, min(1.0, s)) for s in window))
         frame = AudioFrame(format="flt", layout="mono", samples=len(window))
