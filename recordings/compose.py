@@ -95,7 +95,7 @@ class VideoFeed:
         self._frames = _decoded(path, "video")
         self._next: tuple[int, av.frame.Frame] | None = next(self._frames, None)
         self.frame: VideoFrame | None = None
-        self._scaled: tuple[int, Box, VideoFrame] | None = None
+        self._scaled: tuple[VideoFrame, Box, VideoFrame] | None = None
 
     def at(self, at_ms: int) -> VideoFrame | None:
         """The newest frame at or before ``at_ms`` (the first, before its time)."""
@@ -109,12 +109,11 @@ class VideoFeed:
 
     def scaled(self, frame: VideoFrame, box: Box) -> tuple[Box, VideoFrame]:
         """The frame fitted into the box (kept while neither changes)."""
-        if self._scaled is None or self._scaled[:2] != (id(frame), box):
-            fitted = layout.fit(box, frame.width, frame.height)
+        fitted = layout.fit(box, frame.width, frame.height)
+        if self._scaled is None or self._scaled[0] is not frame or self._scaled[1] != box:
             picture = frame.reformat(fitted.width, fitted.height, "yuv420p")
-            self._scaled = (id(frame), box, picture)
-            return fitted, picture
-        return layout.fit(box, frame.width, frame.height), self._scaled[2]
+            self._scaled = (frame, box, picture)
+        return fitted, self._scaled[2]
 
 
 class AudioFeed:
