@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 
 .PHONY: run test lint install install-dev chromium fonts poppler messages bench-agenda bench-chat bench-chat-5000 \
-	bench-sfu bench-class clean
+	bench-sfu bench-class bench-record clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -86,6 +86,10 @@ bench-sfu: install
 # One teacher publishing to 500 listeners of a class, and a quiz they all answer: a few minutes.
 bench-class: install
 	$(PY) bench/classroom.py
+
+# The recorder's live cost against a viewer's, and how fast a recording is composed: a minute.
+bench-record: install
+	$(PY) bench/record.py
 
 BABEL_KEYWORDS = --no-default-keywords -k _ -k gettext:1,1t -k gettext:2,2t \
 	-k ngettext:1,2,3t -k ngettext:2,3,4t -k DomainError -k NotFound -k Conflict \

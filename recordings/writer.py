@@ -5,11 +5,14 @@ assembled them (RTP payloads with their payload descriptors), strips the descrip
 RFC 7741; H.264: RFC 6184 to Annex B; Opus as it is) and hands the frame to PyAV's muxer
 with its time on the recording's clock (milliseconds). Each writer has a thread of its own
 and a queue: the event loop only puts frames in the queue, the thread depayloads, muxes and
-writes, so a slow disk never slows the room.
+writes, so a slow disk never slows the room. The thread takes what has gathered in the queue
+at most every ``BATCH_SECONDS`` (a wake-up per frame cost more than the muxing:
+``make bench-record``).
 
 Crash safety: the muxer closes a Matroska cluster at least every ``CLUSTER_MS`` and every
 packet written is flushed to the operating system at once (``flush_packets``), so a web
-process killed with ``kill -9`` loses at most the cluster it was filling (about a second);
+process killed with ``kill -9`` loses at most the cluster it was filling (about a second)
+and the frames still queued (a tenth of a second);
 what was written before plays, since Matroska is read cluster by cluster (a killed file
 only lacks its index and duration, which players do without).
 """
@@ -18,6 +21,7 @@ import fractions
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +34,7 @@ from recordings.timeline import FORMATS, TrackFile
 log = logging.getLogger(__name__)
 
 CLUSTER_MS = 1000
+BATCH_SECONDS = 0.1  # a writer thread wakes at most this often while frames come
 MS = fractions.Fraction(1, 1000)
 MUX_NAMES = {"VP8": "vp8", "H264": "h264", "OPUS": "opus"}
 
@@ -167,8 +172,8 @@ class TrackWriter:
 
     def _run(self) -> None:
         try:
-            while (item := self._queue.get()) is not None:
-                self._mux(*item)
+            while self._drain():
+                time.sleep(BATCH_SECONDS)  # let frames gather: one wake-up for several
         except Exception:  # a broken frame or a full disk: stop this file, keep the rest
             log.exception("recording %s failed", self.path)
             self._on_error(self.path.name)
@@ -177,6 +182,17 @@ class TrackWriter:
         finally:
             if self._container is not None:
                 self._container.close()
+
+    def _drain(self) -> bool:
+        """Mux every frame queued (waiting for the first); False once told to finish."""
+        item = self._queue.get()
+        while item is not None:
+            self._mux(*item)
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return True
+        return False
 
     def _open(self, frame: bytes) -> None:
         fmt = FORMATS[self.path.suffix.lstrip(".")]

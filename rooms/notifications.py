@@ -9,6 +9,7 @@ class NotificationKind(StrEnum):
     REMINDER = "reminder"
     STATE = "state"  # the session opened its lobby, went live, ended
     FOLLOW_UP = "follow_up"  # a follow-up request came in, or was answered (rooms.followups)
+    RECORDING = "recording"  # a recording's video is ready (server/compositions.py)
 
 
 @dataclass(frozen=True, slots=True)

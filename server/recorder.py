@@ -12,7 +12,8 @@ thread per file (``recordings.writer``), so the event loop only queues frames.
 The room's moments go to the timeline (``observe``: what the room sends; ``note``: what the
 recorder sees itself, tracks starting and ending).
 
-``RecordingService`` starts and stops a room's recording and keeps its record in Redis.
+``RecordingService`` starts and stops a room's recording and keeps its record in Redis;
+a stopped recording's video is queued for the worker at once (``server/compositions.py``).
 """
 
 import asyncio
@@ -38,6 +39,7 @@ from recordings.timeline import (
     track_file_name,
 )
 from recordings.writer import LineWriter, TrackWriter
+from server.compositions import LANG, RECORDER, queue_composition
 from server.media.frames import Frame
 from server.media.router import Router
 from server.media.source import Source
@@ -51,11 +53,20 @@ KEYFRAME_RETRY = 1.0  # seconds between two key frame requests while a video fil
 @dataclass(slots=True)
 class _Track:
     source: Source
-    file: TrackFile
+    named: TrackFile  # its name and what it holds; the times and count are kept below
     writer: TrackWriter
     clock: TrackClock
     listener: Callable[[Frame], None]
     waiting: bool  # video: no key frame written yet
+    started_ms: int | None = None
+    ended_ms: int | None = None
+    frames: int = 0  # counted per frame without making a new TrackFile each time
+
+    @property
+    def file(self) -> TrackFile:
+        return replace(
+            self.named, started_ms=self.started_ms, ended_ms=self.ended_ms, frames=self.frames
+        )
 
 
 class Recorder:
@@ -117,7 +128,7 @@ class Recorder:
         writer = TrackWriter(self.folder / name, file, on_error=self.failed.append)
         track = _Track(
             source=source,
-            file=file,
+            named=file,
             writer=writer,
             clock=TrackClock(source.codec.clockRate),
             listener=lambda frame: None,
@@ -137,9 +148,10 @@ class Recorder:
                 track.waiting = False
             at = track.clock.at(frame.timestamp, self.now_ms())
             track.writer.write(frame.payloads, at, frame.keyframe)
-            file = track.file
-            first = file.started_ms if file.started_ms is not None else at
-            track.file = replace(file, started_ms=first, ended_ms=at, frames=file.frames + 1)
+            if track.started_ms is None:
+                track.started_ms = at
+            track.ended_ms = at
+            track.frames += 1
 
         return take
 
@@ -230,7 +242,13 @@ class RecordingService:
         files = await recorder.stop()
         done = replace(record, stopped_at=now.isoformat(), tracks=tuple(files))
         await self.store.recordings.end(done)
+        await self._compose(done, now)
         return done
+
+    async def _compose(self, record: Recording, now: datetime) -> None:
+        """Its video, made by the worker."""
+        if record.tracks:
+            await queue_composition(self.store, record, by=RECORDER, lang=LANG, now=now)
 
     async def recover(self, record: Recording, *, at: datetime) -> Recording:
         """A recording a crash left going on: stopped at ``at`` (the process's last
@@ -244,4 +262,5 @@ class RecordingService:
         tracks = tuple(await asyncio.to_thread(found))
         done = replace(record, stopped_at=at.isoformat(), tracks=tracks)
         await self.store.recordings.end(done)
+        await self._compose(done, at)
         return done

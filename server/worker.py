@@ -1,5 +1,5 @@
-"""The worker: does the long jobs (``rooms.jobs``) queued in Redis — today the zips of
-certificates in bulk.
+"""The worker: does the long jobs (``rooms.jobs``) queued in Redis: the zips of
+certificates in bulk, and the videos of recordings (``server/compositions.py``).
 
 Runs inside the web process (``python -m server``, unless ``RUN_WORKER=no``) or alone
 (``python -m server.worker``, the Procfile's ``worker``). Any number may run: they read the
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from rooms.errors import DomainError
 from rooms.jobs import Job, JobState, Progress
-from server import certificate_files, i18n, process
+from server import certificate_files, compositions, i18n, process
 from server.reports import find_font
 from server.settings import Settings
 from server.store import Store
@@ -156,10 +156,14 @@ class Worker:
 
     async def handle(self, job: Job, advance: Advance) -> Path:
         """The work of one job, by its kind."""
-        if job.kind != certificate_files.BULK_KIND:
-            raise DomainError("Unknown kind of job.", code="unknown_job")
         lang = job.params.get("lang", "en")
         t = self.catalogs.get(lang, NullTranslations()).gettext
+        if job.kind == compositions.COMPOSE_KIND:
+            return await compositions.compose(
+                self.store, self.settings, job, t=t, advance=advance, now=utcnow()
+            )
+        if job.kind != certificate_files.BULK_KIND:
+            raise DomainError("Unknown kind of job.", code="unknown_job")
         return await certificate_files.bulk_zip(
             self.store, self.settings, job, t=t, font=self.font, advance=advance, now=utcnow()
         )

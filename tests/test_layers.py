@@ -198,6 +198,7 @@ SERVICES = {
     "server/recorder.py",  # the recorder: a room's media plane into track files, its record
     "server/worker.py",  # the worker: long jobs from the Redis queue (certificates in bulk)
     "server/certificate_files.py",  # certificates as PDFs, the bulk zip job
+    "server/compositions.py",  # a recording's video: the worker's composition job
     "server/seed_libraries.py",  # the demo's demands and achievements
     "server/seed_followups.py",  # the demo's follow-up request
     "server/signing.py",  # preparing a signing session's agreement; fixing its document

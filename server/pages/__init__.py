@@ -18,6 +18,7 @@ from server.pages.certificates import setup_certificate_pages
 from server.pages.console import setup_console_pages
 from server.pages.console_attendance import setup_console_attendance
 from server.pages.console_recording_library import setup_recording_library_console
+from server.pages.console_recordings import setup_console_recordings
 from server.pages.console_sessions import setup_session_console
 from server.pages.console_signing import setup_signing_console
 from server.pages.experts import setup_expert_pages
@@ -69,6 +70,7 @@ def setup_pages(app: web.Application) -> None:
     setup_session_console(app)
     setup_signing_console(app)
     setup_console_attendance(app)
+    setup_console_recordings(app)
     setup_certificate_pages(app)
     setup_expert_pages(app)
     setup_library_pages(app)

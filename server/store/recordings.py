@@ -1,8 +1,13 @@
 """Recordings (``recordings.timeline.Recording``): one JSON record each, a session's
 recordings by start time, and the one going on in a session (what the room page's notice
-reads before anyone joins)."""
+reads before anyone joins). A record's later changes (its composed video) are made with
+``WATCH``, so two writers of other fields never undo each other."""
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
+
+from redis.exceptions import WatchError
 
 from recordings.timeline import Recording
 from server.store import keys
@@ -30,6 +35,29 @@ class Recordings:
             await pipe.execute()
         if await self.redis.get(on) == record.recording_id:
             await self.redis.delete(on)
+
+    async def change(
+        self, recording_id: str, change: Callable[[Recording], Recording]
+    ) -> Recording | None:
+        """Apply ``change`` to the record atomically; None when there is no such record."""
+        key = keys.recording(recording_id)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    found = await pipe.get(key)
+                    if not found:
+                        return None
+                    changed = change(load(Recording, found))
+                    pipe.multi()
+                    pipe.set(key, dump(changed))
+                    await pipe.execute()
+                    return changed
+                except WatchError:
+                    continue
+
+    async def set_video(self, recording_id: str, video: str | None) -> Recording | None:
+        return await self.change(recording_id, lambda r: replace(r, video=video))
 
     async def get(self, recording_id: str) -> Recording | None:
         found = await self.redis.get(keys.recording(recording_id))

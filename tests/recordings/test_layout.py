@@ -1,0 +1,143 @@
+"""The composition's layout from the timeline: the stage, the tiles, the chapters."""
+
+import pytest
+
+from recordings.layout import (
+    Box,
+    Chapter,
+    Showing,
+    chapters,
+    chapters_vtt,
+    end_of,
+    fit,
+    read_timeline,
+    scenes,
+)
+from recordings.timeline import line
+
+SIZE = (640, 480)
+STAGE = Box(0, 0, 640, 360)
+
+
+def camera(pid: str, start: int, end: int, segment: int = 1) -> Showing:
+    return Showing(f"{pid}-video-{segment}.webm", pid, "video", start, end)
+
+
+def speaker(at: int, pid: str | None) -> dict:
+    return {"at": at, "event": "speaker", "participant_id": pid}
+
+
+def layout_of(entries: list[dict], videos: list[Showing], end: int) -> list[tuple]:
+    """(start, end, stage file, tile files) of each scene."""
+    return [
+        (s.start_ms, s.end_ms, s.stage.name if s.stage else None, [t.name for t in s.tiles])
+        for s in scenes(entries, videos, end_ms=end, size=SIZE)
+    ]
+
+
+def test_the_active_speaker_takes_the_stage_and_the_others_are_tiles() -> None:
+    videos = [camera("a", 0, 9000), camera("b", 0, 9000), camera("c", 0, 9000)]
+    entries = [speaker(0, "a"), speaker(3000, "b"), speaker(6000, "c")]
+
+    found = scenes(entries, videos, end_ms=9000, size=SIZE)
+
+    assert layout_of(entries, videos, 9000) == [
+        (0, 3000, "a-video-1.webm", ["b-video-1.webm", "c-video-1.webm"]),
+        (3000, 6000, "b-video-1.webm", ["a-video-1.webm", "c-video-1.webm"]),
+        (6000, 9000, "c-video-1.webm", ["a-video-1.webm", "b-video-1.webm"]),
+    ]
+    assert found[0].stage is not None and found[0].stage.box == STAGE
+    assert [t.box for t in found[0].tiles] == [Box(160, 360, 160, 120), Box(320, 360, 160, 120)]
+
+
+def test_a_screen_share_takes_the_stage_from_the_speaker() -> None:
+    screen = Showing("b-screen-1.webm", "b", "screen", 2000, 4000)
+    videos = [camera("a", 0, 6000), camera("b", 0, 6000), screen]
+
+    assert layout_of([speaker(0, "a")], videos, 6000) == [
+        (0, 2000, "a-video-1.webm", ["b-video-1.webm"]),
+        (2000, 4001, "b-screen-1.webm", ["a-video-1.webm", "b-video-1.webm"]),
+        (4001, 6000, "a-video-1.webm", ["b-video-1.webm"]),
+    ]
+
+
+def test_a_speaker_without_a_camera_leaves_the_stage_to_who_had_it() -> None:
+    videos = [camera("a", 0, 6000), camera("b", 0, 6000)]
+    entries = [speaker(0, "b"), speaker(2000, "x"), speaker(4000, None)]
+
+    assert layout_of(entries, videos, 6000) == [(0, 6000, "b-video-1.webm", ["a-video-1.webm"])]
+
+
+def test_one_who_leaves_and_returns_is_a_tile_again_with_the_new_segment() -> None:
+    videos = [camera("a", 0, 8000), camera("b", 0, 2000), camera("b", 5000, 8000, segment=2)]
+
+    assert layout_of([speaker(0, "a")], videos, 8000) == [
+        (0, 2001, "a-video-1.webm", ["b-video-1.webm"]),
+        (2001, 5000, "a-video-1.webm", []),
+        (5000, 8000, "a-video-1.webm", ["b-video-2.webm"]),
+    ]
+
+
+def test_alone_the_stage_is_the_whole_frame_and_nobody_is_a_black_scene() -> None:
+    found = scenes([], [camera("a", 1000, 2000)], end_ms=3000, size=SIZE)
+
+    assert [(s.start_ms, s.stage) for s in found][::2] == [(0, None), (2001, None)]
+    assert found[1].stage is not None and found[1].stage.box == Box(0, 0, 640, 480)
+
+
+def test_at_most_four_tiles() -> None:
+    videos = [camera(pid, 0, 1000) for pid in "abcdef"]
+
+    [scene] = scenes([speaker(0, "a")], videos, end_ms=1000, size=SIZE)
+
+    assert [t.name[0] for t in scene.tiles] == ["b", "c", "d", "e"]
+
+
+@pytest.mark.parametrize(
+    ("box", "size", "fitted"),
+    [
+        (Box(0, 0, 640, 360), (640, 480), Box(80, 0, 480, 360)),  # pillarboxed
+        (Box(0, 0, 640, 360), (1280, 720), Box(0, 0, 640, 360)),
+        (Box(160, 360, 160, 120), (1280, 720), Box(160, 374, 160, 90)),  # letterboxed
+        (Box(0, 0, 640, 480), (0, 0), Box(0, 0, 640, 480)),
+    ],
+)
+def test_fit_keeps_the_pictures_shape(box: Box, size: tuple[int, int], fitted: Box) -> None:
+    assert fit(box, *size) == fitted
+
+
+def test_chapters_run_to_the_next_one_from_a_start_chapter() -> None:
+    entries = [
+        {"at": 0, "event": "start"},
+        {"at": 1500, "event": "chapter", "source": "review_item", "title_en": "One"},
+        {"at": 4000, "event": "chapter", "source": "review_item", "title_en": "Two (lost)"},
+        {"at": 4000, "event": "chapter", "source": "review_item", "title_en": "Two"},
+        {"at": 9000, "event": "stop"},
+    ]
+
+    found = chapters(entries, end_ms=end_of(entries, [], 0))
+
+    assert [(c.start_ms, c.end_ms, c.data.get("title_en")) for c in found] == [
+        (0, 1500, None), (1500, 4000, "One"), (4000, 9000, "Two")
+    ]  # fmt: skip
+    assert found[0].data["source"] == "start"
+    assert chapters([{"at": 0, "event": "start"}], end_ms=1000) == []
+
+
+def test_the_chapters_file_is_webvtt_with_safe_cue_text() -> None:
+    titled = [(Chapter(0, 1500, {}), "Opening"), (Chapter(1500, 3_725_042, {}), "A <b>&\n--> x")]
+
+    assert chapters_vtt(titled) == (
+        "WEBVTT\n\n"
+        "1\n00:00:00.000 --> 00:00:01.500\nOpening\n\n"
+        "2\n00:00:01.500 --> 01:02:05.042\nA &lt;b&gt;&amp; -&gt; x\n"
+    )
+
+
+def test_a_timeline_cut_off_by_a_crash_is_read_up_to_the_cut() -> None:
+    text = line(0, "start") + "\n" + line(500, "speaker", participant_id="a") + '\n{"at": 9'
+
+    entries = read_timeline(text)
+
+    assert [e["event"] for e in entries] == ["start", "speaker"]
+    assert end_of(entries, [camera("a", 0, 2500)], 3000) == 3000
