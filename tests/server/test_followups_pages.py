@@ -83,6 +83,6 @@ async def test_a_founder_in_by_their_invite_sees_the_request_but_may_not_send_on
     shown = await (await client.get(page)).text()
     sent = await client.post(page, data={"csrf_token": csrf, "item": item_id, "time": "x"})
     (request,) = await store.follow_ups.of_person(FOUNDER_KEY)
-    assert followups.founder_link(settings, request.follow_up_id) in shown
+    assert followups.founder_link(settings, request.follow_up_id, FOUNDER_KEY) in shown
     assert 'name="item"' not in shown
     assert sent.status == 403
