@@ -18,6 +18,7 @@ from rooms.roles import Role
 from server import agenda, followups, reviews
 from server.settings import Settings
 from server.store import Store
+from tests.server.test_api_followups import invited
 from tests.server.test_followups import INVESTOR, NOW, local, roadshow
 from tests.server.test_invite_mail import Inbox, free_port
 
@@ -186,3 +187,52 @@ async def test_each_founder_is_mailed_and_everyone_booked_gets_the_ics(
     for message in invitations:
         (ics,) = [p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"]
         assert f"UID:{booked.meeting.session_id}@yunhui" in ics.get_content()
+
+
+async def test_the_api_lets_the_second_founder_in_by_their_invite_pick(
+    aiohttp_client, client, store: Store, settings: Settings
+) -> None:
+    follow_up = await asked(store, settings)
+    session = await agenda.load_session(store, follow_up.session_id)
+    people = (aiohttp_client, client, store, settings, session)
+    ma = await invited(*people, role=Role.PRESENTER, name=MA.name, email=MA.email)
+    listed = await (await ma.call("GET", f"/api/sessions/{session.session_id}/follow-ups")).json()
+    assert [(f["yours"], [p["name"] for p in f["founders"]]) for f in listed] == [
+        ("received", ["Liu Yang", "Ma Li"])
+    ]
+
+    time = listed[0]["times"][0]
+    picked = await ma.call("POST", f"/api/follow-ups/{follow_up.follow_up_id}/pick",
+                           json={"time": time})  # fmt: skip
+
+    body = await picked.json()
+    assert (picked.status, body["state"], body["picked_by"], body["left_out"]) == (
+        200, "booked", "Ma Li", [],
+    )  # fmt: skip
+
+
+async def test_each_founders_page_shows_who_picked_and_only_the_booked_get_the_ics(
+    client, store: Store, settings: Settings
+) -> None:
+    follow_up = await asked(store, settings)
+    await busy_at_pick_time(store, follow_up, MA)
+    await followups.pick_time(
+        store, settings, follow_up_id=follow_up.follow_up_id, start=AT, now=NOW,
+        by=LIU.person_key,
+    )  # fmt: skip
+    pages = {
+        who.name: "/follow-ups/" + followups.sign_follow_up(
+            settings, follow_up.follow_up_id, who.person_key
+        )
+        for who in (LIU, MA)
+    }  # fmt: skip
+
+    liu, ma = [await (await client.get(pages[n])).text() for n in ("Liu Yang", "Ma Li")]
+    ics = {n: (await client.get(pages[n] + "/meeting.ics")).status for n in pages}
+
+    assert "Picked by Liu Yang." in liu and "Picked by Liu Yang." in ma
+    assert "Not booked (busy then): Ma Li (“Board meeting”)." in ma
+    assert "Your invite to the meeting" in liu and "Your invite to the meeting" not in ma
+    assert ics == {"Liu Yang": 200, "Ma Li": 404}
+    forged = followups.sign_follow_up(settings, follow_up.follow_up_id, "guest:x@example.org")
+    assert (await client.get(f"/follow-ups/{forged}")).status == 404
