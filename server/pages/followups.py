@@ -75,6 +75,7 @@ async def _investor_page(
         "received": [f for f in mine if f.founder_of(me.person_key) is not None],
         "notifications": notes, "local_label": local_label, "zone": session.zone,
         "pitched_by": {i.item_id: pitched_by(i, names) for i in items},
+        "just_sent": request.query.get("sent") == "1" and not error,
         "founder_link": lambda f: followups.founder_link(
             request.app[SETTINGS], f.follow_up_id, me.person_key
         ),

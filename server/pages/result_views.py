@@ -57,6 +57,7 @@ AUDIT_LABELS = {
     "phase_deliberation": "Deliberation began",
     "phase_scoring": "Scoring opened",
     "phase_closed": "Scoring closed",
+    "scoring_closed": "Scoring closed",  # a roadshow judge's pitch (rooms.judging)
     "extended": "Time extended",
     "skipped": "Item skipped",
     "reordered": "Items reordered",

@@ -48,6 +48,7 @@ async def test_an_investor_requests_and_the_founder_picks_into_both_feeds(
     (meeting,) = await store.agenda.sessions_of_person(FOUNDER_KEY)
     assert (past.status, "passed" in await past.text()) == (400, True)
     assert (sent.status, shown.status, picked.status) == (200, 200, 200)
+    assert "every founder of the pitch is notified" in await sent.text()
     assert "Your invite to the meeting" in booked_page
     assert invite_url(settings, "") in booked_page
     assert [f"UID:{meeting.session_id}@yunhui" in feed for feed in feeds] == [True, True]

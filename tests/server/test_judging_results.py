@@ -112,6 +112,7 @@ async def test_the_results_show_each_pitch_by_its_founders_and_organization(
     pdf = await (await staff.call("GET", f"/sessions/{sid}/results.pdf")).read()
 
     assert f"Founders: {shown}" in html and "Old Applicant" not in html
+    assert "scoring_closed" not in html  # the audit log's action, translated
     header, *rows = csv[1:].splitlines()
     assert header.split(",")[:4] == ["No.", "Title", "Founders", "Reviewer"]
     assert rows[0].startswith(f'1,{DRONE},"{shown}",')
