@@ -113,6 +113,8 @@ async def test_the_results_show_each_pitch_by_its_founders_and_organization(
 
     assert f"Founders: {shown}" in html and "Old Applicant" not in html
     assert "scoring_closed" not in html  # the audit log's action, translated
+    body = await (await staff.call("GET", f"/api/sessions/{sid}/results")).json()
+    assert [i["founders"] for i in body["items"]][:2] == [["张伟", "Zhou Min"], []]
     header, *rows = csv[1:].splitlines()
     assert header.split(",")[:4] == ["No.", "Title", "Founders", "Reviewer"]
     assert rows[0].startswith(f'1,{DRONE},"{shown}",')
