@@ -423,6 +423,8 @@ async def _seat_others(
         try:
             await _seat(store, meeting, party, Role.COHOST, now)
         except Conflict as clash:
+            if clash.code != "double_booked":
+                raise
             left_out.append(f"{party.name} (“{clash.params.get('other', '')}”)"[:200])
             continue
         done.append(party.person_key)
