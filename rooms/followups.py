@@ -1,8 +1,10 @@
 """Follow-up requests: an investor's (or an enterprise guest's) request for a private meeting
 with the founder of a roadshow pitch, with the times they propose.
 
-A request is open until the founder picks one of its times (it becomes **booked**, naming
-the meeting session made for it) or declines it. Its times are wall-clock times in the
+A pitch may have several founders (``FollowUp.founders``: the first, then the others);
+each is told and any one of them answers. A request is open until a founder picks one of its
+times (it becomes **booked**, naming the meeting session made for it and who picked) or
+declines it. Its times are wall-clock times in the
 event's zone, stored as UTC: each in the future (at least ``LEAD`` ahead), at most
 ``HORIZON`` ahead, within the event's dates (the meeting is a session of the roadshow's
 event), and clear of both people's bookings (``clash``); the booking itself is checked
@@ -63,6 +65,21 @@ class FollowUp:
     meeting_id: str = ""  # the meeting session, once booked
     demand_id: str = ""  # made from a library match (no roadshow): the demand ...
     achievement_id: str = ""  # ... and the matched achievement
+    co_founders: tuple[Party, ...] = ()  # the pitch's other founders, told and booked too
+    picked_by: str = ""  # the person key of the founder who picked the time
+    left_out: tuple[str, ...] = ()  # founders not booked (busy then): "Name (“Other”)"
+
+    @property
+    def founders(self) -> tuple[Party, ...]:
+        """Everyone a request is addressed to: the first founder, then the others."""
+        return (self.founder, *self.co_founders)
+
+    def founder_of(self, person_key: str) -> Party | None:
+        """The founder with this person key, if the request is addressed to them."""
+        return next((p for p in self.founders if p.person_key == person_key), None)
+
+    def founder_names(self) -> str:
+        return ", ".join(p.name for p in self.founders if p.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,8 +184,18 @@ def check_open(follow_up: FollowUp) -> None:
         )
 
 
-def booked(follow_up: FollowUp, start: datetime, meeting_id: str) -> FollowUp:
-    return replace(follow_up, state=FollowUpState.BOOKED, picked=start, meeting_id=meeting_id)
+def booked(
+    follow_up: FollowUp,
+    start: datetime,
+    meeting_id: str,
+    *,
+    picked_by: str = "",
+    left_out: Sequence[str] = (),
+) -> FollowUp:
+    return replace(
+        follow_up, state=FollowUpState.BOOKED, picked=start, meeting_id=meeting_id,
+        picked_by=picked_by, left_out=tuple(left_out),
+    )  # fmt: skip
 
 
 def declined(follow_up: FollowUp) -> FollowUp:

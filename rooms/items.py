@@ -146,6 +146,13 @@ def founder_keys(item: Item) -> tuple[str, ...]:
     return ()
 
 
+def pitched_by(item: Item, names: Mapping[str, str]) -> str:
+    """Who an item is by, as pages and files show it: its founders' names (``names``: person
+    key -> name on the roster), or else its applicant's, then the organization."""
+    people = ", ".join(n for n in (names.get(k, "") for k in item.founders) if n)
+    return " · ".join(p for p in (people or item.applicant_name, item.applicant_org) if p)
+
+
 def _values(fields: Mapping[str, object]) -> dict[str, object]:
     title_zh = text_field(fields, "title_zh", max_length=TITLE_MAX)
     title_en = text_field(fields, "title_en", max_length=TITLE_MAX)

@@ -12,7 +12,7 @@ a maturity (TRL 1-9) and the transfer modes its holder offers. CSV in and out is
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -406,11 +406,15 @@ def with_status(demand: Demand, status: DemandStatus, *, now: datetime) -> Deman
     return demand if demand.status == status else _replace_status(demand, status, now)
 
 
-def shown_contact(listing: Listing, *, staff: bool, viewer: str = "") -> str:
+def shown_contact(
+    listing: Listing, *, staff: bool, viewer: str = "", invited: Collection[str] = ()
+) -> str:
     """The contact a viewer may read: staff of the organization always, others when the
-    entry's contact is public, or (a demand) when the enterprise approved them (``viewer``:
-    the signed-in person's e-mail address)."""
-    shared = isinstance(listing, Demand) and bool(viewer) and viewer in listing.contact_shared
+    entry's contact is public, or (a demand) when the enterprise approved them: ``viewer``,
+    the signed-in person's e-mail address, or one of ``invited``, the addresses of the
+    invites to the organization's sessions this browser holds."""
+    addresses = {a for a in (viewer, *invited) if a}
+    shared = isinstance(listing, Demand) and not addresses.isdisjoint(listing.contact_shared)
     return listing.contact if staff or listing.contact_public or shared else ""
 
 

@@ -1,24 +1,28 @@
-"""Follow-up requests (``rooms.followups``): an investor asks a roadshow founder for a
-private meeting; the founder picks a time and both are booked on a new meeting session.
+"""Follow-up requests (``rooms.followups``): an investor asks a roadshow pitch's founders
+for a private meeting; one of them picks a time and they are booked on a new meeting session.
 
-The founder is the pitch's first founder on the roster, or else its applicant by e-mail
-(``guest:<email>``), and acts through
-a **signed link** (itsdangerous, salt ``follow-up``, over the request's id), sent in their
-web notification and, when e-mail is on, by e-mail; the link is the founder's authority, as
-an invite link is a guest's. The meeting is a ``meeting`` session in the roadshow event's
-unlisted companion event "Follow-up meetings" (made on first use; unlisted, so a private
-meeting shows on no public page), with the investor as host and the founder as co-host:
-both roles are booked, so ``server.agenda.add_to_roster`` books them atomically and names
-a clash. Two picks at once: one claims the request (``FollowUps.claim``), the other is told
-it is being answered. A refused booking leaves nothing: the one booked is unbooked and the
-new session discarded.
+The founders are the pitch's founders on the roster (``Item.founders``), or else its
+applicant by e-mail (``guest:<email>``). Each is told and acts through a **signed link** of
+their own (itsdangerous, salt ``follow-up``, over the request's id and their person key),
+sent in their web notification and, when e-mail is on, by e-mail; the link is the founder's
+authority, as an invite link is a guest's. Any founder may pick a time or decline: the first
+answer wins (``FollowUps.claim``), the others then see the request answered.
+
+The meeting is a ``meeting`` session in the roadshow event's unlisted companion event
+"Follow-up meetings" (made on first use; unlisted, so a private meeting shows on no public
+page). A team meeting, as Calendly's collective events and HubSpot's group meetings do it:
+the proposed times must be free for the investor and **every** founder; at the pick, the
+investor (host) and the founder who picks (co-host) are **required** — both booked roles, so
+``server.agenda.add_to_roster`` books them atomically and a clash refuses the pick, named,
+with nothing left (the one booked is unbooked, the new session discarded) — and each other
+founder is booked as co-host when still free, or else left out (named on the request as an
+optional attendee would be, and told). Everyone booked gets an invite and the ICS.
 """
 
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -32,8 +36,8 @@ from rooms.notifications import Notification, NotificationKind
 from rooms.roles import Capability, Kind, Role, capabilities
 from rooms.timing import parse_zone, utc_to_local
 from server import agenda, invitations, libraries
-from server.calendar import calendar_of
-from server.mailer import Mailer, follow_up_message
+from server.followup_mail import booked_mail, request_mail
+from server.mailer import Mailer
 from server.settings import Settings
 from server.store import Store
 
@@ -43,23 +47,39 @@ DEFAULT_ZONE = "Asia/Shanghai"  # an organization with no event yet
 COMPANION_SPAN = timedelta(days=366)  # the follow-ups event: from the roadshow event's first day
 
 
-def sign_follow_up(settings: Settings, follow_up_id: str) -> str:
-    return URLSafeSerializer(settings.secret_key, salt=SALT).dumps({"f": follow_up_id})
+def sign_follow_up(settings: Settings, follow_up_id: str, founder_key: str = "") -> str:
+    """A founder's token: the request and which founder holds it ("" names the first)."""
+    data = {"f": follow_up_id, "p": founder_key} if founder_key else {"f": follow_up_id}
+    return URLSafeSerializer(settings.secret_key, salt=SALT).dumps(data)
 
 
-def read_follow_up_token(settings: Settings, token: str) -> str:
-    """The request id a founder's link names; NotFound when tampered with."""
+def read_founder_token(settings: Settings, token: str) -> tuple[str, str]:
+    """The request id a founder's link names and the founder's person key ("" for the
+    first founder: links made before a pitch had several); NotFound when tampered with."""
     try:
         data = URLSafeSerializer(settings.secret_key, salt=SALT).loads(token)
     except BadSignature:
         raise NotFound("This follow-up link is not valid.", code="bad_link") from None
     if not isinstance(data, dict) or not isinstance(data.get("f"), str):
         raise NotFound("This follow-up link is not valid.", code="bad_link")
-    return str(data["f"])
+    return str(data["f"]), str(data.get("p", ""))
 
 
-def founder_link(settings: Settings, follow_up_id: str) -> str:
-    return f"{settings.base_url}/follow-ups/{sign_follow_up(settings, follow_up_id)}"
+def read_follow_up_token(settings: Settings, token: str) -> str:
+    """The request id a founder's link names; NotFound when tampered with."""
+    return read_founder_token(settings, token)[0]
+
+
+def founder_link(settings: Settings, follow_up_id: str, founder_key: str = "") -> str:
+    return f"{settings.base_url}/follow-ups/{sign_follow_up(settings, follow_up_id, founder_key)}"
+
+
+def link_founder(follow_up: FollowUp, founder_key: str) -> Party:
+    """The founder a link names (its first founder for ""); NotFound if not one of them."""
+    found = follow_up.founder_of(founder_key) if founder_key else follow_up.founder
+    if found is None:
+        raise NotFound("This follow-up link is not valid.", code="bad_link")
+    return found
 
 
 async def busy_of(store: Store, person_keys: Sequence[str]) -> list[Busy]:
@@ -118,26 +138,34 @@ async def invited_party(
 def session_follow_ups(follow_ups: Sequence[FollowUp], person_key: str) -> list[FollowUp]:
     """The requests this person sent or that are addressed to them (the others' are not
     theirs to see)."""
-    return [f for f in follow_ups if person_key in (f.investor.person_key, f.founder.person_key)]
+    return [
+        f for f in follow_ups
+        if f.investor.person_key == person_key or f.founder_of(person_key) is not None
+    ]  # fmt: skip
 
 
-async def pitch_founder(store: Store, session: Session, item_id: str) -> tuple[str, Party]:
-    """The pitch's title and the founder a request goes to: its first founder on the roster
-    (``Item.founders``), or else the item's applicant, by e-mail."""
+async def pitch_founders(
+    store: Store, session: Session, item_id: str
+) -> tuple[str, tuple[Party, ...]]:
+    """The pitch's title and the founders a request goes to: its founders on the roster
+    (``Item.founders``, in order), or else the item's applicant, by e-mail."""
     if session.kind is not Kind.ROADSHOW:
         raise NotFound("There is no such pitch.", code="no_pitch")
     item = await store.review.item(session.session_id, item_id)
     if item is None:
         raise NotFound("There is no such pitch.", code="no_pitch")
     title = " · ".join(dict.fromkeys(t for t in (item.title_zh, item.title_en) if t))
-    if item.founders:
-        entry = await store.agenda.roster_entry(session.session_id, item.founders[0])
+    founders = []
+    for key in item.founders:
+        entry = await store.agenda.roster_entry(session.session_id, key)
         if entry is not None:
-            return title[:200], Party(entry.person_key, entry.name, entry.email)
+            founders.append(Party(entry.person_key, entry.name, entry.email))
+    if founders:
+        return title[:200], tuple(founders)
     if not item.applicant_email:
         raise DomainError("This pitch names no founder to meet.", code="no_founder")
     key = person_key(PersonType.GUEST, item.applicant_email)
-    return title[:200], Party(key, item.applicant_name, item.applicant_email)
+    return title[:200], (Party(key, item.applicant_name, item.applicant_email),)
 
 
 async def request_follow_up(
@@ -150,11 +178,11 @@ async def request_follow_up(
     fields: Mapping[str, object],
     now: datetime,
 ) -> FollowUp:
-    """A new open request, the founder notified (and mailed when e-mail is on)."""
-    project, founder = await pitch_founder(store, session, item_id)
+    """A new open request, each founder notified (and mailed when e-mail is on)."""
+    project, founders = await pitch_founders(store, session, item_id)
     roadshow_event = await agenda.load_event(store, session.event_id)
     return await _open(
-        store, settings, investor=investor, founder=founder, fields=fields, now=now,
+        store, settings, investor=investor, founders=founders, fields=fields, now=now,
         key=keys_of_event(roadshow_event), zone=roadshow_event.zone,
         first_day=roadshow_event.start_date, titles=_titles(roadshow_event.title_zh,
                                                              roadshow_event.title_en),
@@ -187,8 +215,8 @@ async def request_from_match(
         store, settings, now=now, fields=fields,
         investor=Party(person_key(PersonType.GUEST, asking), demand.enterprise or demand.title,
                        asking),
-        founder=Party(person_key(PersonType.GUEST, offering), achievement.holder or
-                      achievement.title, offering),
+        founders=(Party(person_key(PersonType.GUEST, offering), achievement.holder or
+                        achievement.title, offering),),
         key=("org", org_id), zone=latest.zone if latest else DEFAULT_ZONE,
         first_day=utc_to_local(now, parse_zone(latest.zone if latest else DEFAULT_ZONE)).date(),
         titles=("后续会谈", "Follow-up meetings"),
@@ -211,7 +239,7 @@ async def _open(
     settings: Settings,
     *,
     investor: Party,
-    founder: Party,
+    founders: Sequence[Party],
     fields: Mapping[str, object],
     now: datetime,
     key: tuple[str, str],
@@ -220,9 +248,9 @@ async def _open(
     titles: tuple[str, str],
     draft: dict[str, str],
 ) -> FollowUp:
-    """Check the times, then write the request and tell the founder: nothing is written
-    unless the times pass."""
-    if founder.person_key == investor.person_key:
+    """Check the times (free for the investor and every founder), then write the request
+    and tell each founder: nothing is written unless the times pass."""
+    if any(f.person_key == investor.person_key for f in founders):
         raise DomainError("You cannot request a follow-up with yourself.", code="own_pitch")
     await _check_pending(store, investor, draft)
     minutes = rules.check_minutes(fields.get("minutes", rules.DEFAULT_MINUTES))
@@ -230,24 +258,27 @@ async def _open(
     times = rules.parse_times(
         list(raw_times) if isinstance(raw_times, list | tuple) else [raw_times],
         zone=zone, minutes=minutes, first_day=first_day, last_day=first_day + COMPANION_SPAN,
-        busy=await busy_of(store, [investor.person_key, founder.person_key]), now=now,
+        busy=await busy_of(store, [investor.person_key, *(f.person_key for f in founders)]),
+        now=now,
     )  # fmt: skip
     event = await companion_event(
         store, key, org_id=draft["org_id"], zone=zone, first_day=first_day, titles=titles, now=now
     )
     follow_up = FollowUp(
         follow_up_id=secrets.token_hex(8), event_id=event.event_id, investor=investor,
-        founder=founder, times=times, minutes=minutes, zone=event.zone,
+        founder=founders[0], co_founders=tuple(founders[1:]), times=times, minutes=minutes,
+        zone=event.zone,
         message=rules.check_message(fields.get("message")),
         share_contact=fields.get("share_contact") in (True, "on", "yes", "1"),
         state=FollowUpState.OPEN, created_at=now, **draft,
     )  # fmt: skip
     await store.follow_ups.create(follow_up)
-    link = founder_link(settings, follow_up.follow_up_id)
     title = f"后续会谈邀约 Follow-up request: {follow_up.project}"
-    await _notify(store, follow_up, founder.person_key, title, link, now)
-    if settings.email_enabled and founder.email:
-        await Mailer(settings).send(_request_mail(settings, follow_up, link))
+    for founder in follow_up.founders:
+        link = founder_link(settings, follow_up.follow_up_id, founder.person_key)
+        await _notify(store, follow_up, founder.person_key, title, link, now)
+        if settings.email_enabled and founder.email:
+            await Mailer(settings).send(request_mail(settings, follow_up, founder, link))
     return follow_up
 
 
@@ -281,15 +312,21 @@ class Booked:
 
 
 async def pick_time(
-    store: Store, settings: Settings, *, follow_up_id: str, start: datetime, now: datetime
+    store: Store,
+    settings: Settings,
+    *,
+    follow_up_id: str,
+    start: datetime,
+    now: datetime,
+    by: str = "",
 ) -> Booked:
-    """Book the meeting at the time the founder picked; Conflict ``double_booked`` naming
-    the clash, ``follow_up_answered`` when answered already, ``follow_up_busy`` when
-    someone else is answering it this moment. Nothing is written unless all is."""
-    if not await store.follow_ups.claim(follow_up_id):
-        raise Conflict("This request is being answered right now.", code="follow_up_busy")
+    """Book the meeting at the time a founder (``by``: their person key; "" the first)
+    picked; Conflict ``double_booked`` naming the clash, ``follow_up_answered`` when
+    answered already (by another founder too), ``follow_up_busy`` when someone else is
+    answering it this moment. Nothing is written unless all is."""
+    await _claim(store, follow_up_id)
     try:
-        booked = await _book(store, settings, follow_up_id, start, now)
+        booked = await _book(store, settings, follow_up_id, start, now, by)
     except BaseException:
         await store.follow_ups.release(follow_up_id)
         raise
@@ -297,9 +334,17 @@ async def pick_time(
     return booked
 
 
+async def _claim(store: Store, follow_up_id: str) -> None:
+    """One answer at a time: the first claim wins; a later one is told the request was
+    answered (when it was) or is being answered now."""
+    if await store.follow_ups.claim(follow_up_id):
+        return
+    rules.check_open(await load_follow_up(store, follow_up_id))
+    raise Conflict("This request is being answered right now.", code="follow_up_busy")
+
+
 async def decline(store: Store, *, follow_up_id: str, now: datetime) -> FollowUp:
-    if not await store.follow_ups.claim(follow_up_id):
-        raise Conflict("This request is being answered right now.", code="follow_up_busy")
+    await _claim(store, follow_up_id)
     try:
         follow_up = await load_follow_up(store, follow_up_id)
         rules.check_open(follow_up)
@@ -321,10 +366,11 @@ async def load_follow_up(store: Store, follow_up_id: str) -> FollowUp:
 
 
 async def _book(
-    store: Store, settings: Settings, follow_up_id: str, start: datetime, now: datetime
+    store: Store, settings: Settings, follow_up_id: str, start: datetime, now: datetime, by: str
 ) -> Booked:
     follow_up = await load_follow_up(store, follow_up_id)
     rules.check_pick(follow_up, start, now=now)
+    picker = link_founder(follow_up, by)
     zone = parse_zone(follow_up.zone)
     end = start + timedelta(minutes=follow_up.minutes)
     meeting = await agenda.create_session(
@@ -336,73 +382,72 @@ async def _book(
             "end": utc_to_local(end, zone).strftime("%Y-%m-%dT%H:%M"),
         },
     )  # fmt: skip
-    people = [(follow_up.investor, Role.HOST), (follow_up.founder, Role.COHOST)]
+    required = [(follow_up.investor, Role.HOST), (picker, Role.COHOST)]
+    others = [f for f in follow_up.founders if f.person_key != picker.person_key]
     done: list[str] = []
     try:
-        for party, role in people:
-            entry = RosterEntry(party.person_key, role, party.name, party.email)
-            await agenda.add_to_roster(store, session=meeting, entry=entry, now=now)
+        for party, role in required:
+            await _seat(store, meeting, party, role, now)
             done.append(party.person_key)
+        left_out = await _seat_others(store, meeting, others, now, done)
     except BaseException:
         for key in done:
             await store.agenda.unbook(meeting.session_id, key)
         await store.agenda.discard_session(meeting)
         raise
     invites = {
-        party.person_key: await invitations.issue_personal_invite(
-            store, session=meeting, person_key=party.person_key, created_by="follow-up", now=now
+        key: await invitations.issue_personal_invite(
+            store, session=meeting, person_key=key, created_by="follow-up", now=now
         )
-        for party, _ in people
+        for key in done
     }
-    follow_up = rules.booked(follow_up, start, meeting.session_id)
+    follow_up = rules.booked(
+        follow_up, start, meeting.session_id, picked_by=picker.person_key, left_out=left_out
+    )
     await store.follow_ups.save(follow_up)
     return Booked(follow_up, meeting, invites)
 
 
+async def _seat(store: Store, meeting: Session, party: Party, role: Role, now: datetime) -> None:
+    entry = RosterEntry(party.person_key, role, party.name, party.email)
+    await agenda.add_to_roster(store, session=meeting, entry=entry, now=now)
+
+
+async def _seat_others(
+    store: Store, meeting: Session, others: Sequence[Party], now: datetime, done: list[str]
+) -> list[str]:
+    """The other founders booked when free (their keys appended to ``done``); those
+    booked elsewhere then are left out: "Name (“the other session”)" each."""
+    left_out = []
+    for party in others:
+        try:
+            await _seat(store, meeting, party, Role.COHOST, now)
+        except Conflict as clash:
+            if clash.code != "double_booked":
+                raise
+            left_out.append(f"{party.name} (“{clash.params.get('other', '')}”)"[:200])
+            continue
+        done.append(party.person_key)
+    return left_out
+
+
 async def _announce(store: Store, settings: Settings, booked: Booked, now: datetime) -> None:
-    """Each of the two: a notification with their invite link, and a mail with the ICS."""
+    """Each one booked: a notification with their invite link, and a mail with the ICS; a
+    founder left out: a notification that it was booked without them."""
     follow_up, meeting = booked.follow_up, booked.meeting
-    ics = meeting_ics(settings, meeting, now=now)
-    for party in (follow_up.investor, follow_up.founder):
+    for party in (follow_up.investor, *follow_up.founders):
+        if party.person_key not in booked.invites:
+            title = f"Follow-up booked without you (you are busy then): {meeting.title}"
+            link = founder_link(settings, follow_up.follow_up_id, party.person_key)
+            await _notify(store, follow_up, party.person_key, title, link, now)
+            continue
         invite = booked.invites[party.person_key]
         link = invitations.invite_url(settings, invitations.sign_invite(settings, invite))
         title = f"Follow-up booked: {meeting.title}"
         await _notify(store, follow_up, party.person_key, title, link, now, start=meeting.start)
         if settings.email_enabled and party.email:
-            when = _local(follow_up, meeting.start)
-            body = f"{party.name}:\n\n{meeting.title}\n{when}\n\n{link}\n"
-            await Mailer(settings).send(
-                follow_up_message(settings, to=party.email, subject=title, body=body, ics=ics)
-            )
-
-
-def meeting_ics(settings: Settings, meeting: Session, *, now: datetime) -> bytes:
-    return calendar_of(
-        [meeting], name=meeting.title, uid=f"{meeting.session_id}-invitation@yunhui",
-        settings=settings, join_label="Join", now=now,
-    )  # fmt: skip
-
-
-def _local(follow_up: FollowUp, moment: datetime) -> str:
-    local = utc_to_local(moment, parse_zone(follow_up.zone))
-    return f"{local.strftime('%Y-%m-%d %H:%M')} ({follow_up.zone})"
-
-
-def _request_mail(settings: Settings, follow_up: FollowUp, link: str) -> EmailMessage:
-    times = "\n".join(f"  - {_local(follow_up, t)}" for t in follow_up.times)
-    contact = rules.investor_contact(follow_up)
-    body = (
-        f"{follow_up.founder.name}:\n\n"
-        f"{follow_up.investor.name}{f' <{contact}>' if contact else ''} asks for a follow-up "
-        f"meeting about “{follow_up.project}” ({follow_up.minutes} min).\n"
-        f"投资人 {follow_up.investor.name} 希望就“{follow_up.project}”与您约一次后续会谈。\n\n"
-        f"{follow_up.message}\n\n{times}\n\n"
-        f"Pick a time or decline 选择时间或谢绝:\n{link}\n"
-    )
-    return follow_up_message(
-        settings, to=follow_up.founder.email,
-        subject=f"Follow-up request / 后续会谈邀约: {follow_up.project}", body=body,
-    )  # fmt: skip
+            mail = booked_mail(settings, follow_up, party, meeting, title=title, link=link, now=now)
+            await Mailer(settings).send(mail)
 
 
 async def _notify(

@@ -30,7 +30,7 @@ DEMANDS: tuple[dict[str, object], ...] = (
                     "达到回用标准，降低新鲜水用量。"},
     {"title": "设施蔬菜病害早期识别", "enterprise": "绿源农业科技", "industry": "农业",
      "disciplines": ["0901", "0812"], "budget_max": 60, "public": True,
-     "contact": "技术总监 陈先生",
+     "contact": "技术总监 陈先生 chen@lvyuan.example.com",
      "description": "温室番茄和黄瓜的病害发现太晚，需要基于图像的病害早期识别系统，"
                     "可在手机上使用，并给出防治建议。"},
     {"title": "风电叶片结构健康监测", "enterprise": "海上风电运维公司", "industry": "能源",
@@ -102,7 +102,7 @@ ACHIEVEMENTS: tuple[dict[str, object], ...] = (
                     "百分之七十，运行成本低。"},
     {"title": "作物病害图像识别手机应用", "holder": "农业信息学团队", "trl": 7,
      "disciplines": ["0901", "0812"], "transfer_modes": ["license"], "public": True,
-     "contact": "赵老师",
+     "contact": "赵老师 zhao@agri.example.edu",
      "description": "拍照即可识别番茄、黄瓜等四十种蔬菜病害，早期识别准确率百分之九十，"
                     "并推送防治建议。"},
     {"title": "长效抗菌亲水涂层", "holder": "生物材料中心", "trl": 4,

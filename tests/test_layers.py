@@ -184,6 +184,7 @@ SERVICES = {
     "server/calendar.py",
     "server/certificates.py",  # attendance rolled up, thresholds, issuing certificates
     "server/followups.py",  # follow-up requests: a founder picks a time, both are booked
+    "server/followup_mail.py",  # the mails of follow-up requests, with the ICS
     "server/files.py",  # uploaded files: bytes on disk, records in the store, serving
     "server/guests.py",
     "server/invitations.py",

@@ -8,7 +8,8 @@ Who may see what follows the room (``rooms.interest``) and the follow-up pages:
   roadshow's attendees and judges) sees and changes only their own marks and notes, and asks
   for follow-ups;
 - a founder sees the requests addressed to them (in by their invite to the roadshow, or
-  signed in when the request names their account) and answers them;
+  signed in when the request names their account) and answers them: a pitch with several
+  founders is addressed to each, and the first answer wins;
 - the staff of the roadshow's organization see how many are interested in each pitch (not
   who, not the notes) and every follow-up of the roadshow.
 
@@ -76,7 +77,12 @@ FOLLOW_UP = response_schema(
     {
         "follow_up_id": _TEXT, "session_id": _TEXT, "item_id": _TEXT, "project": _TEXT,
         "state": {"enum": [str(s) for s in rules.FollowUpState]},
-        "investor": PARTY, "founder": PARTY, "times": list_of(_INSTANT),
+        "investor": PARTY,
+        "founder": PARTY,  # the pitch's first founder
+        "founders": list_of(PARTY),  # every founder it is addressed to
+        "picked_by": {**_TEXT, "description": "the founder who picked (name), once booked"},
+        "left_out": {**list_of(_TEXT), "description": "founders not booked (busy then)"},
+        "times": list_of(_INSTANT),
         "minutes": {"type": "integer"}, "zone": _TEXT, "message": _TEXT,
         "share_contact": {"type": "boolean"}, "created_at": _INSTANT,
         "picked": _MAYBE_INSTANT, "meeting_id": _TEXT,
@@ -183,12 +189,17 @@ def follow_up_json(f: FollowUp, yours: str) -> dict[str, Any]:
     """A request as the caller sees it: the investor's e-mail only to themselves, to staff,
     and to the founder when shared; the founder's to themselves and staff."""
     investor_email = f.investor.email if yours in ("sent", "staff") else rules.investor_contact(f)
-    founder_email = f.founder.email if yours in ("received", "staff") else ""
+
+    def party(p: Party) -> dict[str, str]:
+        return {"name": p.name, "email": p.email if yours in ("received", "staff") else ""}
+
+    picker = f.founder_of(f.picked_by) if f.picked_by else None
     return {
         "follow_up_id": f.follow_up_id, "session_id": f.session_id, "item_id": f.item_id,
         "project": f.project, "state": str(f.state),
         "investor": {"name": f.investor.name, "email": investor_email or ""},
-        "founder": {"name": f.founder.name, "email": founder_email},
+        "founder": party(f.founder), "founders": [party(p) for p in f.founders],
+        "picked_by": picker.name if picker else "", "left_out": list(f.left_out),
         "times": [utc_text(t) for t in f.times], "minutes": f.minutes, "zone": f.zone,
         "message": f.message, "share_contact": f.share_contact,
         "created_at": utc_text(f.created_at), "picked": _instant(f.picked),
@@ -289,6 +300,21 @@ def _side(f: FollowUp, me: str) -> str:
     return "sent" if f.investor.person_key == me else "received"
 
 
+async def _caller_keys(request: web.Request, found: FollowUp) -> set[str]:
+    """The person keys this browser is, for a request: its account's, and its invite's
+    to the request's roadshow."""
+    store, keys = request.app[STORE], set()
+    account = await current_account(request)
+    if account is not None:
+        keys.add(person_key(PersonType.ACCOUNT, account.account_id))
+    session = await store.agenda.get_session(found.session_id) if found.session_id else None
+    if session is not None:
+        invited = await followups.invited_party(store, session, await accepted_invites(request))
+        if invited is not None:
+            keys.add(invited[0].person_key)
+    return keys
+
+
 @routes.route(
     "POST",
     FOLLOW_UPS,
@@ -319,37 +345,33 @@ async def create_follow_up(request: web.Request) -> web.Response:
     return json_response(follow_up_json(follow_up, "sent"), status=201)
 
 
-async def _theirs(request: web.Request) -> tuple[FollowUp, str]:
-    """The request named in the path and how the caller sees it; "not found" unless they
-    sent it, it is addressed to them, or they are staff of its organization."""
+async def _theirs(request: web.Request) -> tuple[FollowUp, str, str]:
+    """The request named in the path, how the caller sees it and, for a founder, their
+    person key; "not found" unless they sent it, it is addressed to them, or they are
+    staff of its organization."""
     store = request.app[STORE]
     follow_up_id = request.match_info["follow_up_id"][:ID_MAX]
     found = await store.follow_ups.get(follow_up_id)
     if found is None:
         raise NotFound("There is no such follow-up request.", code="no_follow_up")
-    keys = set()
-    account = await current_account(request)
-    if account is not None:
-        keys.add(person_key(PersonType.ACCOUNT, account.account_id))
-    session = await store.agenda.get_session(found.session_id) if found.session_id else None
-    if session is not None:
-        invited = await followups.invited_party(store, session, await accepted_invites(request))
-        if invited is not None:
-            keys.add(invited[0].person_key)
+    keys = await _caller_keys(request, found)
     if found.investor.person_key in keys:
-        return found, "sent"
-    if found.founder.person_key in keys:
-        return found, "received"
+        return found, "sent", ""
+    founder = next((p for p in found.founders if p.person_key in keys), None)
+    if founder is not None:
+        return found, "received", founder.person_key
+    account = await current_account(request)
     if account is not None and account.org_id == found.org_id:
-        return found, "staff"
+        return found, "staff", ""
     raise NotFound("There is no such follow-up request.", code="no_follow_up")
 
 
-async def _founders(request: web.Request) -> FollowUp:
-    found, yours = await _theirs(request)
+async def _founders(request: web.Request) -> tuple[FollowUp, str]:
+    """The request and the caller's person key: one of the founders it is addressed to."""
+    found, yours, founder_key = await _theirs(request)
     if yours != "received":
-        raise Forbidden("Only the founder it is addressed to may answer it.", code="forbidden")
-    return found
+        raise Forbidden("Only a founder it is addressed to may answer it.", code="forbidden")
+    return found, founder_key
 
 
 @routes.route(
@@ -371,7 +393,7 @@ async def _founders(request: web.Request) -> FollowUp:
 )
 async def pick(request: web.Request) -> web.Response:
     fields = await read_body(request, PICK_BODY)
-    found = await _founders(request)
+    found, founder_key = await _founders(request)
     try:
         start = datetime.fromisoformat(fields["time"].replace("Z", "+00:00"))
     except ValueError:
@@ -380,7 +402,7 @@ async def pick(request: web.Request) -> web.Response:
         raise DomainError("Pick one of the times proposed.", code="bad_time")
     booked = await followups.pick_time(
         request.app[STORE], request.app[SETTINGS], follow_up_id=found.follow_up_id,
-        start=start, now=datetime.now(UTC),
+        start=start, now=datetime.now(UTC), by=founder_key,
     )  # fmt: skip
     return json_response(follow_up_json(booked.follow_up, "received"))
 
@@ -395,7 +417,7 @@ async def pick(request: web.Request) -> web.Response:
     returns=FOLLOW_UP,
 )
 async def decline(request: web.Request) -> web.Response:
-    found = await _founders(request)
+    found, _founder_key = await _founders(request)
     declined = await followups.decline(
         request.app[STORE], follow_up_id=found.follow_up_id, now=datetime.now(UTC)
     )

@@ -97,6 +97,10 @@ ITEM_OUTCOME = response_schema(
         "title_en": _TEXT,
         "applicant_name": _TEXT,
         "applicant_org": _TEXT,
+        "founders": {
+            **list_of(_TEXT),
+            "description": "a roadshow pitch's founders: their names on the roster",
+        },
         "phase": _TEXT,
         "closed": _BOOL,
         "released": {**_BOOL, "description": "released to the panel"},
@@ -188,6 +192,7 @@ def outcome_json(review: SessionReview, outcome: ItemOutcome) -> dict[str, Any]:
         "title_en": item.title_en,
         "applicant_name": item.applicant_name,
         "applicant_org": item.applicant_org,
+        "founders": [_name(review.names, key) for key in item.founders],
         "phase": str(outcome.run.phase),
         "closed": outcome.closed,
         "released": outcome.run.released,

@@ -3,9 +3,10 @@
 - ``/sessions/{session_id}/follow-ups``: the investor's side, for whoever entered the
   roadshow by their invite with ``mark_interest``: request a follow-up on a pitch
   (``?item=<item_id>``), and the requests they sent or received with their notifications.
-- ``/follow-ups/{token}``: the founder's side, behind the signed link of their notification
-  and e-mail: the proposed times, pick one or decline; once booked, their invite to the
-  meeting and its ICS invitation (``/follow-ups/{token}/meeting.ics``).
+- ``/follow-ups/{token}``: a founder's side, behind the signed link of their notification
+  and e-mail (each founder of the pitch has their own): the proposed times, pick one or
+  decline; once booked (by them or another founder), their invite to the meeting and its
+  ICS invitation (``/follow-ups/{token}/meeting.ics``), or why they were left out.
 """
 
 from datetime import UTC, datetime
@@ -15,9 +16,10 @@ from aiohttp import web
 
 from rooms.errors import Conflict, DomainError, Forbidden
 from rooms.followups import FollowUp, FollowUpState, Party
+from rooms.items import pitched_by
 from rooms.notifications import NotificationKind
 from rooms.timing import parse_zone, utc_to_local
-from server import followups
+from server import followup_mail, followups
 from server.agenda import load_session
 from server.appkeys import SETTINGS, STORE
 from server.auth import require_account
@@ -61,6 +63,7 @@ async def _investor_page(
     session = await load_session(store, session_id)
     me, may_request = await _invited(request, session_id)
     items = await store.review.items(session_id) if may_request else []
+    names = {e.person_key: e.name for e in await store.agenda.roster_of(session_id)}
     mine = await store.follow_ups.of_person(me.person_key)
     notes = [
         n for n in await store.notifications.of_person(me.person_key)
@@ -69,9 +72,13 @@ async def _investor_page(
     context = {
         "session": session, "me": me, "items": items, "form": form, "error": error,
         "sent": [f for f in mine if f.investor.person_key == me.person_key],
-        "received": [f for f in mine if f.founder.person_key == me.person_key],
+        "received": [f for f in mine if f.founder_of(me.person_key) is not None],
         "notifications": notes, "local_label": local_label, "zone": session.zone,
-        "founder_link": lambda f: followups.founder_link(request.app[SETTINGS], f.follow_up_id),
+        "pitched_by": {i.item_id: pitched_by(i, names) for i in items},
+        "just_sent": request.query.get("sent") == "1" and not error,
+        "founder_link": lambda f: followups.founder_link(
+            request.app[SETTINGS], f.follow_up_id, me.person_key
+        ),
     }  # fmt: skip
     return unstored(
         aiohttp_jinja2.render_template("followups/mine.html", request, context, status=status)
@@ -103,28 +110,35 @@ async def send_request(request: web.Request) -> web.Response:
     raise web.HTTPSeeOther(f"/sessions/{session_id}/follow-ups?sent=1")
 
 
+async def _token_founder(request: web.Request) -> tuple[FollowUp, Party]:
+    """The request a founder's link names and the founder who holds it."""
+    store, settings = request.app[STORE], request.app[SETTINGS]
+    follow_up_id, founder_key = followups.read_founder_token(settings, request.match_info["token"])
+    follow_up = await followups.load_follow_up(store, follow_up_id)
+    return follow_up, followups.link_founder(follow_up, founder_key)
+
+
 async def _founder_page(request: web.Request, error: str = "", status: int = 200) -> web.Response:
-    store, settings, token = request.app[STORE], request.app[SETTINGS], request.match_info["token"]
-    follow_up = await followups.load_follow_up(
-        store, followups.read_follow_up_token(settings, token)
-    )
+    follow_up, me = await _token_founder(request)
     invite_link = ""
     if follow_up.state is FollowUpState.BOOKED:
-        invite_link = await _meeting_link(request, follow_up)
+        invite_link = await _meeting_link(request, follow_up, me)
+    picker = follow_up.founder_of(follow_up.picked_by) if follow_up.picked_by else None
     context = {
-        "f": follow_up, "token": token, "error": error, "local_label": local_label,
-        "contact": followups.rules.investor_contact(follow_up), "invite_link": invite_link,
+        "f": follow_up, "token": request.match_info["token"], "error": error, "me": me,
+        "local_label": local_label, "contact": followups.rules.investor_contact(follow_up),
+        "invite_link": invite_link, "picked_by": picker.name if picker else "",
     }  # fmt: skip
     return unstored(
         aiohttp_jinja2.render_template("followups/answer.html", request, context, status=status)
     )
 
 
-async def _meeting_link(request: web.Request, follow_up: FollowUp) -> str:
-    """The founder's personal invite to the booked meeting."""
+async def _meeting_link(request: web.Request, follow_up: FollowUp, founder: Party) -> str:
+    """This founder's personal invite to the booked meeting ("" when left out)."""
     store, settings = request.app[STORE], request.app[SETTINGS]
     for invite in await store.invites.of_session(follow_up.meeting_id):
-        if invite.person_key == follow_up.founder.person_key and not invite.revoked:
+        if invite.person_key == founder.person_key and not invite.revoked:
             token = followups.invitations.sign_invite(settings, invite)
             return followups.invitations.invite_url(settings, token)
     return ""
@@ -137,7 +151,7 @@ async def answer(request: web.Request) -> web.Response:
 async def pick(request: web.Request) -> web.Response:
     form, token = await read_form(request), request.match_info["token"]
     store, settings = request.app[STORE], request.app[SETTINGS]
-    follow_up_id = followups.read_follow_up_token(settings, token)
+    follow_up, me = await _token_founder(request)
     try:
         start = datetime.fromisoformat(form["time"])
         if start.tzinfo is None:
@@ -146,8 +160,9 @@ async def pick(request: web.Request) -> web.Response:
         return await _founder_page(request, user_message(request, _bad_time()), 400)
     try:
         await followups.pick_time(
-            store, settings, follow_up_id=follow_up_id, start=start, now=datetime.now(UTC)
-        )
+            store, settings, follow_up_id=follow_up.follow_up_id, start=start,
+            now=datetime.now(UTC), by=me.person_key,
+        )  # fmt: skip
     except DomainError as error:
         status = 409 if isinstance(error, Conflict) else 400
         return await _founder_page(request, user_message(request, error), status)
@@ -161,9 +176,9 @@ def _bad_time() -> DomainError:
 async def decline(request: web.Request) -> web.Response:
     await read_form(request)
     token, store = request.match_info["token"], request.app[STORE]
-    follow_up_id = followups.read_follow_up_token(request.app[SETTINGS], token)
+    follow_up, _me = await _token_founder(request)
     try:
-        await followups.decline(store, follow_up_id=follow_up_id, now=datetime.now(UTC))
+        await followups.decline(store, follow_up_id=follow_up.follow_up_id, now=datetime.now(UTC))
     except DomainError as error:
         status = 409 if isinstance(error, Conflict) else 400
         return await _founder_page(request, user_message(request, error), status)
@@ -172,14 +187,14 @@ async def decline(request: web.Request) -> web.Response:
 
 async def meeting_ics(request: web.Request) -> web.Response:
     """The booked meeting's ICS invitation."""
-    store, settings, token = request.app[STORE], request.app[SETTINGS], request.match_info["token"]
-    follow_up = await followups.load_follow_up(
-        store, followups.read_follow_up_token(settings, token)
-    )
-    if not follow_up.meeting_id:
+    store, settings = request.app[STORE], request.app[SETTINGS]
+    follow_up, me = await _token_founder(request)
+    if not follow_up.meeting_id or not await store.agenda.roster_entry(
+        follow_up.meeting_id, me.person_key
+    ):  # not booked yet, or this founder was left out
         raise web.HTTPNotFound()
     meeting = await load_session(store, follow_up.meeting_id)
-    body = followups.meeting_ics(settings, meeting, now=datetime.now(UTC))
+    body = followup_mail.meeting_ics(settings, meeting, now=datetime.now(UTC))
     return unstored(web.Response(body=body, content_type="text/calendar", charset="utf-8"))
 
 

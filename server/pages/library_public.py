@@ -1,8 +1,12 @@
 """The public pages of the libraries: /demands and /achievements list the entries listed
 publicly (every organization's), with a search box (relevance-ranked) and filters, and each
 entry's page. A contact shows to the staff of the entry's organization, to everyone when the
-entry's "public contact" switch is on, and (a demand) to the signed-in people the enterprise
-approved (their account's e-mail address among the demand's ``contact_shared``).
+entry's "public contact" switch is on, and (a demand) to the people the enterprise approved
+(``contact_shared``): signed in, by their account's e-mail address; in by an invite link (an
+investor or enterprise guest), by the e-mail address of an invite to one of the demand's
+organization's sessions this browser accepted and that is not revoked — the invite holders
+the follow-ups know (``server.followups.invited_party``). Another organization's invites do
+not count: their staff could name any address on an invite of their own.
 """
 
 import aiohttp_jinja2
@@ -12,6 +16,7 @@ from rooms.listings import shown_contact
 from server import libraries
 from server.appkeys import STORE
 from server.auth import current_account
+from server.invitations import accepted_invites
 from server.pages.libraries import searched
 from server.pages.visibility import is_staff_of
 
@@ -37,9 +42,26 @@ async def public_entry(request: web.Request) -> web.Response:
         "kind": kind,
         "listing": listing,
         "staff": staff,
-        "contact": shown_contact(listing, staff=staff, viewer=account.email if account else ""),
-    }
+        "contact": shown_contact(
+            listing, staff=staff, viewer=account.email if account else "",
+            invited=await _invited_emails(request, listing.org_id) if not staff else (),
+        ),
+    }  # fmt: skip
     return aiohttp_jinja2.render_template("libraries/public_entry.html", request, context)
+
+
+async def _invited_emails(request: web.Request, org_id: str) -> set[str]:
+    """The e-mail addresses of the invites this browser accepted (not revoked) to the
+    sessions of this organization (a web session keeps its latest 20)."""
+    store, found = request.app[STORE], set()
+    for noted in await accepted_invites(request):
+        invite = await store.invites.get(str(noted.get("invite_id", "")))
+        if invite is None or invite.revoked or not invite.email:
+            continue
+        session = await store.agenda.get_session(invite.session_id)
+        if session is not None and session.org_id == org_id:
+            found.add(invite.email)
+    return found
 
 
 def setup_library_public_pages(app: web.Application) -> None:

@@ -19,19 +19,22 @@ from server.reports import Heading, Paragraph, Report, Section, Table
 
 def csv_rows(shaper: Shaper) -> list[tuple[str, ...]]:
     """Header, then per item (in order) one row per reviewer once it is closed, or one row
-    saying it is not closed yet (without any value)."""
-    t = shaper.t
+    saying it is not closed yet (without any value); a roadshow's with its founders."""
+    t, founders = shaper.t, shaper.roadshow  # a roadshow's rows name each pitch's founders
+    by = (shaper.pitched_by_label,) if founders else ()
     header = (
-        t("No."), t("Title"), t("Reviewer"), *shaper.criteria(), t("Recommendation"), t("Comment"),
+        t("No."), t("Title"), *by, t("Reviewer"), *shaper.criteria(), t("Recommendation"),
+        t("Comment"),
     )  # fmt: skip
     rows: list[tuple[str, ...]] = [header]
-    blank = ("",) * (len(header) - 3)
+    blank = ("",) * (len(header) - 3 - len(by))
     for item in shaper.items():
+        about = (str(item.position), item.title, *((item.applicant,) if founders else ()))
         if not item.closed:
-            rows.append((str(item.position), item.title, t("not closed yet"), *blank))
+            rows.append((*about, t("not closed yet"), *blank))
             continue
         for row in item.rows:
-            cells = (str(item.position), item.title, row.reviewer, *row.cells)
+            cells = (*about, row.reviewer, *row.cells)
             rows.append((*cells, row.recommendation, row.comment))
     return [tuple(defuse(cell) for cell in row) for row in rows]
 
@@ -75,7 +78,7 @@ def ranking_table(shaper: Shaper) -> Table:
         (
             item.rank or "—",
             str(item.position),
-            item.title,
+            f"{item.title}\n{item.applicant}" if item.applicant else item.title,
             *((item.mean, item.median, item.spread) if item.closed else ("", "", "")),
             item.submitted if item.closed else f"{t('not closed yet')} ({item.phase})",
         )
@@ -135,7 +138,8 @@ def _conflict_sections(shaper: Shaper, item: ItemView) -> list[Section]:
 
 def item_sections(shaper: Shaper, item: ItemView) -> list[Section]:
     t = shaper.t
-    about = [part for part in (item.other_title, item.applicant) if part]
+    by = f"{shaper.pitched_by_label}: {item.applicant}" if item.applicant else ""
+    about = [part for part in (item.other_title, by) if part]
     rank = f" · {t('Rank')} {item.rank}" if item.rank else ""
     about.append(f"{t('Phase')}: {item.phase}{rank}")
     sections: list[Section] = [

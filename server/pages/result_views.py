@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from rooms.conflicts import ConflictNote
-from rooms.items import Item
+from rooms.items import Item, pitched_by
 from rooms.results import (
     AuditLine,
     ConflictRecord,
@@ -23,6 +23,7 @@ from rooms.results import (
     recommendation_label,
     score_cells,
 )
+from rooms.roles import Kind
 from rooms.rubric import Rubric
 from server.i18n import gettext, language
 from server.pages.timetable import instant_label
@@ -56,6 +57,7 @@ AUDIT_LABELS = {
     "phase_deliberation": "Deliberation began",
     "phase_scoring": "Scoring opened",
     "phase_closed": "Scoring closed",
+    "scoring_closed": "Scoring closed",  # a roadshow judge's pitch (rooms.judging)
     "extended": "Time extended",
     "skipped": "Item skipped",
     "reordered": "Items reordered",
@@ -170,8 +172,18 @@ class Shaper:
         other = item.title_en if self.lang.startswith("zh") else item.title_zh
         return title, "" if other == title else other
 
+    @property
+    def roadshow(self) -> bool:
+        return self.review.session.kind is Kind.ROADSHOW
+
+    @property
+    def pitched_by_label(self) -> str:
+        """What the people of an item are called: a roadshow's founders, else applicant."""
+        return self.t("Founders") if self.roadshow else self.t("Applicant")
+
     def applicant(self, item: Item) -> str:
-        return " · ".join(p for p in (item.applicant_name, item.applicant_org) if p)
+        """A roadshow pitch's founders (or else the applicant), then the organization."""
+        return pitched_by(item, self.review.names)
 
     def item_label(self, item_id: str) -> str:
         outcome = self.review.results.outcome(item_id)

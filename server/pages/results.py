@@ -44,6 +44,7 @@ async def results_page(request: web.Request) -> web.Response:
         "criteria": shaper.criteria(),
         "ranking": shaper.ranking(),
         "items": shaper.items(),
+        "pitched_by_label": shaper.pitched_by_label,
         "audit": shaper.audit(await load_audit(store, session)),
     }
     return aiohttp_jinja2.render_template("results.html", request, context)

@@ -1,5 +1,5 @@
 """Follow-up requests (``rooms.followups``): each one's JSON, an index per person (the
-investor who sent it and the founder it is for) and per roadshow (for its staff), and the
+investor who sent it and each founder it is for) and per roadshow (for its staff), and the
 claim of whoever answers it now."""
 
 from rooms.followups import FollowUp
@@ -19,7 +19,8 @@ class FollowUps:
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.set(keys.follow_up(follow_up.follow_up_id), dump(follow_up))
             pipe.zadd(keys.person_follow_ups(follow_up.investor.person_key), score)
-            pipe.zadd(keys.person_follow_ups(follow_up.founder.person_key), score)
+            for founder in follow_up.founders:
+                pipe.zadd(keys.person_follow_ups(founder.person_key), score)
             if follow_up.session_id:
                 pipe.zadd(keys.session_follow_ups(follow_up.session_id), score)
             await pipe.execute()

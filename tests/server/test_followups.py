@@ -67,7 +67,7 @@ async def test_a_request_notifies_the_founder_with_a_signed_link(
     follow_up = await requested(store, settings, NOW + timedelta(days=1))
     (note,) = await store.notifications.of_person(FOUNDER_KEY)
     assert follow_up.state is FollowUpState.OPEN
-    assert note.link == followups.founder_link(settings, follow_up.follow_up_id)
+    assert note.link == followups.founder_link(settings, follow_up.follow_up_id, FOUNDER_KEY)
     token = note.link.rsplit("/", 1)[1]
     assert followups.read_follow_up_token(settings, token) == follow_up.follow_up_id
     assert [f.follow_up_id for f in await store.follow_ups.of_person(INVESTOR.person_key)] == [
@@ -114,7 +114,11 @@ async def test_picking_a_time_books_both_on_a_private_meeting(
     assert (meeting.start, meeting.end) == (at, at + timedelta(minutes=30))
     assert event is not None and str(event.visibility) == "unlisted"
     assert (await store.follow_ups.get(follow_up.follow_up_id)) == replace(
-        follow_up, state=FollowUpState.BOOKED, picked=at, meeting_id=meeting.session_id
+        follow_up,
+        state=FollowUpState.BOOKED,
+        picked=at,
+        meeting_id=meeting.session_id,
+        picked_by=FOUNDER_KEY,
     )
     for key in (INVESTOR.person_key, FOUNDER_KEY):
         assert [s.session_id for s in await store.agenda.sessions_of_person(key)] == [
@@ -182,7 +186,7 @@ async def test_the_founder_is_mailed_the_link_and_both_get_the_ics(
         link = re.search(r"http\S+/follow-ups/\S+", body.get_content())
         assert request_mail["To"] == "liu.yang@example.org"
         assert link is not None and link.group(0) == followups.founder_link(
-            mailing, follow_up.follow_up_id
+            mailing, follow_up.follow_up_id, FOUNDER_KEY
         )
         assert "investor@example.org" in body.get_content()  # the investor shared it
         booked = await followups.pick_time(

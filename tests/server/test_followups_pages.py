@@ -48,6 +48,7 @@ async def test_an_investor_requests_and_the_founder_picks_into_both_feeds(
     (meeting,) = await store.agenda.sessions_of_person(FOUNDER_KEY)
     assert (past.status, "passed" in await past.text()) == (400, True)
     assert (sent.status, shown.status, picked.status) == (200, 200, 200)
+    assert "every founder of the pitch is notified" in await sent.text()
     assert "Your invite to the meeting" in booked_page
     assert invite_url(settings, "") in booked_page
     assert [f"UID:{meeting.session_id}@yunhui" in feed for feed in feeds] == [True, True]
@@ -83,6 +84,6 @@ async def test_a_founder_in_by_their_invite_sees_the_request_but_may_not_send_on
     shown = await (await client.get(page)).text()
     sent = await client.post(page, data={"csrf_token": csrf, "item": item_id, "time": "x"})
     (request,) = await store.follow_ups.of_person(FOUNDER_KEY)
-    assert followups.founder_link(settings, request.follow_up_id) in shown
+    assert followups.founder_link(settings, request.follow_up_id, FOUNDER_KEY) in shown
     assert 'name="item"' not in shown
     assert sent.status == 403

@@ -1,18 +1,31 @@
 """A roadshow's judged pitches on the results page, CSV and API (server/results.py), as its
 room's line writes them: the closed pitches ranked, an open pitch's scores never shown."""
 
+from pathlib import Path
 from typing import Any
 
 from rooms.accounts import Account
-from rooms.agenda import Session
+from rooms.agenda import RosterEntry, Session
 from rooms.items import new_item
 from rooms.outbox import Keep
 from rooms.review_book import AuditEntry, ItemRun, Phase
+from rooms.roles import Role
 from rooms.rubric import new_rubric
+from server import agenda
 from server.store import Store
 from tests.server.fixtures_login import Staff, sign_in_staff
 from tests.server.pages_world import make_event, make_session
-from tests.server.test_results_pages import LI, NOW, RUBRIC, SEALED, WANG, _card, _roster
+from tests.server.test_reports import squeezed
+from tests.server.test_results_pages import (
+    LI,
+    NOW,
+    RUBRIC,
+    SEALED,
+    WANG,
+    _card,
+    _roster,
+    pdf_text,
+)
 
 DRONE, ROBOT, BATTERY = "农业无人机", "Care robot", "Solid battery"
 
@@ -76,3 +89,33 @@ async def test_the_console_links_a_roadshow_to_its_results(client: Any, store: S
     html = await (await staff.call("GET", f"/console/sessions/{session.session_id}")).text()
 
     assert f'href="/sessions/{session.session_id}/results"' in html
+
+
+async def test_the_results_show_each_pitch_by_its_founders_and_organization(
+    client: Any, store: Store, tmp_path: Path
+) -> None:
+    staff: Staff = await sign_in_staff(client, store, email="host@example.org", name="Hu Host")
+    session = await judged_roadshow(store, staff.account)
+    sid = session.session_id
+    for name, email in (("张伟", "zhang@drone.cn"), ("Zhou Min", "zhou@drone.cn")):
+        founder = RosterEntry(f"guest:{email}", Role.PRESENTER, name, email)
+        await agenda.add_to_roster(store, session=session, entry=founder, now=NOW)
+    await store.review.edit_item(
+        sid, "p1", now=NOW,
+        fields={"founders": ["guest:zhang@drone.cn", "guest:zhou@drone.cn"],
+                "applicant_name": "Old Applicant", "applicant_org": "飞鹰农业 Eagle Agri"},
+    )  # fmt: skip
+    shown = "张伟, Zhou Min · 飞鹰农业 Eagle Agri"
+
+    html = await (await staff.call("GET", f"/sessions/{sid}/results")).text()
+    csv = (await (await staff.call("GET", f"/sessions/{sid}/results.csv")).read()).decode()
+    pdf = await (await staff.call("GET", f"/sessions/{sid}/results.pdf")).read()
+
+    assert f"Founders: {shown}" in html and "Old Applicant" not in html
+    assert "scoring_closed" not in html  # the audit log's action, translated
+    body = await (await staff.call("GET", f"/api/sessions/{sid}/results")).json()
+    assert [i["founders"] for i in body["items"]][:2] == [["张伟", "Zhou Min"], []]
+    header, *rows = csv[1:].splitlines()
+    assert header.split(",")[:4] == ["No.", "Title", "Founders", "Reviewer"]
+    assert rows[0].startswith(f'1,{DRONE},"{shown}",')
+    assert squeezed(f"Founders: {shown}") in pdf_text(pdf, tmp_path)
