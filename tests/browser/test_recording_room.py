@@ -25,7 +25,7 @@ async def test_recording_indicator_and_the_notice_before_joining(
     assert await serious_violations(host) == []
 
     await guest.goto(room_path(session))
-    await expect(guest.locator("#prejoin-recording")).to_contain_text("本日程正在录制")
+    await expect(guest.locator("#prejoin-recording")).to_contain_text("本会议正在录制")
     assert await serious_violations(guest) == []
     await join_as_guest(guest, session, "Li Lei")
     await expect(guest.locator("#flag-recording")).to_have_text("正在录制")
