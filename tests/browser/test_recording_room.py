@@ -4,9 +4,9 @@ indicator goes when the host stops."""
 
 from playwright.async_api import expect
 
+from tests.browser.axe import serious_violations
 from tests.browser.room_ui import open_panel
 from tests.browser.test_room import HOST_EMAIL, join_as_guest, open_meeting, room_path
-from tests.browser.test_room_app import serious_violations
 
 
 async def test_recording_indicator_and_the_notice_before_joining(
