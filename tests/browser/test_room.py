@@ -149,6 +149,12 @@ async def test_room_page_in_chinese_down_to_the_lobby(live_server, new_page) -> 
     await guest.goto(room_path(session))
     await expect(guest.locator("label[for=prejoin-name]")).to_have_text("你的名字")
     assert await serious_violations(guest) == []
+    # on a phone the camera and microphone switches are in the first screen, above Join
+    await expect(guest.locator("#preview")).to_be_visible()
+    join = await guest.locator("#join-button").bounding_box()
+    for switch in ("#prejoin-camera", "#prejoin-mic"):
+        box = await guest.locator(switch).bounding_box()
+        assert box and join and 0 <= box["y"] and box["y"] + box["height"] <= join["y"], switch
     await guest.click("#join-button")
     await expect(guest.locator("#prejoin-error")).to_have_text("请输入你的名字。")
     await guest.fill("#prejoin-name", "王芳")
