@@ -13,7 +13,7 @@ from rooms.accounts import check_name, normalize_email
 from rooms.agenda import PersonType, Session, check_role, person_key
 from rooms.errors import DomainError
 from rooms.lifecycle import State
-from rooms.roles import Role
+from rooms.roles import Kind, Role
 
 MIN_DAYS = 1
 MAX_DAYS = 365
@@ -52,9 +52,10 @@ _MESSAGES = {
 class InviteRefused(DomainError):
     """An invite that does not admit its bearer; ``reason`` says why."""
 
-    def __init__(self, reason: Refusal) -> None:
+    def __init__(self, reason: Refusal, *, kind: Kind | None = None) -> None:
         super().__init__(_MESSAGES[reason], code=f"invite_{reason}")
         self.reason = reason
+        self.kind = kind  # the kind of the invite's session, when it is known
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,7 @@ def check_admission(
         invite, session=session, named_session_id=named_session_id, spent=spent, now=now
     )
     if reason is not None:
-        raise InviteRefused(reason)
+        raise InviteRefused(reason, kind=session.kind)
 
 
 def status_of(invite: Invite, *, spent: bool, now: datetime) -> InviteStatus:

@@ -14,7 +14,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
-from server.field_labels import FIELD_LABELS, FIELD_PARAMS
+from server.field_labels import FIELD_PARAMS, label_of
 from server.i18n import gettext
 
 log = logging.getLogger(__name__)
@@ -50,12 +50,12 @@ def error_json(status: int, code: str, message: str) -> web.Response:
 
 def user_message(request: web.Request, error: DomainError, *, columns: bool = False) -> str:
     """The error's message in the request's language; on a page, a field it names is named
-    by the form's label (server/field_labels.py), under /api/ and for a row of an uploaded
+    by that form's label (server/field_labels.py), under /api/ and for a row of an uploaded
     CSV file (``columns``) by the field's name, which is the column's."""
     params = dict(error.params)
     if not (columns or is_api(request)):
         for key in FIELD_PARAMS:
-            label = FIELD_LABELS.get(str(params.get(key, "")))
+            label = label_of(request.path, str(params.get(key, "")))
             if label is not None:
                 params[key] = gettext(request, label)
     return gettext(request, error.template).format(**params)

@@ -9,12 +9,16 @@ from pathlib import Path
 from aiohttp import web
 from babel.messages import Catalog, mofile, pofile
 
+from rooms.roles import Kind
+from server.kind_nouns import in_kind
+
 LANGUAGES = ("zh_CN", "en")
 DEFAULT = "en"
 COOKIE = "lang"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "web" / "translations"
 CATALOGS = web.AppKey("catalogs", dict)
 LANG = web.RequestKey("lang", str)
+KIND = web.RequestKey("kind", Kind)  # the session kind a page is about, when it is one's
 
 
 _COMPILED: dict[tuple[object, ...], dict[str, gettext_module.NullTranslations]] = {}
@@ -79,14 +83,22 @@ def language(request: web.Request) -> str:
     return lang
 
 
+def about_kind(request: web.Request, kind: Kind) -> None:
+    """This request is about a session of ``kind``: its words name the session by the
+    kind's noun (server/kind_nouns.py), its errors too."""
+    request[KIND] = kind
+
+
 def gettext(request: web.Request, message: str) -> str:
-    catalogs = request.app[CATALOGS]
-    return catalogs.get(language(request), catalogs["en"]).gettext(message)
+    catalogs, lang = request.app[CATALOGS], language(request)
+    text = catalogs.get(lang, catalogs["en"]).gettext(message)
+    return in_kind(text, lang=lang, kind=request.get(KIND))
 
 
 def ngettext(request: web.Request, singular: str, plural: str, n: int) -> str:
-    catalogs = request.app[CATALOGS]
-    return catalogs.get(language(request), catalogs["en"]).ngettext(singular, plural, n)
+    catalogs, lang = request.app[CATALOGS], language(request)
+    text = catalogs.get(lang, catalogs["en"]).ngettext(singular, plural, n)
+    return in_kind(text, lang=lang, kind=request.get(KIND))
 
 
 def _safe_next(target: str) -> str:

@@ -9,20 +9,10 @@ from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from rooms.agenda import Session
-from rooms.roles import Kind
+from server.kind_nouns import KIND_NOUNS
 from server.settings import Settings
 
 log = logging.getLogger(__name__)
-
-# a session kind's own noun, in both languages the mails are written in (日程 is the
-# generic agenda item; a mail knows its session's kind)
-KIND_NOUNS: dict[Kind, tuple[str, str]] = {
-    Kind.MEETING: ("meeting", "会议"),
-    Kind.CLASS: ("class", "课堂"),
-    Kind.REVIEW: ("review", "评审"),
-    Kind.ROADSHOW: ("roadshow", "路演"),
-    Kind.SIGNING: ("signing", "签约"),
-}
 
 
 def subject_of(session: Session, english: str, chinese: str) -> str:

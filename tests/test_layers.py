@@ -219,6 +219,7 @@ PLUMBING = {
     "server/flash.py",  # a form's success message, shown once on the next page
     "server/health.py",
     "server/i18n.py",
+    "server/kind_nouns.py",  # a session kind's own noun where the kind is known (会议, 课堂...)
     "server/logs.py",
     "server/mailer.py",
     "server/pdf_pages.py",  # how many pages a PDF has (pypdf)

@@ -71,6 +71,7 @@ async def own_session(request: web.Request, account: Account) -> tuple[Session, 
     """The session named in the URL and its event, if the account's organization's."""
     session_id, store = request.match_info["session_id"], request.app[STORE]
     session = await agenda.own_session(store, session_id, org_id=account.org_id)
+    i18n.about_kind(request, session.kind)  # 编辑会议, 取消课堂...: the kind's own noun
     return session, await agenda.load_event(store, session.event_id)
 
 

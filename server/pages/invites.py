@@ -42,6 +42,8 @@ REFUSAL_TITLES = {
 
 
 def refused_page(request: web.Request, refused: InviteRefused) -> web.Response:
+    if refused.kind is not None:
+        i18n.about_kind(request, refused.kind)
     context = {
         "reason": str(refused.reason),
         "title": REFUSAL_TITLES[refused.reason],
@@ -75,6 +77,7 @@ async def landing(request: web.Request) -> web.Response:
         )
     except InviteRefused as refused:
         return refused_page(request, refused)
+    i18n.about_kind(request, session.kind)
     span = span_of(session, session.zone, i18n.language(request))
     context = {
         "token": token,

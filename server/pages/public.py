@@ -8,7 +8,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from rooms.agenda import Event, Session
-from server import agenda, recording_library
+from server import agenda, i18n, recording_library
 from server.appkeys import STORE
 from server.auth import current_account
 from server.pages.timetable import days_of, event_today
@@ -52,6 +52,7 @@ async def event_page(request: web.Request) -> web.Response:
 async def session_page(request: web.Request) -> web.Response:
     store = request.app[STORE]
     session = await agenda.load_session(store, request.match_info["session_id"])
+    i18n.about_kind(request, session.kind)
     event = await agenda.load_event(store, session.event_id)
     staff = is_staff_of(await current_account(request), session.org_id)
     roster = await store.agenda.roster_of(session.session_id)

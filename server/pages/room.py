@@ -182,6 +182,7 @@ def _room_config(request: web.Request, session: Session, known_name: str) -> dic
 async def room_page(request: web.Request) -> web.Response:
     store = request.app[STORE]
     session = await agenda.load_session(store, request.match_info["session_id"])
+    i18n.about_kind(request, session.kind)
     event = await agenda.load_event(store, session.event_id)
     known_name = await _known_name(request, session.session_id)
     has_polls = Polls in rules_of(session.kind).workflows

@@ -38,10 +38,12 @@ from rooms.polls import Polls
 from rooms.questions import Questions
 from rooms.review_book import ReviewBook
 from rooms.roadshow import RunOfShow
+from rooms.roles import Kind
 from rooms.room import ChatLimit, Room
 from rooms.sealed import ScoredItems
 from rooms.signing import Signing
 from rooms.slides import Slides
+from server.kind_nouns import in_kind
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
 from server.realtime.live_breakouts import close_breakouts_on_time
@@ -261,9 +263,16 @@ class LiveRooms:
 
     # words
 
-    def translate(self, lang: str, template: str, params: Mapping[str, object]) -> str:
+    def translate(
+        self, lang: str, template: str, params: Mapping[str, object], kind: Kind | None = None
+    ) -> str:
+        """A sentence in ``lang``; a room's names its session by its kind (会议, 课堂...)."""
         catalog = self.catalogs.get(lang, self.catalogs["en"])
-        return catalog.gettext(template).format(**params)
+        return in_kind(catalog.gettext(template), lang=lang, kind=kind).format(**params)
+
+    def kind_of(self, sid: str) -> Kind | None:
+        connection = self.connections.get(sid)
+        return connection.session.kind if connection else None
 
     def participant_of(self, sid: str) -> str:
         """The participant id of a connected socket."""
@@ -275,7 +284,7 @@ class LiveRooms:
 
     async def refuse(self, sid: str, event: str, error: DomainError) -> dict[str, object]:
         """Tell the socket why its event was refused; the ack it asked for, if any."""
-        message = self.translate(self.lang_of(sid), error.template, error.params)
+        message = self.translate(self.lang_of(sid), error.template, error.params, self.kind_of(sid))
         refusal = {"code": error.code, "message": message, "event": event}
         await self.fanout.to_sid(sid, "error", refusal)
         return {"error": refusal}
@@ -311,8 +320,9 @@ class LiveRooms:
         by_lang: dict[str, list[str]] = {}
         for sid in send.sids:
             by_lang.setdefault(self.lang_of(sid), []).append(sid)
+        kind = self.kind_of(send.sids[0])  # the room may be closing: gone from self.rooms
         for lang, sids in by_lang.items():
-            payload = {k: self._words(lang, v) for k, v in send.payload.items()}
+            payload = {k: self._words(lang, v, kind) for k, v in send.payload.items()}
             await self.fanout.to_sids(sids, send.event, payload)
 
     async def send_all(self, session_id: str, sends: list[Send]) -> None:
@@ -339,10 +349,10 @@ class LiveRooms:
         live.room.recording = False
         return await self.recordings.stop(record, recorder, now=self.clock())
 
-    def _words(self, lang: str, value: object) -> object:
-        return (
-            self.translate(lang, value.template, value.params) if isinstance(value, Text) else value
-        )
+    def _words(self, lang: str, value: object, kind: Kind | None) -> object:
+        if not isinstance(value, Text):
+            return value
+        return self.translate(lang, value.template, value.params, kind)
 
     async def move(self, session_id: str, move: Move) -> None:
         for sid in move.sids:

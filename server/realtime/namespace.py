@@ -91,13 +91,14 @@ class RoomNamespace(
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         request = environ["aiohttp.request"]
-        lang = language_of(request, auth)
+        lang, kind = language_of(request, auth), None
         try:
             arrival = await arrive(request, auth=auth, now=self.live.clock())
+            kind = arrival.session.kind
             live = await self.live.room_for(arrival.session)
             live.room.check_entry(arrival.person)
         except DomainError as error:
-            message = self.live.translate(lang, error.template, error.params)
+            message = self.live.translate(lang, error.template, error.params, kind)
             raise socketio.exceptions.ConnectionRefusedError(
                 message, {"code": error.code, "message": message}
             ) from None

@@ -1,7 +1,8 @@
-"""The console, the public pages, the login page and the error pages measured in real
-Chromium, in each language: axe-core (npm, pinned in package.json) finds no serious or
-critical WCAG 2.1 A/AA violation (text contrast included), and at a phone's 375 × 812 and a
-laptop's 1280 × 800 no element sticks out of the window sideways. The header's
+"""The console, the public pages, an invite's pages, the login page and the error pages
+measured in real Chromium, in each language: axe-core (npm, pinned in package.json) finds no
+serious or critical WCAG 2.1 A/AA violation (text contrast included), and at a phone's
+375 × 812 and a laptop's 1280 × 800 no element sticks out of the window sideways and no
+control in the window lies under another element. The header's
 notification badge is measured too: its text contrast at least 4.5:1, a pill, not a column.
 
 One browser and one live server per language; each page is loaded once, checked by axe at
@@ -17,7 +18,9 @@ from playwright.async_api import Page
 from rooms.agenda import PersonType, person_key
 from rooms.notifications import Notification, NotificationKind
 from rooms.roles import Role
-from tests.browser.test_room_app import AXE_SOURCE, LAPTOP, PHONE
+from server.invitations import issue_invite, sign_invite
+from tests.browser.axe import AXE_SOURCE
+from tests.browser.test_room_app import LAPTOP, PHONE
 from tests.server.pages_world import (
     PASSWORD,
     make_event,
@@ -47,7 +50,21 @@ OFF_SCREEN_JS = """() => {
       off.push(`${node.tagName.toLowerCase()}.${node.className} ${Math.round(rect.right)}`);
     }
   }
-  return { off: off.slice(0, 5), scroll: document.documentElement.scrollWidth - width };
+  // a control in the window with something else over its centre (its own label is itself)
+  const covered = [];
+  const name = (node) => `${node.tagName.toLowerCase()}.${node.className}`;
+  for (const node of document.body.querySelectorAll("a, button, input, select, textarea")) {
+    if (!node.checkVisibility({ opacityProperty: true })) continue;
+    if (node.closest(".visually-hidden")) continue;
+    const rect = node.getBoundingClientRect();
+    const x = rect.left + rect.width / 2, y = rect.top + rect.height / 2;
+    if (rect.width === 0 || x < 0 || y < 0 || x > width || y > innerHeight) continue;
+    const top = document.elementFromPoint(x, y);
+    if (!top || node === top || node.contains(top) || top.contains(node)) continue;
+    if (!top.closest("label")?.contains(node)) covered.push(`${name(node)} under ${name(top)}`);
+  }
+  return { off: off.slice(0, 5), covered: covered.slice(0, 5),
+           scroll: document.documentElement.scrollWidth - width };
 }"""
 
 # axe-core's serious and critical WCAG 2.1 A/AA violations (contrast included), violations only
@@ -70,9 +87,9 @@ BADGE_JS = """() => {
 }"""
 
 
-async def world(store) -> tuple[dict[str, str], dict[str, str]]:  # type: ignore[no-untyped-def]
+async def world(store, settings) -> tuple[dict[str, str], dict[str, str]]:  # type: ignore[no-untyped-def]
     """The pages to measure, by name, signed out and signed in: an event with a meeting and
-    a review, a host with a notification, an expert in the pool."""
+    a review, a host with a notification, an expert in the pool, an invite to the meeting."""
     host = await staff_of_new_org(store, email=HOST_EMAIL)
     event = await make_event(store, host)
     meeting = await make_session(
@@ -97,7 +114,13 @@ async def world(store) -> tuple[dict[str, str], dict[str, str]]:  # type: ignore
             created_at=datetime.now(UTC),
         )
     )
+    invite = await issue_invite(
+        store, session=meeting, role=Role.ATTENDEE, name="Li Lei", email="li@example.org",
+        single_use=False, days=7, created_by=host.account_id, now=datetime.now(UTC),
+    )  # fmt: skip
     public = {
+        "invite": f"/invite/{sign_invite(settings, invite)}",  # a phone link's first page
+        "refused invite": "/invite/no-such-token",
         "login": "/login",
         "home": "/",
         "event": f"/events/{event.event_id}",
@@ -126,7 +149,7 @@ async def measure(page: Page, path: str) -> list[str]:
     for size in (PHONE, LAPTOP):
         await page.set_viewport_size(size)
         layout = await page.evaluate(OFF_SCREEN_JS)
-        if layout["off"] or layout["scroll"] > 0:
+        if layout["off"] or layout["covered"] or layout["scroll"] > 0:
             found.append(f"{path} at {size['width']}: off-screen {layout}")
     return found
 
@@ -144,7 +167,7 @@ def contrast(one: str, other: str) -> float:
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
 async def test_pages_pass_axe_and_fit_the_window(live_server, new_page, sign_in, lang) -> None:
-    public, console = await world(live_server.store)
+    public, console = await world(live_server.store, live_server.settings)
     visitor = await new_page(lang=lang)
     found = [problem for path in public.values() for problem in await measure(visitor, path)]
     await sign_in(visitor, email=HOST_EMAIL, password=PASSWORD)

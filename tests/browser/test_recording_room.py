@@ -4,9 +4,9 @@ indicator goes when the host stops."""
 
 from playwright.async_api import expect
 
+from tests.browser.axe import serious_violations
 from tests.browser.room_ui import open_panel
 from tests.browser.test_room import HOST_EMAIL, join_as_guest, open_meeting, room_path
-from tests.browser.test_room_app import serious_violations
 
 
 async def test_recording_indicator_and_the_notice_before_joining(
@@ -25,7 +25,7 @@ async def test_recording_indicator_and_the_notice_before_joining(
     assert await serious_violations(host) == []
 
     await guest.goto(room_path(session))
-    await expect(guest.locator("#prejoin-recording")).to_contain_text("本日程正在录制")
+    await expect(guest.locator("#prejoin-recording")).to_contain_text("本会议正在录制")
     assert await serious_violations(guest) == []
     await join_as_guest(guest, session, "Li Lei")
     await expect(guest.locator("#flag-recording")).to_have_text("正在录制")

@@ -14,6 +14,7 @@ from playwright.async_api import Dialog, Page, expect
 from rooms.agenda import Session
 from server import agenda
 from server.store import Store
+from tests.browser.axe import serious_violations
 from tests.browser.room_ui import open_panel, person_action
 from tests.server.fixtures_login import create_staff
 
@@ -96,6 +97,8 @@ async def test_room_host_admits_guests_who_chat_raise_hands_and_one_is_removed(
     await expect(zhang.locator("#lobby-place")).to_have_text("You are number 2 in the queue.")
     queue = host.locator("#queue-list li .person-name")
     await expect(queue).to_have_text(["Li Lei", ZHANG])
+    assert await serious_violations(zhang) == []  # the lobby, on a phone
+    assert await serious_violations(host) == []  # the host's lobby queue over the stage
     await host.locator("#queue-list li", has_text="Li Lei").locator("[data-action=admit]").click()
     await expect(li.locator("#room")).to_be_visible()
     await expect(zhang.locator("#lobby-place")).to_have_text("You are number 1 in the queue.")
@@ -133,6 +136,7 @@ async def test_room_host_admits_guests_who_chat_raise_hands_and_one_is_removed(
     await person_action(host, host.locator("#roster-list li", has_text="Zhang"), "remove")
     await expect(zhang.locator("#gone")).to_be_visible()
     await expect(zhang.locator("#gone-message")).not_to_be_empty()
+    assert await serious_violations(zhang) == []
     await expect(zhang.locator("#room")).to_be_hidden()
     await expect(host.locator("#roster-list .person-name")).to_have_text(["Hu Host", "Li Lei"])
     await expect(li.locator("#roster-list .person-name")).to_have_text(["Hu Host", "Li Lei"])
@@ -144,6 +148,13 @@ async def test_room_page_in_chinese_down_to_the_lobby(live_server, new_page) -> 
 
     await guest.goto(room_path(session))
     await expect(guest.locator("label[for=prejoin-name]")).to_have_text("你的名字")
+    assert await serious_violations(guest) == []
+    # on a phone the camera and microphone switches are in the first screen, above Join
+    await expect(guest.locator("#preview")).to_be_visible()
+    join = await guest.locator("#join-button").bounding_box()
+    for switch in ("#prejoin-camera", "#prejoin-mic"):
+        box = await guest.locator(switch).bounding_box()
+        assert box and join and 0 <= box["y"] and box["y"] + box["height"] <= join["y"], switch
     await guest.click("#join-button")
     await expect(guest.locator("#prejoin-error")).to_have_text("请输入你的名字。")
     await guest.fill("#prejoin-name", "王芳")
@@ -152,6 +163,7 @@ async def test_room_page_in_chinese_down_to_the_lobby(live_server, new_page) -> 
     await expect(guest.locator("#lobby-title")).to_have_text("等候室")
     await expect(guest.locator("#lobby-place")).to_have_text("你在队列中排第 1 位。")
     await expect(guest.locator("#lobby-status")).to_have_text("请稍候，主持人会让你进入。")
+    assert await serious_violations(guest) == []
 
 
 async def test_room_guest_reconnects_and_gets_the_missed_chat_once(

@@ -3,25 +3,28 @@ the window with the toolbar in view, every toolbar button has a name, a side pan
 closes (one at a time), the chat's button counts messages that came while the chat was
 closed, a chat message over the limit is refused visibly, and leaving asks once.
 
-axe-core (npm, pinned in package.json) checks the pre-join screen and the room with a panel
-open at both sizes: no serious or critical WCAG 2.1 A/AA violation.
+axe-core (npm, pinned in package.json) checks the pre-join screen, the room with each of
+its panels open (chat, people, hands, host controls, shortcuts) and the screen after leaving,
+in both languages: no serious or critical WCAG 2.1 A/AA violation. At both sizes, in both
+languages, every toolbar control is inside the window and nothing covers it; on a phone
+each of the toolbar's own buttons shows its label (touch has no hover for a tooltip).
 
-With YUNHUI_SHOTS set to a folder, the test also writes screenshots there for review.
+The test writes screenshots of the room at both sizes in both languages for review, to
+YUNHUI_SHOTS or else <temp>/yunhui-shots, and prints the folder.
 """
 
 import os
 import re
+import tempfile
 from pathlib import Path
 
 from playwright.async_api import Page, expect
 
 from rooms.limits import CHAT_TEXT_MAX_BYTES
+from tests.browser.axe import serious_violations
 from tests.browser.room_ui import open_panel
 from tests.browser.test_room import HOST_EMAIL, join_as_guest, open_meeting, room_path
 
-AXE_SOURCE = (
-    Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-).read_text()
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 812}
 
@@ -30,39 +33,37 @@ LAYOUT_JS = """() => {
   const box = (id) => document.getElementById(id).getBoundingClientRect();
   const controls = [...document.querySelectorAll("#room-bar button, #room-bar summary")]
     .filter((node) => node.checkVisibility());
+  const name = (c) => c.id || c.outerHTML.slice(0, 60);
+  // outside the window, or under something else at its centre (a label around it is itself)
+  const hidden = (c) => {
+    const r = c.getBoundingClientRect();
+    if (r.left < 0 || r.top < 0 || r.right > innerWidth || r.bottom > innerHeight) return true;
+    const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return !top || !(c === top || c.contains(top) || top.contains(c));
+  };
+  const own = [...document.querySelectorAll("#room-bar > .tool")]
+    .filter((c) => c.checkVisibility());
   return {
     stage: box("stage").toJSON(),
     bar: box("room-bar").toJSON(),
     scroll: document.documentElement.scrollHeight - window.innerHeight,
     controls: controls.length,
     unnamed: controls.filter((c) => !(c.getAttribute("aria-label") || "").trim() || !c.dataset.tip)
-      .map((c) => c.id || c.outerHTML.slice(0, 60)),
+      .map(name),
+    covered: controls.filter(hidden).map(name),
+    labels: own.map((c) => c.querySelector(".tool-label")?.checkVisibility() ?
+      c.querySelector(".tool-label").textContent : null),
   };
 }"""
 
 
+SHOTS = Path(os.environ.get("YUNHUI_SHOTS") or Path(tempfile.gettempdir()) / "yunhui-shots")
+
+
 async def shoot(page: Page, name: str) -> None:
-    folder = os.environ.get("YUNHUI_SHOTS")
-    if folder:  # Playwright makes the folder
-        await page.screenshot(path=os.path.join(folder, f"{name}.png"))
-
-
-AXE_RUN_JS = """async () => {
-  const result = await axe.run(document, {
-    runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
-  });
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
-}"""
-
-
-async def serious_violations(page: Page) -> list[str]:
-    """axe-core's serious and critical WCAG A/AA violations on the page as it is now (the
-    script is evaluated through the DevTools protocol: the page's CSP stays as it is)."""
-    if not await page.evaluate("() => Boolean(window.axe)"):
-        await page.evaluate(AXE_SOURCE)
-    return await page.evaluate(AXE_RUN_JS)
+    """A screenshot for review, in SHOTS (the folder is printed)."""
+    await page.screenshot(path=SHOTS / f"{name}.png")  # Playwright makes the folder
+    print(f"screenshot: {SHOTS / name}.png")
 
 
 async def check_layout(page: Page, size: dict[str, int]) -> dict:
@@ -71,7 +72,9 @@ async def check_layout(page: Page, size: dict[str, int]) -> dict:
     assert layout["bar"]["bottom"] <= size["height"] and layout["bar"]["top"] > size["height"] / 2
     assert layout["stage"]["height"] >= size["height"] * 0.5
     assert layout["stage"]["width"] >= size["width"] * (0.5 if size is LAPTOP else 0.9)
-    assert layout["controls"] >= 5 and layout["unnamed"] == []
+    assert layout["controls"] >= 5 and layout["unnamed"] == [] and layout["covered"] == []
+    if size is PHONE:  # a phone's toolbar says what each button is, under its icon
+        assert len(layout["labels"]) >= 6 and None not in layout["labels"]
     return layout
 
 
@@ -92,7 +95,7 @@ async def test_room_app_at_laptop_and_phone_size(live_server, new_page, sign_in)
     # a laptop: the stage fills the window beside the chat, open from the start
     await expect(host.locator("#panel-chat")).to_be_visible()
     await check_layout(host, LAPTOP)
-    await expect(host.get_by_role("button", name="Microphone")).to_have_attribute(
+    await expect(host.get_by_role("button", name="Mic", exact=True)).to_have_attribute(
         "aria-pressed", "false"
     )
     await shoot(host, "room-laptop-en-chat")
@@ -111,6 +114,10 @@ async def test_room_app_at_laptop_and_phone_size(live_server, new_page, sign_in)
     await expect(host.locator("#panel-people")).to_be_visible()
     await expect(host.locator("#panel-chat")).to_be_hidden()
     await expect(host.locator("#people-button")).to_have_attribute("aria-expanded", "true")
+    assert await serious_violations(host) == []
+    for name in ("hands", "host"):  # the other panels a host opens, each checked by axe
+        await open_panel(host, name)
+        assert await serious_violations(host) == [], name
     await host.keyboard.press("Escape")
     await expect(host.locator("#side")).to_be_hidden()
     await expect(host.locator("#people-button")).to_have_attribute("aria-expanded", "false")
@@ -126,7 +133,9 @@ async def test_room_app_at_laptop_and_phone_size(live_server, new_page, sign_in)
     assert sheet["y"] + sheet["height"] <= bar["y"] + 1
     await guest.fill("#chat-text", "你好")
     await guest.press("#chat-text", "Enter")
+    await expect(guest.locator("#chat-text")).to_be_in_viewport()
     await shoot(guest, "room-phone-zh-chat")
+    assert await serious_violations(guest) == []
     # over the chat's limit (bytes of UTF-8, as the server counts): refused here, saying so,
     # and kept to be shortened (the host's log below shows it never went)
     too_long = "长" * (CHAT_TEXT_MAX_BYTES // 3 + 1)
@@ -170,6 +179,25 @@ async def test_room_app_at_laptop_and_phone_size(live_server, new_page, sign_in)
     await expect(guest.locator("#help-title")).to_have_text("键盘快捷键")
     assert await serious_violations(guest) == []
 
+    # each language at the other size: the host's English on a phone, the guest's Chinese
+    # on a laptop, measured and shot the same way
+    await guest.locator("#panel-help .panel-close").click()
+    await host.set_viewport_size(PHONE)
+    await guest.set_viewport_size(LAPTOP)
+    await check_layout(host, PHONE)
+    await check_layout(guest, LAPTOP)
+    await shoot(host, "room-phone-en")
+    await shoot(guest, "room-laptop-zh")
+    await open_panel(guest, "people")
+    await shoot(guest, "room-laptop-zh-people")
+    assert await serious_violations(guest) == []
+    await open_panel(host, "chat")
+    await expect(host.locator("#chat-text")).to_be_in_viewport()
+    await shoot(host, "room-phone-en-chat")
+    assert await serious_violations(host) == []
+    await host.locator("#panel-chat .panel-close").click()
+    await host.set_viewport_size(LAPTOP)
+
     # leaving asks once; the host's dialog also offers ending for everyone, apart
     await host.click("#leave-button")
     await expect(host.locator("#leave-dialog")).to_be_visible()
@@ -182,6 +210,7 @@ async def test_room_app_at_laptop_and_phone_size(live_server, new_page, sign_in)
     await expect(guest.locator("#leave-end-all")).to_be_hidden()
     await guest.click("#leave-confirm")
     await expect(guest.locator("#gone")).to_be_visible()
+    assert await serious_violations(guest) == []
     await expect(host.locator("#roster-list .person-name")).to_have_count(1)
 
 

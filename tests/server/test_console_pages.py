@@ -251,3 +251,17 @@ async def test_a_reviews_public_page_says_the_roster_is_confidential(client, sto
     assert "The review panel is confidential: its reviewers are not listed." in html
     assert "No one is listed yet." not in html
     assert "Wang Fang" not in html
+
+
+async def test_a_sessions_console_page_names_it_by_its_kind_in_chinese(client, store) -> None:
+    host = await signed_in_host(client, store)
+    event = await make_event(store, host)
+    session = await make_session(
+        store, event, title="Data class", start="2030-05-01T09:00", end="2030-05-01T10:00",
+        kind="class",
+    )  # fmt: skip
+    client.session.cookie_jar.update_cookies({"lang": "zh_CN"})
+
+    html = await (await client.get(f"/console/sessions/{session.session_id}")).text()
+
+    assert ("编辑课堂" in html, "取消课堂" in html, "日程" in html) == (True, True, False)

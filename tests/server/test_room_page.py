@@ -253,3 +253,18 @@ async def test_room_page_of_a_review_has_no_qa_panel(client, store) -> None:
 
     assert 'id="qa-panel"' not in page
     assert "qa_upvote" not in room_strings(page)
+
+
+async def test_room_page_names_the_session_by_its_kind_in_chinese(client, store) -> None:
+    _host, _event, session = await public_meeting(store, kind="class")
+    client.session.cookie_jar.update_cookies({"lang": "zh_CN"})
+
+    page = await (await client.get(f"/sessions/{session.session_id}/room")).text()
+
+    strings = room_strings(page)
+    assert (strings["confirm_end"], strings["ended"]) == (
+        "要为所有人结束本课堂吗？",
+        "课堂已结束。",
+    )
+    assert "返回课堂页面" in page
+    assert "日程" not in page

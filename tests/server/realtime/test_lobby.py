@@ -186,4 +186,4 @@ async def test_a_full_session_refuses_a_newcomer_at_the_door_in_their_language(
     refused = await _refused(han)
 
     assert refused == "room_full"
-    assert han.refusal["data"]["message"] == "本日程已满：最多容纳 2 人。"
+    assert han.refusal["data"]["message"] == "本会议已满：最多容纳 2 人。"

@@ -83,7 +83,7 @@ async def test_recording_is_refused_where_the_session_does_not_allow_it(
     assert review.session.recording_allowed is False
     assert refused["error"] == {
         "code": "recording_not_allowed",
-        "message": "本日程不允许录制。",
+        "message": "本评审不允许录制。",
         "event": "start_recording",
     }
     assert not_on["error"]["code"] == "not_recording"

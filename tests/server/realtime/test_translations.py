@@ -53,3 +53,19 @@ async def test_errors_speak_the_participants_language(rooms_world: World) -> Non
     assert peer.of("error") == [
         {"code": "forbidden", "message": "你的角色在此无法执行该操作。", "event": "admit_all"}
     ]
+
+
+async def test_a_room_names_its_session_by_its_kind_in_chinese(rooms_world: World) -> None:
+    room = await rooms_world.session(kind="class", lobby=False)
+    host = await rooms_world.enter(room, invite=await rooms_world.invite(room, Role.HOST, "Hu"))
+    token = await rooms_world.invite(room, Role.ATTENDEE, "李雷")
+    auth = {"session_id": room.session_id, "invite": token, "lang": "zh_CN"}
+    li = rooms_world.peer(auth=auth)
+    await li.connect()
+    await li.join()
+
+    await host.emit("end_session", {})
+    await li.gone()
+
+    assert li.of("session_ended") == [{"message": "主持人已结束本课堂。"}]
+    assert host.of("session_ended") == [{"message": "The host ended the session."}]

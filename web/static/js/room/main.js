@@ -487,7 +487,11 @@ function setupRoomButtons() {
     else room().raiseHand();
   });
   for (const reaction of document.querySelectorAll(".reaction")) {
-    reaction.addEventListener("click", () => room().react(reaction.dataset.emoji));
+    reaction.addEventListener("click", () => {
+      room().react(reaction.dataset.emoji);
+      byId("reactions-menu").open = false; // the reaction floats over a stage left clear
+      panels.closeMore();
+    });
   }
   const leave = () => {
     room().leave();
