@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 START = "start"  # the source of the chapter before the first one
+SLIDES = "slides"  # the source of a chapter made from a slide page shown
 MAX_TILES = 4  # cameras shown beside the stage; more are left out (the newest ones)
 
 
@@ -169,8 +170,17 @@ def scenes(
 def chapters(entries: Sequence[Mapping[str, Any]], *, end_ms: int) -> list[Chapter]:
     """Each ``chapter`` line, to the next one or the end (two at one moment: the later);
     before the first, from the start, a chapter of source ``start`` (chapters in MP4 have
-    no gaps)."""
+    no gaps). A recording without chapter lines (a class, a meeting) is chaptered by its
+    slide pages, each from when it was shown, as lecture capture indexes a lecture by its
+    slides."""
     lines = [e for e in entries if e.get("event") == "chapter" and 0 <= e["at"] < end_ms]
+    if not lines:  # a class or a meeting: its slides index it, page by page
+        lines = [
+            {"at": e["at"], "event": "chapter", "source": SLIDES, "name": e.get("name"),
+             "page": e["page"]}
+            for e in entries
+            if e.get("event") == "slides" and e.get("page") is not None and 0 <= e["at"] < end_ms
+        ]  # fmt: skip
     if not lines:
         return []
     after = [*lines[1:], None]

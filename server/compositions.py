@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from recordings.compose import SIZES, VIDEO_NAME, Composition
-from recordings.layout import START, Chapter
+from recordings.layout import SLIDES, START, Chapter
 from recordings.timeline import Recording
 from rooms.agenda import PersonType, Session, person_key, split_person_key
 from rooms.errors import Conflict, DomainError, NotFound
@@ -71,10 +71,14 @@ async def queue_composition(
 
 def chapter_title(chapter: Chapter, *, t: Translate, lang: str, session: Session | None) -> str:
     """A chapter's title in the job's language: a review item's or a pitch's own title, a
-    signing step's words, or the session's title for the chapter before the first."""
+    signing step's words, a slide page ("deck.pdf · Page 3"), or the session's title for the
+    chapter before the first."""
     data = chapter.data
     if data.get("source") == START:
         return session.title if session else ""
+    if data.get("source") == SLIDES:
+        page = t("Page {page}").format(page=data.get("page"))
+        return f"{data['name']} · {page}" if data.get("name") else page
     step = data.get("step")
     if step in CHAPTER_TITLES:
         values = {key: str(data.get(key) or "") for key in ("signer", "organization", "name")}

@@ -124,6 +124,23 @@ def test_chapters_run_to_the_next_one_from_a_start_chapter() -> None:
     assert chapters([{"at": 0, "event": "start"}], end_ms=1000) == []
 
 
+def test_without_chapter_lines_the_slide_pages_are_the_chapters() -> None:
+    entries = [
+        {"at": 0, "event": "start"},
+        {"at": 2000, "event": "slides", "file_id": "f", "name": "week1.pdf", "page": 1},
+        {"at": 5000, "event": "slides", "file_id": "f", "name": "week1.pdf", "page": 2},
+        {"at": 7000, "event": "slides", "file_id": None, "page": None},  # closed: page 2 runs on
+        {"at": 9000, "event": "stop"},
+    ]
+
+    found = chapters(entries, end_ms=end_of(entries, [], 0))
+
+    assert [(c.start_ms, c.end_ms, c.data["source"], c.data.get("page")) for c in found] == [
+        (0, 2000, "start", None), (2000, 5000, "slides", 1), (5000, 9000, "slides", 2)
+    ]  # fmt: skip
+    assert found[1].data["name"] == "week1.pdf"
+
+
 def test_the_chapters_file_is_webvtt_with_safe_cue_text() -> None:
     titled = [(Chapter(0, 1500, {}), "Opening"), (Chapter(1500, 3_725_042, {}), "A <b>&\n--> x")]
 

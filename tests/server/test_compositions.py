@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 
 from recordings.compose import VIDEO_NAME
+from recordings.layout import Chapter
 from recordings.timeline import Recording
 from rooms.agenda import PersonType, person_key
 from rooms.jobs import JobState
 from rooms.notifications import NotificationKind
-from server.compositions import COMPOSE_KIND
+from server.compositions import COMPOSE_KIND, chapter_title
 from server.recorder import RecordingService
 from server.settings import Settings
 from server.store import Store
@@ -132,3 +133,15 @@ async def test_staff_queue_a_video_again_and_not_twice_at_once(
     assert jobs[0][0].created_by == person_key(PersonType.ACCOUNT, host.account_id)
     assert unknown.status == 400 and "There is no such recording." in await unknown.text()
     assert foreign.status == 404
+
+
+def test_a_slide_pages_chapter_is_titled_by_its_deck_and_page() -> None:
+    page = Chapter(0, 1000, {"source": "slides", "name": "week1.pdf", "page": 3})
+    unnamed = Chapter(0, 1000, {"source": "slides", "name": None, "page": 2})
+    zh = {"Page {page}": "第 {page} 页"}
+
+    def t(text: str) -> str:
+        return zh.get(text, text)
+
+    assert chapter_title(page, t=t, lang="zh_CN", session=None) == "week1.pdf · 第 3 页"
+    assert chapter_title(unnamed, t=lambda text: text, lang="en", session=None) == "Page 2"
