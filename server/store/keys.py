@@ -407,3 +407,12 @@ def session_recordings(session_id: str) -> str:
 
 def session_recording_on(session_id: str) -> str:
     return f"session:{session_id}:recording-on"  # the id of the recording going on, if any
+
+
+# room ownership across web processes (server/store/owners.py)
+def room_lease(session_id: str) -> str:
+    return f"session:{session_id}:lease"  # "<owner> <token>", with the lease's TTL
+
+
+def room_owner(session_id: str) -> str:
+    return f"session:{session_id}:owner"  # hash: token (the fencing token), process (its owner)
