@@ -56,7 +56,7 @@ class Ownership:
     async def _claim(self, session_id: str) -> Claim:
         claim = await self.store.owners.claim(session_id, self.process, ttl=self.ttl)
         if not claim.taken:
-            raise DomainError(WRONG_OWNER, code="wrong_owner")
+            raise DomainError(WRONG_OWNER, code="wrong_owner", owner=claim.owner)
         self.leases[session_id] = RoomLease(session_id, claim.token, self.ttl, self.clock())
         return claim
 
