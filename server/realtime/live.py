@@ -140,6 +140,7 @@ class LiveRooms:
         self._task: asyncio.Task[None] | None = None
         self._shows: asyncio.Task[None] | None = None  # follows roadshows' runs of show
         self._leases: asyncio.Task[None] | None = None  # renews the rooms' leases
+        self._making = asyncio.Lock()  # rooms are made one at a time
         lease = timedelta(seconds=settings.room_lease_seconds)
         self.ownership = Ownership(store, process=self.process, ttl=lease, clock=clock)
         self._stop = asyncio.Event()
@@ -157,18 +158,24 @@ class LiveRooms:
         process holds its lease (DomainError ``wrong_owner`` if another process does)."""
         live = self.rooms.get(session.session_id)
         if live is None:
-            claim = await self.ownership.claim(session.session_id)
-            if claim.owner and claim.owner != self.process:  # its owner died holding it
-                previous, now = claim.owner, self.clock()
-                await take_over(self.store, self.recordings, session.session_id,
-                                previous=previous, now=now)  # fmt: skip
-            flags = await self.store.rooms.flags(session.session_id)
-            tail = await self.store.chat.tail(session.session_id)
-            limit = ChatLimit(self.settings.chat_burst, self.settings.chat_per_second)
-            room = Room(session=session, flags=flags, chat_limit=limit)
-            await self._prepare(room)
-            live = self.rooms.get(session.session_id) or self._open(room, tail)
-            await self.store.rooms.hold(self.process, session.session_id, now=self.clock())
+            async with self._making:  # one at a time: a room taken over is made once
+                live = self.rooms.get(session.session_id) or await self._make(session)
+        return live
+
+    async def _make(self, session: Session) -> LiveRoom:
+        claim, present = await self.ownership.claim(session.session_id), []
+        if claim.owner and claim.owner != self.process:  # its owner died holding it
+            previous, now = claim.owner, self.clock()
+            present = await take_over(self.store, self.recordings, session.session_id,
+                                      previous=previous, now=now)  # fmt: skip
+        flags = await self.store.rooms.flags(session.session_id)
+        tail = await self.store.chat.tail(session.session_id)
+        limit = ChatLimit(self.settings.chat_burst, self.settings.chat_per_second)
+        room = Room(session=session, flags=flags, chat_limit=limit)
+        room.lobby.readmit(present)  # those in it when its owner died come back straight in
+        await self._prepare(room)
+        live = self._open(room, tail)
+        await self.store.rooms.hold(self.process, session.session_id, now=self.clock())
         return live
 
     async def _prepare(self, room: Room) -> None:
