@@ -18,6 +18,7 @@ parameter (pages, API, calendars) go round robin.
 import argparse
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -100,6 +101,8 @@ def web_ports(settings: Settings, count: int) -> list[int]:
 def child_env(settings: Settings, redis_url: str) -> dict[str, str]:
     """What every process of the cluster runs with (honcho sets each one's PORT)."""
     env = {k: v for k, v in os.environ.items() if k != "PORT"}
+    # the Procfile says `python`: this one (the project's virtualenv), whatever PATH says
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env.update(
         REDIS_URL=redis_url, BASE_URL=settings.base_url, HOST=settings.host,
         RUN_SCHEDULER="no", RUN_WORKER="no", SEED_DEMO="no",
@@ -107,6 +110,15 @@ def child_env(settings: Settings, redis_url: str) -> dict[str, str]:
         DATA_DIR=str(settings.data_dir), SECRET_KEY=settings.secret_key,
     )  # fmt: skip
     return env
+
+
+def supervise(command: list[str], env: dict[str, str]) -> int:
+    """Run honcho until it ends. Ctrl-C reaches honcho from the terminal as well: this
+    process lets honcho stop its processes (and waits), and passes a SIGTERM on to it."""
+    honcho = subprocess.Popen(command, env=env)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, lambda signum, frame: honcho.terminate())
+    return honcho.wait()
 
 
 async def _seed(redis_url: str, settings: Settings) -> None:
@@ -139,10 +151,7 @@ def run(settings: Settings, count: int) -> int:
             sys.executable, "-m", "honcho", "start", "-f", str(procs), "-d", str(ROOT),
             "-p", str(ports[0]), "-c", f"web={count}",
         ]  # fmt: skip
-        try:
-            return subprocess.run(command, env=child_env(settings, redis_url)).returncode
-        except KeyboardInterrupt:
-            return 0
+        return supervise(command, child_env(settings, redis_url))
     finally:
         if embedded is not None:
             loop.run_until_complete(embedded.stop())
