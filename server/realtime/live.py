@@ -481,8 +481,9 @@ class LiveRooms:
 
     @property
     def process(self) -> str:
-        """This web process, as its rooms' heartbeat names it (the same after a restart)."""
-        return f"{self.settings.host}:{self.settings.port}"
+        """This web process, as its rooms' heartbeat and leases name it (the same after a
+        restart): ``PROCESS_NAME``, by default ``HOST:PORT``."""
+        return self.settings.process_name or f"{self.settings.host}:{self.settings.port}"
 
     async def recover(self) -> None:
         """Rooms this process held when it stopped without closing them (``kill -9``): the

@@ -87,3 +87,17 @@ async def test_a_closed_room_gives_its_lease_up(rooms_world: World) -> None:
     await host.gone()
 
     assert await rooms_world.store.owners.holder(room.session_id) is None
+
+
+async def test_a_process_named_by_process_name_holds_its_rooms_under_that_name(
+    aiohttp_server: Any, settings: Settings, store: Store
+) -> None:
+    named = replace(settings, process_name="10.0.0.7:8081")
+    world = await World.start(aiohttp_server, named, store)
+    try:
+        room = await world.session(lobby=False)
+        await world.enter(room, invite=await world.invite(room, Role.ATTENDEE, "Li Lei"))
+
+        assert await store.owners.holder(room.session_id) == "10.0.0.7:8081 1"
+    finally:
+        await world.stop()
