@@ -432,6 +432,10 @@ class LiveRooms:
         self.rooms.pop(live.session_id)
         self.ownership.forget(live.session_id)
         live.stop_timer()
+        if live.recording is not None:  # its files closed; the new owner ends its record
+            (_, recorder), live.recording = live.recording, None
+            live.media.recorder = None
+            await recorder.stop()
         await live.media.close()
         await live.line.stop()
         await self._disconnect_all(live.session_id)
