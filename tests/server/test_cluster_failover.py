@@ -1,8 +1,9 @@
-"""Failover (ARCHITECTURE.md "Rooms across processes"): two real web processes on one Redis;
-clients in a meeting on the room's owner post acknowledged chat; `kill -9` of the owner; the
-clients come back through the other process (refused `wrong_owner` while the dead owner's
-lease lives), which takes the room over and rebuilds it from Redis; every acknowledged
-message is there. Prints the seconds until every client was back in the room.
+"""Failover (ARCHITECTURE.md "Rooms across processes"): two real web processes on one Redis,
+a meeting on each; clients in the first (a locked room) post acknowledged chat; `kill -9` of
+its owner; the clients come back through the other process (refused `wrong_owner` while the
+dead owner's lease lives), which takes the room over and rebuilds it from Redis; every
+acknowledged message is there, and the other meeting was never disturbed. Prints the seconds
+until every client was back in the room.
 
 HAProxy is left out (``tests/server/test_cluster.py`` checks its configuration): the clients
 connect to the other process directly, as HAProxy sends them once its health check finds the
@@ -115,10 +116,18 @@ async def test_a_meeting_survives_kill_9_of_its_owner_with_every_acknowledged_me
         web.env |= {"ROOM_LEASE_SECONDS": LEASE_SECONDS, "CHAT_BURST": "500"}
         web.env |= {"CHAT_PER_SECOND": "500"}
     clients: list[Client] = []
+    bystander: list[Client] = []  # in a meeting the other process holds
     try:
         await asyncio.gather(asyncio.to_thread(owner.start), asyncio.to_thread(other.start))
         session = await crash_session(store, kind="meeting", title="Plenary", minutes=5)
         signed = replace(settings, secret_key=secret)
+        side = await crash_session(store, kind="meeting", title="Side room", minutes=5)
+        invite = await issue_invite(
+            store, session=side, role=Role.HOST, name="Wang", email="", single_use=False,
+            days=1, created_by="staff", now=side.created_at,
+        )  # fmt: skip
+        bystander.append(Client(side.session_id, sign_invite(signed, invite)))
+        await bystander[0].enter(other.url)
         for name, role in zip(PEOPLE, (Role.HOST, Role.ATTENDEE, Role.ATTENDEE), strict=True):
             invite = await issue_invite(
                 store, session=session, role=role, name=name, email="", single_use=False,
@@ -126,8 +135,12 @@ async def test_a_meeting_survives_kill_9_of_its_owner_with_every_acknowledged_me
             )  # fmt: skip
             clients.append(Client(session.session_id, sign_invite(signed, invite)))
         await fail_over(store, owner, other, clients)
+        assert await bystander[0].post("still-here")  # never disconnected, still its owner's
+        assert (await store.owners.holder(side.session_id) or "").startswith(
+            f"127.0.0.1:{other.port} 1"
+        )
     finally:
-        for client in clients:
+        for client in clients + bystander:
             await client.close()
         owner.kill()
         other.kill()
