@@ -9,8 +9,9 @@ dropped) and gives them up when a room closes or is forgotten.
 
 A room taken from another process (a crash, ``kill -9``) is rebuilt from Redis the way a
 restarted process rebuilds its own (``LiveRooms.room_for``); ``recover_room`` closes the
-stays the dead owner left open, at its last heartbeat, and takes the room off that
-process's heartbeat so that its own restart does not close them twice.
+stays the dead owner left open, at its last heartbeat (those people come back straight in,
+even into a locked room), and takes the room off that process's heartbeat so that its own
+restart does not close them twice.
 """
 
 import asyncio
@@ -103,9 +104,10 @@ class Ownership:
 
 async def recover_room(
     store: Store, recordings: RecordingService, session_id: str, *, beat: datetime
-) -> None:
+) -> list[str]:
     """A room whose owner died at ``beat`` (its last heartbeat): the people it never saw
-    leave are recorded as lost then, and a recording it left on is over."""
+    leave are recorded as lost then, and a recording it left on is over. Their person keys
+    (they may come back into the room straight, locked or not)."""
     passages = await store.attendance.passages(session_id)
     lost = [replace(p, movement=Movement.LOST, at=max(beat, p.at)) for p in open_stays(passages)]
     await store.attendance.record(session_id, lost)
@@ -113,12 +115,15 @@ async def recover_room(
         # its files hold what was written up to the crash; the recording is over
         await recordings.recover(on, at=beat)
     log.info("room %s: %d stays closed at the last heartbeat", session_id, len(lost))
+    return [p.person_key for p in lost]
 
 
 async def take_over(
     store: Store, recordings: RecordingService, session_id: str, *, previous: str, now: datetime
-) -> None:
-    """This process took the room from ``previous``, which died holding it."""
+) -> list[str]:
+    """This process took the room from ``previous``, which died holding it: the person keys
+    of the people who were in it."""
     beat = (await store.rooms.held(previous)).get(session_id, now)
-    await recover_room(store, recordings, session_id, beat=beat)
+    present = await recover_room(store, recordings, session_id, beat=beat)
     await store.rooms.let_go(previous, session_id)
+    return present
