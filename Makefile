@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 
 .PHONY: run test lint install install-dev chromium fonts poppler messages bench-agenda bench-chat bench-chat-5000 \
-	bench-sfu bench-class bench-record clean
+	bench-sfu bench-class bench-record bench-failover clean run-cluster haproxy
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -62,12 +62,23 @@ poppler:
 	command -v qpdf >/dev/null || missing="$$missing qpdf"; \
 	$(call debian,for the PDF tests,The PDF tests)
 
+# Several processes on this machine (README "Run several processes"): HAProxy in front of
+# WEB_PROCESSES web processes (ports PORT+1…), a scheduler and a worker, run by honcho from the
+# Procfile; HAProxy listens on PORT (8080). The embedded Redis unless REDIS_URL names one.
+WEB_PROCESSES ?= 3
+haproxy:
+	@missing=""; command -v haproxy >/dev/null || missing=" haproxy"; \
+	$(call debian,for several processes,make run-cluster and the cluster tests)
+
+run-cluster: install fonts haproxy
+	$(PY) -m server.cluster --web $(WEB_PROCESSES)
+
 lint: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-test: install-dev chromium fonts poppler lint
+test: install-dev chromium fonts poppler haproxy lint
 	$(PY) -m pytest
 
 bench-agenda: install
@@ -90,6 +101,10 @@ bench-class: install
 # The recorder's live cost against a viewer's, and how fast a recording is composed: a minute.
 bench-record: install
 	$(PY) bench/record.py
+
+# make run-cluster for real, then kill -9 of a meeting's owner (seconds until all are back)
+bench-failover: install haproxy
+	$(PY) bench/failover.py
 
 BABEL_KEYWORDS = --no-default-keywords -k _ -k gettext:1,1t -k gettext:2,2t \
 	-k ngettext:1,2,3t -k ngettext:2,3,4t -k DomainError -k NotFound -k Conflict \

@@ -9,6 +9,7 @@ is never theirs to see: the chat keeps a mark of their leaving and their return
 (``rooms.outbox.Mark``).
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from rooms.attendance import Movement
@@ -38,6 +39,11 @@ class Lobby(Workflow):
             return False
         bypass = C.BYPASS_LOBBY in capabilities(room.session.kind, role)
         return bypass or not room.session.lobby or person.person_key in self._admitted_before
+
+    def readmit(self, person_keys: Iterable[str]) -> None:
+        """People who were in the room when the process holding it died (its open stays):
+        they come back straight in; a lock or the lobby keeps out only newcomers."""
+        self._admitted_before.update(person_keys)
 
     def was_admitted(self, person_key: str) -> bool:
         return person_key in self._admitted_before

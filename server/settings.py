@@ -179,6 +179,11 @@ class Settings:
     chat_burst: int = 5  # chat messages one person may send at once...
     chat_per_second: float = 1.0  # ...and on average after that
     room_watch_seconds: float = 2.0  # how often live rooms look for their session's end
+    room_lease_seconds: float = 5.0  # a room's lease (its owner's claim): a dead owner's rooms
+    # move to another process this long after its last renewal (server/realtime/ownership.py)
+    # this process's name among several ("" = HOST:PORT): unique, and the address HAProxy
+    # reaches it at (its ?owner= routing, deploy/haproxy.cfg)
+    process_name: str = ""
     # the CJK font embedded in generated PDFs (server/reports); None: Debian's usual place
     report_font: Path | None = None
     # the organization's seal on signed agreements (server/signing_seal.py): a PKCS#12 file,
@@ -245,6 +250,8 @@ class Settings:
             trusted_proxies=network_list(env.get("TRUSTED_PROXIES", "")),
             chat_burst=_int(env, "CHAT_BURST", 5),
             chat_per_second=_float(env, "CHAT_PER_SECOND", 1.0),
+            room_lease_seconds=_float(env, "ROOM_LEASE_SECONDS", 5.0),
+            process_name=env.get("PROCESS_NAME", "").strip()[:100],
             report_font=Path(env["REPORT_FONT"]) if env.get("REPORT_FONT") else None,
             seal_key_file=Path(env["SEAL_KEY_FILE"]) if env.get("SEAL_KEY_FILE") else None,
             seal_cert_file=Path(env["SEAL_CERT_FILE"]) if env.get("SEAL_CERT_FILE") else None,

@@ -233,7 +233,10 @@ PLUMBING = {
     "server/templating.py",
     "server/websession.py",
 }
-ROOTS = {"server/__init__.py", "server/__main__.py", "server/app.py"}
+ROOTS = {
+    "server/__init__.py", "server/__main__.py", "server/app.py",
+    "server/cluster.py",  # make run-cluster: HAProxy and the Procfile's processes (honcho)
+}  # fmt: skip
 
 
 def relative(path: Path) -> str:

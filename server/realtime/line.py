@@ -17,6 +17,11 @@ live, none missed and none twice.
 If Redis fails, a batch is retried for ``RETRY_SECONDS``; then chat posts and deletions of
 that batch are answered as not stored (the sender's client sends again with the same
 client id) and the rest is delivered, logged as not persisted.
+
+A line made with the room's fencing token (``token``) writes each batch in a fenced
+transaction (``server.store.owners``): if another process has taken the room since, the
+batch is refused whole, nothing of it is delivered, every turn waiting is answered
+``fenced`` (chat posts as not stored), and the line ends: the live rooms drop the room.
 """
 
 import asyncio
@@ -44,6 +49,7 @@ from rooms.outbox import (
 )
 from server.store import Store
 from server.store.connection import Pipeline, StoreError
+from server.store.owners import Fenced
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +78,7 @@ class Outcome:
     stored: list[tuple[str, bool] | None] = field(default_factory=list)
     drops: list[str] = field(default_factory=list)
     kept: bool = True  # False: its workflow records (``Keep``) were not persisted
+    fenced: bool = False  # another process owns the room now: this one must drop it
 
 
 @dataclass(slots=True)
@@ -99,6 +106,7 @@ class RoomLine:
         delivery: Delivery,
         tail: str,
         passage: Callable[[Attend, datetime], Passage],
+        token: int | None = None,
     ) -> None:
         self.session = session  # kept up to date by the live rooms' watcher
         self.tail = tail  # the last chat entry delivered: history is read up to it
@@ -110,6 +118,8 @@ class RoomLine:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._token = token  # the room's fencing token; None: writes unfenced
+        self.fenced = False  # a batch was refused: another process owns the room
 
     # owning the task
 
@@ -135,7 +145,7 @@ class RoomLine:
     ) -> Awaitable[Outcome]:
         done: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
         if self._stopping:
-            done.set_result(Outcome())  # the room is closing: nobody is left to tell
+            done.set_result(Outcome(fenced=self.fenced))  # closing: nobody is left to tell
             return done
         self._turns.append(Turn(effects, flags, at, done))
         self._wake.set()
@@ -163,7 +173,11 @@ class RoomLine:
                         turn.done.set_exception(error)
 
     async def _take(self, turns: list[Turn]) -> None:
-        answers = await self._keep(turns)
+        try:
+            answers = await self._keep(turns)
+        except Fenced:
+            self._refuse(turns)
+            return
         lost = answers is None
         kept = [None] * sum(_kept(e) for t in turns for e in t.effects) if lost else answers
         outcomes = [await self._deliver(turn, kept, lost=lost) for turn in turns]
@@ -171,6 +185,15 @@ class RoomLine:
         for turn, outcome in zip(turns, outcomes, strict=True):
             if not turn.done.done():
                 turn.done.set_result(outcome)
+
+    def _refuse(self, turns: list[Turn]) -> None:
+        """A stale owner's batch: nothing kept, nothing delivered; the line ends."""
+        log.warning("room %s: another process owns the room now; dropping it", self.session_id)
+        self.fenced = self._stopping = True
+        for turn in turns:
+            posts = sum(isinstance(e, Post) for e in turn.effects)
+            if not turn.done.done():
+                turn.done.set_result(Outcome(stored=[None] * posts, kept=False, fenced=True))
 
     # a run of sends to one group (a burst of chat): delivered together, in order
 
@@ -214,6 +237,8 @@ class RoomLine:
         store = self._store
         pipeline = store.durable.pipeline() if durable else store.redis.pipeline(transaction=True)
         async with pipeline as pipe:
+            if self._token is not None:
+                await store.owners.fence(pipe, self.session_id, self._token)
             wanted: list[bool] = []  # per queued command: is it a Post's, Erase's or Mark's?
             for turn in turns:
                 wanted += await self._queue(pipe, turn)

@@ -6,6 +6,11 @@ SFU router, made with the room and closed with it), the connections (socket -> p
 language), and one task that ends rooms whose session ended or was cancelled and forgets
 rooms left empty.
 
+A room has one owner process at a time (``server/realtime/ownership.py``): the room is made
+only once this process holds its lease, its line writes under the lease's fencing token, and
+a room whose lease is lost (or whose write was fenced) is dropped: forgotten without writing
+anything, its sockets disconnected so that they reconnect to the new owner.
+
 Every change takes one path (``change``): the Room's pure change runs at once, its effects
 go to the room's line (``server/realtime/line.py``), which persists what must be kept and
 delivers everything in the order the room changed; dropped sockets are disconnected after
@@ -17,7 +22,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from gettext import NullTranslations
@@ -27,7 +32,7 @@ from aiohttp import web
 
 from recordings.timeline import Recording, recording_news
 from rooms.agenda import Session
-from rooms.attendance import Movement, Passage, open_stays
+from rooms.attendance import Passage
 from rooms.breakouts import Breakouts
 from rooms.chat import history_for, message_payload
 from rooms.errors import DomainError
@@ -51,6 +56,7 @@ from server.realtime.live_interest import interest_changed
 from server.realtime.live_polls import bank_changed, close_on_time
 from server.realtime.live_shows import listen
 from server.realtime.live_signing import refresh_signing
+from server.realtime.ownership import Ownership, recover_room, take_over
 from server.realtime.signalling import RoomMedia, media_config
 from server.recorder import Recorder, RecordingService
 from server.reviews import load_book
@@ -135,6 +141,10 @@ class LiveRooms:
         self.media_config = media_config(settings)  # tests may limit it to loopback
         self._task: asyncio.Task[None] | None = None
         self._shows: asyncio.Task[None] | None = None  # follows roadshows' runs of show
+        self._leases: asyncio.Task[None] | None = None  # renews the rooms' leases
+        self._making = asyncio.Lock()  # rooms are made one at a time
+        lease = timedelta(seconds=settings.room_lease_seconds)
+        self.ownership = Ownership(store, process=self.process, ttl=lease, clock=clock)
         self._stop = asyncio.Event()
         # how a review room's panel is prepared (tests may hand it a book of their own)
         self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
@@ -146,16 +156,28 @@ class LiveRooms:
     # rooms and connections
 
     async def room_for(self, session: Session) -> LiveRoom:
-        """The session's live room, made on first use with its flags from Redis."""
+        """The session's live room, made on first use with its flags from Redis, once this
+        process holds its lease (DomainError ``wrong_owner`` if another process does)."""
         live = self.rooms.get(session.session_id)
         if live is None:
-            flags = await self.store.rooms.flags(session.session_id)
-            tail = await self.store.chat.tail(session.session_id)
-            limit = ChatLimit(self.settings.chat_burst, self.settings.chat_per_second)
-            room = Room(session=session, flags=flags, chat_limit=limit)
-            await self._prepare(room)
-            live = self.rooms.get(session.session_id) or self._open(room, tail)
-            await self.store.rooms.hold(self.process, session.session_id, now=self.clock())
+            async with self._making:  # one at a time: a room taken over is made once
+                live = self.rooms.get(session.session_id) or await self._make(session)
+        return live
+
+    async def _make(self, session: Session) -> LiveRoom:
+        claim, present = await self.ownership.claim(session.session_id), []
+        if claim.owner and claim.owner != self.process:  # its owner died holding it
+            previous, now = claim.owner, self.clock()
+            present = await take_over(self.store, self.recordings, session.session_id,
+                                      previous=previous, now=now)  # fmt: skip
+        flags = await self.store.rooms.flags(session.session_id)
+        tail = await self.store.chat.tail(session.session_id)
+        limit = ChatLimit(self.settings.chat_burst, self.settings.chat_per_second)
+        room = Room(session=session, flags=flags, chat_limit=limit)
+        room.lobby.readmit(present)  # those in it when its owner died come back straight in
+        await self._prepare(room)
+        live = self._open(room, tail)
+        await self.store.rooms.hold(self.process, session.session_id, now=self.clock())
         return live
 
     async def _prepare(self, room: Room) -> None:
@@ -226,9 +248,11 @@ class LiveRooms:
             ice_servers=self.settings.ice_servers,
             deliver=deliver,
         )
+        token = self.ownership.leases[session_id].token
         line = RoomLine(
-            session=room.session, store=self.store, delivery=self, tail=tail, passage=_passage
-        )
+            session=room.session, store=self.store, delivery=self, tail=tail, passage=_passage,
+            token=token,
+        )  # fmt: skip
         line.start()
         live = self.rooms[session_id] = LiveRoom(room, line, media, room.flags)
         self.arm(live)  # polls and groups left open by a restart close on time
@@ -302,6 +326,9 @@ class LiveRooms:
         touched = flags if flags is not live.kept_flags else None
         live.kept_flags = flags
         outcome = await live.line.submit(effects, flags=touched, at=self.clock())
+        if outcome.fenced:
+            await self.drop(live)
+            return outcome
         for sid in outcome.drops:
             await self.sio.disconnect(sid, namespace=NAMESPACE)
         return outcome
@@ -403,8 +430,33 @@ class LiveRooms:
         await live.media.close()
         await self.run(live, live.room.close(message, now=self.clock()))
         await live.line.stop()
+        await self.ownership.release(live.session_id)
+        await self._disconnect_all(live.session_id)
+
+    async def drop(self, live: LiveRoom) -> None:
+        """Another process owns the room now: forget it without writing anything, and
+        disconnect its sockets (they reconnect, and reach the new owner)."""
+        if self.rooms.get(live.session_id) is not live:
+            return  # dropped or closed already
+        log.warning("room %s: dropped (another process owns it now)", live.session_id)
+        self.rooms.pop(live.session_id)
+        self.ownership.forget(live.session_id)
+        live.stop_timer()
+        if live.recording is not None:  # its files closed; the new owner ends its record
+            (_, recorder), live.recording = live.recording, None
+            live.media.recorder = None
+            await recorder.stop()
+        await live.media.close()
+        await live.line.stop()
+        await self._disconnect_all(live.session_id)
+
+    async def _lost(self, session_id: str) -> None:
+        if (live := self.rooms.get(session_id)) is not None:
+            await self.drop(live)
+
+    async def _disconnect_all(self, session_id: str) -> None:
         for sid, connection in list(self.connections.items()):
-            if connection.session.session_id == live.session_id:
+            if connection.session.session_id == session_id:
                 await self.sio.disconnect(sid, namespace=NAMESPACE)
 
     def start(self) -> None:
@@ -415,6 +467,8 @@ class LiveRooms:
         self._stop.clear()
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
         self._shows = asyncio.create_task(listen(self, self._stop), name="live-shows")
+        leases = self.ownership.keep(self._stop, self._lost)
+        self._leases = asyncio.create_task(leases, name="room-leases")
 
     async def stop(self) -> None:
         """Stop watching (the watcher finishes its round: it is never cancelled inside a
@@ -424,14 +478,14 @@ class LiveRooms:
         self.store.interest.unwatch(self._interest_changed)
         self.store.signings.unwatch(self._signing_changed)
         self._stop.set()
-        for task in (self._task, self._shows):
+        for task in (self._task, self._shows, self._leases):
             if task is None:
                 continue
             try:
                 await asyncio.wait_for(task, STOP_WAIT)
             except TimeoutError:
                 log.warning("watching live rooms did not stop in time")
-        self._task = self._shows = None
+        self._task = self._shows = self._leases = None
         for live in list(self.rooms.values()):
             await self.close(live, Text("The server is restarting; join again in a moment."))
         try:
@@ -441,22 +495,15 @@ class LiveRooms:
 
     @property
     def process(self) -> str:
-        """This web process, as its rooms' heartbeat names it (the same after a restart)."""
-        return f"{self.settings.host}:{self.settings.port}"
+        """This web process, as its rooms' heartbeat and leases name it (the same after a
+        restart): ``PROCESS_NAME``, by default ``HOST:PORT``."""
+        return self.settings.process_name or f"{self.settings.host}:{self.settings.port}"
 
     async def recover(self) -> None:
         """Rooms this process held when it stopped without closing them (``kill -9``): the
         people it never saw leave are recorded as lost at its last heartbeat."""
         for session_id, beat in (await self.store.rooms.held(self.process)).items():
-            passages = await self.store.attendance.passages(session_id)
-            lost = [
-                replace(p, movement=Movement.LOST, at=max(beat, p.at)) for p in open_stays(passages)
-            ]
-            await self.store.attendance.record(session_id, lost)
-            if (on := await self.store.recordings.going_on(session_id)) is not None:
-                # its files hold what was written up to the crash; the recording is over
-                await self.recordings.recover(on, at=beat)
-            log.info("room %s: %d stays closed at the last heartbeat", session_id, len(lost))
+            await recover_room(self.store, self.recordings, session_id, beat=beat)
         await self.store.rooms.heartbeat(self.process, [], now=self.clock())
 
     async def _watch(self) -> None:
@@ -488,6 +535,7 @@ class LiveRooms:
                 await self.stop_recording(live)
                 await live.media.close()
                 await live.line.stop()
+                await self.ownership.release(live.session_id)
             else:
                 live.room.session = live.line.session = session
                 if live.recording is not None and not session.recording_allowed:

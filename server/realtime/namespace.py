@@ -99,9 +99,10 @@ class RoomNamespace(
             live.room.check_entry(arrival.person)
         except DomainError as error:
             message = self.live.translate(lang, error.template, error.params, kind)
-            raise socketio.exceptions.ConnectionRefusedError(
-                message, {"code": error.code, "message": message}
-            ) from None
+            data = {"code": error.code, "message": message}
+            if error.code == "wrong_owner":  # where to reconnect: HAProxy routes ?owner= to it
+                data["owner"] = str(error.params["owner"])
+            raise socketio.exceptions.ConnectionRefusedError(message, data) from None
         self.live.connections[sid] = Connection(
             arrival.person, arrival.session, lang, **client_of(request)
         )

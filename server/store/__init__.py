@@ -25,6 +25,7 @@ from server.store.invites import Invites
 from server.store.jobs import Jobs
 from server.store.listings import Listings
 from server.store.notifications import Notifications
+from server.store.owners import Owners
 from server.store.panel import Panels
 from server.store.polls import Polls
 from server.store.questions import QuestionRecords
@@ -75,6 +76,7 @@ class Store:
         self.signing_records = SigningRecords(redis)
         self.recordings = Recordings(redis)
         self.recording_library = RecordingLibrary(redis)
+        self.owners = Owners(redis)  # which process owns each live room
 
     def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
         """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is

@@ -426,3 +426,12 @@ def org_recording_deletions(org_id: str) -> str:
 
 def recording_urls(address: str) -> str:
     return f"recording-urls:{address}"  # fresh player URLs asked from an address, TTL a minute
+
+
+# room ownership across web processes (server/store/owners.py)
+def room_lease(session_id: str) -> str:
+    return f"session:{session_id}:lease"  # "<owner> <token>", with the lease's TTL
+
+
+def room_owner(session_id: str) -> str:
+    return f"session:{session_id}:owner"  # hash: token (the fencing token), process (its owner)

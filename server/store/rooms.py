@@ -83,6 +83,10 @@ class Rooms:
         """Note one more room this process holds (its first heartbeat)."""
         await self.redis.hset(keys.rooms_held(process), session_id, str(now.timestamp()))
 
+    async def let_go(self, process: str, session_id: str) -> None:
+        """Take a room off a dead process's heartbeat (another process took it over)."""
+        await self.redis.hdel(keys.rooms_held(process), session_id)
+
     async def held(self, process: str) -> dict[str, datetime]:
         """The rooms this process held at its last heartbeat, with that moment."""
         found = await self.redis.hgetall(keys.rooms_held(process))

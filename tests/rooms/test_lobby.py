@@ -220,3 +220,16 @@ def test_admitting_someone_sent_out_brings_them_back_and_marks_it() -> None:
 
     assert back[0] == Mark("p-zhou", out=False)
     assert room.flags.sent_out == frozenset()
+
+
+def test_people_in_a_room_whose_process_died_come_back_into_it_locked_or_not() -> None:
+    room = make_room(flags=RoomFlags(locked=True))
+    room.join("s-owner", OWNER, now=NOW)
+
+    room.lobby.readmit([LI.person_key])
+    room.join("s-li", LI, now=NOW)
+
+    li = room.people.of_sid("s-li")
+    assert (li is not None and li.admitted, codes(lambda: room.join("s-han", HAN, now=NOW))) == (
+        True, "room_locked",
+    )  # fmt: skip

@@ -49,6 +49,7 @@ import { toMoment, toSigning, toSigningMe } from "./signing-wire.js";
 const ACK_TIMEOUT_MS = 10_000;
 const RETRY_MS = 2_000; // a chat message the server could not store is sent again after this
 const ASK_TRIES = 3; // a question the server could not save is sent this many times at most
+const WRONG_OWNER_RETRY_MS = 1_000; // another process owns the room (failover): try again after
 
 // Socket.IO's disconnect reasons after which it does not reconnect by itself
 const FINAL_DISCONNECTS = new Set(["io server disconnect", "io client disconnect"]);
@@ -267,6 +268,7 @@ export class RoomConnection extends Emitter {
     this.emit("status", { state: "connecting" });
     const socket = this.makeSocket("/room", {
       path: this.path,
+      query: { session: this.sessionId }, // HAProxy routes a room's connections by it
       transports: ["websocket", "polling"],
       auth: (cb) => cb(this.#auth()),
       reconnectionDelay: 500,
@@ -323,12 +325,24 @@ export class RoomConnection extends Emitter {
   }
 
   #onConnectError(error) {
-    if (error.data && typeof error.data.code === "string") {
+    if (error.data && error.data.code === "wrong_owner") {
+      this.emit("status", { state: "reconnecting" });
+      this.#reconnectToOwner(error.data.owner);
+    } else if (error.data && typeof error.data.code === "string") {
       this.#finish(); // refused by the server: Socket.IO will not retry, nor do we
       this.emit("refused", { code: error.data.code, message: error.data.message });
     } else {
       this.emit("status", { state: "reconnecting" }); // the server is unreachable: it retries
     }
+  }
+
+  // Another process owns the room (or will, once a dead owner's lease runs out): connect
+  // again shortly, with a new handshake (Socket.IO makes one after a refusal), naming the
+  // owner the server gave so that HAProxy routes it there (?owner=, deploy/haproxy.cfg).
+  #reconnectToOwner(owner) {
+    const manager = this.#socket.io;
+    if (typeof owner === "string" && owner) manager.opts.query = { ...manager.opts.query, owner };
+    setTimeout(() => this.#closed || this.#socket.connect(), WRONG_OWNER_RETRY_MS);
   }
 
   #onChat(message) {

@@ -1,0 +1,129 @@
+"""This process's rooms across processes: their leases, and taking a room over from a dead
+owner (ARCHITECTURE.md glossary: owner, lease, fencing token).
+
+``Ownership`` claims a room's lease before the live rooms make the room (``wrong_owner``
+when another live process holds it: the client connects again, and gets the room once that
+owner's lease has run out), keeps one ``rooms.lease.RoomLease`` per room held, renews them
+(its task, every sixth of the TTL; a lease it could not renew is lost and its room is
+dropped) and gives them up when a room closes or is forgotten.
+
+A room taken from another process (a crash, ``kill -9``) is rebuilt from Redis the way a
+restarted process rebuilds its own (``LiveRooms.room_for``); ``recover_room`` closes the
+stays the dead owner left open, at its last heartbeat (those people come back straight in,
+even into a locked room), and takes the room off that process's heartbeat so that its own
+restart does not close them twice.
+"""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from rooms.attendance import Movement, open_stays
+from rooms.errors import DomainError
+from rooms.lease import RENEWALS_PER_TTL, RoomLease
+from server.recorder import RecordingService
+from server.store import Store
+from server.store.connection import StoreError
+from server.store.owners import Claim
+
+log = logging.getLogger(__name__)
+
+WRONG_OWNER = "This room is served by another server right now; connecting again…"
+
+
+class Ownership:
+    def __init__(
+        self, store: Store, *, process: str, ttl: timedelta, clock: Callable[[], datetime]
+    ) -> None:
+        self.store = store
+        self.process = process
+        self.ttl = ttl
+        self.clock = clock
+        self.leases: dict[str, RoomLease] = {}
+        self._claiming = asyncio.Lock()  # two first connections to a room claim it once
+
+    async def claim(self, session_id: str) -> Claim:
+        """Take the room's lease (DomainError ``wrong_owner`` if another process holds it);
+        a lease this process holds already is kept as it is."""
+        async with self._claiming:
+            held = self.leases.get(session_id)
+            if held is not None and held.held(now=self.clock()):
+                return Claim(taken=True, owner="", token=held.token)
+            return await self._claim(session_id)
+
+    async def _claim(self, session_id: str) -> Claim:
+        claim = await self.store.owners.claim(session_id, self.process, ttl=self.ttl)
+        if not claim.taken:
+            raise DomainError(WRONG_OWNER, code="wrong_owner", owner=claim.owner)
+        self.leases[session_id] = RoomLease(session_id, claim.token, self.ttl, self.clock())
+        return claim
+
+    def forget(self, session_id: str) -> None:
+        """The room was dropped: its lease is not ours any more."""
+        if (lease := self.leases.pop(session_id, None)) is not None:
+            lease.lose()
+
+    async def release(self, session_id: str) -> None:
+        """The room closed or was forgotten: any process may take it at once."""
+        lease = self.leases.pop(session_id, None)
+        if lease is None:
+            return
+        try:
+            await self.store.owners.release(session_id, self.process, lease.token)
+        except StoreError:
+            log.warning("room %s: its lease was not given up (it runs out)", session_id)
+
+    async def renew(self) -> list[str]:
+        """Renew the leases due; the rooms whose lease is lost."""
+        now = self.clock()
+        due = [lease for lease in self.leases.values() if lease.due(now=now)]
+        pairs = [(lease.session_id, lease.token) for lease in due]
+        kept = await self.store.owners.renew(self.process, pairs, ttl=self.ttl)
+        for lease, ok in zip(due, kept, strict=True):
+            lease.renewed(ok=ok, now=now)
+        now = self.clock()
+        return [sid for sid, lease in self.leases.items() if not lease.held(now=now)]
+
+    async def keep(self, stop: asyncio.Event, lost: Callable[[str], Awaitable[None]]) -> None:
+        """Renew the leases until ``stop``; drop (``lost``) each room whose lease is lost."""
+        pause = self.ttl.total_seconds() / RENEWALS_PER_TTL / 2
+        while not stop.is_set():
+            try:
+                for session_id in await self.renew():
+                    self.forget(session_id)
+                    await lost(session_id)
+            except Exception:
+                log.exception("renewing the rooms' leases failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(pause):  # no task of its own, unlike wait_for
+                    await stop.wait()
+
+
+async def recover_room(
+    store: Store, recordings: RecordingService, session_id: str, *, beat: datetime
+) -> list[str]:
+    """A room whose owner died at ``beat`` (its last heartbeat): the people it never saw
+    leave are recorded as lost then, and a recording it left on is over. Their person keys
+    (they may come back into the room straight, locked or not)."""
+    passages = await store.attendance.passages(session_id)
+    lost = [replace(p, movement=Movement.LOST, at=max(beat, p.at)) for p in open_stays(passages)]
+    await store.attendance.record(session_id, lost)
+    if (on := await store.recordings.going_on(session_id)) is not None:
+        # its files hold what was written up to the crash; the recording is over
+        await recordings.recover(on, at=beat)
+    log.info("room %s: %d stays closed at the last heartbeat", session_id, len(lost))
+    return [p.person_key for p in lost]
+
+
+async def take_over(
+    store: Store, recordings: RecordingService, session_id: str, *, previous: str, now: datetime
+) -> list[str]:
+    """This process took the room from ``previous``, which died holding it: the person keys
+    of the people who were in it."""
+    beat = (await store.rooms.held(previous)).get(session_id, now)
+    present = await recover_room(store, recordings, session_id, beat=beat)
+    await store.rooms.let_go(previous, session_id)
+    return present

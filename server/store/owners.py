@@ -1,0 +1,143 @@
+"""Which web process owns each live room: its lease and its fencing token (ARCHITECTURE.md
+glossary: owner, lease, fencing token).
+
+- ``session:<id>:lease``: ``"<owner> <token>"`` with the lease's TTL. ``claim`` takes it
+  when it is free, or held under this process's own name (a previous life of this process:
+  the name is its ``host:port``, which no other live process can have); another live
+  owner's lease is refused.
+- ``session:<id>:owner``: a hash with the room's current fencing ``token`` (increased by one
+  at every claim, never reset while the session's records are kept) and the ``process``
+  that took it last.
+
+``fence`` is how a writer proves it still owns the room: on a pipeline it WATCHes the owner
+hash and compares the room's current token with its own; a newer claim before its EXEC
+makes the EXEC fail (``WatchError``), and the next attempt finds the token stale and raises
+``Fenced``. Renewals touch only the lease key, so they never abort a write.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from redis.asyncio.client import Pipeline
+
+from rooms.lease import lease_value, stale
+from server.store import keys
+from server.store.connection import Redis
+
+KEEP_OWNER = timedelta(days=30)  # the token outlives any session's room
+
+_CLAIM = """
+local held = redis.call('GET', KEYS[1])
+if held then
+  local owner = string.match(held, '^(.*) %d+$') or ''
+  if owner ~= ARGV[1] then return {0, owner, 0} end
+end
+local previous = redis.call('HGET', KEYS[2], 'process') or ''
+local token = redis.call('HINCRBY', KEYS[2], 'token', 1)
+redis.call('HSET', KEYS[2], 'process', ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. token, 'PX', ARGV[2])
+return {1, previous, token}
+"""
+
+_RENEW = """
+local held = redis.call('GET', KEYS[1])
+if held == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+if not held and redis.call('HGET', KEYS[2], 'token') == ARGV[3] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
+
+class Fenced(Exception):
+    """A write under a stale fencing token: another process owns the room now."""
+
+    def __init__(self, session_id: str, token: int, current: int | None) -> None:
+        super().__init__(f"room {session_id}: token {token} is stale (now {current})")
+        self.session_id = session_id
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What a claim came to: taken (with its token, and the process that held the room
+    before, "" if none), or refused (``owner``: who holds it)."""
+
+    taken: bool
+    owner: str
+    token: int
+
+
+def _ms(ttl: timedelta) -> int:
+    return max(1, int(ttl.total_seconds() * 1000))
+
+
+class Owners:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._claim = redis.register_script(_CLAIM)
+        self._renew = redis.register_script(_RENEW)
+        self._release = redis.register_script(_RELEASE)
+
+    async def claim(self, session_id: str, process: str, *, ttl: timedelta) -> Claim:
+        """Take the room's lease for ``process`` unless another live process holds it."""
+        keep = int(KEEP_OWNER.total_seconds())
+        taken, owner, token = await self._claim(
+            keys=[keys.room_lease(session_id), keys.room_owner(session_id)],
+            args=[process, _ms(ttl), keep],
+        )
+        return Claim(taken=bool(int(taken)), owner=str(owner), token=int(token))
+
+    async def renew(
+        self, process: str, leases: list[tuple[str, int]], *, ttl: timedelta
+    ) -> list[bool]:
+        """Renew each (session id, token) lease of this process: kept or lost."""
+        if not leases:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for session_id, token in leases:
+                await self._renew(
+                    keys=[keys.room_lease(session_id), keys.room_owner(session_id)],
+                    args=[lease_value(process, token), _ms(ttl), token],
+                    client=pipe,
+                )
+            replies = await pipe.execute()
+        return [bool(int(reply)) for reply in replies]
+
+    async def release(self, session_id: str, process: str, token: int) -> bool:
+        """Give the lease up (the room closed or was forgotten), if it is still ours."""
+        value = lease_value(process, token)
+        return bool(await self._release(keys=[keys.room_lease(session_id)], args=[value]))
+
+    async def token(self, session_id: str) -> int | None:
+        """The room's current fencing token (None: never owned)."""
+        found = await self.redis.hget(keys.room_owner(session_id), "token")
+        return None if found is None else int(found)
+
+    async def holder(self, session_id: str) -> str | None:
+        """The lease as stored ("<owner> <token>"), None when no process holds it."""
+        found = await self.redis.get(keys.room_lease(session_id))
+        return None if found is None else str(found)
+
+    async def fence(self, pipe: Pipeline, session_id: str, token: int) -> None:
+        """Start a fenced transaction on ``pipe``: WATCH the room's owner, check the token
+        (``Fenced`` if stale), then MULTI. Queue the writes and execute after."""
+        key = keys.room_owner(session_id)
+        await pipe.watch(key)
+        found = await pipe.hget(key, "token")
+        current = None if found is None else int(found)
+        if stale(token, current):
+            await pipe.unwatch()
+            raise Fenced(session_id, token, current)
+        pipe.multi()
