@@ -19,6 +19,8 @@ from tests.recordings.tracks import (
     MAGENTA,
     RED,
     YELLOW,
+    near,
+    rgb_at,
     three_people,
     two_people_and_slides,
 )
@@ -49,18 +51,8 @@ def composed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def rgb_at(frame: av.VideoFrame, x: int, y: int) -> tuple[int, ...]:
-    rgb = frame.reformat(format="rgb24")
-    data, stride = bytes(rgb.planes[0]), rgb.planes[0].line_size
-    return tuple(data[y * stride + x * 3 : y * stride + x * 3 + 3])
-
-
 def pixels(frame: av.VideoFrame) -> dict[tuple[int, int], tuple[int, ...]]:
     return {(x, y): rgb_at(frame, x, y) for x, y in (STAGE, LEFT, MIDDLE, RIGHT)}
-
-
-def near(found: tuple[int, ...], wanted: tuple[int, int, int]) -> bool:
-    return all(abs(a - b) <= 40 for a, b in zip(found, wanted, strict=True))
 
 
 def test_the_layout_changes_at_the_timelines_moments(composed: Path) -> None:

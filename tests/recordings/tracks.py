@@ -88,6 +88,16 @@ def write_track(
     return TrackFile(name, participant_id, kind, codec, segment, start_ms, end, len(frames))
 
 
+def rgb_at(frame: av.VideoFrame, x: int, y: int) -> tuple[int, ...]:
+    rgb = frame.reformat(format="rgb24")
+    data, stride = bytes(rgb.planes[0]), rgb.planes[0].line_size
+    return tuple(data[y * stride + x * 3 : y * stride + x * 3 + 3])
+
+
+def near(found: tuple[int, ...], wanted: tuple[int, int, int]) -> bool:
+    return all(abs(a - b) <= 40 for a, b in zip(found, wanted, strict=True))
+
+
 def write_timeline(folder: Path, entries: Iterable[tuple[int, str, dict[str, Any]]]) -> None:
     text = "".join(line(at, event, **data) + "\n" for at, event, data in entries)
     (folder / "timeline.jsonl").write_text(text, encoding="utf-8")
