@@ -76,16 +76,23 @@ class _Track:
         )
 
 
-def keep_deck(source: Path, kept: Path) -> None:
-    """A deck's PDF into the recording's folder: a hard link (the same bytes, none copied),
-    else (another file system) a copy under a private name renamed into place."""
+def _linked(source: Path, kept: Path) -> bool:
+    """A hard link to the deck's file (the same bytes, none copied); False where there can
+    be none (another file system) or the file is gone."""
     try:
         os.link(source, kept)
-        return
     except FileExistsError:
-        return
+        return True
     except OSError:
-        pass
+        return False
+    return True
+
+
+def keep_deck(source: Path, kept: Path) -> None:
+    """A deck's PDF into the recording's folder: a hard link, else a copy under a private
+    name renamed into place."""
+    if _linked(source, kept):
+        return
     part = kept.with_name(f".{kept.name}.part")
     try:
         shutil.copyfile(source, part)
