@@ -21,7 +21,10 @@ the ratio of the two.
 a moving synthetic clip at 30 fps and their Opus audio, written by the recorder's own
 writer; the speaker changing every 5 s; a chapter every 10 s) composed into an MP4 at
 640×480 (``recordings.compose.Composition``, as the worker does it):
-``compose_speed_x`` = media seconds / wall seconds.
+``compose_speed_x`` = media seconds / wall seconds. The same session is composed again with
+slides on the stage (a 10-page PDF deck shown from the start, a page turned every 3 s, each
+page rendered once by PDFium, ``recordings/slide_pages.py``), and in the grid layout; their
+speeds are printed beside it (``--compose-only``: these alone, without the live cost).
 
 The machine is shared: the load average is printed, and the composition's media seconds per
 CPU second beside its wall-clock figure (on a busy machine it gets a fraction of a core).
@@ -48,11 +51,13 @@ sys.path.insert(0, str(ROOT))
 from sfu import CONFIG, Control, Workers, cpu_seconds  # noqa: E402
 
 from recordings.compose import Composition  # noqa: E402
+from recordings.layout import GRID, SPEAKER  # noqa: E402
+from recordings.timeline import deck_file_name  # noqa: E402
 from recordings.writer import TrackWriter  # noqa: E402
 from server.media import Router  # noqa: E402
 from server.media.frames import FrameAssembler  # noqa: E402
 from server.recorder import Recorder  # noqa: E402
-from tests.recordings.tracks import write_timeline, write_track  # noqa: E402
+from tests.recordings.tracks import write_deck, write_timeline, write_track  # noqa: E402
 from tests.server.media.synthetic import Clip, SyntheticPublisher, encode_clip  # noqa: E402
 
 # --- the media server (its own process) -------------------------------------------------
@@ -206,8 +211,13 @@ async def live_cost(clip: Clip, args: argparse.Namespace, folder: Path) -> float
     return recorder / viewer
 
 
-def three_people(clip: Clip, folder: Path, seconds: int) -> None:
-    """A three-person session of ``seconds``: the clip looped on every camera."""
+DECK = "be" * 16
+DECK_COLOURS = [((n * 80) % 256, (n * 50) % 256, (n * 110) % 256) for n in range(10)]
+
+
+def three_people(clip: Clip, folder: Path, seconds: int, *, slides: bool = False) -> None:
+    """A three-person session of ``seconds``: the clip looped on every camera (``slides``:
+    a deck shown from the start, a page turned every 3 s)."""
     folder.mkdir(parents=True, exist_ok=True)
     video_step, frames = 1000 // clip.fps, seconds * clip.fps
     video = [clip.video[n % len(clip.video)] for n in range(frames)]
@@ -220,17 +230,24 @@ def three_people(clip: Clip, folder: Path, seconds: int) -> None:
               for t in range(0, seconds * 1000, 5000)]  # fmt: skip
     lines += [(t, "chapter", {"title": f"Part {t // 10000 + 1}"})
               for t in range(0, seconds * 1000, 10000)]  # fmt: skip
+    if slides:
+        write_deck(folder / deck_file_name(DECK), DECK_COLOURS)
+        lines += [(t, "slides", {"file_id": DECK, "name": "deck.pdf", "page": t // 3000 % 10 + 1})
+                  for t in range(0, seconds * 1000, 3000)]  # fmt: skip
     write_timeline(folder, sorted([*lines, (seconds * 1000, "stop", {})], key=lambda e: e[0]))
 
 
-def compose_speed(clip: Clip, seconds: int, folder: Path) -> float:
-    three_people(clip, folder, seconds)
+def compose_speed(
+    clip: Clip, seconds: int, folder: Path, *, slides: bool = False, mode: str = SPEAKER
+) -> float:
+    three_people(clip, folder, seconds, slides=slides)
     start = time.monotonic()
     before = time.process_time()
-    video = Composition(folder, size=(640, 480)).run()
+    video = Composition(folder, size=(640, 480), mode=mode).run()
     wall, cpu = time.monotonic() - start, time.process_time() - before
     size = video.stat().st_size / 1e6
-    print(f"composition: {seconds} s of three people at 640x480 in {wall:.1f} s "
+    what = f"{mode} layout{', slides on the stage' if slides else ''}"
+    print(f"composition ({what}): {seconds} s of three people at 640x480 in {wall:.1f} s "
           f"({cpu / wall:.2f} cores busy), {size:.1f} MB; {seconds / cpu:.2f} media seconds "
           f"per CPU second")  # fmt: skip
     return seconds / wall
@@ -242,9 +259,12 @@ async def main(args: argparse.Namespace) -> None:
           f"load average {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="bench-record-") as temporary:
         folder = Path(temporary)
-        ratio = await live_cost(clip, args, folder / "live")
+        ratio = 0.0 if args.compose_only else await live_cost(clip, args, folder / "live")
         speed = compose_speed(clip, args.compose_seconds, folder / "composed")
+        slides = compose_speed(clip, args.compose_seconds, folder / "slides", slides=True)
+        grid = compose_speed(clip, args.compose_seconds, folder / "grid", mode=GRID)
     print(f"load average {os.getloadavg()[0]:.2f}")
+    print(f"compose_speed_x: speaker {speed:.2f}, with slides {slides:.2f}, grid {grid:.2f}")
     print(f"record: live_cost_vs_viewer={ratio:.2f} compose_speed_x={speed:.2f}")
 
 
@@ -255,6 +275,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=10.0, help="each phase of the live cost")
     parser.add_argument("--workers", type=int, default=1, help="viewer processes")
     parser.add_argument("--compose-seconds", type=int, default=30)
+    parser.add_argument("--compose-only", action="store_true", help="no live cost: 0")
     parser.add_argument("--serve", metavar="FOLDER", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:

@@ -28,8 +28,9 @@ from av.audio.frame import AudioFrame
 from av.video.frame import VideoFrame
 
 from recordings import layout
-from recordings.layout import Box, Chapter, Scene, Showing
-from recordings.timeline import parse_track_file_name
+from recordings.layout import SPEAKER, Box, Chapter, Scene, Showing
+from recordings.slide_pages import SlidePages
+from recordings.timeline import deck_file_name, parse_track_file_name
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,7 @@ STEP_MS = 1000  # progress after each second of video
 MS = Fraction(1, 1000)
 BLACK = (16, 128, 128)  # Y, U, V
 Titles = Callable[[Chapter], str]
+Decks = Callable[[str], Path | None]  # a deck's file id to its PDF, if there is one
 F = TypeVar("F", "VideoFeed", "AudioFeed")
 
 
@@ -73,6 +75,26 @@ def track_files(folder: Path, entries: list[dict[str, Any]]) -> list[Showing]:
             end = max(span[1], ends.get(path.name, span[1]))
             found.append(Showing(path.name, track.participant_id, track.kind, span[0], end))
     return found
+
+
+def kept_decks(folder: Path) -> Decks:
+    """The decks a recording's folder keeps (``deck_file_name``)."""
+
+    def find(file_id: str) -> Path | None:
+        try:
+            path = folder / deck_file_name(file_id)
+        except ValueError:
+            return None
+        return path if path.is_file() else None
+
+    return find
+
+
+def deck_paths(entries: list[dict[str, Any]], decks: Decks) -> dict[str, Path]:
+    """The PDF of each deck the timeline shows, where there is one."""
+    shown = {e.get("file_id") for e in entries if e.get("event") == "slides"}
+    paths = {file_id: decks(file_id) for file_id in shown if isinstance(file_id, str)}
+    return {file_id: path for file_id, path in paths.items() if path is not None}
 
 
 def _decoded(path: Path, kind: str) -> Iterator[tuple[int, av.frame.Frame]]:
@@ -222,6 +244,7 @@ class Composition:
     def __init__(
         self, folder: Path, *, size: tuple[int, int] = (640, 480), fps: int = 25,
         titles: Titles = lambda chapter: str(chapter.data.get("title") or ""),
+        mode: str = SPEAKER, decks: Decks | None = None,
     ) -> None:  # fmt: skip
         self.folder, self.size, self.fps, self.titles = folder, size, fps, titles
         timeline = folder / "timeline.jsonl"
@@ -232,7 +255,11 @@ class Composition:
         self.audios = [s for s in found if s.kind == "audio"]
         audio_end = max((a.end_ms + 20 for a in self.audios), default=0)
         self.end_ms = max(layout.end_of(self.entries, self.videos, audio_end), 1)
-        self.scenes = layout.scenes(self.entries, self.videos, end_ms=self.end_ms, size=size)
+        self.pages = SlidePages(deck_paths(self.entries, decks or kept_decks(folder)))
+        self.scenes = layout.scenes(
+            self.entries, self.videos, end_ms=self.end_ms, size=size, mode=mode,
+            decks=self.pages.readable(),
+        )  # fmt: skip
         self.chapters = layout.chapters(self.entries, end_ms=self.end_ms)
 
     def steps(self) -> Iterator[int]:
@@ -248,6 +275,7 @@ class Composition:
             os.replace(video, self.folder / VIDEO_NAME)
         finally:
             video.unlink(missing_ok=True)
+            self.pages.close()
 
     def run(self) -> Path:
         """Compose all at once; the video's path."""
@@ -314,6 +342,10 @@ class Composition:
         canvas.clear()
         if scene is not None and scene.at(at):
             for tile in (scene.stage, *scene.tiles):
+                if tile is not None and tile.slide is not None:
+                    if (page := self.pages.picture(tile.slide, tile.box)) is not None:
+                        canvas.put(*page)
+                    continue
                 if tile is None:
                     continue
                 feed = videos.get(tile.name)

@@ -4,9 +4,14 @@
   share from its first frame to its last).
 - **Scene**: a stretch of the video whose layout does not change: the **stage** (one track
   on most of the frame) and the **tiles** (the other cameras, small, in a row below it).
-  A screen share takes the stage (the newest, if several); else the active speaker's camera
-  (the timeline's ``speaker`` lines); else whoever had it last while still there; else the
-  first camera. Without tiles the stage takes the whole frame.
+  A screen share takes the stage (the newest, if several); else the slide page shown (the
+  timeline's ``slides`` lines, where the composition has the deck's PDF); else, in the
+  ``speaker`` layout, the active speaker's camera (the timeline's ``speaker`` lines), else
+  whoever had it last while still there, else the first camera. In the ``grid`` layout,
+  with nothing on the stage, every camera has an equal cell of a grid (up to ``MAX_GRID``,
+  the first to come). Without tiles the stage takes the whole frame.
+- **Slide page**: one page of a deck shown in the room, on the stage as a picture (the
+  composer renders it from the deck's PDF kept in the recording's folder).
 - **Chapter**: from one ``chapter`` line of the timeline to the next (or the end).
 
 Everything here is arithmetic on the timeline's lines (``recordings.timeline.line``); the
@@ -14,13 +19,20 @@ decoding and encoding is ``recordings.compose``.
 """
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+import math
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
+
+from recordings.timeline import deck_file_name
 
 START = "start"  # the source of the chapter before the first one
 SLIDES = "slides"  # the source of a chapter made from a slide page shown
 MAX_TILES = 4  # cameras shown beside the stage; more are left out (the newest ones)
+MAX_GRID = 9  # cameras shown in the grid layout (3 × 3); more are left out (the newest ones)
+SPEAKER, GRID = "speaker", "grid"  # the layouts
+LAYOUTS = (SPEAKER, GRID)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +55,18 @@ class Showing:
 
 
 @dataclass(frozen=True, slots=True)
+class SlidePage:
+    """A page of a deck (its stored file's id, as the timeline's ``slides`` lines name it)."""
+
+    file_id: str
+    page: int  # from 1
+
+
+@dataclass(frozen=True, slots=True)
 class Tile:
-    name: str  # the track file shown
+    name: str  # the track file shown (for a slide page: its deck's file and "#page=<n>")
     box: Box
+    slide: SlidePage | None = None  # a slide page instead of a track file
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +120,29 @@ def speakers(entries: Iterable[Mapping[str, Any]]) -> list[tuple[int, str | None
     return [(e["at"], e.get("participant_id")) for e in entries if e.get("event") == "speaker"]
 
 
-def _speaker_at(changes: Sequence[tuple[int, str | None]], at_ms: int) -> str | None:
-    speaker = None
-    for at, participant_id in changes:
+def slide_pages(
+    entries: Iterable[Mapping[str, Any]], decks: Collection[str]
+) -> list[tuple[int, SlidePage | None]]:
+    """(at, page) of each ``slides`` line: the page shown, or None (the slides stopped, or
+    a deck the composition does not have: not in ``decks``)."""
+    found: list[tuple[int, SlidePage | None]] = []
+    for e in entries:
+        if e.get("event") != "slides":
+            continue
+        file_id, page = e.get("file_id"), e.get("page")
+        shown = isinstance(page, int) and page >= 1 and file_id in decks
+        found.append((e["at"], SlidePage(str(file_id), page) if shown else None))
+    return found
+
+
+def _latest(changes: Sequence[tuple[int, T | None]], at_ms: int) -> T | None:
+    """The value of the last change at or before ``at_ms``."""
+    value = None
+    for at, changed in changes:
         if at > at_ms:
             break
-        speaker = participant_id
-    return speaker
+        value = changed
+    return value
 
 
 def _stage_of(showing: list[Showing], speaker: str | None, last: str | None) -> Showing | None:
@@ -129,13 +166,41 @@ def _boxes(width: int, height: int, tiles: int) -> tuple[Box, list[Box]]:
     return stage, [Box(left + i * tile_w, height - tile_h, tile_w, tile_h) for i in range(tiles)]
 
 
-def _scene(
-    showing: list[Showing], stage: Showing | None, *, start: int, end: int, size: tuple[int, int]
-) -> Scene:
+def _grid(width: int, height: int, count: int) -> list[Box]:
+    """Equal cells, row by row (as square as they go), an unfilled last row centred."""
+    columns = math.ceil(math.sqrt(count))
+    rows = math.ceil(count / columns)
+    cell_w, cell_h = even(width // columns), even(height // rows)
+    top = even((height - cell_h * rows) // 2)
+    boxes = []
+    for index in range(count):
+        row, column = divmod(index, columns)
+        in_row = min(columns, count - row * columns)
+        left = even((width - cell_w * in_row) // 2)
+        boxes.append(Box(left + column * cell_w, top + row * cell_h, cell_w, cell_h))
+    return boxes
+
+
+def page_tile(page: SlidePage, box: Box) -> Tile:
+    return Tile(f"{deck_file_name(page.file_id)}#page={page.page}", box, page)
+
+
+def _staged(
+    showing: list[Showing], stage: Showing | SlidePage | None, *, size: tuple[int, int]
+) -> tuple[Tile | None, tuple[Tile, ...]]:
+    """A stage and the cameras that are not on it as tiles in a row."""
     others = [s for s in showing if s is not stage and s.kind != "screen"][:MAX_TILES]
     stage_box, boxes = _boxes(*size, len(others))
     tiles = tuple(Tile(s.name, box) for s, box in zip(others, boxes, strict=True))
-    return Scene(start, end, Tile(stage.name, stage_box) if stage else None, tiles)
+    if isinstance(stage, SlidePage):
+        return page_tile(stage, stage_box), tiles
+    return (Tile(stage.name, stage_box) if stage else None), tiles
+
+
+def _gridded(showing: list[Showing], size: tuple[int, int]) -> tuple[None, tuple[Tile, ...]]:
+    cameras = [s for s in showing if s.kind != "screen"][:MAX_GRID]
+    boxes = _grid(*size, len(cameras)) if cameras else []
+    return None, tuple(Tile(s.name, box) for s, box in zip(cameras, boxes, strict=True))
 
 
 def scenes(
@@ -144,11 +209,15 @@ def scenes(
     *,
     end_ms: int,
     size: tuple[int, int],
+    mode: str = SPEAKER,
+    decks: Collection[str] = frozenset(),
 ) -> list[Scene]:
     """The video's scenes from 0 to ``end_ms``, in order, each layout once (a change of
-    speaker that changes nothing on screen makes no new scene)."""
+    speaker that changes nothing on screen makes no new scene); ``decks``: the file ids of
+    the decks whose pages can be shown."""
     changes = speakers(entries)
-    points = {0, end_ms, *(at for at, _ in changes)}
+    pages = slide_pages(entries, decks)
+    points = {0, end_ms, *(at for at, _ in changes), *(at for at, _ in pages)}
     points |= {t for v in videos for t in (v.start_ms, v.end_ms + 1)}
     cuts = sorted(p for p in points if 0 <= p <= end_ms)
     ordered = sorted(videos, key=lambda v: (v.start_ms, v.name))
@@ -156,14 +225,20 @@ def scenes(
     last: str | None = None
     for start, end in zip(cuts, cuts[1:], strict=False):
         showing = [v for v in ordered if v.start_ms <= start <= v.end_ms]
-        stage = _stage_of(showing, _speaker_at(changes, start), last)
-        if stage is not None and stage.kind != "screen":
-            last = stage.participant_id
-        scene = _scene(showing, stage, start=start, end=end, size=size)
-        if found and (found[-1].stage, found[-1].tiles) == (scene.stage, scene.tiles):
-            found[-1] = Scene(found[-1].start_ms, end, scene.stage, scene.tiles)
+        screens = [s for s in showing if s.kind == "screen"]
+        page = _latest(pages, start)
+        if screens or page is not None or mode != GRID:
+            stage = _stage_of(showing, _latest(changes, start), last)
+            if stage is not None and stage.kind != "screen":
+                last = stage.participant_id
+            on_stage = page if page is not None and not screens else stage
+            staged = _staged(showing, on_stage, size=size)
         else:
-            found.append(scene)
+            staged = _gridded(showing, size)
+        if found and (found[-1].stage, found[-1].tiles) == staged:
+            found[-1] = Scene(found[-1].start_ms, end, *staged)
+        else:
+            found.append(Scene(start, end, *staged))
     return found
 
 

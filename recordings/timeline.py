@@ -16,8 +16,11 @@
   clock) the track is placed by arrival again. Timestamps only go forward.
 - **Timeline**: the room's moments beside the tracks, one JSON object a line: joins and
   leaves, the active speaker, tracks starting and ending (a screen share is a ``screen``
-  track), slide pages, chapters (a roadshow pitch starting, a review item starting, a signing
-  ceremony's steps).
+  track), slide pages (``slides``: the deck's file id, name and page; no file id
+  when the slides stop), chapters (a roadshow pitch starting, a review item starting,
+  a signing ceremony's steps).
+- **Deck copy**: the PDF of each deck shown while recording, kept in the recording's folder
+  under ``deck_file_name`` (the composer puts its pages on the stage).
   ``Timeline.observe`` turns what the room sends (its events and payloads) into lines,
   and leaves out what did not change.
 """
@@ -111,6 +114,15 @@ class TrackFile:
     started_ms: int | None = None  # its first frame on the recording's clock
     ended_ms: int | None = None  # its last
     frames: int = 0
+
+
+def deck_file_name(file_id: str) -> str:
+    """``deck-<file id>.pdf``: the copy of a deck shown while recording, kept in the
+    recording's folder (the room deletes its own once the deck leaves the stage); file ids
+    are the server's own (hex), anything else is refused."""
+    if not (file_id and all(c in "0123456789abcdef" for c in file_id)):
+        raise ValueError("not a deck's file id")
+    return f"deck-{file_id}.pdf"
 
 
 def parse_track_file_name(name: str) -> TrackFile | None:

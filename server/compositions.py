@@ -3,10 +3,11 @@
 A **composition** is queued when a recording stops (``RecordingService``: by a host, with
 its room, or found stopped by a crash) and when staff ask again from the console; it runs
 on the worker (``server/worker.py``), reporting its progress in seconds of video composed.
-When it is done the recording's record names its video (``Recording.video``) and the
-event's organizer, and whoever asked, get a notification. It is idempotent: the composition
-writes its files under private names and renames them into place, so a job a dead worker
-left is simply done again.
+Its parameters carry the layout (``speaker``, the default, or ``grid``) and the size
+(640×480, the default, or 1280×720) staff chose. When it is done the recording's record
+names its video (``Recording.video``) and the event's organizer, and whoever asked, get a
+notification. It is idempotent: the composition writes its files under private names and
+renames them into place, so a job a dead worker left is simply done again.
 """
 
 import asyncio
@@ -15,13 +16,14 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 
-from recordings.compose import SIZES, VIDEO_NAME, Composition
-from recordings.layout import SLIDES, START, Chapter
+from recordings.compose import SIZES, VIDEO_NAME, Composition, Decks, kept_decks
+from recordings.layout import LAYOUTS, SLIDES, SPEAKER, START, Chapter
 from recordings.timeline import Recording
 from rooms.agenda import PersonType, Session, person_key, split_person_key
 from rooms.errors import Conflict, DomainError, NotFound
 from rooms.jobs import Job
 from rooms.notifications import Notification, NotificationKind
+from server.files import file_path, files_root
 from server.settings import Settings
 from server.store import Store
 
@@ -42,29 +44,46 @@ CHAPTER_TITLES = {
 }
 
 
-def composition_job(record: Recording, *, by: str, lang: str, now: datetime) -> Job:
+def check_video_choice(*, layout: str, size: str) -> None:
+    """Refuse a layout or a size the composer does not make."""
+    if layout not in LAYOUTS or size not in SIZES:
+        raise DomainError("Choose a layout and a size from the lists.", code="video_choice")
+
+
+def composition_job(
+    record: Recording, *, by: str, lang: str, now: datetime, layout: str = SPEAKER,
+    size: str = SIZE,
+) -> Job:  # fmt: skip
     """The job making a stopped recording's video (``by``: a person key, or "recorder")."""
     if record.stopped_at is None:
         raise Conflict("This recording is still going on.", code="recording_going_on")
+    check_video_choice(layout=layout, size=size)
     return Job(
         job_id=secrets.token_hex(8),
         kind=COMPOSE_KIND,
         owner_id=record.session_id,
-        params={"recording_id": record.recording_id, "lang": lang, "size": SIZE},
+        params={
+            "recording_id": record.recording_id,
+            "lang": lang,
+            "size": size,
+            "layout": layout,
+        },
         created_by=by,
         created_at=now,
     )
 
 
 async def queue_composition(
-    store: Store, record: Recording, *, by: str, lang: str, now: datetime
-) -> Job:
+    store: Store, record: Recording, *, by: str, lang: str, now: datetime,
+    layout: str = SPEAKER, size: str = SIZE,
+) -> Job:  # fmt: skip
     """Queue a composition of the recording, unless one is queued or running already."""
+    check_video_choice(layout=layout, size=size)
     for job, progress in await store.jobs.of_owner(record.session_id):
         same = job.kind == COMPOSE_KIND and job.params.get("recording_id") == record.recording_id
         if same and not progress.finished:
             raise Conflict("This recording's video is being made already.", code="composing")
-    job = composition_job(record, by=by, lang=lang, now=now)
+    job = composition_job(record, by=by, lang=lang, now=now, layout=layout, size=size)
     await store.jobs.enqueue(job)
     return job
 
@@ -105,7 +124,11 @@ async def compose(
         return chapter_title(chapter, t=t, lang=lang, session=session)
 
     size = SIZES.get(job.params.get("size", SIZE), SIZES[SIZE])
-    composition = await asyncio.to_thread(Composition, folder, size=size, fps=FPS, titles=title)
+    layout = job.params.get("layout", SPEAKER)
+    composition = await asyncio.to_thread(
+        Composition, folder, size=size, fps=FPS, titles=title,
+        mode=layout if layout in LAYOUTS else SPEAKER, decks=decks_of(folder, settings),
+    )  # fmt: skip
     total = -(-composition.end_ms // 1000)
     steps = composition.steps()
     while (done := await asyncio.to_thread(next, steps, None)) is not None:
@@ -113,6 +136,23 @@ async def compose(
     await store.recordings.set_video(record.recording_id, VIDEO_NAME)
     await _notify(store, job, record, session, now)
     return folder / VIDEO_NAME
+
+
+def decks_of(folder: Path, settings: Settings) -> Decks:
+    """A deck's PDF as the recording kept it, else (a recording made before decks were kept)
+    the room's own file while it is still stored."""
+    kept = kept_decks(folder)
+
+    def find(file_id: str) -> Path | None:
+        if (path := kept(file_id)) is not None:
+            return path
+        try:
+            stored = file_path(files_root(settings), file_id)
+        except ValueError:
+            return None
+        return stored if stored.is_file() else None
+
+    return find
 
 
 async def _notify(

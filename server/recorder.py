@@ -10,7 +10,10 @@ recording's clock comes from ``recordings.timeline.TrackClock``; the writing is 
 thread per file (``recordings.writer``), so the event loop only queues frames.
 
 The room's moments go to the timeline (``observe``: what the room sends; ``note``: what the
-recorder sees itself, tracks starting and ending).
+recorder sees itself, tracks starting and ending). The PDF of each deck shown while it
+records is kept in the recording's folder (``deck_file_name``; a hard link, else a copy, made
+by a thread), since the room deletes its own once the deck leaves the stage and the
+composer puts its pages on the video's stage.
 
 ``RecordingService`` starts and stops a room's recording and keeps its record in Redis;
 a stopped recording's video is queued for the worker at once (``server/compositions.py``).
@@ -19,6 +22,8 @@ a stopped recording's video is queued for the worker at once (``server/compositi
 import asyncio
 import contextlib
 import logging
+import os
+import shutil
 import time
 import uuid
 from collections import Counter
@@ -34,12 +39,14 @@ from recordings.timeline import (
     Timeline,
     TrackClock,
     TrackFile,
+    deck_file_name,
     line,
     parse_track_file_name,
     track_file_name,
 )
 from recordings.writer import LineWriter, TrackWriter
 from server.compositions import LANG, RECORDER, queue_composition
+from server.files import file_path
 from server.media.frames import Frame
 from server.media.router import Router
 from server.media.source import Source
@@ -69,14 +76,44 @@ class _Track:
         )
 
 
+def _linked(source: Path, kept: Path) -> bool:
+    """A hard link to the deck's file (the same bytes, none copied); False where there can
+    be none (another file system) or the file is gone."""
+    try:
+        os.link(source, kept)
+    except FileExistsError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def keep_deck(source: Path, kept: Path) -> None:
+    """A deck's PDF into the recording's folder: a hard link, else a copy under a private
+    name renamed into place."""
+    if _linked(source, kept):
+        return
+    part = kept.with_name(f".{kept.name}.part")
+    try:
+        shutil.copyfile(source, part)
+        os.replace(part, kept)
+    except OSError:
+        log.warning("the deck %s could not be kept with the recording", source.name)
+        part.unlink(missing_ok=True)
+
+
 class Recorder:
-    """One recording of one room's media plane, into ``folder``."""
+    """One recording of one room's media plane, into ``folder``; ``stored``: where the
+    stored files are (the decks shown are kept from there)."""
 
     def __init__(
-        self, *, router: Router, folder: Path, clock: Callable[[], float] = time.monotonic
-    ) -> None:
+        self, *, router: Router, folder: Path, clock: Callable[[], float] = time.monotonic,
+        stored: Path | None = None,
+    ) -> None:  # fmt: skip
         self.router = router
         self.folder = folder
+        self.stored = stored
+        self._decks: dict[str, asyncio.Task[None]] = {}  # file id -> its keeping
         self._clock = clock
         self._started = clock()
         self._tracks: dict[str, _Track] = {}  # source_id -> its track file being written
@@ -178,6 +215,18 @@ class Recorder:
         """Something the room sent: a timeline line if it is one of its moments."""
         for entry, data in self._observer.observe(event, payload):
             self.note(entry, **data)
+            if entry == "slides" and data.get("file_id"):
+                self._keep_deck(str(data["file_id"]))
+
+    def _keep_deck(self, file_id: str) -> None:
+        if self.stored is None or file_id in self._decks:
+            return
+        try:
+            source, kept = file_path(self.stored, file_id), self.folder / deck_file_name(file_id)
+        except ValueError:
+            return
+        work = asyncio.to_thread(keep_deck, source, kept)
+        self._decks[file_id] = asyncio.create_task(work, name=f"recorder-deck-{file_id}")
 
     def note(self, event: str, **data: Any) -> None:
         if self._timeline is not None:
@@ -195,6 +244,7 @@ class Recorder:
         for source_id in list(self._tracks):
             self._finish(source_id)
         self.note("stop")
+        await asyncio.gather(*self._decks.values())
         writers, self._closing = self._closing, []
         timeline, self._timeline = self._timeline, None
 
@@ -211,9 +261,10 @@ class Recorder:
 class RecordingService:
     """Starting and stopping a room's recording; its record in Redis (``store.recordings``)."""
 
-    def __init__(self, *, store: Store, data_dir: Path) -> None:
+    def __init__(self, *, store: Store, data_dir: Path, stored: Path | None = None) -> None:
         self.store = store
         self.data_dir = data_dir
+        self.stored = stored  # the stored files (the decks shown are kept from there)
 
     async def start(
         self,
@@ -234,7 +285,7 @@ class RecordingService:
             started_by=by,
         )
         await self.store.recordings.begin(record)
-        recorder = Recorder(router=router, folder=self.data_dir / folder)
+        recorder = Recorder(router=router, folder=self.data_dir / folder, stored=self.stored)
         recorder.start(present)
         return record, recorder
 

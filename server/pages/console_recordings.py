@@ -1,7 +1,8 @@
 """The console's page of a session's recordings: each one's times and its video, made by
 the worker (``server/compositions.py``) when the recording stopped. The page shows each
 video's job as it goes (reloading itself while one runs, as the certificates' zips do) and
-a button to make a stopped recording's video again. For the staff of the session's
+a form to make a stopped recording's video again, in the layout (active speaker or grid)
+and size (640×480 or 1280×720) chosen. For the staff of the session's
 organization; the recordings library itself (playing, publishing) is elsewhere.
 """
 
@@ -11,6 +12,8 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
+from recordings.compose import SIZES
+from recordings.layout import GRID, SPEAKER
 from recordings.timeline import Recording
 from rooms.agenda import Event, Session
 from rooms.errors import DomainError, NotFound
@@ -18,13 +21,14 @@ from rooms.jobs import Job, Progress
 from server.appkeys import STORE
 from server.auth import require_account
 from server.certificate_files import job_error
-from server.compositions import COMPOSE_KIND, queue_composition
+from server.compositions import COMPOSE_KIND, SIZE, queue_composition
 from server.flash import flash
 from server.i18n import language
 from server.pages.console import account_key, refused
 from server.pages.console_sessions import own_session
 
 TEMPLATE = "console/recordings.html"
+LAYOUT_LABELS = {SPEAKER: "Speaker view", GRID: "Grid view"}  # the form's choices, in order
 
 
 def _page(session_id: str) -> str:
@@ -54,6 +58,9 @@ async def _context(request: web.Request, session: Session, event: Event) -> dict
             for record, job, progress in rows
         ],  # fmt: skip
         "working": any(p is not None and not p.finished for _r, _j, p in rows),
+        "layouts": LAYOUT_LABELS,
+        "sizes": {name: f"{w}×{h}" for name, (w, h) in SIZES.items()},
+        "default_size": SIZE,
         "error": None,
     }
 
@@ -77,11 +84,13 @@ async def compose_again(request: web.Request) -> web.Response:
     """POST …/recordings/{recording_id}/compose: queue the recording's video."""
     account = await require_account(request)
     session, event = await own_session(request, account)
+    form = await request.post()
     try:
         record = await _recording(request, session)
         await queue_composition(
             request.app[STORE], record, by=account_key(account), lang=language(request),
-            now=datetime.now(UTC),
+            now=datetime.now(UTC), layout=str(form.get("layout", SPEAKER))[:20],
+            size=str(form.get("size", SIZE))[:20],
         )  # fmt: skip
     except DomainError as error:
         return refused(request, TEMPLATE, await _context(request, session, event), error)

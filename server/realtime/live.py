@@ -48,6 +48,7 @@ from rooms.room import ChatLimit, Room
 from rooms.sealed import ScoredItems
 from rooms.signing import Signing
 from rooms.slides import Slides
+from server.files import files_root
 from server.kind_nouns import in_kind
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
@@ -148,7 +149,9 @@ class LiveRooms:
         self._stop = asyncio.Event()
         # how a review room's panel is prepared (tests may hand it a book of their own)
         self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
-        self.recordings = RecordingService(store=store, data_dir=settings.data_dir)
+        self.recordings = RecordingService(
+            store=store, data_dir=settings.data_dir, stored=files_root(settings)
+        )
         self._bank_changed = partial(bank_changed, self)
         self._interest_changed = partial(interest_changed, self)
         self._signing_changed = partial(refresh_signing, self)

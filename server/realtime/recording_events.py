@@ -4,12 +4,14 @@ where the session allows it. The capability is checked per event (``moderate``, 
 the room and in its lobby is told (``recording``), the room's snapshot carries it
 (``room.recording``), and the room page tells anyone about to join (from the store). A
 recording stops with the room, and when the staff no longer allow it (the live rooms' sweep
-reads the session again)."""
+reads the session again). Slides already on the stage when it starts are its timeline's
+first page."""
 
 from typing import Any
 
 from recordings.timeline import check_may_record, check_may_stop, recording_news
 from rooms.protocol import EVENTS
+from rooms.slides import Slides, deck_payload
 from server.realtime.live import LiveRooms
 
 
@@ -30,6 +32,8 @@ class RecordingEvents:
             now=self.live.clock(),
             present=present,
         )
+        for slides in (w for w in live.room.workflows if isinstance(w, Slides)):
+            recorder.observe("slides", {"slides": deck_payload(slides.show)})
         live.recording = (record, recorder)
         live.media.recorder = recorder
         live.room.recording = True

@@ -3,6 +3,7 @@ colour): the stage and the tiles change at the timeline's moments, the chapters 
 MP4 and in chapters.vtt, the audio is where it was recorded, and composing again (after a
 stopped composition) makes the same files."""
 
+import shutil
 from array import array
 from pathlib import Path
 
@@ -10,7 +11,19 @@ import av
 import pytest
 
 from recordings.compose import CHAPTERS_NAME, VIDEO_NAME, Composition
-from tests.recordings.tracks import BLUE, GREEN, RED, YELLOW, three_people
+from recordings.layout import GRID
+from tests.recordings.tracks import (
+    BLUE,
+    CYAN,
+    GREEN,
+    MAGENTA,
+    RED,
+    YELLOW,
+    near,
+    rgb_at,
+    three_people,
+    two_people_and_slides,
+)
 
 STAGE, LEFT, MIDDLE, RIGHT = (320, 180), (240, 420), (320, 420), (400, 420)
 # (second, {point: colour}) as the timeline has it; see three_people
@@ -39,14 +52,7 @@ def composed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def pixels(frame: av.VideoFrame) -> dict[tuple[int, int], tuple[int, ...]]:
-    rgb = frame.reformat(format="rgb24")
-    data, stride = bytes(rgb.planes[0]), rgb.planes[0].line_size
-    points = (STAGE, LEFT, MIDDLE, RIGHT)
-    return {(x, y): tuple(data[y * stride + x * 3 : y * stride + x * 3 + 3]) for x, y in points}
-
-
-def near(found: tuple[int, ...], wanted: tuple[int, int, int]) -> bool:
-    return all(abs(a - b) <= 40 for a, b in zip(found, wanted, strict=True))
+    return {(x, y): rgb_at(frame, x, y) for x, y in (STAGE, LEFT, MIDDLE, RIGHT)}
 
 
 def test_the_layout_changes_at_the_timelines_moments(composed: Path) -> None:
@@ -103,3 +109,44 @@ def test_composing_again_makes_the_same_files_and_leaves_no_half_written_one(
     assert sorted(p.name for p in composed.glob(".*")) == []
     Composition(composed, titles=title).run()
     assert (composed / VIDEO_NAME).stat().st_size == first
+
+
+@pytest.fixture(scope="module")
+def with_slides(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("slides")
+    two_people_and_slides(folder)
+    return folder
+
+
+def frames_at(path: Path, seconds: list[float]) -> list[av.VideoFrame]:
+    with av.open(str(path)) as container:
+        frames = {round(f.time * 1000): f for f in container.decode(container.streams.video[0])}
+    return [frames[40 * round(second * 25)] for second in seconds]
+
+
+def test_a_slide_page_is_on_the_stage_at_the_timelines_moments(with_slides: Path) -> None:
+    Composition(with_slides).run()
+
+    found = [pixels(f) for f in frames_at(with_slides / VIDEO_NAME, [0.5, 1.5, 2.5, 3.5])]
+
+    wanted = [
+        {STAGE: RED, LEFT: GREEN},  # a speaks: a's camera on the stage
+        {STAGE: MAGENTA, LEFT: RED, RIGHT: GREEN},  # page 1, both cameras as tiles
+        {STAGE: CYAN, LEFT: RED, RIGHT: GREEN},  # page 2
+        {STAGE: RED, MIDDLE: GREEN},  # the slides stopped
+    ]
+    for seen, colours in zip(found, wanted, strict=True):
+        assert all(near(seen[p], colour) for p, colour in colours.items()), seen
+
+
+def test_the_grid_layout_gives_each_camera_an_equal_cell(with_slides: Path) -> None:
+    folder = with_slides / "grid"
+    shutil.copytree(with_slides, folder, ignore=shutil.ignore_patterns("grid", "*.mp4", "*.vtt"))
+
+    Composition(folder, mode=GRID, size=(1280, 720)).run()
+
+    quiet, slide = frames_at(folder / VIDEO_NAME, [0.5, 1.5])
+    assert (quiet.width, quiet.height) == (1280, 720)
+    assert near(rgb_at(quiet, 320, 360), RED) and near(rgb_at(quiet, 960, 360), GREEN)
+    assert near(rgb_at(slide, 640, 270), MAGENTA)
+    assert near(rgb_at(slide, 480, 630), RED) and near(rgb_at(slide, 800, 630), GREEN)

@@ -3,9 +3,11 @@
 import pytest
 
 from recordings.layout import (
+    GRID,
     Box,
     Chapter,
     Showing,
+    SlidePage,
     chapters,
     chapters_vtt,
     end_of,
@@ -76,6 +78,87 @@ def test_one_who_leaves_and_returns_is_a_tile_again_with_the_new_segment() -> No
         (2001, 5000, "a-video-1.webm", []),
         (5000, 8000, "a-video-1.webm", ["b-video-2.webm"]),
     ]
+
+
+DECK, OTHER = "ab" * 16, "cd" * 16
+
+
+def slides(at: int, file_id: str | None, page: int | None) -> dict:
+    return {"at": at, "event": "slides", "file_id": file_id, "name": "deck.pdf", "page": page}
+
+
+def staged(found: list) -> list[tuple]:
+    """(start, end, what is on the stage: a slide page or a track file, tile files)."""
+    return [
+        (s.start_ms, s.end_ms, s.stage and (s.stage.slide or s.stage.name),
+         [t.name for t in s.tiles])
+        for s in found
+    ]  # fmt: skip
+
+
+def test_a_slide_page_takes_the_stage_unless_a_screen_is_shared() -> None:
+    screen = Showing("b-screen-1.webm", "b", "screen", 4000, 5000)
+    videos = [camera("a", 0, 8000), camera("b", 0, 8000), screen]
+    entries = [speaker(0, "a"), slides(1000, DECK, 1), slides(2000, DECK, 2),
+               slides(3000, OTHER, 1), slides(6000, None, None)]  # fmt: skip
+    cameras = ["a-video-1.webm", "b-video-1.webm"]
+
+    found = scenes(entries, videos, end_ms=8000, size=SIZE, decks={DECK})
+
+    assert staged(found) == [
+        (0, 1000, "a-video-1.webm", ["b-video-1.webm"]),
+        (1000, 2000, SlidePage(DECK, 1), cameras),
+        (2000, 3000, SlidePage(DECK, 2), cameras),
+        (3000, 4000, "a-video-1.webm", ["b-video-1.webm"]),  # a deck it does not have
+        (4000, 5001, "b-screen-1.webm", cameras),
+        (5001, 8000, "a-video-1.webm", ["b-video-1.webm"]),
+    ]
+    assert found[1].stage is not None and found[1].stage.box == STAGE
+    assert found[1].stage.name == f"deck-{DECK}.pdf#page=1"
+
+
+def test_alone_with_slides_the_page_has_the_whole_frame() -> None:
+    [scene] = scenes([slides(0, DECK, 3)], [], end_ms=1000, size=SIZE, decks={DECK})
+
+    assert scene.stage is not None and scene.tiles == ()
+    assert (scene.stage.slide, scene.stage.box) == (SlidePage(DECK, 3), Box(0, 0, 640, 480))
+
+
+@pytest.mark.parametrize(
+    ("count", "boxes"),
+    [
+        (1, [Box(0, 0, 640, 480)]),
+        (2, [Box(0, 0, 320, 480), Box(320, 0, 320, 480)]),
+        (3, [Box(0, 0, 320, 240), Box(320, 0, 320, 240), Box(160, 240, 320, 240)]),
+        (5, [Box(2, 0, 212, 240), Box(214, 0, 212, 240), Box(426, 0, 212, 240),
+             Box(108, 240, 212, 240), Box(320, 240, 212, 240)]),
+    ],
+)  # fmt: skip
+def test_the_grid_gives_every_camera_an_equal_cell(count: int, boxes: list[Box]) -> None:
+    videos = [camera(pid, 0, 1000) for pid in "abcde"[:count]]
+
+    [scene] = scenes([speaker(0, "b")], videos, end_ms=1000, size=SIZE, mode=GRID)
+
+    assert scene.stage is None
+    assert [(t.name[0], t.box) for t in scene.tiles] == list(zip("abcde", boxes, strict=False))
+
+
+def test_the_grid_gives_the_stage_to_a_screen_or_slides_and_ignores_the_speaker() -> None:
+    screen = Showing("a-screen-1.webm", "a", "screen", 2000, 3000)
+    videos = [camera("a", 0, 6000), camera("b", 1000, 6000), screen]
+    entries = [speaker(0, "a"), speaker(1500, "b"), slides(4000, DECK, 1)]
+
+    found = scenes(entries, videos, end_ms=6000, size=SIZE, mode=GRID, decks={DECK})
+
+    assert staged(found) == [
+        (0, 1000, None, ["a-video-1.webm"]),
+        (1000, 2000, None, ["a-video-1.webm", "b-video-1.webm"]),
+        (2000, 3001, "a-screen-1.webm", ["a-video-1.webm", "b-video-1.webm"]),
+        (3001, 4000, None, ["a-video-1.webm", "b-video-1.webm"]),
+        (4000, 6000, SlidePage(DECK, 1), ["a-video-1.webm", "b-video-1.webm"]),
+    ]
+    assert len(scenes([], [camera(str(n), 0, 1000) for n in range(12)], end_ms=1000,
+                      size=SIZE, mode=GRID)[0].tiles) == 9  # fmt: skip
 
 
 def test_alone_the_stage_is_the_whole_frame_and_nobody_is_a_black_scene() -> None:

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import av
+from fpdf import FPDF
 
-from recordings.timeline import TrackFile, line, track_file_name
+from recordings.timeline import TrackFile, deck_file_name, line, track_file_name
 from recordings.writer import TrackWriter
 from tests.server.media.synthetic import vp8_payloads
 
@@ -87,6 +88,16 @@ def write_track(
     return TrackFile(name, participant_id, kind, codec, segment, start_ms, end, len(frames))
 
 
+def rgb_at(frame: av.VideoFrame, x: int, y: int) -> tuple[int, ...]:
+    rgb = frame.reformat(format="rgb24")
+    data, stride = bytes(rgb.planes[0]), rgb.planes[0].line_size
+    return tuple(data[y * stride + x * 3 : y * stride + x * 3 + 3])
+
+
+def near(found: tuple[int, ...], wanted: tuple[int, int, int]) -> bool:
+    return all(abs(a - b) <= 40 for a, b in zip(found, wanted, strict=True))
+
+
 def write_timeline(folder: Path, entries: Iterable[tuple[int, str, dict[str, Any]]]) -> None:
     text = "".join(line(at, event, **data) + "\n" for at, event, data in entries)
     (folder / "timeline.jsonl").write_text(text, encoding="utf-8")
@@ -122,4 +133,37 @@ def three_people(folder: Path) -> None:
               (1000, "chapter", {"source": "review_item", "title_en": "Item one"}),
               (5000, "chapter", {"source": "review_item", "title_en": "Item two"}),
               (10000, "stop", {})]  # fmt: skip
+    write_timeline(folder, sorted(lines, key=lambda entry: entry[0]))
+
+
+DECK = "5e" * 16  # a deck's file id
+MAGENTA, CYAN = (255, 0, 255), (0, 255, 255)
+
+
+def write_deck(path: Path, colours: Sequence[tuple[int, int, int]]) -> None:
+    """A 4:3 PDF deck (fpdf2), page n a white page with a block of colour n over most of it."""
+    pdf = FPDF(unit="pt", format=(640, 480))
+    for colour in colours:
+        pdf.add_page()
+        pdf.set_fill_color(*colour)
+        pdf.rect(40, 40, 560, 400, style="F")
+    path.write_bytes(bytes(pdf.output()))
+
+
+def two_people_and_slides(folder: Path) -> None:
+    """Four seconds of two cameras (a red, b green), a the speaker; a shows slides from 1 s
+    (page 1 magenta, page 2 at 2 s cyan) and stops them at 3 s; the deck's copy is in the
+    folder, as the recorder keeps it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines: list[tuple[int, str, dict[str, Any]]] = [(0, "start", {})]
+    for pid, colour in (("a", RED), ("b", GREEN)):
+        track = write_track(folder, pid, "video", solid_vp8(colour, count=40), start_ms=0,
+                            step_ms=100)  # fmt: skip
+        about = {"participant_id": pid, "kind": "video", "file": track.name}
+        lines += [(0, "track", about), (4000, "track_end", about)]
+    write_deck(folder / deck_file_name(DECK), [MAGENTA, CYAN])
+    shown = {"file_id": DECK, "name": "Results.pdf"}
+    lines += [(0, "speaker", {"participant_id": "a"}), (1000, "slides", {**shown, "page": 1}),
+              (2000, "slides", {**shown, "page": 2}),
+              (3000, "slides", {"file_id": None, "page": None}), (4000, "stop", {})]  # fmt: skip
     write_timeline(folder, sorted(lines, key=lambda entry: entry[0]))

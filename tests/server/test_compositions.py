@@ -8,20 +8,31 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+import av
 import pytest
 
 from recordings.compose import VIDEO_NAME
 from recordings.layout import Chapter
-from recordings.timeline import Recording
+from recordings.timeline import Recording, deck_file_name
 from rooms.agenda import PersonType, person_key
 from rooms.jobs import JobState
 from rooms.notifications import NotificationKind
 from server.compositions import COMPOSE_KIND, chapter_title
+from server.files import file_path, files_root
 from server.recorder import RecordingService
 from server.settings import Settings
 from server.store import Store
 from server.worker import Worker
-from tests.recordings.tracks import three_people
+from tests.recordings.tracks import (
+    DECK,
+    GREEN,
+    MAGENTA,
+    RED,
+    near,
+    rgb_at,
+    three_people,
+    two_people_and_slides,
+)
 from tests.server.pages_world import csrf_of, make_event, make_session, sign_in, staff_of_new_org
 
 NOW = datetime.now(UTC)
@@ -145,3 +156,52 @@ def test_a_slide_pages_chapter_is_titled_by_its_deck_and_page() -> None:
 
     assert chapter_title(page, t=t, lang="zh_CN", session=None) == "week1.pdf · 第 3 页"
     assert chapter_title(unnamed, t=lambda text: text, lang="en", session=None) == "Page 2"
+
+
+async def test_staff_choose_a_grid_at_1280x720_and_the_slides_take_its_stage(
+    client, store: Store, settings: Settings
+) -> None:  # type: ignore[no-untyped-def]
+    host = await staff_of_new_org(store, email="host@example.org")
+    session = await make_session(
+        store, await make_event(store, host), title="Seminar", start="2030-05-01T09:00",
+        end="2030-05-01T10:00",
+    )  # fmt: skip
+    record = Recording(
+        recording_id="r2", session_id=session.session_id,
+        folder=f"recordings/{session.session_id}/r2", started_at=NOW.isoformat(),
+        started_by="p1", stopped_at=NOW.isoformat(),
+    )  # fmt: skip
+    folder = settings.data_dir / record.folder
+    two_people_and_slides(folder)
+    # made before decks were kept with recordings: the deck is found where the room stores it
+    stored = file_path(files_root(settings), DECK)
+    stored.parent.mkdir(parents=True)
+    (folder / deck_file_name(DECK)).rename(stored)
+    await store.recordings.begin(record)
+    await store.recordings.end(record)
+    page = f"/console/sessions/{session.session_id}/recordings"
+    await sign_in(client, host)
+    html = await (await client.get(page)).text()
+    form = {"csrf_token": csrf_of(html)}
+
+    odd = await client.post(f"{page}/r2/compose", data={**form, "layout": "mosaic"})
+    chosen = await client.post(
+        f"{page}/r2/compose", data={**form, "layout": "grid", "size": "1280x720"},
+        allow_redirects=False,
+    )  # fmt: skip
+    await store.jobs.ensure_group()
+    assert await Worker(store, settings).run_once() is True
+
+    [(job, progress)] = await store.jobs.of_owner(session.session_id)
+    with av.open(str(folder / VIDEO_NAME)) as container:
+        frames = {round(f.time * 1000): f for f in container.decode(container.streams.video[0])}
+    grid, slide = frames[480], frames[1480]
+    assert '<option value="speaker" selected>' in html and '<option value="grid">' in html
+    assert odd.status == 400 and "Choose a layout and a size from the lists." in await odd.text()
+    assert chosen.status == 303
+    assert (job.params["layout"], job.params["size"], progress.state) == (
+        "grid", "1280x720", JobState.DONE,
+    )  # fmt: skip
+    assert (grid.width, grid.height) == (1280, 720)
+    assert near(rgb_at(grid, 320, 360), RED) and near(rgb_at(grid, 960, 360), GREEN)
+    assert near(rgb_at(slide, 640, 270), MAGENTA)

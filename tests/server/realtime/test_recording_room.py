@@ -8,12 +8,16 @@ from collections.abc import AsyncIterator
 import av
 import pytest
 
+from recordings.timeline import deck_file_name
 from rooms.roles import Role
 from server import agenda
+from server.files import files_root
 from server.realtime.live import LiveRooms
+from tests.fixtures_files import make_pdf
 from tests.server.media.synthetic import Clip, encode_clip
 from tests.server.realtime.media_world import MediaWorld, until
 from tests.server.realtime.room_world import World, utcnow
+from tests.server.realtime.test_slides_room import files_in, host_browser, upload
 
 NOTICE = "This session is being recorded."
 
@@ -178,3 +182,30 @@ async def test_a_recording_stops_when_the_staff_no_longer_allow_it(rooms_world: 
     found = await world.store.recordings.get(started["recording_id"])
     assert found is not None and found.stopped_at is not None
     assert world.live.rooms[room.session_id].recording is None
+
+
+async def test_the_decks_shown_while_recording_are_kept_with_their_pages(
+    rooms_world: World,
+) -> None:
+    world = rooms_world
+    room = await world.session(kind="class", lobby=False, recording_allowed=True)
+    host = await world.enter(room, invite=await world.invite(room, Role.HOST, "Teacher"))
+    browser, csrf = await host_browser(world, room)
+    first_pdf, second_pdf = make_pdf(pages=3), make_pdf(pages=1)
+    _, first = await upload(browser, csrf, room, first_pdf)  # on the stage before it records
+
+    await host.call("start_recording", {})
+    await host.call("slide_page", {"page": 2})
+    _, second = await upload(browser, csrf, room, second_pdf)  # replaces the first: deleted
+    await host.call("slides_stop", {})
+    await host.call("stop_recording", {})
+
+    [record] = await world.store.recordings.of_session(room.session_id)
+    folder = world.settings.data_dir / record.folder
+    lines = [json.loads(x) for x in (folder / record.timeline).read_text().splitlines()]
+    shown = [(e["file_id"], e["page"]) for e in lines if e["event"] == "slides"]
+    assert shown == [(first["file_id"], 1), (first["file_id"], 2), (second["file_id"], 1),
+                     (None, None)]  # fmt: skip
+    assert (folder / deck_file_name(first["file_id"])).read_bytes() == first_pdf
+    assert (folder / deck_file_name(second["file_id"])).read_bytes() == second_pdf
+    assert files_in(files_root(world.settings)) == []  # the room's own copies are gone
