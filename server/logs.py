@@ -6,9 +6,21 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # libraries that narrate routine work at INFO: fontTools lists every glyph of each PDF's font
 # subset (dozens of lines per certificate or results PDF)
 QUIET = ("fontTools",)
+# requests a load balancer makes every second (HAProxy's health checks): not logged when
+# answered 200, so the access log keeps what people did
+CHECKS = ('"GET /healthz ', '"GET /health ')
+
+
+class HealthChecks(logging.Filter):
+    """Leaves out access-log lines of successful health checks."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        line = record.getMessage()
+        return not (any(check in line for check in CHECKS) and '" 200 ' in line)
 
 
 def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format=FORMAT)
     for name in QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("aiohttp.access").addFilter(HealthChecks())
