@@ -88,14 +88,30 @@ def _decoded(path: Path, kind: str) -> Iterator[tuple[int, av.frame.Frame]]:
         log.warning("%s %s stops early: decoding failed", kind, path)
 
 
-class VideoFeed:
+class Picture:
+    """A video track's newest decoded frame, and that frame fitted into a box (kept while
+    neither changes): what a tile of the canvas shows."""
+
+    def __init__(self) -> None:
+        self.frame: VideoFrame | None = None
+        self._scaled: tuple[VideoFrame, Box, VideoFrame] | None = None
+
+    def scaled(self, frame: VideoFrame, box: Box) -> tuple[Box, VideoFrame]:
+        """The frame fitted into the box (kept while neither changes)."""
+        fitted = layout.fit(box, frame.width, frame.height)
+        if self._scaled is None or self._scaled[0] is not frame or self._scaled[1] != box:
+            picture = frame.reformat(fitted.width, fitted.height, "yuv420p")
+            self._scaled = (frame, box, picture)
+        return fitted, self._scaled[2]
+
+
+class VideoFeed(Picture):
     """One video track file, decoded as the composition's clock reaches its frames."""
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self._frames = _decoded(path, "video")
         self._next: tuple[int, av.frame.Frame] | None = next(self._frames, None)
-        self.frame: VideoFrame | None = None
-        self._scaled: tuple[VideoFrame, Box, VideoFrame] | None = None
 
     def at(self, at_ms: int) -> VideoFrame | None:
         """The newest frame at or before ``at_ms`` (the first, before its time)."""
@@ -106,14 +122,6 @@ class VideoFeed:
 
     def close(self) -> None:
         self._frames.close()
-
-    def scaled(self, frame: VideoFrame, box: Box) -> tuple[Box, VideoFrame]:
-        """The frame fitted into the box (kept while neither changes)."""
-        fitted = layout.fit(box, frame.width, frame.height)
-        if self._scaled is None or self._scaled[0] is not frame or self._scaled[1] != box:
-            picture = frame.reformat(fitted.width, fitted.height, "yuv420p")
-            self._scaled = (frame, box, picture)
-        return fitted, self._scaled[2]
 
 
 class AudioFeed:
@@ -136,7 +144,7 @@ class AudioFeed:
         for first, samples in self._pending:
             lo, hi = max(first, start), min(first + len(samples), end)
             if lo < hi:
-                _add(window, lo - start, samples[lo - first : hi - first])
+                add_samples(window, lo - start, samples[lo - first : hi - first])
                 added = True
             if first + len(samples) > end:
                 kept.append((first, samples))
@@ -176,12 +184,23 @@ class Feeds(Generic[F]):
             self.open.pop(name).close()
 
 
-def _add(window: array, offset: int, samples: array) -> None:
+def add_samples(window: array, offset: int, samples: array) -> None:
     if not any(window[offset : offset + len(samples)]):
         window[offset : offset + len(samples)] = samples
         return
     for i, sample in enumerate(samples, start=offset):
         window[i] += sample
+
+
+def mixed_frame(window: array, first: int) -> AudioFrame:
+    """Mixed mono samples (clipped to [-1, 1]) as an audio frame starting at sample
+    ``first``."""
+    if window and (max(window) > 1.0 or min(window) < -1.0):
+        window = array("f", (max(-1.0, min(1.0, s)) for s in window))
+    frame = AudioFrame(format="flt", layout="mono", samples=len(window))
+    frame.planes[0].update(window.tobytes())
+    frame.sample_rate, frame.pts, frame.time_base = RATE, first, Fraction(1, RATE)
+    return frame
 
 
 class Canvas:
@@ -208,6 +227,15 @@ class Canvas:
             for row in range(h):
                 at = (y + row) * stride + x
                 out[at : at + w] = source[row * plane.line_size : row * plane.line_size + w]
+
+    def draw(self, scene: Scene | None, picture: Callable[[str], Picture]) -> VideoFrame:
+        """The scene's tiles, each the newest frame of its track (``picture`` by track
+        name; a track with no frame yet stays black), as one frame."""
+        self.clear()
+        for tile in (scene.stage, *scene.tiles) if scene is not None else ():
+            if tile is not None and (shown := picture(tile.name)).frame is not None:
+                self.put(*shown.scaled(shown.frame, tile.box))
+        return self.frame()
 
     def frame(self) -> VideoFrame:
         frame = VideoFrame(self.width, self.height, "yuv420p")
@@ -311,16 +339,12 @@ class Composition:
     def _picture(
         self, canvas: Canvas, videos: Feeds[VideoFeed], scene: Scene | None, at: int
     ) -> VideoFrame:
-        canvas.clear()
-        if scene is not None and scene.at(at):
-            for tile in (scene.stage, *scene.tiles):
-                if tile is None:
-                    continue
-                feed = videos.get(tile.name)
-                frame = feed.at(at)
-                if frame is not None:
-                    canvas.put(*feed.scaled(frame, tile.box))
-        return canvas.frame()
+        if scene is None or not scene.at(at):
+            return canvas.draw(None, videos.get)
+        for tile in (scene.stage, *scene.tiles):
+            if tile is not None:
+                videos.get(tile.name).at(at)
+        return canvas.draw(scene, videos.get)
 
     def _sound(self, audios: Feeds[AudioFeed], start: int, end: int) -> list[AudioFrame]:
         first, last = start * RATE // 1000, end * RATE // 1000
@@ -328,12 +352,7 @@ class Composition:
         for showing in self.audios:
             if showing.start_ms < end and showing.end_ms + 100 >= start:
                 audios.get(showing.name).into(window, first)
-        if window and (max(window) > 1.0 or min(window) < -1.0):
-            window = array("f", (max(-1.0, min(1.0, s)) for s in window))
-        frame = AudioFrame(format="flt", layout="mono", samples=len(window))
-        frame.planes[0].update(window.tobytes())
-        frame.sample_rate, frame.pts, frame.time_base = RATE, first, Fraction(1, RATE)
-        return [frame] if len(window) else []
+        return [mixed_frame(window, first)] if len(window) else []
 
 
 _X264 = {"preset": "veryfast", "crf": "23"}
