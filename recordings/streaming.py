@@ -9,11 +9,14 @@
   ASCII without spaces, at most ``URL_MAX``/``KEY_MAX`` characters. The key is a secret: it
   is never logged, stored or sent back (``StreamTarget``'s ``repr`` leaves it out); the room
   hears only the stream's state and since when it is live.
-- **States**: ``live`` (the ingest takes the stream), ``reconnecting`` (it dropped or refused
-  it; tried again with a growing pause), ``stopped``.
+- **States**: ``connecting`` (started, not yet taken), ``live`` (the ingest takes the
+  stream), ``reconnecting`` (it dropped or refused it; tried again with a growing pause),
+  ``stopped``.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from urllib.parse import urlsplit
 
 from rooms.agenda import Session
@@ -23,7 +26,10 @@ from rooms.outbox import Group, Send
 URL_MAX = 1024
 KEY_MAX = 512
 SCHEMES = ("rtmp", "rtmps")
-LIVE, RECONNECTING, STOPPED = "live", "reconnecting", "stopped"
+CONNECTING, LIVE = "connecting", "live"
+RECONNECTING, STOPPED = "reconnecting", "stopped"
+# never an ingest, whatever the policy: cloud metadata services
+METADATA = (ip_network("169.254.169.254/32"), ip_network("fd00:ec2::254/128"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +67,26 @@ def check_stream_target(url: str, key: str) -> StreamTarget:
     if not key or len(key) > KEY_MAX or not _printable(key):
         raise DomainError("The stream key must be 1 to 512 characters, no spaces.", code="bad_key")
     return StreamTarget(url=url, key=key)
+
+
+def check_ingest_addresses(
+    addresses: Iterable[str], *, refused: tuple[IPv4Network | IPv6Network, ...], local: bool
+) -> None:
+    """Refuse a target whose host resolves to an address the server must not be steered at:
+    cloud metadata always; loopback, link-local, multicast, unspecified and reserved ones
+    unless ``local`` (tests); and the ``refused`` networks (production: private ranges)."""
+    found = [ip_address(a.split("%")[0]) for a in addresses]
+    for address in found:
+        special = address.is_loopback or address.is_link_local or address.is_multicast
+        special = special or address.is_unspecified or address.is_reserved
+        if (
+            any(address in n for n in METADATA)
+            or (special and not local)
+            or any(address.version == n.version and address in n for n in refused)
+        ):
+            raise DomainError("The stream URL's server may not be used.", code="bad_url")
+    if not found:
+        raise DomainError("The stream URL's server was not found.", code="bad_url")
 
 
 def check_may_stream(session: Session, *, streaming: bool) -> None:

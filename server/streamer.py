@@ -59,7 +59,7 @@ class Streamer:
         shape: StreamShape = StreamShape(),
     ) -> None:
         self.router = router
-        self._on_state = on_state
+        self.on_state = on_state  # (state, live since) on the event loop
         self._clock = clock
         self.output = StreamOutput(
             target.address,
@@ -135,7 +135,7 @@ class Streamer:
     def _changed(self, state: str) -> None:
         if state != self.state:
             self.state = state
-            self._on_state(state, self._clock() if state == LIVE else None)
+            self.on_state(state, self._clock() if state == LIVE else None)
 
     # --- the end ---------------------------------------------------------------------------
 
