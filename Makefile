@@ -4,7 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint install install-dev chromium fonts poppler messages bench-agenda bench-chat bench-chat-5000 \
+.PHONY: run test lint install install-dev chromium fonts poppler rtmp messages bench-agenda bench-chat bench-chat-5000 \
 	bench-sfu bench-class bench-record clean
 
 $(PY):
@@ -62,12 +62,21 @@ poppler:
 	command -v qpdf >/dev/null || missing="$$missing qpdf"; \
 	$(call debian,for the PDF tests,The PDF tests)
 
+# The streamer's tests push the room to a local RTMP ingest: Debian's nginx with its RTMP
+# module, started by each test on 127.0.0.1 with its own prefix (tests/server/media/ingest.py).
+# Where systemd runs, Debian also starts its nginx service on port 80: `systemctl disable
+# --now nginx` if that is not wanted.
+rtmp:
+	@missing=""; [ -x /usr/sbin/nginx ] || missing=" nginx"; \
+	[ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing="$$missing libnginx-mod-rtmp"; \
+	$(call debian,for the streaming tests,The streaming tests)
+
 lint: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-test: install-dev chromium fonts poppler lint
+test: install-dev chromium fonts poppler rtmp lint
 	$(PY) -m pytest
 
 bench-agenda: install
