@@ -2,12 +2,12 @@
 
 A ``Streamer`` follows the router's sources as the recorder does (``follow``, called whenever
 they change): each track with a codec it can decode (VP8, H.264, Opus) is handed to the
-stream's pipeline (``recordings.stream_out.StreamOutput``, a thread of its own) with its
+stream's pipeline (``recordings.stream_out.StreamOutput``, a process of its own) with its
 encoded frames as the media plane assembles them (``Source.on_frame``); a video track from
 its first key frame, which it asks the publisher for (PLI) when it starts following the
 source and again every ``KEYFRAME_RETRY`` seconds while it waits. The active speaker comes
 from what the room sends (``observe``, read with the recording's ``Timeline``). The event
-loop only queues frames; decoding, drawing, encoding and sending are the thread's.
+loop only queues frames; decoding, drawing, encoding and sending are the process's.
 
 The pipeline's state (live, reconnecting, stopped) is handed back to the event loop
 (``on_state``, called there), with the time the stream went live.
@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from recordings.stream_out import DECODERS, FPS, SIZE, VIDEO_BITRATE, LiveTrack, StreamOutput
-from recordings.streaming import LIVE, StreamTarget
+from recordings.stream_out import StreamOutput
+from recordings.stream_pipeline import DECODERS, FPS, SIZE, VIDEO_BITRATE, LiveTrack
+from recordings.streaming import LIVE, RECONNECTING, StreamTarget
 from recordings.timeline import Timeline
 from server.media.frames import Frame
 from server.media.router import Router
@@ -77,7 +78,7 @@ class Streamer:
     def start(self) -> None:
         self.output.start()
         self.follow()
-        self._task = asyncio.create_task(self._ask_keyframes(), name="streamer-keyframes")
+        self._task = asyncio.create_task(self._watch(), name="streamer-watch")
 
     # --- the media plane's sources ---------------------------------------------------------
 
@@ -112,9 +113,12 @@ class Streamer:
         follow.source.off_frame(follow.listener)
         self.output.remove_track(source_id)
 
-    async def _ask_keyframes(self) -> None:
+    async def _watch(self) -> None:
+        """Every ``KEYFRAME_RETRY`` seconds: a key frame asked of each video track still
+        waiting, and a connection to an ingest that stopped reading cut."""
         while True:
             await asyncio.sleep(KEYFRAME_RETRY)
+            self.output.check_stall()
             for follow in self._follows.values():
                 if follow.waiting:
                     follow.source.request_keyframe()
@@ -128,11 +132,14 @@ class Streamer:
                 self.output.speaker(data.get("participant_id"))
 
     def _heard(self, state: str) -> None:
-        """The pipeline's state, from its thread, handed to the event loop."""
+        """The stream's state, from the output's threads, handed to the event loop."""
         with contextlib.suppress(RuntimeError):  # the loop is closed: nobody to tell
             self._loop.call_soon_threadsafe(self._changed, state)
 
     def _changed(self, state: str) -> None:
+        if state == RECONNECTING:  # a new connection (or process) starts at a key frame
+            for follow in self._follows.values():
+                follow.waiting = follow.source.media_kind == "video"
         if state != self.state:
             self.state = state
             self.on_state(state, self._clock() if state == LIVE else None)
@@ -140,7 +147,8 @@ class Streamer:
     # --- the end ---------------------------------------------------------------------------
 
     async def stop(self) -> None:
-        """Stop following the sources and end the stream (its thread joined off the loop)."""
+        """Stop following the sources and end the stream (its process and threads are
+        joined off the event loop)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -1,7 +1,10 @@
 """The streamer on a real media plane: a synthetic publisher over loopback streamed to a local
-nginx RTMP ingest, read back from nginx with PyAV; the ingest killed and started again."""
+nginx RTMP ingest, read back from nginx with PyAV; the ingest killed and started again; an
+ingest that takes the connection and never answers (the stream's process is ended and
+another started)."""
 
 import asyncio
+import socket
 import statistics
 import time
 from collections.abc import Iterator
@@ -10,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from recordings import stream_out
 from recordings.streaming import LIVE, RECONNECTING, STOPPED, StreamTarget
 from server.streamer import Streamer, StreamShape
 from tests.server.media.conftest import Room, until
@@ -69,6 +73,31 @@ async def test_streamer_streams_the_room_and_reconnects_when_the_ingest_drops(
     assert streamer.output.connections == 2
     streamed = streamer.output.sent_ticks / SHAPE.fps
     print(
-        f"stream: {streamed:.1f} s streamed, thread CPU {streamer.output.cpu_seconds:.2f} s, "
-        f"process CPU {time.process_time() - started:.2f} s"
+        f"stream: {streamed:.1f} s streamed, its processes' CPU {streamer.output.cpu_seconds:.2f}"
+        f" s (start-up included), the room process's CPU {time.process_time() - started:.2f} s"
     )
+
+
+async def test_streamer_ends_a_stream_process_hung_on_a_silent_ingest_and_starts_another(
+    room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(stream_out, "SILENCE", 2.0)
+    monkeypatch.setattr(stream_out, "STOP_WAIT", 0.5)
+    states: list[str] = []
+    with socket.socket() as silent:  # takes the connection, never answers the handshake
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        streamer = Streamer(
+            router=room.router,
+            target=StreamTarget(url=f"rtmp://127.0.0.1:{port}/live", key="k"),
+            on_state=lambda state, since: states.append(state),
+            clock=lambda: datetime.now(UTC),
+            shape=SHAPE,
+        )
+        streamer.start()
+        await until(lambda: streamer.output.processes == 2, within=15)
+        await streamer.stop()
+
+    assert states == [RECONNECTING, STOPPED]
+    assert streamer.output.connections == 0
