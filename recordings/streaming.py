@@ -16,6 +16,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from ipaddress import IPv4Network, IPv6Network, ip_address, ip_network
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from rooms.agenda import Session
 from rooms.errors import Conflict, DomainError, Forbidden
 from rooms.outbox import Group, Send
 
+PACE = timedelta(seconds=10)  # between two starts of a room's stream (each starts a process)
 URL_MAX = 1024
 KEY_MAX = 512
 SCHEMES = ("rtmp", "rtmps")
@@ -95,6 +97,14 @@ def check_may_stream(session: Session, *, streaming: bool) -> None:
         raise Forbidden("Streaming is not allowed in this session.", code="streaming_not_allowed")
     if streaming:
         raise Conflict("This session is being streamed already.", code="already_streaming")
+
+
+def check_stream_pace(last_started: datetime | None, *, now: datetime) -> None:
+    """Refuse a start too soon after the room's last one."""
+    if last_started is not None and now - last_started < PACE:
+        raise DomainError(
+            "Wait a few seconds before starting the stream again.", code="rate_limited"
+        )
 
 
 def check_may_stop_stream(*, streaming: bool) -> None:

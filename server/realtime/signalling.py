@@ -30,6 +30,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from rooms.errors import DomainError, Forbidden
@@ -141,6 +142,7 @@ class RoomMedia:
         self._task: asyncio.Task[None] | None = None
         self.recorder: Recorder | None = None  # the room's recording going on, if any
         self.streamer: Streamer | None = None  # the room's live stream out, if any
+        self.stream_started: datetime | None = None  # when a host last started one
 
     # --- seats -----------------------------------------------------------------------------
 

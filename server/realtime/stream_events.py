@@ -21,6 +21,7 @@ from recordings.streaming import (
     check_ingest_addresses,
     check_may_stop_stream,
     check_may_stream,
+    check_stream_pace,
     check_stream_target,
     streaming_news,
 )
@@ -46,9 +47,11 @@ class StreamEvents:
         live = self.live.room_of(sid)
         live.room.require(sid, EVENTS["start_stream"])
         check_may_stream(live.room.session, streaming=live.media.streamer is not None)
+        check_stream_pace(live.media.stream_started, now=self.live.clock())
         target = check_stream_target(data["url"], data["key"])
         await self._check_host(target)
         check_may_stream(live.room.session, streaming=live.media.streamer is not None)
+        live.media.stream_started = self.live.clock()
         streamer = Streamer(
             router=live.media.router,
             target=target,

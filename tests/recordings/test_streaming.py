@@ -2,6 +2,7 @@
 not have, who may stream, and what the room is told."""
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from ipaddress import ip_network
 
 import pytest
@@ -10,6 +11,7 @@ from recordings.streaming import (
     StreamTarget,
     check_ingest_addresses,
     check_may_stream,
+    check_stream_pace,
     check_stream_target,
     streaming_news,
 )
@@ -99,6 +101,17 @@ def test_streaming_follows_the_sessions_recording_switch_one_stream_at_a_time() 
     check_may_stream(allowed, streaming=False)
 
     assert (off.value.code, twice.value.code) == ("streaming_not_allowed", "already_streaming")
+
+
+def test_a_stream_starts_at_most_once_in_ten_seconds() -> None:
+    last = datetime(2026, 12, 5, 14, 0, tzinfo=UTC)
+
+    with pytest.raises(DomainError) as soon:
+        check_stream_pace(last, now=last + timedelta(seconds=9))
+    check_stream_pace(last, now=last + timedelta(seconds=10))
+    check_stream_pace(None, now=last)
+
+    assert soon.value.code == "rate_limited"
 
 
 def test_streaming_news_tells_the_room_live_since_only_while_live() -> None:
