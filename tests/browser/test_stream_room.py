@@ -1,6 +1,7 @@
-"""Streaming in real Chromium: a host types the ingest's URL and key in the host controls
-and starts the stream to a local nginx RTMP ingest, everyone sees the live indicator, the key
-field is emptied and nothing shows the key, and the indicator goes when the host stops."""
+"""Streaming in real Chromium: a host (on a phone-sized page) types the ingest's URL and key
+in the host controls and starts the stream to a local nginx RTMP ingest, everyone sees the
+live indicator, the key field is emptied and nothing shows the key, and the indicator goes
+when the host stops."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,7 +31,7 @@ async def test_a_host_starts_and_stops_the_live_stream_and_everyone_sees_it(
     live_server, new_page, sign_in, ingest: Ingest
 ) -> None:
     session = await open_meeting(live_server.store, lobby=False, recording_allowed=True)
-    host, guest = await new_page(), await new_page(lang="zh_CN")
+    host, guest = await new_page(width=375, height=812), await new_page(lang="zh_CN")
     await sign_in(host, email=HOST_EMAIL)
     await host.goto(room_path(session))
     await host.click("#join-button")
