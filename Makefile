@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 
 .PHONY: run test lint install install-dev chromium fonts poppler rtmp messages bench-agenda bench-chat bench-chat-5000 \
-	bench-sfu bench-class bench-record clean
+	bench-sfu bench-class bench-record bench-stream clean
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -99,6 +99,9 @@ bench-class: install
 # The recorder's live cost against a viewer's, and how fast a recording is composed: a minute.
 bench-record: install
 	$(PY) bench/record.py
+
+bench-stream: install rtmp
+	$(PY) bench/stream.py
 
 BABEL_KEYWORDS = --no-default-keywords -k _ -k gettext:1,1t -k gettext:2,2t \
 	-k ngettext:1,2,3t -k ngettext:2,3,4t -k DomainError -k NotFound -k Conflict \

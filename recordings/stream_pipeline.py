@@ -141,7 +141,7 @@ class Pipeline:
         address: str,
         *,
         tell: Callable[[tuple[object, ...]], None],
-        shape: tuple[int, int, int, int],
+        shape: Shape,
     ) -> None:
         self._address = address  # holds the stream key: never logged
         self._tell = tell

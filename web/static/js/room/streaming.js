@@ -12,7 +12,8 @@ const byId = (id) => document.getElementById(id);
 
 function clock(iso) {
   const at = new Date(iso);
-  return Number.isNaN(at.getTime()) ? "" : at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  const lang = document.documentElement.lang || [];
+  return Number.isNaN(at.getTime()) ? "" : at.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
 }
 
 export function setupStreaming() {
