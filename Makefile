@@ -4,8 +4,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run test lint install install-dev chromium fonts poppler messages bench-agenda bench-chat bench-chat-5000 \
-	bench-sfu bench-class bench-record bench-failover clean run-cluster haproxy
+.PHONY: run test lint install install-dev chromium fonts poppler rtmp messages bench-agenda bench-chat bench-chat-5000 \
+	bench-sfu bench-class bench-record bench-failover bench-stream clean run-cluster haproxy
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -72,13 +72,21 @@ haproxy:
 
 run-cluster: install fonts haproxy
 	$(PY) -m server.cluster --web $(WEB_PROCESSES)
+# The streamer's tests push the room to a local RTMP ingest: Debian's nginx with its RTMP
+# module, started by each test on 127.0.0.1 with its own prefix (tests/server/media/ingest.py).
+# Where systemd runs, Debian also starts its nginx service on port 80: `systemctl disable
+# --now nginx` if that is not wanted.
+rtmp:
+	@missing=""; [ -x /usr/sbin/nginx ] || missing=" nginx"; \
+	[ -f /usr/lib/nginx/modules/ngx_rtmp_module.so ] || missing="$$missing libnginx-mod-rtmp"; \
+	$(call debian,for the streaming tests,The streaming tests)
 
 lint: install-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-test: install-dev chromium fonts poppler haproxy lint
+test: install-dev chromium fonts poppler haproxy rtmp lint
 	$(PY) -m pytest
 
 bench-agenda: install
@@ -105,6 +113,9 @@ bench-record: install
 # make run-cluster for real, then kill -9 of a meeting's owner (seconds until all are back)
 bench-failover: install haproxy
 	$(PY) bench/failover.py
+
+bench-stream: install rtmp
+	$(PY) bench/stream.py
 
 BABEL_KEYWORDS = --no-default-keywords -k _ -k gettext:1,1t -k gettext:2,2t \
 	-k ngettext:1,2,3t -k ngettext:2,3,4t -k DomainError -k NotFound -k Conflict \

@@ -28,7 +28,7 @@ from av.audio.frame import AudioFrame
 from av.video.frame import VideoFrame
 
 from recordings import layout
-from recordings.layout import SPEAKER, Box, Chapter, Scene, Showing
+from recordings.layout import SPEAKER, Box, Chapter, Scene, Showing, Tile
 from recordings.slide_pages import SlidePages
 from recordings.timeline import deck_file_name, parse_track_file_name
 
@@ -110,14 +110,30 @@ def _decoded(path: Path, kind: str) -> Iterator[tuple[int, av.frame.Frame]]:
         log.warning("%s %s stops early: decoding failed", kind, path)
 
 
-class VideoFeed:
+class Picture:
+    """A video track's newest decoded frame, and that frame fitted into a box (kept while
+    neither changes): what a tile of the canvas shows."""
+
+    def __init__(self) -> None:
+        self.frame: VideoFrame | None = None
+        self._scaled: tuple[VideoFrame, Box, VideoFrame] | None = None
+
+    def scaled(self, frame: VideoFrame, box: Box) -> tuple[Box, VideoFrame]:
+        """The frame fitted into the box (kept while neither changes)."""
+        fitted = layout.fit(box, frame.width, frame.height)
+        if self._scaled is None or self._scaled[0] is not frame or self._scaled[1] != box:
+            picture = frame.reformat(fitted.width, fitted.height, "yuv420p")
+            self._scaled = (frame, box, picture)
+        return fitted, self._scaled[2]
+
+
+class VideoFeed(Picture):
     """One video track file, decoded as the composition's clock reaches its frames."""
 
     def __init__(self, path: Path) -> None:
+        super().__init__()
         self._frames = _decoded(path, "video")
         self._next: tuple[int, av.frame.Frame] | None = next(self._frames, None)
-        self.frame: VideoFrame | None = None
-        self._scaled: tuple[VideoFrame, Box, VideoFrame] | None = None
 
     def at(self, at_ms: int) -> VideoFrame | None:
         """The newest frame at or before ``at_ms`` (the first, before its time)."""
@@ -128,14 +144,6 @@ class VideoFeed:
 
     def close(self) -> None:
         self._frames.close()
-
-    def scaled(self, frame: VideoFrame, box: Box) -> tuple[Box, VideoFrame]:
-        """The frame fitted into the box (kept while neither changes)."""
-        fitted = layout.fit(box, frame.width, frame.height)
-        if self._scaled is None or self._scaled[0] is not frame or self._scaled[1] != box:
-            picture = frame.reformat(fitted.width, fitted.height, "yuv420p")
-            self._scaled = (frame, box, picture)
-        return fitted, self._scaled[2]
 
 
 class AudioFeed:
@@ -158,7 +166,7 @@ class AudioFeed:
         for first, samples in self._pending:
             lo, hi = max(first, start), min(first + len(samples), end)
             if lo < hi:
-                _add(window, lo - start, samples[lo - first : hi - first])
+                add_samples(window, lo - start, samples[lo - first : hi - first])
                 added = True
             if first + len(samples) > end:
                 kept.append((first, samples))
@@ -198,12 +206,23 @@ class Feeds(Generic[F]):
             self.open.pop(name).close()
 
 
-def _add(window: array, offset: int, samples: array) -> None:
+def add_samples(window: array, offset: int, samples: array) -> None:
     if not any(window[offset : offset + len(samples)]):
         window[offset : offset + len(samples)] = samples
         return
     for i, sample in enumerate(samples, start=offset):
         window[i] += sample
+
+
+def mixed_frame(window: array, first: int) -> AudioFrame:
+    """Mixed mono samples (clipped to [-1, 1]) as an audio frame starting at sample
+    ``first``."""
+    if window and (max(window) > 1.0 or min(window) < -1.0):
+        window = array("f", (max(-1.0, min(1.0, s)) for s in window))
+    frame = AudioFrame(format="flt", layout="mono", samples=len(window))
+    frame.planes[0].update(window.tobytes())
+    frame.sample_rate, frame.pts, frame.time_base = RATE, first, Fraction(1, RATE)
+    return frame
 
 
 class Canvas:
@@ -230,6 +249,26 @@ class Canvas:
             for row in range(h):
                 at = (y + row) * stride + x
                 out[at : at + w] = source[row * plane.line_size : row * plane.line_size + w]
+
+    def draw(
+        self,
+        scene: Scene | None,
+        picture: Callable[[str], Picture],
+        slide: Callable[[Tile], tuple[Box, VideoFrame] | None] = lambda tile: None,
+    ) -> VideoFrame:
+        """The scene's tiles, each the newest frame of its track (``picture`` by track
+        name; a track with no frame yet stays black) or its slide page (``slide``: the page
+        fitted to the tile's box, None where there is none), as one frame."""
+        self.clear()
+        for tile in (scene.stage, *scene.tiles) if scene is not None else ():
+            if tile is None:
+                continue
+            if tile.slide is not None:
+                if (page := slide(tile)) is not None:
+                    self.put(*page)
+            elif (shown := picture(tile.name)).frame is not None:
+                self.put(*shown.scaled(shown.frame, tile.box))
+        return self.frame()
 
     def frame(self) -> VideoFrame:
         frame = VideoFrame(self.width, self.height, "yuv420p")
@@ -339,20 +378,15 @@ class Composition:
     def _picture(
         self, canvas: Canvas, videos: Feeds[VideoFeed], scene: Scene | None, at: int
     ) -> VideoFrame:
-        canvas.clear()
-        if scene is not None and scene.at(at):
-            for tile in (scene.stage, *scene.tiles):
-                if tile is not None and tile.slide is not None:
-                    if (page := self.pages.picture(tile.slide, tile.box)) is not None:
-                        canvas.put(*page)
-                    continue
-                if tile is None:
-                    continue
-                feed = videos.get(tile.name)
-                frame = feed.at(at)
-                if frame is not None:
-                    canvas.put(*feed.scaled(frame, tile.box))
-        return canvas.frame()
+        if scene is None or not scene.at(at):
+            return canvas.draw(None, videos.get)
+        for tile in (scene.stage, *scene.tiles):
+            if tile is not None and tile.slide is None:
+                videos.get(tile.name).at(at)
+        return canvas.draw(scene, videos.get, self._slide)
+
+    def _slide(self, tile: Tile) -> tuple[Box, VideoFrame] | None:
+        return self.pages.picture(tile.slide, tile.box) if tile.slide is not None else None
 
     def _sound(self, audios: Feeds[AudioFeed], start: int, end: int) -> list[AudioFrame]:
         first, last = start * RATE // 1000, end * RATE // 1000
@@ -360,12 +394,7 @@ class Composition:
         for showing in self.audios:
             if showing.start_ms < end and showing.end_ms + 100 >= start:
                 audios.get(showing.name).into(window, first)
-        if window and (max(window) > 1.0 or min(window) < -1.0):
-            window = array("f", (max(-1.0, min(1.0, s)) for s in window))
-        frame = AudioFrame(format="flt", layout="mono", samples=len(window))
-        frame.planes[0].update(window.tobytes())
-        frame.sample_rate, frame.pts, frame.time_base = RATE, first, Fraction(1, RATE)
-        return [frame] if len(window) else []
+        return [mixed_frame(window, first)] if len(window) else []
 
 
 _X264 = {"preset": "veryfast", "crf": "23"}

@@ -242,6 +242,17 @@ def scenes(
     return found
 
 
+def live_scene(
+    showing: Sequence[Showing], *, speaker: str | None, last: str | None, size: tuple[int, int]
+) -> Scene:
+    """The layout of the present moment, for a live stream: the tracks showing now (in the
+    order they started), the active speaker and who had the stage ``last``; the rules are
+    ``scenes``' (its span is meaningless: the moment is now)."""
+    ordered = sorted(showing, key=lambda v: (v.start_ms, v.name))
+    stage = _stage_of(ordered, speaker, last)
+    return _scene(ordered, stage, start=0, end=1, size=size)
+
+
 def chapters(entries: Sequence[Mapping[str, Any]], *, end_ms: int) -> list[Chapter]:
     """Each ``chapter`` line, to the next one or the end (two at one moment: the later);
     before the first, from the start, a chapter of source ``start`` (chapters in MP4 have

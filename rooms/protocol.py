@@ -107,6 +107,9 @@ EVENTS: dict[str, Capability] = {
     # recording (server/recorder.py; recordings/)
     "start_recording": C.MODERATE,
     "stop_recording": C.MODERATE,
+    # live stream out (server/streamer.py; recordings/streaming.py)
+    "start_stream": C.MODERATE,
+    "stop_stream": C.MODERATE,
 }
 
 # client event -> the part of the room that handles it: its core, or one of its workflows
@@ -210,6 +213,8 @@ class Shape(StrEnum):
     NAME = "name"  # a person's name as typed: 0..NAME_MAX characters
     SHA256 = "sha256"  # 64 hexadecimal digits
     SIGNATURE = "signature"  # a PNG data URL of at most SIGNATURE_CHARS_MAX characters
+    STREAM_URL = "stream_url"  # text of 1..URL_MAX characters (recordings.streaming checks it)
+    STREAM_KEY = "stream_key"  # text of 1..KEY_MAX characters, a secret
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,6 +334,8 @@ FIELDS: dict[str, dict[str, Field]] = {
     "close_ceremony": {},
     "start_recording": {},
     "stop_recording": {},
+    "start_stream": {"url": F(S.STREAM_URL), "key": F(S.STREAM_KEY)},
+    "stop_stream": {},
 }
 
 # client media event -> the capability it needs (see PROTOCOL.md, Media). Publishing needs

@@ -73,6 +73,7 @@ class Room:
         self.closed = False
         self.empty_since: datetime | None = None
         self.recording = False  # being recorded (the server's recorder says; shown to all)
+        self.streaming: dict[str, object] | None = None  # its live stream's state, if any
         self.people = People()
         self.attention = Attention()  # whose tabs are visible: active time (rooms.attention)
         self._buckets: dict[tuple[str, str], TokenBucket] = {}
@@ -514,6 +515,7 @@ class Room:
                 "chat_enabled": self.flags.chat_enabled,
                 "lobby": self.session.lobby,
                 "recording": self.recording,
+                "streaming": self.streaming or {"state": "stopped", "live_since": None},
             },
             "participants": [self.payload(q) for q in self.shown_to(p)],
         }

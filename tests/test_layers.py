@@ -209,6 +209,7 @@ SERVICES = {
     "server/recording_access.py",  # who may watch a recording; its signed media URLs
     "server/recording_library.py",  # the recordings library: listing, changes, retention
     "server/seed_recordings.py",  # the demo's finished recording
+    "server/streamer.py",  # the streamer: a room's media plane composed, out to RTMP
 }
 PLUMBING = {
     "server/appkeys.py",

@@ -369,6 +369,8 @@ class LiveRooms:
         live = self.rooms.get(session_id)
         if live is not None and live.recording is not None:
             live.recording[1].observe(send.event, send.payload)
+        if live is not None and live.media.streamer is not None:
+            live.media.streamer.observe(send.event, send.payload)
 
     async def stop_recording(self, live: LiveRoom) -> Recording | None:
         """End the room's recording, if one is going on: its files closed, its record kept."""
@@ -544,6 +546,8 @@ class LiveRooms:
                 if live.recording is not None and not session.recording_allowed:
                     await self.stop_recording(live)  # the staff no longer allow it
                     await self.run(live, recording_news(None))
+                if not session.recording_allowed:
+                    await live.media.stop_stream()  # nor streaming (told by its news)
 
 
 LIVE_ROOMS = web.AppKey("live_rooms", LiveRooms)  # the app's live rooms (server/realtime)

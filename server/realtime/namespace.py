@@ -39,6 +39,7 @@ from server.realtime.show_events import ShowEvents
 from server.realtime.signing_events import SigningEvents
 from server.realtime.slides_events import SlidesEvents
 from server.realtime.speaking_events import SpeakingEvents
+from server.realtime.stream_events import StreamEvents
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class RoomNamespace(
     SpeakingEvents,
     SigningEvents,
     RecordingEvents,
+    StreamEvents,
     socketio.AsyncNamespace,
 ):
     def __init__(self, live: LiveRooms) -> None:

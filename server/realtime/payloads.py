@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from recordings.streaming import KEY_MAX, URL_MAX
 from rooms.agreement import SIGNATURE_CHARS_MAX
 from rooms.errors import DomainError
 from rooms.limits import CHAT_TEXT_MAX_BYTES, NAME_MAX, QUESTION_CHARS_MAX
@@ -206,6 +207,8 @@ _CHECKS: dict[Shape, tuple[Callable[[object], bool], str]] = {
     Shape.NAME: (_text_of(NAME_MAX, empty=True), "{field} must be a name (text)."),
     Shape.SHA256: (_fits(_SHA256), "{field} must be a SHA-256 (64 hexadecimal digits)."),
     Shape.SIGNATURE: (_text_of(SIGNATURE_CHARS_MAX), "{field} must be a drawn signature (PNG)."),
+    Shape.STREAM_URL: (_text_of(URL_MAX), "{field} must be an rtmp:// or rtmps:// address."),
+    Shape.STREAM_KEY: (_text_of(KEY_MAX), "{field} must be a stream key."),
 }
 
 

@@ -30,6 +30,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from rooms.errors import DomainError, Forbidden
@@ -50,6 +51,7 @@ from server.media import (
 from server.media.peer import NEGOTIATION_ERRORS
 from server.recorder import Recorder
 from server.settings import Settings
+from server.streamer import Streamer
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +141,8 @@ class RoomMedia:
         self._starting = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self.recorder: Recorder | None = None  # the room's recording going on, if any
+        self.streamer: Streamer | None = None  # the room's live stream out, if any
+        self.stream_started: datetime | None = None  # when a host last started one
 
     # --- seats -----------------------------------------------------------------------------
 
@@ -293,6 +297,8 @@ class RoomMedia:
     def _sources_changed(self) -> None:
         if self.recorder is not None:
             self.recorder.follow()
+        if self.streamer is not None:
+            self.streamer.follow()
         for seat in self.seats.values():
             seat.stale = True
         self._wake.set()
@@ -415,5 +421,13 @@ class RoomMedia:
             except asyncio.CancelledError:
                 pass
             self._task = None
+        await self.stop_stream()
         self.seats.clear()
         await self.router.close()
+
+    async def stop_stream(self) -> bool:
+        """End the room's live stream, if one goes on; whether one did."""
+        streamer, self.streamer = self.streamer, None
+        if streamer is not None:
+            await streamer.stop()
+        return streamer is not None

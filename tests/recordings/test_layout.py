@@ -12,6 +12,7 @@ from recordings.layout import (
     chapters_vtt,
     end_of,
     fit,
+    live_scene,
     read_timeline,
     scenes,
 )
@@ -61,6 +62,21 @@ def test_a_screen_share_takes_the_stage_from_the_speaker() -> None:
         (2000, 4001, "b-screen-1.webm", ["a-video-1.webm", "b-video-1.webm"]),
         (4001, 6000, "a-video-1.webm", ["b-video-1.webm"]),
     ]
+
+
+def test_a_live_scene_follows_the_same_rules_for_the_present_moment() -> None:
+    a, b = camera("a", 1, 1), camera("b", 2, 2)
+    screen = Showing("b-screen-1.webm", "b", "screen", 3, 3)
+
+    def now(showing: list[Showing], speaking: str | None, last: str | None = None) -> tuple:
+        scene = live_scene(showing, speaker=speaking, last=last, size=SIZE)
+        return scene.stage.name if scene.stage else None, [t.name for t in scene.tiles]
+
+    assert now([b, a], "b") == ("b-video-1.webm", ["a-video-1.webm"])
+    assert now([a, b], "c", last="b") == ("b-video-1.webm", ["a-video-1.webm"])
+    assert now([a, b], None) == ("a-video-1.webm", ["b-video-1.webm"])
+    assert now([a, b, screen], "a") == ("b-screen-1.webm", ["a-video-1.webm", "b-video-1.webm"])
+    assert now([], "a") == (None, [])
 
 
 def test_a_speaker_without_a_camera_leaves_the_stage_to_who_had_it() -> None:

@@ -40,7 +40,7 @@ ORDER = [
     "mark_interest", "choose_breakout", "open_breakouts", "assign_breakout", "visit_breakout",
     "broadcast_breakouts", "close_breakouts", "fix_agreement", "agreement_page", "call_signer",
     "confirm_identity", "give_consent", "sign_agreement", "attest", "close_ceremony",
-    "start_recording", "stop_recording", "set_role",
+    "start_recording", "stop_recording", "start_stream", "stop_stream", "set_role",
     "send_to_lobby", "remove", "end_session",
 ]  # fmt: skip
 # allowed, yet refused for another reason: the subject has joined already, and the target
@@ -48,6 +48,7 @@ ORDER = [
 REFUSED_ANYWAY = {"join": "already_joined", "admit": "not_found", "deny": "not_found"}
 # recording: the walk's sessions do not allow it (the default), so nothing is recording either
 REFUSED_ANYWAY |= {"start_recording": "recording_not_allowed", "stop_recording": "not_recording"}
+REFUSED_ANYWAY |= {"start_stream": "streaming_not_allowed", "stop_stream": "not_streaming"}
 # a review panel's events: refused outside a review (``not_here``); in a review without items,
 # every item is unknown, and there is no waiting item to reorder
 PANEL = set(WORKFLOW_EVENTS["panel"])
@@ -180,6 +181,7 @@ def payload_of(event: str, *, target: str, message_id: str) -> dict[str, Any]:
         "call_signer": {"party_id": "p1"},
         "give_consent": {"sha256": "ab" * 32, "typed_name": "X"},
         "sign_agreement": {"signature": "data:image/png;base64,iVBORw0KGgo="},
+        "start_stream": {"url": "rtmp://127.0.0.1/live", "key": "k"},
     }.get(event, {"item_id": "i-none"} if event in PANEL | JUDGING else {})
 
 

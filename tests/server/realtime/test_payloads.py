@@ -42,6 +42,8 @@ GOOD: dict[Shape, Any] = {
     Shape.NAME: "张伟",
     Shape.SHA256: "ab" * 32,
     Shape.SIGNATURE: "data:image/png;base64,iVBORw0KGgo=",
+    Shape.STREAM_URL: "rtmp://127.0.0.1/live",
+    Shape.STREAM_KEY: "room-key",
 }
 BAD: dict[Shape, list[Any]] = {
     Shape.TEXT: [5, None, ["x"], {"t": "x"}, "x" * 4097],
@@ -83,6 +85,8 @@ BAD: dict[Shape, list[Any]] = {
     Shape.NAME: ["x" * 101, 5, ["x"], None],
     Shape.SHA256: ["ab" * 31, "zz" * 32, "ab" * 33, 5, None],
     Shape.SIGNATURE: ["", "x" * 60_000, 5, ["x"], None],
+    Shape.STREAM_URL: ["", "x" * 1025, 5, ["x"], None],
+    Shape.STREAM_KEY: ["", "x" * 513, 5, ["x"], None],
 }
 NOT_OBJECTS: list[Any] = ["text", 42, 1.5, True, [1, 2], ["a"]]
 

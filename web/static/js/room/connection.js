@@ -142,6 +142,12 @@ function toAttendance(wire) {
   };
 }
 
+// the room's live stream out: {state: connecting|live|reconnecting|stopped, liveSince}
+function toStreaming(wire) {
+  const state = ["connecting", "live", "reconnecting"].includes(wire?.state) ? wire.state : "stopped";
+  return { state, liveSince: typeof wire?.live_since === "string" ? wire.live_since : null };
+}
+
 function toSnapshot(wire) {
   return {
     me: toParticipant(wire.you),
@@ -149,6 +155,7 @@ function toSnapshot(wire) {
     session: wire.session,
     room: toFlags(wire.room),
     recording: Boolean(wire.room?.recording),
+    streaming: toStreaming(wire.room?.streaming),
     participants: wire.participants.map(toParticipant),
     hands: wire.hands.map(toHand),
     lobby: (wire.lobby ?? []).map(toWaiting),
@@ -183,6 +190,7 @@ const RELAYED = {
   lobby: (p) => ["lobby", p.queue.map(toWaiting)],
   room_flags: (p) => ["room_flags", toFlags(p)],
   recording: (p) => ["recording", { recording: Boolean(p.recording) }],
+  streaming: (p) => ["streaming", toStreaming(p)],
   chat_deleted: (p) => ["chat_deleted", { id: p.message_id }],
   reaction: (p) => ["reaction", { id: p.participant_id, name: p.name, emoji: p.emoji }],
   mute_request: (p) => ["mute_request", { by: p.by }],
@@ -424,6 +432,9 @@ export class RoomConnection extends Emitter {
   remove(participantId, { ban = false } = {}) { return this.#send("remove", { participant_id: participantId, ban }); }
   setLocked(locked) { return this.#send("set_locked", { locked }); }
   setRecording(on) { return this.#send(on ? "start_recording" : "stop_recording"); }
+  // a live stream out: {state} or {error}; the key is sent once, here, and never comes back
+  startStream(url, key) { return this.#request("start_stream", { url, key }); }
+  stopStream() { return this.#request("stop_stream", {}); }
   setRole(participantId, role) { return this.#send("set_role", { participant_id: participantId, role }); }
   getAttendance() { return this.#send("get_attendance"); }
   sendAttention(visible) { return this.#send("attention", { visible }); }

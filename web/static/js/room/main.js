@@ -26,6 +26,7 @@ import { setupJudging } from "./judging.js";
 import { setupInterest } from "./interest.js";
 import { setupSigning } from "./signing.js";
 import { setupSlides } from "./slides.js";
+import { setupStreaming } from "./streaming.js";
 import { SpeakPrompt } from "./speaking.js";
 import { moderationButtons, renderRoster } from "./roster.js";
 import { press, setupShortcuts } from "./shortcuts.js";
@@ -142,6 +143,8 @@ const interest = setupInterest({ lang: config.lang, sessionId: config.sessionId 
 const slides = setupSlides({ csrfToken: app.dataset.csrfToken, sessionId: config.sessionId });
 // a signing ceremony: the agreement on the stage, the parties, the steps (null elsewhere)
 const signing = setupSigning({ sessionId: config.sessionId });
+// the live stream's indicator, and a host's form to start and stop it (where allowed)
+const streaming = setupStreaming();
 // a listener's invitation to speak (null where the session's kind has none)
 const speakPrompt = byId("speak-prompt")
   ? new SpeakPrompt(
@@ -582,6 +585,7 @@ function start() {
         show?.attach(connection);
         judging?.attach(connection);
         interest?.attach(connection);
+        streaming.attach(connection);
         listen(connection, prejoin);
         stopAttention?.();
         stopAttention = watchAttention(connection);
