@@ -9,10 +9,11 @@ synthetic publishers (640×480 VP8 ≈ 600 kbps + Opus, tests/server/media/synth
 this process, viewers in ``--workers`` processes (bench/sfu.py's). Three phases of
 ``--seconds`` each: the publishers alone; with the viewers (each receiving every
 publisher); with the real recorder attached too (``server.recorder.Recorder``, writing
-every track into WebM files, a thread per file). A viewer's forwarding cost of one
+every track into WebM files). A viewer's forwarding cost of one
 publisher = (viewers − alone) / (viewers × publishers); the recorder's cost per recorded
-publisher is counted where it is spent (its writer threads' CPU time, and on the event loop
-the frame assembly it turns on and its frame listener, timed with ``time.thread_time``) over
+publisher is counted where it is spent (its disk thread's CPU time, and on the event loop
+what it turns on in the sources as packets go and its batches of frames, timed with
+``time.thread_time``) over
 the phase, per publisher — the whole process's difference between the last two phases is
 printed too, but on a shared machine it is within the noise; ``live_cost_vs_viewer`` is
 the ratio of the two.
@@ -38,7 +39,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +48,9 @@ sys.path.insert(0, str(ROOT))
 from sfu import CONFIG, Control, Workers, cpu_seconds  # noqa: E402
 
 from recordings.compose import Composition  # noqa: E402
-from recordings.writer import TrackWriter  # noqa: E402
+from recordings.writer import DiskWriter  # noqa: E402
 from server.media import Router  # noqa: E402
-from server.media.frames import FrameAssembler  # noqa: E402
+from server.media.source import Source  # noqa: E402
 from server.recorder import Recorder  # noqa: E402
 from tests.recordings.tracks import write_timeline, write_track  # noqa: E402
 from tests.server.media.synthetic import Clip, SyntheticPublisher, encode_clip  # noqa: E402
@@ -58,40 +58,36 @@ from tests.server.media.synthetic import Clip, SyntheticPublisher, encode_clip  
 # --- the media server (its own process) -------------------------------------------------
 
 
+PARTS = ("disk thread", "keeping", "batches")
+
+
 class Accounts:
     """The recorder's own CPU time, counted where it is spent (installed in the media
-    server's process only): its writer threads whole (``time.thread_time`` as each ends),
-    and on the event loop the frame assembly it turns on and its frame listener."""
+    server's process only), with ``time.thread_time``: its disk thread whole (as it ends);
+    on the event loop, each source keeping what it sent (as packets go, once frames are
+    kept) and the recorder's batches (the frames assembled, timed and muxed)."""
 
     def __init__(self) -> None:
-        self.parts = {"writers": 0.0, "assembly": 0.0, "listener": 0.0}
-        writer_run, assemble = TrackWriter._run, FrameAssembler.add
-        listener = Recorder._listener
+        self.parts = dict.fromkeys(PARTS, 0.0)
+        disk_run, keep, write = DiskWriter._run, Source._keep, Recorder._write
 
-        def run(writer: TrackWriter) -> None:
-            writer_run(writer)
-            self.parts["writers"] += time.thread_time()
+        def run(disk: DiskWriter) -> None:
+            disk_run(disk)
+            self.parts["disk thread"] += time.thread_time()
 
-        def add(assembler: FrameAssembler, *args: Any) -> list:
+        def kept(source: Source, *args: Any) -> None:
             start = time.thread_time()
-            try:
-                return assemble(assembler, *args)
-            finally:
-                self.parts["assembly"] += time.thread_time() - start
+            keep(source, *args)
+            self.parts["keeping"] += time.thread_time() - start
 
-        def listen(recorder: Recorder, track: Any) -> Callable[[Any], None]:
-            take = listener(recorder, track)
+        def batch(recorder: Recorder, *args: Any) -> None:
+            start = time.thread_time()
+            write(recorder, *args)
+            self.parts["batches"] += time.thread_time() - start
 
-            def timed(frame: Any) -> None:
-                start = time.thread_time()
-                take(frame)
-                self.parts["listener"] += time.thread_time() - start
-
-            return timed
-
-        TrackWriter._run = run  # type: ignore[method-assign]
-        FrameAssembler.add = add  # type: ignore[method-assign]
-        Recorder._listener = listen  # type: ignore[method-assign]
+        DiskWriter._run = run  # type: ignore[method-assign]
+        Source._keep = kept  # type: ignore[method-assign]
+        Recorder._write = batch  # type: ignore[method-assign]
 
 
 class Recorded:
@@ -201,7 +197,7 @@ async def live_cost(clip: Clip, args: argparse.Namespace, folder: Path) -> float
           f"{recorder * 1000:.2f} millicores per publisher, counted where it is spent "
           f"(the whole process's difference: {difference * 1000:.2f}); "
           f"{written['frames']} frames written in {written['files']} files")  # fmt: skip
-    each = {k: written[k] / written["frames"] * 1e6 for k in ("writers", "assembly", "listener")}
+    each = {k: written[k] / written["frames"] * 1e6 for k in PARTS}
     print("    per frame: " + ", ".join(f"{k} {v:.0f} µs" for k, v in each.items()))
     return recorder / viewer
 

@@ -10,6 +10,11 @@ packet anyway. A packet of a frame already sent (late, or retransmitted by the p
 goes at once; a new frame's first packet sends what was gathered when the marker was lost;
 at most ``FRAME_BATCH`` packets are held.
 
+A consumer of whole frames (the recorder) asks the source to keep them (``keep_frames``):
+as packets go, the source then only keeps each list it sent its viewers, with when it came;
+the consumer takes the frames a batch at a time (``take_frames``), assembled then
+(``FrameAssembler``), so the hot path does no more for it than an append.
+
 A source knows nothing of the router that made it: it is given the media settings, the
 clock and where to report audio levels.
 """
@@ -85,8 +90,9 @@ class Source:
         self._media_ssrc: int | None = None
         self._requested_at = float("-inf")
         self._capped_at = float("-inf")
-        self._frames: FrameAssembler | None = None
-        self._frame_listeners: list[Callable[[Frame], None]] = []
+        self._frames: FrameAssembler | None = None  # while frames are kept
+        self._kept: list[tuple[list[Packet], float]] | None = None  # sent since take_frames
+        self._ready: list[tuple[Frame, float]] = []  # assembled before an unmute's restart
         self._pending: list[Packet] = []  # video: packets of the frame being gathered
         self._frame_ts: int | None = None  # that frame's RTP timestamp
         self._done_ts: int | None = None  # the last frame sent whole (its last packet seen)
@@ -147,11 +153,12 @@ class Source:
         evened = even_frame(packets) if len(packets) > 1 else packets
         for outlet in self.outlets:
             outlet.send(evened, ext, ntp)
-        if self._frames is not None:
-            for seq, ts, marker, payload, _key, _pad in packets:
-                for frame in self._frames.add(seq, ts, marker, payload):
-                    for listener in self._frame_listeners:
-                        listener(frame)
+        if self._kept is not None:
+            self._keep(self._kept, packets)
+
+    def _keep(self, kept: list[tuple[list[Packet], float]], packets: list[Packet]) -> None:
+        """Keep what was just sent (the same list) and when, for ``take_frames``."""
+        kept.append((packets, self._clock()))
 
     def request_keyframe(self) -> None:
         """Ask the publisher for a key frame, at most once per ``keyframe_interval``."""
@@ -182,26 +189,38 @@ class Source:
             for outlet in self.outlets:
                 outlet.restart()
             if self._frames is not None:  # frames resume at the next key frame
+                self._ready += self._assemble()
                 self._frames = self._assembler()
                 self.request_keyframe()
 
-    def on_frame(self, listener: Callable[[Frame], None]) -> None:
-        """Also hand complete encoded frames to ``listener`` (the recorder's seam)."""
-        if self._frames is None:
-            self._frames = self._assembler()
-        self._frame_listeners.append(listener)
+    def keep_frames(self) -> None:
+        """Keep the whole encoded frames sent from now on for ``take_frames`` (the
+        recorder's seam): as packets go, only the lists sent to the viewers are kept."""
+        if self._kept is None:
+            self._frames, self._kept, self._ready = self._assembler(), [], []
 
-    def off_frame(self, listener: Callable[[Frame], None]) -> None:
-        """Stop handing frames to ``listener``; with no listener left, stop assembling."""
-        if listener in self._frame_listeners:
-            self._frame_listeners.remove(listener)
-        if not self._frame_listeners:
-            self._frames = None
+    def take_frames(self) -> list[tuple[Frame, float]]:
+        """The whole frames sent since the last call, oldest first, each with when its last
+        packet came (the source's clock); assembled now, a batch at a time."""
+        ready, self._ready = self._ready, []
+        return ready + self._assemble()
+
+    def drop_frames(self) -> None:
+        """Stop keeping frames."""
+        self._frames, self._kept, self._ready = None, None, []
+
+    def _assemble(self) -> list[tuple[Frame, float]]:
+        frames, kept = self._frames, self._kept
+        if frames is None or not kept:
+            return []
+        self._kept = []
+        return [(frame, at) for packets, at in kept for frame in frames.add_run(packets)]
 
     def _assembler(self) -> FrameAssembler:
+        if self.media_kind == "video":
+            return FrameAssembler(is_keyframe=self._is_keyframe)
         # every audio packet is a frame of its own, and any of them can start a file
-        detect = self._is_keyframe if self.media_kind == "video" else _always
-        return FrameAssembler(is_keyframe=detect)
+        return FrameAssembler(is_keyframe=_always, single=True)
 
     def close(self) -> None:
         self._pending = []
