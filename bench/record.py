@@ -50,6 +50,7 @@ from sfu import CONFIG, Control, Workers, cpu_seconds  # noqa: E402
 from recordings.compose import Composition  # noqa: E402
 from recordings.writer import DiskWriter  # noqa: E402
 from server.media import Router  # noqa: E402
+from server.media.outlet import Outlet  # noqa: E402
 from server.media.source import Source  # noqa: E402
 from server.recorder import Recorder  # noqa: E402
 from tests.recordings.tracks import write_timeline, write_track  # noqa: E402
@@ -59,6 +60,7 @@ from tests.server.media.synthetic import Clip, SyntheticPublisher, encode_clip  
 
 
 PARTS = ("disk thread", "keeping", "batches")
+SAMPLED = 4  # viewers of each source whose outlets are timed too
 
 
 class Accounts:
@@ -88,6 +90,26 @@ class Accounts:
         DiskWriter._run = run  # type: ignore[method-assign]
         Source._keep = kept  # type: ignore[method-assign]
         Recorder._write = batch  # type: ignore[method-assign]
+        self.forwarding = 0.0  # the viewers' outlets, once ``time_outlets`` is called
+
+    def time_outlets(self, router: Router) -> int:
+        """Count the forwarding of ``SAMPLED`` viewers of each source the same way from now
+        on (``Outlet.send``: only a part of what a viewer costs, which also has its RTCP and
+        its sender reports), for a figure beside the whole process's difference; the
+        outlets timed. A few only, and not during the viewers' own phase: the timing would
+        add its cost to what is measured."""
+        send = Outlet.send
+        sampled = {id(o) for s in router.sources.values() for o in s.outlets[:SAMPLED]}
+
+        def timed(outlet: Outlet, *args: Any) -> None:
+            if id(outlet) not in sampled:
+                return send(outlet, *args)
+            start = time.thread_time()
+            send(outlet, *args)
+            self.forwarding += time.thread_time() - start
+
+        Outlet.send = timed  # type: ignore[method-assign]
+        return len(sampled)
 
 
 class Recorded:
@@ -97,6 +119,7 @@ class Recorded:
         self.router = Router(room_id="bench", config=CONFIG)
         self.folder = folder
         self.recorder: Recorder | None = None
+        self.outlets = 0  # outlets timed
         self.accounts = Accounts()
 
     async def publish(self, name: str, sdp: str) -> str:
@@ -110,6 +133,7 @@ class Recorded:
         await self.router.peers[viewer].subscribed(sdp)
 
     def record(self) -> int:
+        self.outlets = self.accounts.time_outlets(self.router)
         self.recorder = Recorder(router=self.router, folder=self.folder)
         self.recorder.start()
         return len(self.recorder._tracks)
@@ -120,7 +144,9 @@ class Recorded:
         files = await self.recorder.stop()
         frames = sum(f.frames for f in files)
         parts = self.accounts.parts
-        return {"frames": frames, "files": len(files), "cpu": sum(parts.values()), **parts}
+        forwarding = self.accounts.forwarding
+        return {"frames": frames, "files": len(files), "cpu": sum(parts.values()), **parts,
+                "forwarding": forwarding, "outlets": self.outlets}  # fmt: skip
 
     async def close(self) -> None:
         await self.router.close()
@@ -199,6 +225,10 @@ async def live_cost(clip: Clip, args: argparse.Namespace, folder: Path) -> float
           f"{written['frames']} frames written in {written['files']} files")  # fmt: skip
     each = {k: written[k] / written["frames"] * 1e6 for k in PARTS}
     print("    per frame: " + ", ".join(f"{k} {v:.0f} µs" for k, v in each.items()))
+    outlets = written["forwarding"] / recording_wall / written["outlets"]
+    print(f"    beside it, one viewer's outlet of one publisher counted the same way: "
+          f"{outlets * 1000:.2f} millicores (a part of a viewer's cost; the recorder "
+          f"{recorder / outlets:.2f} times it)")  # fmt: skip
     return recorder / viewer
 
 

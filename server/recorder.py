@@ -184,7 +184,10 @@ class Recorder:
         asked = self._clock()
         while True:
             await asyncio.sleep(BATCH_SECONDS)
-            self.write_batch()
+            try:
+                self.write_batch()
+            except Exception:  # a bug here must not stop the batches of every file
+                log.exception("recording %s: a batch failed", self.folder)
             if self._clock() - asked >= KEYFRAME_RETRY:
                 asked = self._clock()
                 for track in self._tracks.values():

@@ -46,9 +46,11 @@ class FrameAssembler:
             not self._packets
             and (last[2] or self._single)
             and (seq == start or start is None and self._is_keyframe(first[3]))
-            and ((last[0] - seq) & 0xFFFF) == len(packets) - 1
-            and all(p[0] == (seq + n) & 0xFFFF for n, p in enumerate(packets))
-            and last[1] == timestamp
+            and (
+                len(packets) == 1
+                or last[1] == timestamp
+                and all(p[0] == (seq + n) & 0xFFFF for n, p in enumerate(packets))
+            )
         ):
             self._next = (last[0] + 1) & 0xFFFF
             keyframe = self._is_keyframe(first[3])
