@@ -13,10 +13,10 @@ every track into WebM files). A viewer's forwarding cost of one
 publisher = (viewers − alone) / (viewers × publishers); the recorder's cost per recorded
 publisher is counted where it is spent (its disk thread's CPU time, and on the event loop
 what it turns on in the sources as packets go and its batches of frames, timed with
-``time.thread_time``) over
-the phase, per publisher — the whole process's difference between the last two phases is
-printed too, but on a shared machine it is within the noise; ``live_cost_vs_viewer`` is
-the ratio of the two.
+``time.thread_time``) over the phase, per publisher; ``live_cost_vs_viewer`` is the ratio
+of the two. Printed beside them: the whole process's difference between the last two phases
+(on a shared machine within the noise), and the outlets of a few viewers timed the same way
+as the recorder in the recording phase (only a part of what a viewer costs).
 
 **Composition.** A three-person 640×480 session of ``--compose-seconds`` (three cameras of
 a moving synthetic clip at 30 fps and their Opus audio, written by the recorder's own
