@@ -4,7 +4,7 @@ Nothing here decodes or encodes. A ``TrackWriter`` takes one track's frames as t
 assembled them (RTP payloads with their payload descriptors), strips the descriptors (VP8:
 RFC 7741; H.264: RFC 6184 to Annex B; Opus as it is) and hands the frame to PyAV's muxer
 with its time on the recording's clock (milliseconds), at once, where it is given (the
-recorder's frame listener, on the event loop). The muxer writes into memory: it keeps a
+recorder's batches, on the event loop). The muxer writes into memory: it keeps a
 Matroska cluster until the cluster closes and then hands its bytes over whole. Those bytes go
 to the recording's ``DiskWriter``, one thread for all its files, which alone waits for the
 disk, so a slow disk never slows the room. A thread per file that muxed frames taken from a
@@ -285,7 +285,8 @@ class TrackWriter:
         self.written = 0
 
     def write(self, payloads: tuple[bytes, ...], at_ms: int, keyframe: bool) -> None:
-        """Mux a frame (on the event loop: no disk I/O here, and nothing raised)."""
+        """Mux a frame (no disk I/O here, and nothing raised: a broken frame or file stops
+        this file only)."""
         if self._broken or self._finished:
             return
         try:
@@ -302,7 +303,8 @@ class TrackWriter:
                 self._disk.do(self._close_container)
 
     def close(self) -> None:
-        """Finish and wait until the file is closed (blocks: call it off the event loop)."""
+        """Finish; with a disk of its own, wait until the file is closed (blocks: call it off
+        the event loop). A shared disk's ``close`` waits for all its files."""
         self.finish()
         if self._own_disk:
             self._disk.close()

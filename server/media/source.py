@@ -201,7 +201,8 @@ class Source:
 
     def take_frames(self) -> list[tuple[Frame, float]]:
         """The whole frames sent since the last call, oldest first, each with when its last
-        packet came (the source's clock); assembled now, a batch at a time."""
+        packet came (the source's clock); assembled now, a batch at a time. One consumer:
+        what it takes is gone."""
         ready, self._ready = self._ready, []
         return ready + self._assemble()
 
