@@ -9,13 +9,14 @@ synthetic publishers (640×480 VP8 ≈ 600 kbps + Opus, tests/server/media/synth
 this process, viewers in ``--workers`` processes (bench/sfu.py's). Three phases of
 ``--seconds`` each: the publishers alone; with the viewers (each receiving every
 publisher); with the real recorder attached too (``server.recorder.Recorder``, writing
-every track into WebM files, a thread per file). A viewer's forwarding cost of one
+every track into WebM files). A viewer's forwarding cost of one
 publisher = (viewers − alone) / (viewers × publishers); the recorder's cost per recorded
-publisher is counted where it is spent (its writer threads' CPU time, and on the event loop
-the frame assembly it turns on and its frame listener, timed with ``time.thread_time``) over
-the phase, per publisher — the whole process's difference between the last two phases is
-printed too, but on a shared machine it is within the noise; ``live_cost_vs_viewer`` is
-the ratio of the two.
+publisher is counted where it is spent (its disk thread's CPU time, and on the event loop
+what it turns on in the sources as packets go and its batches of frames, timed with
+``time.thread_time``) over the phase, per publisher; ``live_cost_vs_viewer`` is the ratio
+of the two. Printed beside them: the whole process's difference between the last two phases
+(on a shared machine within the noise), and the outlets of a few viewers timed the same way
+as the recorder in the recording phase (only a part of what a viewer costs).
 
 **Composition.** A three-person 640×480 session of ``--compose-seconds`` (three cameras of
 a moving synthetic clip at 30 fps and their Opus audio, written by the recorder's own
@@ -41,7 +42,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +53,10 @@ from sfu import CONFIG, Control, Workers, cpu_seconds  # noqa: E402
 from recordings.compose import Composition  # noqa: E402
 from recordings.layout import GRID, SPEAKER  # noqa: E402
 from recordings.timeline import deck_file_name  # noqa: E402
-from recordings.writer import TrackWriter  # noqa: E402
+from recordings.writer import DiskWriter  # noqa: E402
 from server.media import Router  # noqa: E402
-from server.media.frames import FrameAssembler  # noqa: E402
+from server.media.outlet import Outlet  # noqa: E402
+from server.media.source import Source  # noqa: E402
 from server.recorder import Recorder  # noqa: E402
 from tests.recordings.tracks import write_deck, write_timeline, write_track  # noqa: E402
 from tests.server.media.synthetic import Clip, SyntheticPublisher, encode_clip  # noqa: E402
@@ -63,40 +64,57 @@ from tests.server.media.synthetic import Clip, SyntheticPublisher, encode_clip  
 # --- the media server (its own process) -------------------------------------------------
 
 
+PARTS = ("disk thread", "keeping", "batches")
+SAMPLED = 4  # viewers of each source whose outlets are timed too
+
+
 class Accounts:
     """The recorder's own CPU time, counted where it is spent (installed in the media
-    server's process only): its writer threads whole (``time.thread_time`` as each ends),
-    and on the event loop the frame assembly it turns on and its frame listener."""
+    server's process only), with ``time.thread_time``: its disk thread whole (as it ends);
+    on the event loop, each source keeping what it sent (as packets go, once frames are
+    kept) and the recorder's batches (the frames assembled, timed and muxed)."""
 
     def __init__(self) -> None:
-        self.parts = {"writers": 0.0, "assembly": 0.0, "listener": 0.0}
-        writer_run, assemble = TrackWriter._run, FrameAssembler.add
-        listener = Recorder._listener
+        self.parts = dict.fromkeys(PARTS, 0.0)
+        disk_run, keep, write = DiskWriter._run, Source._keep, Recorder._write
 
-        def run(writer: TrackWriter) -> None:
-            writer_run(writer)
-            self.parts["writers"] += time.thread_time()
+        def run(disk: DiskWriter) -> None:
+            disk_run(disk)
+            self.parts["disk thread"] += time.thread_time()
 
-        def add(assembler: FrameAssembler, *args: Any) -> list:
+        def kept(source: Source, *args: Any) -> None:
             start = time.thread_time()
-            try:
-                return assemble(assembler, *args)
-            finally:
-                self.parts["assembly"] += time.thread_time() - start
+            keep(source, *args)
+            self.parts["keeping"] += time.thread_time() - start
 
-        def listen(recorder: Recorder, track: Any) -> Callable[[Any], None]:
-            take = listener(recorder, track)
+        def batch(recorder: Recorder, *args: Any) -> None:
+            start = time.thread_time()
+            write(recorder, *args)
+            self.parts["batches"] += time.thread_time() - start
 
-            def timed(frame: Any) -> None:
-                start = time.thread_time()
-                take(frame)
-                self.parts["listener"] += time.thread_time() - start
+        DiskWriter._run = run  # type: ignore[method-assign]
+        Source._keep = kept  # type: ignore[method-assign]
+        Recorder._write = batch  # type: ignore[method-assign]
+        self.forwarding = 0.0  # the viewers' outlets, once ``time_outlets`` is called
 
-            return timed
+    def time_outlets(self, router: Router) -> int:
+        """Count the forwarding of ``SAMPLED`` viewers of each source the same way from now
+        on (``Outlet.send``: only a part of what a viewer costs, which also has its RTCP and
+        its sender reports), for a figure beside the whole process's difference; the
+        outlets timed. A few only, and not during the viewers' own phase: the timing would
+        add its cost to what is measured."""
+        send = Outlet.send
+        sampled = {id(o) for s in router.sources.values() for o in s.outlets[:SAMPLED]}
 
-        TrackWriter._run = run  # type: ignore[method-assign]
-        FrameAssembler.add = add  # type: ignore[method-assign]
-        Recorder._listener = listen  # type: ignore[method-assign]
+        def timed(outlet: Outlet, *args: Any) -> None:
+            if id(outlet) not in sampled:
+                return send(outlet, *args)
+            start = time.thread_time()
+            send(outlet, *args)
+            self.forwarding += time.thread_time() - start
+
+        Outlet.send = timed  # type: ignore[method-assign]
+        return len(sampled)
 
 
 class Recorded:
@@ -106,6 +124,7 @@ class Recorded:
         self.router = Router(room_id="bench", config=CONFIG)
         self.folder = folder
         self.recorder: Recorder | None = None
+        self.outlets = 0  # outlets timed
         self.accounts = Accounts()
 
     async def publish(self, name: str, sdp: str) -> str:
@@ -119,6 +138,7 @@ class Recorded:
         await self.router.peers[viewer].subscribed(sdp)
 
     def record(self) -> int:
+        self.outlets = self.accounts.time_outlets(self.router)
         self.recorder = Recorder(router=self.router, folder=self.folder)
         self.recorder.start()
         return len(self.recorder._tracks)
@@ -129,7 +149,9 @@ class Recorded:
         files = await self.recorder.stop()
         frames = sum(f.frames for f in files)
         parts = self.accounts.parts
-        return {"frames": frames, "files": len(files), "cpu": sum(parts.values()), **parts}
+        forwarding = self.accounts.forwarding
+        return {"frames": frames, "files": len(files), "cpu": sum(parts.values()), **parts,
+                "forwarding": forwarding, "outlets": self.outlets}  # fmt: skip
 
     async def close(self) -> None:
         await self.router.close()
@@ -206,8 +228,12 @@ async def live_cost(clip: Clip, args: argparse.Namespace, folder: Path) -> float
           f"{recorder * 1000:.2f} millicores per publisher, counted where it is spent "
           f"(the whole process's difference: {difference * 1000:.2f}); "
           f"{written['frames']} frames written in {written['files']} files")  # fmt: skip
-    each = {k: written[k] / written["frames"] * 1e6 for k in ("writers", "assembly", "listener")}
+    each = {k: written[k] / written["frames"] * 1e6 for k in PARTS}
     print("    per frame: " + ", ".join(f"{k} {v:.0f} µs" for k, v in each.items()))
+    outlets = written["forwarding"] / recording_wall / written["outlets"]
+    print(f"    beside it, one viewer's outlet of one publisher counted the same way: "
+          f"{outlets * 1000:.2f} millicores (a part of a viewer's cost; the recorder "
+          f"{recorder / outlets:.2f} times it)")  # fmt: skip
     return recorder / viewer
 
 

@@ -250,7 +250,7 @@ def live_scene(
     ``scenes``' (its span is meaningless: the moment is now)."""
     ordered = sorted(showing, key=lambda v: (v.start_ms, v.name))
     stage = _stage_of(ordered, speaker, last)
-    return _scene(ordered, stage, start=0, end=1, size=size)
+    return Scene(0, 1, *_staged(ordered, stage, size=size))
 
 
 def chapters(entries: Sequence[Mapping[str, Any]], *, end_ms: int) -> list[Chapter]:

@@ -2,12 +2,16 @@
 
 A ``Recorder`` follows the router's sources (``follow``, called whenever they change): each
 published track with a codec it can keep (VP8, H.264, Opus) gets a track file, fed by the
-source's assembled frames (``Source.on_frame``) — the encoded frames as the publisher sent
+source's assembled frames (``Source.take_frames``) — the encoded frames as the publisher sent
 them, never decoded or encoded. A video file starts at a key frame: the recorder asks the
 publisher for one (PLI, through the source's own path) when it starts following a source and
 again, every ``KEYFRAME_RETRY`` seconds, while it still waits. Each frame's time on the
-recording's clock comes from ``recordings.timeline.TrackClock``; the writing is done by a
-thread per file (``recordings.writer``), so the event loop only queues frames.
+recording's clock comes from ``recordings.timeline.TrackClock`` (where it arrived, and its
+RTP timestamp). The source only keeps what it sent its viewers as packets go
+(``Source.keep_frames``); every ``BATCH_SECONDS`` the recorder takes the frames
+(``Source.take_frames``) and muxes them, into memory; the recording's one disk thread
+(``recordings.writer.DiskWriter``) writes the bytes, so the event loop never waits for the
+disk.
 
 The room's moments go to the timeline (``observe``: what the room sends; ``note``: what the
 recorder sees itself, tracks starting and ending). The PDF of each deck shown while it
@@ -44,10 +48,9 @@ from recordings.timeline import (
     parse_track_file_name,
     track_file_name,
 )
-from recordings.writer import LineWriter, TrackWriter
+from recordings.writer import DiskWriter, LineWriter, TrackWriter
 from server.compositions import LANG, RECORDER, queue_composition
 from server.files import file_path
-from server.media.frames import Frame
 from server.media.router import Router
 from server.media.source import Source
 from server.store import Store
@@ -55,6 +58,9 @@ from server.store import Store
 log = logging.getLogger(__name__)
 
 KEYFRAME_RETRY = 1.0  # seconds between two key frame requests while a video file waits
+# seconds between two batches of frames written: a batch costs less per frame than a frame
+# written as it comes (``make bench-record``); a crash loses it too, beside the cluster
+BATCH_SECONDS = 0.25
 
 
 @dataclass(slots=True)
@@ -63,7 +69,6 @@ class _Track:
     named: TrackFile  # its name and what it holds; the times and count are kept below
     writer: TrackWriter
     clock: TrackClock
-    listener: Callable[[Frame], None]
     waiting: bool  # video: no key frame written yet
     started_ms: int | None = None
     ended_ms: int | None = None
@@ -120,7 +125,7 @@ class Recorder:
         self._segments: Counter[tuple[str, str]] = Counter()
         self.files: list[TrackFile] = []  # finished track files
         self.failed: list[str] = []  # files that stopped on an error
-        self._closing: list[TrackWriter] = []
+        self._disk: DiskWriter | None = None
         self._timeline: LineWriter | None = None
         self._observer = Timeline()
         self._task: asyncio.Task[None] | None = None
@@ -132,12 +137,13 @@ class Recorder:
         """Start recording: the timeline (with who is ``present``: id, name) and every
         source the room has now."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        self._timeline = LineWriter(self.folder / "timeline.jsonl")
+        self._disk = DiskWriter(self.folder.name)
+        self._timeline = LineWriter(self.folder / "timeline.jsonl", self._disk)
         self.note("start")
         for event, data in self._observer.present(list(present)):
             self.note(event, **data)
         self.follow()
-        self._task = asyncio.create_task(self._ask_keyframes(), name="recorder-keyframes")
+        self._task = asyncio.create_task(self._run(), name="recorder")
 
     # --- the media plane's sources ---------------------------------------------------------
 
@@ -162,52 +168,68 @@ class Recorder:
             codec=source.codec.name,
             segment=segment,
         )
-        writer = TrackWriter(self.folder / name, file, on_error=self.failed.append)
+        writer = TrackWriter(self.folder / name, file, on_error=self.failed.append, disk=self._disk)
         track = _Track(
             source=source,
             named=file,
             writer=writer,
             clock=TrackClock(source.codec.clockRate),
-            listener=lambda frame: None,
             waiting=source.media_kind == "video",
         )
-        track.listener = self._listener(track)
         self._tracks[source.source_id] = track
-        source.on_frame(track.listener)
+        source.keep_frames()
         source.request_keyframe()
         self.note("track", participant_id=source.participant_id, kind=source.kind, file=name)
 
-    def _listener(self, track: _Track) -> Callable[[Frame], None]:
-        def take(frame: Frame) -> None:
+    def write_batch(self) -> None:
+        """Write every frame the sources kept since the last batch."""
+        for track in self._tracks.values():
+            self._write(track)
+
+    def _write(self, track: _Track) -> None:
+        """A track's frames kept since its last batch, muxed (into memory, at once)."""
+        frames = track.source.take_frames()
+        if not frames:
+            return
+        now_ms, now = self.now_ms(), self.router.clock()
+        writer, clock = track.writer, track.clock
+        for frame, arrived in frames:
             if track.waiting:
                 if not frame.keyframe:
-                    return
+                    continue
                 track.waiting = False
-            at = track.clock.at(frame.timestamp, self.now_ms())
-            track.writer.write(frame.payloads, at, frame.keyframe)
+            at = clock.at(frame.timestamp, now_ms - int((now - arrived) * 1000))
+            writer.write(frame.payloads, at, frame.keyframe)
             if track.started_ms is None:
                 track.started_ms = at
             track.ended_ms = at
             track.frames += 1
 
-        return take
-
     def _finish(self, source_id: str) -> None:
         track = self._tracks.pop(source_id)
-        track.source.off_frame(track.listener)
+        self._write(track)
+        track.source.drop_frames()
         track.writer.finish()
-        self._closing.append(track.writer)
         file = track.file
         self.note("track_end", participant_id=file.participant_id, kind=file.kind, file=file.name)
         if file.frames:
             self.files.append(file)
 
-    async def _ask_keyframes(self) -> None:
+    async def _run(self) -> None:
+        """A batch of frames every ``BATCH_SECONDS``; a key frame asked for every
+        ``KEYFRAME_RETRY`` of every video file still waiting for one."""
+        asked = self._clock()
         while True:
-            await asyncio.sleep(KEYFRAME_RETRY)
-            for track in self._tracks.values():
-                if track.waiting:
-                    track.source.request_keyframe()
+            await asyncio.sleep(BATCH_SECONDS)
+            try:
+                self.write_batch()
+            except Exception:  # a bug here must not stop the batches of every file
+                log.exception("recording %s: a batch failed", self.folder)
+            if self._clock() - asked >= KEYFRAME_RETRY:
+                asked = self._clock()
+                for track in self._tracks.values():
+                    if track.waiting:
+                        track.source.request_keyframe()
 
     # --- the timeline ----------------------------------------------------------------------
 
@@ -245,16 +267,12 @@ class Recorder:
             self._finish(source_id)
         self.note("stop")
         await asyncio.gather(*self._decks.values())
-        writers, self._closing = self._closing, []
-        timeline, self._timeline = self._timeline, None
-
-        def close_all() -> None:
-            for writer in writers:
-                writer.close()
-            if timeline is not None:
-                timeline.close()
-
-        await asyncio.to_thread(close_all)
+        if self._timeline is not None:
+            self._timeline.close()
+            self._timeline = None
+        if self._disk is not None:  # every file closed, then the thread ends
+            await asyncio.to_thread(self._disk.close)
+            self._disk = None
         return sorted(self.files, key=lambda f: (f.started_ms or 0, f.name))
 
 

@@ -3,7 +3,8 @@
 A ``Streamer`` follows the router's sources as the recorder does (``follow``, called whenever
 they change): each track with a codec it can decode (VP8, H.264, Opus) is handed to the
 stream's pipeline (``recordings.stream_out.StreamOutput``, a process of its own) with its
-encoded frames as the media plane assembles them (``Source.on_frame``); a video track from
+encoded frames as the media plane assembles them (the source keeps them for it,
+``Source.keep_frames``, and it takes them every ``TAKE_EVERY`` seconds); a video track from
 its first key frame, which it asks the publisher for (PLI) when it starts following the
 source and again every ``KEYFRAME_RETRY`` seconds while it waits. The active speaker comes
 from what the room sends (``observe``, read with the recording's ``Timeline``). The event
@@ -29,6 +30,8 @@ from server.media.router import Router
 from server.media.source import Source
 
 KEYFRAME_RETRY = 1.0  # seconds between two key frame requests while a video track waits
+TAKE_EVERY = 0.04  # seconds between two takes of the sources' kept frames (a frame at 25 fps)
+CONSUMER = "streamer"  # its name among the consumers of a source's frames
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +76,14 @@ class Streamer:
         self._follows: dict[str, _Follow] = {}  # source_id -> its frames being handed on
         self._observer = Timeline()
         self._task: asyncio.Task[None] | None = None
+        self._pump: asyncio.Task[None] | None = None
         self.state: str | None = None
 
     def start(self) -> None:
         self.output.start()
         self.follow()
         self._task = asyncio.create_task(self._watch(), name="streamer-watch")
+        self._pump = asyncio.create_task(self._take(), name="streamer-frames")
 
     # --- the media plane's sources ---------------------------------------------------------
 
@@ -105,13 +110,22 @@ class Streamer:
 
         follow.listener = take
         self._follows[source.source_id] = follow
-        source.on_frame(take)
+        source.keep_frames(CONSUMER)
         source.request_keyframe()
 
     def _unfollow(self, source_id: str) -> None:
         follow = self._follows.pop(source_id)
-        follow.source.off_frame(follow.listener)
+        follow.source.drop_frames(CONSUMER)
         self.output.remove_track(source_id)
+
+    async def _take(self) -> None:
+        """Every ``TAKE_EVERY`` seconds: each followed source's frames since the last take,
+        handed on in order."""
+        while True:
+            await asyncio.sleep(TAKE_EVERY)
+            for follow in list(self._follows.values()):
+                for frame, _at in follow.source.take_frames(CONSUMER):
+                    follow.listener(frame)
 
     async def _watch(self) -> None:
         """Every ``KEYFRAME_RETRY`` seconds: a key frame asked of each video track still
@@ -149,11 +163,12 @@ class Streamer:
     async def stop(self) -> None:
         """Stop following the sources and end the stream (its process and threads are
         joined off the event loop)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        for task in (self._task, self._pump):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._task = self._pump = None
         for source_id in list(self._follows):
             self._unfollow(source_id)
         await asyncio.to_thread(self.output.stop)

@@ -5,28 +5,64 @@ one frame share a timestamp and the last carries the marker bit. The assembler s
 key frame, emits frames in order once every packet from the frame's first to its marker has
 arrived, and when a packet stays missing (more than ``capacity`` packets buffered) it skips
 to the next key frame, since the frames in between could not be decoded anyway.
+
+``add_run`` takes the packets a source sends its viewers together (a video frame gathered
+until its marker, or one audio packet): when they are the whole next frame, in order, with
+nothing held before them — nearly always — the frame is made at once, without holding its
+packets; anything else goes packet by packet.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(NamedTuple):
     timestamp: int
     keyframe: bool
     payloads: tuple[bytes, ...]  # RTP payloads, in order, with their payload descriptors
 
 
 class FrameAssembler:
-    def __init__(self, *, is_keyframe: Callable[[bytes], bool], capacity: int = 256) -> None:
+    def __init__(
+        self,
+        *,
+        is_keyframe: Callable[[bytes], bool],
+        capacity: int = 256,
+        single: bool = False,
+    ) -> None:
         self._is_keyframe = is_keyframe
         self._capacity = capacity
+        self._single = single  # every packet is a frame of its own (audio)
         self._packets: dict[int, tuple[int, int, bytes]] = {}
         self._next: int | None = None  # sequence number the next frame starts at
 
+    def add_run(self, packets: Sequence[tuple[Any, ...]]) -> list[Frame]:
+        """Take packets sent together (``(seq, timestamp, marker, payload, ...)``, in the
+        order they came); the frames they complete, oldest first."""
+        first, last = packets[0], packets[-1]
+        seq, timestamp = first[0], first[1]
+        start = self._next
+        if (
+            not self._packets
+            and (last[2] or self._single)
+            and (seq == start or start is None and self._is_keyframe(first[3]))
+            and (
+                len(packets) == 1
+                or last[1] == timestamp
+                and all(p[0] == (seq + n) & 0xFFFF for n, p in enumerate(packets))
+            )
+        ):
+            self._next = (last[0] + 1) & 0xFFFF
+            keyframe = self._is_keyframe(first[3])
+            return [Frame(timestamp, keyframe, tuple([p[3] for p in packets]))]
+        frames: list[Frame] = []
+        for p in packets:
+            frames += self.add(p[0], p[1], p[2], p[3])
+        return frames
+
     def add(self, seq: int, timestamp: int, marker: int, payload: bytes) -> list[Frame]:
         """Take one packet; the frames it completes, oldest first."""
+        marker = marker or self._single
         if self._next is None:
             if not self._is_keyframe(payload):
                 return []

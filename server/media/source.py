@@ -10,6 +10,12 @@ packet anyway. A packet of a frame already sent (late, or retransmitted by the p
 goes at once; a new frame's first packet sends what was gathered when the marker was lost;
 at most ``FRAME_BATCH`` packets are held.
 
+A consumer of whole frames (the recorder, the streamer) asks the source to keep them
+(``keep_frames``, by the consumer's name): as packets go, the source then only keeps each
+list it sent its viewers, with when it came; each consumer takes its frames a batch at a
+time (``take_frames``), assembled then (``FrameAssembler``), so the hot path does no more
+for it than an append.
+
 A source knows nothing of the router that made it: it is given the media settings, the
 clock and where to report audio levels.
 """
@@ -85,8 +91,7 @@ class Source:
         self._media_ssrc: int | None = None
         self._requested_at = float("-inf")
         self._capped_at = float("-inf")
-        self._frames: FrameAssembler | None = None
-        self._frame_listeners: list[Callable[[Frame], None]] = []
+        self._keepers: dict[str, _Keeper] = {}  # consumers of whole frames, by name
         self._pending: list[Packet] = []  # video: packets of the frame being gathered
         self._frame_ts: int | None = None  # that frame's RTP timestamp
         self._done_ts: int | None = None  # the last frame sent whole (its last packet seen)
@@ -147,11 +152,10 @@ class Source:
         evened = even_frame(packets) if len(packets) > 1 else packets
         for outlet in self.outlets:
             outlet.send(evened, ext, ntp)
-        if self._frames is not None:
-            for seq, ts, marker, payload, _key, _pad in packets:
-                for frame in self._frames.add(seq, ts, marker, payload):
-                    for listener in self._frame_listeners:
-                        listener(frame)
+        if self._keepers:  # what was just sent (the same list) and when, for take_frames
+            at = self._clock()
+            for keeper in self._keepers.values():
+                keeper.kept.append((packets, at))
 
     def request_keyframe(self) -> None:
         """Ask the publisher for a key frame, at most once per ``keyframe_interval``."""
@@ -181,29 +185,56 @@ class Source:
         if not muted:
             for outlet in self.outlets:
                 outlet.restart()
-            if self._frames is not None:  # frames resume at the next key frame
-                self._frames = self._assembler()
+            for keeper in self._keepers.values():  # frames resume at the next key frame
+                keeper.ready += keeper.assemble()
+                keeper.frames = self._assembler()
+            if self._keepers:
                 self.request_keyframe()
 
-    def on_frame(self, listener: Callable[[Frame], None]) -> None:
-        """Also hand complete encoded frames to ``listener`` (the recorder's seam)."""
-        if self._frames is None:
-            self._frames = self._assembler()
-        self._frame_listeners.append(listener)
+    def keep_frames(self, consumer: str = "recorder") -> None:
+        """Keep the whole encoded frames sent from now on for ``consumer``'s
+        ``take_frames`` (the recorder's and the streamer's seam): as packets go, only the
+        lists sent to the viewers are kept, once for every consumer."""
+        if consumer not in self._keepers:
+            self._keepers[consumer] = _Keeper(self._assembler())
 
-    def off_frame(self, listener: Callable[[Frame], None]) -> None:
-        """Stop handing frames to ``listener``; with no listener left, stop assembling."""
-        if listener in self._frame_listeners:
-            self._frame_listeners.remove(listener)
-        if not self._frame_listeners:
-            self._frames = None
+    def take_frames(self, consumer: str = "recorder") -> list[tuple[Frame, float]]:
+        """The whole frames sent since ``consumer`` last took them, oldest first, each with
+        when its last packet came (the source's clock); assembled now, a batch at a time.
+        What a consumer takes is gone for it, not for the others."""
+        keeper = self._keepers.get(consumer)
+        if keeper is None:
+            return []
+        ready, keeper.ready = keeper.ready, []
+        return ready + keeper.assemble()
+
+    def drop_frames(self, consumer: str = "recorder") -> None:
+        """Stop keeping frames for ``consumer``."""
+        self._keepers.pop(consumer, None)
 
     def _assembler(self) -> FrameAssembler:
+        if self.media_kind == "video":
+            return FrameAssembler(is_keyframe=self._is_keyframe)
         # every audio packet is a frame of its own, and any of them can start a file
-        detect = self._is_keyframe if self.media_kind == "video" else _always
-        return FrameAssembler(is_keyframe=detect)
+        return FrameAssembler(is_keyframe=_always, single=True)
 
     def close(self) -> None:
         self._pending = []
         for outlet in list(self.outlets):
             outlet.detach()
+
+
+class _Keeper:
+    """One consumer's kept frames: the packet lists sent since it last took them, and the
+    assembler that makes them frames."""
+
+    __slots__ = ("frames", "kept", "ready")
+
+    def __init__(self, frames: FrameAssembler) -> None:
+        self.frames = frames
+        self.kept: list[tuple[list[Packet], float]] = []
+        self.ready: list[tuple[Frame, float]] = []  # assembled before an unmute's restart
+
+    def assemble(self) -> list[tuple[Frame, float]]:
+        kept, self.kept = self.kept, []
+        return [(frame, at) for packets, at in kept for frame in self.frames.add_run(packets)]

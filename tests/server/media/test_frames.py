@@ -57,3 +57,34 @@ def test_assembler_ignores_packets_older_than_what_it_emitted() -> None:
     feed(assembler, [(1, 3000, 1, b"K0"), (2, 6000, 1, b"d1")])
 
     assert assembler.add(1, 3000, 1, b"K0") == []
+
+
+def test_runs_sent_together_give_the_frames_packets_one_by_one_would() -> None:
+    runs = [
+        [(9, 0, 1, b"d-before")],  # before any key frame: ignored
+        [(10, 3000, 0, b"K1"), (11, 3000, 1, b"K2")],  # a whole frame, in order
+        [(13, 9000, 1, b"d2")],  # ahead of a lost packet: held
+        [(12, 6000, 1, b"d1")],  # the late one: both go
+        [(14, 12000, 0, b"d3"), (15, 12000, 0, b"d3b")],  # no marker yet (a long frame)
+        [(16, 12000, 1, b"d3c")],
+    ]
+    one_by_one = FrameAssembler(is_keyframe=is_key)
+    expected = feed(one_by_one, [p for run in runs for p in run])
+    together = FrameAssembler(is_keyframe=is_key)
+
+    frames = [frame for run in runs for frame in together.add_run(run)]
+
+    assert frames == expected
+    assert [f.payloads for f in frames] == [
+        (b"K1", b"K2"),
+        (b"d1",),
+        (b"d2",),
+        (b"d3", b"d3b", b"d3c"),
+    ]
+
+
+def test_single_packet_frames_go_at_once() -> None:
+    assembler = FrameAssembler(is_keyframe=lambda payload: True, single=True)
+
+    assert assembler.add_run([(7, 960, 0, b"a")]) == [Frame(960, True, (b"a",))]
+    assert assembler.add(8, 1920, 0, b"b") == [Frame(1920, True, (b"b",))]

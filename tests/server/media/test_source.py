@@ -145,14 +145,37 @@ def test_source_reports_each_audio_packets_level_as_heard() -> None:
     assert heard == [("p", 20), ("p", SILENCE)]  # no level extension: silence
 
 
-def test_source_hands_whole_frames_to_its_frame_listeners() -> None:
+def test_source_keeps_whole_frames_until_they_are_taken() -> None:
     source, _ = source_for(VP8)
-    frames: list[Frame] = []
-    source.on_frame(frames.append)
+    source.ingest(rtp(0, 0, marker=True))  # before anyone keeps frames
+    source.keep_frames()
 
     source.ingest(rtp(1, 1, key=True))
     source.ingest(rtp(2, 1, marker=True))
-    source.ingest(rtp(3, 2, marker=True))
+    source.ingest(rtp(4, 2, marker=True))  # its packet 3 comes late
+    first = source.take_frames()
+    source.ingest(rtp(3, 2))
+    rest = source.take_frames()
 
     key, delta = bytes([0x10, 0x30]) + bytes(98), bytes([0x10, 0x31]) + bytes(98)
-    assert frames == [Frame(3000, True, (key, delta)), Frame(6000, False, (delta,))]
+    assert [frame for frame, _ in first] == [Frame(3000, True, (key, delta))]
+    assert [frame for frame, _ in rest] == [Frame(6000, False, (delta, delta))]
+    assert source.take_frames() == []
+
+
+def test_each_consumer_takes_its_own_frames() -> None:
+    source, _ = source_for(VP8)
+    source.keep_frames("recorder")
+    source.ingest(rtp(1, 1, key=True, marker=True))
+    source.keep_frames("streamer")  # from now on (from a key frame)
+    source.ingest(rtp(2, 2, key=True, marker=True))
+
+    recorded = source.take_frames("recorder")
+    streamed = source.take_frames("streamer")
+    source.drop_frames("streamer")
+    source.ingest(rtp(3, 3, marker=True))
+
+    assert [frame.timestamp for frame, _ in recorded] == [3000, 6000]
+    assert [frame.timestamp for frame, _ in streamed] == [6000]
+    assert [frame.timestamp for frame, _ in source.take_frames("recorder")] == [9000]
+    assert source.take_frames("streamer") == []
