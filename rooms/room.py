@@ -42,7 +42,8 @@ from rooms.roles import Capability, Kind, Role, capabilities, roles_for
 from rooms.workflow import Workflow
 
 C = Capability
-
+# whoever may send their voice or camera has a tile on everyone's stage
+_PUBLISHING = frozenset({C.PUBLISH_AUDIO, C.PUBLISH_VIDEO})
 
 W = TypeVar("W", bound=Workflow)
 
@@ -166,10 +167,12 @@ class Room:
     # what the workflows are asked
 
     def payload(self, p: Participant) -> dict[str, object]:
-        """A participant as the protocol shows them, with what each workflow adds."""
+        """A participant as the protocol shows them, with what each workflow adds, and
+        whether they may speak or show their camera now (the stage gives them a tile)."""
         fields = participant_payload(p)
         for workflow in self.workflows:
             fields |= workflow.about(p)
+        fields["publishes"] = not self.caps(p).isdisjoint(_PUBLISHING)
         return fields
 
     def shown_to(self, p: Participant) -> list[Participant]:
