@@ -172,8 +172,17 @@ class Room:
         fields = participant_payload(p)
         for workflow in self.workflows:
             fields |= workflow.about(p)
-        fields["publishes"] = not self.caps(p).isdisjoint(_PUBLISHING)
+        fields["publishes"] = self._publishes(p)
         return fields
+
+    def _publishes(self, p: Participant) -> bool:
+        """Whether this person may send their voice or camera now, counting the grants the
+        roster is told of (not a breakout group's, told only to its holder)."""
+        announced = [w for w in self.workflows if w.announces_grants]
+        granted = {c for w in announced for c in w.grants(p)}
+        withheld = {c for w in announced for c in w.withholds(p)}
+        own = capabilities(self.session.kind, p.role)
+        return not (own.union(granted) - withheld).isdisjoint(_PUBLISHING)
 
     def shown_to(self, p: Participant) -> list[Participant]:
         """Whom this person sees in the roster: everyone with ``see_roster`` (as far as the
