@@ -47,11 +47,14 @@ chromium:
 	$(call debian,for the browser tests,The browser tests)
 
 # Generated PDF documents embed a CJK font, WenQuanYi Micro Hei; server/reports/fonts.py
-# looks for it here (or wherever REPORT_FONT says).
+# looks for it here (or wherever REPORT_FONT says). The room's reactions are emoji: a
+# headless Chromium draws them as boxes without Noto Color Emoji (screenshots, tests).
 REPORT_FONT_FILE := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+EMOJI_FONT_FILE := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 fonts:
 	@missing=""; [ -f $(REPORT_FONT_FILE) ] || missing=" fonts-wqy-microhei"; \
-	$(call debian,for PDF documents,PDF documents)
+	[ -f $(EMOJI_FONT_FILE) ] || missing="$$missing fonts-noto-color-emoji"; \
+	$(call debian,for PDF documents and emoji,PDF documents and emoji)
 
 # The report tests read the PDFs back with poppler's pdftotext, pdfinfo and pdffonts (and
 # pdftoppm), and scan a certificate's QR code with zbar's zbarimg; the slides' tests pack a

@@ -193,6 +193,8 @@ class Breakouts(Workflow):
     def may_hear(self, listener: Participant, speaker: Participant) -> bool:
         return self.place(listener) == self.place(speaker)
 
+    announces_grants = False  # told only to the holder (``you``): a class of 500 in groups
+
     def grants(self, p: Participant) -> frozenset[Capability]:
         """In a group, whoever may chat may also speak and show their camera (a class's
         students, who otherwise speak only when a host lets them)."""

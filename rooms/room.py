@@ -42,7 +42,8 @@ from rooms.roles import Capability, Kind, Role, capabilities, roles_for
 from rooms.workflow import Workflow
 
 C = Capability
-
+# whoever may send their voice or camera has a tile on everyone's stage
+_PUBLISHING = frozenset({C.PUBLISH_AUDIO, C.PUBLISH_VIDEO})
 
 W = TypeVar("W", bound=Workflow)
 
@@ -167,11 +168,22 @@ class Room:
     # what the workflows are asked
 
     def payload(self, p: Participant) -> dict[str, object]:
-        """A participant as the protocol shows them, with what each workflow adds."""
+        """A participant as the protocol shows them, with what each workflow adds, and
+        whether they may speak or show their camera now (the stage gives them a tile)."""
         fields = participant_payload(p)
         for workflow in self.workflows:
             fields |= workflow.about(p)
+        fields["publishes"] = self._publishes(p)
         return fields
+
+    def _publishes(self, p: Participant) -> bool:
+        """Whether this person may send their voice or camera now, counting the grants the
+        roster is told of (not a breakout group's, told only to its holder)."""
+        announced = [w for w in self.workflows if w.announces_grants]
+        granted = {c for w in announced for c in w.grants(p)}
+        withheld = {c for w in announced for c in w.withholds(p)}
+        own = capabilities(self.session.kind, p.role)
+        return not (own.union(granted) - withheld).isdisjoint(_PUBLISHING)
 
     def shown_to(self, p: Participant) -> list[Participant]:
         """Whom this person sees in the roster: everyone with ``see_roster`` (as far as the

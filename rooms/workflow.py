@@ -86,6 +86,9 @@ class Workflow:
     """A part of a live room beside its core. The defaults add nothing and allow all."""
 
     name = ""  # as ``rooms.protocol.WORKFLOW_EVENTS`` names it
+    # whether everyone who sees the roster is told when its grants or withholdings change
+    # (``participant_updated``), so that a participant's ``publishes`` counts them
+    announces_grants = True
 
     def __init__(self, room: Core) -> None:
         self.room = room

@@ -89,6 +89,12 @@ def about_kind(request: web.Request, kind: Kind) -> None:
     request[KIND] = kind
 
 
+def kind_of(request: web.Request) -> Kind | None:
+    """The session kind this request is about (``about_kind``), or None."""
+    kind = request.get(KIND)
+    return kind if isinstance(kind, Kind) else None
+
+
 def gettext(request: web.Request, message: str) -> str:
     catalogs, lang = request.app[CATALOGS], language(request)
     text = catalogs.get(lang, catalogs["en"]).gettext(message)

@@ -22,6 +22,7 @@ from rooms.errors import Forbidden, NotFound
 from rooms.results import AuditLine, SessionResults, audit_lines, session_results
 from rooms.review_book import Phase
 from rooms.roles import Capability, Role, capabilities
+from server import i18n
 from server.agenda import load_session
 from server.appkeys import STORE
 from server.auth import current_account, require_account
@@ -88,6 +89,7 @@ async def _account_may(request: web.Request, session: Session, account: Account)
 async def results_session(request: web.Request) -> Session:
     """The review session named in the URL, if the requester may see its results."""
     session = await load_session(request.app[STORE], request.match_info["session_id"])
+    i18n.about_kind(request, session.kind)  # its refusals name it by its kind
     account = await current_account(request)
     if account is not None and await _account_may(request, session, account):
         check_review(session)

@@ -8,7 +8,9 @@ import jinja2
 from aiohttp import web
 
 from rooms import limits
+from rooms.roles import Kind
 from server import i18n
+from server.kind_nouns import in_kind
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
 CONTEXT_EXTRAS = web.AppKey("context_extras", list)
@@ -25,6 +27,13 @@ async def _context(request: web.Request) -> dict[str, Any]:
     return context
 
 
+@jinja2.pass_context
+def of_kind(context: jinja2.runtime.Context, text: str, kind: str) -> str:
+    """A translated text naming one session by its kind's noun, where the page is about
+    sessions of several kinds: ``{{ _("Session certificate") | of_kind(session.kind) }}``."""
+    return in_kind(text, lang=context["lang"], kind=Kind(kind))
+
+
 def setup_templates(app: web.Application) -> None:
     app[CONTEXT_EXTRAS] = []
     env = aiohttp_jinja2.setup(
@@ -37,6 +46,7 @@ def setup_templates(app: web.Application) -> None:
         lstrip_blocks=True,
     )
     env.globals["limits"] = limits  # maxlength of form fields: rooms/limits.py
+    env.filters["of_kind"] = of_kind
     env.globals["url"] = lambda name, **parts: str(
         app.router[name].url_for(**{k: str(v) for k, v in parts.items()})
     )

@@ -31,7 +31,7 @@ from rooms.errors import DomainError, Forbidden, NotFound
 from rooms.followups import MINUTES, TIMES_MAX, FollowUp, Party
 from rooms.interest import Interest, check_note, counts
 from rooms.limits import FOLLOW_UP_MESSAGE_MAX, INTEREST_NOTE_MAX
-from server import followups
+from server import followups, i18n
 from server.agenda import load_session
 from server.api.routes import ApiRoutes, json_response, read_body
 from server.api.schema import Body, Bool, Int, Str, StrList, list_of, response_schema
@@ -174,6 +174,7 @@ async def _roadshow(request: web.Request, *, reading: bool = False) -> Session:
     """The roadshow named in the path (reading: any session with items, whose answer is
     then empty)."""
     session = await load_session(request.app[STORE], request.match_info["session_id"])
+    i18n.about_kind(request, session.kind)
     if reading:
         check_review(session)
     else:

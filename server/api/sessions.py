@@ -19,7 +19,7 @@ from rooms.agenda import (
 )
 from rooms.limits import DESCRIPTION_MAX, NAME_MAX, TITLE_MAX
 from rooms.roles import Kind, Role
-from server import agenda
+from server import agenda, i18n
 from server.api.events import base_url, now, own_event
 from server.api.routes import ApiRoutes, json_response, read_body
 from server.api.schema import Body, Bool, Email, Int, LocalTime, Obj, Str, role_field
@@ -73,7 +73,9 @@ async def own_session(request: web.Request) -> Session:
 async def session_of(request: web.Request, account: Account) -> Session:
     """The session named in the path, if it belongs to the account's organization."""
     session_id = request.match_info["session_id"]
-    return await agenda.own_session(request.app[STORE], session_id, org_id=account.org_id)
+    session = await agenda.own_session(request.app[STORE], session_id, org_id=account.org_id)
+    i18n.about_kind(request, session.kind)  # its errors name it by its kind (会议, 课堂...)
+    return session
 
 
 async def roster_entry(store: Store, *, org_id: str, fields: dict[str, Any]) -> RosterEntry:
@@ -123,6 +125,7 @@ async def create_session(request: web.Request) -> web.Response:
 )
 async def get_session(request: web.Request) -> web.Response:
     session = await agenda.load_session(request.app[STORE], request.match_info["session_id"])
+    i18n.about_kind(request, session.kind)
     return json_response(session_json(session, base_url=base_url(request)))
 
 

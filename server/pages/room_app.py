@@ -13,4 +13,5 @@ ROOM_APP_STRINGS: dict[str, str] = {
     "network_poor": "Network: poor",
     "tile_menu": "Options for {name}",
     "person_menu": "Actions for {name}",
+    "more_people": "{count} more on the stage: show everyone",
 }

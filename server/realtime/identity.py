@@ -217,6 +217,7 @@ async def arrive(request: web.Request, *, auth: object, now: datetime) -> Arriva
     if not session_id:
         raise invalid("Name the session to join: auth.session_id.")
     session = await load_session(request.app[STORE], session_id[:64])
+    i18n.about_kind(request, session.kind)  # a refusal from here on names the kind
     check_door(session, now=now)
     token, name, rejoin = (
         auth_text(auth, "invite"),

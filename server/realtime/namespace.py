@@ -23,6 +23,7 @@ from rooms.errors import DomainError
 from rooms.outbox import Text
 from rooms.protocol import TO_ROOM
 from rooms.roles import Capability
+from server import i18n
 from server.realtime.breakout_events import BreakoutEvents
 from server.realtime.fanout import NAMESPACE
 from server.realtime.identity import arrive, client_of, language_of
@@ -93,13 +94,13 @@ class RoomNamespace(
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: object = None) -> None:
         request = environ["aiohttp.request"]
-        lang, kind = language_of(request, auth), None
+        lang = language_of(request, auth)
         try:
             arrival = await arrive(request, auth=auth, now=self.live.clock())
-            kind = arrival.session.kind
             live = await self.live.room_for(arrival.session)
             live.room.check_entry(arrival.person)
         except DomainError as error:
+            kind = i18n.kind_of(request)  # known once arrive found the session
             message = self.live.translate(lang, error.template, error.params, kind)
             data = {"code": error.code, "message": message}
             if error.code == "wrong_owner":  # where to reconnect: HAProxy routes ?owner= to it

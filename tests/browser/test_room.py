@@ -78,6 +78,25 @@ async def accept_dialogs(dialog: Dialog) -> None:
     await dialog.accept()
 
 
+# the stage's camera tiles: [caption, initials, camera off, microphone off shown]
+TILES_JS = """() => [...document.querySelectorAll("#tiles .tile:not(.screen)")]
+  .filter((tile) => tile.checkVisibility())
+  .map((tile) => [tile.querySelector(".tile-name").textContent,
+    tile.querySelector(".avatar").textContent, tile.classList.contains("no-video"),
+    tile.querySelector(".tile-mic-off").checkVisibility()])"""
+
+
+async def tiles_become(page: Page, expected: list[list[object]]) -> list[list[object]]:
+    """The page's camera tiles once they are `expected` (or as they are after 5 s)."""
+    tiles: list[list[object]] = []
+    for _ in range(100):
+        tiles = sorted(await page.evaluate(TILES_JS))
+        if tiles == sorted(expected):
+            break
+        await asyncio.sleep(0.05)
+    return tiles
+
+
 async def test_room_host_admits_guests_who_chat_raise_hands_and_one_is_removed(
     live_server, new_page, sign_in
 ) -> None:
@@ -107,6 +126,11 @@ async def test_room_host_admits_guests_who_chat_raise_hands_and_one_is_removed(
     people = ["Hu Host", "Li Lei", ZHANG]
     for page in (host, li, zhang):
         await expect(page.locator("#roster-list .person-name")).to_have_text(people)
+    # everyone who may speak has a tile, camera and microphone off: initials, name, mic off
+    host_tile, li_tile = ["Hu Host", "HH", True, True], ["Li Lei", "LL", True, True]
+    zhang_tile = [ZHANG, "Z<", True, True]  # its initials too are text
+    li_sees = [host_tile, ["Li Lei (you)", "LL", True, True], zhang_tile]
+    assert await tiles_become(li, li_sees) == sorted(li_sees)
 
     # a guest chats: everyone sees exactly the text, with the link as a safe link
     await li.fill("#chat-text", TEXT)
@@ -140,6 +164,31 @@ async def test_room_host_admits_guests_who_chat_raise_hands_and_one_is_removed(
     await expect(zhang.locator("#room")).to_be_hidden()
     await expect(host.locator("#roster-list .person-name")).to_have_text(["Hu Host", "Li Lei"])
     await expect(li.locator("#roster-list .person-name")).to_have_text(["Hu Host", "Li Lei"])
+    # the removed guest's tile goes from every stage
+    host_sees = [["Hu Host (you)", "HH", True, True], li_tile]
+    assert await tiles_become(host, host_sees) == sorted(host_sees)
+    li_sees = [host_tile, ["Li Lei (you)", "LL", True, True]]
+    assert await tiles_become(li, li_sees) == sorted(li_sees)
+
+
+async def test_room_class_gives_a_tile_to_the_teacher_not_to_a_listener(
+    live_server, new_page, sign_in
+) -> None:
+    session = await open_meeting(live_server.store, lobby=False, kind="class")
+    host, student = await new_page(), await new_page()
+    await sign_in(host, email=HOST_EMAIL)
+    await host.goto(room_path(session))
+    await host.click("#join-button")
+    await expect(host.locator("#room")).to_be_visible()
+
+    await join_as_guest(student, session, "Li Lei")  # a class's guest listens
+    await expect(host.locator("#roster-list .person-name")).to_have_text(["Hu Host", "Li Lei"])
+
+    teacher = ["Hu Host", "HH", True, True]  # camera and microphone off: still on the stage
+    assert await tiles_become(student, [teacher]) == [teacher]
+    assert await tiles_become(host, [["Hu Host (you)", "HH", True, True]]) == [
+        ["Hu Host (you)", "HH", True, True]
+    ]
 
 
 async def test_room_page_in_chinese_down_to_the_lobby(live_server, new_page) -> None:

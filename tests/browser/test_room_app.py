@@ -101,6 +101,16 @@ async def test_room_app_at_laptop_and_phone_size(live_server, new_page, sign_in)
     await shoot(host, "room-laptop-en-chat")
     assert await serious_violations(host) == []
 
+    # the reactions menu and a reaction floating over the guest's stage (emoji drawn by Noto
+    # Color Emoji: `make fonts`; without it they are boxes in these screenshots)
+    await host.click("#reactions-menu summary")
+    await shoot(host, "room-laptop-en-reactions")
+    await host.locator("#reactions-menu .reaction").first.click()
+    await expect(guest.locator("#reaction-layer .floating-reaction")).to_have_count(1)
+    await shoot(guest, "room-phone-zh-reaction")
+    for page in (host, guest):  # it fades away (axe would measure it half transparent)
+        await expect(page.locator("#reaction-layer .floating-reaction")).to_have_count(0)
+
     # a tile's menu pins it to the stage
     mine = host.locator(".tile.mine")
     await mine.hover()
@@ -237,3 +247,25 @@ async def test_room_app_network_quality_levels(live_server, new_page) -> None:
     levels = await page.evaluate(QUALITY_JS, [list(case) for case, _ in QUALITY_CASES])
 
     assert levels == [level for _, level in QUALITY_CASES]
+
+
+# the stage (stage.js) fed as the room feeds it: who has a tile, how many are shown
+STAGE_JS = (Path(__file__).parent / "stage_probe.js").read_text()
+
+
+async def test_room_app_stage_tiles_for_who_may_speak_capped(live_server, new_page) -> None:
+    page = await new_page()
+    await page.goto("/")
+
+    stage = await page.evaluate(STAGE_JS)
+
+    assert stage == {
+        "max": 25,
+        "crowd": {"tiles": 50, "shown": 24, "more": "+26"},  # no listener has a tile
+        "opened": 1,
+        "camera_on": {"shown": True, "same": True, "video": True},
+        "camera_gone": {"kept": True, "shown": False},
+        "left": {"tiles": 2, "shown": 2, "more": None, "leaver": False},
+        "by_media": True,
+        "media_closed": False,
+    }

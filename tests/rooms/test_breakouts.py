@@ -462,6 +462,17 @@ def test_in_a_class_a_student_speaks_in_their_group_and_is_told_so() -> None:
     assert not SPEAK <= room.caps(room.target("p-han"))  # in the main room: listening
 
 
+def test_a_student_in_a_group_is_not_shown_as_publishing_to_the_roster() -> None:
+    room = class_in_groups()
+    room.part(Breakouts).open_breakouts(
+        "s-owner", count=2, mode="manual", assignments={"p-li": 1}, now=NOW
+    )
+    li = room.target("p-li")
+
+    assert (SPEAK <= room.caps(li), room.payload(li)["publishes"]) == (True, False)
+    assert room.payload(room.target("p-owner"))["publishes"] is True
+
+
 def test_return_all_takes_the_students_voice_back() -> None:
     room = class_in_groups()
     breakouts = room.part(Breakouts)

@@ -80,6 +80,19 @@ def test_accepting_grants_audio_and_the_allowed_video_and_lowers_the_hand(room: 
     assert events(effects, "stage_invites")[0].payload == {"invited": []}
 
 
+def test_a_listener_publishes_only_while_they_have_the_floor(room: Room) -> None:
+    before = room.payload(li(room))["publishes"]
+    speaking(room).invite_to_speak("s-owner", "p-li", video=False)
+
+    effects = speaking(room).answer_invite("s-li", accept=True)
+
+    assert (before, room.payload(li(room))["publishes"]) == (False, True)
+    updated = events(effects, "participant_updated")
+    assert [e.payload["participant"]["publishes"] for e in updated] == [True]  # the roster's
+    speaking(room).revoke_speaking("s-owner", "p-li")
+    assert room.payload(li(room))["publishes"] is False
+
+
 def test_without_video_only_audio_is_granted_and_set_mic_works(room: Room) -> None:
     speaking(room).invite_to_speak("s-owner", "p-li", video=False)
     speaking(room).answer_invite("s-li", accept=True)

@@ -192,6 +192,15 @@ async def test_cancel_session_then_again_is_a_conflict(staff, session) -> None:
     }
 
 
+async def test_a_sessions_errors_name_it_by_its_kind_in_chinese(staff, session) -> None:
+    path = f"/api/sessions/{session['session_id']}/cancel"
+    await staff.call("POST", path)
+
+    again = await staff.call("POST", path, headers={"Accept-Language": "zh-CN"})
+
+    assert (await again.json())["error"]["message"] == "状态为 cancelled 的会议不能变为 cancelled。"
+
+
 async def test_cancel_session_refuses_a_body_with_fields(staff, session) -> None:
     path = f"/api/sessions/{session['session_id']}/cancel"
 

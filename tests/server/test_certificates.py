@@ -104,6 +104,10 @@ async def test_the_console_shows_each_persons_time_and_who_earned_a_certificate(
     [link] = re.findall(r'class="certificate-link" href="([^"]+)"', page)
     response = await client.get(html.unescape(link))
     assert (response.status, response.content_type) == (200, "application/pdf")
+    # the class's certificate named by its kind, the event's sessions by the generic noun
+    [label] = re.findall(r'class="certificate-link"[^>]*>(.*?)</a>', page)
+    assert label == "课堂证书: 第一讲 Lecture one"
+    assert "全部日程" in page
 
 
 async def test_thresholds_are_checked_before_any_is_kept(client, store, world) -> None:

@@ -139,7 +139,17 @@ async def test_refusals_speak_the_asked_language(rooms_world: World) -> None:
 
     data = await refusal(rooms_world, auth=auth)
 
-    assert data == {"code": "session_cancelled", "message": "本日程已取消。"}
+    assert data == {"code": "session_cancelled", "message": "本会议已取消。"}  # its kind's noun
+
+
+async def test_a_refusal_at_the_door_names_the_kind(rooms_world: World) -> None:
+    room = await rooms_world.session(kind="class")
+    await rooms_world.store.rooms.end_session(room.session_id, now=utcnow())
+    auth = {"session_id": room.session_id, "name": "李雷", "lang": "zh_CN"}
+
+    data = await refusal(rooms_world, auth=auth)  # refused before anyone is looked up
+
+    assert data == {"code": "session_ended", "message": "本课堂已结束。"}
 
 
 @pytest.mark.parametrize(

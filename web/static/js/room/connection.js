@@ -86,6 +86,7 @@ export function toParticipant(wire) {
     listener: wire.listener === true, // may speak only when given the floor
     speaking: wire.speaking === true,
     speakingVideo: wire.speaking_video === true,
+    publishes: wire.publishes === true, // may send their voice or camera now: a tile on the stage
   };
 }
 

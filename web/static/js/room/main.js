@@ -83,6 +83,7 @@ const stage = new Stage({
   placeholder: byId("stage-placeholder"),
   onScreens: () => state.me && renderPeople(), // the roster offers hosts "stop screen share"
   menuItems: (tile, pin) => tileMenu(tile, pin),
+  onMore: () => panels.open("people", { focus: true }), // the "+N" tile: everyone not shown
 });
 // the side panels, one at a time, and their toolbar buttons
 const panels = new Panels({
@@ -329,6 +330,7 @@ function onJoined(snapshot) {
   preview = null;
   showScreen("room");
   media.joined({ me: state.me, capabilities: state.capabilities });
+  media.breakouts(snapshot.breakouts ?? null);
   renderRoom();
   panels.openDefault(["review", "judging", "interest"]);
   network.start();
@@ -433,6 +435,7 @@ const HANDLERS = {
   },
   participant_left: onLeft,
   participant_updated: onParticipant,
+  breakouts: (groups) => media.breakouts(groups), // the stage shows my group's people
   you: onYou,
   hands: (hands) => {
     state.hands = hands;

@@ -89,7 +89,16 @@ export class RoomMedia {
   }
 
   people(participants) {
-    this.stage.setPeople(participants, { meId: this.#me.id, publishing: this.#publishes() });
+    this.stage.setPeople(participants, {
+      meId: this.#me.id,
+      publishing: this.#publishes(),
+      roster: this.#capabilities.has("see_roster"), // the list is everyone in the room
+    });
+  }
+
+  // the breakout groups (a class's or meeting's), or null
+  breakouts(state) {
+    this.stage.setBreakouts(state);
   }
 
   speaker(participantId) {

@@ -1,18 +1,30 @@
 // The stage: everyone's camera and every shared screen as tiles, in a grid or in the stage
 // layout (one big, the others small in a row under it), and the room's sound. It is told
-// about people (names, camera and mic as they report them, roles), tracks (by participant
-// and kind: audio, video, screen) and the active speaker; it knows nothing of the wire.
+// about people (names, camera and mic as they report them, roles, whether they may speak),
+// tracks (by participant and kind: audio, video, screen) and the active speaker; it knows
+// nothing of the wire.
+//
+// Who has a tile: everyone in the room who may speak or show their camera (`publishes`),
+// from the moment they enter until they leave or are moved out (the lobby, stepped out), as
+// their initials until their camera's video arrives; a pure listener (a class's students, an
+// observer) has none, so a class of 500 is a handful of tiles. A page that is not shown the
+// roster (a review's applicant) knows others only from their media: someone seen or heard.
+// At most MAX_TILES tiles are shown at once (as Zoom's and Jitsi's 25 per page): past that
+// the last place is a "+N" tile that opens the people panel, and the shown ones are the big
+// one, my own, the screens, the one speaking, cameras on, microphones on, then by arrival.
 //
 // Layout "auto" is the stage layout while someone shares a screen or a presenter's camera
 // is on, the grid otherwise; "grid" and "stage" are the person's own choice. A tile the
 // person pinned (its menu) is the big one in every layout until unpinned. Each tile shows
 // its network quality (network.js) and the person's role.
 
+import { placeOf } from "./breakouts-wire.js";
 import { element } from "./elements.js";
 import { Tile } from "./tiles.js";
 import { roleLabel, t } from "./strings.js";
 
 export const LAYOUTS = ["auto", "grid", "stage"];
+export const MAX_TILES = 25;
 
 export class Stage {
   #tiles = new Map(); // "<participant_id>:camera" | "<participant_id>:screen" -> Tile
@@ -25,14 +37,22 @@ export class Stage {
   #pinned = null; // the key of the tile this person pinned
   #quality = { mine: null, tracks: new Map() }; // network.js levels
   #audioTracks = new Map(); // participant id -> the id of the audio track heard from them
+  #videoTracks = new Map(); // participant id -> their camera's track (mine included)
+  #publishing = false; // whether my role may send anything (then I have a tile of my own)
+  #roster = false; // whether #people is everyone in the room (else only me)
+  #breakouts = null; // the breakout groups (breakouts-wire.js): tiles of my own group only
+  #more; // the "+N" tile past MAX_TILES
 
-  // menuItems(tile, {pinned, pin(), unpin()}) -> the buttons of a tile's menu
-  constructor({ tiles, sounds, placeholder, onScreens = () => {}, menuItems = () => [] }) {
+  // menuItems(tile, {pinned, pin(), unpin()}) -> the buttons of a tile's menu;
+  // onMore(): the "+N" tile was clicked (the people panel opens)
+  constructor({ tiles, sounds, placeholder, onScreens = () => {}, menuItems = () => [], onMore = () => {} }) {
     this.tilesBox = tiles;
     this.soundsBox = sounds;
     this.placeholder = placeholder;
     this.onScreens = onScreens; // a screen share began or ended
     this.menuItems = menuItems;
+    this.#more = element("button", { className: "tile-more", attrs: { type: "button", hidden: "" } });
+    this.#more.addEventListener("click", () => onMore());
   }
 
   get pinned() {
@@ -64,12 +84,21 @@ export class Stage {
     this.#render();
   }
 
-  // publishing: whether my role may send anything (then I have a tile of my own)
-  setPeople(people, { meId, publishing }) {
+  // publishing: whether my role may send anything (then I have a tile of my own);
+  // roster: whether people is everyone in the room (else only me)
+  setPeople(people, { meId, publishing, roster = false }) {
     this.#people = new Map(people.map((person) => [person.id, person]));
     this.#meId = meId;
-    if (publishing) this.#tile(meId, false);
-    else if (!this.#tiles.get(`${meId}:camera`)?.track) this.#dropTile(`${meId}:camera`);
+    this.#publishing = publishing;
+    this.#roster = roster;
+    this.#syncCameras();
+    this.#render();
+  }
+
+  // the breakout groups now (null where the room has none): the stage shows those in my group
+  setBreakouts(breakouts) {
+    this.#breakouts = breakouts;
+    this.#syncCameras();
     this.#render();
   }
 
@@ -87,38 +116,57 @@ export class Stage {
   // a track of a participant (me included): kind "audio", "video" or "screen"; null = gone
   setTrack({ participantId, kind, track, sourceId = `${participantId}:${kind}` }) {
     if (kind === "audio") return this.#setAudio(participantId, sourceId, track);
-    const screen = kind === "screen";
-    if (track === null) {
-      const tile = this.#tiles.get(`${participantId}:${screen ? "screen" : "camera"}`);
-      if (screen) this.#dropTile(tile?.key);
-      else if (tile) {
-        tile.setTrack(null);
-        // someone else neither seen nor heard any more (their media closed) has no tile left
-        if (participantId !== this.#meId && !this.#audioTracks.has(participantId)) this.#dropTile(tile.key);
-      }
-    } else {
-      this.#tile(participantId, screen).setTrack(track);
-    }
+    if (kind === "screen") {
+      if (track === null) this.#dropTile(`${participantId}:screen`);
+      else this.#tile(participantId, true).setTrack(track);
+    } else if (track === null) this.#videoTracks.delete(participantId);
+    else this.#videoTracks.set(participantId, track);
+    this.#syncCameras();
     this.#render();
-    if (screen) this.onScreens();
+    if (kind === "screen") this.onScreens();
   }
 
-  // someone heard but not seen still has a tile (their initials), to show who speaks
   #setAudio(participantId, sourceId, track) {
     if (participantId === this.#meId) return; // never play my own microphone back
     this.#setSound(sourceId, track);
     if (track === null) this.#audioTracks.delete(participantId);
     else this.#audioTracks.set(participantId, track.id);
-    const tile = this.#tiles.get(`${participantId}:camera`);
-    if (track !== null) this.#tile(participantId, false);
-    else if (tile && tile.track === null) this.#dropTile(tile.key);
+    this.#syncCameras();
     this.#render();
   }
 
   clear() {
     for (const key of [...this.#tiles.keys()]) this.#dropTile(key);
     for (const sourceId of [...this.#sounds.keys()]) this.#setSound(sourceId, null);
+    this.#people = new Map();
+    this.#videoTracks.clear();
+    this.#audioTracks.clear();
+    this.#publishing = false;
     this.#render();
+  }
+
+  // whether this person has a camera tile (their video, or their initials while it is off)
+  #hasTile(participantId) {
+    const seen = this.#videoTracks.has(participantId);
+    if (participantId === this.#meId) return this.#publishing || seen;
+    const seenOrHeard = seen || this.#audioTracks.has(participantId);
+    if (!this.#roster) return seenOrHeard;
+    // someone who left (or whose media outlived them) has no tile, named or nameless
+    const person = this.#people.get(participantId);
+    const here = placeOf(this.#breakouts, participantId) === placeOf(this.#breakouts, this.#meId);
+    return Boolean(person && here && (person.publishes || seenOrHeard));
+  }
+
+  // the camera tiles follow presence and tracks: made, given their video, or dropped
+  #syncCameras() {
+    for (const tile of [...this.#tiles.values()]) {
+      if (!tile.screen && !this.#hasTile(tile.participantId)) this.#dropTile(tile.key);
+    }
+    const ids = new Set([this.#meId, ...this.#people.keys(), ...this.#videoTracks.keys(), ...this.#audioTracks.keys()]);
+    for (const participantId of ids) {
+      if (participantId === null || !this.#hasTile(participantId)) continue;
+      this.#tile(participantId, false).setTrack(this.#videoTracks.get(participantId) ?? null);
+    }
   }
 
   #tile(participantId, screen) {
@@ -191,22 +239,52 @@ export class Stage {
 
   #render() {
     const featured = this.#featured();
-    for (const tile of this.#tiles.values()) tile.render(this.#view(tile, featured));
+    const shown = this.#shown(featured);
+    for (const tile of this.#tiles.values()) {
+      tile.root.hidden = !shown.has(tile);
+      if (shown.has(tile)) tile.render(this.#view(tile, featured));
+    }
     if (featured) this.tilesBox.prepend(featured.root);
+    const hidden = this.#tiles.size - shown.size;
+    this.#more.hidden = hidden === 0;
+    if (hidden > 0) {
+      this.#more.textContent = `+${hidden}`;
+      this.#more.setAttribute("aria-label", t("more_people", { count: hidden }));
+      this.#more.title = t("more_people", { count: hidden });
+      this.tilesBox.append(this.#more); // last
+    }
     this.tilesBox.classList.toggle("layout-stage", featured !== null);
     this.tilesBox.classList.toggle("layout-grid", featured === null);
     this.tilesBox.dataset.count = String(Math.min(this.#tiles.size, 9));
     const others = [...this.#tiles.values()].some((tile) => tile.participantId !== this.#meId || tile.screen);
     this.tilesBox.classList.toggle("has-others", others);
     // the grid's shape: as many equal 16:9 tiles as fit (room.css sizes them from these)
-    const inGrid = [...this.#tiles.values()].filter((tile) => !(others && tile.participantId === this.#meId && !tile.screen && tile !== featured)).length;
-    const wide = inGrid <= 1 ? 1 : inGrid <= 4 ? 2 : inGrid <= 9 ? 3 : 4;
+    const cornered = (tile) => others && tile.participantId === this.#meId && !tile.screen && tile !== featured;
+    const inGrid = [...shown].filter((tile) => !cornered(tile)).length + (hidden > 0 ? 1 : 0);
+    const wide = inGrid <= 1 ? 1 : inGrid <= 4 ? 2 : inGrid <= 9 ? 3 : inGrid <= 16 ? 4 : 5;
     const tall = inGrid <= 2 ? 1 : inGrid <= 8 ? 2 : 3;
     for (const [shape, cols] of [["wide", wide], ["tall", tall]]) {
       this.tilesBox.style.setProperty(`--cols-${shape}`, String(cols));
       this.tilesBox.style.setProperty(`--rows-${shape}`, String(Math.max(1, Math.ceil(inGrid / cols))));
     }
     this.placeholder.hidden = this.#tiles.size > 0;
+  }
+
+  // the tiles shown: all up to MAX_TILES; past that the first MAX_TILES - 1 by rank (the
+  // last place is the "+N" tile), in their order on the stage
+  #shown(featured) {
+    const tiles = [...this.#tiles.values()];
+    if (tiles.length <= MAX_TILES) return new Set(tiles);
+    const rank = (tile) => {
+      if (tile === featured || tile.key === this.#pinned) return 0;
+      if (tile.participantId === this.#meId && !tile.screen) return 1;
+      if (tile.screen) return 2;
+      if (tile.participantId === this.#speaker) return 3;
+      if (tile.track !== null && this.#showsVideo(tile)) return 4;
+      return this.#person(tile).mic ? 5 : 6;
+    };
+    const ranked = tiles.map((tile, order) => [rank(tile), order, tile]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    return new Set(ranked.slice(0, MAX_TILES - 1).map(([, , tile]) => tile));
   }
 
   #view(tile, featured) {
