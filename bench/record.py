@@ -35,8 +35,6 @@ Final line:
 
 import argparse
 import asyncio
-import inspect
-import json
 import os
 import subprocess
 import sys
@@ -48,7 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sfu import CONFIG, Control, Workers, cpu_seconds  # noqa: E402
+from sfu import CONFIG, Control, Workers, cpu_seconds, serve_calls  # noqa: E402
 
 from recordings.compose import Composition  # noqa: E402
 from recordings.layout import GRID, SPEAKER  # noqa: E402
@@ -158,26 +156,7 @@ class Recorded:
 
 
 async def serve(folder: Path) -> None:
-    media, done = Recorded(folder), asyncio.Event()
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while line := await reader.readline():
-            call = json.loads(line)
-            op = call.pop("op")
-            result = getattr(media, "close" if op == "stop" else op)(**call)
-            if inspect.isawaitable(result):
-                result = await result
-            writer.write(json.dumps({"result": result}).encode() + b"\n")
-            await writer.drain()
-            if op == "stop":
-                done.set()
-                break
-        writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    print(server.sockets[0].getsockname()[1], flush=True)
-    async with server:
-        await done.wait()
+    await serve_calls(Recorded(folder))
 
 
 # --- the run (this process: the publishers) ---------------------------------------------

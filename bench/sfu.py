@@ -151,7 +151,12 @@ class Transcoding:
 
 
 async def serve(transcode: bool) -> None:
-    media = Transcoding() if transcode else Forwarding()
+    await serve_calls(Transcoding() if transcode else Forwarding())
+
+
+async def serve_calls(media: object) -> None:
+    """Answer the driving process's calls (JSON lines on a loopback socket: ``op`` and its
+    arguments, a method of ``media``) until it says ``stop``; the port is printed first."""
     done = asyncio.Event()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
