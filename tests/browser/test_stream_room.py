@@ -12,19 +12,15 @@ from playwright.async_api import expect
 from tests.browser.axe import serious_violations
 from tests.browser.room_ui import open_panel
 from tests.browser.test_room import HOST_EMAIL, join_as_guest, open_meeting, room_path
-from tests.server.media.ingest import Ingest, missing
+from tests.server.media.ingest import Ingest, running_ingest
 
 KEY = "browser-key-51c2"
 
 
 @pytest.fixture
 def ingest(tmp_path: Path) -> Iterator[Ingest]:
-    if (lacking := missing()) is not None:
-        pytest.fail(f"the streaming tests need {lacking}")
-    ingest = Ingest(tmp_path / "nginx")
-    ingest.start()
-    yield ingest
-    ingest.kill()
+    with running_ingest(tmp_path / "nginx") as started:
+        yield started
 
 
 async def test_a_host_starts_and_stops_the_live_stream_and_everyone_sees_it(

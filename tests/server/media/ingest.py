@@ -7,6 +7,8 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,3 +117,17 @@ def receive(address: str, *, video_frames: int) -> Received:
                 audio.append(float(frame.time or 0))
                 rate = frame.sample_rate
     return Received(width, height, video, audio, rate, luma)
+
+
+@contextmanager
+def running_ingest(folder: Path) -> Iterator["Ingest"]:
+    """A local ingest (nginx-rtmp) under ``folder`` for a test, killed after it; a test
+    fails (never skips) where Debian's nginx or its RTMP module is missing."""
+    if (lacking := missing()) is not None:
+        raise AssertionError(f"the streaming tests need {lacking}")
+    ingest = Ingest(folder)
+    ingest.start()
+    try:
+        yield ingest
+    finally:
+        ingest.kill()

@@ -17,19 +17,15 @@ from recordings import stream_out
 from recordings.streaming import LIVE, RECONNECTING, STOPPED, StreamTarget
 from server.streamer import Streamer, StreamShape
 from tests.server.media.conftest import Room, until
-from tests.server.media.ingest import Ingest, Received, missing, receive
+from tests.server.media.ingest import Ingest, Received, receive, running_ingest
 
 SHAPE = StreamShape(size=(640, 360), fps=25, bitrate=800_000)
 
 
 @pytest.fixture
 def ingest(tmp_path: Path) -> Iterator[Ingest]:
-    if (lacking := missing()) is not None:
-        pytest.fail(f"the streamer's tests need {lacking}")
-    ingest = Ingest(tmp_path / "nginx")
-    ingest.start()
-    yield ingest
-    ingest.kill()
+    with running_ingest(tmp_path / "nginx") as started:
+        yield started
 
 
 def check_stream(received: Received) -> None:

@@ -13,7 +13,7 @@ import pytest
 from rooms.roles import Role
 from server.realtime.stream_events import StreamEvents
 from server.streamer import StreamShape
-from tests.server.media.ingest import Ingest, missing, receive
+from tests.server.media.ingest import Ingest, receive, running_ingest
 from tests.server.realtime.room_world import Peer, World
 
 KEY = "secret-key-7f3a"
@@ -22,12 +22,8 @@ SMALL = StreamShape(size=(320, 180), fps=15, bitrate=300_000)
 
 @pytest.fixture
 def ingest(tmp_path: Path) -> Iterator[Ingest]:
-    if (lacking := missing()) is not None:
-        pytest.fail(f"the streaming tests need {lacking}")
-    ingest = Ingest(tmp_path / "nginx")
-    ingest.start()
-    yield ingest
-    ingest.kill()
+    with running_ingest(tmp_path / "nginx") as started:
+        yield started
 
 
 def states(peer: Peer) -> list[str]:
