@@ -28,6 +28,7 @@ from recordings.timeline import deck_file_name
 
 START = "start"  # the source of the chapter before the first one
 SLIDES = "slides"  # the source of a chapter made from a slide page shown
+SHORTEST_CHAPTER_MS = 1000  # a first chapter closer to the start begins at the start
 MAX_TILES = 4  # cameras shown beside the stage; more are left out (the newest ones)
 MAX_GRID = 9  # cameras shown in the grid layout (3 × 3); more are left out (the newest ones)
 SPEAKER, GRID = "speaker", "grid"  # the layouts
@@ -271,8 +272,10 @@ def chapters(entries: Sequence[Mapping[str, Any]], *, end_ms: int) -> list[Chapt
         return []
     after = [*lines[1:], None]
     kept = [a for a, b in zip(lines, after, strict=True) if not b or b["at"] > a["at"]]
-    if kept[0]["at"] > 0:
+    if kept[0]["at"] >= SHORTEST_CHAPTER_MS:
         kept.insert(0, {"at": 0, "event": "chapter", "source": START})
+    else:  # a first chapter from (about) the start: no sliver of a chapter before it
+        kept[0] = {**kept[0], "at": 0}
     ends = [e["at"] for e in kept[1:]] + [end_ms]
     return [Chapter(e["at"], end, e) for e, end in zip(kept, ends, strict=True)]
 

@@ -240,6 +240,22 @@ def test_without_chapter_lines_the_slide_pages_are_the_chapters() -> None:
     assert found[1].data["name"] == "week1.pdf"
 
 
+def test_a_first_chapter_from_about_the_start_begins_at_it() -> None:
+    entries = [
+        {"at": 0, "event": "start"},
+        {"at": 40, "event": "slides", "file_id": "f", "name": "deck.pdf", "page": 1},
+        {"at": 3000, "event": "slides", "file_id": "f", "name": "deck.pdf", "page": 2},
+        {"at": 5000, "event": "stop"},
+    ]
+
+    found = chapters(entries, end_ms=end_of(entries, [], 0))
+
+    assert [(c.start_ms, c.end_ms, c.data.get("page")) for c in found] == [
+        (0, 3000, 1),
+        (3000, 5000, 2),
+    ]
+
+
 def test_the_chapters_file_is_webvtt_with_safe_cue_text() -> None:
     titled = [(Chapter(0, 1500, {}), "Opening"), (Chapter(1500, 3_725_042, {}), "A <b>&\n--> x")]
 
