@@ -152,10 +152,15 @@ class Source:
         evened = even_frame(packets) if len(packets) > 1 else packets
         for outlet in self.outlets:
             outlet.send(evened, ext, ntp)
-        if self._keepers:  # what was just sent (the same list) and when, for take_frames
-            at = self._clock()
-            for keeper in self._keepers.values():
-                keeper.kept.append((packets, at))
+        if self._keepers:
+            self._keep(packets)
+
+    def _keep(self, packets: list[Packet]) -> None:
+        """Keep what was just sent (the same list) and when, for each consumer's
+        ``take_frames``."""
+        at = self._clock()
+        for keeper in self._keepers.values():
+            keeper.kept.append((packets, at))
 
     def request_keyframe(self) -> None:
         """Ask the publisher for a key frame, at most once per ``keyframe_interval``."""
