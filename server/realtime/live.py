@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from gettext import NullTranslations
@@ -32,13 +31,11 @@ from aiohttp import web
 
 from recordings.timeline import Recording, recording_news
 from rooms.agenda import Session
-from rooms.attendance import Passage
 from rooms.breakouts import Breakouts
-from rooms.chat import history_for, message_payload
 from rooms.errors import DomainError
 from rooms.interest import Interests
 from rooms.lifecycle import TERMINAL
-from rooms.outbox import Attend, Effect, Move, Person, RoomFlags, Send, Text
+from rooms.outbox import Effect, Move, Send, Text
 from rooms.polls import Polls
 from rooms.questions import Questions
 from rooms.review_book import ReviewBook
@@ -55,11 +52,12 @@ from server.realtime.line import Outcome, RoomLine
 from server.realtime.live_breakouts import close_breakouts_on_time
 from server.realtime.live_interest import interest_changed
 from server.realtime.live_polls import bank_changed, close_on_time
+from server.realtime.live_room import Connection, LiveRoom, chat_history, group_name, passage
 from server.realtime.live_shows import listen
 from server.realtime.live_signing import refresh_signing
 from server.realtime.ownership import Ownership, recover_room, take_over
 from server.realtime.signalling import RoomMedia, media_config
-from server.recorder import Recorder, RecordingService
+from server.recorder import RecordingService
 from server.reviews import load_book
 from server.settings import Settings
 from server.store import Store
@@ -67,58 +65,12 @@ from server.store.connection import StoreError
 
 log = logging.getLogger(__name__)
 
-HISTORY_SIZE = 100  # messages a newcomer gets
 FORGET_EMPTY = timedelta(minutes=2)  # an empty room is kept this long for reconnects
 STOP_WAIT = 10.0  # seconds the watcher may take to finish its round at shutdown
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-@dataclass(slots=True)
-class Connection:
-    """One socket: who it is, in which session, in which language."""
-
-    person: Person
-    session: Session  # as it was at connect
-    lang: str
-    ip: str = ""  # where it connected from (server/realtime/identity.py client_of)
-    user_agent: str = ""
-    chat_after: str | None = None
-
-
-@dataclass(slots=True)
-class LiveRoom:
-    room: Room
-    line: RoomLine  # the one ordered path of the room's changes
-    media: RoomMedia  # the room's SFU: made with the room, closed with it
-    kept_flags: RoomFlags  # the flags as last handed to the line to persist
-    timer: "asyncio.Task[None] | None" = None  # closes its polls on time; stopped with it
-    breakout_timer: "asyncio.Task[None] | None" = None  # closes its breakout groups on time
-    recording: tuple[Recording, Recorder] | None = None  # its recording going on, if any
-
-    def stop_timer(self) -> None:
-        for timer in (self.timer, self.breakout_timer):
-            if timer is not None:
-                timer.cancel()
-        self.timer = self.breakout_timer = None
-
-    @property
-    def session_id(self) -> str:
-        return self.room.session.session_id
-
-
-def _passage(attend: Attend, at: datetime) -> Passage:
-    person = attend.person
-    return Passage(
-        movement=attend.movement, person_key=person.person_key,
-        participant_id=person.participant_id, name=person.name, role=str(attend.role), at=at,
-    )  # fmt: skip
-
-
-def group_name(group: str, session_id: str) -> str:
-    return f"{group}:{session_id}"
 
 
 class LiveRooms:
@@ -253,7 +205,7 @@ class LiveRooms:
         )
         token = self.ownership.leases[session_id].token
         line = RoomLine(
-            session=room.session, store=self.store, delivery=self, tail=tail, passage=_passage,
+            session=room.session, store=self.store, delivery=self, tail=tail, passage=passage,
             token=token,
         )  # fmt: skip
         line.start()
@@ -402,26 +354,7 @@ class LiveRooms:
             if viewer is None or connection is None:
                 continue  # removed or gone while the room was busy
             after, connection.chat_after = connection.chat_after, None
-            chat = self.store.chat
-            if after is None:
-                entries, deleted = await chat.recent(session_id, until=until), []
-            else:
-                entries, deleted = await chat.after(session_id, after, until=until)
-            shown = history_for(
-                entries,
-                participant_id=viewer.participant_id,
-                moderator=viewer.moderator,
-                absences=viewer.absences,
-                panel=viewer.panel,
-                audiences=viewer.audiences,
-            )
-            if after is None:
-                shown = shown[-HISTORY_SIZE:]
-            payload = {
-                "messages": [message_payload(m) for m in shown],
-                "deleted": deleted,
-                "catch_up": after is not None,
-            }
+            payload = await chat_history(self.store.chat, session_id, viewer, after, until=until)
             await self.fanout.to_sid(sid, "chat_history", payload)
 
     # ending rooms
