@@ -119,7 +119,7 @@ async def own_recording(store: Store, recording_id: str, *, org_id: str) -> List
 
 
 async def _changed(store: Store, item: Listed, change: Callable[[Recording], Recording]) -> Listed:
-    recording = await store.recording_library.change(item.recording.recording_id, change)
+    recording = await store.recordings.change(item.recording.recording_id, change)
     if recording is None:
         raise NotFound("There is no such recording.", code="recording_not_found")
     return listed(recording, item.session)

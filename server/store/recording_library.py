@@ -1,6 +1,6 @@
-"""The recordings library's records: changes to a recording's record by staff (title,
-publication) under WATCH so they never undo another writer's change (the composer setting
-its video), a recording's removal with its line in the organization's log of deletions,
+"""The recordings library's records (a record's changes by staff, its title and
+publication, go through ``Recordings.change``, under WATCH as the composer's do): a
+recording's removal with its line in the organization's log of deletions,
 each organization's retention policy, and the recordings its sessions started before a time.
 
 A recording's record and indexes are those of ``server/store/recordings.py``
@@ -11,43 +11,24 @@ that have a policy), ``org:<id>:recording-deletions`` (the log, newest first, th
 ``recording-urls:<address>`` (fresh player URLs asked for, per minute).
 """
 
-from collections.abc import Callable
 from datetime import datetime
 
 from redis.asyncio.client import Pipeline
 
 from recordings.library import Deletion
 from recordings.timeline import Recording
-from rooms.errors import Conflict
 from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
+from server.store.recordings import BUSY
 from server.store.transactions import watched
 
 DELETIONS_KEPT = 500
-BUSY = Conflict("The recording is being changed by someone else; try again.", code="busy")
 
 
 class RecordingLibrary:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
-
-    async def change(
-        self, recording_id: str, change: Callable[[Recording], Recording]
-    ) -> Recording | None:
-        """Apply ``change`` to the record as it is now and write it (None: no such record);
-        a write by anyone else meanwhile makes it read and apply again."""
-        key = keys.recording(recording_id)
-
-        async def body(pipe: Pipeline) -> Recording | None:
-            raw = await pipe.get(key)
-            changed = None if raw is None else change(load(Recording, raw))
-            pipe.multi()
-            if changed is not None:
-                pipe.set(key, dump(changed))
-            return changed
-
-        return await watched(self.redis, [key], body, busy=BUSY)
 
     async def of_sessions(self, session_ids: list[str]) -> list[Recording]:
         """The recordings of these sessions (by session, each's by start), in two round

@@ -7,12 +7,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from redis.exceptions import WatchError
+from redis.asyncio.client import Pipeline
 
 from recordings.timeline import Recording
+from rooms.errors import Conflict
 from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
+from server.store.transactions import watched
+
+BUSY = Conflict("The recording is being changed by someone else; try again.", code="busy")
 
 
 class Recordings:
@@ -39,22 +43,19 @@ class Recordings:
     async def change(
         self, recording_id: str, change: Callable[[Recording], Recording]
     ) -> Recording | None:
-        """Apply ``change`` to the record atomically; None when there is no such record."""
+        """Apply ``change`` to the record as it is now and write it (None: no such record);
+        a write by anyone else meanwhile makes it read and apply again."""
         key = keys.recording(recording_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            while True:
-                try:
-                    await pipe.watch(key)
-                    found = await pipe.get(key)
-                    if not found:
-                        return None
-                    changed = change(load(Recording, found))
-                    pipe.multi()
-                    pipe.set(key, dump(changed))
-                    await pipe.execute()
-                    return changed
-                except WatchError:
-                    continue
+
+        async def body(pipe: Pipeline) -> Recording | None:
+            raw = await pipe.get(key)
+            changed = None if raw is None else change(load(Recording, raw))
+            pipe.multi()
+            if changed is not None:
+                pipe.set(key, dump(changed))
+            return changed
+
+        return await watched(self.redis, [key], body, busy=BUSY)
 
     async def set_video(self, recording_id: str, video: str | None) -> Recording | None:
         return await self.change(recording_id, lambda r: replace(r, video=video))
