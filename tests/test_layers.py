@@ -202,6 +202,7 @@ SERVICES = {
     "server/compositions.py",  # a recording's video: the worker's composition job
     "server/seed_libraries.py",  # the demo's demands and achievements
     "server/seed_followups.py",  # the demo's follow-up request
+    "server/seed_roadshow.py",  # the demo roadshow: pitches, founders, judges
     "server/signing.py",  # preparing a signing session's agreement; fixing its document
     "server/seed_signing.py",  # the demo's agreement
     "server/signing_documents.py",  # a signing record's signed PDF and ceremony certificate
