@@ -77,6 +77,11 @@ class Lobby(Workflow):
     def was_admitted(self, person_key: str) -> bool:
         return person_key in self._admitted_before
 
+    def was_waiting(self, person_key: str) -> bool:
+        """Whether they have a place in the lobby: waiting when the room was made again (a
+        lock keeps out only newcomers)."""
+        return person_key in self._places
+
     def waits(self, p: Participant, *, now: datetime) -> list[Effect]:
         """A person comes to the lobby: in the place they had if they were waiting when the
         room was made again, else last."""

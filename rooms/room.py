@@ -221,7 +221,8 @@ class Room:
             raise Forbidden("You were removed from this session.", code="banned")
         present = self.people.get(key) is not None
         moderator = C.MODERATE in capabilities(self.session.kind, self._role_for(person))
-        if self.flags.locked and not (present or moderator or self.lobby.was_admitted(key)):
+        known = self.lobby.was_admitted(key) or self.lobby.was_waiting(key)
+        if self.flags.locked and not (present or moderator or known):
             raise Forbidden("The room is locked: nobody new can come in.", code="room_locked")
         straight_in = self.lobby.straight_in(person, self._role_for(person))
         if not (present or moderator) and straight_in and self._no_place():

@@ -271,3 +271,14 @@ def test_a_room_made_again_lets_the_admitted_straight_in_and_leaving_frees_a_pla
 
     assert events(entered, "joined")[0].sids == ("s-li",)
     assert [e for e in left if isinstance(e, Keep)] == [Keep(LobbyPlace(HAN.person_key, None))]
+
+
+def test_a_locked_room_made_again_takes_back_into_its_lobby_those_who_waited_there() -> None:
+    room = owned()
+    room.flags = replace(room.flags, locked=True)
+    room.lobby.load([], {LI.person_key: NOW})
+
+    waits = room.join("s-li", LI, now=NOW + timedelta(minutes=1))
+
+    assert events(waits, "waiting") == [Send("waiting", {"position": 1, "size": 1}, sids=("s-li",))]
+    assert codes(lambda: room.join("s-han", HAN, now=NOW)) == "room_locked"
