@@ -88,6 +88,8 @@ class RoomNamespace(
         except DomainError as error:
             return await self.live.refuse(sid, event_label(event), error)
         except Fenced as fenced:  # a write outside the line: another process owns the room
+            log.warning("room %s: %s refused: another process owns the room now",
+                        fenced.session_id, event_label(event))  # fmt: skip
             refusal = await self.live.refuse(sid, event_label(event), _moved())
             await self.live.lost(fenced.session_id)
             return refusal

@@ -20,7 +20,12 @@ from typing import Any
 import aiohttp
 import socketio
 
+from rooms.agenda import Session
+from rooms.roles import Role
 from server.cluster import haproxy_config
+from server.invitations import issue_invite, sign_invite
+from server.settings import Settings
+from server.store import Store
 from tests.server.test_review_crash import ROOT, WebProcess, free_port
 
 NAMESPACE = "/room"
@@ -107,6 +112,21 @@ async def until_healthy(url: str, seconds: float = 30) -> None:
     raise AssertionError(f"{url} did not answer")
 
 
+class Invites:
+    """Room clients holding invites, connecting to ``url`` (HAProxy, or one process)."""
+
+    def __init__(self, store: Store, settings: Settings, url: str) -> None:
+        self.store, self.settings, self.url = store, settings, url
+
+    async def client(self, session: Session, role: Role, name: str, *, url: str = "") -> "Client":
+        invite = await issue_invite(
+            self.store, session=session, role=role, name=name, email="", single_use=False,
+            days=1, created_by="staff", now=session.created_at,
+        )  # fmt: skip
+        token = sign_invite(self.settings, invite)
+        return Client(url or self.url, session.session_id, token, origin=self.url)
+
+
 def refusal_of(error: Any) -> dict[str, Any]:
     data = error.get("data") if isinstance(error, dict) else None
     return data if isinstance(data, dict) else {}
@@ -115,8 +135,9 @@ def refusal_of(error: Any) -> dict[str, Any]:
 class Client:
     """One person's room connection through HAProxy."""
 
-    def __init__(self, url: str, session_id: str, token: str) -> None:
+    def __init__(self, url: str, session_id: str, token: str, *, origin: str = "") -> None:
         self.url, self.session_id, self.token = url, session_id, token
+        self.origin = origin or url  # the site's address (BASE_URL): HAProxy's
         self.sio: socketio.AsyncClient | None = None
         self.got: list[tuple[str, Any]] = []
         self.refusals: list[str] = []
@@ -136,7 +157,7 @@ class Client:
         try:
             await sio.connect(
                 self.url + query, auth={"session_id": self.session_id, "invite": self.token},
-                transports=["websocket"], namespaces=[NAMESPACE], headers={"Origin": self.url},
+                transports=["websocket"], namespaces=[NAMESPACE], headers={"Origin": self.origin},
                 wait_timeout=5,
             )  # fmt: skip
         except socketio.exceptions.ConnectionError:

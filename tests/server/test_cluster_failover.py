@@ -21,26 +21,13 @@ from pathlib import Path
 
 from rooms.agenda import Session
 from rooms.roles import Role
-from server.invitations import issue_invite, sign_invite
 from server.settings import Settings
 from server.store import Store
-from tests.server.cluster_world import Client, Cluster
+from tests.server.cluster_world import Client, Cluster, Invites
 from tests.server.test_review_crash import crash_session
 
 LEASE_SECONDS = "2"  # the owner's lease: the room moves this long after the owner's death
 BACK_WITHIN = 20.0  # seconds: a bound for the wait, not a measured claim
-
-
-class Invites:
-    def __init__(self, store: Store, settings: Settings, url: str) -> None:
-        self.store, self.settings, self.url = store, settings, url
-
-    async def client(self, session: Session, role: Role, name: str) -> Client:
-        invite = await issue_invite(
-            self.store, session=session, role=role, name=name, email="", single_use=False,
-            days=1, created_by="staff", now=session.created_at,
-        )  # fmt: skip
-        return Client(self.url, session.session_id, sign_invite(self.settings, invite))
 
 
 async def inside(client: Client) -> Client:
