@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,18 +55,27 @@ def ports(count: int) -> list[int]:
 class Cluster:
     """N web processes, a scheduler and HAProxy (started with ``start``, ended with ``stop``)."""
 
-    def __init__(self, redis_url: str, secret: str, folder: Path, *, web: int, lease: str) -> None:
+    def __init__(
+        self,
+        redis_url: str,
+        secret: str,
+        folder: Path,
+        *,
+        web: int,
+        lease: str,
+        host: str = "127.0.0.1",
+    ) -> None:
         front, *web_ports = ports(web + 1)
-        self.url = f"http://127.0.0.1:{front}"
+        self.url = f"http://{host}:{front}"
         self.folder = folder
         self.webs = [WebProcess(redis_url, secret, folder) for _ in range(web)]
         for process, port in zip(self.webs, web_ports, strict=True):
-            process.port, process.url = port, f"http://127.0.0.1:{port}"
+            process.port, process.url = port, f"http://{host}:{port}"
             process.log = folder / f"web-{port}.log"
-            process.env |= {"PORT": str(port), "ROOM_LEASE_SECONDS": lease,
-                            "BASE_URL": self.url, "TRUSTED_PROXIES": "127.0.0.1/32"}  # fmt: skip
+            process.env |= {"HOST": host, "PORT": str(port), "ROOM_LEASE_SECONDS": lease,
+                            "BASE_URL": self.url, "TRUSTED_PROXIES": f"{host}/32"}  # fmt: skip
         self.config = folder / "haproxy.cfg"
-        self.config.write_text(haproxy_config(host="127.0.0.1", front=front, web_ports=web_ports))
+        self.config.write_text(haproxy_config(host=host, front=front, web_ports=web_ports))
         self.env = {**self.webs[0].env, "PORT": str(front)}
         self.procs: list[subprocess.Popen[bytes]] = []
 
@@ -144,6 +154,7 @@ class Client:
         self.acked: dict[str, str] = {}  # client id -> message id
         self.sent = 0
         self.hint: str | None = None  # the owner a wrong_owner refusal named
+        self.handlers: dict[str, Callable[..., Any]] = {}  # events handled, not just noted
         self.http: aiohttp.ClientSession | None = None  # shared by its connections, then closed
 
     async def enter(self) -> dict[str, Any]:
@@ -153,6 +164,8 @@ class Client:
         sio = socketio.AsyncClient(reconnection=False, http_session=self.http)
         sio.on("*", lambda event, *args: self.got.append((event, args)), namespace=NAMESPACE)
         sio.on("connect_error", lambda d: refusal.update(refusal_of(d)), namespace=NAMESPACE)
+        for event, handler in self.handlers.items():
+            sio.on(event, handler, namespace=NAMESPACE)
         query = f"?session={self.session_id}" + (f"&owner={self.hint}" if self.hint else "")
         try:
             await sio.connect(
