@@ -1,17 +1,24 @@
 """A room's owner's writes outside its line are fenced too (server.store.owners.Fence): a run
-of show's change, ending the session, a recording's record. Once another process has taken
+of show's change, ending the session, a recording's record, a signing step with its
+signature. Once another process has taken
 the room (a higher token), the stale owner's write raises ``Fenced`` and nothing of it is
 kept; the current owner's goes through. Real Redis."""
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 
 from recordings.timeline import Recording
+from rooms import ceremony as rules
+from rooms.agreement import PNG_MAGIC
 from rooms.lifecycle import State
 from rooms.run_of_show import EntryKind, Show, ShowEntry
+from rooms.signing_log import CeremonyStep
 from server.store import Store, keys
 from server.store.owners import Fence, Fenced
+from tests.rooms.test_signing import NOW
+from tests.server.store.test_signing_store import WHERE, ZHANG, until_consent
 from tests.server.test_review_crash import crash_session
 
 TTL = timedelta(seconds=5)
@@ -82,3 +89,22 @@ async def test_a_room_never_owned_fences_every_write(store: Store) -> None:
         await store.rooms.end_session(
             session.session_id, now=datetime.now(UTC), fence=Fence(session.session_id, 1)
         )
+
+
+async def test_a_stale_owner_cannot_append_a_signature_to_the_signing_log(store: Store) -> None:
+    await until_consent(store)  # the ceremony of session "s1", up to the signer's consent
+    stale, current = await taken_from_a(store, "s1")
+    sign = partial(rules.propose_sign, actor=ZHANG, signature_sha256="cd" * 32)
+    before = await store.signings.log("s1")
+
+    with pytest.raises(Fenced):
+        await store.signings.append("s1", sign, now=NOW, signature=PNG_MAGIC, fence=stale, **WHERE)
+    refused = (await store.signings.log("s1"), await store.signings.signatures("s1"))
+    signed = await store.signings.append(
+        "s1", sign, now=NOW, signature=PNG_MAGIC, fence=current, **WHERE
+    )
+
+    assert refused == (before, {})
+    assert (signed.step, list(await store.signings.signatures("s1"))) == (
+        CeremonyStep.SIGNED, ["p1"],
+    )  # fmt: skip
