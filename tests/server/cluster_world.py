@@ -195,9 +195,9 @@ class Client:
 
         return await asyncio.wait_for(arrived(), within)
 
-    async def call(self, event: str, data: dict[str, Any]) -> Any:
+    async def call(self, event: str, data: dict[str, Any], *, within: float = 5) -> Any:
         assert self.sio is not None
-        return await self.sio.call(event, data, namespace=NAMESPACE, timeout=5)
+        return await self.sio.call(event, data, namespace=NAMESPACE, timeout=within)
 
     async def post(self, client_id: str, sio: socketio.AsyncClient | None = None) -> bool:
         """Post a message; True once the server acknowledged it stored."""

@@ -27,7 +27,7 @@ LEASE_SECONDS = "1"
 async def answer(client: Client, event: str, data: dict[str, object]) -> object:
     """The ack of an event sent to a paused process: its answer, or why there was none."""
     try:
-        return await client.call(event, data)
+        return await client.call(event, data, within=2)
     except Exception as error:  # the connection closed under it, or no answer in time
         return type(error).__name__
 
