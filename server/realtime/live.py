@@ -33,18 +33,13 @@ from recordings.timeline import Recording, recording_news
 from rooms.agenda import Session
 from rooms.breakouts import Breakouts
 from rooms.errors import DomainError
-from rooms.interest import Interests
 from rooms.lifecycle import TERMINAL
 from rooms.outbox import Effect, Move, Send, Text
 from rooms.polls import Polls
-from rooms.questions import Questions
 from rooms.review_book import ReviewBook
-from rooms.roadshow import RunOfShow
 from rooms.roles import Kind
 from rooms.room import ChatLimit, Room
 from rooms.sealed import ScoredItems
-from rooms.signing import Signing
-from rooms.slides import Slides
 from server.files import files_root
 from server.kind_nouns import in_kind
 from server.realtime.fanout import NAMESPACE, Fanout
@@ -56,6 +51,7 @@ from server.realtime.live_room import Connection, LiveRoom, chat_history, group_
 from server.realtime.live_shows import listen
 from server.realtime.live_signing import refresh_signing
 from server.realtime.ownership import Ownership, recover_room, take_over
+from server.realtime.rebuild import rebuild
 from server.realtime.signalling import RoomMedia, media_config
 from server.recorder import RecordingService
 from server.reviews import load_book
@@ -130,52 +126,11 @@ class LiveRooms:
         tail = await self.store.chat.tail(session.session_id)
         limit = ChatLimit(self.settings.chat_burst, self.settings.chat_per_second)
         room = Room(session=session, flags=flags, chat_limit=limit)
-        await self._prepare(room)
+        await rebuild(self.store, room, books=self.books)
         room.lobby.readmit(present)  # those in it when its owner died come back straight in
         live = self._open(room, tail)
         await self.store.rooms.hold(self.process, session.session_id, now=self.clock())
         return live
-
-    async def _prepare(self, room: Room) -> None:
-        """A room's hands and lobby, slides, polls and questions, and a review room's
-        panel, as the store has them."""
-        session_id, people = room.session.session_id, self.store.room_people
-        room.hands.load(await people.hands(session_id))
-        room.lobby.load(await people.admitted(session_id), await people.places(session_id))
-        if any(isinstance(w, Polls) for w in room.workflows):
-            room.part(Polls).load(
-                await self.store.polls.launched(session_id),
-                ballots=await self.store.polls.ballots(session_id),
-                board_shown=await self.store.polls.board_shown(session_id),
-                bank=await self.store.polls.bank(session_id),
-            )
-        if any(isinstance(w, Questions) for w in room.workflows):
-            found = await self.store.questions.questions(session_id)
-            room.part(Questions).load(found, await self.store.questions.settings(session_id))
-        if any(isinstance(w, Slides) for w in room.workflows):
-            room.part(Slides).load(await self.store.slides.show(session_id))
-        if any(isinstance(w, RunOfShow) for w in room.workflows):
-            room.part(RunOfShow).load(await self.store.shows.show(room.session))
-        if any(isinstance(w, Interests) for w in room.workflows):
-            room.part(Interests).load(await self.store.interest.interests(session_id))
-        if any(isinstance(w, Breakouts) for w in room.workflows):
-            room.part(Breakouts).load(await self.store.breakouts.state(session_id))
-        if any(isinstance(w, Signing) for w in room.workflows):
-            signings = self.store.signings
-            room.part(Signing).load(
-                await signings.agreement(session_id),
-                await signings.log(session_id),
-                signatures=await signings.signatures(session_id),
-                page=await signings.page(session_id),
-            )
-        scoring = [w for w in room.workflows if isinstance(w, ScoredItems)]
-        for part in scoring:  # a review's panel, a roadshow's judging
-            book = await self.books(room.session)
-            runs, scored = (
-                await self.store.panel.runs(session_id),
-                await self.store.panel.scored(session_id),
-            )
-            part.load(book, runs=runs, scored=scored)
 
     async def refresh(self, session_id: str) -> None:
         """The staff changed a live review's preparation (items, rubric, settings, conflicts,
