@@ -162,6 +162,18 @@ def room_flags(session_id: str) -> str:
     return f"session:{session_id}:room"  # JSON: locked, chat_enabled, bans, roles given live
 
 
+def room_hands(session_id: str) -> str:
+    return f"session:{session_id}:hands"  # hash participant_id -> raised at (ISO), the queue
+
+
+def room_admitted(session_id: str) -> str:
+    return f"session:{session_id}:admitted"  # set of person keys admitted (straight back in)
+
+
+def room_lobby(session_id: str) -> str:
+    return f"session:{session_id}:lobby"  # hash person_key -> came to wait at (ISO)
+
+
 def attendance(session_id: str) -> str:
     return f"session:{session_id}:attendance"  # stream of joins and leaves
 
