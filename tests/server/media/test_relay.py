@@ -105,9 +105,7 @@ async def test_relay_a_late_viewer_on_the_edge_starts_with_a_key_frame_asked_of_
     assert early.received["video"].gaps == 0
 
 
-async def test_relay_a_datagram_lost_on_the_link_is_asked_for_again(
-    room: Room, link: Link
-) -> None:
+async def test_relay_a_datagram_lost_on_the_link_is_asked_for_again(room: Room, link: Link) -> None:
     await room.publish("alice")
     viewer = await link.watch("bob")
     video = viewer.received["video"]
