@@ -31,7 +31,7 @@ from typing import Any
 
 from server.media import MediaConfig, MediaError
 from server.media.edge_room import EdgeRoom
-from server.media.peer import MediaPeer
+from server.media.peer import NEGOTIATION_ERRORS, MediaPeer
 from server.media.relay import LinkKeys
 from server.store import Store
 from server.store.connection import StoreError
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 BEAT_EVERY = 1.0  # seconds between an edge's heartbeats
 BEAT_TTL = 3.0  # seconds a heartbeat lasts: an edge silent that long is gone
 Reply = dict[str, Any]
+OFFER_WITHIN = 4.0  # seconds a subscribe offer may take here (the owner waits CALL_WITHIN)
+FAILED = "The media connection failed; starting it again may help."
 
 
 class EdgeService:
@@ -59,6 +61,7 @@ class EdgeService:
         self.relay_host = relay_host
         self.rooms: dict[str, EdgeRoom] = {}
         self._owners: dict[str, str] = {}  # room -> the owner process that opened its link
+        self._failed: dict[str, set[str]] = {}  # room -> viewers whose connection failed here
         self._clock = clock
         self._task: asyncio.Task[None] | None = None
         self._calls: set[asyncio.Task[None]] = set()
@@ -158,9 +161,16 @@ class EdgeService:
         return {"address": list(room.link.address)}
 
     async def _subscribe(self, call: dict[str, Any]) -> Reply:
-        room = self._room(call)
-        peer = room.tell(str(call["participant"]), call["relayed"], call["wanted"])
-        sdp = await peer.subscribe()
+        room, participant_id = self._room(call), str(call["participant"])
+        if participant_id in self._failed.get(room.room_id, ()):
+            raise MediaError(FAILED, code="negotiation_failed")  # the owner is being told
+        peer = room.tell(participant_id, call["relayed"], call["wanted"])
+        try:
+            async with asyncio.timeout(OFFER_WITHIN):
+                sdp = await peer.subscribe()
+        except (TimeoutError, *NEGOTIATION_ERRORS) as exc:  # e.g. its connection just failed
+            await room.close_peer(participant_id)
+            raise MediaError(FAILED, code="negotiation_failed") from exc
         return {"sdp": sdp, "subscriptions": peer.subscriptions()}
 
     async def _subscribed(self, call: dict[str, Any]) -> Reply:
@@ -172,9 +182,11 @@ class EdgeService:
         return {"added": added}
 
     async def _close_viewer(self, call: dict[str, Any]) -> Reply:
-        room = self.rooms.get(str(call["room"]))
+        room_id, participant_id = str(call["room"]), str(call["participant"])
+        self._failed.get(room_id, set()).discard(participant_id)
+        room = self.rooms.get(room_id)
         if room is not None:
-            await room.close_peer(str(call["participant"]))
+            await room.close_peer(participant_id)
         return {}
 
     async def _close_room(self, call: dict[str, Any]) -> Reply:
@@ -198,18 +210,25 @@ class EdgeService:
     async def _drop(self, room_id: str) -> None:
         room = self.rooms.pop(room_id, None)
         self._owners.pop(room_id, None)
+        self._failed.pop(room_id, None)
         if room is not None:
             await room.close()
 
     def _peer_failed(self, room_id: str, participant_id: str) -> None:
+        """A viewer's connection failed here: it is closed, and refused further offers
+        until the owner, told, closes the viewer's media (its client starts again)."""
         owner = self._owners.get(room_id)
         if owner is None:
             return
-        task = asyncio.create_task(self._tell_failed(owner, room_id, participant_id))
+        self._failed.setdefault(room_id, set()).add(participant_id)
+        task = asyncio.create_task(self._fail(owner, room_id, participant_id))
         self._calls.add(task)
         task.add_done_callback(self._calls.discard)
 
-    async def _tell_failed(self, owner: str, room_id: str, participant_id: str) -> None:
+    async def _fail(self, owner: str, room_id: str, participant_id: str) -> None:
+        room = self.rooms.get(room_id)
+        if room is not None:
+            await room.close_peer(participant_id)
         news = {"op": "peer_failed", "room": room_id, "participant": participant_id}
         with contextlib.suppress(StoreError, OSError):
             await self.store.edges.tell(owner, news)

@@ -2,6 +2,8 @@
 its media on 127.0.0.1, until stopped (a line on stdin, or a signal)."""
 
 import asyncio
+import faulthandler
+import signal
 import sys
 
 from server.edges import EdgeService
@@ -14,6 +16,7 @@ LOOPBACK = MediaConfig(
 
 
 async def main(name: str, redis_url: str) -> None:
+    faulthandler.register(signal.SIGUSR1)  # a stuck edge's stacks, on demand
     store = Store(connect(redis_url))
     edge = EdgeService(store, name=name, config=LOOPBACK, relay_host="127.0.0.1")
     edge.start()
