@@ -31,7 +31,7 @@ from server.store.edges import EdgeBeat, EdgeUnreachable
 
 log = logging.getLogger(__name__)
 
-WATCH_EVERY = 1.0  # seconds between two looks at the edges' heartbeats
+WATCH_EVERY = 0.5  # seconds between two looks at the edges' heartbeats
 CALL_WITHIN = 5.0  # seconds an edge has to answer a call
 FAILED = "The media connection failed; starting it again may help."
 

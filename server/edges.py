@@ -38,8 +38,8 @@ from server.store.connection import StoreError
 
 log = logging.getLogger(__name__)
 
-BEAT_EVERY = 1.0  # seconds between an edge's heartbeats
-BEAT_TTL = 3.0  # seconds a heartbeat lasts: an edge silent that long is gone
+BEAT_EVERY = 0.5  # seconds between an edge's heartbeats
+BEAT_TTL = 2.0  # seconds a heartbeat lasts: an edge silent that long is gone
 Reply = dict[str, Any]
 OFFER_WITHIN = 4.0  # seconds a subscribe offer may take here (the owner waits CALL_WITHIN)
 FAILED = "The media connection failed; starting it again may help."
