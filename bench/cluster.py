@@ -258,6 +258,7 @@ async def run(clip: Any, viewers: int, edges: int, seconds: float, workers: int)
         result |= {
             "cores": cpu / wall,
             "owner_cores": used[0] / wall,
+            "edge_cores": [u / wall for u in used[1:]],
             "per_viewer": cpu / wall / viewers,
             "loss_pct": 100 * gaps / max(1, received + gaps),
             "placed": await owner.call("placed"),
@@ -303,7 +304,8 @@ def report(r: dict, single: float) -> None:
     print(
         f"  edges={r['edges']}: {r['cores']:.3f} cores for {r['viewers']} viewers "
         f"({1000 * r['per_viewer']:.2f} millicores each, on {', '.join(where)}), "
-        f"loss {r['loss_pct']:.3f} %; the owner {r['owner_cores']:.3f} cores",
+        f"loss {r['loss_pct']:.3f} %; the owner {r['owner_cores']:.3f} cores, the edges "
+        f"{', '.join(f'{c:.3f}' for c in r['edge_cores']) or '-'}",
         flush=True,
     )
     if r["edges"]:

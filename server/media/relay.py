@@ -35,6 +35,7 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from server.media.config import MediaConfig
 from server.media.errors import MediaError
+from server.media.hooks import _NO_SEGMENTATION, _segments
 from server.media.packets import AUDIO_LEVELS, KEY_FRAME, P_BIT, SILENCE, Packet, feedback
 from server.media.source import Clock, Source
 
@@ -158,6 +159,7 @@ class RelayOut(_LinkEnd):
         self.taps: dict[str, RelayTap] = {}  # by source_id
         self._by_ssrc: dict[int, RelayTap] = {}
         self.blocked = 0  # datagrams the socket would not take (the link is behind)
+        self._segmented = True  # UDP GSO works here (until the kernel says otherwise)
 
     def relay(self, sources: Iterable[Source]) -> None:
         """Relay exactly these sources from now on."""
@@ -185,6 +187,30 @@ class RelayOut(_LinkEnd):
     def send(self, datagram: bytes) -> None:
         if not self._emit(datagram):
             self.blocked += 1
+
+    def send_batch(self, datagrams: list[bytes]) -> None:
+        """A batch (a video frame's datagrams, all but the last of one size, as the owner
+        evens them) in one segmented send where the kernel can: one system call here, one
+        wake-up of the edge."""
+        size = len(datagrams[0])
+        if (
+            self._segmented
+            and len(datagrams) > 1
+            and all(len(d) == size for d in datagrams[:-1])
+            and len(datagrams[-1]) <= size
+        ):
+            try:
+                self._sock.sendmsg([b"".join(datagrams)], _segments(size))
+                return
+            except BlockingIOError:
+                self.blocked += len(datagrams)
+                return
+            except OSError as exc:
+                if exc.errno not in _NO_SEGMENTATION:
+                    return  # refused or unreachable: lost on the way
+                self._segmented = False  # this kernel or device cannot: one at a time
+        for datagram in datagrams:
+            self.send(datagram)
 
     def received(self, data: bytes) -> None:
         """Feedback from the edge: key frames to ask the publisher for, datagrams to resend."""
@@ -230,6 +256,7 @@ class RelayTap:
         self.restarting = False
         last = len(packets) - 1
         history, seq = self.history, self.seq
+        datagrams = []
         for i, (media_seq, ts, marker, payload, key, pad) in enumerate(packets):
             flags = (END if i == last else 0) | (KEY if key else 0) | (PADDED if pad else 0)
             seq = (seq + 1) & 0xFFFF
@@ -237,8 +264,12 @@ class RelayTap:
             datagram = protect(plain + inner(media_seq, flags | restart, level) + payload)
             restart = 0
             history[seq % HISTORY] = (seq, datagram)
-            self.link.send(datagram)
+            datagrams.append(datagram)
         self.seq = seq
+        if last == 0:
+            self.link.send(datagrams[0])
+        else:
+            self.link.send_batch(datagrams)
         self.packets += len(packets)
 
     def restart(self) -> None:
