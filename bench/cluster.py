@@ -151,27 +151,34 @@ def cpu_seconds(pid: int) -> float:
 # --- viewer workers (their own processes) ----------------------------------------------
 
 
+LINES = 8  # connections from a worker to the owner: viewers start their media in parallel
+
+
 async def work(port: int) -> None:
-    owner = Control(*await asyncio.open_connection("127.0.0.1", port, limit=1 << 24))
+    owners = [
+        Control(*await asyncio.open_connection("127.0.0.1", port, limit=1 << 24))
+        for _ in range(LINES)
+    ]
     loop = asyncio.get_running_loop()
     stdin = asyncio.StreamReader(limit=1 << 24)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
     viewers: dict[str, SyntheticViewer] = {}
 
-    async def add(name: str) -> None:
-        if name in viewers:
-            await viewers.pop(name).close()
-        viewer = viewers[name] = SyntheticViewer(keep=False)
-        offer = await owner.call("subscribe", viewer=name)
-        await owner.call("answer", viewer=name, sdp=await viewer.answer(offer))
+    async def add(names: list[str], owner: Control) -> None:
+        for name in names:
+            if name in viewers:
+                await viewers.pop(name).close()
+            viewer = viewers[name] = SyntheticViewer(keep=False)
+            offer = await owner.call("subscribe", viewer=name)
+            await owner.call("answer", viewer=name, sdp=await viewer.answer(offer))
 
     print("ready", flush=True)
     while line := await stdin.readline():
         call = json.loads(line)
         result: object = None
         if call["op"] == "add":
-            for name in call["names"]:
-                await add(name)
+            names = call["names"]
+            await asyncio.gather(*(add(names[i::LINES], o) for i, o in enumerate(owners)))
         elif call["op"] == "reset":
             for got in (g for v in viewers.values() for g in v.received.values()):
                 got.seqs.clear()

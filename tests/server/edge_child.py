@@ -1,5 +1,9 @@
 """An edge process for the tests and bench/cluster.py: ``EdgeService`` on the given Redis,
-its media on 127.0.0.1, until stopped (a line on stdin, or a signal)."""
+its media on 127.0.0.1 (or on the address given third, for browsers), until stopped (a
+line on stdin, or a signal).
+
+    python -m tests.server.edge_child <name> <redis url> [<media address>]
+"""
 
 import asyncio
 import faulthandler
@@ -15,10 +19,11 @@ LOOPBACK = MediaConfig(
 )
 
 
-async def main(name: str, redis_url: str) -> None:
+async def main(name: str, redis_url: str, address: str | None) -> None:
     faulthandler.register(signal.SIGUSR1)  # a stuck edge's stacks, on demand
     store = Store(connect(redis_url))
-    edge = EdgeService(store, name=name, config=LOOPBACK, relay_host="127.0.0.1")
+    config = LOOPBACK if address is None else MediaConfig(host_addresses=(address,))
+    edge = EdgeService(store, name=name, config=config, relay_host="127.0.0.1")
     edge.start()
     print("ready", flush=True)
     loop = asyncio.get_running_loop()
@@ -28,4 +33,4 @@ async def main(name: str, redis_url: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None))
