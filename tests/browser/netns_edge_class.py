@@ -83,7 +83,7 @@ class EdgeClassScenario(ClassScenario):
     async def steps(self, browser: Browser, base_url: str, path: str, token: str) -> None:
         live = self.app[LIVE_ROOMS]
         self.mark("browser up")
-        await until("the edge is seen", lambda: self._edges(live) == ["edge-0"])
+        await until("the edge is seen", lambda: self._edges(live))
         teacher = await self.open_person(browser, "teacher", base_url)
         await self.sign_in(teacher)
         await self.join(teacher, path, name=None, camera=True, mic=True)
@@ -106,8 +106,8 @@ class EdgeClassScenario(ClassScenario):
         self.mark("the teacher muted")
 
     @staticmethod
-    def _edges(live: Any) -> list[str]:
-        return sorted(live.audiences.edges)
+    async def _edges(live: Any) -> bool:
+        return sorted(live.audiences.edges) == ["edge-0"]
 
     async def _receives(self, person: Person) -> bool:
         return (await self.received(person)) == {"videos": 1, "audios": 1}
