@@ -192,10 +192,15 @@ class RoomAudience:
             with contextlib.suppress(MediaError):
                 await self.call(peer.edge, "close_viewer", participant=participant_id)
 
+    def forget_link(self, edge: str) -> None:
+        link = self.links.pop(edge, None)
+        if link is not None:
+            link.close()
+
     def edges_alive(self, alive: Collection[str]) -> None:
         """Viewers on an edge that stopped beating: their media failed (they start again)."""
         for edge in [e for e in self.links if e not in alive]:
-            self.links.pop(edge).close()
+            self.forget_link(edge)
         for peer in self.peers.values():
             if peer.edge not in alive and not peer.failed:
                 peer.failed = True
@@ -247,17 +252,36 @@ class EdgePeer:
             audience = self._audience
             sources = audience.router.sources_for(self.participant_id)
             self.wanted = tuple(s.source_id for s in sources)
-            link = await self._failing(audience.link(self.edge))
-            audience.relay(self.edge)
-            reply = await self._failing(
-                audience.call(
-                    self.edge, "subscribe", participant=self.participant_id,
-                    relayed=link.describe(), wanted=list(self.wanted),
-                )
-            )  # fmt: skip
+            try:
+                reply = await self._offer_retried()
+            except MediaError:
+                # the seat's media failed: the room's signalling closes it, the client
+                # starts again and is placed anew
+                if not self.failed:
+                    self.failed = True
+                    audience.router.peer_failed(self.participant_id)
+                raise
             self._subscriptions = [(str(m), str(s)) for m, s in reply["subscriptions"]]
             sdp = reply["sdp"]
             return None if sdp is None else str(sdp)
+
+    async def _offer_retried(self) -> dict[str, Any]:
+        try:
+            return await self._offer()
+        except MediaError as error:
+            if error.code != "no_link":
+                raise
+            self._audience.forget_link(self.edge)  # the edge started again meanwhile
+            return await self._offer()
+
+    async def _offer(self) -> dict[str, Any]:
+        audience = self._audience
+        link = await audience.link(self.edge)
+        audience.relay(self.edge)
+        return await audience.call(
+            self.edge, "subscribe", participant=self.participant_id,
+            relayed=link.describe(), wanted=list(self.wanted),
+        )  # fmt: skip
 
     async def subscribed(self, answer_sdp: object) -> None:
         async with self._lock:
@@ -279,14 +303,3 @@ class EdgePeer:
 
     def subscriptions(self) -> list[tuple[str, str]]:
         return list(self._subscriptions)
-
-    async def _failing(self, step: Any) -> Any:
-        """A step of an offer on the edge; when the edge could not do it, the seat's media
-        failed (the room's signalling closes it, and the client starts again)."""
-        try:
-            return await step
-        except MediaError as error:
-            if error.code == "negotiation_failed" and not self.failed:
-                self.failed = True
-                self._audience.router.peer_failed(self.participant_id)
-            raise
