@@ -89,6 +89,15 @@ def _addresses(raw: str) -> tuple[str, ...]:
     return addresses
 
 
+def _relay_host(raw: str) -> str:
+    address = raw.strip() or "127.0.0.1"
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise SettingsError(f"RELAY_HOST takes an IP address, got {address!r}.") from None
+    return address
+
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -262,7 +271,7 @@ class Settings:
             process_name=env.get("PROCESS_NAME", "").strip()[:100],
             edge=_flag(env.get("EDGE"), False),
             edge_place_after=_int(env, "EDGE_PLACE_AFTER", 100),
-            relay_host=env.get("RELAY_HOST", "127.0.0.1").strip() or "127.0.0.1",
+            relay_host=_relay_host(env.get("RELAY_HOST", "")),
             report_font=Path(env["REPORT_FONT"]) if env.get("REPORT_FONT") else None,
             seal_key_file=Path(env["SEAL_KEY_FILE"]) if env.get("SEAL_KEY_FILE") else None,
             seal_cert_file=Path(env["SEAL_CERT_FILE"]) if env.get("SEAL_CERT_FILE") else None,
