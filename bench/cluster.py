@@ -1,6 +1,6 @@
 """Cluster benchmark: one publisher, its viewers spread over 1, 2 and 4 edge processes.
 
-    python bench/cluster.py                        # 60 viewers; edges 1, 2, 4
+    python bench/cluster.py                        # 100 viewers; edges 1, 2, 4
     python bench/cluster.py --viewers 40 --edges 2 --seconds 8
 
 The room's owner runs alone in a process (a Router, its ``Audiences`` on this machine's
@@ -338,7 +338,7 @@ async def main(args: argparse.Namespace) -> None:
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--viewers", type=int, default=60)
+    parser.add_argument("--viewers", type=int, default=100)
     parser.add_argument("--edges", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 4])
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
