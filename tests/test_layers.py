@@ -211,6 +211,8 @@ SERVICES = {
     "server/recording_library.py",  # the recordings library: listing, changes, retention
     "server/seed_recordings.py",  # the demo's finished recording
     "server/streamer.py",  # the streamer: a room's media plane composed, out to RTMP
+    "server/edges.py",  # this process as an edge: other owners' viewers, over relay links
+    "server/audiences.py",  # a room's viewers placed on edges, the owner's relay links
 }
 PLUMBING = {
     "server/appkeys.py",

@@ -40,6 +40,7 @@ from rooms.review_book import ReviewBook
 from rooms.roles import Kind
 from rooms.room import ChatLimit, Room
 from rooms.sealed import ScoredItems
+from server.audiences import Audiences
 from server.files import files_root
 from server.kind_nouns import in_kind
 from server.realtime.fanout import NAMESPACE, Fanout
@@ -95,6 +96,10 @@ class LiveRooms:
         self._making = asyncio.Lock()  # rooms are made one at a time
         lease = timedelta(seconds=settings.room_lease_seconds)
         self.ownership = Ownership(store, process=self.process, ttl=lease, clock=clock)
+        self.audiences = Audiences(
+            store, process=self.process, relay_host=settings.relay_host,
+            place_after=settings.edge_place_after,
+        )  # fmt: skip
         self._stop = asyncio.Event()
         # how a review room's panel is prepared (tests may hand it a book of their own)
         self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
@@ -160,6 +165,7 @@ class LiveRooms:
             config=self.media_config,
             ice_servers=self.settings.ice_servers,
             deliver=deliver,
+            audiences=self.audiences,
         )
         token = self.ownership.leases[session_id].token
         line = RoomLine(
@@ -389,6 +395,7 @@ class LiveRooms:
         self._shows = asyncio.create_task(listen(self, self._stop), name="live-shows")
         leases = self.ownership.keep(self._stop, self.lost)
         self._leases = asyncio.create_task(leases, name="room-leases")
+        self.audiences.start()
 
     async def stop(self) -> None:
         """Stop watching (the watcher finishes its round: it is never cancelled inside a
@@ -408,6 +415,7 @@ class LiveRooms:
         self._task = self._shows = self._leases = None
         for live in list(self.rooms.values()):
             await self.close(live, Text("The server is restarting; join again in a moment."))
+        await self.audiences.stop()
         try:
             await self.store.rooms.heartbeat(self.process, [], now=self.clock())
         except StoreError:

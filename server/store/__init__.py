@@ -16,6 +16,7 @@ from server.store.connection import (
     describe,
 )
 from server.store.durable import Durability, Durable, NotDurable
+from server.store.edges import Edges
 from server.store.experts import Experts
 from server.store.files import FileRecords
 from server.store.followups import FollowUps
@@ -79,6 +80,7 @@ class Store:
         self.recordings = Recordings(redis)
         self.recording_library = RecordingLibrary(redis)
         self.owners = Owners(redis)  # which process owns each live room
+        self.edges = Edges(redis)  # edges' heartbeats, calls to them, relay link keys
 
     def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
         """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is

@@ -447,3 +447,27 @@ def room_lease(session_id: str) -> str:
 
 def room_owner(session_id: str) -> str:
     return f"session:{session_id}:owner"  # hash: token (the fencing token), process (its owner)
+
+
+# edges: processes serving other owners' viewers (server/edges.py, server/audiences.py)
+EDGES = "edges"  # set: names of the processes that announced themselves as edges
+
+
+def edge(name: str) -> str:
+    return f"edge:{name}"  # JSON {relay_host, load}, with a TTL: the edge's heartbeat
+
+
+def edge_calls(name: str) -> str:
+    return f"edge:{name}:calls"  # pub/sub: owners' calls to an edge, JSON
+
+
+def process_news(name: str) -> str:
+    return f"process:{name}:news"  # pub/sub: edges' news for a room's owner, JSON
+
+
+def relay_link(link_id: str) -> str:
+    return f"relay-link:{link_id}"  # a relay link's SRTP keys (hex), read once, with a TTL
+
+
+def call_reply(call_id: str) -> str:
+    return f"call-reply:{call_id}"  # list: the reply to one call to an edge, briefly
