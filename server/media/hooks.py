@@ -15,10 +15,13 @@ aiortc 1.16.0 and aioice 0.13.0 (pinned exactly in pyproject.toml):
   connection; ``_send_keyframe`` (PLI/FIR from the viewer) and ``_retransmit`` (NACK) are
   routed to the forwarder (a fallback: a viewer's RTCP reaches the forwarder by ``divert_rtcp``).
 - transport: ``Wire`` protects with the DTLS transport's SRTP session (``_tx_srtp``, its
-  libsrtp context through pylibsrtp's binding) and writes to the nominated ICE pair's socket
-  (aioice ``Connection._nominated``): synchronous calls instead of a chain of coroutines, a
-  video frame in one segmented ``sendmsg``. ``divert_rtcp`` takes a viewer's RTCP from the
-  ICE connection (``Connection.data_received``) and unprotects it with ``_rx_srtp``.
+  libsrtp context through pylibsrtp's binding), or for RTP under an AEAD profile with a
+  ``GcmSealer`` keyed from the handshake (``_ssl``'s exported keying material, ``_role``
+  for which half is ours, as aiortc's ``_setup_srtp`` does), and writes to the nominated
+  ICE pair's socket (aioice ``Connection._nominated``): synchronous calls instead of a chain
+  of coroutines, a video frame in one segmented ``sendmsg``. ``divert_rtcp`` takes a
+  viewer's RTCP from the ICE connection (``Connection.data_received``) and unprotects it
+  with ``_rx_srtp``.
 - ICE gathering: ``limit_host_addresses`` makes an aioice connection gather host candidates
   on the given addresses only (aioice otherwise takes every interface and never loopback).
 
@@ -41,7 +44,7 @@ import aioice.turn
 import pylibsrtp
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamTrack
-from aiortc.rtcdtlstransport import RTCDtlsTransport
+from aiortc.rtcdtlstransport import SRTP_PROFILES, RTCDtlsTransport
 from aiortc.rtcicetransport import RTCIceGatherer
 from aiortc.rtcrtpparameters import (
     RTCRtpCodecParameters,
@@ -53,6 +56,7 @@ from aiortc.rtp import RtpPacket
 from pylibsrtp._binding import ffi, lib
 
 from server.media.packets import is_rtcp
+from server.media.srtp import TAG, GcmSealer
 
 WRITTEN_FOR = {"aiortc": "1.16.0", "aioice": "0.13.0", "pylibsrtp": "1.0.0"}
 
@@ -132,7 +136,7 @@ async def check_hooks() -> None:
         missing += _missing_on(transceiver.receiver, _RECEIVER_ATTRS)
         missing += _missing_on(transceiver.sender, _SENDER_ATTRS)
         missing += _missing_on(transceiver, ("_codecs",))
-        missing += _missing_on(dtls, ("_tx_srtp", "_rx_srtp"))
+        missing += _missing_on(dtls, ("_tx_srtp", "_rx_srtp", "_ssl", "_role"))
         missing += _missing_on(dtls.transport, ("_connection",))
         missing += _missing_on(pylibsrtp.Session(), ("_srtp",))
         missing += _missing_on(gatherer, ("_connection",))
@@ -258,6 +262,7 @@ _SCRATCH = ffi.new("char[]", _SCRATCH_SIZE + 1024)  # room for the last packet's
 _SCRATCH_VIEW = ffi.buffer(_SCRATCH)
 _SCRATCH_MEMORY = memoryview(_SCRATCH_VIEW)
 _LENGTH = ffi.new("int *")  # in: a packet's length; out: the protected one's
+_SEQ_SSRC = struct.Struct("!H4xI")  # an RTP header's sequence number and SSRC, from byte 2
 UDP_SEGMENT = 103  # linux/udp.h: UDP generic segmentation offload (Linux 4.18)
 _SEGMENT_SIZE = struct.Struct("=H")
 _NO_SEGMENTATION = {errno.EIO, errno.EINVAL, errno.ENOPROTOOPT, errno.EOPNOTSUPP}
@@ -301,7 +306,9 @@ class Wire:
     TURN-relayed pair) the pair's asyncio transport does the writing, a packet at a time.
     """
 
-    __slots__ = ("_protect", "_context", "_protect_rtcp", "_send", "_sendmsg", "_socket")
+    __slots__ = (
+        "_protect", "_context", "_protect_rtcp", "_sealer", "_send", "_sendmsg", "_socket",
+    )  # fmt: skip
 
     def __init__(self, dtls: RTCDtlsTransport, *, direct: bool = False) -> None:
         session = dtls._tx_srtp
@@ -310,6 +317,7 @@ class Wire:
         self._protect = lib.srtp_protect
         self._context = session._srtp[0]
         self._protect_rtcp = session.protect_rtcp
+        self._sealer = _sealer(dtls) if direct else None
         pair = dtls.transport._connection._nominated[1]
         transport = pair.protocol.transport
         self._socket: socket.socket | None = None
@@ -329,6 +337,8 @@ class Wire:
     def send_rtp(self, items: list[tuple[bytes, bytes]]) -> bool:
         """Protect and send RTP packets (header, payload), in order; False when the socket
         would block: the viewer is behind, and what was not written is dropped."""
+        if self._sealer is not None:
+            return self._sent(self._seal(items))
         protect, context, length, view = self._protect, self._context, _LENGTH, _SCRATCH_VIEW
         ends = []
         end = 0
@@ -344,6 +354,28 @@ class Wire:
                 raise pylibsrtp.Error("SRTP protect failed")
             end += length[0]
             ends.append(end)
+        return self._sent(ends)
+
+    def _seal(self, items: list[tuple[bytes, bytes]]) -> list[int]:
+        """Seal the packets one after the other in the scratch buffer (AES-GCM, in place):
+        where each ends."""
+        sealer = self._sealer
+        encrypt, nonce = sealer.encrypt_into, sealer.nonce  # type: ignore[union-attr]
+        memory, seq_ssrc = _SCRATCH_MEMORY, _SEQ_SSRC.unpack_from
+        ends = []
+        end = 0
+        for header, payload in items:
+            middle = end + len(header)
+            size = middle + len(payload) + TAG
+            if size > _SCRATCH_SIZE:
+                raise ValueError("more than 64 KiB of RTP in one send")
+            memory[end:middle] = header
+            encrypt(nonce(*seq_ssrc(header, 2)), payload, header, memory[middle:size])
+            end = size
+            ends.append(end)
+        return ends
+
+    def _sent(self, ends: list[int]) -> bool:
         try:
             if len(ends) == 1 or self._sendmsg is None:
                 self._send_each(ends, 0)
@@ -395,6 +427,18 @@ class Wire:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
+
+
+def _sealer(dtls: RTCDtlsTransport) -> GcmSealer | None:
+    """A sealer for the transport's outgoing RTP if its handshake chose an AEAD profile."""
+    chosen = dtls._ssl.get_selected_srtp_profile() if dtls._ssl is not None else None
+    for profile in SRTP_PROFILES:
+        if profile.openssl_profile == chosen and chosen.startswith(b"SRTP_AEAD_AES_"):
+            length = 2 * (profile.key_length + profile.salt_length)
+            material = dtls._ssl.export_keying_material(b"EXTRACTOR-dtls_srtp", length)
+            ours = profile.get_key_and_salt(material, 1 if dtls._role == "server" else 0)
+            return GcmSealer(ours[: profile.key_length], ours[profile.key_length :])
+    return None
 
 
 def divert_rtcp(dtls: RTCDtlsTransport, handle: Callable[[bytes], None]) -> None:
