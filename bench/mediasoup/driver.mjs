@@ -265,8 +265,7 @@ const server = net.createServer((socket) => {
         }
         socket.write(`${JSON.stringify({ result: result ?? null })}\n`);
         if (op === "stop") {
-          socket.end();
-          server.close();
+          socket.end(() => process.exit(0)); // mediasoup's own handles would keep it alive
         }
       });
     }

@@ -261,6 +261,7 @@ _SCRATCH_SIZE = 1 << 16
 _SCRATCH = ffi.new("char[]", _SCRATCH_SIZE + 1024)  # room for the last packet's SRTP trailer
 _SCRATCH_VIEW = ffi.buffer(_SCRATCH)
 _SCRATCH_MEMORY = memoryview(_SCRATCH_VIEW)
+SCRATCH = _SCRATCH_MEMORY  # where an outlet writes and seals what it sends (``send_sealed``)
 _LENGTH = ffi.new("int *")  # in: a packet's length; out: the protected one's
 _SEQ_SSRC = struct.Struct("!H4xI")  # an RTP header's sequence number and SSRC, from byte 2
 UDP_SEGMENT = 103  # linux/udp.h: UDP generic segmentation offload (Linux 4.18)
@@ -307,7 +308,7 @@ class Wire:
     """
 
     __slots__ = (
-        "_protect", "_context", "_protect_rtcp", "_sealer", "_send", "_sendmsg", "_socket",
+        "_protect", "_context", "_protect_rtcp", "sealer", "_send", "_sendmsg", "_socket",
     )  # fmt: skip
 
     def __init__(self, dtls: RTCDtlsTransport, *, direct: bool = False) -> None:
@@ -317,7 +318,7 @@ class Wire:
         self._protect = lib.srtp_protect
         self._context = session._srtp[0]
         self._protect_rtcp = session.protect_rtcp
-        self._sealer = _sealer(dtls) if direct else None
+        self.sealer = _sealer(dtls) if direct else None  # AES-GCM: RTP sealed in place by us
         pair = dtls.transport._connection._nominated[1]
         transport = pair.protocol.transport
         self._socket: socket.socket | None = None
@@ -337,8 +338,8 @@ class Wire:
     def send_rtp(self, items: list[tuple[bytes, bytes]]) -> bool:
         """Protect and send RTP packets (header, payload), in order; False when the socket
         would block: the viewer is behind, and what was not written is dropped."""
-        if self._sealer is not None:
-            return self._sent(self._seal(items))
+        if self.sealer is not None:
+            return self.send_sealed(self._seal(items))
         protect, context, length, view = self._protect, self._context, _LENGTH, _SCRATCH_VIEW
         ends = []
         end = 0
@@ -354,12 +355,12 @@ class Wire:
                 raise pylibsrtp.Error("SRTP protect failed")
             end += length[0]
             ends.append(end)
-        return self._sent(ends)
+        return self.send_sealed(ends)
 
     def _seal(self, items: list[tuple[bytes, bytes]]) -> list[int]:
         """Seal the packets one after the other in the scratch buffer (AES-GCM, in place):
         where each ends."""
-        sealer = self._sealer
+        sealer = self.sealer
         encrypt, nonce = sealer.encrypt_into, sealer.nonce  # type: ignore[union-attr]
         memory, seq_ssrc = _SCRATCH_MEMORY, _SEQ_SSRC.unpack_from
         ends = []
@@ -375,7 +376,9 @@ class Wire:
             ends.append(end)
         return ends
 
-    def _sent(self, ends: list[int]) -> bool:
+    def send_sealed(self, ends: list[int]) -> bool:
+        """Send the packets sealed one after the other in ``SCRATCH`` (each ending at one
+        of ``ends``); False when the socket would block."""
         try:
             if len(ends) == 1 or self._sendmsg is None:
                 self._send_each(ends, 0)

@@ -51,7 +51,7 @@ def link(request: pytest.FixtureRequest) -> Iterator[tuple[hooks.Wire, socket.so
         _tx_srtp=session(Policy.SSRC_ANY_OUTBOUND), transport=ice, _ssl=handshake, _role="server"
     )
     wire = hooks.Wire(dtls, direct=True)  # type: ignore[arg-type]
-    assert (wire._sealer is not None) == (handshake is not None)
+    assert (wire.sealer is not None) == (handshake is not None)
     yield wire, receiver
     wire.close()
     sender.close()
