@@ -228,6 +228,12 @@ def cpu_seconds(pid: int) -> float:
     return total / 1e9
 
 
+def kernel_share(pid: int) -> tuple[int, int]:
+    """User and kernel clock ticks of a process, every thread's (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]), int(fields[12])
+
+
 # --- viewer workers (their own processes) -----------------------------------------------
 
 
@@ -320,10 +326,12 @@ async def measure(pid: int, media: Control, workers: Workers, seconds: float, pr
             "record", "-p", str(pid),
             "-d", str(int(seconds)), "-r", "250", "-f", "raw", "-o", profile,
         )  # fmt: skip
+    ticks = kernel_share(pid)
     before = (cpu_seconds(pid), await media.call("forwarded"), time.monotonic())
     clients0 = sum(r["cpu"] for r in await workers.each("collect"))
     await asyncio.sleep(seconds)
     after = (cpu_seconds(pid), await media.call("forwarded"), time.monotonic())
+    user, kernel = (b - a for a, b in zip(ticks, kernel_share(pid), strict=True))
     dropped = await media.call("dropped")
     in_sfu = await media.call("in_sfu")
     collected = await workers.each("collect")
@@ -336,6 +344,7 @@ async def measure(pid: int, media: Control, workers: Workers, seconds: float, pr
         "cpu": after[0] - before[0],
         "forwarded": after[1] - before[1],
         "dropped": dropped,
+        "kernel": kernel / max(user + kernel, 1),
         "in_sfu": [x * 1000 for x in in_sfu],  # type: ignore[union-attr]
         "latencies": [x * 1000 for r in collected for x in r["latencies"]],
         "clients": (sum(r["cpu"] for r in collected) - clients0) / wall,
@@ -383,7 +392,7 @@ def report(r: dict, kind: str) -> None:
     per_packet = r["cpu"] / r["forwarded"]
     print(f"{kind} N={r['viewers']}: {r['forwarded'] / r['wall']:.0f} pkt/s forwarded, server "
           f"{rate:.3f} core: {per_packet * 1e6:.1f} µs/pkt, "
-          f"{1 / per_packet:.0f} pkt/core-s")  # fmt: skip
+          f"{1 / per_packet:.0f} pkt/core-s, {r['kernel']:.0%} in the kernel")  # fmt: skip
     print(f"    latency, publisher send -> arrival at the viewer: {ms(r['latencies'])}")
     print(f"    of which in the SFU (-> written to the last viewer): {ms(r['in_sfu'])}")
     print(f"    {clients}; load average {os.getloadavg()[0]:.2f}; {r['gaps']} packets "

@@ -157,8 +157,11 @@ class Outlet:
         # the wire's scratch buffer, one after the other; then one send for all of them.
         write_into = self.header.write_into  # type: ignore[union-attr]
         head = self.header.size  # type: ignore[union-attr]
-        nonce, seal = wire.sealer.nonce, wire.sealer.encrypt_into
-        memory, ssrc, pt, history = hooks.SCRATCH, self.ssrc, self.pt, self.history
+        ssrc, sealer = self.ssrc, wire.sealer
+        nonce, seal, indexes = sealer.nonce, sealer.encrypt_into, sealer.indexes
+        salt = sealer.salt ^ ssrc << 48
+        index = indexes.get(ssrc, -2)  # the highest SRTP index sent on this SSRC
+        memory, pt, history = hooks.SCRATCH, self.pt, self.history
         offset, ts_offset, base = self.offset, self.ts_offset, self.base
         last_seq, last_ts = self.last_seq, self.last_ts
         ends: list[int] = []  # where each sealed packet ends (a frame stays under 64 KiB)
@@ -172,13 +175,23 @@ class Outlet:
             middle = end + head
             size = middle + len(payload) + TAG
             write_into(memory, end, V2 | pad, marker << 7 | pt, out_seq, out_ts, ext)
-            seal(nonce(out_seq, ssrc), payload, memory[end:middle], memory[middle:size])
+            if index >= 0 and (index + 1) & 0xFFFF == out_seq:  # the usual: the next one
+                index += 1
+                iv = (salt ^ index).to_bytes(12)
+            else:  # the first, a late one or past a wrap: the sealer's estimate
+                if index >= 0:
+                    indexes[ssrc] = index
+                iv = nonce(out_seq, ssrc)
+                index = indexes[ssrc]
+            seal(iv, payload, memory[end:middle], memory[middle:size])
             end = size
             ends.append(end)
             history[out_seq % HISTORY] = (out_seq, out_ts, packet, ext)
             octets += len(payload) - (payload[-1] if pad else 0)  # RFC 3550: no padding
             if (out_seq - last_seq) & 0xFFFF < 0x8000:
                 last_seq, last_ts, newest = out_seq, out_ts, seq
+        if index >= 0:
+            indexes[ssrc] = index
         if ends:
             self._sent(wire.send_sealed(ends), len(ends), octets, newest, last_seq, last_ts, ntp)
 
