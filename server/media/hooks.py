@@ -15,13 +15,10 @@ aiortc 1.16.0 and aioice 0.13.0 (pinned exactly in pyproject.toml):
   connection; ``_send_keyframe`` (PLI/FIR from the viewer) and ``_retransmit`` (NACK) are
   routed to the forwarder (a fallback: a viewer's RTCP reaches the forwarder by ``divert_rtcp``).
 - transport: ``Wire`` protects with the DTLS transport's SRTP session (``_tx_srtp``, its
-  libsrtp context through pylibsrtp's binding), or for RTP under an AEAD profile with a
-  ``GcmSealer`` keyed from the handshake (``_ssl``'s exported keying material, ``_role``
-  for which half is ours, as aiortc's ``_setup_srtp`` does), and writes to the nominated
-  ICE pair's socket (aioice ``Connection._nominated``): synchronous calls instead of a chain
-  of coroutines, a video frame in one segmented ``sendmsg``. ``divert_rtcp`` takes a
-  viewer's RTCP from the ICE connection (``Connection.data_received``) and unprotects it
-  with ``_rx_srtp``.
+  libsrtp context through pylibsrtp's binding) and writes to the nominated ICE pair's socket
+  (aioice ``Connection._nominated``): synchronous calls instead of a chain of coroutines, a
+  video frame in one segmented ``sendmsg``. ``divert_rtcp`` takes a viewer's RTCP from the
+  ICE connection (``Connection.data_received``) and unprotects it with ``_rx_srtp``.
 - ICE gathering: ``limit_host_addresses`` makes an aioice connection gather host candidates
   on the given addresses only (aioice otherwise takes every interface and never loopback).
 
@@ -44,7 +41,7 @@ import aioice.turn
 import pylibsrtp
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamTrack
-from aiortc.rtcdtlstransport import SRTP_PROFILES, RTCDtlsTransport
+from aiortc.rtcdtlstransport import RTCDtlsTransport
 from aiortc.rtcicetransport import RTCIceGatherer
 from aiortc.rtcrtpparameters import (
     RTCRtpCodecParameters,
@@ -56,7 +53,6 @@ from aiortc.rtp import RtpPacket
 from pylibsrtp._binding import ffi, lib
 
 from server.media.packets import is_rtcp
-from server.media.srtp import TAG, GcmSealer
 
 WRITTEN_FOR = {"aiortc": "1.16.0", "aioice": "0.13.0", "pylibsrtp": "1.0.0"}
 
@@ -136,7 +132,7 @@ async def check_hooks() -> None:
         missing += _missing_on(transceiver.receiver, _RECEIVER_ATTRS)
         missing += _missing_on(transceiver.sender, _SENDER_ATTRS)
         missing += _missing_on(transceiver, ("_codecs",))
-        missing += _missing_on(dtls, ("_tx_srtp", "_rx_srtp", "_ssl", "_role"))
+        missing += _missing_on(dtls, ("_tx_srtp", "_rx_srtp"))
         missing += _missing_on(dtls.transport, ("_connection",))
         missing += _missing_on(pylibsrtp.Session(), ("_srtp",))
         missing += _missing_on(gatherer, ("_connection",))
@@ -261,9 +257,7 @@ _SCRATCH_SIZE = 1 << 16
 _SCRATCH = ffi.new("char[]", _SCRATCH_SIZE + 1024)  # room for the last packet's SRTP trailer
 _SCRATCH_VIEW = ffi.buffer(_SCRATCH)
 _SCRATCH_MEMORY = memoryview(_SCRATCH_VIEW)
-SCRATCH = _SCRATCH_MEMORY  # where an outlet writes and seals what it sends (``send_sealed``)
 _LENGTH = ffi.new("int *")  # in: a packet's length; out: the protected one's
-_SEQ_SSRC = struct.Struct("!H4xI")  # an RTP header's sequence number and SSRC, from byte 2
 UDP_SEGMENT = 103  # linux/udp.h: UDP generic segmentation offload (Linux 4.18)
 _SEGMENT_SIZE = struct.Struct("=H")
 _NO_SEGMENTATION = {errno.EIO, errno.EINVAL, errno.ENOPROTOOPT, errno.EOPNOTSUPP}
@@ -307,9 +301,7 @@ class Wire:
     TURN-relayed pair) the pair's asyncio transport does the writing, a packet at a time.
     """
 
-    __slots__ = (
-        "_protect", "_context", "_protect_rtcp", "sealer", "_send", "_sendmsg", "_socket",
-    )  # fmt: skip
+    __slots__ = ("_protect", "_context", "_protect_rtcp", "_send", "_sendmsg", "_socket")
 
     def __init__(self, dtls: RTCDtlsTransport, *, direct: bool = False) -> None:
         session = dtls._tx_srtp
@@ -318,7 +310,6 @@ class Wire:
         self._protect = lib.srtp_protect
         self._context = session._srtp[0]
         self._protect_rtcp = session.protect_rtcp
-        self.sealer = _sealer(dtls) if direct else None  # AES-GCM: RTP sealed in place by us
         pair = dtls.transport._connection._nominated[1]
         transport = pair.protocol.transport
         self._socket: socket.socket | None = None
@@ -338,8 +329,6 @@ class Wire:
     def send_rtp(self, items: list[tuple[bytes, bytes]]) -> bool:
         """Protect and send RTP packets (header, payload), in order; False when the socket
         would block: the viewer is behind, and what was not written is dropped."""
-        if self.sealer is not None:
-            return self.send_sealed(self._seal(items))
         protect, context, length, view = self._protect, self._context, _LENGTH, _SCRATCH_VIEW
         ends = []
         end = 0
@@ -355,38 +344,9 @@ class Wire:
                 raise pylibsrtp.Error("SRTP protect failed")
             end += length[0]
             ends.append(end)
-        return self.send_sealed(ends)
-
-    def _seal(self, items: list[tuple[bytes, bytes]]) -> list[int]:
-        """Seal the packets one after the other in the scratch buffer (AES-GCM, in place):
-        where each ends."""
-        sealer = self.sealer
-        encrypt, nonce = sealer.encrypt_into, sealer.nonce  # type: ignore[union-attr]
-        memory, seq_ssrc = _SCRATCH_MEMORY, _SEQ_SSRC.unpack_from
-        ends = []
-        end = 0
-        for header, payload in items:
-            middle = end + len(header)
-            size = middle + len(payload) + TAG
-            if size > _SCRATCH_SIZE:
-                raise ValueError("more than 64 KiB of RTP in one send")
-            memory[end:middle] = header
-            encrypt(nonce(*seq_ssrc(header, 2)), payload, header, memory[middle:size])
-            end = size
-            ends.append(end)
-        return ends
-
-    def send_sealed(self, ends: list[int]) -> bool:
-        """Send the packets sealed one after the other in ``SCRATCH`` (each ending at one
-        of ``ends``); False when the socket would block."""
         try:
-            count = len(ends)
-            if count == 1:
-                self._send(_SCRATCH_MEMORY[: ends[0]])
-            elif self._sendmsg is None:
+            if len(ends) == 1 or self._sendmsg is None:
                 self._send_each(ends, 0)
-            elif ends[-2] == ends[0] * (count - 1) and ends[-1] - ends[-2] <= ends[0]:
-                self._send_run(ends)  # the usual frame: all of a size but the last
             else:
                 self._send_runs(ends)
         except BlockingIOError:
@@ -400,16 +360,6 @@ class Wire:
         for end in ends:
             send(memory[start:end])
             start = end
-
-    def _send_run(self, ends: list[int]) -> None:
-        """Packets all of a size but the last (not longer) in one segmented ``sendmsg``."""
-        try:
-            self._sendmsg([_SCRATCH_MEMORY[: ends[-1]]], _segments(ends[0]))  # type: ignore[misc]
-        except OSError as exc:
-            if exc.errno not in _NO_SEGMENTATION:
-                raise
-            self._sendmsg = None  # this kernel or device cannot: one at a time
-            self._send_each(ends, 0)
 
     def _send_runs(self, ends: list[int]) -> None:
         """Runs of same-size packets (the last of a run may be shorter) in one ``sendmsg``
@@ -445,18 +395,6 @@ class Wire:
         if self._socket is not None:
             self._socket.close()
             self._socket = None
-
-
-def _sealer(dtls: RTCDtlsTransport) -> GcmSealer | None:
-    """A sealer for the transport's outgoing RTP if its handshake chose an AEAD profile."""
-    chosen = dtls._ssl.get_selected_srtp_profile() if dtls._ssl is not None else None
-    for profile in SRTP_PROFILES:
-        if profile.openssl_profile == chosen and chosen.startswith(b"SRTP_AEAD_AES_"):
-            length = 2 * (profile.key_length + profile.salt_length)
-            material = dtls._ssl.export_keying_material(b"EXTRACTOR-dtls_srtp", length)
-            ours = profile.get_key_and_salt(material, 1 if dtls._role == "server" else 0)
-            return GcmSealer(ours[: profile.key_length], ours[profile.key_length :])
-    return None
 
 
 def divert_rtcp(dtls: RTCDtlsTransport, handle: Callable[[bytes], None]) -> None:

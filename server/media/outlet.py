@@ -27,7 +27,6 @@ from aiortc.rtcrtpparameters import RTCRtpSendParameters
 
 from server.media import hooks
 from server.media.packets import V2, HeaderWriter, Packet, rtx_packet, ticks_since
-from server.media.srtp import TAG
 
 HISTORY = 128  # as aiortc's sender; NACKs older than this go unanswered
 _SR = struct.Struct("!BBHIQIII")  # RTCP SR: header, SSRC, NTP, RTP timestamp, counts
@@ -49,7 +48,6 @@ class Outlet:
         "kind", "sender", "source", "wire", "closed", "header", "pt", "rtx_pt",
         "clock_rate", "cname", "waiting", "offset", "base", "ts_offset", "ts_rebase",
         "last_seq", "last_ts", "last_ntp", "rtx_seq", "history", "packets", "octets", "drops",
-        "ssrc",
     )  # fmt: skip
 
     def __init__(self, *, kind: str, sender: RTCRtpSender) -> None:
@@ -72,9 +70,7 @@ class Outlet:
         self.last_ts = 0
         self.last_ntp = 0
         self.rtx_seq = random.getrandbits(15)
-        # what was sent, to answer NACKs: (sequence number, timestamp, packet, extension)
-        self.history: list[tuple[int, int, Packet, bytes] | None] = [None] * HISTORY
-        self.ssrc = 0
+        self.history: list[tuple[bytes, bytes] | None] = [None] * HISTORY  # header, payload
         self.packets = 0
         self.octets = 0
         self.drops = 0  # times the viewer fell behind
@@ -103,9 +99,8 @@ class Outlet:
             None,
         )
         extensions = {ext.uri: ext.id for ext in parameters.headerExtensions}
-        self.ssrc = self.sender._ssrc
         self.header = HeaderWriter(
-            ssrc=self.ssrc,
+            ssrc=self.sender._ssrc,
             mid=parameters.muxId,
             extensions=extensions,
             audio=self.kind == "audio",
@@ -150,76 +145,13 @@ class Outlet:
         wire = self.wire
         if wire is None:
             return
-        if wire.sealer is None or self.waiting:
-            self._send_items(wire, packets, ext, ntp)
-            return
-        # The hot path: each header is written, and each packet sealed (AES-GCM), in place in
-        # the wire's scratch buffer, one after the other; then one send for all of them.
-        write_into = self.header.write_into  # type: ignore[union-attr]
-        head = self.header.size  # type: ignore[union-attr]
-        ssrc, sealer = self.ssrc, wire.sealer
-        nonce, seal, indexes = sealer.nonce, sealer.encrypt_into, sealer.indexes
-        salt = sealer.salt ^ ssrc << 48
-        index = indexes.get(ssrc, -2)  # the highest SRTP index sent on this SSRC
-        memory, pt, history = hooks.SCRATCH, self.pt, self.history
-        offset, ts_offset, base = self.offset, self.ts_offset, self.base
-        last_seq, last_ts = self.last_seq, self.last_ts
-        ends: list[int] = []  # where each sealed packet ends (a frame stays under 64 KiB)
-        end, newest, octets = 0, -1, 0
-        for packet in packets:
-            seq, ts, marker, payload, _key, pad = packet
-            if (seq - base) & 0x8000:
-                continue  # from before the point we (re)started at
-            out_seq = (seq + offset) & 0xFFFF
-            out_ts = (ts + ts_offset) & 0xFFFFFFFF
-            middle = end + head
-            size = middle + len(payload) + TAG
-            write_into(memory, end, V2 | pad, marker << 7 | pt, out_seq, out_ts, ext)
-            if index >= 0 and (index + 1) & 0xFFFF == out_seq:  # the usual: the next one
-                index += 1
-                iv = (salt ^ index).to_bytes(12)
-            else:  # the first, a late one or past a wrap: the sealer's estimate
-                if index >= 0:
-                    indexes[ssrc] = index
-                iv = nonce(out_seq, ssrc)
-                index = indexes[ssrc]
-            seal(iv, payload, memory[end:middle], memory[middle:size])
-            end = size
-            ends.append(end)
-            history[out_seq % HISTORY] = (out_seq, out_ts, packet, ext)
-            octets += len(payload) - (payload[-1] if pad else 0)  # RFC 3550: no padding
-            if (out_seq - last_seq) & 0xFFFF < 0x8000:
-                last_seq, last_ts, newest = out_seq, out_ts, seq
-        if index >= 0:
-            indexes[ssrc] = index
-        if ends:
-            self._sent(wire.send_sealed(ends), len(ends), octets, newest, last_seq, last_ts, ntp)
-
-    def _sent(
-        self, sent: bool, count: int, octets: int, newest: int, last_seq: int, last_ts: int,
-        ntp: int,
-    ) -> None:  # fmt: skip
-        if not sent:
-            self._fall_behind()
-            return
-        if newest >= 0:
-            self.last_seq, self.last_ts, self.last_ntp = last_seq, last_ts, ntp
-            if (newest - self.base) & 0xFFFF > _REBASE_AFTER:
-                self.base = (newest - _REBASE_AFTER // 2) & 0xFFFF
-        self.packets += count
-        self.octets += octets
-
-    def _send_items(self, wire: hooks.Wire, packets: list[Packet], ext: bytes, ntp: int) -> None:
-        """``send`` by way of ``Wire.send_rtp`` (header and payload of each packet): when
-        the outlet (re)starts, and on a wire that leaves the sealing to libsrtp."""
         write = self.header.write  # type: ignore[union-attr]
         pt, history = self.pt, self.history
         offset, ts_offset, base = self.offset, self.ts_offset, self.base
         last_seq, last_ts = self.last_seq, self.last_ts
         items: list[tuple[bytes, bytes]] = []
         newest, octets = -1, 0
-        for packet in packets:
-            seq, ts, marker, payload, key, pad = packet
+        for seq, ts, marker, payload, key, pad in packets:
             if self.waiting:
                 if not key and self.kind == "video":
                     continue
@@ -229,8 +161,9 @@ class Outlet:
                 continue  # from before the point we (re)started at
             out_seq = (seq + offset) & 0xFFFF
             out_ts = (ts + ts_offset) & 0xFFFFFFFF
-            items.append((write(V2 | pad, marker << 7 | pt, out_seq, out_ts, ext), payload))
-            history[out_seq % HISTORY] = (out_seq, out_ts, packet, ext)
+            item = (write(V2 | pad, marker << 7 | pt, out_seq, out_ts, ext), payload)
+            history[out_seq % HISTORY] = item
+            items.append(item)
             octets += len(payload) - (payload[-1] if pad else 0)  # RFC 3550: no padding
             if (out_seq - last_seq) & 0xFFFF < 0x8000:
                 last_seq, last_ts, newest = out_seq, out_ts, seq
@@ -238,7 +171,15 @@ class Outlet:
             if self.waiting and self.kind == "video":
                 self.source.request_keyframe()  # type: ignore[union-attr]
             return
-        self._sent(wire.send_rtp(items), len(items), octets, newest, last_seq, last_ts, ntp)
+        if not wire.send_rtp(items):
+            self._fall_behind()
+            return
+        if newest >= 0:
+            self.last_seq, self.last_ts, self.last_ntp = last_seq, last_ts, ntp
+            if (newest - base) & 0xFFFF > _REBASE_AFTER:
+                self.base = (newest - _REBASE_AFTER // 2) & 0xFFFF
+        self.packets += len(items)
+        self.octets += octets
 
     def _rebase(self, seq: int, ts: int) -> None:
         self.waiting = False
@@ -262,13 +203,12 @@ class Outlet:
             self.source.request_keyframe()
 
     def retransmit(self, sequence_number: int) -> None:
-        kept = self.history[sequence_number % HISTORY]
-        if kept is None or self.wire is None or kept[0] != sequence_number:
+        item = self.history[sequence_number % HISTORY]
+        if item is None or self.wire is None:
             return
-        out_seq, out_ts, (_seq, _ts, marker, payload, _key, pad), ext = kept
-        write = self.header.write  # type: ignore[union-attr]
-        header = write(V2 | pad, marker << 7 | self.pt, out_seq, out_ts, ext)
-        item = (header, payload)
+        header, payload = item
+        if (header[2] << 8 | header[3]) != sequence_number:
+            return
         if self.rtx_pt is not None:
             item = rtx_packet(
                 header,

@@ -112,7 +112,7 @@ class HeaderWriter:
     padding.
     """
 
-    __slots__ = ("write", "write_into", "size")
+    __slots__ = ("write",)
 
     def __init__(self, *, ssrc: int, mid: str, extensions: dict[str, int], audio: bool) -> None:
         mid_id = extensions.get(MID_URI, 0)
@@ -125,30 +125,15 @@ class HeaderWriter:
         length = 1 + var_len + len(mid_elem)
         words = (length + 3) // 4
         tail = mid_elem + bytes(words * 4 - length)
-        layout = struct.Struct(f"!BBHIIHHB{var_len}s{len(tail)}s")
-        pack, pack_into = layout.pack, layout.pack_into
+        pack = struct.Struct(f"!BBHIIHHB{var_len}s{len(tail)}s").pack
         blank = bytes(var_len)
-        self.size = layout.size  # bytes of every header it writes
 
         def write(first: int, marker_pt: int, seq: int, timestamp: int, ext: bytes) -> bytes:
             # first: V2 | P_BIT when the payload ends in padding; 0x10 is the X bit
             return pack(first | 0x10, marker_pt, seq, timestamp, ssrc, 0xBEDE, words, var_head,
                         ext if var_id else blank, tail)  # fmt: skip
 
-        def write_into(
-            buffer: memoryview,
-            at: int,
-            first: int,
-            marker_pt: int,
-            seq: int,
-            timestamp: int,
-            ext: bytes,
-        ) -> None:  # the same header, written into ``buffer`` at ``at``
-            pack_into(buffer, at, first | 0x10, marker_pt, seq, timestamp, ssrc, 0xBEDE, words,
-                      var_head, ext if var_id else blank, tail)  # fmt: skip
-
         self.write = write
-        self.write_into = write_into
 
 
 AUDIO_LEVELS = [bytes((level,)) for level in range(128)]  # the audio-level extension's value

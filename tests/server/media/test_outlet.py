@@ -1,13 +1,7 @@
-"""An outlet's rules, with a fake wire: start at a key frame, no gaps, fall behind, NACK/RTX.
+"""An outlet's rules, with a fake wire: start at a key frame, no gaps, fall behind, NACK/RTX."""
 
-Every test runs twice: with a wire that takes each packet's header and payload (libsrtp's
-way), and with one whose packets the outlet writes and seals itself (AES-GCM, the hot path),
-read back here with libsrtp."""
-
-from collections.abc import Iterator
 from types import SimpleNamespace
 
-import pytest
 from aiortc.rtcrtpparameters import (
     RTCRtcpParameters,
     RTCRtpCodecParameters,
@@ -15,23 +9,9 @@ from aiortc.rtcrtpparameters import (
     RTCRtpSendParameters,
 )
 from aiortc.rtp import RtcpPacket, RtpPacket
-from pylibsrtp import Policy, Session
 
-from server.media import hooks
 from server.media.outlet import Outlet, sender_reports
 from server.media.packets import MID_URI, even_frame
-from server.media.srtp import GcmSealer
-
-KEY = bytes(range(44))  # AES-256-GCM: key and salt
-SEALED = [False]  # whether the wires made now seal in place (set per test by ``sealing``)
-
-
-@pytest.fixture(autouse=True, params=["items", "sealed"])
-def sealing(request: pytest.FixtureRequest) -> Iterator[None]:
-    SEALED[0] = request.param == "sealed"
-    yield
-    SEALED[0] = False
-
 
 VP8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=97)
 RTX = RTCRtpCodecParameters(
@@ -46,22 +26,6 @@ class FakeWire:
         self.writes: list[list[int]] = []  # the sizes of the packets given in each call
         self.full = False
         self.closed = False
-        self.sealer = GcmSealer(KEY[:32], KEY[32:]) if SEALED[0] else None
-        policy = Policy(
-            key=KEY, ssrc_type=Policy.SSRC_ANY_INBOUND,
-            srtp_profile=Policy.SRTP_PROFILE_AEAD_AES_256_GCM,
-        )  # fmt: skip
-        policy.allow_repeat_tx = True  # a retransmission without RTX repeats an index
-        self.unseal = Session(policy).unprotect
-
-    def send_sealed(self, ends: list[int]) -> bool:
-        if self.full:
-            return False
-        starts = [0, *ends[:-1]]
-        plain = [self.unseal(bytes(hooks.SCRATCH[a:b])) for a, b in zip(starts, ends, strict=True)]
-        self.writes.append([len(p) for p in plain])
-        self.sent.extend(RtpPacket.parse(p) for p in plain)
-        return True
 
     def send_rtp(self, items: list[tuple[bytes, bytes]]) -> bool:
         if self.full:

@@ -20,22 +20,9 @@ def session(direction: int) -> Session:
     )
 
 
-class Handshake:
-    """What the wire reads of a finished DTLS handshake (pyOpenSSL's connection): the SRTP
-    profile chosen and the keying material, where the server's half is ``KEY``."""
-
-    def get_selected_srtp_profile(self) -> bytes:
-        return b"SRTP_AEAD_AES_256_GCM"
-
-    def export_keying_material(self, label: bytes, length: int) -> bytes:
-        assert (label, length) == (b"EXTRACTOR-dtls_srtp", 88)
-        return bytes(32) + KEY[:32] + bytes(12) + KEY[32:]
-
-
-@pytest.fixture(params=["sealer", "libsrtp"])
-def link(request: pytest.FixtureRequest) -> Iterator[tuple[hooks.Wire, socket.socket]]:
-    """A wire from one UDP socket to another, both on 127.0.0.1, as after ICE and DTLS;
-    sealing its RTP itself (AES-GCM) or with libsrtp (no handshake seen: libsrtp's session)."""
+@pytest.fixture
+def link() -> Iterator[tuple[hooks.Wire, socket.socket]]:
+    """A wire from one UDP socket to another, both on 127.0.0.1, as after ICE and DTLS."""
     receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     receiver.bind(("127.0.0.1", 0))
     receiver.settimeout(2)
@@ -46,12 +33,8 @@ def link(request: pytest.FixtureRequest) -> Iterator[tuple[hooks.Wire, socket.so
         remote_addr=receiver.getsockname(), protocol=SimpleNamespace(transport=transport)
     )
     ice = SimpleNamespace(_connection=SimpleNamespace(_nominated={1: pair}))
-    handshake = Handshake() if request.param == "sealer" else None
-    dtls = SimpleNamespace(
-        _tx_srtp=session(Policy.SSRC_ANY_OUTBOUND), transport=ice, _ssl=handshake, _role="server"
-    )
+    dtls = SimpleNamespace(_tx_srtp=session(Policy.SSRC_ANY_OUTBOUND), transport=ice)
     wire = hooks.Wire(dtls, direct=True)  # type: ignore[arg-type]
-    assert (wire.sealer is not None) == (handshake is not None)
     yield wire, receiver
     wire.close()
     sender.close()
