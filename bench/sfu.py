@@ -23,8 +23,17 @@ signalling and chat (ten people each sending a message a second) run in the SFU'
 as in production; its CPU per packet the viewers received, media latency and chat latency.
 Then aiortc's MediaRelay (decode once, encode per viewer) at small N. Viewer cost = CPU per
 added viewer (slope from the first to the last N). The machine is shared: the load average is
-printed. Final line: ``sfu: pkts_per_core_s=<n> viewer_cost_ratio_vs_transcode=<x> p95_ms=<y>
-room_pkts_per_core_s=<n> room_p95_ms=<y>``
+printed.
+
+Beside ours, a peer SFU built here: mediasoup 3.12.16 (``make mediasoup``), a Router in its
+worker process driven by bench/mediasoup/driver.mjs with the same calls, the same publisher
+and the same viewers. At the last N, ``--peer-runs`` runs of each alternate (ours, mediasoup,
+ours, mediasoup; the series' last run is ours' first), each with its own server, publisher and
+viewers; its worker's CPU is read as ours is (every thread's schedstat), and "forwarded" is the
+RTP its consumers sent (their stats' packet counts). Figures over the alternating runs are
+pooled: all their packets over all their CPU time. Final line: ``sfu: pkts_per_core_s=<n>
+viewer_cost_ratio_vs_transcode=<x> p95_ms=<y> room_pkts_per_core_s=<n> room_p95_ms=<y>
+mediasoup_pkts_per_core_s=<n> vs_mediasoup=<r>`` (pkts_per_core_s: ours pooled at the last N).
 """
 
 import argparse
@@ -422,7 +431,12 @@ def pooled(runs: list[dict]) -> float:
     return sum(r["forwarded"] for r in runs) / sum(r["cpu"] for r in runs)
 
 
+MEDIASOUP_WORKER = ROOT / ".mediasoup/build/mediasoup-worker"  # make mediasoup
+
+
 async def main(args: argparse.Namespace) -> None:
+    if args.peer_runs and not MEDIASOUP_WORKER.exists():
+        sys.exit(f"no {MEDIASOUP_WORKER}: run `make mediasoup` (or --peer-runs 0)")
     clip = encode_clip(seconds=5, width=640, height=480, bitrate=600_000)
     kbps = sum(map(len, clip.video)) * 8 / 5 / 1000
     print(f"clip: 640x480 VP8 {kbps:.0f} kbps + Opus, {len(clip.video)} frames", flush=True)
