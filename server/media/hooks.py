@@ -355,6 +355,23 @@ class Wire:
             pass
         return True
 
+    def send_one(self, header: bytes, payload: bytes) -> bool:
+        """``send_rtp`` of one packet (an audio packet, mostly): no list, no loop."""
+        middle = len(header)
+        size = middle + len(payload)
+        _SCRATCH_VIEW[:middle] = header
+        _SCRATCH_VIEW[middle:size] = payload
+        _LENGTH[0] = size
+        if self._protect(self._context, _SCRATCH, _LENGTH):
+            raise pylibsrtp.Error("SRTP protect failed")
+        try:
+            self._send(_SCRATCH_MEMORY[: _LENGTH[0]])
+        except BlockingIOError:
+            return False
+        except OSError:  # unreachable and the like: as lost on the way, UDP being UDP
+            pass
+        return True
+
     def _send_each(self, ends: list[int], start: int) -> None:
         memory, send = _SCRATCH_MEMORY, self._send
         for end in ends:
