@@ -345,8 +345,11 @@ class Wire:
             end += length[0]
             ends.append(end)
         try:
-            if len(ends) == 1 or self._sendmsg is None:
+            count, first = len(ends), ends[0]
+            if count == 1 or self._sendmsg is None:
                 self._send_each(ends, 0)
+            elif ends[-2] == first * (count - 1) and ends[-1] - ends[-2] <= first:
+                self._send_run(ends)  # the usual frame: all of one size but the last
             else:
                 self._send_runs(ends)
         except BlockingIOError:
@@ -377,6 +380,16 @@ class Wire:
         for end in ends:
             send(memory[start:end])
             start = end
+
+    def _send_run(self, ends: list[int]) -> None:
+        """Packets all of one size but the last (not longer): one segmented ``sendmsg``."""
+        try:
+            self._sendmsg([_SCRATCH_MEMORY[: ends[-1]]], _segments(ends[0]))  # type: ignore[misc]
+        except OSError as exc:
+            if exc.errno not in _NO_SEGMENTATION:
+                raise
+            self._sendmsg = None  # this kernel or device cannot: one at a time
+            self._send_each(ends, 0)
 
     def _send_runs(self, ends: list[int]) -> None:
         """Runs of same-size packets (the last of a run may be shorter) in one ``sendmsg``
