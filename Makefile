@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 
 .PHONY: run test lint install install-dev chromium fonts poppler rtmp messages bench-agenda bench-chat bench-chat-5000 \
 	bench-sfu bench-class bench-record bench-failover bench-stream bench-cluster clean run-cluster \
-	haproxy
+	haproxy mediasoup
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -103,7 +103,18 @@ bench-chat: install
 bench-chat-5000: install
 	$(PY) bench/chat.py --clients 5000 --modes real
 
-bench-sfu: install
+# bench-sfu's peer: mediasoup 3.12.16's worker, built in .mediasoup from the npm package
+# against Debian's libraries (bench/mediasoup/build.sh; a few minutes the first time).
+MEDIASOUP_DEBS := g++ pkg-config python3-venv libssl-dev libuv1-dev libsrtp2-dev \
+	libusrsctp-dev libabsl-dev nlohmann-json3-dev
+mediasoup:
+	@missing=""; for deb in $(MEDIASOUP_DEBS); do \
+		dpkg-query -W -f='$${Status}' $$deb 2>/dev/null | grep -q "ok installed" || missing="$$missing $$deb"; \
+	done; $(call debian,for the bench's mediasoup,Building mediasoup)
+	@command -v npm >/dev/null || { echo "npm is required: install Node.js 20 and npm (Debian: apt-get install nodejs npm)"; exit 1; }
+	bench/mediasoup/build.sh .mediasoup
+
+bench-sfu: install mediasoup
 	$(PY) bench/sfu.py
 
 # One teacher publishing to 500 listeners of a class, and a quiz they all answer: a few minutes.

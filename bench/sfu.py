@@ -23,8 +23,17 @@ signalling and chat (ten people each sending a message a second) run in the SFU'
 as in production; its CPU per packet the viewers received, media latency and chat latency.
 Then aiortc's MediaRelay (decode once, encode per viewer) at small N. Viewer cost = CPU per
 added viewer (slope from the first to the last N). The machine is shared: the load average is
-printed. Final line: ``sfu: pkts_per_core_s=<n> viewer_cost_ratio_vs_transcode=<x> p95_ms=<y>
-room_pkts_per_core_s=<n> room_p95_ms=<y>``
+printed.
+
+Beside ours, a peer SFU built here: mediasoup 3.12.16 (``make mediasoup``), a Router in its
+worker process driven by bench/mediasoup/driver.mjs with the same calls, the same publisher
+and the same viewers. At the last N, ``--peer-runs`` runs of each alternate (ours, mediasoup,
+ours, mediasoup; the series' last run is ours' first), each with its own server, publisher and
+viewers; its worker's CPU is read as ours is (every thread's schedstat), and "forwarded" is the
+RTP its consumers sent (their stats' packet counts). Figures over the alternating runs are
+pooled: all their packets over all their CPU time. Final line: ``sfu: pkts_per_core_s=<n>
+viewer_cost_ratio_vs_transcode=<x> p95_ms=<y> room_pkts_per_core_s=<n> room_p95_ms=<y>
+mediasoup_pkts_per_core_s=<n> vs_mediasoup=<r>`` (pkts_per_core_s: ours pooled at the last N).
 """
 
 import argparse
@@ -32,6 +41,7 @@ import asyncio
 import inspect
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -85,6 +95,10 @@ class Forwarding:
                     self.spans.append(done - STAMP.unpack_from(payload, len(payload) - 8)[0])
 
         return timed
+
+    def cpu_pid(self) -> int:
+        """The process whose threads' CPU is the media server's."""
+        return os.getpid()
 
     def in_sfu(self) -> list[float]:
         spans, self.spans = self.spans, []
@@ -192,11 +206,24 @@ class Control:
 
 
 async def spawn(*flags: str) -> tuple[asyncio.subprocess.Process, str]:
+    return await spawn_program(sys.executable, __file__, *flags)
+
+
+async def spawn_program(*command: str) -> tuple[asyncio.subprocess.Process, str]:
+    """A child whose first line of output is its port (or that it is ready)."""
     pipe = subprocess.PIPE
     child = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, *flags, stdin=pipe, stdout=pipe, cwd=ROOT, limit=1 << 28
+        *command, stdin=pipe, stdout=pipe, cwd=ROOT, limit=1 << 28
     )
     return child, (await child.stdout.readline()).decode().strip()  # type: ignore[union-attr]
+
+
+async def spawn_server(kind: str) -> tuple[asyncio.subprocess.Process, str]:
+    """The media server: ours ("sfu"), aiortc's MediaRelay ("transcode") or the peer SFU
+    ("mediasoup", bench/mediasoup/driver.mjs on the worker `make mediasoup` built)."""
+    if kind == "mediasoup":
+        return await spawn_program("node", str(ROOT / "bench/mediasoup/driver.mjs"))
+    return await spawn("--serve-transcode" if kind == "transcode" else "--serve")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -208,6 +235,12 @@ def cpu_seconds(pid: int) -> float:
         except (FileNotFoundError, ProcessLookupError):
             continue  # a thread that just ended
     return total / 1e9
+
+
+def kernel_share(pid: int) -> tuple[int, int]:
+    """User and kernel clock ticks of a process, every thread's (/proc/<pid>/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]), int(fields[12])
 
 
 # --- viewer workers (their own processes) -----------------------------------------------
@@ -291,20 +324,23 @@ def percentile(values: list[float], p: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
 
 
-async def measure(server, media: Control, workers: Workers, seconds: float, profile) -> dict:
+async def measure(pid: int, media: Control, workers: Workers, seconds: float, profile) -> dict:
     await asyncio.sleep(3)  # connections up, first key frame through
     await workers.each("reset")
     await media.call("in_sfu")
     spy = None
     if profile:
         spy = await asyncio.create_subprocess_exec(
-            str(Path(sys.executable).parent / "py-spy"), "record", "-p", str(server.pid),
+            shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy"),
+            "record", "-p", str(pid),
             "-d", str(int(seconds)), "-r", "250", "-f", "raw", "-o", profile,
         )  # fmt: skip
-    before = (cpu_seconds(server.pid), await media.call("forwarded"), time.monotonic())
+    ticks = kernel_share(pid)
+    before = (cpu_seconds(pid), await media.call("forwarded"), time.monotonic())
     clients0 = sum(r["cpu"] for r in await workers.each("collect"))
     await asyncio.sleep(seconds)
-    after = (cpu_seconds(server.pid), await media.call("forwarded"), time.monotonic())
+    after = (cpu_seconds(pid), await media.call("forwarded"), time.monotonic())
+    user, kernel = (b - a for a, b in zip(ticks, kernel_share(pid), strict=True))
     dropped = await media.call("dropped")
     in_sfu = await media.call("in_sfu")
     collected = await workers.each("collect")
@@ -317,6 +353,7 @@ async def measure(server, media: Control, workers: Workers, seconds: float, prof
         "cpu": after[0] - before[0],
         "forwarded": after[1] - before[1],
         "dropped": dropped,
+        "kernel": kernel / max(user + kernel, 1),
         "in_sfu": [x * 1000 for x in in_sfu],  # type: ignore[union-attr]
         "latencies": [x * 1000 for r in collected for x in r["latencies"]],
         "clients": (sum(r["cpu"] for r in collected) - clients0) / wall,
@@ -324,9 +361,11 @@ async def measure(server, media: Control, workers: Workers, seconds: float, prof
     }
 
 
-async def series(clip, counts: list[int], args, transcode: bool) -> list[dict]:
-    server, port = await spawn("--serve-transcode" if transcode else "--serve")
+async def series(clip, counts: list[int], args, kind: str = "sfu") -> list[dict]:
+    transcode = kind == "transcode"
+    server, port = await spawn_server(kind)
     media = Control(*await asyncio.open_connection("127.0.0.1", int(port), limit=1 << 28))
+    pid = server.pid if transcode else await media.call("cpu_pid")
     publisher = SyntheticPublisher(clip, stamp=not transcode)
     await publisher.accept(await media.call("publish", sdp=await publisher.offer()))  # type: ignore[arg-type]
     workers = Workers()
@@ -335,9 +374,9 @@ async def series(clip, counts: list[int], args, transcode: bool) -> list[dict]:
     try:
         for count in counts:
             await workers.grow(count)
-            profile = args.profile if count == counts[-1] and not transcode else None
-            results.append(await measure(server, media, workers, args.seconds, profile))
-            report(results[-1], transcode)
+            profile = args.profile if count == counts[-1] and kind == "sfu" else None
+            results.append(await measure(pid, media, workers, args.seconds, profile))
+            report(results[-1], kind)
     finally:
         await workers.stop()
         await publisher.close()
@@ -352,17 +391,17 @@ def ms(values: list[float]) -> str:
     )
 
 
-def report(r: dict, transcode: bool) -> None:
+def report(r: dict, kind: str) -> None:
     rate = r["cpu"] / r["wall"]
     clients = f"viewer processes {r['clients']:.2f} core"
-    if transcode:
+    if kind == "transcode":
         per_viewer = rate / r["viewers"]
         print(f"transcode N={r['viewers']}: server {rate:.3f} core ({per_viewer:.3f} per viewer)")
         return
     per_packet = r["cpu"] / r["forwarded"]
-    print(f"sfu N={r['viewers']}: {r['forwarded'] / r['wall']:.0f} pkt/s forwarded, server "
+    print(f"{kind} N={r['viewers']}: {r['forwarded'] / r['wall']:.0f} pkt/s forwarded, server "
           f"{rate:.3f} core: {per_packet * 1e6:.1f} µs/pkt, "
-          f"{1 / per_packet:.0f} pkt/core-s")  # fmt: skip
+          f"{1 / per_packet:.0f} pkt/core-s, {r['kernel']:.0%} in the kernel")  # fmt: skip
     print(f"    latency, publisher send -> arrival at the viewer: {ms(r['latencies'])}")
     print(f"    of which in the SFU (-> written to the last viewer): {ms(r['in_sfu'])}")
     print(f"    {clients}; load average {os.getloadavg()[0]:.2f}; {r['gaps']} packets "
@@ -376,38 +415,69 @@ def slope(results: list[dict]) -> float:
     return added / (last["viewers"] - first["viewers"])
 
 
+async def against_peer(clip, args, first: dict) -> tuple[list[dict], list[dict]]:
+    """Runs at the last N alternating ours and the peer SFU's (mediasoup): ours, peer, ours,
+    peer...; ``first`` (the series' last run) is ours the first time."""
+    ours, peer = [first], []
+    for run in range(args.peer_runs):
+        if run:
+            ours += await series(clip, args.viewers[-1:], args)
+        peer += await series(clip, args.viewers[-1:], args, "mediasoup")
+    return ours, peer
+
+
+def pooled(runs: list[dict]) -> float:
+    """Packets per core-second over several runs: all packets over all CPU time."""
+    return sum(r["forwarded"] for r in runs) / sum(r["cpu"] for r in runs)
+
+
+MEDIASOUP_WORKER = ROOT / ".mediasoup/build/mediasoup-worker"  # make mediasoup
+
+
 async def main(args: argparse.Namespace) -> None:
+    if args.peer_runs and not MEDIASOUP_WORKER.exists():
+        sys.exit(f"no {MEDIASOUP_WORKER}: run `make mediasoup` (or --peer-runs 0)")
     clip = encode_clip(seconds=5, width=640, height=480, bitrate=600_000)
     kbps = sum(map(len, clip.video)) * 8 / 5 / 1000
     print(f"clip: 640x480 VP8 {kbps:.0f} kbps + Opus, {len(clip.video)} frames", flush=True)
-    sfu = await series(clip, args.viewers, args, transcode=False)
+    sfu = await series(clip, args.viewers, args)
+    ours, peer = await against_peer(clip, args, sfu[-1]) if args.peer_runs else ([sfu[-1]], [])
     room = None
     if args.room:
         room = await room_line(clip, args.room, args.seconds, args.workers, cpu_seconds)
         alone = [(r["viewers"], r["cpu"] / r["forwarded"]) for r in sfu]
         report_room(room, dict(alone).get(args.room), ms)
-    transcoded = await series(clip, args.transcode, args, transcode=True)
-    pkts_per_core_s = sfu[-1]["forwarded"] / sfu[-1]["cpu"]
-    ratio = slope(transcoded) / slope(sfu)
-    p95 = percentile(sfu[-1]["latencies"], 95)
-    print(f"per added viewer: sfu {slope(sfu) * 1000:.2f} millicores, "
-          f"transcode {slope(transcoded) * 1000:.1f} millicores")  # fmt: skip
-    in_room = ""
+    fields = [f"pkts_per_core_s={pooled(ours):.0f}"]
+    if args.transcode:
+        transcoded = await series(clip, args.transcode, args, "transcode")
+        print(f"per added viewer: sfu {slope(sfu) * 1000:.2f} millicores, "
+              f"transcode {slope(transcoded) * 1000:.1f} millicores")  # fmt: skip
+        fields.append(f"viewer_cost_ratio_vs_transcode={slope(transcoded) / slope(sfu):.0f}")
+    fields.append(f"p95_ms={percentile(sfu[-1]['latencies'], 95):.1f}")
     if room is not None:
-        in_room = (f" room_pkts_per_core_s={room['sent'] / room['cpu']:.0f}"
-                   f" room_p95_ms={percentile(room['latencies'], 95):.1f}")  # fmt: skip
-    print(f"sfu: pkts_per_core_s={pkts_per_core_s:.0f} "
-          f"viewer_cost_ratio_vs_transcode={ratio:.0f} p95_ms={p95:.1f}{in_room}")  # fmt: skip
+        fields.append(f"room_pkts_per_core_s={room['sent'] / room['cpu']:.0f}")
+        fields.append(f"room_p95_ms={percentile(room['latencies'], 95):.1f}")
+    if peer:
+        each = lambda runs: " ".join(str(round(r["forwarded"] / r["cpu"])) for r in runs)  # noqa: E731
+        print(f"N={args.viewers[-1]}, alternating runs, pkt/core-s: ours {each(ours)}; "
+              f"mediasoup {each(peer)}; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+        fields.append(f"mediasoup_pkts_per_core_s={pooled(peer):.0f}")
+        fields.append(f"vs_mediasoup={pooled(ours) / pooled(peer):.2f}")
+    print("sfu: " + " ".join(fields))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    counts = lambda text: [int(n) for n in text.split(",")]  # noqa: E731
+    counts = lambda text: [int(n) for n in text.split(",") if n]  # noqa: E731
     parser.add_argument("--viewers", type=counts, default=[10, 50, 100])
     parser.add_argument("--transcode", type=counts, default=[1, 3])
     parser.add_argument("--room", type=int, default=100, help="viewers in the room line (0: no)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2, help="viewer processes")
+    parser.add_argument(
+        "--peer-runs", type=int, default=2,
+        help="runs of mediasoup (make mediasoup) at the last N, alternating with ours (0: no)",
+    )  # fmt: skip
     parser.add_argument("--profile", metavar="PATH", help="py-spy the SFU during the last N")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-transcode", action="store_true", help=argparse.SUPPRESS)

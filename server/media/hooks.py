@@ -345,10 +345,30 @@ class Wire:
             end += length[0]
             ends.append(end)
         try:
-            if len(ends) == 1 or self._sendmsg is None:
+            count, first = len(ends), ends[0]
+            if count == 1 or self._sendmsg is None:
                 self._send_each(ends, 0)
+            elif ends[-2] == first * (count - 1) and ends[-1] - ends[-2] <= first:
+                self._send_run(ends)  # the usual frame: all of one size but the last
             else:
                 self._send_runs(ends)
+        except BlockingIOError:
+            return False
+        except OSError:  # unreachable and the like: as lost on the way, UDP being UDP
+            pass
+        return True
+
+    def send_one(self, header: bytes, payload: bytes) -> bool:
+        """``send_rtp`` of one packet (an audio packet, mostly): no list, no loop."""
+        middle = len(header)
+        size = middle + len(payload)
+        _SCRATCH_VIEW[:middle] = header
+        _SCRATCH_VIEW[middle:size] = payload
+        _LENGTH[0] = size
+        if self._protect(self._context, _SCRATCH, _LENGTH):
+            raise pylibsrtp.Error("SRTP protect failed")
+        try:
+            self._send(_SCRATCH_MEMORY[: _LENGTH[0]])
         except BlockingIOError:
             return False
         except OSError:  # unreachable and the like: as lost on the way, UDP being UDP
@@ -360,6 +380,16 @@ class Wire:
         for end in ends:
             send(memory[start:end])
             start = end
+
+    def _send_run(self, ends: list[int]) -> None:
+        """Packets all of one size but the last (not longer): one segmented ``sendmsg``."""
+        try:
+            self._sendmsg([_SCRATCH_MEMORY[: ends[-1]]], _segments(ends[0]))  # type: ignore[misc]
+        except OSError as exc:
+            if exc.errno not in _NO_SEGMENTATION:
+                raise
+            self._sendmsg = None  # this kernel or device cannot: one at a time
+            self._send_each(ends, 0)
 
     def _send_runs(self, ends: list[int]) -> None:
         """Runs of same-size packets (the last of a run may be shorter) in one ``sendmsg``

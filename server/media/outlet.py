@@ -145,6 +145,9 @@ class Outlet:
         wire = self.wire
         if wire is None:
             return
+        if len(packets) == 1 and not self.waiting:
+            self._send_one(wire, packets[0], ext, ntp)
+            return
         write = self.header.write  # type: ignore[union-attr]
         pt, history = self.pt, self.history
         offset, ts_offset, base = self.offset, self.ts_offset, self.base
@@ -180,6 +183,25 @@ class Outlet:
                 self.base = (newest - _REBASE_AFTER // 2) & 0xFFFF
         self.packets += len(items)
         self.octets += octets
+
+    def _send_one(self, wire: hooks.Wire, packet: Packet, ext: bytes, ntp: int) -> None:
+        """``send`` of one packet (every audio packet, a late video one) once started."""
+        seq, ts, marker, payload, _key, pad = packet
+        if (seq - self.base) & 0x8000:
+            return  # from before the point we (re)started at
+        out_seq = (seq + self.offset) & 0xFFFF
+        out_ts = (ts + self.ts_offset) & 0xFFFFFFFF
+        item = (self.header.write(V2 | pad, marker << 7 | self.pt, out_seq, out_ts, ext), payload)  # type: ignore[union-attr]
+        self.history[out_seq % HISTORY] = item
+        if not wire.send_one(*item):
+            self._fall_behind()
+            return
+        if (out_seq - self.last_seq) & 0xFFFF < 0x8000:
+            self.last_seq, self.last_ts, self.last_ntp = out_seq, out_ts, ntp
+            if (seq - self.base) & 0xFFFF > _REBASE_AFTER:
+                self.base = (seq - _REBASE_AFTER // 2) & 0xFFFF
+        self.packets += 1
+        self.octets += len(payload) - (payload[-1] if pad else 0)  # RFC 3550: no padding
 
     def _rebase(self, seq: int, ts: int) -> None:
         self.waiting = False

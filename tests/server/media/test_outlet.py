@@ -34,6 +34,9 @@ class FakeWire:
         self.sent.extend(RtpPacket.parse(header + payload) for header, payload in items)
         return True
 
+    def send_one(self, header: bytes, payload: bytes) -> bool:
+        return self.send_rtp([(header, payload)])
+
     def close(self) -> None:
         self.closed = True
 
