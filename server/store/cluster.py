@@ -1,0 +1,75 @@
+"""A Redis Cluster as the store: ``REDIS_URL=redis+cluster://host:port[,host:port…]``.
+
+redis-py has no URL for a cluster (python-socketio's ``redis+sentinel://`` is the model of
+this one): the hosts are the cluster's startup nodes, any of its primaries or replicas; the
+client learns the slot map from them. ``rediss+cluster://`` connects with TLS, and a
+``user:password@`` goes to every node.
+
+Every script and transaction of the store touches keys of one slot (server/store/keys.py,
+hash tags), which the cluster demands; two things differ from one Redis, and are met here:
+
+- a script queued on a cluster pipeline is sent as ``EVAL`` with its source: a node that
+  never ran it would refuse ``EVALSHA`` (on one Redis the pipeline loads its scripts first),
+  and awaiting a cluster pipeline's command, as redis-py's script object does, empties the
+  commands queued on it before;
+- a durable commit runs its ``WAITAOF`` on the connection of the node its keys live on
+  (server/store/durable.py).
+"""
+
+import re
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from redis.asyncio.cluster import ClusterNode, ClusterPipeline, RedisCluster
+from redis.commands.core import AsyncScript
+
+SCHEMES = {"redis+cluster": False, "rediss+cluster": True}  # scheme -> TLS
+
+
+def is_cluster_url(url: str) -> bool:
+    return urlsplit(url).scheme in SCHEMES
+
+
+def startup_nodes(url: str) -> list[tuple[str, int]]:
+    """The (host, port) pairs a ``redis+cluster://`` URL names (port 6379 by default)."""
+    hosts = urlsplit(url).netloc.rpartition("@")[2]
+    nodes = []
+    for part in hosts.split(","):
+        found = re.fullmatch(r"\[?([^\[\]]+?)\]?(?::(\d+))?", part.strip())
+        if found is None:
+            raise ValueError(f"not a host[:port] in REDIS_URL: {part!r}")
+        nodes.append((found[1], int(found[2] or 6379)))
+    return nodes
+
+
+class ClusterScript(AsyncScript):
+    """A Lua script that a cluster pipeline queues as ``EVAL`` (see the module)."""
+
+    async def __call__(self, keys: Any = None, args: Any = None, client: Any = None) -> Any:
+        if isinstance(client, ClusterPipeline):
+            keys, args = list(keys or []), list(args or [])
+            return client.execute_command("EVAL", self.script, len(keys), *keys, *args)
+        return await super().__call__(keys, args, client)
+
+
+class ClusterRedis(RedisCluster):
+    """redis-py's cluster client, whose scripts work on its pipelines too."""
+
+    def register_script(self, script: Any) -> ClusterScript:  # type: ignore[override]
+        return ClusterScript(self, script)
+
+    @property
+    def where(self) -> str:
+        """The startup nodes, for the log (never a password)."""
+        nodes = self.nodes_manager.startup_nodes.values()
+        return "cluster " + ",".join(f"{node.host}:{node.port}" for node in nodes)
+
+
+def connect_cluster(url: str, **options: Any) -> ClusterRedis:
+    parts = urlsplit(url)
+    nodes = [ClusterNode(host, port) for host, port in startup_nodes(url)]
+    if parts.username:
+        options["username"] = unquote(parts.username)
+    if parts.password:
+        options["password"] = unquote(parts.password)
+    return ClusterRedis(startup_nodes=nodes, ssl=SCHEMES[parts.scheme], **options)
