@@ -20,12 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio.client import Pipeline
-from redis.asyncio.cluster import ClusterPipeline, RedisCluster, TransactionStrategy
+from redis.asyncio.cluster import ClusterPipeline, RedisCluster
 from redis.asyncio.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from server.store.cluster import QueuedTransaction
 from server.store.connection import Redis
 
 WAIT_MS = 5000  # how long a commit waits for its fsync (everysec fsyncs once a second)
@@ -132,7 +133,7 @@ class DurablePipeline(Pipeline):
         return replies
 
 
-class _DurableTransaction(TransactionStrategy):
+class _DurableTransaction(QueuedTransaction):
     """A cluster pipeline's MULTI/EXEC followed by ``WAITAOF`` on the same connection, that
     of the one node all its keys live on (as ``DurablePipeline`` does on one Redis)."""
 
