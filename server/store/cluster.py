@@ -16,6 +16,7 @@ hash tags), which the cluster demands; two things differ from one Redis, and are
   (server/store/durable.py).
 """
 
+import asyncio
 import re
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -54,7 +55,10 @@ class ClusterScript(AsyncScript):
     async def __call__(self, keys: Any = None, args: Any = None, client: Any = None) -> Any:
         if isinstance(client, ClusterPipeline):
             keys, args = list(keys or []), list(args or [])
-            return client.execute_command("EVAL", self.script, len(keys), *keys, *args)
+            queued = client.execute_command("EVAL", self.script, len(keys), *keys, *args)
+            return (
+                await queued if asyncio.iscoroutine(queued) else queued
+            )  # run at once under WATCH
         return await super().__call__(keys, args, client)
 
 
