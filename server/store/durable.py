@@ -79,6 +79,7 @@ async def probe(redis: Redis) -> Durability:
 async def _probe_cluster(redis: RedisCluster) -> Durability:
     """A cluster promises what its weakest primary does: a commit waits (WAITAOF) only if
     every primary has it; without, each must fsync always."""
+    await redis.initialize()  # the slot map, and so the primaries (once per client)
     found = []
     for node in redis.get_primaries():
         aof, fsync = await _aof(redis, target_nodes=node)

@@ -3,7 +3,8 @@
 
 This module's ``redis_url`` is the cluster's, so the store tests it takes from other modules
 run against the cluster as they are: the booking scripts, the owners' lease and fencing, the
-scheduler's transitions and reminders, the worker's job claiming, the review's and the
+scheduler's transitions and reminders (two ``python -m server.scheduler`` processes given the
+``redis+cluster://`` URL among them), the worker's job claiming, the review's and the
 signing's transactions. Its own tests check what only a cluster has: keys spread over the
 masters, a script queued on a cluster pipeline, a durable commit waiting on the node of its
 slot, pub/sub across nodes.
@@ -19,8 +20,9 @@ from redis.crc import key_slot
 from redis.exceptions import CrossSlotTransactionError, WatchError
 
 from rooms.chat import ChatMessage
-from server.store import Store, keys, rename_old_keys
+from server.store import Store, connect, keys, rename_old_keys
 from server.store.cluster import ClusterRedis
+from server.store.durable import judge, probe
 from tests.server.store.redis_cluster import cluster_url
 from tests.server.store.test_agenda_store import (  # noqa: F401 (run here, on the cluster)
     test_book_retries_when_the_session_moved_meanwhile,
@@ -54,6 +56,7 @@ from tests.server.test_scheduler import (  # noqa: F401
     scheduler,
     test_scheduler_reminds_everyone_on_the_roster_once,
     test_two_concurrent_ticks_transition_and_remind_exactly_once,
+    test_two_scheduler_processes_do_each_piece_of_work_once,
 )
 from tests.server.test_worker import (  # noqa: F401
     test_a_dead_workers_job_is_taken_over,
@@ -147,6 +150,21 @@ async def test_a_durable_commit_waits_for_the_fsync_of_the_node_of_its_slot(stor
         written.append(await store.redis.hget(keys.review_scores(sid), "item-1 account:r1"))
 
     assert (durability.waits, written) == (True, ["7"] * 4)
+
+
+async def test_a_cluster_promises_what_its_weakest_master_does(redis_url: str) -> None:
+    fresh = Store(connect(redis_url))  # its slot map not read yet
+    try:
+        every = await probe(fresh.redis)
+        last = fresh.redis.get_primaries()[-1]
+        await fresh.redis.execute_command("CONFIG SET", "appendonly", "no", target_nodes=last)
+        one_off = await probe(fresh.redis)
+        await fresh.redis.execute_command("CONFIG SET", "appendonly", "yes", target_nodes=last)
+    finally:
+        await fresh.close()
+
+    assert every == judge(aof=True, fsync="always", waitaof=True)
+    assert one_off == judge(aof=False, fsync="always", waitaof=True)
 
 
 async def test_a_shows_news_published_through_the_cluster_reaches_its_subscriber(
