@@ -33,7 +33,7 @@ from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
 from server.store.review import Reviews
-from server.store.transactions import watched
+from server.store.transactions import ATTEMPTS, watched
 
 SCHEDULER = "scheduler"
 
@@ -109,7 +109,7 @@ class Shows:
         index is in another slot than the show. An act committed in between may have set
         its older answer after ours: then the log has grown, so look again."""
         sid = session.session_id
-        while True:
+        for _ in range(ATTEMPTS):  # each turn, another act committed: it writes its own too
             when = next_change(show, now)
             if when is None:
                 await self.redis.zrem(keys.SHOWS_DUE, sid)
