@@ -207,7 +207,9 @@ async def _rename(redis: Redis, batch: list[tuple[str, str]]) -> int:
         replies = await pipe.execute(raise_on_error=False)
     done = 0
     for (old, new), reply in zip(batch, replies, strict=True):
-        if isinstance(reply, ResponseError):  # "no such key": another process renamed it
+        if isinstance(reply, ResponseError):
+            if "no such key" not in str(reply).lower():  # else another process renamed it
+                log.warning("key %s left under its old name: %s", old, reply)
             continue
         if reply:
             done += 1
