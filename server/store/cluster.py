@@ -29,6 +29,7 @@ from redis.asyncio.cluster import (
     TransactionStrategy,
 )
 from redis.commands.core import AsyncScript
+from redis.commands.helpers import list_or_args
 
 SCHEMES = {"redis+cluster": False, "rediss+cluster": True}  # scheme -> TLS
 
@@ -89,18 +90,47 @@ class QueuedTransaction(TransactionStrategy):
         return await super().execute(raise_on_error, allow_redirections)
 
 
+class TransactionPipeline(ClusterPipeline):
+    """A cluster pipeline in a transaction (``QueuedTransaction``), where a command on several
+    keys is one command, as on one Redis: redis-py's cluster pipeline splits ``EXISTS``,
+    ``DEL``, ``UNLINK`` and ``TOUCH`` by slot (returning the pipeline, not the reply, to a
+    caller reading under WATCH) and refuses ``MGET`` and ``MSET``. A transaction's keys
+    share a slot anyway; if they did not, Redis would refuse it."""
+
+    def __init__(self, client: RedisCluster, strategy: type[QueuedTransaction]) -> None:
+        super().__init__(client, transaction=True)
+        self._execution_strategy = strategy(self)
+
+    def exists(self, *names: Any) -> Any:  # type: ignore[override]
+        return self.execute_command("EXISTS", *names)
+
+    def delete(self, *names: Any) -> Any:  # type: ignore[override]
+        return self.execute_command("DEL", *names)
+
+    def unlink(self, *names: Any) -> Any:  # type: ignore[override]
+        return self.execute_command("UNLINK", *names)
+
+    def touch(self, *names: Any) -> Any:  # type: ignore[override]
+        return self.execute_command("TOUCH", *names)
+
+    def mget(self, keys: Any, *args: Any) -> Any:  # type: ignore[override]
+        return self.execute_command("MGET", *list_or_args(keys, args))
+
+    def mset(self, mapping: Any) -> Any:  # type: ignore[override]
+        return self.execute_command("MSET", *[part for pair in mapping.items() for part in pair])
+
+
 class ClusterRedis(RedisCluster):
     """redis-py's cluster client, whose scripts work on its pipelines too, and whose
-    transactions queue their commands without a thread each (``QueuedTransaction``)."""
+    transactions are ``TransactionPipeline``s."""
 
     def register_script(self, script: Any) -> ClusterScript:  # type: ignore[override]
         return ClusterScript(self, script)
 
     def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> ClusterPipeline:
-        pipe = super().pipeline(transaction, shard_hint)
         if transaction:
-            pipe._execution_strategy = QueuedTransaction(pipe)
-        return pipe
+            return TransactionPipeline(self, QueuedTransaction)
+        return super().pipeline(transaction, shard_hint)
 
     @property
     def where(self) -> str:

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio.client import Pipeline
-from redis.asyncio.cluster import ClusterPipeline, RedisCluster
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from server.store.cluster import QueuedTransaction
+from server.store.cluster import QueuedTransaction, TransactionPipeline
 from server.store.connection import Redis
 
 WAIT_MS = 5000  # how long a commit waits for its fsync (everysec fsyncs once a second)
@@ -157,12 +157,12 @@ class _DurableTransaction(QueuedTransaction):
         return replies
 
 
-class ClusterDurablePipeline(ClusterPipeline):
+class ClusterDurablePipeline(TransactionPipeline):
     """``DurablePipeline`` for a Redis Cluster (server/store/cluster.py)."""
 
     def __init__(self, client: RedisCluster) -> None:
-        super().__init__(client, transaction=True)
-        self._execution_strategy = self.strategy = _DurableTransaction(self)
+        super().__init__(client, _DurableTransaction)
+        self.strategy: _DurableTransaction = self._execution_strategy  # type: ignore[assignment]
 
 
 class Durable:
