@@ -4,8 +4,8 @@
 This module's ``redis_url`` is the cluster's, so the store tests it takes from other modules
 run against the cluster as they are: the booking scripts, the owners' lease and fencing, the
 scheduler's transitions and reminders (two ``python -m server.scheduler`` processes given the
-``redis+cluster://`` URL among them), the worker's job claiming, the review's and the
-signing's transactions. Its own tests check what only a cluster has: keys spread over the
+``redis+cluster://`` URL among them), the worker's job claiming, the expert pool's, the review's
+and the signing's transactions. Its own tests check what only a cluster has: keys spread over the
 masters, a script queued on a cluster pipeline, a durable commit waiting on the node of its
 slot, pub/sub across nodes.
 """
@@ -51,6 +51,12 @@ from tests.server.test_booking_concurrency import (  # noqa: F401
     test_concurrent_adds_and_removes_keep_roster_and_bookings_in_step,
     test_concurrent_moves_that_would_collide_let_only_one_through,
     test_concurrent_overlapping_bookings_let_exactly_one_through,
+)
+from tests.server.test_experts_store import (  # noqa: F401
+    test_concurrent_creates_with_one_email_let_exactly_one_in,
+    test_create_refuses_an_email_taken_in_the_organization,
+    test_delete_removes_the_expert_and_every_index_entry,
+    test_import_adds_new_experts_and_updates_known_emails,
 )
 from tests.server.test_scheduler import (  # noqa: F401
     scheduler,
