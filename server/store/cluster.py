@@ -6,14 +6,20 @@ client learns the slot map from them. ``rediss+cluster://`` connects with TLS, a
 ``user:password@`` goes to every node.
 
 Every script and transaction of the store touches keys of one slot (server/store/keys.py,
-hash tags), which the cluster demands; two things differ from one Redis, and are met here:
+hash tags), which the cluster demands. What differs from one Redis is met here (redis is
+pinned exactly: this reaches into redis-py's cluster pipeline):
 
-- a script queued on a cluster pipeline is sent as ``EVAL`` with its source: a node that
-  never ran it would refuse ``EVALSHA`` (on one Redis the pipeline loads its scripts first),
-  and awaiting a cluster pipeline's command, as redis-py's script object does, empties the
-  commands queued on it before;
+- a script queued on a cluster pipeline is sent as ``EVAL`` with its source (``ClusterScript``):
+  redis-py's cluster pipeline refuses ``EVALSHA``, and awaiting a cluster pipeline's
+  command, as redis-py's script object does, empties the commands queued on it before;
+- a transaction queues its commands without a thread each (``QueuedTransaction``), and
+  its commands on several keys are one command (``TransactionPipeline``);
 - a durable commit runs its ``WAITAOF`` on the connection of the node its keys live on
   (server/store/durable.py).
+
+python-socketio's ``AsyncRedisManager`` does not take this URL (Yunhui does not use it);
+given one node's ``redis://host:port/0`` it works across the cluster, whose ``PUBLISH``
+reaches every node.
 """
 
 import asyncio
