@@ -5,7 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 
 .PHONY: run test lint install install-dev chromium fonts poppler rtmp messages bench-agenda bench-chat bench-chat-5000 \
-	bench-sfu bench-class bench-record bench-failover bench-stream bench-redis-cluster clean run-cluster \
+	bench-sfu bench-class bench-record bench-failover bench-stream bench-cluster bench-redis-cluster \
+	clean run-cluster \
 	haproxy
 
 $(PY):
@@ -121,6 +122,12 @@ bench-failover: install haproxy
 # The store on one Redis and on a three-master Redis Cluster (loopback): client CPU per operation.
 bench-redis-cluster: install-dev
 	$(PY) bench/store_cluster.py
+
+# One publisher, its viewers' media on 1, 2 and 4 edge processes (relay links from the owner),
+# against all on the owner; then kill -9 of an edge: a minute or two. Redis: REDIS_URL, else
+# the local one's database 12 (flushed).
+bench-cluster: install
+	$(PY) bench/cluster.py
 
 bench-stream: install rtmp
 	$(PY) bench/stream.py

@@ -11,6 +11,8 @@ acknowledged chat; the process owning the room is killed with SIGKILL. Printed:
   and follows a ``wrong_owner`` refusal's ``owner``, as the web client does): HAProxy's health
   check (about 2 s) and the dead owner's lease (``--lease``) both run meanwhile;
 - ``lost``: acknowledged messages missing from the room's history afterwards (goal: 0);
+- ``hands``: the hand queue as the newcomer finds it (two hands went up before the kill:
+  ``Han Mei,Li Lei`` when the new owner rebuilt it in order);
 - ``newcomer_s``: once the killed process is back (the launcher starts it again) and HAProxy
   routes the room to it again, how long a newcomer takes to get in (it is told ``wrong_owner``
   and sent to the room's new owner).
@@ -51,11 +53,13 @@ class Person:
         self.sio: socketio.AsyncClient | None = None
         self.got: list[tuple[str, Any]] = []
         self.refusals: list[str] = []
+        self.http: aiohttp.ClientSession | None = None  # its connections', closed at the end
 
     async def enter(self, owner: str | None = None) -> dict[str, Any]:
         """Connect through HAProxy and join; the refusal's data ({} if it was not refused)."""
         refusal: dict[str, Any] = {}
-        sio = socketio.AsyncClient(reconnection=False)
+        self.http = self.http or aiohttp.ClientSession()
+        sio = socketio.AsyncClient(reconnection=False, http_session=self.http)
         sio.on("*", lambda event, *args: self.got.append((event, args)), namespace="/room")
         sio.on("connect_error", lambda d: refusal.update(_data(d)), namespace="/room")
         query = f"?session={self.session_id}" + (f"&owner={owner}" if owner else "")
@@ -84,9 +88,17 @@ class Person:
             await asyncio.sleep(0.02)
         return {m["message_id"] for m in found[0][0]["messages"]}
 
+    async def joined(self) -> dict[str, Any]:
+        while not (found := [a for e, a in self.got if e == "joined"]):
+            await asyncio.sleep(0.02)
+        snapshot: dict[str, Any] = found[0][0]
+        return snapshot
+
     async def close(self) -> None:
         if self.sio is not None and self.sio.connected:
             await self.sio.disconnect()
+        if self.http is not None:
+            await self.http.close()
 
 
 def _data(refused: object) -> dict[str, Any]:
@@ -154,6 +166,9 @@ async def scenario(settings: Settings, url: str, web: int, lease: float) -> None
                     namespace="/room", timeout=5,
                 )  # fmt: skip
                 acked.append(answer["message_id"])
+        for person in reversed(people[1:]):  # hands up: Han Mei first, then Li Lei
+            assert person.sio is not None
+            await person.sio.call("raise_hand", {}, namespace="/room", timeout=5)
         holder = await store.owners.holder(session.session_id) or ""
         port = int(holder.split()[0].rsplit(":", 1)[1])
         os.kill(pid_listening(port), signal.SIGKILL)
@@ -166,10 +181,12 @@ async def scenario(settings: Settings, url: str, web: int, lease: float) -> None
         newcomer = Person(url, session.session_id, people[1].token)
         started = time.monotonic()
         newcomer_s = await asyncio.wait_for(newcomer.come_back(), 60) - started
+        hands = [h["name"] for h in (await newcomer.joined())["hands"]]
         refusals = sorted({r for p in people for r in p.refusals})
         print(
             f"failover: web={web} lease_s={lease:g} back_s={back_s:.2f} acked={len(acked)} "
-            f"lost={lost} newcomer_s={newcomer_s:.2f} refusals={','.join(refusals)} "
+            f"lost={lost} hands={','.join(hands) or '-'} newcomer_s={newcomer_s:.2f} "
+            f"refusals={','.join(refusals)} "
             f"newcomer_refusals={','.join(newcomer.refusals)} load={os.getloadavg()[0]:.1f}",
             flush=True,
         )

@@ -1,13 +1,29 @@
-"""The hand queue: who raised a hand, first raised first (a workflow of every room)."""
+"""The hand queue: who raised a hand, first raised first (a workflow of every room).
 
+Each hand raised or lowered is kept with the change (``HandMark``, on the room's line), so a
+room rebuilt from Redis — after a restart, or by a new owner after its owner died — has the
+queue as it was (``load``): those who were in the room come back with their hand up, in
+their place. A person who leaves the room lowers their hand.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
-from rooms.outbox import Effect, Group, Send
+from rooms.outbox import Effect, Group, Keep, Send
 from rooms.presence import Participant
 from rooms.roles import Capability
 from rooms.workflow import Core, Workflow
 
 C = Capability
+
+
+@dataclass(frozen=True, slots=True)
+class HandMark:
+    """A hand raised (``raised_at``) or lowered (None), as the store keeps it."""
+
+    participant_id: str
+    raised_at: datetime | None
 
 
 class Hands(Workflow):
@@ -16,6 +32,10 @@ class Hands(Workflow):
     def __init__(self, room: Core) -> None:
         super().__init__(room)
         self.raised: dict[str, datetime] = {}  # participant_id -> when the hand went up
+
+    def load(self, raised: Mapping[str, datetime]) -> None:
+        """The queue as the store has it (a room made again)."""
+        self.raised = dict(raised)
 
     # the events
 
@@ -49,7 +69,7 @@ class Hands(Workflow):
     def gone(self, p: Participant, *, now: datetime) -> list[Effect]:
         if self.raised.pop(p.participant_id, None) is None:
             return []
-        return self._news()
+        return [Keep(HandMark(p.participant_id, None)), *self._news()]
 
     def role_changed(self, p: Participant, *, now: datetime) -> list[Effect]:
         return [] if C.RAISE_HAND in self.room.caps(p) else self._set(p, None)
@@ -72,7 +92,7 @@ class Hands(Workflow):
             del self.raised[p.participant_id]
         else:
             self.raised[p.participant_id] = raised_at
-        return [*self._news(), *self.room.updated(p)]
+        return [Keep(HandMark(p.participant_id, raised_at)), *self._news(), *self.room.updated(p)]
 
     def _news(self) -> list[Effect]:
         queue = self.queue(self.room.people.admitted())

@@ -7,14 +7,20 @@ sent them out: sent out means out, across reconnects, tabs and invites, until a 
 admits them again (``RoomFlags.sent_out``, persisted). What was posted while they were out
 is never theirs to see: the chat keeps a mark of their leaving and their return
 (``rooms.outbox.Mark``).
+
+Who was admitted before (``Admission``) and when each waiting person came to the lobby
+(``LobbyPlace``) are kept with the change, so a room rebuilt from Redis — by a new owner
+after its owner died — lets those admitted before straight back in, and puts those who were
+waiting back in their place as they reconnect.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from rooms.attendance import Movement
 from rooms.errors import Conflict
-from rooms.outbox import Attend, Effect, Group, Mark, Move, Person, Send, Text
+from rooms.outbox import Attend, Effect, Group, Keep, Mark, Move, Person, Send, Text
 from rooms.presence import Participant, queue_payload
 from rooms.roles import Capability, Role, capabilities
 from rooms.workflow import Core, Workflow
@@ -23,12 +29,35 @@ C = Capability
 EVERY_GROUP = (Group.ROOM, Group.HOSTS, Group.ROSTER)
 
 
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """A person admitted (they may come back straight in) or no longer (sent out, removed)."""
+
+    person_key: str
+    admitted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LobbyPlace:
+    """When a person came to wait in the lobby (their place), or None once they are not
+    waiting any more (admitted, denied, gone)."""
+
+    person_key: str
+    since: datetime | None
+
+
 class Lobby(Workflow):
     name = "lobby"
 
     def __init__(self, room: Core) -> None:
         super().__init__(room)
         self._admitted_before: set[str] = set()  # person keys that may come back straight in
+        self._places: dict[str, datetime] = {}  # person key -> came to wait then (kept)
+
+    def load(self, admitted: Iterable[str], places: Mapping[str, datetime]) -> None:
+        """Who was admitted before and the waiting people's places, as the store has them."""
+        self._admitted_before = set(admitted)
+        self._places = dict(places)
 
     # entering
 
@@ -48,12 +77,35 @@ class Lobby(Workflow):
     def was_admitted(self, person_key: str) -> bool:
         return person_key in self._admitted_before
 
-    def admitted(self, p: Participant, *, now: datetime) -> list[Effect]:
-        self._admitted_before.add(p.key)
-        if p.key not in self.room.flags.sent_out:
+    def was_waiting(self, person_key: str) -> bool:
+        """Whether they have a place in the lobby: waiting when the room was made again (a
+        lock keeps out only newcomers)."""
+        return person_key in self._places
+
+    def waits(self, p: Participant, *, now: datetime) -> list[Effect]:
+        """A person comes to the lobby: in the place they had if they were waiting when the
+        room was made again, else last."""
+        p.since = self._places.setdefault(p.key, now)
+        return [Keep(LobbyPlace(p.key, p.since)), *self.news(now=now)]
+
+    def left(self, p: Participant, *, now: datetime) -> list[Effect]:
+        """A waiting person went away (their last tab closed, or they were denied)."""
+        return [*self._unplace(p.key), *self.news(now=now)]
+
+    def _unplace(self, person_key: str) -> list[Effect]:
+        if self._places.pop(person_key, None) is None:
             return []
+        return [Keep(LobbyPlace(person_key, None))]
+
+    def admitted(self, p: Participant, *, now: datetime) -> list[Effect]:
+        kept: list[Effect] = [*self._unplace(p.key)]
+        if p.key not in self._admitted_before:
+            self._admitted_before.add(p.key)
+            kept.append(Keep(Admission(p.key, True)))
+        if p.key not in self.room.flags.sent_out:
+            return kept
         self.room.flags = self.room.flags.with_sent_out(p.key, False)
-        return [Mark(p.participant_id, out=False)]
+        return [*kept, Mark(p.participant_id, out=False)]
 
     def news(self, *, now: datetime) -> list[Effect]:
         """The queue for the moderators, and each waiting person's place."""
@@ -121,9 +173,12 @@ class Lobby(Workflow):
         room.check_outranks(actor, p)
         p.admitted, p.since = False, now
         self._admitted_before.discard(p.key)
+        self._places[p.key] = now
         room.flags = room.flags.with_sent_out(p.key, True)
         sids = tuple(p.sids)
         return [
+            Keep(Admission(p.key, False)),
+            Keep(LobbyPlace(p.key, now)),
             Mark(p.participant_id, out=True),
             Attend(Movement.LEAVE, p.person, p.role),
             Move(sids, enter=(Group.LOBBY,), leave=EVERY_GROUP),
@@ -135,9 +190,12 @@ class Lobby(Workflow):
             *self.news(now=now),
         ]
 
-    def forget(self, person_key: str) -> None:
+    def forget(self, person_key: str) -> list[Effect]:
         """A removed person comes back through the lobby like anyone new."""
+        if person_key not in self._admitted_before:
+            return self._unplace(person_key)
         self._admitted_before.discard(person_key)
+        return [Keep(Admission(person_key, False)), *self._unplace(person_key)]
 
     def _turn_away(self, p: Participant, *, now: datetime) -> list[Effect]:
         message = Text("The host did not let you in.")

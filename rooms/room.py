@@ -221,7 +221,8 @@ class Room:
             raise Forbidden("You were removed from this session.", code="banned")
         present = self.people.get(key) is not None
         moderator = C.MODERATE in capabilities(self.session.kind, self._role_for(person))
-        if self.flags.locked and not (present or moderator or self.lobby.was_admitted(key)):
+        known = self.lobby.was_admitted(key) or self.lobby.was_waiting(key)
+        if self.flags.locked and not (present or moderator or known):
             raise Forbidden("The room is locked: nobody new can come in.", code="room_locked")
         straight_in = self.lobby.straight_in(person, self._role_for(person))
         if not (present or moderator) and straight_in and self._no_place():
@@ -255,7 +256,7 @@ class Room:
             return [Send("stepped_out", hold, sids=(sid,))]
         if person.owner or self.lobby.straight_in(person, role):
             return self.enter(p, now=now)
-        return [Move((sid,), enter=(Group.LOBBY,)), *self.lobby.news(now=now)]
+        return [Move((sid,), enter=(Group.LOBBY,)), *self.lobby.waits(p, now=now)]
 
     def _welcome(self, p: Participant, sids: tuple[str, ...], *, now: datetime) -> list[Effect]:
         if p.held:
@@ -317,7 +318,7 @@ class Room:
         if not self.people:
             self.empty_since = now
         if not p.admitted:
-            return self.lobby.news(now=now)
+            return self.lobby.left(p, now=now)
         left = {"participant_id": p.participant_id}
         return [
             Attend(Movement.LEAVE, p.person, p.role),
@@ -405,9 +406,9 @@ class Room:
         self.check_outranks(actor, p)
         if ban:
             self.flags = self.flags.with_ban(p.key)
-        self.lobby.forget(p.key)
+        forgotten = self.lobby.forget(p.key)
         payload = {"banned": ban, "message": Text("A host removed you from the session.")}
-        return self.turn_away(p, "removed", payload, now=now)
+        return [*forgotten, *self.turn_away(p, "removed", payload, now=now)]
 
     def _flags_news(self) -> list[Effect]:
         payload = {"locked": self.flags.locked, "chat_enabled": self.flags.chat_enabled}

@@ -12,6 +12,7 @@ from server.accounts import hashing_pool
 from server.api import setup_api
 from server.appkeys import DURABILITY, REPORT_FONT, SEAL, SETTINGS, STORE
 from server.auth import setup_auth
+from server.edges import EdgeService
 from server.errors import error_middleware
 from server.flash import setup_flash
 from server.health import setup_health
@@ -20,6 +21,7 @@ from server.methods import answer_methods
 from server.pages import setup_pages
 from server.realtime import setup_realtime
 from server.realtime.engineio_hooks import check_engineio_hooks
+from server.realtime.signalling import media_config
 from server.reports import find_font
 from server.scheduler import Scheduler
 from server.security import security_headers
@@ -111,6 +113,20 @@ async def _scheduler(app: web.Application) -> AsyncIterator[None]:
     await scheduler.stop()
 
 
+async def _edge(app: web.Application) -> AsyncIterator[None]:
+    """This process serves as an edge for other owners' rooms (server/edges.py)."""
+    settings = app[SETTINGS]
+    edge = EdgeService(
+        app[STORE],
+        name=settings.process_name or f"{settings.host}:{settings.port}",
+        config=media_config(settings),
+        relay_host=settings.relay_host,
+    )
+    edge.start()
+    yield
+    await edge.stop()
+
+
 async def _worker(app: web.Application) -> AsyncIterator[None]:
     worker = Worker(app[STORE], app[SETTINGS])
     worker.start()
@@ -161,6 +177,8 @@ def make_app(settings: Settings) -> web.Application:
         app.cleanup_ctx.append(_scheduler)
     if settings.run_worker:
         app.cleanup_ctx.append(_worker)
+    if settings.edge:
+        app.cleanup_ctx.append(_edge)
     i18n.setup_i18n(app)
     setup_templates(app)
     setup_auth(app)

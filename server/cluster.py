@@ -108,6 +108,7 @@ def child_env(settings: Settings, redis_url: str) -> dict[str, str]:
         RUN_SCHEDULER="no", RUN_WORKER="no", SEED_DEMO="no",
         TRUSTED_PROXIES=env.get("TRUSTED_PROXIES") or f"{settings.host}/32",
         DATA_DIR=str(settings.data_dir), SECRET_KEY=settings.secret_key,
+        EDGE=env.get("EDGE") or "yes",  # each web process serves the others' big audiences
     )  # fmt: skip
     return env
 

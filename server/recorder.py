@@ -54,6 +54,7 @@ from server.files import file_path
 from server.media.router import Router
 from server.media.source import Source
 from server.store import Store
+from server.store.owners import Fence
 
 log = logging.getLogger(__name__)
 
@@ -292,6 +293,7 @@ class RecordingService:
         by: str,
         now: datetime,
         present: list[tuple[str, str]],
+        fence: Fence | None = None,
     ) -> tuple[Recording, Recorder]:
         recording_id = uuid.uuid4().hex
         folder = Path("recordings") / session_id / recording_id
@@ -302,15 +304,17 @@ class RecordingService:
             started_at=now.isoformat(),
             started_by=by,
         )
-        await self.store.recordings.begin(record)
+        await self.store.recordings.begin(record, fence=fence)
         recorder = Recorder(router=router, folder=self.data_dir / folder, stored=self.stored)
         recorder.start(present)
         return record, recorder
 
-    async def stop(self, record: Recording, recorder: Recorder, *, now: datetime) -> Recording:
+    async def stop(
+        self, record: Recording, recorder: Recorder, *, now: datetime, fence: Fence | None = None
+    ) -> Recording:
         files = await recorder.stop()
         done = replace(record, stopped_at=now.isoformat(), tracks=tuple(files))
-        await self.store.recordings.end(done)
+        await self.store.recordings.end(done, fence=fence)
         await self._compose(done, now)
         return done
 
@@ -319,7 +323,9 @@ class RecordingService:
         if record.tracks:
             await queue_composition(self.store, record, by=RECORDER, lang=LANG, now=now)
 
-    async def recover(self, record: Recording, *, at: datetime) -> Recording:
+    async def recover(
+        self, record: Recording, *, at: datetime, fence: Fence | None = None
+    ) -> Recording:
         """A recording a crash left going on: stopped at ``at`` (the process's last
         heartbeat), with the track files its folder holds (their times unknown)."""
         folder = self.data_dir / record.folder
@@ -330,6 +336,6 @@ class RecordingService:
 
         tracks = tuple(await asyncio.to_thread(found))
         done = replace(record, stopped_at=at.isoformat(), tracks=tracks)
-        await self.store.recordings.end(done)
+        await self.store.recordings.end(done, fence=fence)
         await self._compose(done, at)
         return done

@@ -89,6 +89,15 @@ def _addresses(raw: str) -> tuple[str, ...]:
     return addresses
 
 
+def _relay_host(raw: str) -> str:
+    address = raw.strip() or "127.0.0.1"
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        raise SettingsError(f"RELAY_HOST takes an IP address, got {address!r}.") from None
+    return address
+
+
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -184,6 +193,14 @@ class Settings:
     # this process's name among several ("" = HOST:PORT): unique, and the address HAProxy
     # reaches it at (its ?owner= routing, deploy/haproxy.cfg)
     process_name: str = ""
+    # audiences beyond one process (server/edges.py, server/audiences.py): whether this
+    # process serves as an edge for other owners' rooms (EDGE), how many media seats a room
+    # keeps on its owner before further viewers' media go to live edges (EDGE_PLACE_AFTER;
+    # negative: never), and the address relay links bind on (RELAY_HOST: one the other
+    # processes reach)
+    edge: bool = False
+    edge_place_after: int = 100
+    relay_host: str = "127.0.0.1"
     # the CJK font embedded in generated PDFs (server/reports); None: Debian's usual place
     report_font: Path | None = None
     # the organization's seal on signed agreements (server/signing_seal.py): a PKCS#12 file,
@@ -252,6 +269,9 @@ class Settings:
             chat_per_second=_float(env, "CHAT_PER_SECOND", 1.0),
             room_lease_seconds=_float(env, "ROOM_LEASE_SECONDS", 5.0),
             process_name=env.get("PROCESS_NAME", "").strip()[:100],
+            edge=_flag(env.get("EDGE"), False),
+            edge_place_after=_int(env, "EDGE_PLACE_AFTER", 100),
+            relay_host=_relay_host(env.get("RELAY_HOST", "")),
             report_font=Path(env["REPORT_FONT"]) if env.get("REPORT_FONT") else None,
             seal_key_file=Path(env["SEAL_KEY_FILE"]) if env.get("SEAL_KEY_FILE") else None,
             seal_cert_file=Path(env["SEAL_CERT_FILE"]) if env.get("SEAL_CERT_FILE") else None,

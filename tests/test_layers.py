@@ -202,6 +202,7 @@ SERVICES = {
     "server/compositions.py",  # a recording's video: the worker's composition job
     "server/seed_libraries.py",  # the demo's demands and achievements
     "server/seed_followups.py",  # the demo's follow-up request
+    "server/seed_roadshow.py",  # the demo roadshow: pitches, founders, judges
     "server/signing.py",  # preparing a signing session's agreement; fixing its document
     "server/seed_signing.py",  # the demo's agreement
     "server/signing_documents.py",  # a signing record's signed PDF and ceremony certificate
@@ -210,6 +211,8 @@ SERVICES = {
     "server/recording_library.py",  # the recordings library: listing, changes, retention
     "server/seed_recordings.py",  # the demo's finished recording
     "server/streamer.py",  # the streamer: a room's media plane composed, out to RTMP
+    "server/edges.py",  # this process as an edge: other owners' viewers, over relay links
+    "server/audiences.py",  # a room's viewers placed on edges, the owner's relay links
 }
 PLUMBING = {
     "server/appkeys.py",

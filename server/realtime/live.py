@@ -33,18 +33,14 @@ from recordings.timeline import Recording, recording_news
 from rooms.agenda import Session
 from rooms.breakouts import Breakouts
 from rooms.errors import DomainError
-from rooms.interest import Interests
 from rooms.lifecycle import TERMINAL
 from rooms.outbox import Effect, Move, Send, Text
 from rooms.polls import Polls
-from rooms.questions import Questions
 from rooms.review_book import ReviewBook
-from rooms.roadshow import RunOfShow
 from rooms.roles import Kind
 from rooms.room import ChatLimit, Room
 from rooms.sealed import ScoredItems
-from rooms.signing import Signing
-from rooms.slides import Slides
+from server.audiences import Audiences
 from server.files import files_root
 from server.kind_nouns import in_kind
 from server.realtime.fanout import NAMESPACE, Fanout
@@ -56,12 +52,14 @@ from server.realtime.live_room import Connection, LiveRoom, chat_history, group_
 from server.realtime.live_shows import listen
 from server.realtime.live_signing import refresh_signing
 from server.realtime.ownership import Ownership, recover_room, take_over
+from server.realtime.rebuild import rebuild
 from server.realtime.signalling import RoomMedia, media_config
 from server.recorder import RecordingService
 from server.reviews import load_book
 from server.settings import Settings
 from server.store import Store
 from server.store.connection import StoreError
+from server.store.owners import Fence, Fenced
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +96,10 @@ class LiveRooms:
         self._making = asyncio.Lock()  # rooms are made one at a time
         lease = timedelta(seconds=settings.room_lease_seconds)
         self.ownership = Ownership(store, process=self.process, ttl=lease, clock=clock)
+        self.audiences = Audiences(
+            store, process=self.process, relay_host=settings.relay_host,
+            place_after=settings.edge_place_after,
+        )  # fmt: skip
         self._stop = asyncio.Event()
         # how a review room's panel is prepared (tests may hand it a book of their own)
         self.books: Callable[[Session], Awaitable[ReviewBook]] = partial(load_book, store)
@@ -122,57 +124,18 @@ class LiveRooms:
     async def _make(self, session: Session) -> LiveRoom:
         claim, present = await self.ownership.claim(session.session_id), []
         if claim.owner and claim.owner != self.process:  # its owner died holding it
-            previous, now = claim.owner, self.clock()
-            present = await take_over(self.store, self.recordings, session.session_id,
-                                      previous=previous, now=now)  # fmt: skip
+            present = await take_over(
+                self.store, self.recordings, claim, session.session_id, now=self.clock()
+            )
         flags = await self.store.rooms.flags(session.session_id)
         tail = await self.store.chat.tail(session.session_id)
         limit = ChatLimit(self.settings.chat_burst, self.settings.chat_per_second)
         room = Room(session=session, flags=flags, chat_limit=limit)
+        await rebuild(self.store, room, books=self.books)
         room.lobby.readmit(present)  # those in it when its owner died come back straight in
-        await self._prepare(room)
         live = self._open(room, tail)
         await self.store.rooms.hold(self.process, session.session_id, now=self.clock())
         return live
-
-    async def _prepare(self, room: Room) -> None:
-        """A room's slides, polls and questions, and a review room's panel, as the store has
-        them."""
-        session_id = room.session.session_id
-        if any(isinstance(w, Polls) for w in room.workflows):
-            room.part(Polls).load(
-                await self.store.polls.launched(session_id),
-                ballots=await self.store.polls.ballots(session_id),
-                board_shown=await self.store.polls.board_shown(session_id),
-                bank=await self.store.polls.bank(session_id),
-            )
-        if any(isinstance(w, Questions) for w in room.workflows):
-            found = await self.store.questions.questions(session_id)
-            room.part(Questions).load(found, await self.store.questions.settings(session_id))
-        if any(isinstance(w, Slides) for w in room.workflows):
-            room.part(Slides).load(await self.store.slides.show(session_id))
-        if any(isinstance(w, RunOfShow) for w in room.workflows):
-            room.part(RunOfShow).load(await self.store.shows.show(room.session))
-        if any(isinstance(w, Interests) for w in room.workflows):
-            room.part(Interests).load(await self.store.interest.interests(session_id))
-        if any(isinstance(w, Breakouts) for w in room.workflows):
-            room.part(Breakouts).load(await self.store.breakouts.state(session_id))
-        if any(isinstance(w, Signing) for w in room.workflows):
-            signings = self.store.signings
-            room.part(Signing).load(
-                await signings.agreement(session_id),
-                await signings.log(session_id),
-                signatures=await signings.signatures(session_id),
-                page=await signings.page(session_id),
-            )
-        scoring = [w for w in room.workflows if isinstance(w, ScoredItems)]
-        for part in scoring:  # a review's panel, a roadshow's judging
-            book = await self.books(room.session)
-            runs, scored = (
-                await self.store.panel.runs(session_id),
-                await self.store.panel.scored(session_id),
-            )
-            part.load(book, runs=runs, scored=scored)
 
     async def refresh(self, session_id: str) -> None:
         """The staff changed a live review's preparation (items, rubric, settings, conflicts,
@@ -202,6 +165,7 @@ class LiveRooms:
             config=self.media_config,
             ice_servers=self.settings.ice_servers,
             deliver=deliver,
+            audiences=self.audiences,
         )
         token = self.ownership.leases[session_id].token
         line = RoomLine(
@@ -231,6 +195,13 @@ class LiveRooms:
             return
         closing = close_breakouts_on_time(live, breakouts, run=self.run, clock=self.clock)
         live.breakout_timer = asyncio.create_task(closing, name="breakout-timer")
+
+    def fence(self, live: LiveRoom) -> Fence:
+        """What the owner's writes on behalf of this room outside its line (a run of show's
+        change, a signing step, ending the session, a recording's record) prove: the token
+        of the lease it holds; a room dropped holds none (-1: any write is fenced)."""
+        lease = self.ownership.leases.get(live.session_id)
+        return Fence(live.session_id, -1 if lease is None else lease.token)
 
     def room_of(self, sid: str) -> LiveRoom:
         """The live room of a connected socket."""
@@ -331,7 +302,14 @@ class LiveRooms:
         (record, recorder), live.recording = live.recording, None
         live.media.recorder = None
         live.room.recording = False
-        return await self.recordings.stop(record, recorder, now=self.clock())
+        try:
+            return await self.recordings.stop(
+                record, recorder, now=self.clock(), fence=self.fence(live)
+            )
+        except Fenced:  # its files are closed; the room's new owner ends its record
+            log.warning("room %s: another process owns the room; its recording's record "
+                        "is left to it", live.session_id)  # fmt: skip
+            return None
 
     def _words(self, lang: str, value: object, kind: Kind | None) -> object:
         if not isinstance(value, Text):
@@ -386,15 +364,25 @@ class LiveRooms:
             await recorder.stop()
         await live.media.close()
         await live.line.stop()
-        await self._disconnect_all(live.session_id)
+        await self._disconnect_all(live.session_id, moved=True)
 
-    async def _lost(self, session_id: str) -> None:
+    async def lost(self, session_id: str) -> None:
+        """This process lost the room (its lease, or a write was fenced): drop it."""
         if (live := self.rooms.get(session_id)) is not None:
             await self.drop(live)
 
-    async def _disconnect_all(self, session_id: str) -> None:
+    async def _disconnect_all(self, session_id: str, *, moved: bool = False) -> None:
+        """Disconnect the room's sockets. ``moved``: the room is another process's now, so
+        their connections are closed under them, as if this process had died: clients
+        connect again by themselves (Socket.IO does not after a server's disconnect) and
+        reach the new owner."""
         for sid, connection in list(self.connections.items()):
-            if connection.session.session_id == session_id:
+            if connection.session.session_id != session_id:
+                continue
+            eio_sid = self.sio.manager.eio_sid_from_sid(sid, NAMESPACE) if moved else None
+            if eio_sid is not None:
+                await self.sio.eio.disconnect(eio_sid)
+            else:
                 await self.sio.disconnect(sid, namespace=NAMESPACE)
 
     def start(self) -> None:
@@ -405,8 +393,9 @@ class LiveRooms:
         self._stop.clear()
         self._task = asyncio.create_task(self._watch(), name="live-rooms")
         self._shows = asyncio.create_task(listen(self, self._stop), name="live-shows")
-        leases = self.ownership.keep(self._stop, self._lost)
+        leases = self.ownership.keep(self._stop, self.lost)
         self._leases = asyncio.create_task(leases, name="room-leases")
+        self.audiences.start()
 
     async def stop(self) -> None:
         """Stop watching (the watcher finishes its round: it is never cancelled inside a
@@ -426,6 +415,7 @@ class LiveRooms:
         self._task = self._shows = self._leases = None
         for live in list(self.rooms.values()):
             await self.close(live, Text("The server is restarting; join again in a moment."))
+        await self.audiences.stop()
         try:
             await self.store.rooms.heartbeat(self.process, [], now=self.clock())
         except StoreError:

@@ -30,6 +30,7 @@ from server.realtime.identity import arrive, client_of, language_of
 from server.realtime.interest_events import InterestEvents
 from server.realtime.judging_events import JudgingEvents
 from server.realtime.live import Connection, LiveRooms
+from server.realtime.ownership import WRONG_OWNER
 from server.realtime.panel_events import PanelEvents
 from server.realtime.payloads import check_payload, event_label
 from server.realtime.poll_events import PollEvents
@@ -41,6 +42,7 @@ from server.realtime.signing_events import SigningEvents
 from server.realtime.slides_events import SlidesEvents
 from server.realtime.speaking_events import SpeakingEvents
 from server.realtime.stream_events import StreamEvents
+from server.store.owners import Fenced
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,12 @@ class RoomNamespace(
             return await getattr(self, f"on_{event}")(sid, payload)
         except DomainError as error:
             return await self.live.refuse(sid, event_label(event), error)
+        except Fenced as fenced:  # a write outside the line: another process owns the room
+            log.warning("room %s: %s refused: another process owns the room now",
+                        fenced.session_id, event_label(event))  # fmt: skip
+            refusal = await self.live.refuse(sid, event_label(event), _moved())
+            await self.live.lost(fenced.session_id)
+            return refusal
         except Exception:
             log.exception("event %s failed", event_label(event))
             internal = DomainError(INTERNAL, code="internal")
@@ -252,7 +260,8 @@ class RoomNamespace(
     async def on_end_session(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)
         live.room.require(sid, C.END_SESSION)
-        await self.store.rooms.end_session(live.session_id, now=self.live.clock())
+        fence = self.live.fence(live)
+        await self.store.rooms.end_session(live.session_id, now=self.live.clock(), fence=fence)
         await self.live.close(live, Text("The host ended the session."))
 
     # media (PROTOCOL.md, Media; the work is in server/realtime/signalling.py)
@@ -283,3 +292,7 @@ class RoomNamespace(
             live.media.stop_screen(target)
         live.media.follow(target)
         await self.live.run(live, effects)
+
+
+def _moved() -> DomainError:
+    return DomainError(WRONG_OWNER, code="wrong_owner")

@@ -27,7 +27,7 @@ from rooms.lease import RENEWALS_PER_TTL, RoomLease
 from server.recorder import RecordingService
 from server.store import Store
 from server.store.connection import StoreError
-from server.store.owners import Claim
+from server.store.owners import Claim, Fence
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,12 @@ class Ownership:
 
 
 async def recover_room(
-    store: Store, recordings: RecordingService, session_id: str, *, beat: datetime
+    store: Store,
+    recordings: RecordingService,
+    session_id: str,
+    *,
+    beat: datetime,
+    fence: Fence | None = None,
 ) -> list[str]:
     """A room whose owner died at ``beat`` (its last heartbeat): the people it never saw
     leave are recorded as lost then, and a recording it left on is over. Their person keys
@@ -113,17 +118,18 @@ async def recover_room(
     await store.attendance.record(session_id, lost)
     if (on := await store.recordings.going_on(session_id)) is not None:
         # its files hold what was written up to the crash; the recording is over
-        await recordings.recover(on, at=beat)
+        await recordings.recover(on, at=beat, fence=fence)
     log.info("room %s: %d stays closed at the last heartbeat", session_id, len(lost))
     return [p.person_key for p in lost]
 
 
 async def take_over(
-    store: Store, recordings: RecordingService, session_id: str, *, previous: str, now: datetime
+    store: Store, recordings: RecordingService, claim: Claim, session_id: str, *, now: datetime
 ) -> list[str]:
-    """This process took the room from ``previous``, which died holding it: the person keys
-    of the people who were in it."""
+    """This process took the room (``claim``) from its previous owner, which died holding
+    it: the person keys of the people who were in it."""
+    previous, fence = claim.owner, Fence(session_id, claim.token)
     beat = (await store.rooms.held(previous)).get(session_id, now)
-    present = await recover_room(store, recordings, session_id, beat=beat)
+    present = await recover_room(store, recordings, session_id, beat=beat, fence=fence)
     await store.rooms.let_go(previous, session_id)
     return present

@@ -31,6 +31,7 @@ class RecordingEvents:
             by=host.participant_id,
             now=self.live.clock(),
             present=present,
+            fence=self.live.fence(live),
         )
         for slides in (w for w in live.room.workflows if isinstance(w, Slides)):
             recorder.observe("slides", {"slides": deck_payload(slides.show)})

@@ -1,7 +1,8 @@
 """A roadshow room's run of show events (PROTOCOL.md, "Run of show"): the chair starts the
 show, extends or ends the stage on now. Each is checked against the room's show, written to
 Redis under the show's transaction (``server/store/show.py``, which checks it again against
-the log as it is then), and the room follows the log it reads back."""
+the log as it is then, and that this process still owns the room: its lease's fence), and the
+room follows the log it reads back."""
 
 from typing import Any
 
@@ -23,7 +24,8 @@ class ShowEvents:
         return live.room.part(RunOfShow)
 
     async def _write(self, live: LiveRoom, change: Change) -> None:
-        await self.live.store.shows.act(live.room.session, change, now=self.live.clock())
+        now, fence = self.live.clock(), self.live.fence(live)
+        await self.live.store.shows.act(live.room.session, change, now=now, fence=fence)
         await refresh_show(self.live, live.session_id)
 
     async def on_start_show(self, sid: str, data: dict[str, Any]) -> None:

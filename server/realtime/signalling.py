@@ -39,6 +39,7 @@ from rooms.presence import Participant
 from rooms.protocol import PUBLISH_NEEDS
 from rooms.roles import Capability
 from rooms.room import Room
+from server.audiences import Audiences, EdgePeer
 from server.media import (
     PRIVATE_NETWORKS,
     CandidatePolicy,
@@ -100,7 +101,7 @@ class Seat:
 
     participant_id: str
     sid: str
-    peer: MediaPeer
+    peer: MediaPeer | EdgePeer  # an EdgePeer: its subscribe connection is on an edge
     revision: int = 0  # of the latest subscribe offer
     awaiting: int | None = None  # the revision waiting for the client's answer
     offered_at: float = 0.0  # when that offer went out (the room media's clock)
@@ -117,6 +118,7 @@ class RoomMedia:
         ice_servers: Collection[Mapping[str, object]],
         deliver: Deliver,
         clock: Callable[[], float] = time.monotonic,
+        audiences: Audiences | None = None,
     ) -> None:
         self.room = room
         self.ice_servers = [dict(server) for server in ice_servers]
@@ -130,6 +132,8 @@ class RoomMedia:
             clock=clock,
         )
         self.seats: dict[str, Seat] = {}  # participant_id -> seat
+        # viewers placed on edges once the room is big (server/audiences.py)
+        self.audience = audiences.for_room(self.router) if audiences is not None else None
         self._deliver = deliver
         self._clock = clock
         self._screens_stopped: set[str] = set()
@@ -154,6 +158,8 @@ class RoomMedia:
             old = self.seats.get(pid)
             await self.close_participant(pid, reason="moved" if old and old.sid != sid else None)
             seat = self._open_seat(sid, p)
+            if self.audience is not None:
+                seat.peer = self.audience.place(seat.peer, seats=len(self.seats))  # type: ignore[arg-type]
         speaker = self._announced
         present = speaker is not None and self.room.people.of_participant(speaker) is not None
         started = {"ice_servers": self.ice_servers, "active_speaker": speaker if present else None}
@@ -189,6 +195,8 @@ class RoomMedia:
         seat = self.seats.pop(participant_id, None)
         self._failed.discard(participant_id)
         await self.router.close_peer(participant_id)
+        if self.audience is not None:
+            await self.audience.release(participant_id)
         if seat is not None and reason is not None:
             message = Text(CLOSED_MESSAGES[reason])
             await self._tell(seat.sid, "media_closed", {"reason": reason, "message": message})
@@ -424,6 +432,8 @@ class RoomMedia:
         await self.stop_stream()
         self.seats.clear()
         await self.router.close()
+        if self.audience is not None:
+            await self.audience.close()
 
     async def stop_stream(self) -> bool:
         """End the room's live stream, if one goes on; whether one did."""

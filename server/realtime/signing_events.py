@@ -3,9 +3,10 @@ document, turns its pages, calls each signer in order and closes the ceremony; t
 signer confirms who they are, consents and signs; the witnesses attest.
 
 Each step is checked by the room's ``rooms.signing.Signing``, appended by the store under its
-transaction and durably (``server/store/signing.py``), and answered with the entry's number
-and hash only once on disk; the room has reloaded the log and shown everyone by then (the
-store tells its watchers: server/realtime/live_signing.py).
+transaction (fenced: only while this process owns the room) and durably
+(``server/store/signing.py``), and answered with the entry's number and hash only once on
+disk; the room has reloaded the log and shown everyone by then (the store tells its watchers:
+server/realtime/live_signing.py).
 The entry's IP address and user agent are the connection's, from its handshake (``Connection``),
 never from the payload.
 """
@@ -40,7 +41,7 @@ class SigningEvents:
         try:
             entry = await self.live.store.signings.append(
                 live.session_id, change, ip=connection.ip, user_agent=connection.user_agent,
-                now=self.live.clock(), signature=signature,
+                now=self.live.clock(), signature=signature, fence=self.live.fence(live),
             )  # fmt: skip
         except NotDurable:  # written, maybe not on disk: not acknowledged, but shown
             await refresh_signing(self.live, live.session_id)

@@ -20,9 +20,10 @@ from datetime import UTC, datetime
 from aiohttp import BodyPartReader, web
 
 from rooms.agenda import Session
-from rooms.errors import DomainError, Forbidden, NotFound
+from rooms.errors import Conflict, DomainError, Forbidden, NotFound
 from rooms.files import FilePurpose, MediaType, StoredFile
 from rooms.kinds import rules_of
+from rooms.lease import parse_lease
 from rooms.outbox import Person
 from rooms.roles import Capability, capabilities
 from rooms.slides import Deck, Slides, SlideShow
@@ -40,6 +41,7 @@ from server.files import (
 from server.pdf_pages import count_pages
 from server.realtime.identity import resolve
 from server.realtime.live import LIVE_ROOMS, LiveRooms
+from server.realtime.ownership import WRONG_OWNER
 from server.settings import Settings
 from server.store import Store
 
@@ -104,6 +106,17 @@ async def _on_stage(live: LiveRooms, session: Session, deck: Deck) -> Deck | Non
     return replaced
 
 
+async def _check_owner(live: LiveRooms, session: Session) -> None:
+    """A deck goes on a live room's stage through the room's owner: HAProxy routes an upload
+    there by its ``?session=``; one that reached another process while the room is held is
+    refused ``wrong_owner`` (nothing is kept), so no process writes a room it does not own."""
+    if live.rooms.get(session.session_id) is not None:
+        return
+    held = parse_lease(await live.store.owners.holder(session.session_id))
+    if held is not None and held[0] != live.process:
+        raise Conflict(WRONG_OWNER, code="wrong_owner")
+
+
 async def forget_deck(store: Store, settings: Settings, gone: Deck | None) -> None:
     """Delete the file (record and bytes) of a deck that left the stage, replaced or
     stopped: nothing refers to it any more (a room shows one deck, and only its upload puts
@@ -118,6 +131,7 @@ async def upload_deck(request: web.Request) -> web.Response:
         session, person, caps = await _person(request)
         if not _presents(person, caps):
             raise Forbidden("Only a presenter or a host can show slides.", code="forbidden")
+        await _check_owner(request.app[LIVE_ROOMS], session)
         stored = await save_upload(
             request.app[STORE], files_root(request.app[SETTINGS]), await _file_part(request),
             org_id=session.org_id, scope_id=session.session_id, purpose=FilePurpose.SLIDES,

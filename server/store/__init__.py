@@ -16,6 +16,7 @@ from server.store.connection import (
     describe,
 )
 from server.store.durable import Durability, Durable, NotDurable
+from server.store.edges import Edges
 from server.store.experts import Experts
 from server.store.files import FileRecords
 from server.store.followups import FollowUps
@@ -33,6 +34,7 @@ from server.store.questions import QuestionRecords
 from server.store.recording_library import RecordingLibrary
 from server.store.recordings import Recordings
 from server.store.review import Reviews
+from server.store.room_people import RoomPeople
 from server.store.rooms import Rooms
 from server.store.schedule import Schedule
 from server.store.show import Shows
@@ -64,6 +66,7 @@ class Store:
         self.certificates = Certificates(redis)
         self.jobs = Jobs(redis)
         self.rooms = Rooms(redis)
+        self.room_people = RoomPeople(redis)  # hands, admissions, the lobby's places
         self.panel = Panels(redis)
         self.questions = QuestionRecords(redis)
         self.interest = InterestRecords(redis)
@@ -78,13 +81,15 @@ class Store:
         self.recordings = Recordings(redis)
         self.recording_library = RecordingLibrary(redis)
         self.owners = Owners(redis)  # which process owns each live room
+        self.edges = Edges(redis)  # edges' heartbeats, calls to them, relay link keys
 
     def queue_kept(self, pipe: Pipeline, session_id: str, record: object) -> None:
         """Queue a live room's workflow record (``rooms.outbox.Keep``) where its kind is
         kept: the room's slides, polls, questions, breakout groups, interest in
-        pitches, a signing's stage page, or a review's panel."""
+        pitches, a signing's stage page, its hands and lobby, or a review's panel."""
         keepers = (
             self.slides, self.polls, self.questions, self.breakouts, self.interest, self.signings,
+            self.room_people,
         )  # fmt: skip
         keeper = next((k for k in keepers if isinstance(record, k.records)), None)
         (keeper or self.panel).queue(pipe, session_id, record)

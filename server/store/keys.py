@@ -186,6 +186,18 @@ def room_flags(session_id: str) -> str:
     return f"session:{{{session_id}}}:room"  # JSON: locked, chat_enabled, bans, roles given live
 
 
+def room_hands(session_id: str) -> str:
+    return f"session:{{{session_id}}}:hands"  # hash participant_id -> raised at (ISO), the queue
+
+
+def room_admitted(session_id: str) -> str:
+    return f"session:{{{session_id}}}:admitted"  # set of person keys admitted (straight back in)
+
+
+def room_lobby(session_id: str) -> str:
+    return f"session:{{{session_id}}}:lobby"  # hash person_key -> came to wait at (ISO)
+
+
 def attendance(session_id: str) -> str:
     return f"session:{{{session_id}}}:attendance"  # stream of joins and leaves
 
@@ -475,3 +487,27 @@ def room_owner(session_id: str) -> str:
 
 # the keys' names (server/store/key_names.py)
 KEY_NAMES = "key-names"  # "hash-tags" once the keys written before the tags are renamed
+
+
+# edges: processes serving other owners' viewers (server/edges.py, server/audiences.py)
+EDGES = "edges"  # set: names of the processes that announced themselves as edges
+
+
+def edge(name: str) -> str:
+    return f"edge:{name}"  # JSON {relay_host, load}, with a TTL: the edge's heartbeat
+
+
+def edge_calls(name: str) -> str:
+    return f"edge:{name}:calls"  # pub/sub: owners' calls to an edge, JSON
+
+
+def process_news(name: str) -> str:
+    return f"process:{name}:news"  # pub/sub: edges' news for a room's owner, JSON
+
+
+def relay_link(link_id: str) -> str:
+    return f"relay-link:{link_id}"  # a relay link's SRTP keys (hex), read once, with a TTL
+
+
+def call_reply(call_id: str) -> str:
+    return f"call-reply:{call_id}"  # list: the reply to one call to an edge, briefly

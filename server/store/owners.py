@@ -13,6 +13,12 @@ glossary: owner, lease, fencing token).
 hash and compares the room's current token with its own; a newer claim before its EXEC
 makes the EXEC fail (``WatchError``), and the next attempt finds the token stale and raises
 ``Fenced``. Renewals touch only the lease key, so they never abort a write.
+
+The room's line fences each batch that way; the owner's other writes on behalf of a room
+(a run of show's change, a signing step, ending the session, a recording's record) pass a
+``Fence`` — the room and the token its owner holds — to their own transaction
+(``server.store.transactions.watched``), which WATCHes the owner hash beside its own keys
+and checks the token first (``Fence.check``).
 """
 
 from dataclasses import dataclass
@@ -67,6 +73,27 @@ class Fenced(Exception):
     def __init__(self, session_id: str, token: int, current: int | None) -> None:
         super().__init__(f"room {session_id}: token {token} is stale (now {current})")
         self.session_id = session_id
+
+
+@dataclass(frozen=True, slots=True)
+class Fence:
+    """A write's proof that its process owns the room: the room and the token it holds."""
+
+    session_id: str
+    token: int
+
+    @property
+    def key(self) -> str:
+        """What a fenced transaction WATCHes beside its own keys."""
+        return keys.room_owner(self.session_id)
+
+    async def check(self, pipe: Pipeline) -> None:
+        """On a pipeline WATCHing ``key`` (before MULTI): ``Fenced`` if the token is stale."""
+        found = await pipe.hget(self.key, "token")
+        current = None if found is None else int(found)
+        if stale(self.token, current):
+            await pipe.unwatch()
+            raise Fenced(self.session_id, self.token, current)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +160,7 @@ class Owners:
     async def fence(self, pipe: Pipeline, session_id: str, token: int) -> None:
         """Start a fenced transaction on ``pipe``: WATCH the room's owner, check the token
         (``Fenced`` if stale), then MULTI. Queue the writes and execute after."""
-        key = keys.room_owner(session_id)
-        await pipe.watch(key)
-        found = await pipe.hget(key, "token")
-        current = None if found is None else int(found)
-        if stale(token, current):
-            await pipe.unwatch()
-            raise Fenced(session_id, token, current)
+        fence = Fence(session_id, token)
+        await pipe.watch(fence.key)
+        await fence.check(pipe)
         pipe.multi()

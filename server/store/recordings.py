@@ -14,6 +14,7 @@ from rooms.errors import Conflict
 from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
+from server.store.owners import Fence
 from server.store.transactions import watched
 
 BUSY = Conflict("The recording is being changed by someone else; try again.", code="busy")
@@ -23,22 +24,31 @@ class Recordings:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
 
-    async def begin(self, record: Recording) -> None:
+    async def begin(self, record: Recording, *, fence: Fence | None = None) -> None:
+        """Keep a recording's record as it starts; ``fence``: written by its room's owner
+        (``Fenced``, nothing written, once another process owns the room)."""
         started = datetime.fromisoformat(record.started_at).timestamp()
-        async with self.redis.pipeline(transaction=True) as pipe:
+
+        async def body(pipe: Pipeline) -> None:
+            pipe.multi()
             pipe.set(keys.recording(record.recording_id), dump(record))
             pipe.zadd(keys.session_recordings(record.session_id), {record.recording_id: started})
             pipe.set(keys.session_recording_on(record.session_id), record.recording_id)
-            await pipe.execute()
 
-    async def end(self, record: Recording) -> None:
+        await watched(self.redis, [], body, busy=BUSY, fence=fence)
+
+    async def end(self, record: Recording, *, fence: Fence | None = None) -> None:
         """Keep the stopped record; the session is no longer being recorded."""
         on = keys.session_recording_on(record.session_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
+
+        async def body(pipe: Pipeline) -> None:
+            going_on = await pipe.get(on)
+            pipe.multi()
             pipe.set(keys.recording(record.recording_id), dump(record))
-            await pipe.execute()
-        if await self.redis.get(on) == record.recording_id:
-            await self.redis.delete(on)
+            if going_on == record.recording_id:
+                pipe.delete(on)
+
+        await watched(self.redis, [on], body, busy=BUSY, fence=fence)
 
     async def change(
         self, recording_id: str, change: Callable[[Recording], Recording]

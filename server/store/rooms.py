@@ -24,6 +24,7 @@ from rooms.roles import Role
 from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
+from server.store.owners import Fence
 
 KEEP_AFTER_END = timedelta(days=30)
 
@@ -92,18 +93,25 @@ class Rooms:
         found = await self.redis.hgetall(keys.rooms_held(process))
         return {sid: datetime.fromtimestamp(float(ts), UTC) for sid, ts in found.items()}
 
-    async def end_session(self, session_id: str, *, now: datetime) -> Session:
-        """End the session now for all (Conflict if it is over already)."""
+    async def end_session(
+        self, session_id: str, *, now: datetime, fence: Fence | None = None
+    ) -> Session:
+        """End the session now for all (Conflict if it is over already); ``fence``: its
+        room's owner ends it (``Fenced`` once another process owns the room)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             while True:
                 try:
-                    return await self._end_once(pipe, session_id, now)
+                    return await self._end_once(pipe, session_id, now, fence)
                 except WatchError:
                     continue
 
-    async def _end_once(self, pipe: Pipeline, session_id: str, now: datetime) -> Session:
+    async def _end_once(
+        self, pipe: Pipeline, session_id: str, now: datetime, fence: Fence | None
+    ) -> Session:
         key = keys.session(session_id)
-        await pipe.watch(key)
+        await pipe.watch(key, *([fence.key] if fence else []))
+        if fence is not None:
+            await fence.check(pipe)
         raw = await pipe.get(key)
         if raw is None:
             await pipe.unwatch()

@@ -32,6 +32,7 @@ from rooms.run_of_show import (
 from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
+from server.store.owners import Fence
 from server.store.review import Reviews
 from server.store.transactions import ATTEMPTS, watched
 
@@ -68,9 +69,13 @@ class Shows:
         texts = await redis.lrange(keys.show_log(sid), 0, -1)
         return Show(plan=plan, log=tuple(load(ShowEntry, t) for t in texts))
 
-    async def act(self, session: Session, change: Change, *, now: datetime) -> list[ShowEntry]:
+    async def act(
+        self, session: Session, change: Change, *, now: datetime, fence: Fence | None = None
+    ) -> list[ShowEntry]:
         """Append what ``change`` says (it may refuse: nothing is written), then every
-        hand-over due by now; set when the show next changes; publish that it changed."""
+        hand-over due by now; set when the show next changes; publish that it changed.
+        ``fence``: the room's owner writes it (``Fenced`` once another process owns the
+        room); a scheduler's hand-over has none."""
         sid = session.session_id
         log_key = keys.show_log(sid)
         names = await self._names(session)
@@ -98,7 +103,7 @@ class Shows:
 
         watch = [log_key, keys.review_order(sid), keys.review_items(sid)]
         busy = Conflict("The show is busy; try again.", code="busy")
-        entries, show = await watched(self.redis, watch, body, busy=busy)
+        entries, show = await watched(self.redis, watch, body, busy=busy, fence=fence)
         await self._next_change(session, show, now)
         if entries:
             await self.redis.publish(keys.SHOWS_CHANNEL, sid)

@@ -28,6 +28,7 @@ from server.store import keys
 from server.store.codec import dump, load
 from server.store.connection import Redis
 from server.store.durable import Durable
+from server.store.owners import Fence
 from server.store.transactions import watched
 from server.store.watched import Watched
 
@@ -102,10 +103,11 @@ class Signings(Watched):
         user_agent: str,
         now: datetime,
         signature: bytes | None = None,
+        fence: Fence | None = None,
     ) -> LogEntry:
         """Append the step ``change`` proposes for the ceremony as the log has it now, chained
         to the last entry; returned once durable. A DomainError from ``change``: nothing
-        written."""
+        written; ``Fenced`` (nothing written) once the room's owner is another process."""
         log_key, agreement_key = keys.signing_log(session_id), keys.agreement(session_id)
 
         async def body(pipe: Pipeline) -> LogEntry:
@@ -127,8 +129,9 @@ class Signings(Watched):
 
         busy = Conflict(BUSY, code="busy")
         entry = await watched(
-            self.redis, [log_key, agreement_key], body, busy=busy, durable=self.durable
-        )
+            self.redis, [log_key, agreement_key], body, busy=busy, durable=self.durable,
+            fence=fence,
+        )  # fmt: skip
         await self.changed(session_id)
         return entry
 

@@ -347,3 +347,31 @@ async def test_room_page_beats_while_seen_and_goes_idle_when_hidden(live_server,
     )
 
     assert await movements_become(["join", "active", "idle"]) == ["join", "active", "idle"]
+
+
+# the microphone answers only after a while (a slow device, or a permission prompt)
+SLOW_MICROPHONE_JS = """(() => {
+  const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = async (constraints) => {
+    if (constraints?.audio) await new Promise((done) => setTimeout(done, 1500));
+    return open(constraints);
+  };
+})()"""
+
+
+async def test_room_a_microphone_that_opens_after_join_is_on_for_everyone(
+    live_server, new_page, sign_in
+) -> None:
+    session = await open_meeting(live_server.store, lobby=False, kind="class")
+    host, student = await new_page(), await new_page()
+    await host.add_init_script(script=SLOW_MICROPHONE_JS)
+    await sign_in(host, email=HOST_EMAIL)
+    await host.goto(room_path(session))
+    await host.check("#prejoin-mic")  # still opening when Join is clicked
+    await host.click("#join-button")
+    await expect(host.locator("#room")).to_be_visible()
+
+    await expect(host.locator("#mic-button")).to_have_attribute("aria-pressed", "true")
+    await join_as_guest(student, session, "Li Lei")
+    teacher = ["Hu Host", "HH", True, False]  # the microphone on, for the room too
+    assert await tiles_become(student, [teacher]) == [teacher]

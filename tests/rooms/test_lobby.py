@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 
 from rooms.attendance import Movement
-from rooms.outbox import Attend, Drop, Group, Mark, Move, Person, RoomFlags, Send, Text
+from rooms.lobby import Admission, LobbyPlace
+from rooms.outbox import Attend, Drop, Group, Keep, Mark, Move, Person, RoomFlags, Send, Text
 from rooms.roles import Kind, Role
 from rooms.room import ChatLimit, Room
 from tests.rooms.test_room import (
@@ -32,6 +33,7 @@ def test_an_attendee_waits_in_the_lobby_and_moderators_see_the_queue(room: Room)
 
     assert effects == [
         Move(("s-li",), enter=(Group.LOBBY,)),
+        Keep(LobbyPlace(LI.person_key, NOW)),  # their place, kept for a room made again
         Send("lobby", {"queue": [{"participant_id": "p-li", "name": "Li Lei",
              "waiting_since": NOW.isoformat(), "waited_seconds": 0}]}, group=Group.HOSTS),
         Send("waiting", {"position": 1, "size": 1}, sids=("s-li",)),
@@ -54,7 +56,9 @@ def test_admitting_moves_the_person_into_the_room(room: Room) -> None:
 
     effects = room.lobby.admit("s-owner", "p-li", now=NOW + timedelta(seconds=30))
 
-    assert effects[:2] == [
+    assert effects[:4] == [
+        Keep(LobbyPlace(LI.person_key, None)),  # not waiting any more
+        Keep(Admission(LI.person_key, True)),  # back straight in, even after a failover
         Attend(Movement.JOIN, LI, Role.ATTENDEE),
         Move(("s-li",), leave=(Group.LOBBY,)),
     ]
@@ -194,9 +198,14 @@ def test_sent_out_waits_even_with_a_role_that_skips_the_lobby() -> None:
     room.leave("s-zhou", now=NOW)
     again = room.join("s-zhou-2", REVIEWER, now=NOW)
 
-    assert sent[0] == Mark("p-zhou", out=True)
+    assert sent[:3] == [
+        Keep(Admission("expert:e1", False)),
+        Keep(LobbyPlace("expert:e1", NOW)),
+        Mark("p-zhou", out=True),
+    ]
     assert room.flags.sent_out == frozenset({"expert:e1"})
-    assert [type(e) for e in again] == [Move, Send, Send]  # the lobby, its queue, their place
+    # the lobby, their place kept, its queue, their place
+    assert [type(e) for e in again] == [Move, Keep, Send, Send]
     assert room.people.get("expert:e1").admitted is False  # type: ignore[union-attr]
 
 
@@ -218,7 +227,11 @@ def test_admitting_someone_sent_out_brings_them_back_and_marks_it() -> None:
 
     back = room.lobby.admit("s-owner", "p-zhou", now=NOW)
 
-    assert back[0] == Mark("p-zhou", out=False)
+    assert back[:3] == [
+        Keep(LobbyPlace("expert:e1", None)),
+        Keep(Admission("expert:e1", True)),
+        Mark("p-zhou", out=False),
+    ]
     assert room.flags.sent_out == frozenset()
 
 
@@ -233,3 +246,39 @@ def test_people_in_a_room_whose_process_died_come_back_into_it_locked_or_not() -
     assert (li is not None and li.admitted, codes(lambda: room.join("s-han", HAN, now=NOW))) == (
         True, "room_locked",
     )  # fmt: skip
+
+
+def test_a_room_made_again_puts_those_waiting_back_in_their_place_as_they_reconnect() -> None:
+    room = owned()
+    room.lobby.load([], {HAN.person_key: NOW, LI.person_key: NOW + timedelta(seconds=3)})
+
+    room.join("s-li", LI, now=NOW + timedelta(minutes=1))  # Li Lei reconnects first
+    effects = room.join("s-han", HAN, now=NOW + timedelta(minutes=1))
+
+    assert events(effects, "waiting") == [
+        Send("waiting", {"position": 1, "size": 2}, sids=("s-han",)),
+        Send("waiting", {"position": 2, "size": 2}, sids=("s-li",)),
+    ]
+
+
+def test_a_room_made_again_lets_the_admitted_straight_in_and_leaving_frees_a_place() -> None:
+    room = owned()
+    room.lobby.load([LI.person_key], {})
+
+    entered = room.join("s-li", LI, now=NOW)
+    room.join("s-han", HAN, now=NOW)
+    left = room.leave("s-han", now=NOW)
+
+    assert events(entered, "joined")[0].sids == ("s-li",)
+    assert [e for e in left if isinstance(e, Keep)] == [Keep(LobbyPlace(HAN.person_key, None))]
+
+
+def test_a_locked_room_made_again_takes_back_into_its_lobby_those_who_waited_there() -> None:
+    room = owned()
+    room.flags = replace(room.flags, locked=True)
+    room.lobby.load([], {LI.person_key: NOW})
+
+    waits = room.join("s-li", LI, now=NOW + timedelta(minutes=1))
+
+    assert events(waits, "waiting") == [Send("waiting", {"position": 1, "size": 1}, sids=("s-li",))]
+    assert codes(lambda: room.join("s-han", HAN, now=NOW)) == "room_locked"

@@ -9,7 +9,8 @@ from rooms.agenda import Session
 from rooms.attendance import Movement
 from rooms.errors import DomainError
 from rooms.lifecycle import State
-from rooms.outbox import Attend, Drop, Group, History, Move, Person, RoomFlags, Send, Text
+from rooms.lobby import Admission
+from rooms.outbox import Attend, Drop, Group, History, Keep, Move, Person, RoomFlags, Send, Text
 from rooms.roles import Kind, Role
 from rooms.room import ChatLimit, Room
 
@@ -68,6 +69,7 @@ def test_the_owner_enters_directly_and_is_announced() -> None:
 
     joined = room.snapshot(room.people.get(OWNER.person_key), now=NOW)  # type: ignore[arg-type]
     assert effects == [
+        Keep(Admission(OWNER.person_key, True)),
         Attend(Movement.JOIN, OWNER, Role.HOST),
         Move(("s-owner",), leave=(Group.LOBBY,)),
         Send("participant_joined", {"participant": joined["you"]}, group=Group.ROSTER),
@@ -88,7 +90,10 @@ def test_the_owner_enters_a_locked_room_with_nobody_to_admit_them() -> None:
 def test_without_a_lobby_an_attendee_enters_directly() -> None:
     room = make_room(lobby=False)
 
-    assert room.join("s-li", LI, now=NOW)[0] == Attend(Movement.JOIN, LI, Role.ATTENDEE)
+    assert room.join("s-li", LI, now=NOW)[:2] == [
+        Keep(Admission(LI.person_key, True)),
+        Attend(Movement.JOIN, LI, Role.ATTENDEE),
+    ]
 
 
 def test_the_owner_cannot_be_sent_back_removed_or_demoted() -> None:
@@ -138,7 +143,8 @@ def test_remove_with_ban_keeps_them_out() -> None:
 
     effects = room.remove("s-owner", "p-li", ban=True, now=NOW)
 
-    assert effects[0] == Send(
+    assert effects[0] == Keep(Admission(LI.person_key, False))  # through the lobby if unbanned
+    assert effects[1] == Send(
         "removed",
         {"banned": True, "message": Text("A host removed you from the session.")},
         sids=("s-li",),

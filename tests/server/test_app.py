@@ -54,6 +54,27 @@ def test_settings_refuse_a_media_host_address_that_is_not_an_ip(tmp_path) -> Non
         Settings.from_env({"DATA_DIR": str(tmp_path), "MEDIA_HOST_ADDRESSES": "example.org"})
 
 
+def test_settings_of_edges_default_to_none_on_one_machine_and_refuse_a_relay_name(
+    tmp_path,
+) -> None:
+    import pytest
+
+    from server.settings import SettingsError
+
+    base = {"DATA_DIR": str(tmp_path)}
+    default = Settings.from_env(base)
+    edge = Settings.from_env(
+        {**base, "EDGE": "yes", "EDGE_PLACE_AFTER": "0", "RELAY_HOST": "10.0.0.7"}
+    )
+
+    assert (default.edge, default.edge_place_after, default.relay_host) == (
+        False, 100, "127.0.0.1",
+    )  # fmt: skip
+    assert (edge.edge, edge.edge_place_after, edge.relay_host) == (True, 0, "10.0.0.7")
+    with pytest.raises(SettingsError, match="RELAY_HOST"):
+        Settings.from_env({**base, "RELAY_HOST": "edge.example.org"})
+
+
 def test_settings_trust_no_proxy_unless_told(tmp_path) -> None:
     import ipaddress
 

@@ -78,9 +78,11 @@ class WebProcess:
             self.process.wait()
 
 
-async def crash_session(store: Store, *, kind: str, title: str, minutes: int) -> Session:
+async def crash_session(
+    store: Store, *, kind: str, title: str, minutes: int, lobby: bool = False
+) -> Session:
     """A session of ``kind`` starting in ``minutes`` (its room open now), an hour long, with no
-    lobby, in an unlisted event of a new organization."""
+    lobby (unless ``lobby``), in an unlisted event of a new organization."""
     _org, owner = await create_staff(store, email=f"{secrets.token_hex(4)}@example.org")
     now = datetime.now(UTC)
     day = now.date()
@@ -93,7 +95,7 @@ async def crash_session(store: Store, *, kind: str, title: str, minutes: int) ->
     start = now + timedelta(minutes=minutes)
     return await agenda.create_session(
         store, event=event, now=now,
-        fields={"kind": kind, "title": title, "description": "", "lobby": False,
+        fields={"kind": kind, "title": title, "description": "", "lobby": lobby,
                 "capacity": 50, "start": f"{start:%Y-%m-%dT%H:%M}",
                 "end": f"{start + timedelta(hours=1):%Y-%m-%dT%H:%M}"},
     )  # fmt: skip

@@ -2,6 +2,7 @@
 slides_files.py): a host uploads a deck, page turns reach everyone and a late joiner, a
 page out of range and a listener's turn are refused, and a refused upload keeps nothing."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -231,3 +232,18 @@ async def test_a_review_shows_no_slides(rooms_world: World) -> None:
 
     assert (status, refused["error"]["code"]) == (400, "not_here")
     assert 'id="slides"' not in page
+
+
+async def test_an_upload_for_a_room_another_process_holds_is_refused_and_nothing_kept(
+    rooms_world: World,
+) -> None:
+    world = rooms_world
+    room = await world.session(kind="class", lobby=False)
+    staff, csrf = await host_browser(world, room)
+    await world.store.owners.claim(room.session_id, "10.0.0.9:8081", ttl=timedelta(seconds=30))
+
+    status, refused = await upload(staff, csrf, room, make_pdf(pages=2))
+
+    assert (status, refused["error"]["code"]) == (409, "wrong_owner")
+    assert await world.store.files.of_scope(room.session_id) == []
+    assert (await world.store.slides.show(room.session_id)).deck is None

@@ -21,6 +21,7 @@ export class RoomMedia {
   #me = null;
   #capabilities = new Set();
   #inRoom = false;
+  #started = false; // the server answered media_start: the mic and camera flags are reported
   #supported = mediaSupported(); // no WebRTC (an old browser, or a page not on https)
 
   // el: {micButton, camButton, screenButton, layoutButtons, devices, cameraSelect, micSelect,
@@ -62,6 +63,7 @@ export class RoomMedia {
     this.#me = me;
     this.#capabilities = capabilities;
     this.#inRoom = true;
+    this.#started = false;
     for (const kind of ["video", "screen"]) {
       this.stage.setTrack({ participantId: me.id, kind, track: this.local.tracks[kind] }); // my own view
     }
@@ -125,6 +127,7 @@ export class RoomMedia {
   // the connection dropped (it reconnects) or the room sent me to the lobby
   interrupted() {
     this.#inRoom = false;
+    this.#started = false;
     this.#media?.stop();
   }
 
@@ -144,7 +147,7 @@ export class RoomMedia {
       this.#problem(error);
       return;
     }
-    if (this.#inRoom && this.#allowed(kind)) this.#report(kind, on);
+    // the new track (or none) is reported by #onLocalTrack
   }
 
   async #toggleScreen() {
@@ -166,15 +169,21 @@ export class RoomMedia {
     // not filtered by the role: the buttons it may not use are hidden, and the server
     // refuses what the role may not send (then "refused" turns the device off again)
     if (this.#inRoom) this.#media?.setTrack(kind, track);
+    // a device that opened after Join (slow, or asked for permission) is reported as well
+    if (this.#started && kind in FLAG) this.#sync(kind);
     this.#render();
+  }
+
+  // tell the room whether my microphone or camera is on, if it thinks otherwise
+  #sync(kind) {
+    const wanted = this.local.isOn(kind) && this.#allowed(kind);
+    if (wanted !== this.#me[FLAG[kind]]) this.#report(kind, wanted);
   }
 
   #onStarted(activeSpeaker) {
     this.stage.setSpeaker(activeSpeaker);
-    for (const kind of Object.keys(FLAG)) {
-      const wanted = this.local.isOn(kind) && this.#allowed(kind);
-      if (wanted !== this.#me[FLAG[kind]]) this.#report(kind, wanted);
-    }
+    this.#started = true;
+    for (const kind of Object.keys(FLAG)) this.#sync(kind);
   }
 
   // the server would not take these tracks (its error says why): stop sending them

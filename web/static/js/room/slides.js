@@ -215,7 +215,8 @@ export class SlidesView {
     try {
       const body = new FormData();
       body.append("file", file.files[0]);
-      const query = downloadable.checked ? "?downloadable=1" : "";
+      // ?session= makes HAProxy send it to the process that holds the room (as the room's connection)
+      const query = `?session=${encodeURIComponent(this.sessionId)}${downloadable.checked ? "&downloadable=1" : ""}`;
       const response = await fetch(`/sessions/${this.sessionId}/slides${query}`, {
         method: "POST", headers: { "X-CSRF-Token": this.csrfToken }, body, credentials: "same-origin",
       });

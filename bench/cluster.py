@@ -1,0 +1,357 @@
+"""Cluster benchmark: one publisher, its viewers spread over 1, 2 and 4 edge processes.
+
+    python bench/cluster.py                        # 100 viewers; edges 1, 2, 4
+    python bench/cluster.py --viewers 40 --edges 2 --seconds 8
+
+The room's owner runs alone in a process (a Router, its ``Audiences`` on this machine's
+Redis, ``REDIS_URL`` or redis://127.0.0.1:6379/12, flushed first); each edge is
+tests/server/edge_child.py (``EdgeService``); the publisher (the clip of bench/sfu.py,
+≈600 kbps VP8 + Opus) runs in this process, the viewers (aiortc, counting packets) in
+``--workers`` processes. Everything is on 127.0.0.1.
+
+First the single line: every viewer on the owner (no edge). Then, per edge count k, every
+viewer's subscribe connection on an edge (``EDGE_PLACE_AFTER=0``), the owner relaying to
+each edge over a relay link. Measured over ``--seconds``: the CPU of the owner and the
+edges (every thread, schedstat) per viewer, against the single line's
+(``cost_per_viewer_vs_single``); ``loss_pct``: packets missing at the viewers (sequence
+gaps) over packets expected. Then ``failover_s``: one edge is killed (``kill -9``); the
+owner sees its heartbeat stop and fails its viewers' media; their clients (here, the
+workers, told by the owner) start their media again and are placed on the other edges (or
+on the owner when no edge is left); the seconds from the kill until every viewer of that
+edge receives video again. Final lines: ``cluster: viewers=<n> edges=<k> loss_pct=<x>
+cost_per_viewer_vs_single=<r> failover_s=<s>``.
+"""
+
+import argparse
+import asyncio
+import inspect
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from server.audiences import Audiences  # noqa: E402
+from server.media import CandidatePolicy, MediaConfig, Router  # noqa: E402
+from server.store import Store, connect  # noqa: E402
+from tests.server.media.synthetic import SyntheticPublisher, SyntheticViewer, encode_clip  # noqa: E402
+
+CONFIG = MediaConfig(host_addresses=("127.0.0.1",), candidates=CandidatePolicy(allow_loopback=True))
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/12")
+OWNER = "bench-owner"
+
+
+# --- the owner (its own process) ----------------------------------------------------------
+
+
+class Owner:
+    def __init__(self, place_after: int) -> None:
+        self.store = Store(connect(REDIS_URL))
+        self.audiences = Audiences(
+            self.store, process=OWNER, relay_host="127.0.0.1", place_after=place_after
+        )
+        self.audiences.start()
+        self.failures: list[str] = []
+        self.router = Router(room_id="bench", config=CONFIG, on_peer_failed=self.failures.append)
+        self.audience = self.audiences.for_room(self.router)
+        self.peers: dict[str, Any] = {}
+
+    async def edges(self) -> list[str]:
+        return sorted(self.audiences.edges)
+
+    async def publish(self, sdp: str) -> str:
+        peer = self.router.open_peer("publisher", may_publish=lambda kind: True)
+        return (await peer.publish(sdp)).sdp
+
+    async def subscribe(self, viewer: str) -> str | None:
+        local = self.router.open_peer(viewer, may_publish=lambda kind: False)
+        peer = self.peers[viewer] = self.audience.place(local, seats=len(self.router.peers))
+        return await peer.subscribe()
+
+    async def answer(self, viewer: str, sdp: str) -> None:
+        await self.peers[viewer].subscribed(sdp)
+
+    async def placed(self) -> dict[str, str]:
+        return {v: getattr(p, "edge", "owner") for v, p in self.peers.items()}
+
+    async def failed(self) -> list[str]:
+        """Viewers whose media failed since last asked: closed, as the room would."""
+        failed, self.failures[:] = sorted(set(self.failures)), []
+        for viewer in failed:
+            await self.router.close_peer(viewer)
+            await self.audience.release(viewer)
+            self.peers.pop(viewer, None)
+        return failed
+
+    async def close(self) -> None:
+        await self.router.close()
+        await self.audience.close()
+        await self.audiences.stop()
+        await self.store.close()
+
+
+async def serve(place_after: int) -> None:
+    owner = Owner(place_after)
+    done = asyncio.Event()
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while line := await reader.readline():
+            call = json.loads(line)
+            op = call.pop("op")
+            result = getattr(owner, "close" if op == "stop" else op)(**call)
+            if inspect.isawaitable(result):
+                result = await result
+            writer.write(json.dumps({"result": result}).encode() + b"\n")
+            await writer.drain()
+            if op == "stop":
+                done.set()
+                break
+        writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=1 << 24)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    async with server:
+        await done.wait()
+
+
+class Control:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def call(self, op: str, **args: object) -> Any:
+        self.writer.write(json.dumps({"op": op, **args}).encode() + b"\n")
+        await self.writer.drain()
+        return json.loads(await self.reader.readline())["result"]
+
+
+async def spawn(*args: str) -> tuple[asyncio.subprocess.Process, str]:
+    pipe = subprocess.PIPE
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, *args, stdin=pipe, stdout=pipe, cwd=ROOT, limit=1 << 24,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    return child, (await child.stdout.readline()).decode().strip()  # type: ignore[union-attr]
+
+
+def cpu_seconds(pid: int) -> float:
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[0])
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / 1e9
+
+
+# --- viewer workers (their own processes) ----------------------------------------------
+
+
+LINES = 8  # connections from a worker to the owner: viewers start their media in parallel
+
+
+async def work(port: int) -> None:
+    owners = [
+        Control(*await asyncio.open_connection("127.0.0.1", port, limit=1 << 24))
+        for _ in range(LINES)
+    ]
+    loop = asyncio.get_running_loop()
+    stdin = asyncio.StreamReader(limit=1 << 24)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
+    viewers: dict[str, SyntheticViewer] = {}
+
+    async def add(names: list[str], owner: Control) -> None:
+        for name in names:
+            if name in viewers:
+                await viewers.pop(name).close()
+            viewer = viewers[name] = SyntheticViewer(keep=False)
+            offer = await owner.call("subscribe", viewer=name)
+            await owner.call("answer", viewer=name, sdp=await viewer.answer(offer))
+
+    print("ready", flush=True)
+    while line := await stdin.readline():
+        call = json.loads(line)
+        result: object = None
+        if call["op"] == "add":
+            names = call["names"]
+            await asyncio.gather(*(add(names[i::LINES], o) for i, o in enumerate(owners)))
+        elif call["op"] == "reset":
+            for got in (g for v in viewers.values() for g in v.received.values()):
+                got.seqs.clear()
+        elif call["op"] == "collect":
+            got = [g for v in viewers.values() for g in v.received.values()]
+            result = {"received": sum(len(g.seqs) for g in got), "gaps": sum(g.gaps for g in got)}
+        elif call["op"] == "video":
+            result = {n: len(v.received["video"].seqs) for n, v in viewers.items()}
+        elif call["op"] == "stop":
+            for viewer in viewers.values():
+                await viewer.close()
+        print(json.dumps({"result": result}), flush=True)
+        if call["op"] == "stop":
+            return
+
+
+class Workers:
+    def __init__(self) -> None:
+        self.controls: list[Control] = []
+        self.children: list[asyncio.subprocess.Process] = []
+        self.home: dict[str, int] = {}  # viewer -> its worker
+
+    async def start(self, port: int, count: int) -> None:
+        for _ in range(count):
+            child, _ready = await spawn(__file__, "--work", str(port))
+            self.children.append(child)
+            self.controls.append(Control(child.stdout, child.stdin))  # type: ignore[arg-type]
+
+    async def add(self, names: list[str]) -> None:
+        shares: list[list[str]] = [[] for _ in self.controls]
+        for i, name in enumerate(names):
+            worker = self.home.setdefault(name, i % len(self.controls))
+            shares[worker].append(name)
+        await asyncio.gather(
+            *(c.call("add", names=s) for c, s in zip(self.controls, shares, strict=True))
+        )
+
+    async def each(self, op: str) -> list[Any]:
+        return await asyncio.gather(*(c.call(op) for c in self.controls))
+
+    async def video(self) -> dict[str, int]:
+        return {n: c for r in await self.each("video") for n, c in r.items()}
+
+    async def stop(self) -> None:
+        await self.each("stop")
+        for child in self.children:
+            await child.wait()
+
+
+# --- a run ---------------------------------------------------------------------------------
+
+
+async def run(clip: Any, viewers: int, edges: int, seconds: float, workers: int) -> dict:
+    """One line: the owner, ``edges`` edge processes, the publisher, the viewers."""
+    store = Store(connect(REDIS_URL))
+    await store.redis.flushdb()
+    owner_proc, port = await spawn(__file__, "--serve", "0" if edges else "-1")
+    children = [
+        (await spawn("-m", "tests.server.edge_child", f"edge-{i}", REDIS_URL))[0]
+        for i in range(edges)
+    ]
+    owner = Control(*await asyncio.open_connection("127.0.0.1", int(port), limit=1 << 24))
+    publisher = SyntheticPublisher(clip)
+    crew = Workers()
+    result: dict = {"viewers": viewers, "edges": edges}
+    try:
+        for _ in range(100):
+            if len(await owner.call("edges")) == edges:
+                break
+            await asyncio.sleep(0.1)
+        await publisher.accept(await owner.call("publish", sdp=await publisher.offer()))
+        await crew.start(int(port), workers)
+        names = [f"viewer{i}" for i in range(viewers)]
+        await crew.add(names)
+        await asyncio.sleep(3)  # connections up, first key frames through
+        await crew.each("reset")
+        pids = [owner_proc.pid] + [c.pid for c in children]
+        before, at = [cpu_seconds(p) for p in pids], time.monotonic()
+        await asyncio.sleep(seconds)
+        used = [cpu_seconds(p) - b for p, b in zip(pids, before, strict=True)]
+        cpu, wall = sum(used), time.monotonic() - at
+        got = await crew.each("collect")
+        received, gaps = sum(g["received"] for g in got), sum(g["gaps"] for g in got)
+        result |= {
+            "cores": cpu / wall,
+            "owner_cores": used[0] / wall,
+            "edge_cores": [u / wall for u in used[1:]],
+            "per_viewer": cpu / wall / viewers,
+            "loss_pct": 100 * gaps / max(1, received + gaps),
+            "placed": await owner.call("placed"),
+        }
+        if edges:
+            result["failover_s"] = await failover(owner, crew, children[0], "edge-0")
+    finally:
+        await crew.stop()
+        await owner.call("stop")
+        await owner_proc.wait()
+        for child in children:
+            if child.returncode is None:
+                child.stdin.write(b"stop\n")  # type: ignore[union-attr]
+                await child.wait()
+        await publisher.close()
+        await store.close()
+    return result
+
+
+async def failover(
+    owner: Control, crew: Workers, edge: asyncio.subprocess.Process, name: str
+) -> float:
+    """kill -9 of an edge: seconds until each of its viewers receives video again."""
+    on_it = sorted(v for v, e in (await owner.call("placed")).items() if e == name)
+    killed = time.monotonic()
+    edge.kill()
+    await edge.wait()
+    back: set[str] = set()
+    restarted: dict[str, int] = {}
+    while len(back) < len(on_it) and time.monotonic() - killed < 60:
+        failed = await owner.call("failed")
+        if failed:
+            await crew.add(failed)  # their clients start their media again
+            restarted |= dict.fromkeys(failed, 0)
+        counts = await crew.video()
+        back |= {v for v in restarted if counts.get(v, 0) >= 10}
+        await asyncio.sleep(0.05)
+    return time.monotonic() - killed if len(back) == len(on_it) else float("nan")
+
+
+def report(r: dict, single: float) -> None:
+    where = sorted(set(r["placed"].values()))
+    print(
+        f"  edges={r['edges']}: {r['cores']:.3f} cores for {r['viewers']} viewers "
+        f"({1000 * r['per_viewer']:.2f} millicores each, on {', '.join(where)}), "
+        f"loss {r['loss_pct']:.3f} %; the owner {r['owner_cores']:.3f} cores, the edges "
+        f"{', '.join(f'{c:.3f}' for c in r['edge_cores']) or '-'}",
+        flush=True,
+    )
+    if r["edges"]:
+        print(
+            f"cluster: viewers={r['viewers']} edges={r['edges']} loss_pct={r['loss_pct']:.2f} "
+            f"cost_per_viewer_vs_single={r['per_viewer'] / single:.2f} "
+            f"failover_s={r['failover_s']:.2f}",
+            flush=True,
+        )
+
+
+async def main(args: argparse.Namespace) -> None:
+    clip = encode_clip(seconds=4, width=640, height=480, bitrate=600_000)
+    load = os.getloadavg()[0]
+    print(f"cluster bench: {args.viewers} viewers, {args.seconds} s a line, load {load:.1f}")
+    single = await run(clip, args.viewers, 0, args.seconds, args.workers)
+    report(single, single["per_viewer"])
+    for edges in args.edges:
+        report(
+            await run(clip, args.viewers, edges, args.seconds, args.workers), single["per_viewer"]
+        )
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--viewers", type=int, default=100)
+    parser.add_argument("--edges", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 4])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=int, default=None, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    arguments = parse()
+    if arguments.serve is not None:
+        asyncio.run(serve(arguments.serve))
+    elif arguments.work is not None:
+        asyncio.run(work(arguments.work))
+    else:
+        asyncio.run(main(arguments))

@@ -1,0 +1,119 @@
+"""The room page across a failover, in real Chromium, inside a network namespace (netns.py).
+
+    echo '{"redis_url": "unix:///…/redis.sock", "subnet": 42}' \\
+        | unshare --net python -m tests.browser.netns_failover
+
+Inside the namespace: two web processes, a scheduler and HAProxy (the configuration
+``server.cluster`` writes) on the server's address, a real Redis over its unix socket; two
+guests open a public meeting's room page through HAProxy, camera and microphone on, and each
+decodes the other's video. Then the process holding the room is killed (SIGKILL). Nothing is
+done on the pages: each must notice, reconnect through HAProxy (following ``wrong_owner`` to
+the room's new owner), join again, publish its camera again and subscribe again — and decode
+the other's video on a new connection. Prints one JSON object (tests/browser/
+test_failover_room.py judges it): when each page decoded again, after the kill.
+"""
+
+import asyncio
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.async_api import Browser, async_playwright
+
+from server.store import Store, connect
+from tests.browser import conftest, netns
+from tests.browser.media_checks import Person, decoding, until
+from tests.browser.netns_scenario import CHROMIUM_ARGS, Scenario, play
+from tests.browser.test_room import open_meeting, room_path
+from tests.server.cluster_world import Cluster
+
+LEASE_SECONDS = "2"
+BACK_WITHIN = 40.0  # seconds: a bound for the wait, not a measured claim
+
+
+class Failover(Scenario):
+    async def run(self) -> None:
+        self.result["namespace"] = {"addresses": netns.addresses(), "routes": netns.routes()}
+        with tempfile.TemporaryDirectory(prefix="yunhui-failover-page-") as folder:
+            with netns.reachable_redis(self.config["redis_url"], Path(folder)) as redis_url:
+                await self.in_cluster(redis_url, Path(folder))
+
+    async def in_cluster(self, redis_url: str, folder: Path) -> None:
+        store = Store(connect(redis_url))
+        await store.redis.flushdb()
+        host = self.subnet.server_address
+        cluster = Cluster(redis_url, secrets.token_urlsafe(48), folder, web=2,
+                          lease=LEASE_SECONDS, host=host)  # fmt: skip
+        cluster.set_env(MEDIA_HOST_ADDRESSES=host)
+        try:
+            await cluster.start()
+            self.mark("cluster up")
+            session = await open_meeting(store, lobby=False)
+            await self.drive_cluster(store, cluster, session.session_id, room_path(session))
+        finally:
+            cluster.stop()
+            await store.close()
+
+    async def drive_cluster(
+        self, store: Store, cluster: Cluster, session_id: str, path: str
+    ) -> None:
+        args = [*CHROMIUM_ARGS, f"--unsafely-treat-insecure-origin-as-secure={cluster.url}"]
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=conftest.CHROMIUM, args=args)
+            try:
+                await self.fail_over(browser, store, cluster, session_id, path)
+            finally:
+                self.result["pages"] = await self.collect()
+                await browser.close()
+
+    async def fail_over(
+        self, browser: Browser, store: Store, cluster: Cluster, session_id: str, path: str
+    ) -> None:
+        people = []
+        for label, name in (("li", "Li Lei"), ("wang", "Wang Fang")):
+            person = await self.open_person(browser, label, cluster.url)
+            await self.join(person, path, name=name, camera=True, mic=True)
+            people.append(person)
+        await self.all_decode(people, 1)
+        self.mark("both decode each other")
+        holder = await store.owners.holder(session_id) or ""
+        owner = holder.rsplit(" ", 1)[0]
+        seen = {p.label: {v["track"] for v in decoding(await p.summary())} for p in people}
+
+        cluster.web_at(owner).kill()
+        killed = time.monotonic()
+        self.mark("owner killed")
+        back = await asyncio.gather(*(decoding_again(p, seen[p.label], killed) for p in people))
+        self.mark("both decode again")
+        self.result["owner_before"] = owner
+        self.result["owner_after"] = (await store.owners.holder(session_id) or "").split(" ")[0]
+        self.result["back_s"] = dict(zip((p.label for p in people), back, strict=True))
+        self.result["status"] = {
+            p.label: await p.page.evaluate(STATUS_JS) for p in people
+        }  # fmt: skip
+
+
+async def decoding_again(person: Person, old_tracks: set[str], killed: float) -> float:
+    """Seconds after the kill when the page decodes a video on a connection made since."""
+
+    async def new_video() -> bool:
+        summary = await person.summary()
+        return any(v["track"] not in old_tracks for v in decoding(summary))
+
+    await until(f"{person.label} decodes again", new_video, within=BACK_WITHIN)
+    return round(time.monotonic() - killed, 2)
+
+
+STATUS_JS = """() => {
+  const banner = document.getElementById("banner");
+  return banner ? {hidden: banner.hidden, text: banner.textContent.trim()} : null;
+}"""
+
+
+async def main() -> None:
+    await play(Failover)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,143 @@
+"""Relay links end to end on aiortc: a publisher on the owner's router, viewers on an edge room
+fed by a relay link (both ends in this process, on 127.0.0.1; tests/server/test_audiences.py
+runs edges as processes of their own)."""
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from server.media.edge_room import EdgeRoom
+from server.media.packets import vp8_keyframe_start
+from server.media.relay import RELAY_PT, LinkKeys, RelayOut, _session
+from tests.server.media.conftest import CONFIG, Room, until
+from tests.server.media.synthetic import Clip, SyntheticViewer
+from tests.server.media.test_forwarding import clip_chunks
+
+
+class Link:
+    """A relay link from the test's room to one edge room, and the edge's viewers."""
+
+    def __init__(self, room: Room) -> None:
+        keys = LinkKeys.new()
+        self.room = room
+        self.failed: list[str] = []
+        self.out = RelayOut(keys=keys, host="127.0.0.1")
+        self.edge = EdgeRoom(
+            room_id="room", config=CONFIG, keys=keys, relay_host="127.0.0.1",
+            on_peer_failed=self.failed.append,
+        )  # fmt: skip
+        self.out.connect(self.edge.link.address)
+        self.edge.link.connect(self.out.address)
+
+    async def watch(self, participant_id: str, *, decode: bool = False) -> SyntheticViewer:
+        """A viewer on the edge, receiving what the owner's rules give it."""
+        viewer = SyntheticViewer(decode=decode)
+        self.room.clients.append(viewer)
+        sources = self.room.router.sources_for(participant_id)
+        self.out.relay(sources)
+        peer = self.edge.tell(participant_id, self.out.describe(), [s.source_id for s in sources])
+        offer = await peer.subscribe()
+        assert offer is not None
+        await peer.subscribed(await viewer.answer(offer))
+        return viewer
+
+    async def close(self) -> None:
+        self.out.close()
+        await self.edge.close()
+
+
+@pytest.fixture
+async def link(room: Room) -> AsyncIterator[Link]:
+    link = Link(room)
+    yield link
+    await link.close()
+
+
+async def test_relay_edge_viewers_get_the_publishers_own_media_without_gaps(
+    room: Room, link: Link
+) -> None:
+    await room.publish("alice")
+    decoding = await link.watch("bob", decode=True)
+    counting = await link.watch("cai")
+
+    await until(lambda: len(decoding.decoded) >= 30 and decoding.decoded_audio >= 40)
+    await until(lambda: counting.received["video"].frames >= 30)
+
+    assert {(f.width, f.height) for f in decoding.decoded} == {(320, 240)}
+    video, audio = counting.received["video"], counting.received["audio"]
+    assert (video.gaps, audio.gaps) == (0, 0)
+    assert vp8_keyframe_start(video.payloads[0])
+    assert {p[4:] for p in video.payloads} <= clip_chunks(room.clip)
+    assert set(audio.payloads) <= set(room.clip.audio)
+    assert set(audio.levels) == {(False, 30)}  # the owner's audio level, carried over
+    assert (link.out.forged, link.edge.link.forged) == (0, 0)
+
+
+async def test_relay_a_datagram_under_another_key_is_dropped(room: Room, link: Link) -> None:
+    await room.publish("alice")
+    viewer = await link.watch("bob")
+    await until(lambda: viewer.received["video"].frames >= 5)
+    tap = next(iter(link.out.taps.values()))
+    forger = _session(LinkKeys.new().down, outbound=True)
+    forged = bytes((0x80, RELAY_PT)) + (tap.seq + 1).to_bytes(2) + bytes(4)
+    forged += tap.ssrc.to_bytes(4) + bytes(4) + b"forged payload"
+
+    link.out.send(forger.protect(forged))
+    await until(lambda: link.edge.link.forged == 1)
+
+    payloads = viewer.received["video"].payloads + viewer.received["audio"].payloads
+    assert b"forged payload" not in payloads
+
+
+async def test_relay_a_late_viewer_on_the_edge_starts_with_a_key_frame_asked_of_the_publisher(
+    room: Room, link: Link
+) -> None:
+    publisher = await room.publish("alice")
+    early = await link.watch("bob")
+    await until(lambda: early.received["video"].frames >= 40)  # past the clip's only key frame
+    asked_before = publisher.keyframe_requests
+
+    late = await link.watch("cai", decode=True)
+    await until(lambda: len(late.decoded) >= 1, within=2.0)
+
+    assert publisher.keyframe_requests == asked_before + 1  # up the link, throttled to one
+    assert early.received["video"].gaps == 0
+
+
+async def test_relay_a_datagram_lost_on_the_link_is_asked_for_again(room: Room, link: Link) -> None:
+    await room.publish("alice")
+    viewer = await link.watch("bob")
+    video = viewer.received["video"]
+    await until(lambda: video.frames >= 10)
+    received, lost = link.edge.link.received, []
+
+    def lossy(datagram: bytes) -> None:
+        if lost or len(datagram) < 500:
+            received(datagram)
+        else:
+            lost.append(datagram)  # a video datagram vanishes on the way, once
+
+    link.edge.link.received = lossy  # type: ignore[method-assign]
+    await until(lambda: link.edge.link.nacked == 1)
+    await until(lambda: video.frames >= 30)
+
+    assert video.gaps == 0
+
+
+async def test_relay_a_muted_publisher_reaches_no_edge_viewer_until_unmuted(
+    room: Room, link: Link, clip: Clip
+) -> None:
+    await room.publish("alice")
+    viewer = await link.watch("bob", decode=True)
+    await until(lambda: len(viewer.decoded) >= 5)
+
+    room.router.set_muted("alice", "video", True)  # the owner's rule, enforced on the owner
+    await asyncio.sleep(0.2)
+    muted_at = len(viewer.received["video"].seqs) + len(viewer.decoded)
+    await asyncio.sleep(0.5)
+    during = len(viewer.received["video"].seqs) + len(viewer.decoded)
+    room.router.set_muted("alice", "video", False)
+    await until(lambda: len(viewer.decoded) >= muted_at + 10, within=3.0)
+
+    assert during == muted_at
