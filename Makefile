@@ -5,8 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 
 .PHONY: run test lint install install-dev chromium fonts poppler rtmp messages bench-agenda bench-chat bench-chat-5000 \
-	bench-sfu bench-class bench-record bench-failover bench-stream bench-cluster clean run-cluster \
-	haproxy mediasoup
+	bench-sfu bench-class bench-record bench-failover bench-stream bench-cluster bench-redis-cluster \
+	clean run-cluster haproxy mediasoup
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required: install python3.11 (Debian: apt-get install python3.11 python3.11-venv)"; exit 1; }
@@ -128,6 +128,10 @@ bench-record: install
 # make run-cluster for real, then kill -9 of a meeting's owner (seconds until all are back)
 bench-failover: install haproxy
 	$(PY) bench/failover.py
+
+# The store on one Redis and on a three-master Redis Cluster (loopback): client CPU per operation.
+bench-redis-cluster: install-dev
+	$(PY) bench/store_cluster.py
 
 # One publisher, its viewers' media on 1, 2 and 4 edge processes (relay links from the owner),
 # against all on the owner; then kill -9 of an edge: a minute or two. Redis: REDIS_URL, else

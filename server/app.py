@@ -29,7 +29,15 @@ from server.seed import seed_demo
 from server.settings import Settings, SettingsError
 from server.signing_seal import load_seal
 from server.static import setup_static
-from server.store import Durability, EmbeddedRedis, Store, StoreError, connect, describe
+from server.store import (
+    Durability,
+    EmbeddedRedis,
+    Store,
+    StoreError,
+    connect,
+    describe,
+    rename_old_keys,
+)
 from server.templating import setup_templates
 from server.terms import load_dictionary
 from server.worker import Worker
@@ -49,6 +57,7 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
         url = embedded.url
     store = Store(connect(url))
     try:
+        await _rename_old_keys(store)
         durability = await _check_durability(store, settings, embedded=embedded is not None)
         if durability is not None:
             app[DURABILITY] = durability
@@ -60,6 +69,14 @@ async def _store(app: web.Application) -> AsyncIterator[None]:
         await store.close()
         if embedded is not None:
             await embedded.stop()
+
+
+async def _rename_old_keys(store: Store) -> None:
+    """Give the keys of a Redis written before the hash tags their new names (once)."""
+    try:
+        await rename_old_keys(store.redis)
+    except (StoreError, OSError) as error:
+        log.warning("Redis does not answer (%r): old key names are renamed at a later start", error)
 
 
 async def _check_durability(

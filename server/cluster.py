@@ -26,7 +26,7 @@ from pathlib import Path
 from server.logs import setup_logging
 from server.seed import seed_demo
 from server.settings import Settings, SettingsError
-from server.store import EmbeddedRedis, Store, connect
+from server.store import EmbeddedRedis, Store, connect, rename_old_keys
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_WEB_PROCESSES = 3
@@ -125,6 +125,9 @@ def supervise(command: list[str], env: dict[str, str]) -> int:
 async def _seed(redis_url: str, settings: Settings) -> None:
     store = Store(connect(redis_url))
     try:
+        await rename_old_keys(
+            store.redis
+        )  # a Redis of before the hash tags: server/store/key_names.py
         await seed_demo(store, settings)
     finally:
         await store.close()

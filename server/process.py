@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from server.logs import setup_logging
 from server.settings import Settings, SettingsError
-from server.store import EmbeddedRedis, Store, connect
+from server.store import EmbeddedRedis, Store, connect, rename_old_keys
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ async def run_until_stopped(settings: Settings, make: Make, describe: Describe) 
         await embedded.start()
         url = embedded.url
     store = Store(connect(url))
+    await rename_old_keys(store.redis)  # before the loop reads anything (server/store/key_names.py)
     loop = make(store, settings)
     stopping = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

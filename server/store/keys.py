@@ -3,35 +3,54 @@
 Entities are JSON strings under their own key; indexes are sets and sorted sets (score =
 a UTC POSIX timestamp). Person keys look like ``account:<id>``, ``expert:<id>``,
 ``guest:<email>`` (see rooms.agenda.person_key).
+
+**Hash tags** (Redis Cluster, ARCHITECTURE.md "Redis Cluster"): every key that a script or
+a MULTI touches together with another has the same ``{tag}``, so they share a slot:
+
+- a live room's keys, ``session:{<id>}:…`` (chat, flags, attendance, review, polls, Q&A,
+  slides, breakouts, interest, signing, lease and owner): the room's batched MULTI, the
+  chat scripts, the scores, the lease scripts;
+- a person's notifications and reminder marks, ``person:{<key>}:…``;
+- one tag per directory whose records are written with their indexes and whose record
+  key does not name its owner: ``{agenda}`` (events, sessions, rosters, bookings, the
+  scheduler's indexes: the booking and rewrite scripts check and write them in one step),
+  ``{accounts}``, ``{login}``, ``{feeds}``, ``{invites}``, ``{experts}``, ``{investors}``,
+  ``{demands}``/``{achievements}``, ``{follow-ups}``, ``{files}``, ``{certificates}``,
+  ``{jobs}``, ``{signing-records}``, ``{recordings}``;
+- keys only ever used alone have none.
+
+tests/server/store/test_key_slots.py checks it; server/store/key_names.py renames the keys
+of a Redis written before the tags.
 """
 
 # organizations and staff accounts
-ORGS = "orgs"  # set of org ids
+ORGS = "{accounts}:orgs"  # set of org ids
 
 
 def org(org_id: str) -> str:
-    return f"org:{org_id}"
+    return f"{{accounts}}:org:{org_id}"
 
 
 def org_accounts(org_id: str) -> str:
-    return f"org:{org_id}:accounts"  # set of account ids
+    return f"{{accounts}}:org:{org_id}:accounts"  # set of account ids
 
 
 def account(account_id: str) -> str:
-    return f"account:{account_id}"
+    return f"{{accounts}}:account:{account_id}"
 
 
 def account_by_email(email: str) -> str:
-    return f"account-email:{email.lower()}"  # -> account id
+    return f"{{accounts}}:account-email:{email.lower()}"  # -> account id
 
 
 def login_failures(subject: str) -> str:
     """A sign-in counter with a TTL; subject: an email, ``<email>|<address>``, ``ip:<address>``."""
-    return f"login-failures:{subject.lower()}"
+    return f"{{login}}:login-failures:{subject.lower()}"
 
 
 def login_familiar(email: str) -> str:
-    return f"login-familiar:{email.lower()}"  # zset: address -> time of its last good sign-in
+    # zset: address -> time of its last good sign-in
+    return f"{{login}}:login-familiar:{email.lower()}"
 
 
 def web_session(session_key: str) -> str:
@@ -40,92 +59,93 @@ def web_session(session_key: str) -> str:
 
 # events and sessions
 def event(event_id: str) -> str:
-    return f"event:{event_id}"
+    return f"{{agenda}}:event:{event_id}"
 
 
 def org_events(org_id: str) -> str:
-    return f"org:{org_id}:events"  # zset event_id by start date
+    return f"{{agenda}}:org:{org_id}:events"  # zset event_id by start date
 
 
-PUBLIC_EVENTS = "events:public"  # zset event_id by start date
+PUBLIC_EVENTS = "{agenda}:events:public"  # zset event_id by start date
 
 
 def agenda(event_id: str) -> str:
-    return f"event:{event_id}:agenda"  # zset session_id by start
+    return f"{{agenda}}:event:{event_id}:agenda"  # zset session_id by start
 
 
 def session(session_id: str) -> str:
-    return f"session:{session_id}"
+    return f"{{agenda}}:session:{session_id}"
 
 
 def roster(session_id: str) -> str:
-    return f"session:{session_id}:roster"  # hash person_key -> RosterEntry JSON
+    return f"{{agenda}}:session:{session_id}:roster"  # hash person_key -> RosterEntry JSON
 
 
-UPCOMING_PUBLIC = "sessions:public"  # zset session_id by start, public events only
+UPCOMING_PUBLIC = "{agenda}:sessions:public"  # zset session_id by start, public events only
 
 
 def person_sessions(person_key: str) -> str:
-    return f"person:{person_key}:sessions"  # zset session_id by start ("my sessions")
+    return f"{{agenda}}:person:{person_key}:sessions"  # zset session_id by start ("my sessions")
 
 
 def person_bookings(person_key: str) -> str:
-    return f"person:{person_key}:bookings"  # zset "<end_ts>|<session_id>" by start
+    return f"{{agenda}}:person:{person_key}:bookings"  # zset "<end_ts>|<session_id>" by start
 
 
 def person_feed(person_key: str) -> str:
-    return f"person:{person_key}:feed"  # secret token for the personal ICS feed
+    return f"{{feeds}}:person:{person_key}:feed"  # secret token for the personal ICS feed
 
 
 def feed_owner(token: str) -> str:
-    return f"feed:{token}"  # -> person_key
+    return f"{{feeds}}:feed:{token}"  # -> person_key
 
 
 # scheduling
-SCHEDULE = "schedule:due"  # zset session_id by the time its state must next change
-REMINDERS = "schedule:reminders"  # zset session_id by session start
+SCHEDULE = "{agenda}:schedule:due"  # zset session_id by the time its state must next change
+REMINDERS = "{agenda}:schedule:reminders"  # zset session_id by session start
 
 
 def notifications(person_key: str) -> str:
-    return f"person:{person_key}:notifications"  # list of notification JSON, newest first
+    return f"person:{{{person_key}}}:notifications"  # list of notification JSON, newest first
 
 
 def transition_log(session_id: str) -> str:
-    return f"session:{session_id}:transitions"  # stream of state changes
+    return f"{{agenda}}:session:{session_id}:transitions"  # stream of state changes
 
 
 # invites
 def invite(invite_id: str) -> str:
-    return f"invite:{invite_id}"  # hash: session, role, name, email, single_use, revoked
+    # hash: session, role, name, email, single_use, revoked
+    return f"{{invites}}:invite:{invite_id}"
 
 
 def session_invites(session_id: str) -> str:
-    return f"session:{session_id}:invites"  # zset invite_id by creation
+    return f"{{invites}}:session:{session_id}:invites"  # zset invite_id by creation
 
 
 def invite_spent(invite_id: str) -> str:
-    return f"invite:{invite_id}:spent"
+    return f"{{invites}}:invite:{invite_id}:spent"
 
 
 # expert pool
 def expert(expert_id: str) -> str:
-    return f"expert:{expert_id}"
+    return f"{{experts}}:expert:{expert_id}"
 
 
 def org_experts(org_id: str) -> str:
-    return f"org:{org_id}:experts"  # set of expert ids
+    return f"{{experts}}:org:{org_id}:experts"  # set of expert ids
 
 
 def experts_by_discipline(org_id: str, discipline: str) -> str:
-    return f"org:{org_id}:experts:discipline:{discipline.lower()}"
+    return f"{{experts}}:org:{org_id}:experts:discipline:{discipline.lower()}"
 
 
 def experts_by_affiliation(org_id: str, affiliation: str) -> str:
-    return f"org:{org_id}:experts:affiliation:{affiliation.lower()}"
+    return f"{{experts}}:org:{org_id}:experts:affiliation:{affiliation.lower()}"
 
 
 def org_disciplines(org_id: str) -> str:
-    return f"org:{org_id}:disciplines"  # zset discipline -> number of experts
+    return f"{{experts}}:org:{org_id}:disciplines"  # zset discipline -> number of experts
 
 
 # demo data
@@ -133,25 +153,29 @@ SEEDED = "seed:demo"
 
 
 def reminded(session_id: str, start_score: str, person_key: str) -> str:
-    return f"reminded:{session_id}:{start_score}:{person_key}"  # reminder sent, with a TTL
+    # reminder sent, with a TTL
+    return f"person:{{{person_key}}}:reminded:{session_id}:{start_score}"
 
 
 # expert pool (appended by the experts helper)
 def expert_email(org_id: str, email: str) -> str:
-    return f"org:{org_id}:expert-email:{email.lower()}"  # -> expert id; one per email and org
+    # -> expert id; one per email and org
+    return f"{{experts}}:org:{org_id}:expert-email:{email.lower()}"
 
 
 def org_affiliations(org_id: str) -> str:
-    return f"org:{org_id}:affiliations"  # zset affiliation as written -> number of experts
+    # zset affiliation as written -> number of experts
+    return f"{{experts}}:org:{org_id}:affiliations"
 
 
 # live rooms (appended by the realtime helper)
 def room_chat(session_id: str) -> str:
-    return f"session:{session_id}:chat"  # stream of chat messages and deletions
+    return f"session:{{{session_id}}}:chat"  # stream of chat messages and deletions
 
 
 def room_chat_client(session_id: str, participant_id: str, client_id: str) -> str:
-    return f"session:{session_id}:chat-client:{participant_id}:{client_id}"  # -> message id, TTL
+    # -> message id, TTL
+    return f"session:{{{session_id}}}:chat-client:{participant_id}:{client_id}"
 
 
 def rooms_held(process: str) -> str:
@@ -159,69 +183,69 @@ def rooms_held(process: str) -> str:
 
 
 def room_flags(session_id: str) -> str:
-    return f"session:{session_id}:room"  # JSON: locked, chat_enabled, bans, roles given live
+    return f"session:{{{session_id}}}:room"  # JSON: locked, chat_enabled, bans, roles given live
 
 
 def room_hands(session_id: str) -> str:
-    return f"session:{session_id}:hands"  # hash participant_id -> raised at (ISO), the queue
+    return f"session:{{{session_id}}}:hands"  # hash participant_id -> raised at (ISO), the queue
 
 
 def room_admitted(session_id: str) -> str:
-    return f"session:{session_id}:admitted"  # set of person keys admitted (straight back in)
+    return f"session:{{{session_id}}}:admitted"  # set of person keys admitted (straight back in)
 
 
 def room_lobby(session_id: str) -> str:
-    return f"session:{session_id}:lobby"  # hash person_key -> came to wait at (ISO)
+    return f"session:{{{session_id}}}:lobby"  # hash person_key -> came to wait at (ISO)
 
 
 def attendance(session_id: str) -> str:
-    return f"session:{session_id}:attendance"  # stream of joins and leaves
+    return f"session:{{{session_id}}}:attendance"  # stream of joins and leaves
 
 
 # review panels (appended by the review preparation helper); every key of a session's review
 # starts with session:<id>:review: so they share a prefix (a hash tag when it comes to Cluster)
 def review_items(session_id: str) -> str:
-    return f"session:{session_id}:review:items"  # hash item_id -> Item JSON
+    return f"session:{{{session_id}}}:review:items"  # hash item_id -> Item JSON
 
 
 def review_order(session_id: str) -> str:
-    return f"session:{session_id}:review:order"  # list of item ids, in the panel's order
+    return f"session:{{{session_id}}}:review:order"  # list of item ids, in the panel's order
 
 
 def review_rubric(session_id: str) -> str:
-    return f"session:{session_id}:review:rubric"  # Rubric JSON
+    return f"session:{{{session_id}}}:review:rubric"  # Rubric JSON
 
 
 def review_settings(session_id: str) -> str:
-    return f"session:{session_id}:review:settings"  # ReviewSettings JSON
+    return f"session:{{{session_id}}}:review:settings"  # ReviewSettings JSON
 
 
 def review_notes(session_id: str) -> str:
-    return f"session:{session_id}:review:notes"  # list of ConflictNote JSON, append-only
+    return f"session:{{{session_id}}}:review:notes"  # list of ConflictNote JSON, append-only
 
 
 def review_materials(session_id: str, item_id: str) -> str:
-    return f"session:{session_id}:review:materials:{item_id}"  # list of file ids
+    return f"session:{{{session_id}}}:review:materials:{item_id}"  # list of file ids
 
 
 def review_scores(session_id: str) -> str:
-    return f"session:{session_id}:review:scores"  # hash "<item_id> <reviewer_key>" -> Scorecard
+    return f"session:{{{session_id}}}:review:scores"  # hash "<item_id> <reviewer_key>" -> Scorecard
 
 
 def questions(session_id: str) -> str:
-    return f"session:{session_id}:questions"  # hash: question id -> the question (Q&A)
+    return f"session:{{{session_id}}}:questions"  # hash: question id -> the question (Q&A)
 
 
 def questions_settings(session_id: str) -> str:
-    return f"session:{session_id}:questions:settings"  # the room's Q&A settings
+    return f"session:{{{session_id}}}:questions:settings"  # the room's Q&A settings
 
 
 def review_runs(session_id: str) -> str:
-    return f"session:{session_id}:review:runs"  # the live panel's run of its items
+    return f"session:{{{session_id}}}:review:runs"  # the live panel's run of its items
 
 
 def review_audit(session_id: str) -> str:
-    return f"session:{session_id}:review:audit"  # stream: the review's audit log
+    return f"session:{{{session_id}}}:review:audit"  # stream: the review's audit log
 
 
 def rubric_templates(org_id: str) -> str:
@@ -230,37 +254,37 @@ def rubric_templates(org_id: str) -> str:
 
 # uploaded files (materials, slides, agreements): the bytes are under DATA_DIR/files
 def stored_file(file_id: str) -> str:
-    return f"file:{file_id}"  # StoredFile JSON
+    return f"{{files}}:file:{file_id}"  # StoredFile JSON
 
 
 def scope_files(scope_id: str) -> str:
-    return f"files-of:{scope_id}"  # zset file_id by upload time (what a session… holds)
+    return f"{{files}}:files-of:{scope_id}"  # zset file_id by upload time (what a session… holds)
 
 
 # a session's polls and quizzes (rooms.polls)
 def poll_bank(session_id: str) -> str:
-    return f"session:{session_id}:polls:bank"  # hash draft_id -> PollSpec JSON
+    return f"session:{{{session_id}}}:polls:bank"  # hash draft_id -> PollSpec JSON
 
 
 def poll_bank_next(session_id: str) -> str:
-    return f"session:{session_id}:polls:bank:next"  # the last draft's number
+    return f"session:{{{session_id}}}:polls:bank:next"  # the last draft's number
 
 
 def polls(session_id: str) -> str:
-    return f"session:{session_id}:polls"  # hash poll_id -> LivePoll JSON
+    return f"session:{{{session_id}}}:polls"  # hash poll_id -> LivePoll JSON
 
 
 def poll_ballots(session_id: str) -> str:
-    return f"session:{session_id}:polls:ballots"  # hash "<poll_id> <person key>" -> Ballot
+    return f"session:{{{session_id}}}:polls:ballots"  # hash "<poll_id> <person key>" -> Ballot
 
 
 def poll_board(session_id: str) -> str:
-    return f"session:{session_id}:polls:board"  # "1" while the leaderboard is shown
+    return f"session:{{{session_id}}}:polls:board"  # "1" while the leaderboard is shown
 
 
 # slides on a room's stage (rooms.slides)
 def slide_show(session_id: str) -> str:
-    return f"session:{session_id}:slides"  # SlideShow JSON: the deck shown, and its page
+    return f"session:{{{session_id}}}:slides"  # SlideShow JSON: the deck shown, and its page
 
 
 SHOWS_DUE = "shows:due"  # zset: roadshow session id -> when its run of show next changes
@@ -268,92 +292,98 @@ SHOWS_CHANNEL = "shows:changed"  # pub/sub: a roadshow session id whose show cha
 
 
 def show_log(session_id: str) -> str:
-    return f"session:{session_id}:show:log"  # list: the run of show's log, JSON entries
+    return f"session:{{{session_id}}}:show:log"  # list: the run of show's log, JSON entries
 
 
 def show_buffer(session_id: str) -> str:
-    return f"session:{session_id}:show:buffer"  # seconds between two pitch slots
+    return f"session:{{{session_id}}}:show:buffer"  # seconds between two pitch slots
 
 
 # a room's breakout groups (rooms.breakouts)
 def breakouts(session_id: str) -> str:
-    return f"session:{session_id}:breakouts"  # BreakoutState JSON: the groups, who is where
+    return f"session:{{{session_id}}}:breakouts"  # BreakoutState JSON: the groups, who is where
 
 
 # attendance certificates (rooms.certificates)
 def certificate_threshold(scope: str, scope_id: str) -> str:
-    return f"certificates:threshold:{scope}:{scope_id}"  # whole minutes of active time
+    # whole minutes of active time
+    return f"{{certificates}}:certificates:threshold:{scope}:{scope_id}"
 
 
 def certificate(certificate_id: str) -> str:
-    return f"certificate:{certificate_id}"  # hash: json (Certificate), serial
+    return f"{{certificates}}:certificate:{certificate_id}"  # hash: json (Certificate), serial
 
 
 def certificates_of(scope: str, scope_id: str) -> str:
-    return f"certificates:{scope}:{scope_id}"  # hash person key -> certificate id
+    return f"{{certificates}}:certificates:{scope}:{scope_id}"  # hash person key -> certificate id
 
 
-CERTIFICATE_SERIAL = "certificates:serial"  # the last certificate's serial number
+CERTIFICATE_SERIAL = "{certificates}:certificates:serial"  # the last certificate's serial number
 
 
 # jobs for the worker process (rooms.jobs)
-JOBS = "jobs"  # stream of job ids; consumer group JOBS_GROUP
+JOBS = "{jobs}:jobs"  # stream of job ids; consumer group JOBS_GROUP
 JOBS_GROUP = "workers"
 
 
 def job(job_id: str) -> str:
-    return f"job:{job_id}"  # hash: job (Job JSON), state, done, total, error, attempts
+    return f"{{jobs}}:job:{job_id}"  # hash: job (Job JSON), state, done, total, error, attempts
 
 
 def jobs_of(owner_id: str) -> str:
-    return f"jobs-of:{owner_id}"  # zset job id by creation time
+    return f"{{jobs}}:jobs-of:{owner_id}"  # zset job id by creation time
 
 
 # the demand and achievement libraries; kind is "demand" or "achievement"
 def listing(kind: str, listing_id: str) -> str:
-    return f"{kind}:{listing_id}"  # the entry's JSON
+    return f"{{{kind}s}}:{kind}:{listing_id}"  # the entry's JSON
 
 
 def listing_terms(kind: str, listing_id: str) -> str:
-    return f"{kind}:{listing_id}:terms"  # JSON [title terms, body terms], for search
+    return f"{{{kind}s}}:{kind}:{listing_id}:terms"  # JSON [title terms, body terms], for search
 
 
 def org_listings(org_id: str, kind: str) -> str:
-    return f"org:{org_id}:{kind}s"  # set of the organization's entries
+    return f"{{{kind}s}}:org:{org_id}:{kind}s"  # set of the organization's entries
 
 
 def public_listings(kind: str) -> str:
-    return f"{kind}s:public"  # set of the entries shown on the public pages, every org's
+    # set of the entries shown on the public pages, every org's
+    return f"{{{kind}s}}:{kind}s:public"
 
 
 # the investor directory
 def investor(investor_id: str) -> str:
-    return f"investor:{investor_id}"
+    return f"{{investors}}:investor:{investor_id}"
 
 
 def org_investors(org_id: str) -> str:
-    return f"org:{org_id}:investors"  # set of investor ids
+    return f"{{investors}}:org:{org_id}:investors"  # set of investor ids
 
 
 def investor_email(org_id: str, email: str) -> str:
-    return f"org:{org_id}:investor-email:{email.lower()}"  # -> investor id; one per email and org
+    # -> investor id; one per email and org
+    return f"{{investors}}:org:{org_id}:investor-email:{email.lower()}"
 
 
 # follow-up requests (rooms.followups) and investors' interest in pitches (rooms.interest)
 def follow_up(follow_up_id: str) -> str:
-    return f"follow-up:{follow_up_id}"  # the request's JSON
+    return f"{{follow-ups}}:follow-up:{follow_up_id}"  # the request's JSON
 
 
 def follow_up_claim(follow_up_id: str) -> str:
-    return f"follow-up:{follow_up_id}:claim"  # SET NX by the one answering it now (TTL)
+    # SET NX by the one answering it now (TTL)
+    return f"{{follow-ups}}:follow-up:{follow_up_id}:claim"
 
 
 def person_follow_ups(person_key: str) -> str:
-    return f"person:{person_key}:follow-ups"  # zset of request ids (sent or received) by time
+    # zset of request ids (sent or received) by time
+    return f"{{follow-ups}}:person:{person_key}:follow-ups"
 
 
 def session_follow_ups(session_id: str) -> str:
-    return f"session:{session_id}:follow-ups"  # zset of the roadshow's request ids by time
+    # zset of the roadshow's request ids by time
+    return f"{{follow-ups}}:session:{session_id}:follow-ups"
 
 
 def follow_ups_event(owner: str, owner_id: str) -> str:
@@ -366,40 +396,42 @@ def interest_rate(person_key: str) -> str:
 
 
 def interest(session_id: str) -> str:
-    return f"session:{session_id}:interest"  # hash "<person_key>|<item_id>" -> Interest JSON
+    return f"session:{{{session_id}}}:interest"  # hash "<person_key>|<item_id>" -> Interest JSON
 
 
 # a signing session's agreement and its hash-chained log (rooms.agreement, rooms.signing_log)
 def agreement(session_id: str) -> str:
-    return f"session:{session_id}:agreement"  # the Agreement's JSON (until fixed, editable)
+    return f"session:{{{session_id}}}:agreement"  # the Agreement's JSON (until fixed, editable)
 
 
 def signing_log(session_id: str) -> str:
-    return f"session:{session_id}:signing-log"  # list of LogEntry JSON, oldest first
+    return f"session:{{{session_id}}}:signing-log"  # list of LogEntry JSON, oldest first
 
 
 def signatures(session_id: str) -> str:
-    return f"session:{session_id}:signatures"  # hash party_id -> drawn signature (PNG data URL)
+    return f"session:{{{session_id}}}:signatures"  # hash party_id -> drawn signature (PNG data URL)
 
 
 def agreement_page(session_id: str) -> str:
-    return f"session:{session_id}:agreement-page"  # the page on the stage
+    return f"session:{{{session_id}}}:agreement-page"  # the page on the stage
 
 
 def signed_agreement(session_id: str) -> str:
-    return f"session:{session_id}:signed-agreement"  # the sealed PDF's file id (set once)
+    return f"session:{{{session_id}}}:signed-agreement"  # the sealed PDF's file id (set once)
 
 
 # signing records (rooms.signing_record): what a signing ceremony left, found by hash
 def signing_record(agreement_id: str) -> str:
-    return f"signing-record:{agreement_id}"  # the record's JSON, its log left out
+    # the record's JSON, its log left out
+    return f"{{signing-records}}:signing-record:{agreement_id}"
 
 
 def signing_record_log(agreement_id: str) -> str:
-    return f"signing-record:{agreement_id}:log"  # list of its log entries' JSON, in order
+    # list of its log entries' JSON, in order
+    return f"{{signing-records}}:signing-record:{agreement_id}:log"
 
 
-SIGNING_RECORD_HASHES = "signing-records:by-hash"  # hash SHA-256 -> agreement id
+SIGNING_RECORD_HASHES = "{signing-records}:signing-records:by-hash"  # hash SHA-256 -> agreement id
 
 
 def verify_checks(address: str) -> str:
@@ -410,30 +442,34 @@ def verify_checks(address: str) -> str:
 
 
 def recording(recording_id: str) -> str:
-    return f"recording:{recording_id}"  # Recording JSON
+    return f"{{recordings}}:recording:{recording_id}"  # Recording JSON
 
 
 def session_recordings(session_id: str) -> str:
-    return f"session:{session_id}:recordings"  # zset: recording id -> start time
+    return f"{{recordings}}:session:{session_id}:recordings"  # zset: recording id -> start time
 
 
 def session_recording_on(session_id: str) -> str:
-    return f"session:{session_id}:recording-on"  # the id of the recording going on, if any
+    # the id of the recording going on, if any
+    return f"{{recordings}}:session:{session_id}:recording-on"
 
 
 # the recordings library (server/recording_library.py)
 
 
 def org_recording_retention(org_id: str) -> str:
-    return f"org:{org_id}:recording-retention"  # days an organization keeps its recordings
+    # days an organization keeps its recordings
+    return f"{{recordings}}:org:{org_id}:recording-retention"
 
 
-RECORDING_RETENTION_ORGS = "recording-retention:orgs"  # set: orgs with a retention policy
+# set: orgs with a retention policy
+RECORDING_RETENTION_ORGS = "{recordings}:recording-retention:orgs"
 RECORDING_SWEEP = "recording-retention:swept"  # claimed by the scheduler that sweeps now
 
 
 def org_recording_deletions(org_id: str) -> str:
-    return f"org:{org_id}:recording-deletions"  # list of Deletion JSON, newest first, capped
+    # list of Deletion JSON, newest first, capped
+    return f"{{recordings}}:org:{org_id}:recording-deletions"
 
 
 def recording_urls(address: str) -> str:
@@ -442,11 +478,15 @@ def recording_urls(address: str) -> str:
 
 # room ownership across web processes (server/store/owners.py)
 def room_lease(session_id: str) -> str:
-    return f"session:{session_id}:lease"  # "<owner> <token>", with the lease's TTL
+    return f"session:{{{session_id}}}:lease"  # "<owner> <token>", with the lease's TTL
 
 
 def room_owner(session_id: str) -> str:
-    return f"session:{session_id}:owner"  # hash: token (the fencing token), process (its owner)
+    return f"session:{{{session_id}}}:owner"  # hash: token (the fencing token), process (its owner)
+
+
+# the keys' names (server/store/key_names.py)
+KEY_NAMES = "key-names"  # "hash-tags" once the keys written before the tags are renamed
 
 
 # edges: processes serving other owners' viewers (server/edges.py, server/audiences.py)

@@ -5,7 +5,9 @@ Exactly once, with any number of schedulers:
   racing, one EXEC succeeds and the other sees the new state and has nothing left to do; the
   transition log entry and the next due time are written in the same MULTI;
 - a reminder is claimed per person with SET NX inside one Lua script that also pushes the
-  notification, so a person is reminded once per session start, whoever runs it.
+  notification (both keys in the person's slot), so a person is reminded once per session
+  start, whoever runs it; the reminder is dropped after, so a crash in between only means
+  that the next run finds every mark set.
 """
 
 from dataclasses import replace
@@ -20,22 +22,23 @@ from server.store.codec import dump, load
 from server.store.connection import Redis
 
 REMINDED_TTL = 7 * 86400
+KEEP = 200  # notifications a person keeps
 
-# KEYS: reminders zset, then per person: dedup key, notifications list
-# ARGV: session_id, start_ts, ttl, keep, then per person: notification JSON
+# KEYS: the person's reminder mark, the person's notifications (one slot: person:{<key>})
+# ARGV: ttl, keep, notification JSON. 1 if this call reminded them, 0 if one did before.
 _REMIND = """
-local sent = {}
-for i = 2, #KEYS, 2 do
-  if redis.call('SET', KEYS[i], '1', 'NX', 'EX', ARGV[3]) then
-    redis.call('LPUSH', KEYS[i + 1], ARGV[4 + i / 2])
-    redis.call('LTRIM', KEYS[i + 1], 0, tonumber(ARGV[4]) - 1)
-    table.insert(sent, i / 2)
-  end
-end
+if not redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1]) then return 0 end
+redis.call('LPUSH', KEYS[2], ARGV[3])
+redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[2]) - 1)
+return 1
+"""
+
+# KEYS: reminders zset; ARGV: session_id, start_ts. Drops the reminder if still for that start.
+_DROP = """
 if tonumber(redis.call('ZSCORE', KEYS[1], ARGV[1])) == tonumber(ARGV[2]) then
-  redis.call('ZREM', KEYS[1], ARGV[1])
+  return redis.call('ZREM', KEYS[1], ARGV[1])
 end
-return sent
+return 0
 """
 
 
@@ -52,6 +55,7 @@ class Schedule:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._remind = redis.register_script(_REMIND)
+        self._drop = redis.register_script(_DROP)
 
     async def due_sessions(self, now: datetime, *, limit: int = 500) -> list[str]:
         return list(await self.redis.zrangebyscore(keys.SCHEDULE, "-inf", _ts(now), 0, limit))
@@ -105,21 +109,24 @@ class Schedule:
         return [(session_id, float(score)) for session_id, score in rows]
 
     async def drop_reminder(self, session_id: str, start_ts: float) -> None:
-        await self._remind(keys=[keys.REMINDERS], args=[session_id, _score(start_ts), 0, 0])
+        await self._drop(keys=[keys.REMINDERS], args=[session_id, _score(start_ts)])
 
     async def remind(self, session_id: str, start_ts: float, messages: dict[str, str]) -> list[str]:
-        """Push each person's notification unless they were reminded of this start already;
-        the person keys reminded by this call."""
-        person_keys: list[str] = [keys.REMINDERS]
-        for person_key in messages:
-            person_keys += [
-                keys.reminded(session_id, _score(start_ts), person_key),
-                keys.notifications(person_key),
-            ]
-        args = [session_id, _score(start_ts), REMINDED_TTL, 200, *messages.values()]
-        sent = await self._remind(keys=person_keys, args=args)
+        """Push each person's notification unless they were reminded of this start already,
+        then drop the reminder; the person keys reminded by this call."""
         people = list(messages)
-        return [people[int(index) - 1] for index in sent]
+        sent = []
+        if people:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for person_key, message in messages.items():
+                    mark = keys.reminded(session_id, _score(start_ts), person_key)
+                    args = [REMINDED_TTL, KEEP, message]
+                    await self._remind(
+                        keys=[mark, keys.notifications(person_key)], args=args, client=pipe
+                    )
+                sent = await pipe.execute()
+        await self.drop_reminder(session_id, start_ts)
+        return [person for person, fresh in zip(people, sent, strict=True) if int(fresh)]
 
 
 def utc_from_ts(value: float) -> datetime:

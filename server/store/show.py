@@ -6,7 +6,8 @@ its pitch slots; their founders' names from the roster) and the session's start.
 a scheduler's hand-over, the chair's start, extension or cut — is one transaction under
 ``WATCH`` of the log and of the items' order: it reads the show, asks the pure rules what to
 append (the chair's entry, then every hand-over due by now), appends, and sets when the show
-next changes in ``shows:due``. Two schedulers seeing the same hand-over due both try; one
+next changes in ``shows:due`` (right after, as ``shows:due`` is not in the session's slot:
+``Shows._next_change``). Two schedulers seeing the same hand-over due both try; one
 transaction wins, the other reads the log again and finds nothing left to write: each hand-over
 is written once. After each write the session id is published on ``shows:changed``, so the
 process that runs the room (which may not be the writer's) reloads the show.
@@ -33,7 +34,7 @@ from server.store.codec import dump, load
 from server.store.connection import Redis
 from server.store.owners import Fence
 from server.store.review import Reviews
-from server.store.transactions import watched
+from server.store.transactions import ATTEMPTS, watched
 
 SCHEDULER = "scheduler"
 
@@ -48,15 +49,17 @@ class Shows:
         self.review = review
 
     async def show(self, session: Session) -> Show:
-        return await self._read(self.redis, session)
+        return await self._read(self.redis, session, await self._names(session))
 
-    async def _read(self, redis: Redis | Pipeline, session: Session) -> Show:
+    async def _names(self, session: Session) -> dict[str, str]:
+        """The founders' names as the roster has them (the roster is the agenda's, in
+        another slot than the show's: read apart from the show's transaction)."""
+        rows = await self.redis.hvals(keys.roster(session.session_id))
+        return {e.person_key: e.name for e in (load(RosterEntry, t) for t in rows)}
+
+    async def _read(self, redis: Redis | Pipeline, session: Session, names: dict[str, str]) -> Show:
         sid = session.session_id
         items = await self.review._items(redis, sid)
-        names = {}
-        if any(i.founders for i in items):  # the founders' names as the roster has them
-            roster = [load(RosterEntry, t) for t in await redis.hvals(keys.roster(sid))]
-            names = {e.person_key: e.name for e in roster}
         buffer = await redis.get(keys.show_buffer(sid))
         plan = ShowPlan(
             slots=slots_of(items, names),
@@ -75,9 +78,10 @@ class Shows:
         room); a scheduler's hand-over has none."""
         sid = session.session_id
         log_key = keys.show_log(sid)
+        names = await self._names(session)
 
-        async def body(pipe: Pipeline) -> list[ShowEntry]:
-            show = await self._read(pipe, session)
+        async def body(pipe: Pipeline) -> tuple[list[ShowEntry], Show]:
+            show = await self._read(pipe, session, names)
             entries = change(show, now)
             show = Show(plan=show.plan, log=show.log + tuple(entries))
             handovers = [
@@ -92,22 +96,33 @@ class Shows:
                 for key, due in due_handovers(show, now)
             ]
             show = Show(plan=show.plan, log=show.log + tuple(handovers))
-            when = next_change(show, now)
             pipe.multi()
             if entries or handovers:
                 pipe.rpush(log_key, *[dump(e) for e in [*entries, *handovers]])
-            if when is None:
-                pipe.zrem(keys.SHOWS_DUE, sid)
-            else:
-                pipe.zadd(keys.SHOWS_DUE, {sid: when.timestamp()})
-            return [*entries, *handovers]
+            return [*entries, *handovers], show
 
         watch = [log_key, keys.review_order(sid), keys.review_items(sid)]
         busy = Conflict("The show is busy; try again.", code="busy")
-        entries = await watched(self.redis, watch, body, busy=busy, fence=fence)
+        entries, show = await watched(self.redis, watch, body, busy=busy, fence=fence)
+        await self._next_change(session, show, now)
         if entries:
             await self.redis.publish(keys.SHOWS_CHANNEL, sid)
         return entries
+
+    async def _next_change(self, session: Session, show: Show, now: datetime) -> None:
+        """Set when the show next changes in ``shows:due``: after the transaction, since the
+        index is in another slot than the show. An act committed in between may have set
+        its older answer after ours: then the log has grown, so look again."""
+        sid = session.session_id
+        for _ in range(ATTEMPTS):  # each turn, another act committed: it writes its own too
+            when = next_change(show, now)
+            if when is None:
+                await self.redis.zrem(keys.SHOWS_DUE, sid)
+            else:
+                await self.redis.zadd(keys.SHOWS_DUE, {sid: when.timestamp()})
+            if await self.redis.llen(keys.show_log(sid)) == len(show.log):
+                return
+            show = await self.show(session)
 
     async def due(self, now: datetime, *, limit: int = 500) -> list[str]:
         """The roadshows whose run of show has a change due by now."""

@@ -113,7 +113,7 @@ def files_on_disk(root: Path) -> list[Path]:
 
 
 async def left_in_redis(store: Store) -> list[str]:
-    return sorted(await store.redis.keys("file*"))
+    return sorted(await store.redis.keys("{files}:*"))  # keys.stored_file, keys.scope_files
 
 
 # uploading

@@ -14,6 +14,7 @@ from server.files import file_path, files_root
 from server.invitations import open_invite
 from server.pdf_pages import count_pages
 from server.seed import HOST_EMAIL, credentials_file, seed_demo
+from server.store import keys
 
 
 async def test_seed_makes_an_event_with_one_session_of_each_kind(store, settings) -> None:
@@ -182,7 +183,7 @@ async def test_seed_fills_the_libraries_so_a_demand_finds_its_achievement(store,
 
     await seed_demo(store, settings)
 
-    [org_id] = await store.redis.smembers("orgs")
+    [org_id] = await store.redis.smembers(keys.ORGS)
     public = await libraries.search(store, "demand", org_id=None, query="电池回收")
     english = await libraries.search(store, "achievement", org_id=None, query="cold chain")
     demand = public[0].listing
@@ -218,7 +219,7 @@ async def test_seed_opens_a_roadshow_of_five_pitches_with_founders_and_an_invest
     assert all(a is not None and a.org_id == roadshow.org_id for a in linked)  # the library's
     assert [invite.role for invite, _ in opened] == [Role.PRESENTER] * 5 + [Role.ATTENDEE]
     assert {session.session_id for _, session in opened} == {roadshow.session_id}
-    assert await store.redis.zscore("shows:due", roadshow.session_id) is not None
+    assert await store.redis.zscore(keys.SHOWS_DUE, roadshow.session_id) is not None
 
 
 async def test_seed_gives_the_roadshow_a_rubric_and_two_judges_with_links(

@@ -107,7 +107,7 @@ async def test_an_anonymous_question_is_nameless_for_everyone(rooms_world: World
 
     assert [last(p, "q1")["name"] for p in (host, li, han)] == [None, None, None]
     assert last(li, "q1")["mine"] is True
-    stored = await rooms_world.store.redis.hgetall(f"session:{room.session_id}:questions")
+    stored = await rooms_world.store.redis.hgetall(keys.questions(room.session_id))
     assert len(stored) == 1  # the name is kept server-side only
 
 
@@ -124,7 +124,7 @@ async def test_anonymous_questions_are_refused_when_turned_off(rooms_world: Worl
 async def test_bad_input_changes_nothing(rooms_world: World) -> None:
     room, host, li, han = await klass(rooms_world)
     await li.call("ask_question", {"text": "first"})
-    before = await rooms_world.store.redis.hgetall(f"session:{room.session_id}:questions")
+    before = await rooms_world.store.redis.hgetall(keys.questions(room.session_id))
 
     await li.send("ask_question", {"text": "x" * 501})
     await li.send("ask_question", {"text": 5})
@@ -137,7 +137,7 @@ async def test_bad_input_changes_nothing(rooms_world: World) -> None:
     assert codes(li) == ["invalid_payload", "invalid_payload", "empty_question"]
     assert codes(han) == ["not_found", "invalid_payload", "forbidden"]
     assert codes(host) == ["invalid_payload"]
-    assert await rooms_world.store.redis.hgetall(f"session:{room.session_id}:questions") == before
+    assert await rooms_world.store.redis.hgetall(keys.questions(room.session_id)) == before
 
 
 async def test_a_refusal_is_translated(rooms_world: World) -> None:

@@ -251,7 +251,7 @@ async def test_templates_are_kept_per_organization(store) -> None:
     assert list(await store.review.templates("org1")) == ["国家基金"]
 
 
-async def test_every_key_of_a_review_shares_the_sessions_prefix() -> None:
+async def test_every_key_of_a_review_shares_the_sessions_hash_tag() -> None:
     made = [
         keys.review_items(SID),
         keys.review_order(SID),
@@ -264,7 +264,7 @@ async def test_every_key_of_a_review_shares_the_sessions_prefix() -> None:
         keys.review_audit(SID),
     ]
 
-    assert [key.startswith(f"session:{SID}:review:") for key in made] == [True] * len(made)
+    assert [key.startswith(f"session:{{{SID}}}:review:") for key in made] == [True] * len(made)
 
 
 async def test_an_item_run_in_the_room_cannot_be_removed(store) -> None:
