@@ -485,6 +485,11 @@ def room_owner(session_id: str) -> str:
     return f"session:{{{session_id}}}:owner"  # hash: token (the fencing token), process (its owner)
 
 
+def room_fence_copy(directory: str, session_id: str) -> str:
+    # a directory's copy of the room's fencing token (server/store/owners.py, Fence.into)
+    return f"{{{directory}}}:session:{session_id}:fence"
+
+
 # the keys' names (server/store/key_names.py)
 KEY_NAMES = "key-names"  # "hash-tags" once the keys written before the tags are renamed
 

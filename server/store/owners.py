@@ -19,9 +19,18 @@ The room's line fences each batch that way; the owner's other writes on behalf o
 ``Fence`` — the room and the token its owner holds — to their own transaction
 (``server.store.transactions.watched``), which WATCHes the owner hash beside its own keys
 and checks the token first (``Fence.check``).
+
+A write into a directory (the agenda's session record, a recording's record) cannot WATCH
+the owner hash on a Redis Cluster: it is in the room's slot, the directory in its own. Such
+a write is fenced by the directory's **copy** of the token instead
+(``{<directory>}:session:<id>:fence``, ``Fence.into``): the write is refused when the copy
+is newer than its token (or there is none: no claim), and raises the copy to its token
+(WATCHed, in its own MULTI); every claim raises the copies to the new token before the new
+owner rebuilds the room. The
+copy never goes down but when the owner hash has expired (a token of 1 again).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from redis.asyncio.client import Pipeline
@@ -31,6 +40,9 @@ from server.store import keys
 from server.store.connection import Redis
 
 KEEP_OWNER = timedelta(days=30)  # the token outlives any session's room
+# the directories a room's owner writes into on the room's behalf: each keeps a copy of the
+# room's token (server.store.rooms: the session's end; server.store.recordings)
+FENCED_DIRECTORIES = ("agenda", "recordings")
 
 _CLAIM = """
 local held = redis.call('GET', KEYS[1])
@@ -59,6 +71,15 @@ end
 return 0
 """
 
+_RAISE_COPY = """
+local copy = tonumber(redis.call('GET', KEYS[1]) or '0')
+local token = tonumber(ARGV[1])
+if token > copy or token == 1 then
+  redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+end
+return 1
+"""
+
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
@@ -81,19 +102,40 @@ class Fence:
 
     session_id: str
     token: int
+    directory: str = ""  # "": the room's own keys; else one of FENCED_DIRECTORIES
+
+    def into(self, directory: str) -> "Fence":
+        """The same fence for a write into ``directory`` (checked by its copy of the token)."""
+        if directory not in FENCED_DIRECTORIES:
+            raise ValueError(f"no copy of a room's token is kept in {directory!r}")
+        return replace(self, directory=directory)
 
     @property
     def key(self) -> str:
         """What a fenced transaction WATCHes beside its own keys."""
+        if self.directory:
+            return keys.room_fence_copy(self.directory, self.session_id)
         return keys.room_owner(self.session_id)
 
     async def check(self, pipe: Pipeline) -> None:
         """On a pipeline WATCHing ``key`` (before MULTI): ``Fenced`` if the token is stale."""
-        found = await pipe.hget(self.key, "token")
-        current = None if found is None else int(found)
-        if stale(self.token, current):
+        if self.directory:
+            found = await pipe.get(self.key)
+            current = None if found is None else int(found)
+            refused = current is None or current > self.token  # None: never claimed
+        else:
+            current = await pipe.hget(self.key, "token")
+            current = None if current is None else int(current)
+            refused = stale(self.token, current)
+        if refused:
             await pipe.unwatch()
             raise Fenced(self.session_id, self.token, current)
+
+    def mark(self, pipe: Pipeline) -> None:
+        """Inside the MULTI: a directory's copy goes up to this token (``check`` saw it no
+        newer, and it is WATCHed); nothing for the room's own keys."""
+        if self.directory:
+            pipe.set(self.key, self.token, ex=int(KEEP_OWNER.total_seconds()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +158,7 @@ class Owners:
         self._claim = redis.register_script(_CLAIM)
         self._renew = redis.register_script(_RENEW)
         self._release = redis.register_script(_RELEASE)
+        self._raise_copy = redis.register_script(_RAISE_COPY)
 
     async def claim(self, session_id: str, process: str, *, ttl: timedelta) -> Claim:
         """Take the room's lease for ``process`` unless another live process holds it."""
@@ -124,7 +167,13 @@ class Owners:
             keys=[keys.room_lease(session_id), keys.room_owner(session_id)],
             args=[process, _ms(ttl), keep],
         )
-        return Claim(taken=bool(int(taken)), owner=str(owner), token=int(token))
+        claim = Claim(taken=bool(int(taken)), owner=str(owner), token=int(token))
+        if claim.taken:  # before the new owner reads anything: a stale owner's writes end here
+            for directory in FENCED_DIRECTORIES:
+                await self._raise_copy(
+                    keys=[keys.room_fence_copy(directory, session_id)], args=[claim.token, keep]
+                )
+        return claim
 
     async def renew(
         self, process: str, leases: list[tuple[str, int]], *, ttl: timedelta

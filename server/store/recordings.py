@@ -35,7 +35,7 @@ class Recordings:
             pipe.zadd(keys.session_recordings(record.session_id), {record.recording_id: started})
             pipe.set(keys.session_recording_on(record.session_id), record.recording_id)
 
-        await watched(self.redis, [], body, busy=BUSY, fence=fence)
+        await watched(self.redis, [], body, busy=BUSY, fence=_into(fence))
 
     async def end(self, record: Recording, *, fence: Fence | None = None) -> None:
         """Keep the stopped record; the session is no longer being recorded."""
@@ -48,7 +48,7 @@ class Recordings:
             if going_on == record.recording_id:
                 pipe.delete(on)
 
-        await watched(self.redis, [on], body, busy=BUSY, fence=fence)
+        await watched(self.redis, [on], body, busy=BUSY, fence=_into(fence))
 
     async def change(
         self, recording_id: str, change: Callable[[Recording], Recording]
@@ -83,3 +83,8 @@ class Recordings:
         """The session's recording going on, if any."""
         recording_id = await self.redis.get(keys.session_recording_on(session_id))
         return await self.get(recording_id) if recording_id else None
+
+
+def _into(fence: Fence | None) -> Fence | None:
+    """A room's fence for a write into the recordings' directory (its copy of the token)."""
+    return None if fence is None else fence.into("recordings")

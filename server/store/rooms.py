@@ -109,6 +109,7 @@ class Rooms:
         self, pipe: Pipeline, session_id: str, now: datetime, fence: Fence | None
     ) -> Session:
         key = keys.session(session_id)
+        fence = None if fence is None else fence.into("agenda")  # the session is the agenda's
         await pipe.watch(key, *([fence.key] if fence else []))
         if fence is not None:
             await fence.check(pipe)
@@ -127,5 +128,7 @@ class Rooms:
         for step in steps:
             pipe.xadd(keys.transition_log(session_id), {"state": step, "at": now.isoformat()})
         pipe.zrem(keys.SCHEDULE, session_id)
+        if fence is not None:
+            fence.mark(pipe)
         await pipe.execute()
         return ended

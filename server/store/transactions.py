@@ -2,8 +2,9 @@
 from the start whenever a watched key changed meanwhile — a few times, then "busy". Given a
 ``Durable``, the EXEC is answered only once Redis has the writes on disk
 (server/store/durable.py). Given a ``Fence`` (a live room's owner writing on its behalf), the
-room's owner hash is watched too and its token checked first: ``Fenced`` once another
-process has taken the room (server/store/owners.py)."""
+room's owner hash (or, for a write into a directory, the directory's copy of the room's
+token) is watched too and its token checked first: ``Fenced`` once another process has taken
+the room (server/store/owners.py)."""
 
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -41,6 +42,8 @@ async def watched(
                 if fence is not None:
                     await fence.check(pipe)
                 result = await body(pipe)
+                if fence is not None:
+                    fence.mark(pipe)
                 await (durable.commit(pipe) if durable else pipe.execute())  # type: ignore[arg-type]
                 return result
             except WatchError:

@@ -31,6 +31,13 @@ from tests.server.store.test_agenda_store import (  # noqa: F401 (run here, on t
     test_sessions_of_person_lists_their_sessions_by_start,
     test_upcoming_public_pages_past_many_ended_sessions,
 )
+from tests.server.store.test_fences import (  # noqa: F401
+    test_a_room_never_owned_fences_every_write,
+    test_a_stale_owner_cannot_append_a_signature_to_the_signing_log,
+    test_a_stale_owner_cannot_change_the_run_of_show,
+    test_a_stale_owner_cannot_end_the_session,
+    test_a_stale_owner_cannot_start_or_end_a_recording,
+)
 from tests.server.store.test_owners import (  # noqa: F401
     test_a_lease_that_ran_out_unclaimed_is_renewed_by_its_token,
     test_a_write_under_a_stale_token_is_refused_and_writes_nothing,
