@@ -23,6 +23,7 @@ edge → owner). A datagram that fails authentication is dropped and counted (``
 """
 
 import asyncio
+import contextlib
 import os
 import random
 import socket
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 
 import pylibsrtp
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from pylibsrtp._binding import ffi, lib
 
 from server.media.config import MediaConfig
 from server.media.errors import MediaError
@@ -49,8 +51,12 @@ _MEDIA_AT = _HEAD.size + _INNER.size
 END, KEY, RESTART, PADDED = 1, 2, 4, 8  # flags
 HISTORY = 256  # datagrams kept per relayed source for the edge's NACKs
 MAX_NACKED = 32  # link sequence numbers asked for again at most per hole
-READ_BATCH = 256  # datagrams read per wake-up at most
 BUFFER_BYTES = 1 << 20  # each end's socket buffers: a key frame burst fits
+UDP_GRO = 104  # linux/udp.h: a segmented send arrives whole, with its segment size
+_GRO_SIZE = struct.Struct("@i")
+_ANCILLARY = socket.CMSG_SPACE(_GRO_SIZE.size)
+_LARGEST = 1 << 16  # a datagram, or a segmented send received whole (UDP_GRO)
+_DATAGRAM = 2048  # one relay datagram at most (RTP payloads are 1,472 bytes at most)
 _FCI = struct.Struct("!HH")
 _RTCP_HEAD = struct.Struct("!BBHII")
 
@@ -100,12 +106,21 @@ def _bind(host: str) -> socket.socket:
 
 class _LinkEnd:
     """One end of a relay link: its socket, connected to the other end's, read as datagrams
-    arrive (a reader on the event loop, added by ``connect``, removed by ``close``)."""
+    arrive (a reader on the event loop, added by ``connect``, removed by ``close``).
+
+    Each wake-up reads once: a datagram, or a whole segmented send (a video frame; the
+    socket asks for them whole, ``UDP_GRO``), cut into its datagrams. Whatever else waits
+    wakes the loop again at once; a second read that finds nothing would cost an exception
+    on every wake-up, and an edge is woken by every audio packet and video frame.
+    """
 
     def __init__(self, host: str) -> None:
         self._sock = _bind(host)
         self.address: tuple[str, int] = self._sock.getsockname()[:2]
         self.forged = 0  # datagrams that failed SRTP authentication (dropped)
+        self._buffer = bytearray(_LARGEST)
+        self._view = memoryview(self._buffer)
+        self._into = [self._view]
         self._reading = False
         self.closed = False
 
@@ -115,17 +130,24 @@ class _LinkEnd:
         self._reading = True
 
     def _readable(self) -> None:
-        recv = self._sock.recv
-        for _ in range(READ_BATCH):
-            try:
-                data = recv(2048)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:  # e.g. the other end is gone (ICMP refused): UDP being UDP
-                return
-            self.received(data)
+        try:
+            size, ancillary, _flags, _from = self._sock.recvmsg_into(self._into, _ANCILLARY)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:  # e.g. the other end is gone (ICMP refused): UDP being UDP
+            return
+        view, step = self._view, size
+        for level, kind, data in ancillary:
+            if level == socket.SOL_UDP and kind == UDP_GRO and len(data) >= _GRO_SIZE.size:
+                step = _GRO_SIZE.unpack_from(data)[0] or size
+        if step >= size:
+            self.received(view[:size])
+            return
+        for start in range(0, size, step):
+            self.received(view[start : min(start + step, size)])
 
-    def received(self, data: bytes) -> None:
+    def received(self, data: bytes | memoryview) -> None:
+        """One datagram (a view into the read buffer: valid until the next read)."""
         raise NotImplementedError
 
     def _emit(self, datagram: bytes) -> bool:
@@ -212,10 +234,10 @@ class RelayOut(_LinkEnd):
         for datagram in datagrams:
             self.send(datagram)
 
-    def received(self, data: bytes) -> None:
+    def received(self, data: bytes | memoryview) -> None:
         """Feedback from the edge: key frames to ask the publisher for, datagrams to resend."""
         try:
-            plain = self._unprotect_rtcp(data)
+            plain = self._unprotect_rtcp(bytes(data))
         except pylibsrtp.Error:
             self.forged += 1
             return
@@ -376,7 +398,14 @@ class RelayIn(_LinkEnd):
 
     def __init__(self, *, keys: LinkKeys, host: str, config: MediaConfig, clock: Clock) -> None:
         super().__init__(host)
-        self._unprotect = _session(keys.down, outbound=False).unprotect
+        with contextlib.suppress(OSError):  # a kernel without it: one datagram a read
+            self._sock.setsockopt(socket.SOL_UDP, UDP_GRO, 1)
+        self._down = _session(keys.down, outbound=False)
+        self._unprotect = lib.srtp_unprotect
+        self._context = self._down._srtp[0]
+        self._plain = ffi.new("char[]", _DATAGRAM)
+        self._plain_view = ffi.buffer(self._plain)
+        self._length = ffi.new("int *")
         self._protect_rtcp = _session(keys.up, outbound=True).protect_rtcp
         self._config = config
         self._clock = clock
@@ -397,21 +426,29 @@ class RelayIn(_LinkEnd):
                 source = RelayedSource(described=d, config=self._config, clock=self._clock, up=self)
                 self.sources[source_id] = self._by_ssrc[source.relay_ssrc] = source
 
-    def received(self, data: bytes) -> None:
-        try:
-            plain = self._unprotect(data)
-        except pylibsrtp.Error:
+    def received(self, data: bytes | memoryview) -> None:
+        size = len(data)
+        if size > _DATAGRAM:
+            return
+        plain, length = self._plain, self._length
+        ffi.memmove(plain, data, size)
+        length[0] = size
+        # pylibsrtp's unprotect() allocates and copies twice on every call; this is the
+        # same C call (pylibsrtp 1.0.0) on the session's context, in place (as hooks.Wire)
+        if self._unprotect(self._context, plain, length):
             self.forged += 1
             return
-        if len(plain) < _MEDIA_AT:
+        size = length[0]
+        if size < _MEDIA_AT:
             return
-        _first, marker_pt, link_seq, ts, ssrc = _HEAD.unpack_from(plain)
+        view = self._plain_view
+        _first, marker_pt, link_seq, ts, ssrc = _HEAD.unpack_from(view)
         source = self._by_ssrc.get(ssrc)
         if source is None:
             return
-        media_seq, flags, level = _INNER.unpack_from(plain, _INNER_AT)
+        media_seq, flags, level = _INNER.unpack_from(view, _INNER_AT)
         packet = (
-            media_seq, ts, marker_pt >> 7, plain[_MEDIA_AT:], bool(flags & KEY),
+            media_seq, ts, marker_pt >> 7, view[_MEDIA_AT:size], bool(flags & KEY),
             P_BIT if flags & PADDED else 0,
         )  # fmt: skip
         expected = source.next_seq
