@@ -48,6 +48,8 @@ _HEAD = struct.Struct("!BBHII")  # RTP: V2, marker | PT, link sequence, timestam
 _INNER = struct.Struct("!HBB")  # the publisher's sequence number, flags, audio level
 _INNER_AT = _HEAD.size
 _MEDIA_AT = _HEAD.size + _INNER.size
+_FRAME = struct.Struct("!BBHIIHBB")  # both: a relay datagram's plain header
+_TRAILER = 16 + 128  # room for SRTP's authentication tag (and MKI) after a datagram
 END, KEY, RESTART, PADDED = 1, 2, 4, 8  # flags
 HISTORY = 256  # datagrams kept per relayed source for the edge's NACKs
 MAX_NACKED = 32  # link sequence numbers asked for again at most per hole
@@ -176,7 +178,14 @@ class RelayOut(_LinkEnd):
 
     def __init__(self, *, keys: LinkKeys, host: str) -> None:
         super().__init__(host)
-        self._protect = _session(keys.down, outbound=True).protect
+        # pylibsrtp's protect() allocates and copies twice on every call; this is the same
+        # C call (pylibsrtp 1.0.0) on the session's context, in place (as hooks.Wire)
+        self._down = _session(keys.down, outbound=True)
+        self._protect = lib.srtp_protect
+        self._context = self._down._srtp[0]
+        self._plain = ffi.new("char[]", _DATAGRAM + _TRAILER)
+        self._plain_view = ffi.buffer(self._plain)
+        self._length = ffi.new("int *")
         self._unprotect_rtcp = _session(keys.up, outbound=False).unprotect_rtcp
         self.taps: dict[str, RelayTap] = {}  # by source_id
         self._by_ssrc: dict[int, RelayTap] = {}
@@ -272,26 +281,34 @@ class RelayTap:
         self.packets = 0
 
     def send(self, packets: list[Packet], ext: bytes, ntp: int) -> None:
-        protect, head, inner, ssrc = self.link._protect, _HEAD.pack, _INNER.pack, self.ssrc
+        link = self.link
+        protect, context, length = link._protect, link._context, link._length
+        plain, view, pack = link._plain, link._plain_view, _FRAME.pack_into
         level = ext[0] if self.source.media_kind == "audio" and ext else SILENCE
         restart = RESTART if self.restarting else 0
         self.restarting = False
         last = len(packets) - 1
-        history, seq = self.history, self.seq
+        history, seq, ssrc = self.history, self.seq, self.ssrc
         datagrams = []
         for i, (media_seq, ts, marker, payload, key, pad) in enumerate(packets):
             flags = (END if i == last else 0) | (KEY if key else 0) | (PADDED if pad else 0)
             seq = (seq + 1) & 0xFFFF
-            plain = head(0x80, marker << 7 | RELAY_PT, seq, ts, ssrc)
-            datagram = protect(plain + inner(media_seq, flags | restart, level) + payload)
+            pack(view, 0, 0x80, marker << 7 | RELAY_PT, seq, ts, ssrc,
+                 media_seq, flags | restart, level)  # fmt: skip
+            end = _MEDIA_AT + len(payload)
+            view[_MEDIA_AT:end] = payload
+            length[0] = end
+            if protect(context, plain, length):
+                raise pylibsrtp.Error("SRTP protect failed")
+            datagram = view[: length[0]]
             restart = 0
             history[seq % HISTORY] = (seq, datagram)
             datagrams.append(datagram)
         self.seq = seq
         if last == 0:
-            self.link.send(datagrams[0])
+            link.send(datagrams[0])
         else:
-            self.link.send_batch(datagrams)
+            link.send_batch(datagrams)
         self.packets += len(packets)
 
     def restart(self) -> None:
