@@ -9,17 +9,22 @@ tests/server/edge_child.py (``EdgeService``); the publisher (the clip of bench/s
 ≈600 kbps VP8 + Opus) runs in this process, the viewers (aiortc, counting packets) in
 ``--workers`` processes. Everything is on 127.0.0.1.
 
-First the single line: every viewer on the owner (no edge). Then, per edge count k, every
-viewer's subscribe connection on an edge (``EDGE_PLACE_AFTER=0``), the owner relaying to
-each edge over a relay link. Measured over ``--seconds``: the CPU of the owner and the
-edges (every thread, schedstat) per viewer, against the single line's
+The owner runs with the same settings in every line (``EDGE_PLACE_AFTER=0``, watching for
+edges as ``python -m server`` does). First the single line: no edge runs, so every viewer
+is on the owner. Then, per edge count k, every viewer's subscribe connection on an edge,
+the owner relaying to each edge over a relay link. Measured over ``--seconds``: the CPU of
+the owner and the edges (every thread, schedstat) per viewer, against the single line's
 (``cost_per_viewer_vs_single``); ``loss_pct``: packets missing at the viewers (sequence
 gaps) over packets expected. Then ``failover_s``: one edge is killed (``kill -9``); the
 owner sees its heartbeat stop and fails its viewers' media; their clients (here, the
 workers, told by the owner) start their media again and are placed on the other edges (or
 on the owner when no edge is left); the seconds from the kill until every viewer of that
-edge receives video again. Final lines: ``cluster: viewers=<n> edges=<k> loss_pct=<x>
-cost_per_viewer_vs_single=<r> failover_s=<s>``.
+edge receives video again. Lines: ``cluster: viewers=<n> edges=<k> loss_pct=<x>
+cost_per_viewer_vs_single=<r> failover_s=<s>``; beside them, what the owner costs with its
+publisher alone (measured before the single line's viewers come) and what an edge costs
+whatever it serves (``fixed cost per edge``: the one-edge line measures the edge with one
+viewer before the others come, less that viewer's share of the slope to all of them; and
+the owner's cost for the relay link, the owner with that one link less the owner alone).
 """
 
 import argparse
