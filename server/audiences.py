@@ -9,7 +9,7 @@ floor) stays on the owner. The owner relays the sources such viewers receive ove
 link per edge and room (``server.media.relay``), computes each viewer's sources with the
 room's own rules (``Router.sources_for``) and hands them to the edge with every offer.
 
-``Audiences`` (one per process, its task started and stopped with the live rooms) keeps the
+``Audiences`` (one per process, its tasks started and stopped with the live rooms) keeps the
 live edges from their heartbeats, fails the viewers of an edge that stopped beating (their
 clients start their media again and are placed anew) and acts on news from edges (a
 viewer's connection failed there).
