@@ -9,17 +9,22 @@ tests/server/edge_child.py (``EdgeService``); the publisher (the clip of bench/s
 ≈600 kbps VP8 + Opus) runs in this process, the viewers (aiortc, counting packets) in
 ``--workers`` processes. Everything is on 127.0.0.1.
 
-First the single line: every viewer on the owner (no edge). Then, per edge count k, every
-viewer's subscribe connection on an edge (``EDGE_PLACE_AFTER=0``), the owner relaying to
-each edge over a relay link. Measured over ``--seconds``: the CPU of the owner and the
-edges (every thread, schedstat) per viewer, against the single line's
+The owner runs with the same settings in every line (``EDGE_PLACE_AFTER=0``, watching for
+edges as ``python -m server`` does). First the single line: no edge runs, so every viewer
+is on the owner. Then, per edge count k, every viewer's subscribe connection on an edge,
+the owner relaying to each edge over a relay link. Measured over ``--seconds``: the CPU of
+the owner and the edges (every thread, schedstat) per viewer, against the single line's
 (``cost_per_viewer_vs_single``); ``loss_pct``: packets missing at the viewers (sequence
 gaps) over packets expected. Then ``failover_s``: one edge is killed (``kill -9``); the
 owner sees its heartbeat stop and fails its viewers' media; their clients (here, the
 workers, told by the owner) start their media again and are placed on the other edges (or
 on the owner when no edge is left); the seconds from the kill until every viewer of that
-edge receives video again. Final lines: ``cluster: viewers=<n> edges=<k> loss_pct=<x>
-cost_per_viewer_vs_single=<r> failover_s=<s>``.
+edge receives video again. Lines: ``cluster: viewers=<n> edges=<k> loss_pct=<x>
+cost_per_viewer_vs_single=<r> failover_s=<s>``; beside them, what the owner costs with its
+publisher alone (measured before the single line's viewers come) and what an edge costs
+whatever it serves (``fixed cost per edge``: the one-edge line measures the edge with one
+viewer before the others come, less that viewer's share of the slope to all of them; and
+the owner's cost for the relay link, the owner with that one link less the owner alone).
 """
 
 import argparse
@@ -151,6 +156,7 @@ def cpu_seconds(pid: int) -> float:
 # --- viewer workers (their own processes) ----------------------------------------------
 
 
+FIRST_SECONDS = 6.0  # the measure before the viewers come (see ``run``)
 LINES = 8  # connections from a worker to the owner: viewers start their media in parallel
 
 
@@ -231,11 +237,26 @@ class Workers:
 # --- a run ---------------------------------------------------------------------------------
 
 
+async def usage(pids: list[int], seconds: float) -> list[float]:
+    """The cores each process used over the next ``seconds``."""
+    before, at = [cpu_seconds(p) for p in pids], time.monotonic()
+    await asyncio.sleep(seconds)
+    wall = time.monotonic() - at
+    return [(cpu_seconds(p) - b) / wall for p, b in zip(pids, before, strict=True)]
+
+
 async def run(clip: Any, viewers: int, edges: int, seconds: float, workers: int) -> dict:
-    """One line: the owner, ``edges`` edge processes, the publisher, the viewers."""
+    """One line: the owner, ``edges`` edge processes, the publisher, the viewers.
+
+    The owner runs with the same settings in every line (its ``Audiences`` watching for
+    edges, as ``python -m server`` does); in the single line there is simply no edge. Before
+    the viewers come, the single line measures the owner with its publisher alone, and the
+    one-edge line the owner and the edge with one viewer: what an edge costs whatever it
+    serves (``fixed``) is that, less one viewer's share of the slope to all of them.
+    """
     store = Store(connect(REDIS_URL))
     await store.redis.flushdb()
-    owner_proc, port = await spawn(__file__, "--serve", "0" if edges else "-1")
+    owner_proc, port = await spawn(__file__, "--serve", "0")
     children = [
         (await spawn("-m", "tests.server.edge_child", f"edge-{i}", REDIS_URL))[0]
         for i in range(edges)
@@ -244,6 +265,7 @@ async def run(clip: Any, viewers: int, edges: int, seconds: float, workers: int)
     publisher = SyntheticPublisher(clip)
     crew = Workers()
     result: dict = {"viewers": viewers, "edges": edges}
+    pids = [owner_proc.pid] + [c.pid for c in children]
     try:
         for _ in range(100):
             if len(await owner.call("edges")) == edges:
@@ -252,21 +274,22 @@ async def run(clip: Any, viewers: int, edges: int, seconds: float, workers: int)
         await publisher.accept(await owner.call("publish", sdp=await publisher.offer()))
         await crew.start(int(port), workers)
         names = [f"viewer{i}" for i in range(viewers)]
-        await crew.add(names)
+        first = names[:1] if edges == 1 else []
+        if edges <= 1:
+            await crew.add(first)
+            await asyncio.sleep(3)
+            result["first"] = await usage(pids, FIRST_SECONDS)
+        await crew.add(names[len(first) :])
         await asyncio.sleep(3)  # connections up, first key frames through
         await crew.each("reset")
-        pids = [owner_proc.pid] + [c.pid for c in children]
-        before, at = [cpu_seconds(p) for p in pids], time.monotonic()
-        await asyncio.sleep(seconds)
-        used = [cpu_seconds(p) - b for p, b in zip(pids, before, strict=True)]
-        cpu, wall = sum(used), time.monotonic() - at
+        used = await usage(pids, seconds)
         got = await crew.each("collect")
         received, gaps = sum(g["received"] for g in got), sum(g["gaps"] for g in got)
         result |= {
-            "cores": cpu / wall,
-            "owner_cores": used[0] / wall,
-            "edge_cores": [u / wall for u in used[1:]],
-            "per_viewer": cpu / wall / viewers,
+            "cores": sum(used),
+            "owner_cores": used[0],
+            "edge_cores": used[1:],
+            "per_viewer": sum(used) / viewers,
             "loss_pct": 100 * gaps / max(1, received + gaps),
             "placed": await owner.call("placed"),
         }
@@ -306,34 +329,48 @@ async def failover(
     return time.monotonic() - killed if len(back) == len(on_it) else float("nan")
 
 
-def report(r: dict, single: float) -> None:
+def report(r: dict, single: dict) -> None:
     where = sorted(set(r["placed"].values()))
     print(
         f"  edges={r['edges']}: {r['cores']:.3f} cores for {r['viewers']} viewers "
         f"({1000 * r['per_viewer']:.2f} millicores each, on {', '.join(where)}), "
         f"loss {r['loss_pct']:.3f} %; the owner {r['owner_cores']:.3f} cores, the edges "
-        f"{', '.join(f'{c:.3f}' for c in r['edge_cores']) or '-'}",
+        f"{', '.join(f'{c:.3f}' for c in r['edge_cores']) or '-'}; load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    if r["edges"]:
+    if not r["edges"]:
+        print(f"  the owner with its publisher alone: {1000 * r['first'][0]:.1f} millicores")
+        return
+    print(
+        f"cluster: viewers={r['viewers']} edges={r['edges']} loss_pct={r['loss_pct']:.2f} "
+        f"cost_per_viewer_vs_single={r['per_viewer'] / single['per_viewer']:.2f} "
+        f"failover_s={r['failover_s']:.2f}",
+        flush=True,
+    )
+    if "first" in r and r["viewers"] > 1:
+        owner_one, edge_one = r["first"]
+        alone = single["first"][0]
+        slope = (r["edge_cores"][0] - edge_one) / (r["viewers"] - 1)
         print(
-            f"cluster: viewers={r['viewers']} edges={r['edges']} loss_pct={r['loss_pct']:.2f} "
-            f"cost_per_viewer_vs_single={r['per_viewer'] / single:.2f} "
-            f"failover_s={r['failover_s']:.2f}",
+            f"  fixed cost per edge: {1000 * (edge_one - slope):.1f} millicores on the edge "
+            f"(with 1 viewer {1000 * edge_one:.1f}, each further viewer {1000 * slope:.2f}), "
+            f"{1000 * (owner_one - alone):.1f} on the owner for its relay link "
+            f"(the owner with 1 link {1000 * owner_one:.1f}, alone {1000 * alone:.1f})",
             flush=True,
         )
 
 
 async def main(args: argparse.Namespace) -> None:
     clip = encode_clip(seconds=4, width=640, height=480, bitrate=600_000)
-    load = os.getloadavg()[0]
-    print(f"cluster bench: {args.viewers} viewers, {args.seconds} s a line, load {load:.1f}")
+    load = os.getloadavg()
+    print(
+        f"cluster bench: {args.viewers} viewers, {args.seconds} s a line, load "
+        f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+    )
     single = await run(clip, args.viewers, 0, args.seconds, args.workers)
-    report(single, single["per_viewer"])
+    report(single, single)
     for edges in args.edges:
-        report(
-            await run(clip, args.viewers, edges, args.seconds, args.workers), single["per_viewer"]
-        )
+        report(await run(clip, args.viewers, edges, args.seconds, args.workers), single)
 
 
 def parse() -> argparse.Namespace:

@@ -9,7 +9,7 @@ floor) stays on the owner. The owner relays the sources such viewers receive ove
 link per edge and room (``server.media.relay``), computes each viewer's sources with the
 room's own rules (``Router.sources_for``) and hands them to the edge with every offer.
 
-``Audiences`` (one per process, its task started and stopped with the live rooms) keeps the
+``Audiences`` (one per process, its tasks started and stopped with the live rooms) keeps the
 live edges from their heartbeats, fails the viewers of an edge that stopped beating (their
 clients start their media again and are placed anew) and acts on news from edges (a
 viewer's connection failed there).
@@ -18,9 +18,8 @@ viewer's connection failed there).
 import asyncio
 import contextlib
 import logging
-import time
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Any
 
 from server.media import MediaError, MediaPeer, PublishAnswer, Router
@@ -46,7 +45,6 @@ class Audiences:
         process: str,
         relay_host: str,
         place_after: int,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.process = process
@@ -54,8 +52,7 @@ class Audiences:
         self.place_after = place_after  # seats a room keeps on its owner; < 0: never place
         self.edges: dict[str, EdgeBeat] = {}  # alive, by name (this process left out)
         self.rooms: dict[str, RoomAudience] = {}
-        self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []  # the heartbeats' watcher, the news'
 
     def for_room(self, router: Router) -> "RoomAudience":
         audience = self.rooms[router.room_id] = RoomAudience(self, router)
@@ -77,26 +74,33 @@ class Audiences:
     # --- life ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self.place_after >= 0 and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="audiences")
+        if self.place_after >= 0 and not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._watching(), name="audiences:edges"),
+                asyncio.create_task(self._listening(), name="audiences:news"),
+            ]
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._tasks = []
 
-    async def _run(self) -> None:
+    async def _watching(self) -> None:
+        """A look at the edges' heartbeats every ``WATCH_EVERY``; asleep in between."""
+        while True:
+            await self._watch()
+            await asyncio.sleep(WATCH_EVERY)
+
+    async def _listening(self) -> None:
+        """News from edges as it comes (the task waits on the channel: no polling)."""
         inbox = self.store.edges.news(self.process)
         await inbox.open()
-        watched_at = float("-inf")
         try:
             while True:
-                if self._clock() - watched_at >= WATCH_EVERY:
-                    watched_at = self._clock()
-                    await self._watch()
-                news = await inbox.next(within=WATCH_EVERY / 2)
+                news = await inbox.next()
                 if news is not None and news.get("op") == "peer_failed":
                     room = self.rooms.get(str(news.get("room")))
                     if room is not None:

@@ -63,7 +63,8 @@ class EdgeService:
         self._owners: dict[str, str] = {}  # room -> the owner process that opened its link
         self._failed: dict[str, set[str]] = {}  # room -> viewers whose connection failed here
         self._clock = clock
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []  # the heartbeat's and the calls'
+        self._heard = asyncio.Event()  # the calls' channel is subscribed to
         self._calls: set[asyncio.Task[None]] = set()
         self._ops: dict[str, Callable[[dict[str, Any]], Awaitable[Reply]]] = {
             "open_link": self._open_link,
@@ -81,32 +82,42 @@ class EdgeService:
     # --- life ------------------------------------------------------------------------------
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name=f"edge:{self.name}")
+        if not self._tasks:
+            self._tasks = [
+                asyncio.create_task(self._beating(), name=f"edge:{self.name}:beat"),
+                asyncio.create_task(self._listening(), name=f"edge:{self.name}:calls"),
+            ]
 
     async def stop(self) -> None:
-        tasks = [t for t in (self._task, *self._calls) if t is not None]
+        tasks = [*self._tasks, *self._calls]
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        self._task = None
+        self._tasks = []
+        self._heard.clear()
         for room_id in list(self.rooms):
             await self._drop(room_id)
         with contextlib.suppress(StoreError, OSError):
             await self.store.edges.leave(self.name)
 
-    async def _run(self) -> None:
+    async def _beating(self) -> None:
+        """A heartbeat every ``BEAT_EVERY`` once calls are heard (an owner calls an edge as
+        soon as it sees its heartbeat); the process sleeps in between."""
+        await self._heard.wait()
+        while True:
+            await self._beat()
+            await asyncio.sleep(BEAT_EVERY)
+
+    async def _listening(self) -> None:
+        """Calls as they come (the task waits on the channel: no polling)."""
         inbox = self.store.edges.calls(self.name)
         await inbox.open()
-        beat_at = float("-inf")
+        self._heard.set()
         try:
             while True:
-                if self._clock() - beat_at >= BEAT_EVERY:
-                    beat_at = self._clock()
-                    await self._beat()
-                call = await inbox.next(within=BEAT_EVERY / 2)
+                call = await inbox.next()
                 if call is not None:
                     task = asyncio.create_task(self._answer(call))
                     self._calls.add(task)

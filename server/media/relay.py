@@ -23,6 +23,7 @@ edge → owner). A datagram that fails authentication is dropped and counted (``
 """
 
 import asyncio
+import contextlib
 import os
 import random
 import socket
@@ -32,6 +33,7 @@ from dataclasses import dataclass
 
 import pylibsrtp
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from pylibsrtp._binding import ffi, lib
 
 from server.media.config import MediaConfig
 from server.media.errors import MediaError
@@ -46,11 +48,17 @@ _HEAD = struct.Struct("!BBHII")  # RTP: V2, marker | PT, link sequence, timestam
 _INNER = struct.Struct("!HBB")  # the publisher's sequence number, flags, audio level
 _INNER_AT = _HEAD.size
 _MEDIA_AT = _HEAD.size + _INNER.size
+_FRAME = struct.Struct("!BBHIIHBB")  # both: a relay datagram's plain header
+_TRAILER = 16 + 128  # room for SRTP's authentication tag (and MKI) after a datagram
 END, KEY, RESTART, PADDED = 1, 2, 4, 8  # flags
 HISTORY = 256  # datagrams kept per relayed source for the edge's NACKs
 MAX_NACKED = 32  # link sequence numbers asked for again at most per hole
-READ_BATCH = 256  # datagrams read per wake-up at most
 BUFFER_BYTES = 1 << 20  # each end's socket buffers: a key frame burst fits
+UDP_GRO = 104  # linux/udp.h: a segmented send arrives whole, with its segment size
+_GRO_SIZE = struct.Struct("@i")
+_ANCILLARY = socket.CMSG_SPACE(_GRO_SIZE.size)
+_LARGEST = 1 << 16  # a datagram, or a segmented send received whole (UDP_GRO)
+_DATAGRAM = 2048  # one relay datagram at most (RTP payloads are 1,472 bytes at most)
 _FCI = struct.Struct("!HH")
 _RTCP_HEAD = struct.Struct("!BBHII")
 
@@ -100,12 +108,21 @@ def _bind(host: str) -> socket.socket:
 
 class _LinkEnd:
     """One end of a relay link: its socket, connected to the other end's, read as datagrams
-    arrive (a reader on the event loop, added by ``connect``, removed by ``close``)."""
+    arrive (a reader on the event loop, added by ``connect``, removed by ``close``).
+
+    Each wake-up reads once: a datagram, or a whole segmented send (a video frame; the
+    socket asks for them whole, ``UDP_GRO``), cut into its datagrams. Whatever else waits
+    wakes the loop again at once; a second read that finds nothing would cost an exception
+    on every wake-up, and an edge is woken by every audio packet and video frame.
+    """
 
     def __init__(self, host: str) -> None:
         self._sock = _bind(host)
         self.address: tuple[str, int] = self._sock.getsockname()[:2]
         self.forged = 0  # datagrams that failed SRTP authentication (dropped)
+        self._buffer = bytearray(_LARGEST)
+        self._view = memoryview(self._buffer)
+        self._into = [self._view]
         self._reading = False
         self.closed = False
 
@@ -115,17 +132,24 @@ class _LinkEnd:
         self._reading = True
 
     def _readable(self) -> None:
-        recv = self._sock.recv
-        for _ in range(READ_BATCH):
-            try:
-                data = recv(2048)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:  # e.g. the other end is gone (ICMP refused): UDP being UDP
-                return
-            self.received(data)
+        try:
+            size, ancillary, _flags, _from = self._sock.recvmsg_into(self._into, _ANCILLARY)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:  # e.g. the other end is gone (ICMP refused): UDP being UDP
+            return
+        view, step = self._view, size
+        for level, kind, data in ancillary:
+            if level == socket.SOL_UDP and kind == UDP_GRO and len(data) >= _GRO_SIZE.size:
+                step = _GRO_SIZE.unpack_from(data)[0] or size
+        if step >= size:
+            self.received(view[:size])
+            return
+        for start in range(0, size, step):
+            self.received(view[start : min(start + step, size)])
 
-    def received(self, data: bytes) -> None:
+    def received(self, data: bytes | memoryview) -> None:
+        """One datagram (a view into the read buffer: valid until the next read)."""
         raise NotImplementedError
 
     def _emit(self, datagram: bytes) -> bool:
@@ -154,7 +178,14 @@ class RelayOut(_LinkEnd):
 
     def __init__(self, *, keys: LinkKeys, host: str) -> None:
         super().__init__(host)
-        self._protect = _session(keys.down, outbound=True).protect
+        # pylibsrtp's protect() allocates and copies twice on every call; this is the same
+        # C call (pylibsrtp 1.0.0) on the session's context, in place (as hooks.Wire)
+        self._down = _session(keys.down, outbound=True)
+        self._protect = lib.srtp_protect
+        self._context = self._down._srtp[0]
+        self._plain = ffi.new("char[]", _DATAGRAM + _TRAILER)
+        self._plain_view = ffi.buffer(self._plain)
+        self._length = ffi.new("int *")
         self._unprotect_rtcp = _session(keys.up, outbound=False).unprotect_rtcp
         self.taps: dict[str, RelayTap] = {}  # by source_id
         self._by_ssrc: dict[int, RelayTap] = {}
@@ -212,10 +243,10 @@ class RelayOut(_LinkEnd):
         for datagram in datagrams:
             self.send(datagram)
 
-    def received(self, data: bytes) -> None:
+    def received(self, data: bytes | memoryview) -> None:
         """Feedback from the edge: key frames to ask the publisher for, datagrams to resend."""
         try:
-            plain = self._unprotect_rtcp(data)
+            plain = self._unprotect_rtcp(bytes(data))
         except pylibsrtp.Error:
             self.forged += 1
             return
@@ -250,26 +281,34 @@ class RelayTap:
         self.packets = 0
 
     def send(self, packets: list[Packet], ext: bytes, ntp: int) -> None:
-        protect, head, inner, ssrc = self.link._protect, _HEAD.pack, _INNER.pack, self.ssrc
+        link = self.link
+        protect, context, length = link._protect, link._context, link._length
+        plain, view, pack = link._plain, link._plain_view, _FRAME.pack_into
         level = ext[0] if self.source.media_kind == "audio" and ext else SILENCE
         restart = RESTART if self.restarting else 0
         self.restarting = False
         last = len(packets) - 1
-        history, seq = self.history, self.seq
+        history, seq, ssrc = self.history, self.seq, self.ssrc
         datagrams = []
         for i, (media_seq, ts, marker, payload, key, pad) in enumerate(packets):
             flags = (END if i == last else 0) | (KEY if key else 0) | (PADDED if pad else 0)
             seq = (seq + 1) & 0xFFFF
-            plain = head(0x80, marker << 7 | RELAY_PT, seq, ts, ssrc)
-            datagram = protect(plain + inner(media_seq, flags | restart, level) + payload)
+            pack(view, 0, 0x80, marker << 7 | RELAY_PT, seq, ts, ssrc,
+                 media_seq, flags | restart, level)  # fmt: skip
+            end = _MEDIA_AT + len(payload)
+            view[_MEDIA_AT:end] = payload
+            length[0] = end
+            if protect(context, plain, length):
+                raise pylibsrtp.Error("SRTP protect failed")
+            datagram = view[: length[0]]
             restart = 0
             history[seq % HISTORY] = (seq, datagram)
             datagrams.append(datagram)
         self.seq = seq
         if last == 0:
-            self.link.send(datagrams[0])
+            link.send(datagrams[0])
         else:
-            self.link.send_batch(datagrams)
+            link.send_batch(datagrams)
         self.packets += len(packets)
 
     def restart(self) -> None:
@@ -376,7 +415,14 @@ class RelayIn(_LinkEnd):
 
     def __init__(self, *, keys: LinkKeys, host: str, config: MediaConfig, clock: Clock) -> None:
         super().__init__(host)
-        self._unprotect = _session(keys.down, outbound=False).unprotect
+        with contextlib.suppress(OSError):  # a kernel without it: one datagram a read
+            self._sock.setsockopt(socket.SOL_UDP, UDP_GRO, 1)
+        self._down = _session(keys.down, outbound=False)
+        self._unprotect = lib.srtp_unprotect
+        self._context = self._down._srtp[0]
+        self._plain = ffi.new("char[]", _DATAGRAM)
+        self._plain_view = ffi.buffer(self._plain)
+        self._length = ffi.new("int *")
         self._protect_rtcp = _session(keys.up, outbound=True).protect_rtcp
         self._config = config
         self._clock = clock
@@ -397,21 +443,29 @@ class RelayIn(_LinkEnd):
                 source = RelayedSource(described=d, config=self._config, clock=self._clock, up=self)
                 self.sources[source_id] = self._by_ssrc[source.relay_ssrc] = source
 
-    def received(self, data: bytes) -> None:
-        try:
-            plain = self._unprotect(data)
-        except pylibsrtp.Error:
+    def received(self, data: bytes | memoryview) -> None:
+        size = len(data)
+        if size > _DATAGRAM:
+            return
+        plain, length = self._plain, self._length
+        ffi.memmove(plain, data, size)
+        length[0] = size
+        # pylibsrtp's unprotect() allocates and copies twice on every call; this is the
+        # same C call (pylibsrtp 1.0.0) on the session's context, in place (as hooks.Wire)
+        if self._unprotect(self._context, plain, length):
             self.forged += 1
             return
-        if len(plain) < _MEDIA_AT:
+        size = length[0]
+        if size < _MEDIA_AT:
             return
-        _first, marker_pt, link_seq, ts, ssrc = _HEAD.unpack_from(plain)
+        view = self._plain_view
+        _first, marker_pt, link_seq, ts, ssrc = _HEAD.unpack_from(view)
         source = self._by_ssrc.get(ssrc)
         if source is None:
             return
-        media_seq, flags, level = _INNER.unpack_from(plain, _INNER_AT)
+        media_seq, flags, level = _INNER.unpack_from(view, _INNER_AT)
         packet = (
-            media_seq, ts, marker_pt >> 7, plain[_MEDIA_AT:], bool(flags & KEY),
+            media_seq, ts, marker_pt >> 7, view[_MEDIA_AT:size], bool(flags & KEY),
             P_BIT if flags & PADDED else 0,
         )  # fmt: skip
         expected = source.next_seq

@@ -45,7 +45,9 @@ class Inbox:
     async def open(self) -> None:
         await self._pubsub.subscribe(self._channel)
 
-    async def next(self, *, within: float) -> dict[str, Any] | None:
+    async def next(self, *, within: float | None = None) -> dict[str, Any] | None:
+        """The next message, or None after ``within`` seconds (None: wait for one; a
+        subscription's confirmation is None too)."""
         message = await self._pubsub.get_message(timeout=within)
         if message is None or message.get("type") != "message":
             return None
@@ -60,11 +62,12 @@ class Edges:
         self.redis = redis
 
     async def announce(self, name: str, *, relay_host: str, load: int, ttl: float) -> None:
+        """One command a beat: the name is listed (``EDGES``) only when the heartbeat was
+        not there before (the first beat, or after it ran out or Redis lost it)."""
         beat = json.dumps({"relay_host": relay_host, "load": load})
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.sadd(keys.EDGES, name)
-            pipe.set(keys.edge(name), beat, px=int(ttl * 1000))
-            await pipe.execute()
+        before = await self.redis.set(keys.edge(name), beat, px=int(ttl * 1000), get=True)
+        if before is None:
+            await self.redis.sadd(keys.EDGES, name)
 
     async def leave(self, name: str) -> None:
         await self.redis.delete(keys.edge(name))
