@@ -24,6 +24,7 @@ from typing import Any
 
 from server.media import MediaError, MediaPeer, PublishAnswer, Router
 from server.media.relay import LinkKeys, RelayOut
+from server.process import stop_tasks
 from server.store import Store
 from server.store.connection import StoreError
 from server.store.edges import EdgeBeat, EdgeUnreachable
@@ -81,11 +82,7 @@ class Audiences:
             ]
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(self._tasks)
         self._tasks = []
 
     async def _watching(self) -> None:

@@ -33,6 +33,7 @@ from server.media import MediaConfig, MediaError
 from server.media.edge_room import EdgeRoom
 from server.media.peer import NEGOTIATION_ERRORS, MediaPeer
 from server.media.relay import LinkKeys
+from server.process import stop_tasks
 from server.store import Store
 from server.store.connection import StoreError
 
@@ -89,12 +90,7 @@ class EdgeService:
             ]
 
     async def stop(self) -> None:
-        tasks = [*self._tasks, *self._calls]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks([*self._tasks, *self._calls])
         self._tasks = []
         self._heard.clear()
         for room_id in list(self.rooms):

@@ -13,6 +13,32 @@ from server.settings import Settings, SettingsError
 from server.store import EmbeddedRedis, Store, connect, rename_old_keys
 
 log = logging.getLogger(__name__)
+STOP_SECONDS = 5.0  # how long a stop waits for its cancelled tasks
+
+
+async def stop_tasks(tasks: list["asyncio.Task[Any]"], *, within: float = STOP_SECONDS) -> None:
+    """Cancel ``tasks`` and wait for them to end, ``within`` seconds at most: a task whose
+    cancellation a library swallowed (redis-py's pub/sub read while it reconnects) is named
+    in the log and left, never waited on for ever (a shutdown that hangs). What a task
+    ended with other than its cancellation is logged."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    done, stuck = await asyncio.wait(tasks, timeout=within)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("%s ended with %r", task.get_name(), task.exception())
+    for task in stuck:
+        where = "; ".join(
+            f"{frame.f_code.co_filename}:{frame.f_lineno}" for frame in task.get_stack(limit=3)
+        )
+        log.warning(
+            "%s did not stop within %.0f s of being cancelled (at %s)",
+            task.get_name(),
+            within,
+            where,
+        )
 
 
 class Loop(Protocol):
