@@ -61,6 +61,7 @@ backend web
     default-server inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
     # a process refusing a room another live process owns (wrong_owner) names that owner:
     # the client connects again with ?owner=<host:port>, which goes to it while it is up
+    # (decoded: socket.io-client sends the colon as %3A)
 {owners}{servers}"""
 
 
@@ -68,7 +69,8 @@ def haproxy_config(*, host: str, front: int, web_ports: list[int]) -> str:
     """HAProxy's configuration for web processes on ``web_ports`` of ``host``."""
     named = list(enumerate(web_ports, 1))
     owners = "".join(
-        f"    use-server web{n} if {{ urlp(owner) -m str {host}:{port} }}\n" for n, port in named
+        f"    use-server web{n} if {{ urlp(owner),url_dec -m str {host}:{port} }}\n"
+        for n, port in named
     )
     servers = "".join(f"    server web{n} {host}:{port} check\n" for n, port in named)
     return _HAPROXY.format(

@@ -12,6 +12,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiohttp import web
+from yarl import URL
 
 from server.cluster import ROOT, haproxy_config, procfile
 from tests.server.test_review_crash import free_port
@@ -111,8 +112,13 @@ async def test_haproxy_keeps_a_room_on_one_process_and_moves_only_a_dead_ones_ro
         unbound = [await (await http.get(f"{url}/")).text() for _ in range(8)]
         owner = runners[1].addresses[0][1]  # web2's port: a room whose owner it is
         hinted = [
-            await (await http.get(f"{url}/?session={s}&owner=127.0.0.1:{owner}")).text()
+            await (
+                await http.get(
+                    URL(f"{url}/?session={s}&owner=127.0.0.1{colon}{owner}", encoded=True)
+                )
+            ).text()
             for s in SESSIONS[:6]
+            for colon in (":", "%3A")  # as socket.io-client sends it: encoded
         ]
 
     dead = runners[0].addresses[0][1]
@@ -124,7 +130,7 @@ async def test_haproxy_keeps_a_room_on_one_process_and_moves_only_a_dead_ones_ro
 
     assert set(before.values()) == {"web1", "web2"}  # rooms are spread over both
     assert set(unbound) == {"web1", "web2"}  # the rest: spread (round robin)
-    assert hinted == ["web2"] * 6  # ?owner= names the process that owns the room
+    assert hinted == ["web2"] * 12  # ?owner= names the process that owns the room
     moved = {s for s in SESSIONS if before[s] != after[s]}
     assert moved == {s for s in SESSIONS if before[s] == "web1"}
     assert (set(after.values()), stale) == ({"web2"}, "web2")
