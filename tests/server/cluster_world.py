@@ -10,7 +10,6 @@ Ports: free ones in ``YUNHUI_TEST_PORTS`` (``first-last``) when it is set, else 
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,18 +26,9 @@ from server.cluster import haproxy_config
 from server.invitations import issue_invite, sign_invite
 from server.settings import Settings
 from server.store import Store
-from tests.server.test_review_crash import ROOT, WebProcess, free_port
+from tests.server.test_review_crash import ROOT, WebProcess, free_port, port_is_free
 
 NAMESPACE = "/room"
-
-
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def ports(count: int) -> list[int]:
@@ -47,7 +37,7 @@ def ports(count: int) -> list[int]:
     if not given:
         return [free_port() for _ in range(count)]
     first, _, last = given.partition("-")
-    found = [p for p in range(int(first), int(last) + 1) if _free(p)][:count]
+    found = [p for p in range(int(first), int(last) + 1) if port_is_free(p)][:count]
     assert len(found) == count, f"not {count} free ports in {given}"
     return found
 

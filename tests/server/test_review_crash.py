@@ -43,6 +43,16 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def port_is_free(port: int) -> bool:
+    """Whether a TCP port of 127.0.0.1 can be bound now."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 class WebProcess:
     def __init__(self, redis_url: str, secret_key: str, folder: Path) -> None:
         self.port = free_port()

@@ -7,7 +7,6 @@ node its slot lives on), with AOF on and ``appendfsync always`` (WAITAOF
 answers at once).
 """
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -17,23 +16,15 @@ from subprocess import DEVNULL
 import redis
 
 from tests.server.store.redis_servers import REDIS_8
+from tests.server.test_review_crash import port_is_free
 
 SLOTS = 16384
 BUS_OFFSET = 10000  # a node's cluster bus listens on its port + 10000
 
 
-def _free(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def free_ports(first: int, last: int, count: int) -> list[int]:
     """count ports in [first, last] free on loopback, their bus ports too."""
-    found = [p for p in range(first, last + 1) if _free(p) and _free(p + BUS_OFFSET)]
+    found = [p for p in range(first, last + 1) if port_is_free(p) and port_is_free(p + BUS_OFFSET)]
     if len(found) < count:
         raise RuntimeError(f"no {count} free ports in {first}-{last}")
     return found[:count]
