@@ -29,7 +29,6 @@ the owner's cost for the relay link, the owner with that one link less the owner
 
 import argparse
 import asyncio
-import inspect
 import json
 import os
 import subprocess
@@ -40,6 +39,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from sfu import Control, serve_calls  # noqa: E402
 
 from server.audiences import Audiences  # noqa: E402
 from server.media import CandidatePolicy, MediaConfig, Router  # noqa: E402
@@ -101,37 +102,7 @@ class Owner:
 
 
 async def serve(place_after: int) -> None:
-    owner = Owner(place_after)
-    done = asyncio.Event()
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while line := await reader.readline():
-            call = json.loads(line)
-            op = call.pop("op")
-            result = getattr(owner, "close" if op == "stop" else op)(**call)
-            if inspect.isawaitable(result):
-                result = await result
-            writer.write(json.dumps({"result": result}).encode() + b"\n")
-            await writer.drain()
-            if op == "stop":
-                done.set()
-                break
-        writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, limit=1 << 24)
-    print(server.sockets[0].getsockname()[1], flush=True)
-    async with server:
-        await done.wait()
-
-
-class Control:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    async def call(self, op: str, **args: object) -> Any:
-        self.writer.write(json.dumps({"op": op, **args}).encode() + b"\n")
-        await self.writer.drain()
-        return json.loads(await self.reader.readline())["result"]
+    await serve_calls(Owner(place_after))
 
 
 async def spawn(*args: str) -> tuple[asyncio.subprocess.Process, str]:
