@@ -14,20 +14,31 @@ from server.store import EmbeddedRedis, Store, connect, rename_old_keys
 
 log = logging.getLogger(__name__)
 STOP_SECONDS = 5.0  # how long a stop waits for its cancelled tasks
+RECANCEL_EVERY = 0.1  # seconds: how often a task still running is cancelled again
 
 
 async def stop_tasks(tasks: list["asyncio.Task[Any]"], *, within: float = STOP_SECONDS) -> None:
-    """Cancel ``tasks`` and wait for them to end, ``within`` seconds at most: a task whose
-    cancellation a library swallowed (redis-py's pub/sub read while it reconnects) is named
-    in the log and left, never waited on for ever (a shutdown that hangs). What a task
-    ended with other than its cancellation is logged."""
-    for task in tasks:
-        task.cancel()
+    """Cancel ``tasks`` and wait for them to end, ``within`` seconds at most.
+
+    A cancellation can be lost on Python 3.11: ``asyncio.wait_for`` returns the result of
+    what it waited on when that finished in the same turn as the cancel (CPython gh-86296;
+    redis-py writes every command through it). So a task that has not ended is cancelled
+    again every ``RECANCEL_EVERY``; one still running at the end is named in the log and
+    left, never waited on for ever (a shutdown that hangs). What a task ended with other
+    than its cancellation is logged."""
     if not tasks:
         return
-    done, stuck = await asyncio.wait(tasks, timeout=within)
-    for task in done:
-        if not task.cancelled() and task.exception() is not None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    stuck = set(tasks)
+    while stuck and loop.time() < deadline:
+        for task in stuck:
+            task.cancel()
+        _, stuck = await asyncio.wait(
+            stuck, timeout=min(RECANCEL_EVERY, max(deadline - loop.time(), 0))
+        )
+    for task in tasks:
+        if task.done() and not task.cancelled() and task.exception() is not None:
             log.error("%s ended with %r", task.get_name(), task.exception())
     for task in stuck:
         where = "; ".join(

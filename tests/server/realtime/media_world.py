@@ -32,11 +32,22 @@ LOOPBACK = MediaConfig(
 )
 
 
-async def until(condition: Callable[[], bool], *, within: float = 5.0) -> None:
-    """Wait for something the test cannot be told of (media arriving, tasks ending)."""
-    async with asyncio.timeout(within):
-        while not condition():
-            await asyncio.sleep(0.02)
+async def until(
+    condition: Callable[[], bool],
+    *,
+    within: float = 5.0,
+    left: Callable[[], object] | None = None,
+) -> None:
+    """Wait for something the test cannot be told of (media arriving, tasks ending); when
+    it does not come, fail saying what ``left`` shows (the tasks still running, say)."""
+    try:
+        async with asyncio.timeout(within):
+            while not condition():
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        if left is None:
+            raise
+        raise AssertionError(f"not within {within} s; left: {left()!r}") from None
 
 
 class Viewer:
