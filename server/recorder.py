@@ -24,7 +24,6 @@ a stopped recording's video is queued for the worker at once (``server/compositi
 """
 
 import asyncio
-import contextlib
 import logging
 import os
 import shutil
@@ -53,6 +52,7 @@ from server.compositions import LANG, RECORDER, queue_composition
 from server.files import file_path
 from server.media.router import Router
 from server.media.source import Source
+from server.process import stop_tasks
 from server.store import Store
 from server.store.owners import Fence
 
@@ -260,9 +260,7 @@ class Recorder:
     async def stop(self) -> list[TrackFile]:
         """Stop following the sources, close every file (off the event loop); the files."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await stop_tasks([self._task])
             self._task = None
         for source_id in list(self._tracks):
             self._finish(source_id)

@@ -50,6 +50,7 @@ from server.media import (
     stun_servers,
 )
 from server.media.peer import NEGOTIATION_ERRORS
+from server.process import stop_tasks
 from server.recorder import Recorder
 from server.settings import Settings
 from server.streamer import Streamer
@@ -423,11 +424,7 @@ class RoomMedia:
     async def close(self) -> None:
         """The room ends: stop the task, close every participant's media."""
         if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
+            await stop_tasks([self._task])
             self._task = None
         await self.stop_stream()
         self.seats.clear()
