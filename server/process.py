@@ -21,9 +21,9 @@ async def stop_tasks(tasks: list["asyncio.Task[Any]"], *, within: float = STOP_S
     """Cancel ``tasks`` and wait for them to end, ``within`` seconds at most.
 
     A cancellation can be lost on Python 3.11: ``asyncio.wait_for`` returns the result of
-    what it waited on when that finished in the same turn as the cancel (CPython gh-86296;
-    redis-py writes every command through it). So a task that has not ended is cancelled
-    again every ``RECANCEL_EVERY``; one still running at the end is named in the log and
+    what it waited on when that finished in the same turn as the cancel (CPython gh-86296),
+    and the loop around it goes on. So a task that has not ended is cancelled again every
+    ``RECANCEL_EVERY``; one still running at the end is named in the log and
     left, never waited on for ever (a shutdown that hangs). What a task ended with other
     than its cancellation is logged."""
     if not tasks:
