@@ -429,9 +429,20 @@ class LiveRooms:
 
     async def recover(self) -> None:
         """Rooms this process held when it stopped without closing them (``kill -9``): the
-        people it never saw leave are recorded as lost at its last heartbeat."""
+        people it never saw leave are recorded as lost at its last heartbeat. A room another
+        process took meanwhile is left to it (it recovered the room when it took it, and
+        the people there now are present): the recovery is fenced by this process's last
+        token, and refused once there is a newer one."""
         for session_id, beat in (await self.store.rooms.held(self.process)).items():
-            await recover_room(self.store, self.recordings, session_id, beat=beat)
+            last = await self.store.owners.last_owner(session_id)
+            if last is not None and last[0] != self.process:
+                log.info("room %s: taken by %s since; not recovered here", session_id, last[0])
+                continue
+            fence = None if last is None else Fence(session_id, last[1])
+            try:
+                await recover_room(self.store, self.recordings, session_id, beat=beat, fence=fence)
+            except Fenced:
+                log.info("room %s: taken by another process while recovering it", session_id)
         await self.store.rooms.heartbeat(self.process, [], now=self.clock())
 
     async def _watch(self) -> None:

@@ -18,10 +18,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import datetime, timedelta
 
-from rooms.attendance import Movement, open_stays
 from rooms.errors import DomainError
 from rooms.lease import RENEWALS_PER_TTL, RoomLease
 from server.recorder import RecordingService
@@ -113,9 +111,7 @@ async def recover_room(
     """A room whose owner died at ``beat`` (its last heartbeat): the people it never saw
     leave are recorded as lost then, and a recording it left on is over. Their person keys
     (they may come back into the room straight, locked or not)."""
-    passages = await store.attendance.passages(session_id)
-    lost = [replace(p, movement=Movement.LOST, at=max(beat, p.at)) for p in open_stays(passages)]
-    await store.attendance.record(session_id, lost)
+    lost = await store.attendance.close_open_stays(session_id, at=beat, fence=fence)
     if (on := await store.recordings.going_on(session_id)) is not None:
         # its files hold what was written up to the crash; the recording is over
         await recordings.recover(on, at=beat, fence=fence)

@@ -2,13 +2,17 @@
 each with the person, their name and role then, and the time. Totals are computed from it
 by ``rooms.attendance.totals``."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from redis.asyncio.client import Pipeline
 
-from rooms.attendance import Movement, Passage
+from rooms.attendance import Movement, Passage, open_stays
+from rooms.errors import Conflict
 from server.store import keys
 from server.store.connection import Redis
+from server.store.owners import Fence
+from server.store.transactions import watched
 
 PAGE = 1000
 
@@ -47,6 +51,27 @@ class Attendance:
             self.queue_record(pipe, session_id, passages)
             await pipe.execute()
 
+    async def close_open_stays(
+        self, session_id: str, *, at: datetime, fence: Fence | None = None
+    ) -> list[Passage]:
+        """Record every stay still open as lost at ``at`` (or when it began, if later): what
+        a room's owner that died without a word never recorded. The read and the write are
+        one transaction: a join recorded meanwhile makes it read again, and ``fence`` (the
+        recovering process's hold on the room) refuses it (``Fenced``) once another process
+        took the room, whose people are present, not lost. The passages it recorded."""
+
+        async def lose(pipe: Pipeline) -> list[Passage]:
+            stays = open_stays(await self._passages(pipe, session_id))
+            lost = [replace(p, movement=Movement.LOST, at=max(at, p.at)) for p in stays]
+            pipe.multi()
+            self.queue_record(pipe, session_id, lost)
+            return lost
+
+        busy = Conflict("The session's attendance is busy; please try again.", code="busy")
+        return await watched(
+            self.redis, [keys.attendance(session_id)], lose, busy=busy, fence=fence
+        )
+
     def queue_record(self, pipe: Pipeline, session_id: str, passages: list[Passage]) -> None:
         """Append joins and leaves on a pipeline (the live room's batched writes)."""
         for passage in passages:
@@ -54,9 +79,12 @@ class Attendance:
 
     async def passages(self, session_id: str) -> list[Passage]:
         """Every join and leave of the session, in order."""
+        return await self._passages(self.redis, session_id)
+
+    async def _passages(self, redis: Redis | Pipeline, session_id: str) -> list[Passage]:
         key, cursor, found = keys.attendance(session_id), "-", []
         while True:
-            rows = await self.redis.xrange(key, cursor, "+", count=PAGE)
+            rows = await redis.xrange(key, cursor, "+", count=PAGE)
             found += [_passage(fields) for _, fields in rows]
             if len(rows) < PAGE:
                 return found

@@ -201,6 +201,11 @@ class Owners:
         found = await self.redis.hget(keys.room_owner(session_id), "token")
         return None if found is None else int(found)
 
+    async def last_owner(self, session_id: str) -> tuple[str, int] | None:
+        """The process that claimed the room last and the token it got (None: never owned)."""
+        process, token = await self.redis.hmget(keys.room_owner(session_id), ["process", "token"])
+        return None if token is None else (str(process or ""), int(token))
+
     async def holder(self, session_id: str) -> str | None:
         """The lease as stored ("<owner> <token>"), None when no process holds it."""
         found = await self.redis.get(keys.room_lease(session_id))

@@ -3,11 +3,16 @@ hosts (live and as CSV)."""
 
 import csv
 import io
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from rooms.attendance import Movement, export_rows, totals
 from rooms.roles import Role
 from server.realtime.live import LiveRooms
+from server.realtime.ownership import recover_room
+from server.store.owners import Fence, Fenced
 from tests.server.fixtures_login import sign_in
 from tests.server.realtime.room_world import World
 
@@ -142,3 +147,65 @@ async def test_active_time_counts_the_heartbeats_the_server_received(rooms_world
     assert [p.movement for p in passages if p.name == "Li Lei"] == [
         Movement.JOIN, Movement.ACTIVE, Movement.ACTIVE, Movement.ACTIVE, Movement.IDLE,
     ]  # fmt: skip
+
+
+async def lease_runs_out(world: World, session_id: str) -> None:
+    """The room's lease, held by the world's process, expires (as after a ``kill -9``)."""
+    owner = await world.store.owners.last_owner(session_id)
+    assert owner is not None and owner[0] == world.live.process
+    assert await world.store.owners.release(session_id, owner[0], owner[1])
+
+
+async def test_a_restart_leaves_alone_a_room_another_process_took_meanwhile(
+    rooms_world: World,
+) -> None:
+    """Another process took the crashed one's room and recovered it, and the people came
+    back there; the crashed process restarts while the room is still on its list (the
+    other's ``let_go`` failed, or has not run yet): it records no one lost, as they are
+    present."""
+    room = await rooms_world.session(lobby=False)
+    clock = rooms_world.stop_clock()
+    await rooms_world.enter(room, invite=await rooms_world.invite(room, Role.ATTENDEE, "Li"))
+    clock.advance(60)
+    await rooms_world.live.sweep()
+    beat = clock.now
+    crashed, store = rooms_world.live, rooms_world.store
+    clock.advance(30)  # the lease ran out; another process takes the room
+    await lease_runs_out(rooms_world, room.session_id)
+    claim = await store.owners.claim(room.session_id, "10.0.0.2:8000", ttl=timedelta(seconds=5))
+    fence = Fence(room.session_id, claim.token)
+    await recover_room(store, crashed.recordings, room.session_id, beat=beat, fence=fence)
+    rejoin = replace((await store.attendance.passages(room.session_id))[0], at=clock.now)
+    await store.attendance.record(room.session_id, [rejoin])  # Li is back, over there
+    clock.advance(600)
+    restarted = LiveRooms(
+        crashed.sio, crashed.store, crashed.settings, crashed.catalogs, clock=clock
+    )
+    assert room.session_id in await store.rooms.held(crashed.process)
+
+    await restarted.recover()
+
+    passages = await store.attendance.passages(room.session_id)
+    assert [(p.movement, p.at) for p in passages] == [
+        (Movement.JOIN, beat - timedelta(seconds=60)), (Movement.LOST, beat),
+        (Movement.JOIN, rejoin.at),
+    ]  # fmt: skip
+    assert totals(passages, until=clock.now)[0].present
+    assert await store.rooms.held(crashed.process) == {}
+
+
+async def test_a_stale_owner_records_no_one_lost(rooms_world: World) -> None:
+    room = await rooms_world.session(lobby=False)
+    await rooms_world.enter(room, invite=await rooms_world.invite(room, Role.ATTENDEE, "Li"))
+    store = rooms_world.store
+    [(_, held)] = [await store.owners.last_owner(room.session_id)]
+    await lease_runs_out(rooms_world, room.session_id)  # and another process takes the room:
+    await store.owners.claim(room.session_id, "10.0.0.3:8000", ttl=timedelta(seconds=5))
+    before = await store.attendance.passages(room.session_id)
+
+    with pytest.raises(Fenced):
+        await store.attendance.close_open_stays(
+            room.session_id, at=datetime.now(UTC), fence=Fence(room.session_id, held)
+        )
+
+    assert await store.attendance.passages(room.session_id) == before
