@@ -11,11 +11,23 @@ Redis right after must not take it back. How a Redis can promise that depends on
 - with AOF off, ``appendfsync no``, or ``everysec`` and no ``WAITAOF``: nothing is promised.
   Commits still go through; start-up has said so in the log (server/app.py).
 
+On a Redis Cluster, a slot's master that has a replica can die and the replica take its
+place with what it had received: replication is asynchronous, so an acknowledged write the
+replica lacked would be gone. There a commit also waits (``WAIT 1 <ms>``, sent with the
+``WAITAOF``) until the replica has it, and raises ``NotDurable`` if it does not confirm
+within ``REPLICA_WAIT_MS``. A room's batch of changes (``Durable.replicate``: chat, marks,
+records) waits the same way, and is told whether the replica confirmed. Whether the
+slot has a replica comes from the client's slot map; a replica that does not confirm makes
+the client read the map again (a dead replica leaves it once the cluster marks it failed).
+One Redis, and a cluster's slot without a replica, wait for nothing more than before.
+
 ``probe`` finds out once which of these holds (a ``Durability``); ``Durable.commit`` acts on
 it, and raises ``NotDurable`` when Redis does not confirm in time: then the caller must not
 acknowledge.
 """
 
+import asyncio
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +41,10 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from server.store.cluster import QueuedTransaction, TransactionPipeline
 from server.store.connection import Redis
 
+log = logging.getLogger(__name__)
+
 WAIT_MS = 5000  # how long a commit waits for its fsync (everysec fsyncs once a second)
+REPLICA_WAIT_MS = 1000  # how long a commit waits for the replica of its slot
 UNKNOWN = "unknown"  # appendfsync, when CONFIG is refused (as on managed services)
 LOST = "acknowledged scores and signatures could be lost on a crash"
 
@@ -135,26 +150,66 @@ class DurablePipeline(Pipeline):
 
 
 class _DurableTransaction(QueuedTransaction):
-    """A cluster pipeline's MULTI/EXEC followed by ``WAITAOF`` on the same connection, that
-    of the one node all its keys live on (as ``DurablePipeline`` does on one Redis)."""
+    """A cluster pipeline's MULTI/EXEC followed, on the same connection (that of the one node
+    all its keys live on), by ``WAITAOF`` as ``DurablePipeline`` does on one Redis, and by
+    ``WAIT`` for the replica of the slot when the slot map gives it one."""
 
-    wait_ms: int | None = None
+    wait_ms: int | None = None  # WAITAOF for the local fsync; None: no WAITAOF
+    replica_ms: int | None = None  # WAIT for the slot's replica; None: no WAIT
+    strict = True  # a replica that does not confirm raises NotDurable; else confirmed = False
+    confirmed = True  # after execute: whether every wait was met
 
     async def _execute_transaction(  # type: ignore[no-untyped-def]
         self, stack, raise_on_error
     ) -> list[Any]:
         replies: list[Any] = await super()._execute_transaction(stack, raise_on_error)
         connection = self._transaction_connection
-        if self.wait_ms is not None and connection is not None:
-            try:
-                await connection.send_command("WAITAOF", 1, 0, self.wait_ms)
-                fsynced, _replicas = await connection.read_response()
-            except (RedisConnectionError, RedisTimeoutError, OSError) as error:
-                # the EXEC went through: a retry must not run it again
-                raise NotDurable(f"no answer to WAITAOF after a commit: {error!r}") from error
+        waits = self._waits()
+        if not waits or connection is None:
+            return replies
+        try:
+            await connection.send_packed_command(connection.pack_commands(waits))
+            answers = [await connection.read_response() for _ in waits]
+        except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+            # the EXEC went through: a retry must not run it again
+            if self.strict:
+                raise NotDurable(f"no answer to {waits[0][0]} after a commit: {error!r}") from error
+            self.confirmed = False
+            return replies
+        await self._check(answers)
+        return replies
+
+    def _waits(self) -> list[tuple[Any, ...]]:
+        waits: list[tuple[Any, ...]] = []
+        if self.wait_ms is not None:
+            waits.append(("WAITAOF", 1, 0, self.wait_ms))
+        if self.replica_ms is not None and self._slot_has_replica():
+            waits.append(("WAIT", 1, self.replica_ms))
+        return waits
+
+    def _slot_has_replica(self) -> bool:
+        nodes = self._pipe.cluster_client.nodes_manager.slots_cache
+        return any(len(nodes.get(slot, ())) > 1 for slot in self._pipeline_slots)
+
+    async def _read_slot_map(self) -> None:
+        """Read the slot map again: a replica the cluster has marked failed leaves it. Bounded,
+        since redis-py asks its nodes in turn and a hung one would never answer."""
+        try:
+            async with asyncio.timeout(self.replica_ms / 1000 if self.replica_ms else None):
+                await self._pipe.cluster_client.nodes_manager.initialize()
+        except (TimeoutError, RedisError):
+            log.warning("the cluster's slot map could not be read again", exc_info=True)
+
+    async def _check(self, answers: list[Any]) -> None:
+        if self.wait_ms is not None:
+            fsynced, _replicas = answers.pop(0)
             if fsynced < 1:
                 raise NotDurable(f"Redis did not fsync a commit within {self.wait_ms} ms")
-        return replies
+        if answers and answers[0] < 1:
+            self.confirmed = False
+            await self._read_slot_map()
+            if self.strict:
+                raise NotDurable(f"no replica confirmed a commit within {self.replica_ms} ms")
 
 
 class ClusterDurablePipeline(TransactionPipeline):
@@ -195,9 +250,18 @@ class Durable:
         durability = await self.probe()
         wait_ms = self._wait_ms if durability.waits else None
         if isinstance(pipe, ClusterDurablePipeline):
-            pipe.strategy.wait_ms = wait_ms
+            pipe.strategy.wait_ms, pipe.strategy.replica_ms = wait_ms, REPLICA_WAIT_MS
         elif isinstance(pipe, DurablePipeline):
             pipe.wait_ms = wait_ms
         else:
             raise TypeError("Durable.commit takes a pipeline from Durable.pipeline()")
         return await pipe.execute()
+
+    async def replicate(self, pipe: DurablePipeline) -> tuple[list[Any], bool]:
+        """Run the pipeline's MULTI/EXEC; on a cluster, wait for the replica of its slot (if
+        it has one). Its replies, and whether a replica confirmed (or none was needed)."""
+        if not isinstance(pipe, ClusterDurablePipeline):
+            return await pipe.execute(), True
+        pipe.strategy.replica_ms, pipe.strategy.strict = REPLICA_WAIT_MS, False
+        replies = await pipe.execute()
+        return replies, pipe.strategy.confirmed

@@ -8,6 +8,7 @@ node its slot lives on), with AOF on and ``appendfsync always`` (WAITAOF
 answers at once).
 """
 
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -58,15 +59,18 @@ class LoopbackCluster:
 
     def start(self) -> None:
         for port in self.ports + self.replicas:
-            folder = self.folder / str(port)
-            folder.mkdir(parents=True, exist_ok=True)
-            args = _server_args(port, folder, self.node_timeout_ms)
-            if port in self.bus:
-                args += ["--cluster-port", str(self.bus[port])]
-            self.processes[port] = subprocess.Popen(args, stdout=DEVNULL)
+            self._spawn(port)
         self._start_masters()
         if self.replicas:
             self._start_replicas()
+
+    def _spawn(self, port: int) -> None:
+        folder = self.folder / str(port)
+        folder.mkdir(parents=True, exist_ok=True)
+        args = _server_args(port, folder, self.node_timeout_ms)
+        if port in self.bus:
+            args += ["--cluster-port", str(self.bus[port])]
+        self.processes[port] = subprocess.Popen(args, stdout=DEVNULL)
 
     def _start_masters(self) -> None:
         clients = [redis.Redis(host="127.0.0.1", port=port) for port in self.ports]
@@ -113,13 +117,13 @@ class LoopbackCluster:
         bus = self.bus.get(port, port + BUS_OFFSET)
         return ("127.0.0.1", port) if bus == port + BUS_OFFSET else ("127.0.0.1", port, bus)
 
-    def master_of(self, slot: int) -> int:
-        """The port of the node serving a slot now, as a live node sees it."""
+    def shard_of(self, slot: int) -> list[int]:
+        """The ports of the nodes serving a slot now, master first, as a live node sees it."""
         live = next(port for port in self.ports + self.replicas if port in self.processes)
         with redis.Redis(host="127.0.0.1", port=live) as client:
-            for first, last, (_host, port, *_), *_ in client.execute_command("CLUSTER SLOTS"):
+            for first, last, *nodes in client.execute_command("CLUSTER SLOTS"):
                 if first <= slot <= last:
-                    return int(port)
+                    return [int(port) for _host, port, *_ in nodes]
         raise RuntimeError(f"slot {slot} is not served")
 
     def kill(self, port: int) -> None:
@@ -127,6 +131,35 @@ class LoopbackCluster:
         process = self.processes.pop(port)
         process.kill()
         process.wait()
+
+    def pause(self, port: int) -> None:
+        """SIGSTOP one node: it answers nothing, and its sockets stay open."""
+        self.processes[port].send_signal(signal.SIGSTOP)
+
+    def resume(self, port: int) -> None:
+        self.processes[port].send_signal(signal.SIGCONT)
+
+    def node_timeout(self, ms: int) -> None:
+        """Set every live node's cluster-node-timeout (how soon a silent node is failed)."""
+        for port in self.processes:
+            with redis.Redis(host="127.0.0.1", port=port) as client:
+                client.config_set("cluster-node-timeout", ms)
+
+    def heal(self) -> None:
+        """Start again every node killed (a master comes back as its successor's replica);
+        wait until each master has a replica again."""
+        for port in self.ports + self.replicas:
+            if port not in self.processes:
+                self._spawn(port)
+        clients = [redis.Redis(host="127.0.0.1", port=port) for port in self.processes]
+        try:
+            for client in clients:
+                _answers(client)
+            for client in clients:
+                _lists_replicas(client)
+        finally:
+            for client in clients:
+                client.close()
 
     def stop(self) -> None:
         for port in list(self.processes):
