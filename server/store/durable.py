@@ -18,7 +18,8 @@ replica lacked would be gone. There a commit also waits (``WAIT 1 <ms>``, sent w
 within ``REPLICA_WAIT_MS``. A room's batch of changes (``Durable.replicate``: chat, marks,
 records) waits the same way, and is told whether the replica confirmed. Whether the
 slot has a replica comes from the client's slot map; a replica that does not confirm makes
-the client read the map again (a dead replica leaves it once the cluster marks it failed).
+the client read the map again (a dead replica leaves it once the cluster marks it failed),
+and so does a write into a slot without one, every ``MAP_SECONDS`` (it may have come back).
 One Redis, and a cluster's slot without a replica, wait for nothing more than before.
 
 ``probe`` finds out once which of these holds (a ``Durability``); ``Durable.commit`` acts on
@@ -28,6 +29,7 @@ acknowledge.
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 
 WAIT_MS = 5000  # how long a commit waits for its fsync (everysec fsyncs once a second)
 REPLICA_WAIT_MS = 1000  # how long a commit waits for the replica of its slot
+MAP_SECONDS = 10  # a slot without a replica: how often to read the slot map again
 UNKNOWN = "unknown"  # appendfsync, when CONFIG is refused (as on managed services)
 LOST = "acknowledged scores and signatures could be lost on a crash"
 
@@ -164,6 +167,8 @@ class _DurableTransaction(QueuedTransaction):
     ) -> list[Any]:
         replies: list[Any] = await super()._execute_transaction(stack, raise_on_error)
         connection = self._transaction_connection
+        if self.replica_ms is not None and not self._slot_has_replica() and self._map_is_old():
+            await self._read_slot_map()  # a replica may have come (back) meanwhile
         waits = self._waits()
         if not waits or connection is None:
             return replies
@@ -191,9 +196,15 @@ class _DurableTransaction(QueuedTransaction):
         nodes = self._pipe.cluster_client.nodes_manager.slots_cache
         return any(len(nodes.get(slot, ())) > 1 for slot in self._pipeline_slots)
 
+    def _map_is_old(self) -> bool:
+        read_at = getattr(self._pipe.cluster_client, "replicas_read_at", 0.0)
+        return time.monotonic() - read_at > MAP_SECONDS
+
     async def _read_slot_map(self) -> None:
-        """Read the slot map again: a replica the cluster has marked failed leaves it. Bounded,
-        since redis-py asks its nodes in turn and a hung one would never answer."""
+        """Read the slot map again: a replica the cluster has marked failed leaves it, one
+        that came back is in it. Bounded, since redis-py asks its nodes in turn and a hung
+        one would never answer."""
+        self._pipe.cluster_client.replicas_read_at = time.monotonic()
         try:
             async with asyncio.timeout(self.replica_ms / 1000 if self.replica_ms else None):
                 await self._pipe.cluster_client.nodes_manager.initialize()
