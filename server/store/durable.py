@@ -17,17 +17,14 @@ replica lacked would be gone. There a commit also waits (``WAIT 1 <ms>``, sent w
 ``WAITAOF``) until the replica has it, and raises ``NotDurable`` if it does not confirm
 within ``REPLICA_WAIT_MS``. A room's batch of changes (``Durable.replicate``: chat, marks,
 records) waits the same way, and is told whether the replica confirmed. Whether the
-slot has a replica comes from the client's slot map; a replica that does not confirm makes
-the client read the map again (a dead replica leaves it once the cluster marks it failed),
-and so does a write into a slot without one, every ``MAP_SECONDS`` (it may have come back).
-One Redis, and a cluster's slot without a replica, wait for nothing more than before.
+master has a replica it asks the master (``Replicas``). One Redis, and a cluster master
+without a replica, wait for nothing more than before.
 
 ``probe`` finds out once which of these holds (a ``Durability``); ``Durable.commit`` acts on
 it, and raises ``NotDurable`` when Redis does not confirm in time: then the caller must not
 acknowledge.
 """
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -47,7 +44,7 @@ log = logging.getLogger(__name__)
 
 WAIT_MS = 5000  # how long a commit waits for its fsync (everysec fsyncs once a second)
 REPLICA_WAIT_MS = 1000  # how long a commit waits for the replica of its slot
-MAP_SECONDS = 10  # a slot without a replica: how often to read the slot map again
+ASK_SECONDS = 10  # how long a cluster master's word on its replicas is taken (ROLE)
 UNKNOWN = "unknown"  # appendfsync, when CONFIG is refused (as on managed services)
 LOST = "acknowledged scores and signatures could be lost on a crash"
 
@@ -152,13 +149,40 @@ class DurablePipeline(Pipeline):
         return replies
 
 
+class Replicas:
+    """Which cluster masters have a replica connected, by their own word (``ROLE``): asked
+    again after ``ASK_SECONDS`` (a replica may have come back) or once one did not confirm
+    (it may be gone). A replica a master still lists but that does not confirm (hung, far
+    behind) keeps being waited for: what it lacks, a failover to it would lose."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[bool, float]] = {}  # node -> (has a replica, when asked)
+
+    def of(self, node: str) -> bool | None:
+        """Whether the node has a replica; None: ask it."""
+        found = self._known.get(node)
+        if found is None or time.monotonic() - found[1] > ASK_SECONDS:
+            return None
+        return found[0]
+
+    def learn(self, node: str, role: list[Any]) -> bool:
+        """Take a ``ROLE`` answer: a master's third item lists its connected replicas."""
+        has = role[0] == "master" and bool(role[2])
+        self._known[node] = (has, time.monotonic())
+        return has
+
+    def forget(self, node: str) -> None:
+        self._known.pop(node, None)
+
+
 class _DurableTransaction(QueuedTransaction):
     """A cluster pipeline's MULTI/EXEC followed, on the same connection (that of the one node
     all its keys live on), by ``WAITAOF`` as ``DurablePipeline`` does on one Redis, and by
-    ``WAIT`` for the replica of the slot when the slot map gives it one."""
+    ``WAIT`` for a replica when that node has one (``Replicas``)."""
 
     wait_ms: int | None = None  # WAITAOF for the local fsync; None: no WAITAOF
-    replica_ms: int | None = None  # WAIT for the slot's replica; None: no WAIT
+    replica_ms: int | None = None  # WAIT for the node's replica; None: no WAIT
+    replicas: Replicas | None = None
     strict = True  # a replica that does not confirm raises NotDurable; else confirmed = False
     confirmed = True  # after execute: whether every wait was met
 
@@ -166,69 +190,62 @@ class _DurableTransaction(QueuedTransaction):
         self, stack, raise_on_error
     ) -> list[Any]:
         replies: list[Any] = await super()._execute_transaction(stack, raise_on_error)
-        connection = self._transaction_connection
-        if self.replica_ms is not None and not self._slot_has_replica() and self._map_is_old():
-            await self._read_slot_map()  # a replica may have come (back) meanwhile
-        waits = self._waits()
-        if not waits or connection is None:
+        connection, node = self._transaction_connection, self._transaction_node
+        if connection is None or node is None:
             return replies
-        try:
-            await connection.send_packed_command(connection.pack_commands(waits))
-            answers = [await connection.read_response() for _ in waits]
+        try:  # the EXEC went through: whatever fails now, a retry must not run it again
+            waits = await self._waits(connection, node.name)
+            answers = await _ask(connection, waits)
         except (RedisConnectionError, RedisTimeoutError, OSError) as error:
-            # the EXEC went through: a retry must not run it again
             if self.strict:
-                raise NotDurable(f"no answer to {waits[0][0]} after a commit: {error!r}") from error
+                raise NotDurable(f"no answer after a commit: {error!r}") from error
             self.confirmed = False
             return replies
-        await self._check(answers)
+        self._check(answers, node.name)
         return replies
 
-    def _waits(self) -> list[tuple[Any, ...]]:
+    async def _waits(self, connection: Connection, node: str) -> list[tuple[Any, ...]]:
         waits: list[tuple[Any, ...]] = []
         if self.wait_ms is not None:
             waits.append(("WAITAOF", 1, 0, self.wait_ms))
-        if self.replica_ms is not None and self._slot_has_replica():
-            waits.append(("WAIT", 1, self.replica_ms))
+        if self.replica_ms is not None and self.replicas is not None:
+            has = self.replicas.of(node)
+            if has is None:
+                [role] = await _ask(connection, [("ROLE",)])
+                has = self.replicas.learn(node, role)
+            if has:
+                waits.append(("WAIT", 1, self.replica_ms))
         return waits
 
-    def _slot_has_replica(self) -> bool:
-        nodes = self._pipe.cluster_client.nodes_manager.slots_cache
-        return any(len(nodes.get(slot, ())) > 1 for slot in self._pipeline_slots)
-
-    def _map_is_old(self) -> bool:
-        read_at = getattr(self._pipe.cluster_client, "replicas_read_at", 0.0)
-        return time.monotonic() - read_at > MAP_SECONDS
-
-    async def _read_slot_map(self) -> None:
-        """Read the slot map again: a replica the cluster has marked failed leaves it, one
-        that came back is in it. Bounded, since redis-py asks its nodes in turn and a hung
-        one would never answer."""
-        self._pipe.cluster_client.replicas_read_at = time.monotonic()
-        try:
-            async with asyncio.timeout(self.replica_ms / 1000 if self.replica_ms else None):
-                await self._pipe.cluster_client.nodes_manager.initialize()
-        except (TimeoutError, RedisError):
-            log.warning("the cluster's slot map could not be read again", exc_info=True)
-
-    async def _check(self, answers: list[Any]) -> None:
+    def _check(self, answers: list[Any], node: str) -> None:
         if self.wait_ms is not None:
             fsynced, _replicas = answers.pop(0)
             if fsynced < 1:
                 raise NotDurable(f"Redis did not fsync a commit within {self.wait_ms} ms")
         if answers and answers[0] < 1:
+            log.warning("no replica of %s confirmed a write within %s ms", node, self.replica_ms)
             self.confirmed = False
-            await self._read_slot_map()
+            if self.replicas is not None:
+                self.replicas.forget(node)  # is it still there? ROLE says, next time
             if self.strict:
                 raise NotDurable(f"no replica confirmed a commit within {self.replica_ms} ms")
+
+
+async def _ask(connection: Connection, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """Send commands in one go on a connection; their answers."""
+    if not commands:
+        return []
+    await connection.send_packed_command(connection.pack_commands(commands))
+    return [await connection.read_response() for _ in commands]
 
 
 class ClusterDurablePipeline(TransactionPipeline):
     """``DurablePipeline`` for a Redis Cluster (server/store/cluster.py)."""
 
-    def __init__(self, client: RedisCluster) -> None:
+    def __init__(self, client: RedisCluster, replicas: Replicas) -> None:
         super().__init__(client, _DurableTransaction)
         self.strategy: _DurableTransaction = self._execution_strategy  # type: ignore[assignment]
+        self.strategy.replicas = replicas
 
 
 class Durable:
@@ -243,6 +260,7 @@ class Durable:
         self._redis = redis
         self._wait_ms = wait_ms
         self.durability: Durability | None = None  # known after probe()
+        self.replicas = Replicas()  # on a cluster: which masters have a replica
 
     async def probe(self) -> Durability:
         """What this Redis promises: asked once (at start-up), then remembered."""
@@ -253,7 +271,7 @@ class Durable:
     def pipeline(self) -> DurablePipeline:
         redis = self._redis
         if isinstance(redis, RedisCluster):
-            return ClusterDurablePipeline(redis)  # type: ignore[return-value]
+            return ClusterDurablePipeline(redis, self.replicas)  # type: ignore[return-value]
         return DurablePipeline(redis.connection_pool, redis.response_callbacks, True, None)
 
     async def commit(self, pipe: DurablePipeline) -> list[Any]:

@@ -139,12 +139,6 @@ class LoopbackCluster:
     def resume(self, port: int) -> None:
         self.processes[port].send_signal(signal.SIGCONT)
 
-    def node_timeout(self, ms: int) -> None:
-        """Set every live node's cluster-node-timeout (how soon a silent node is failed)."""
-        for port in self.processes:
-            with redis.Redis(host="127.0.0.1", port=port) as client:
-                client.config_set("cluster-node-timeout", ms)
-
     def heal(self) -> None:
         """Start again every node killed (a master comes back as its successor's replica);
         wait until each master has a replica again."""
