@@ -8,6 +8,7 @@ node its slot lives on), with AOF on and ``appendfsync always`` (WAITAOF
 answers at once).
 """
 
+import os
 import signal
 import subprocess
 import time
@@ -17,6 +18,7 @@ from subprocess import DEVNULL
 
 import redis
 
+from tests.server.cluster_world import ports
 from tests.server.store.redis_servers import REDIS_8
 from tests.server.test_review_crash import port_is_free
 
@@ -224,8 +226,15 @@ def _replicating(client: redis.Redis) -> None:
 
 
 def cluster_url(folder: Path) -> Iterator[str]:
-    """A module's ``redis_url`` fixture body: a fresh three-master cluster on loopback."""
-    cluster = LoopbackCluster(folder, free_ports(7100, 7199, 3))
+    """A module's ``redis_url`` fixture body: a fresh three-master cluster on loopback (on
+    ports of ``YUNHUI_TEST_PORTS``, bus ports too, when it is set)."""
+    if os.environ.get("YUNHUI_TEST_PORTS"):
+        found = ports(6)
+        cluster = LoopbackCluster(
+            folder, found[:3], bus=dict(zip(found[:3], found[3:], strict=True))
+        )
+    else:
+        cluster = LoopbackCluster(folder, free_ports(7100, 7199, 3))
     try:
         cluster.start()
         yield cluster.url
