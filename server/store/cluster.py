@@ -92,14 +92,17 @@ class QueuedTransaction(TransactionStrategy):
         return await (await self._execute_command(*args, **kwargs))
 
     async def _reinitialize_on_error(self, error: Exception, failure_count: int) -> None:
-        """As redis-py, but a connection lost while watching ends the transaction with a
-        ``WatchError`` (as on one Redis): redis-py would run it again on a new connection,
-        without the WATCH, and so write whatever changed meanwhile over (a stale owner's batch
-        over a new owner's claim)."""
+        """As redis-py, but a lost connection makes the next command read the slot map (a
+        master may have failed over; redis-py reads it on every fifth error only), and one
+        lost while watching ends the transaction with a ``WatchError``, as on one Redis:
+        redis-py would run it again on a new connection, without the WATCH, and so write
+        whatever changed meanwhile over (a stale owner's batch over a new owner's claim)."""
         watching = self._watching
         await super()._reinitialize_on_error(error, failure_count)
-        if watching and isinstance(error, self.CONNECTION_ERRORS):
-            raise WatchError("the connection holding the WATCH was lost") from error
+        if isinstance(error, self.CONNECTION_ERRORS):
+            self._pipe.cluster_client._initialize = True  # the next command reads the slot map
+            if watching:
+                raise WatchError("the connection holding the WATCH was lost") from error
 
     async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True) -> Any:
         client = self._pipe.cluster_client

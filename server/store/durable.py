@@ -165,9 +165,7 @@ class Replicas:
             return None
         return found[0]
 
-    def learn(self, node: str, role: list[Any]) -> bool:
-        """Take a ``ROLE`` answer: a master's third item lists its connected replicas."""
-        has = role[0] == "master" and bool(role[2])
+    def learn(self, node: str, has: bool) -> bool:
         self._known[node] = (has, time.monotonic())
         return has
 
@@ -211,11 +209,21 @@ class _DurableTransaction(QueuedTransaction):
         if self.replica_ms is not None and self.replicas is not None:
             has = self.replicas.of(node)
             if has is None:
-                [role] = await _ask(connection, [("ROLE",)])
-                has = self.replicas.learn(node, role)
+                has = await self._ask_role(connection, node)
             if has:
                 waits.append(("WAIT", 1, self.replica_ms))
         return waits
+
+    async def _ask_role(self, connection: Connection, node: str) -> bool:
+        """Whether the node has a replica connected: a master's ``ROLE`` lists them third."""
+        assert self.replicas is not None
+        try:
+            [role] = await _ask(connection, [("ROLE",)])
+            has = role[0] == "master" and bool(role[2])
+        except ResponseError:  # ROLE is disabled (as on some managed services): the slot map
+            slots = self._pipe.cluster_client.nodes_manager.slots_cache
+            has = any(len(slots.get(slot, ())) > 1 for slot in self._pipeline_slots)
+        return self.replicas.learn(node, has)
 
     def _check(self, answers: list[Any], node: str) -> None:
         if self.wait_ms is not None:

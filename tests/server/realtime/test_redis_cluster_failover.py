@@ -33,6 +33,7 @@ NODE_TIMEOUT_MS = 500
 SENDERS = 3  # people chatting at once, each waiting for its answer before the next message
 BEFORE, AFTER = 20, 20  # chat acks wanted before the kill, and of messages sent after it
 JUDGE = "judge@vc.cn"
+CRASHES = ("event %s failed", "room %s: a batch of changes failed")  # a handler's, the line's
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +132,7 @@ def shard(cluster: LoopbackCluster, room: Room) -> list[int]:
 
 
 async def test_a_killed_master_fails_over_and_nothing_acknowledged_is_lost(
-    world: World, cluster: LoopbackCluster
+    world: World, cluster: LoopbackCluster, caplog: pytest.LogCaptureFixture
 ) -> None:
     room, item_id, _chair, judge = await judged_room(world)
     senders = [await person(world, room, Role.ATTENDEE, f"S{n}") for n in range(SENDERS)]
@@ -159,6 +160,7 @@ async def test_a_killed_master_fails_over_and_nothing_acknowledged_is_lost(
           f"scores_refused={len(scores.errors)} codes={refusals}")  # fmt: skip
     assert shard(cluster, room) == [replica]  # promoted; its old master is dead
     assert set(refusals) <= {"unavailable"}
+    assert [r.getMessage() for r in caplog.records if r.msg in CRASHES] == []
     assert lost == []
     *_, last = scores.acks[-1]
     kept = await world.store.panel.card(room.session_id, item_id, f"guest:{JUDGE}")
