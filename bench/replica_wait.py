@@ -13,12 +13,15 @@ wait) or by ``Durable.replicate`` (``wait``: acknowledged only once the replica 
   written, the master is killed and the replica resumed; once it serves the slot, the
   acknowledged posts it lacks are counted. One line per mode:
   ``replica_wait: lag mode=<m> filler_mb=<n> acknowledged=<a> lost=<l>``.
-- ``cost``: ``--batches`` posts one after another, in alternating rounds of both modes:
-  ``replica_wait: cost mode=<m> wall_us=<median per post> client_cpu_us=<median>``.
+- ``cost``: ``--batches`` posts one after another, in alternating rounds of both modes,
+  with the replicas fsyncing always (as the masters), then every second:
+  ``replica_wait: cost replica_fsync=<f> mode=<m> wall_us=<median per post>
+  client_cpu_us=<median>``.
 """
 
 import argparse
 import asyncio
+import logging
 import os
 import statistics
 import sys
@@ -29,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import redis  # noqa: E402
 from redis.crc import key_slot  # noqa: E402
 from redis.exceptions import RedisError  # noqa: E402
 
@@ -104,10 +108,13 @@ async def read_back(store: Store, message_ids: list[str]) -> int:
             await asyncio.sleep(0.2)
 
 
-async def cost(batches: int, rounds: int) -> None:
+async def cost(batches: int, rounds: int, replica_fsync: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         cluster = cluster_in(Path(folder))
         cluster.start()
+        for port in cluster.replicas:
+            with redis.Redis(host="127.0.0.1", port=port) as replica:
+                replica.config_set("appendfsync", replica_fsync)
         store = Store(connect(cluster.url))
         walls: dict[str, list[float]] = {mode: [] for mode in MODES}
         cpus: dict[str, list[float]] = {mode: [] for mode in MODES}
@@ -125,7 +132,8 @@ async def cost(batches: int, rounds: int) -> None:
             await store.close()
             cluster.stop()
     for mode in MODES:
-        print(f"replica_wait: cost mode={mode} wall_us={statistics.median(walls[mode]):.0f} "
+        print(f"replica_wait: cost replica_fsync={replica_fsync} mode={mode} "
+              f"wall_us={statistics.median(walls[mode]):.0f} "
               f"client_cpu_us={statistics.median(cpus[mode]):.0f} "
               f"rounds_wall_us={[round(w) for w in walls[mode]]}")  # fmt: skip
 
@@ -137,10 +145,12 @@ async def main() -> None:
     parser.add_argument("--batches", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)  # not each "no replica confirmed" of the lag run
     print(f"replica_wait: load={os.getloadavg()[0]:.2f}")
     for mode in MODES:
         await lag(mode, args.filler_mb, args.posts)
-    await cost(args.batches, args.rounds)
+    for replica_fsync in ("always", "everysec"):
+        await cost(args.batches, args.rounds, replica_fsync)
 
 
 if __name__ == "__main__":
