@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 
 .PHONY: run test lint install install-dev chromium fonts poppler rtmp messages bench-agenda bench-chat bench-chat-5000 \
-	bench-sfu bench-class bench-record bench-failover bench-stream bench-cluster bench-redis-cluster \
+	bench-sfu bench-class bench-record bench-failover bench-stream bench-cluster bench-redis-cluster bench-replica-wait \
 	clean run-cluster haproxy mediasoup
 
 $(PY):
@@ -132,6 +132,11 @@ bench-failover: install haproxy
 # The store on one Redis and on a three-master Redis Cluster (loopback): client CPU per operation.
 bench-redis-cluster: install-dev
 	$(PY) bench/store_cluster.py
+
+# A cluster with replicas (loopback): acknowledged posts lost to a lagging replica's
+# promotion, with and without the replica wait, and the wait's cost per batch: a minute.
+bench-replica-wait: install-dev
+	$(PY) bench/replica_wait.py
 
 # One publisher, its viewers' media on 1, 2 and 4 edge processes (relay links from the owner),
 # against all on the owner; then kill -9 of an edge: a minute or two. Redis: REDIS_URL, else

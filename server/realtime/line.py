@@ -18,6 +18,12 @@ If Redis fails, a batch is retried for ``RETRY_SECONDS``; then chat posts and de
 that batch are answered as not stored (the sender's client sends again with the same
 client id) and the rest is delivered, logged as not persisted.
 
+On a Redis Cluster whose slot of the room has a replica, a batch is answered only once the
+replica has it too (``Durable.replicate``), so that a failover keeps every chat post and
+record acknowledged. If the replica does not confirm in time, the batch is delivered (it is
+written) but its chat posts are answered as not stored and its records as not kept: the
+sender sends again (same client id), and that answer waits for the replica in turn.
+
 A line made with the room's fencing token (``token``) writes each batch in a fenced
 transaction (``server.store.owners``): if another process has taken the room since, the
 batch is refused whole, nothing of it is delivered, every turn waiting is answered
@@ -174,15 +180,20 @@ class RoomLine:
 
     async def _take(self, turns: list[Turn]) -> None:
         try:
-            answers = await self._keep(turns)
+            written = await self._keep(turns)
         except Fenced:
             self._refuse(turns)
             return
-        lost = answers is None
-        kept = [None] * sum(_kept(e) for t in turns for e in t.effects) if lost else answers
+        lost = written is None
+        kept, confirmed = written or (
+            [None] * sum(_kept(e) for t in turns for e in t.effects),
+            True,
+        )
         outcomes = [await self._deliver(turn, kept, lost=lost) for turn in turns]
         await self._flush_grouped()
         for turn, outcome in zip(turns, outcomes, strict=True):
+            if not confirmed:
+                _unconfirmed(turn, outcome)
             if not turn.done.done():
                 turn.done.set_result(outcome)
 
@@ -217,9 +228,9 @@ class RoomLine:
 
     # keeping: one MULTI for the whole batch
 
-    async def _keep(self, turns: list[Turn]) -> list[Kept] | None:
-        """Redis's answers for every Post, Erase and Mark of the batch, in order; None when
-        nothing could be persisted."""
+    async def _keep(self, turns: list[Turn]) -> tuple[list[Kept], bool] | None:
+        """Redis's answers for every Post, Erase and Mark of the batch, in order, and whether
+        the slot's replica (if any) confirmed them; None when nothing could be persisted."""
         deadline = asyncio.get_running_loop().time() + RETRY_SECONDS
         pause = 0.05
         while True:
@@ -232,20 +243,22 @@ class RoomLine:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 1.0)
 
-    async def _write(self, turns: list[Turn]) -> list[Kept]:
+    async def _write(self, turns: list[Turn]) -> tuple[list[Kept], bool]:
         durable = any(isinstance(e, Keep) and e.durable for t in turns for e in t.effects)
         store = self._store
-        pipeline = store.durable.pipeline() if durable else store.redis.pipeline(transaction=True)
-        async with pipeline as pipe:
+        async with store.durable.pipeline() as pipe:
             if self._token is not None:
                 await store.owners.fence(pipe, self.session_id, self._token)
             wanted: list[bool] = []  # per queued command: is it a Post's, Erase's or Mark's?
             for turn in turns:
                 wanted += await self._queue(pipe, turn)
             if not wanted:
-                return []
-            replies = await (store.durable.commit(pipe) if durable else pipe.execute())
-        return [_reply(r) for r, keep in zip(replies, wanted, strict=True) if keep]
+                return [], True
+            if durable:  # the replica (if any) confirms, or NotDurable
+                replies, confirmed = await store.durable.commit(pipe), True
+            else:
+                replies, confirmed = await store.durable.replicate(pipe)
+        return [_reply(r) for r, keep in zip(replies, wanted, strict=True) if keep], confirmed
 
     async def _queue(self, pipe: Pipeline, turn: Turn) -> list[bool]:
         store, session_id = self._store, self.session_id
@@ -306,6 +319,13 @@ class RoomLine:
             self.tail = answer
             for send in effect.sends if isinstance(effect, Erase) else ():
                 await self._send(send)
+
+
+def _unconfirmed(turn: Turn, outcome: Outcome) -> None:
+    """A turn written and delivered, but not confirmed by the replica: answered as if not
+    kept, so that it is sent again rather than acknowledged."""
+    outcome.stored = [None] * len(outcome.stored)
+    outcome.kept = not any(isinstance(e, Keep) for e in turn.effects)
 
 
 def _reply(reply: object) -> Kept:

@@ -12,8 +12,9 @@ pinned exactly: this reaches into redis-py's cluster pipeline):
 - a script queued on a cluster pipeline is sent as ``EVAL`` with its source (``ClusterScript``):
   redis-py's cluster pipeline refuses ``EVALSHA``, and awaiting a cluster pipeline's
   command, as redis-py's script object does, empties the commands queued on it before;
-- a transaction queues its commands without a thread each (``QueuedTransaction``), and
-  its commands on several keys are one command (``TransactionPipeline``);
+- a transaction queues its commands without a thread each (``QueuedTransaction``), is not
+  run again on a new connection once the one holding its WATCH is lost, and its commands
+  on several keys are one command (``TransactionPipeline``);
 - a durable commit runs its ``WAITAOF`` on the connection of the node its keys live on
   (server/store/durable.py).
 
@@ -36,6 +37,7 @@ from redis.asyncio.cluster import (
 )
 from redis.commands.core import AsyncScript
 from redis.commands.helpers import list_or_args
+from redis.exceptions import WatchError
 
 SCHEMES = {"redis+cluster": False, "rediss+cluster": True}  # scheme -> TLS
 
@@ -88,6 +90,19 @@ class QueuedTransaction(TransactionStrategy):
 
     async def _at_once(self, *args: Any, **kwargs: Any) -> Any:
         return await (await self._execute_command(*args, **kwargs))
+
+    async def _reinitialize_on_error(self, error: Exception, failure_count: int) -> None:
+        """As redis-py, but a lost connection makes the next command read the slot map (a
+        master may have failed over; redis-py reads it on every fifth error only), and one
+        lost while watching ends the transaction with a ``WatchError``, as on one Redis:
+        redis-py would run it again on a new connection, without the WATCH, and so write
+        whatever changed meanwhile over (a stale owner's batch over a new owner's claim)."""
+        watching = self._watching
+        await super()._reinitialize_on_error(error, failure_count)
+        if isinstance(error, self.CONNECTION_ERRORS):
+            self._pipe.cluster_client._initialize = True  # the next command reads the slot map
+            if watching:
+                raise WatchError("the connection holding the WATCH was lost") from error
 
     async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True) -> Any:
         client = self._pipe.cluster_client

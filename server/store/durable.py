@@ -11,11 +11,22 @@ Redis right after must not take it back. How a Redis can promise that depends on
 - with AOF off, ``appendfsync no``, or ``everysec`` and no ``WAITAOF``: nothing is promised.
   Commits still go through; start-up has said so in the log (server/app.py).
 
+On a Redis Cluster, a slot's master that has a replica can die and the replica take its
+place with what it had received: replication is asynchronous, so an acknowledged write the
+replica lacked would be gone. There a commit also waits (``WAIT 1 <ms>``, sent with the
+``WAITAOF``) until the replica has it, and raises ``NotDurable`` if it does not confirm
+within ``REPLICA_WAIT_MS``. A room's batch of changes (``Durable.replicate``: chat, marks,
+records) waits the same way, and is told whether the replica confirmed. Whether the
+master has a replica it asks the master (``Replicas``). One Redis, and a cluster master
+without a replica, wait for nothing more than before.
+
 ``probe`` finds out once which of these holds (a ``Durability``); ``Durable.commit`` acts on
 it, and raises ``NotDurable`` when Redis does not confirm in time: then the caller must not
 acknowledge.
 """
 
+import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +40,11 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from server.store.cluster import QueuedTransaction, TransactionPipeline
 from server.store.connection import Redis
 
+log = logging.getLogger(__name__)
+
 WAIT_MS = 5000  # how long a commit waits for its fsync (everysec fsyncs once a second)
+REPLICA_WAIT_MS = 1000  # how long a commit waits for the replica of its slot
+ASK_SECONDS = 10  # how long a cluster master's word on its replicas is taken (ROLE)
 UNKNOWN = "unknown"  # appendfsync, when CONFIG is refused (as on managed services)
 LOST = "acknowledged scores and signatures could be lost on a crash"
 
@@ -134,35 +149,111 @@ class DurablePipeline(Pipeline):
         return replies
 
 
-class _DurableTransaction(QueuedTransaction):
-    """A cluster pipeline's MULTI/EXEC followed by ``WAITAOF`` on the same connection, that
-    of the one node all its keys live on (as ``DurablePipeline`` does on one Redis)."""
+class Replicas:
+    """Which cluster masters have a replica connected, by their own word (``ROLE``): asked
+    again after ``ASK_SECONDS`` (a replica may have come back) or once one did not confirm
+    (it may be gone). A replica a master still lists but that does not confirm (hung, far
+    behind) keeps being waited for: what it lacks, a failover to it would lose."""
 
-    wait_ms: int | None = None
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[bool, float]] = {}  # node -> (has a replica, when asked)
+
+    def of(self, node: str) -> bool | None:
+        """Whether the node has a replica; None: ask it."""
+        found = self._known.get(node)
+        if found is None or time.monotonic() - found[1] > ASK_SECONDS:
+            return None
+        return found[0]
+
+    def learn(self, node: str, has: bool) -> bool:
+        self._known[node] = (has, time.monotonic())
+        return has
+
+    def forget(self, node: str) -> None:
+        self._known.pop(node, None)
+
+
+class _DurableTransaction(QueuedTransaction):
+    """A cluster pipeline's MULTI/EXEC followed, on the same connection (that of the one node
+    all its keys live on), by ``WAITAOF`` as ``DurablePipeline`` does on one Redis, and by
+    ``WAIT`` for a replica when that node has one (``Replicas``)."""
+
+    wait_ms: int | None = None  # WAITAOF for the local fsync; None: no WAITAOF
+    replica_ms: int | None = None  # WAIT for the node's replica; None: no WAIT
+    replicas: Replicas | None = None
+    strict = True  # a replica that does not confirm raises NotDurable; else confirmed = False
+    confirmed = True  # after execute: whether every wait was met
 
     async def _execute_transaction(  # type: ignore[no-untyped-def]
         self, stack, raise_on_error
     ) -> list[Any]:
         replies: list[Any] = await super()._execute_transaction(stack, raise_on_error)
-        connection = self._transaction_connection
-        if self.wait_ms is not None and connection is not None:
-            try:
-                await connection.send_command("WAITAOF", 1, 0, self.wait_ms)
-                fsynced, _replicas = await connection.read_response()
-            except (RedisConnectionError, RedisTimeoutError, OSError) as error:
-                # the EXEC went through: a retry must not run it again
-                raise NotDurable(f"no answer to WAITAOF after a commit: {error!r}") from error
+        connection, node = self._transaction_connection, self._transaction_node
+        if connection is None or node is None:
+            return replies
+        try:  # the EXEC went through: whatever fails now, a retry must not run it again
+            waits = await self._waits(connection, node.name)
+            answers = await _ask(connection, waits)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as error:
+            if self.strict:
+                raise NotDurable(f"no answer after a commit: {error!r}") from error
+            self.confirmed = False
+            return replies
+        self._check(answers, node.name)
+        return replies
+
+    async def _waits(self, connection: Connection, node: str) -> list[tuple[Any, ...]]:
+        waits: list[tuple[Any, ...]] = []
+        if self.wait_ms is not None:
+            waits.append(("WAITAOF", 1, 0, self.wait_ms))
+        if self.replica_ms is not None and self.replicas is not None:
+            has = self.replicas.of(node)
+            if has is None:
+                has = await self._ask_role(connection, node)
+            if has:
+                waits.append(("WAIT", 1, self.replica_ms))
+        return waits
+
+    async def _ask_role(self, connection: Connection, node: str) -> bool:
+        """Whether the node has a replica connected: a master's ``ROLE`` lists them third."""
+        assert self.replicas is not None
+        try:
+            [role] = await _ask(connection, [("ROLE",)])
+            has = role[0] == "master" and bool(role[2])
+        except ResponseError:  # ROLE is disabled (as on some managed services): the slot map
+            slots = self._pipe.cluster_client.nodes_manager.slots_cache
+            has = any(len(slots.get(slot, ())) > 1 for slot in self._pipeline_slots)
+        return self.replicas.learn(node, has)
+
+    def _check(self, answers: list[Any], node: str) -> None:
+        if self.wait_ms is not None:
+            fsynced, _replicas = answers.pop(0)
             if fsynced < 1:
                 raise NotDurable(f"Redis did not fsync a commit within {self.wait_ms} ms")
-        return replies
+        if answers and answers[0] < 1:
+            log.warning("no replica of %s confirmed a write within %s ms", node, self.replica_ms)
+            self.confirmed = False
+            if self.replicas is not None:
+                self.replicas.forget(node)  # is it still there? ROLE says, next time
+            if self.strict:
+                raise NotDurable(f"no replica confirmed a commit within {self.replica_ms} ms")
+
+
+async def _ask(connection: Connection, commands: list[tuple[Any, ...]]) -> list[Any]:
+    """Send commands in one go on a connection; their answers."""
+    if not commands:
+        return []
+    await connection.send_packed_command(connection.pack_commands(commands))
+    return [await connection.read_response() for _ in commands]
 
 
 class ClusterDurablePipeline(TransactionPipeline):
     """``DurablePipeline`` for a Redis Cluster (server/store/cluster.py)."""
 
-    def __init__(self, client: RedisCluster) -> None:
+    def __init__(self, client: RedisCluster, replicas: Replicas) -> None:
         super().__init__(client, _DurableTransaction)
         self.strategy: _DurableTransaction = self._execution_strategy  # type: ignore[assignment]
+        self.strategy.replicas = replicas
 
 
 class Durable:
@@ -177,6 +268,7 @@ class Durable:
         self._redis = redis
         self._wait_ms = wait_ms
         self.durability: Durability | None = None  # known after probe()
+        self.replicas = Replicas()  # on a cluster: which masters have a replica
 
     async def probe(self) -> Durability:
         """What this Redis promises: asked once (at start-up), then remembered."""
@@ -187,7 +279,7 @@ class Durable:
     def pipeline(self) -> DurablePipeline:
         redis = self._redis
         if isinstance(redis, RedisCluster):
-            return ClusterDurablePipeline(redis)  # type: ignore[return-value]
+            return ClusterDurablePipeline(redis, self.replicas)  # type: ignore[return-value]
         return DurablePipeline(redis.connection_pool, redis.response_callbacks, True, None)
 
     async def commit(self, pipe: DurablePipeline) -> list[Any]:
@@ -195,9 +287,18 @@ class Durable:
         durability = await self.probe()
         wait_ms = self._wait_ms if durability.waits else None
         if isinstance(pipe, ClusterDurablePipeline):
-            pipe.strategy.wait_ms = wait_ms
+            pipe.strategy.wait_ms, pipe.strategy.replica_ms = wait_ms, REPLICA_WAIT_MS
         elif isinstance(pipe, DurablePipeline):
             pipe.wait_ms = wait_ms
         else:
             raise TypeError("Durable.commit takes a pipeline from Durable.pipeline()")
         return await pipe.execute()
+
+    async def replicate(self, pipe: DurablePipeline) -> tuple[list[Any], bool]:
+        """Run the pipeline's MULTI/EXEC; on a cluster, wait for the replica of its slot (if
+        it has one). Its replies, and whether a replica confirmed (or none was needed)."""
+        if not isinstance(pipe, ClusterDurablePipeline):
+            return await pipe.execute(), True
+        pipe.strategy.replica_ms, pipe.strategy.strict = REPLICA_WAIT_MS, False
+        replies = await pipe.execute()
+        return replies, pipe.strategy.confirmed

@@ -144,6 +144,27 @@ async def test_a_claim_between_the_fence_and_the_exec_aborts_the_rooms_write(
     assert await store.redis.get(keys.room_flags("s1")) is None
 
 
+async def test_a_claim_while_the_fences_connection_is_lost_aborts_the_rooms_write(
+    store: Store,
+) -> None:
+    """redis-py's cluster transaction ran its EXEC again on a new connection, without the
+    WATCH the lost one held: the stale owner's write landed over the new owner's claim."""
+    await store.owners.claim("s1", "p:1", ttl=timedelta(milliseconds=50))
+
+    with pytest.raises(WatchError):
+        async with store.redis.pipeline(transaction=True) as pipe:
+            await store.owners.fence(pipe, "s1", 1)
+            await asyncio.sleep(0.1)
+            await store.owners.claim("s1", "p:2", ttl=timedelta(seconds=5))  # a takeover
+            await node_of(store, keys.room_flags("s1")).execute_command(
+                "CLIENT KILL", "TYPE", "normal", "SKIPME", "yes"
+            )  # the fence's connection (and its WATCH) is gone
+            pipe.set(keys.room_flags("s1"), "stale")
+            await pipe.execute()
+
+    assert await store.redis.get(keys.room_flags("s1")) is None
+
+
 async def test_a_transaction_over_two_sessions_is_refused_by_the_cluster(store: Store) -> None:
     with pytest.raises(CrossSlotTransactionError):
         async with store.redis.pipeline(transaction=True) as pipe:
