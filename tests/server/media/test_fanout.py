@@ -238,14 +238,17 @@ async def test_fan_out_carries_the_steady_stream_to_aiortc_viewers(
     monkeypatch.setattr(outlet.Outlet, "send", counted)
     await room.publish("alice")
     viewers = [await room.watch(name) for name in ("bob", "cai", "dan")]
-    outlets = [o for s in room.router.sources.values() for o in s.outlets]
-    await until(lambda: len(outlets) == 6 and not any(o.waiting for o in outlets))
-    started = len(by_python)  # Python sent until each outlet started (a key frame, audio)
-    forwarded = sum(o.packets for o in outlets)
-    await until(lambda: all(len(v.received["video"].seqs) >= 100 for v in viewers))
 
-    assert all(o.plugged is o.wire for o in outlets)
-    assert sum(o.packets for o in outlets) >= forwarded + 3 * 50
+    def outlets() -> list[Outlet]:
+        return [o for s in room.router.sources.values() for o in s.outlets]
+
+    await until(lambda: len(outlets()) == 6 and not any(o.waiting for o in outlets()), within=10)
+    started = len(by_python)  # Python sent until each outlet started (a key frame, audio)
+    forwarded = sum(o.packets for o in outlets())
+    await until(lambda: all(len(v.received["video"].seqs) >= 100 for v in viewers), within=10)
+
+    assert all(o.plugged is o.wire for o in outlets())
+    assert sum(o.packets for o in outlets()) >= forwarded + 3 * 50
     assert len(by_python) == started  # and none of the steady stream
     assert [(v.received["video"].gaps, v.received["audio"].gaps) for v in viewers] == [(0, 0)] * 3
 
