@@ -13,7 +13,17 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(PY)
+# pip builds the media plane's compiled fan-out (setup.py, server/media/_fanout.c) with
+# Python's headers and a C compiler: as root on Debian they are installed first; elsewhere,
+# without them, the media plane forwards in pure Python (and its compiled fan-out's tests fail).
+$(VENV)/.installed: pyproject.toml setup.py server/media/_fanout.c | $(PY)
+	@missing=""; command -v gcc >/dev/null || missing=" gcc"; \
+	[ -f "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')/Python.h" ] || \
+		missing="$$missing lib$(PYTHON)-dev"; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		$(call debian,for the compiled fan-out,The compiled fan-out); \
+	elif [ -n "$$missing" ]; then \
+		echo "the compiled fan-out needs Debian's$$missing: forwarding in pure Python"; fi
 	$(PY) -m pip install -q -e .
 	@touch $@
 
@@ -161,4 +171,4 @@ messages: install-dev
 	$(PY) -m pytest -q tests/test_translations.py
 
 clean:
-	rm -rf $(VENV) node_modules
+	rm -rf $(VENV) node_modules build server/media/_fanout.*.so

@@ -301,10 +301,12 @@ class Wire:
     TURN-relayed pair) the pair's asyncio transport does the writing, a packet at a time.
     """
 
-    __slots__ = ("_protect", "_context", "_protect_rtcp", "_send", "_sendmsg", "_socket")
+    __slots__ = (
+        "_session", "_protect", "_context", "_protect_rtcp", "_send", "_sendmsg", "_socket",
+    )  # fmt: skip
 
     def __init__(self, dtls: RTCDtlsTransport, *, direct: bool = False) -> None:
-        session = dtls._tx_srtp
+        session = self._session = dtls._tx_srtp  # its libsrtp context lives as long as it
         # pylibsrtp's protect() allocates and checks on every call; this is the same C call
         # (pylibsrtp 1.0.0) on the session's context, in place in the scratch buffer.
         self._protect = lib.srtp_protect
@@ -325,6 +327,15 @@ class Wire:
             self._sendmsg = self._socket.sendmsg
         else:
             self._send = _sender(transport, pair.remote_addr)
+
+    def handles(self) -> tuple[int, int, int] | None:
+        """For the compiled fan-out (``Lane.plug``): the addresses of libsrtp's
+        ``srtp_protect`` and of this session's context, and the connected socket's file
+        descriptor; None when this wire writes through a transport (not ``direct``)."""
+        if self._socket is None:
+            return None
+        protect = int(ffi.cast("uintptr_t", ffi.addressof(lib, "srtp_protect")))
+        return protect, int(ffi.cast("uintptr_t", self._context)), self._socket.fileno()
 
     def send_rtp(self, items: list[tuple[bytes, bytes]]) -> bool:
         """Protect and send RTP packets (header, payload), in order; False when the socket

@@ -3,7 +3,10 @@
 The outlet owns the outgoing stream's identity (SSRC, sequence numbers, timestamps, the
 128-packet history NACKs are answered from) and writes what it is given straight to the
 wire: per packet one header and one SRTP protect; per video frame one segmented ``sendmsg``
-(``Wire.send_rtp``), per audio packet one ``sendto``. Sequence numbers follow the
+(``Wire.send_rtp``), per audio packet one ``sendto``. The stream's numbers live in its base
+class, a ``Lane``: where the compiled fan-out is built, a source forwards to all its steady
+outlets in one call (``server.media.lane``) and an outlet's ``send`` only does the rest
+(starting, re-basing, a wire the fan-out cannot use). Sequence numbers follow the
 publisher's with an offset, so a packet the publisher retransmits lands in the hole the
 viewer is missing; the offset is re-based whenever the outlet (re)starts, so what the
 viewer sees has no gaps.
@@ -26,9 +29,9 @@ from aiortc import RTCRtpSender
 from aiortc.rtcrtpparameters import RTCRtpSendParameters
 
 from server.media import hooks
+from server.media.lane import Lane
 from server.media.packets import V2, HeaderWriter, Packet, rtx_packet, ticks_since
 
-HISTORY = 128  # as aiortc's sender; NACKs older than this go unanswered
 _SR = struct.Struct("!BBHIQIII")  # RTCP SR: header, SSRC, NTP, RTP timestamp, counts
 _PER_REPORT = 12  # outlets per compound RTCP packet: 12 x ~72 bytes stays under the MTU
 _REBASE_AFTER = 4096  # how far behind the newest packet the "too old" line may lag
@@ -43,14 +46,14 @@ class Upstream(Protocol):
     def request_keyframe(self) -> None: ...
 
 
-class Outlet:
+class Outlet(Lane):
     __slots__ = (
-        "kind", "sender", "source", "wire", "closed", "header", "pt", "rtx_pt",
-        "clock_rate", "cname", "waiting", "offset", "base", "ts_offset", "ts_rebase",
-        "last_seq", "last_ts", "last_ntp", "rtx_seq", "history", "packets", "octets", "drops",
+        "kind", "sender", "source", "wire", "closed", "header", "rtx_pt", "clock_rate", "cname",
+        "ts_rebase", "rtx_seq", "drops",
     )  # fmt: skip
 
     def __init__(self, *, kind: str, sender: RTCRtpSender) -> None:
+        super().__init__()
         self.kind = kind  # "audio" or "video" (the RTP media kind)
         self.sender = sender
         self.source: Upstream | None = None
@@ -70,7 +73,6 @@ class Outlet:
         self.last_ts = 0
         self.last_ntp = 0
         self.rtx_seq = random.getrandbits(15)
-        self.history: list[tuple[bytes, bytes] | None] = [None] * HISTORY  # header, payload
         self.packets = 0
         self.octets = 0
         self.drops = 0  # times the viewer fell behind
@@ -86,6 +88,7 @@ class Outlet:
         if self.closed:
             wire.close()
             return
+        self._let_go()
         codec = parameters.codecs[0]
         self.pt = codec.payloadType
         self.clock_rate = codec.clockRate
@@ -105,9 +108,9 @@ class Outlet:
             extensions=extensions,
             audio=self.kind == "audio",
         )
-        if self.wire is not None:
-            self.wire.close()
         self.wire = wire
+        if (handles := wire.handles()) is not None:
+            self.plug(wire, *handles, self.header.template, self.header.ext_length)
         self.restart()
 
     def attach(self, source: Upstream) -> None:
@@ -127,6 +130,11 @@ class Outlet:
         """The viewer's connection is closing: stop and let go of the socket, for good."""
         self.closed = True
         self.detach()
+        self._let_go()
+
+    def _let_go(self) -> None:
+        """Close the wire, after the lane stopped sending with it."""
+        self.unplug()
         if self.wire is not None:
             self.wire.close()
             self.wire = None
@@ -149,7 +157,7 @@ class Outlet:
             self._send_one(wire, packets[0], ext, ntp)
             return
         write = self.header.write  # type: ignore[union-attr]
-        pt, history = self.pt, self.history
+        pt, remember = self.pt, self.remember
         offset, ts_offset, base = self.offset, self.ts_offset, self.base
         last_seq, last_ts = self.last_seq, self.last_ts
         items: list[tuple[bytes, bytes]] = []
@@ -165,7 +173,7 @@ class Outlet:
             out_seq = (seq + offset) & 0xFFFF
             out_ts = (ts + ts_offset) & 0xFFFFFFFF
             item = (write(V2 | pad, marker << 7 | pt, out_seq, out_ts, ext), payload)
-            history[out_seq % HISTORY] = item
+            remember(out_seq, item)
             items.append(item)
             octets += len(payload) - (payload[-1] if pad else 0)  # RFC 3550: no padding
             if (out_seq - last_seq) & 0xFFFF < 0x8000:
@@ -175,7 +183,7 @@ class Outlet:
                 self.source.request_keyframe()  # type: ignore[union-attr]
             return
         if not wire.send_rtp(items):
-            self._fall_behind()
+            self.fall_behind()
             return
         if newest >= 0:
             self.last_seq, self.last_ts, self.last_ntp = last_seq, last_ts, ntp
@@ -192,9 +200,9 @@ class Outlet:
         out_seq = (seq + self.offset) & 0xFFFF
         out_ts = (ts + self.ts_offset) & 0xFFFFFFFF
         item = (self.header.write(V2 | pad, marker << 7 | self.pt, out_seq, out_ts, ext), payload)  # type: ignore[union-attr]
-        self.history[out_seq % HISTORY] = item
+        self.remember(out_seq, item)
         if not wire.send_one(*item):
-            self._fall_behind()
+            self.fall_behind()
             return
         if (out_seq - self.last_seq) & 0xFFFF < 0x8000:
             self.last_seq, self.last_ts, self.last_ntp = out_seq, out_ts, ntp
@@ -212,7 +220,9 @@ class Outlet:
             self.ts_offset = (self.last_ts + max(gap, 1) - ts) & 0xFFFFFFFF
             self.ts_rebase = False
 
-    def _fall_behind(self) -> None:
+    def fall_behind(self) -> None:
+        """The viewer's socket would block: start over at the next key frame (video) or
+        packet (audio)."""
         self.drops += 1
         self.waiting = True
         if self.kind == "video":
@@ -225,7 +235,7 @@ class Outlet:
             self.source.request_keyframe()
 
     def retransmit(self, sequence_number: int) -> None:
-        item = self.history[sequence_number % HISTORY]
+        item = self.recall(sequence_number)
         if item is None or self.wire is None:
             return
         header, payload = item

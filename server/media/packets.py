@@ -112,7 +112,7 @@ class HeaderWriter:
     padding.
     """
 
-    __slots__ = ("write",)
+    __slots__ = ("write", "template", "ext_length")
 
     def __init__(self, *, ssrc: int, mid: str, extensions: dict[str, int], audio: bool) -> None:
         mid_id = extensions.get(MID_URI, 0)
@@ -134,6 +134,10 @@ class HeaderWriter:
                         ext if var_id else blank, tail)  # fmt: skip
 
         self.write = write
+        # the compiled fan-out's copy: the shared extension value (ext_length bytes, 0 when
+        # not negotiated) goes at byte 17, after 0xBEDE, the length and the element's head
+        self.template = write(V2, 0, 0, 0, blank)
+        self.ext_length = var_len if var_id else 0
 
 
 AUDIO_LEVELS = [bytes((level,)) for level in range(128)]  # the audio-level extension's value

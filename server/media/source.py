@@ -30,6 +30,7 @@ from aiortc.rtp import RtpPacket
 from server.media import hooks
 from server.media.config import MediaConfig
 from server.media.frames import Frame, FrameAssembler
+from server.media.lane import fan_out
 from server.media.outlet import Outlet
 from server.media.packets import (
     AUDIO_LEVELS,
@@ -150,8 +151,15 @@ class Source:
         if self.media_kind == "video":
             ext = abs_send_time(ntp)
         evened = even_frame(packets) if len(packets) > 1 else packets
-        for outlet in self.outlets:
-            outlet.send(evened, ext, ntp)
+        if fan_out is None:
+            for outlet in self.outlets:
+                outlet.send(evened, ext, ntp)
+        else:  # compiled: every steady outlet in one call, the others as above
+            left, behind = fan_out(self.outlets, evened, ext, ntp)
+            for outlet in behind:
+                outlet.fall_behind()
+            for outlet in left:
+                outlet.send(evened, ext, ntp)
         if self._keepers:
             self._keep(packets)
 

@@ -37,6 +37,9 @@ class FakeWire:
     def send_one(self, header: bytes, payload: bytes) -> bool:
         return self.send_rtp([(header, payload)])
 
+    def handles(self) -> None:  # no socket for the compiled fan-out: the outlet sends
+        return None
+
     def close(self) -> None:
         self.closed = True
 
