@@ -38,7 +38,16 @@ from pylibsrtp._binding import ffi, lib
 from server.media.config import MediaConfig
 from server.media.errors import MediaError
 from server.media.hooks import _NO_SEGMENTATION, _segments
-from server.media.packets import AUDIO_LEVELS, KEY_FRAME, P_BIT, SILENCE, Packet, feedback
+from server.media.packets import (
+    AUDIO_LEVELS,
+    KEY_FRAME,
+    P_BIT,
+    SILENCE,
+    Packet,
+    abs_send_time,
+    feedback,
+    ntp_now,
+)
 from server.media.source import Clock, Source
 
 # AES-128 in GCM (RFC 7714): one pass that encrypts and authenticates (a 128-bit tag),
@@ -406,8 +415,15 @@ class RelayedSource(Source):
             self.forward(batch, level)
 
     def forward(self, packets: list[Packet], level: int) -> None:
+        """To every viewer's outlet as the owner's source sends them (``Source._send``), less
+        what the owner did already: a video batch's payloads are evened (``even_frame``;
+        part of a batch, or a datagram sent again, is even too), and an edge keeps no
+        frames (the recorder and the streamer run on the owner)."""
         self.packets += len(packets)
-        self._send(packets, AUDIO_LEVELS[level & 0x7F] if self.media_kind == "audio" else b"")
+        ntp = ntp_now()
+        ext = AUDIO_LEVELS[level & 0x7F] if self.media_kind == "audio" else abs_send_time(ntp)
+        for outlet in self.outlets:
+            outlet.send(packets, ext, ntp)
 
 
 class RelayIn(_LinkEnd):
@@ -446,6 +462,10 @@ class RelayIn(_LinkEnd):
 
     def _readable(self) -> None:
         size, step = self._read()
+        if step >= size:  # one datagram (an audio packet, a frame of one), or nothing
+            if size:
+                self.received(0, size)
+            return
         for start in range(0, size, step):
             self.received(start, min(step, size - start))
 
@@ -484,7 +504,10 @@ class RelayIn(_LinkEnd):
             missing = ((link_seq - lost + i) & 0xFFFF for i in range(lost))
             self.send_rtcp(nack_packet(0, ssrc, missing))
         source.next_seq = (link_seq + 1) & 0xFFFF
-        source.relayed(packet, flags, level)
+        if flags & (END | RESTART) == END and not source.batch:
+            source.forward([packet], level)  # a batch of one (an audio packet): at once
+        else:
+            source.relayed(packet, flags, level)
 
     def send_rtcp(self, packet: bytes) -> None:
         """Feedback up the link (what a publisher's wire does for a source on the owner)."""
