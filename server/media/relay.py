@@ -38,17 +38,27 @@ from pylibsrtp._binding import ffi, lib
 from server.media.config import MediaConfig
 from server.media.errors import MediaError
 from server.media.hooks import _NO_SEGMENTATION, _segments
-from server.media.packets import AUDIO_LEVELS, KEY_FRAME, P_BIT, SILENCE, Packet, feedback
+from server.media.packets import (
+    AUDIO_LEVELS,
+    KEY_FRAME,
+    P_BIT,
+    SILENCE,
+    Packet,
+    abs_send_time,
+    feedback,
+    ntp_now,
+)
 from server.media.source import Clock, Source
 
-PROFILE = pylibsrtp.Policy.SRTP_PROFILE_AES128_CM_SHA1_80
-KEY_BYTES = 30  # an AES-128 key and a 112-bit salt
+# AES-128 in GCM (RFC 7714): one pass that encrypts and authenticates (a 128-bit tag),
+# cheaper per datagram than AES-CM followed by HMAC-SHA1-80
+PROFILE = pylibsrtp.Policy.SRTP_PROFILE_AEAD_AES_128_GCM
+KEY_BYTES = 28  # an AES-128 key and a 96-bit salt
 RELAY_PT = 100  # the payload type of every relay datagram (the source is its SSRC)
-_HEAD = struct.Struct("!BBHII")  # RTP: V2, marker | PT, link sequence, timestamp, SSRC
-_INNER = struct.Struct("!HBB")  # the publisher's sequence number, flags, audio level
-_INNER_AT = _HEAD.size
-_MEDIA_AT = _HEAD.size + _INNER.size
-_FRAME = struct.Struct("!BBHIIHBB")  # both: a relay datagram's plain header
+# a relay datagram's plain header: RTP's (V2, marker | PT, link sequence, timestamp, relay
+# SSRC), then the publisher's sequence number, flags and the audio level
+_FRAME = struct.Struct("!BBHIIHBB")
+_MEDIA_AT = _FRAME.size
 _TRAILER = 16 + 128  # room for SRTP's authentication tag (and MKI) after a datagram
 END, KEY, RESTART, PADDED = 1, 2, 4, 8  # flags
 HISTORY = 256  # datagrams kept per relayed source for the edge's NACKs
@@ -81,7 +91,7 @@ class LinkKeys:
     def from_text(cls, text: str) -> "LinkKeys":
         raw = bytes.fromhex(text)
         if len(raw) != 2 * KEY_BYTES:
-            raise ValueError("a relay link's keys are two 30-byte keys")
+            raise ValueError(f"a relay link's keys are two {KEY_BYTES}-byte keys")
         return cls(down=raw[:KEY_BYTES], up=raw[KEY_BYTES:])
 
 
@@ -110,19 +120,18 @@ class _LinkEnd:
     """One end of a relay link: its socket, connected to the other end's, read as datagrams
     arrive (a reader on the event loop, added by ``connect``, removed by ``close``).
 
-    Each wake-up reads once: a datagram, or a whole segmented send (a video frame; the
-    socket asks for them whole, ``UDP_GRO``), cut into its datagrams. Whatever else waits
-    wakes the loop again at once; a second read that finds nothing would cost an exception
-    on every wake-up, and an edge is woken by every audio packet and video frame.
+    Each wake-up reads once (``_read``): a datagram, or a whole segmented send (a video
+    frame; the socket asks for them whole, ``UDP_GRO``), made of datagrams of one size.
+    Whatever else waits wakes the loop again at once; a second read that finds nothing
+    would cost an exception on every wake-up, and an edge is woken by every audio packet
+    and video frame.
     """
 
-    def __init__(self, host: str) -> None:
+    def __init__(self, host: str, buffer: object) -> None:
         self._sock = _bind(host)
         self.address: tuple[str, int] = self._sock.getsockname()[:2]
         self.forged = 0  # datagrams that failed SRTP authentication (dropped)
-        self._buffer = bytearray(_LARGEST)
-        self._view = memoryview(self._buffer)
-        self._into = [self._view]
+        self._into = [buffer]  # what each read fills (_LARGEST bytes)
         self._reading = False
         self.closed = False
 
@@ -131,25 +140,19 @@ class _LinkEnd:
         asyncio.get_running_loop().add_reader(self._sock.fileno(), self._readable)
         self._reading = True
 
-    def _readable(self) -> None:
+    def _read(self) -> tuple[int, int]:
+        """One read into the buffer: the bytes read and the size of each datagram in them
+        (the last may be shorter); (0, 1) when there was nothing to read."""
         try:
             size, ancillary, _flags, _from = self._sock.recvmsg_into(self._into, _ANCILLARY)
-        except (BlockingIOError, InterruptedError):
-            return
-        except OSError:  # e.g. the other end is gone (ICMP refused): UDP being UDP
-            return
-        view, step = self._view, size
+        except OSError:  # nothing there, or the other end is gone (ICMP): UDP being UDP
+            return 0, 1
         for level, kind, data in ancillary:
             if level == socket.SOL_UDP and kind == UDP_GRO and len(data) >= _GRO_SIZE.size:
-                step = _GRO_SIZE.unpack_from(data)[0] or size
-        if step >= size:
-            self.received(view[:size])
-            return
-        for start in range(0, size, step):
-            self.received(view[start : min(start + step, size)])
+                return size, _GRO_SIZE.unpack_from(data)[0] or size
+        return size, size or 1
 
-    def received(self, data: bytes | memoryview) -> None:
-        """One datagram (a view into the read buffer: valid until the next read)."""
+    def _readable(self) -> None:
         raise NotImplementedError
 
     def _emit(self, datagram: bytes) -> bool:
@@ -177,7 +180,8 @@ class RelayOut(_LinkEnd):
     """The owner's end of a relay link to one edge, for one room."""
 
     def __init__(self, *, keys: LinkKeys, host: str) -> None:
-        super().__init__(host)
+        self._buffer = bytearray(_LARGEST)
+        super().__init__(host, self._buffer)
         # pylibsrtp's protect() allocates and copies twice on every call; this is the same
         # C call (pylibsrtp 1.0.0) on the session's context, in place (as hooks.Wire)
         self._down = _session(keys.down, outbound=True)
@@ -243,10 +247,15 @@ class RelayOut(_LinkEnd):
         for datagram in datagrams:
             self.send(datagram)
 
-    def received(self, data: bytes | memoryview) -> None:
+    def _readable(self) -> None:
+        size, step = self._read()
+        for start in range(0, size, step):
+            self.received(bytes(self._buffer[start : min(start + step, size)]))
+
+    def received(self, data: bytes) -> None:
         """Feedback from the edge: key frames to ask the publisher for, datagrams to resend."""
         try:
-            plain = self._unprotect_rtcp(bytes(data))
+            plain = self._unprotect_rtcp(data)
         except pylibsrtp.Error:
             self.forged += 1
             return
@@ -406,22 +415,30 @@ class RelayedSource(Source):
             self.forward(batch, level)
 
     def forward(self, packets: list[Packet], level: int) -> None:
+        """To every viewer's outlet as the owner's source sends them (``Source._send``), less
+        what the owner did already: a video batch's payloads are evened (``even_frame``;
+        part of a batch, or a datagram sent again, is even too), and an edge keeps no
+        frames (the recorder and the streamer run on the owner)."""
         self.packets += len(packets)
-        self._send(packets, AUDIO_LEVELS[level & 0x7F] if self.media_kind == "audio" else b"")
+        ntp = ntp_now()
+        ext = AUDIO_LEVELS[level & 0x7F] if self.media_kind == "audio" else abs_send_time(ntp)
+        for outlet in self.outlets:
+            outlet.send(packets, ext, ntp)
 
 
 class RelayIn(_LinkEnd):
     """An edge's end of a relay link from a room's owner."""
 
     def __init__(self, *, keys: LinkKeys, host: str, config: MediaConfig, clock: Clock) -> None:
-        super().__init__(host)
+        # each read goes straight into the memory SRTP unprotects in place (no copy)
+        self._plain = ffi.new("char[]", _LARGEST)
+        self._plain_view = ffi.buffer(self._plain)
+        super().__init__(host, self._plain_view)
         with contextlib.suppress(OSError):  # a kernel without it: one datagram a read
             self._sock.setsockopt(socket.SOL_UDP, UDP_GRO, 1)
         self._down = _session(keys.down, outbound=False)
         self._unprotect = lib.srtp_unprotect
         self._context = self._down._srtp[0]
-        self._plain = ffi.new("char[]", _DATAGRAM)
-        self._plain_view = ffi.buffer(self._plain)
         self._length = ffi.new("int *")
         self._protect_rtcp = _session(keys.up, outbound=True).protect_rtcp
         self._config = config
@@ -443,30 +460,39 @@ class RelayIn(_LinkEnd):
                 source = RelayedSource(described=d, config=self._config, clock=self._clock, up=self)
                 self.sources[source_id] = self._by_ssrc[source.relay_ssrc] = source
 
-    def received(self, data: bytes | memoryview) -> None:
-        size = len(data)
+    def _readable(self) -> None:
+        size, step = self._read()
+        if step >= size:  # one datagram (an audio packet, a frame of one), or nothing
+            if size:
+                self.received(0, size)
+            return
+        for start in range(0, size, step):
+            self.received(start, min(step, size - start))
+
+    def received(self, start: int, size: int) -> None:
+        """The datagram of ``size`` bytes at ``start`` in the read buffer."""
         if size > _DATAGRAM:
             return
-        plain, length = self._plain, self._length
-        ffi.memmove(plain, data, size)
+        length = self._length
         length[0] = size
         # pylibsrtp's unprotect() allocates and copies twice on every call; this is the
         # same C call (pylibsrtp 1.0.0) on the session's context, in place (as hooks.Wire)
-        if self._unprotect(self._context, plain, length):
+        if self._unprotect(self._context, self._plain + start, length):
             self.forged += 1
             return
         size = length[0]
         if size < _MEDIA_AT:
             return
         view = self._plain_view
-        _first, marker_pt, link_seq, ts, ssrc = _HEAD.unpack_from(view)
+        _first, marker_pt, link_seq, ts, ssrc, media_seq, flags, level = _FRAME.unpack_from(
+            view, start
+        )
         source = self._by_ssrc.get(ssrc)
         if source is None:
             return
-        media_seq, flags, level = _INNER.unpack_from(view, _INNER_AT)
         packet = (
-            media_seq, ts, marker_pt >> 7, view[_MEDIA_AT:size], bool(flags & KEY),
-            P_BIT if flags & PADDED else 0,
+            media_seq, ts, marker_pt >> 7, view[start + _MEDIA_AT : start + size],
+            bool(flags & KEY), P_BIT if flags & PADDED else 0,
         )  # fmt: skip
         expected = source.next_seq
         if expected is not None and (link_seq - expected) & 0x8000:
@@ -478,7 +504,10 @@ class RelayIn(_LinkEnd):
             missing = ((link_seq - lost + i) & 0xFFFF for i in range(lost))
             self.send_rtcp(nack_packet(0, ssrc, missing))
         source.next_seq = (link_seq + 1) & 0xFFFF
-        source.relayed(packet, flags, level)
+        if flags & (END | RESTART) == END and not source.batch:
+            source.forward([packet], level)  # a batch of one (an audio packet): at once
+        else:
+            source.relayed(packet, flags, level)
 
     def send_rtcp(self, packet: bytes) -> None:
         """Feedback up the link (what a publisher's wire does for a source on the owner)."""

@@ -3,13 +3,16 @@ fed by a relay link (both ends in this process, on 127.0.0.1; tests/server/test_
 runs edges as processes of their own)."""
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 import pytest
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from server.media.edge_room import EdgeRoom
-from server.media.packets import vp8_keyframe_start
-from server.media.relay import RELAY_PT, LinkKeys, RelayOut, _session
+from server.media.packets import Packet, vp8_keyframe_start
+from server.media.relay import _MEDIA_AT, RELAY_PT, LinkKeys, RelayIn, RelayOut, _session
+from server.media.source import Source
 from tests.server.media.conftest import CONFIG, Room, until
 from tests.server.media.synthetic import Clip, SyntheticViewer
 from tests.server.media.test_forwarding import clip_chunks
@@ -112,11 +115,11 @@ async def test_relay_a_datagram_lost_on_the_link_is_asked_for_again(room: Room, 
     await until(lambda: video.frames >= 10)
     received, lost = link.edge.link.received, []
 
-    def lossy(datagram: bytes) -> None:
-        if lost or len(datagram) < 500:
-            received(datagram)
+    def lossy(start: int, size: int) -> None:
+        if lost or size < 500:
+            received(start, size)
         else:
-            lost.append(datagram)  # a video datagram vanishes on the way, once
+            lost.append(start)  # a video datagram vanishes on the way, once
 
     link.edge.link.received = lossy  # type: ignore[method-assign]
     await until(lambda: link.edge.link.nacked == 1)
@@ -141,3 +144,57 @@ async def test_relay_a_muted_publisher_reaches_no_edge_viewer_until_unmuted(
     await until(lambda: len(viewer.decoded) >= muted_at + 10, within=3.0)
 
     assert during == muted_at
+
+
+class Recording:
+    """A stand-in for a viewer's outlet on the edge: keeps every batch it is sent."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[Packet]] = []
+
+    def send(self, packets: list[Packet], ext: bytes, ntp: int) -> None:
+        self.batches.append(packets)
+
+    def restart(self) -> None:
+        """Nothing to start over."""
+
+    def detach(self) -> None:
+        """Nothing to let go."""
+
+
+async def test_relay_a_frame_sent_as_one_segmented_send_reaches_the_edge_whole() -> None:
+    keys = LinkKeys.new()
+    out = RelayOut(keys=keys, host="127.0.0.1")
+    edge = RelayIn(keys=keys, host="127.0.0.1", config=CONFIG, clock=time.monotonic)
+    try:
+        vp8 = RTCRtpCodecParameters(mimeType="video/VP8", clockRate=90000, payloadType=96)
+        source = Source(
+            participant_id="alice", kind="video", codec=vp8, stream_id="s", config=CONFIG,
+            clock=time.monotonic, heard=lambda participant_id, level: None,
+        )  # fmt: skip
+        out.relay([source])
+        out.connect(edge.address)
+        edge.connect(out.address)
+        edge.follow(out.describe())
+        viewer = Recording()
+        edge.sources[source.source_id].outlets.append(viewer)  # type: ignore[arg-type]
+        frames = [
+            [(100 + 3 * f + i, 3000 * f, int(i == 2), bytes([f, i]) * size, i == 0 and f == 0, 0)
+             for i, size in enumerate((600, 600, 150))]
+            for f in range(3)
+        ]  # fmt: skip
+        tap = out.taps[source.source_id]
+
+        for frame in frames:
+            tap.send(frame, b"", 0)  # as the source's outlets are sent a frame
+        await until(lambda: len(viewer.batches) == 3)
+
+        assert viewer.batches == frames  # each datagram unprotected where it lay in the read
+        sent = [item[1] for item in tap.history if item is not None]
+        assert sorted(len(d) - _MEDIA_AT for d in sent) == sorted(
+            len(p[3]) + 16 for frame in frames for p in frame
+        )  # each datagram carries a 128-bit authentication tag (AES-GCM)
+        assert (edge.forged, edge.nacked) == (0, 0)
+    finally:
+        out.close()
+        edge.close()
