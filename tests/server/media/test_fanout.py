@@ -33,6 +33,7 @@ from server.media.packets import (
     even_frame,
 )
 from tests.server.media.conftest import Room, until
+from tests.server.media.test_outlet import FakeSource
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = bytes(range(44))  # AES-256-GCM: a 32-byte key and a 12-byte salt
@@ -45,15 +46,6 @@ def session(direction: int) -> Session:
     return Session(
         Policy(key=KEY, ssrc_type=direction, srtp_profile=Policy.SRTP_PROFILE_AEAD_AES_256_GCM)
     )
-
-
-class FakeSource:
-    def __init__(self) -> None:
-        self.outlets: list[Outlet] = []
-        self.keyframe_requests = 0
-
-    def request_keyframe(self) -> None:
-        self.keyframe_requests += 1
 
 
 class Viewer:
