@@ -415,15 +415,15 @@ class RelayedSource(Source):
             self.forward(batch, level)
 
     def forward(self, packets: list[Packet], level: int) -> None:
-        """To every viewer's outlet as the owner's source sends them (``Source._send``), less
-        what the owner did already: a video batch's payloads are evened (``even_frame``;
-        part of a batch, or a datagram sent again, is even too), and an edge keeps no
-        frames (the recorder and the streamer run on the owner)."""
+        """To every viewer's outlet as the owner's source sends them (``Source._fan``: the
+        compiled fan-out where it is built), less what the owner did already: a video
+        batch's payloads are evened (``even_frame``; part of a batch, or a datagram sent
+        again, is even too), and an edge keeps no frames (the recorder and the streamer run
+        on the owner)."""
         self.packets += len(packets)
         ntp = ntp_now()
         ext = AUDIO_LEVELS[level & 0x7F] if self.media_kind == "audio" else abs_send_time(ntp)
-        for outlet in self.outlets:
-            outlet.send(packets, ext, ntp)
+        self._fan(packets, ext, ntp)
 
 
 class RelayIn(_LinkEnd):

@@ -151,17 +151,22 @@ class Source:
         if self.media_kind == "video":
             ext = abs_send_time(ntp)
         evened = even_frame(packets) if len(packets) > 1 else packets
-        if fan_out is None:
-            for outlet in self.outlets:
-                outlet.send(evened, ext, ntp)
-        else:  # compiled: every steady outlet in one call, the others as above
-            left, behind = fan_out(self.outlets, evened, ext, ntp)
-            for outlet in behind:
-                outlet.fall_behind()
-            for outlet in left:
-                outlet.send(evened, ext, ntp)
+        self._fan(evened, ext, ntp)
         if self._keepers:
             self._keep(packets)
+
+    def _fan(self, packets: list[Packet], ext: bytes, ntp: int) -> None:
+        """To every outlet: compiled, every steady one in one call and the others each for
+        itself; not built, each for itself."""
+        if fan_out is None:
+            for outlet in self.outlets:
+                outlet.send(packets, ext, ntp)
+            return
+        left, behind = fan_out(self.outlets, packets, ext, ntp)
+        for outlet in behind:
+            outlet.fall_behind()
+        for outlet in left:
+            outlet.send(packets, ext, ntp)
 
     def _keep(self, packets: list[Packet]) -> None:
         """Keep what was just sent (the same list) and when, for each consumer's

@@ -7,7 +7,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -32,8 +32,11 @@ from server.media.packets import (
     abs_send_time,
     even_frame,
 )
+from server.media.source import Source
 from tests.server.media.conftest import Room, until
+from tests.server.media.synthetic import SyntheticViewer
 from tests.server.media.test_outlet import FakeSource
+from tests.server.media.test_relay import Link
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = bytes(range(44))  # AES-256-GCM: a 32-byte key and a 12-byte salt
@@ -217,32 +220,70 @@ def test_fan_out_leaves_an_outlet_without_a_socket_to_python() -> None:
     assert unplugged.packets == 0
 
 
-async def test_fan_out_carries_the_steady_stream_to_aiortc_viewers(
-    room: Room, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    by_python: list[Outlet] = []
+@pytest.fixture
+def by_python(monkeypatch: pytest.MonkeyPatch) -> list[Outlet]:
+    """The outlets that sent for themselves (``Outlet.send``, Python), once per call."""
+    called: list[Outlet] = []
     send = outlet.Outlet.send
 
     def counted(self: Outlet, packets: list[Packet], ext: bytes, ntp: int) -> None:
-        by_python.append(self)
+        called.append(self)
         send(self, packets, ext, ntp)
 
     monkeypatch.setattr(outlet.Outlet, "send", counted)
-    await room.publish("alice")
-    viewers = [await room.watch(name) for name in ("bob", "cai", "dan")]
+    return called
+
+
+@pytest.fixture
+async def edge(room: Room) -> AsyncIterator[Link]:
+    """An edge room fed by a relay link from ``room`` (as in test_relay.py)."""
+    link = Link(room)
+    yield link
+    await link.close()
+
+
+async def carried_steadily(
+    sources: Callable[[], Iterable[Source]], viewers: list[SyntheticViewer],
+    by_python: list[Outlet],
+) -> None:  # fmt: skip
+    """Once every outlet of ``sources`` started, the fan-out alone carries the stream to
+    the viewers, without a gap."""
 
     def outlets() -> list[Outlet]:
-        return [o for s in room.router.sources.values() for o in s.outlets]
+        return [o for s in sources() for o in s.outlets]
 
-    await until(lambda: len(outlets()) == 6 and not any(o.waiting for o in outlets()), within=10)
+    expected = 2 * len(viewers)
+    await until(
+        lambda: len(outlets()) == expected and not any(o.waiting for o in outlets()), within=10
+    )
     started = len(by_python)  # Python sent until each outlet started (a key frame, audio)
     forwarded = sum(o.packets for o in outlets())
     await until(lambda: all(len(v.received["video"].seqs) >= 100 for v in viewers), within=10)
 
     assert all(o.plugged is o.wire for o in outlets())
-    assert sum(o.packets for o in outlets()) >= forwarded + 3 * 50
+    assert sum(o.packets for o in outlets()) >= forwarded + len(viewers) * 50
     assert len(by_python) == started  # and none of the steady stream
-    assert [(v.received["video"].gaps, v.received["audio"].gaps) for v in viewers] == [(0, 0)] * 3
+    gaps = [(v.received["video"].gaps, v.received["audio"].gaps) for v in viewers]
+    assert gaps == [(0, 0)] * len(viewers)
+
+
+async def test_fan_out_carries_the_steady_stream_to_aiortc_viewers(
+    room: Room, by_python: list[Outlet]
+) -> None:
+    await room.publish("alice")
+    viewers = [await room.watch(name) for name in ("bob", "cai", "dan")]
+
+    await carried_steadily(lambda: room.router.sources.values(), viewers, by_python)
+
+
+async def test_fan_out_carries_the_steady_stream_to_an_edges_viewers(
+    room: Room, edge: Link, by_python: list[Outlet]
+) -> None:
+    """An edge's copy of a source (``RelayedSource``) forwards as the owner's does."""
+    await room.publish("alice")
+    viewers = [await edge.watch(name) for name in ("bob", "cai", "dan")]
+
+    await carried_steadily(lambda: edge.edge.link.sources.values(), viewers, by_python)
 
 
 def test_forwarding_without_the_compiled_fan_out() -> None:
@@ -253,7 +294,8 @@ def test_forwarding_without_the_compiled_fan_out() -> None:
         "assert lane.fan_out is None and lane.Lane is lane.PythonLane\n"
         "import pytest\n"
         "sys.exit(pytest.main(['-o', 'addopts=', '-q', '-p', 'no:cacheprovider', "
-        "'tests/server/media/test_forwarding.py', 'tests/server/media/test_outlet.py']))\n"
+        "'tests/server/media/test_forwarding.py', 'tests/server/media/test_outlet.py', "
+        "'tests/server/media/test_relay.py']))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
