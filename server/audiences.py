@@ -23,7 +23,8 @@ from collections.abc import Collection
 from typing import Any
 
 from server.media import MediaError, MediaPeer, PublishAnswer, Router
-from server.media.relay import LinkKeys, RelayOut
+from server.media.relay import LinkKeys
+from server.media.relay_owner import RelayOut
 from server.process import stop_tasks
 from server.store import Store
 from server.store.connection import StoreError

@@ -14,7 +14,8 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from server.media.config import MediaConfig
 from server.media.errors import MediaError
 from server.media.peer import MediaPeer
-from server.media.relay import LinkKeys, RelayIn
+from server.media.relay import LinkKeys
+from server.media.relay_edge import RelayIn
 from server.media.source import Kind, Source
 
 

@@ -11,7 +11,9 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
 from server.media.edge_room import EdgeRoom
 from server.media.packets import Packet, vp8_keyframe_start
-from server.media.relay import _MEDIA_AT, RELAY_PT, LinkKeys, RelayIn, RelayOut, _session
+from server.media.relay import MEDIA_AT, RELAY_PT, LinkKeys, link_session
+from server.media.relay_edge import RelayIn
+from server.media.relay_owner import RelayOut
 from server.media.source import Source
 from tests.server.media.conftest import CONFIG, Room, until
 from tests.server.media.synthetic import Clip, SyntheticViewer
@@ -82,7 +84,7 @@ async def test_relay_a_datagram_under_another_key_is_dropped(room: Room, link: L
     viewer = await link.watch("bob")
     await until(lambda: viewer.received["video"].frames >= 5)
     tap = next(iter(link.out.taps.values()))
-    forger = _session(LinkKeys.new().down, outbound=True)
+    forger = link_session(LinkKeys.new().down, outbound=True)
     forged = bytes((0x80, RELAY_PT)) + (tap.seq + 1).to_bytes(2) + bytes(4)
     forged += tap.ssrc.to_bytes(4) + bytes(4) + b"forged payload"
 
@@ -191,7 +193,7 @@ async def test_relay_a_frame_sent_as_one_segmented_send_reaches_the_edge_whole()
 
         assert viewer.batches == frames  # each datagram unprotected where it lay in the read
         sent = [item[1] for item in tap.history if item is not None]
-        assert sorted(len(d) - _MEDIA_AT for d in sent) == sorted(
+        assert sorted(len(d) - MEDIA_AT for d in sent) == sorted(
             len(p[3]) + 16 for frame in frames for p in frame
         )  # each datagram carries a 128-bit authentication tag (AES-GCM)
         assert (edge.forged, edge.nacked) == (0, 0)
