@@ -25,6 +25,11 @@ publisher alone (measured before the single line's viewers come) and what an edg
 whatever it serves (``fixed cost per edge``: the one-edge line measures the edge with one
 viewer before the others come, less that viewer's share of the slope to all of them; and
 the owner's cost for the relay link, the owner with that one link less the owner alone).
+Last, the **wake-up floor** (bench/wakeups.py): a process that does nothing but wake for a
+datagram, at the rate the edges were woken (their threads' voluntary context switches),
+once an event loop's and once a blocking read's; and each line as it would be if every edge
+cost only that floor and its viewers' share of the single line: the best any edge process
+could do here, to read the goal's line against.
 """
 
 import argparse
@@ -41,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sfu import Control, serve_calls  # noqa: E402
+from wakeups import KINDS, cpu_seconds, floor, wakeups  # noqa: E402
 
 from server.audiences import Audiences  # noqa: E402
 from server.media import CandidatePolicy, MediaConfig, Router  # noqa: E402
@@ -112,16 +118,6 @@ async def spawn(*args: str) -> tuple[asyncio.subprocess.Process, str]:
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     return child, (await child.stdout.readline()).decode().strip()  # type: ignore[union-attr]
-
-
-def cpu_seconds(pid: int) -> float:
-    total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            total += int((task / "schedstat").read_text().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-    return total / 1e9
 
 
 # --- viewer workers (their own processes) ----------------------------------------------
@@ -253,7 +249,11 @@ async def run(clip: Any, viewers: int, edges: int, seconds: float, workers: int)
         await crew.add(names[len(first) :])
         await asyncio.sleep(3)  # connections up, first key frames through
         await crew.each("reset")
+        woken, at = [wakeups(p) for p in pids[1:]], time.monotonic()
         used = await usage(pids, seconds)
+        result["edge_wakeups"] = [
+            (wakeups(p) - w) / (time.monotonic() - at) for p, w in zip(pids[1:], woken, strict=True)
+        ]
         got = await crew.each("collect")
         received, gaps = sum(g["received"] for g in got), sum(g["gaps"] for g in got)
         result |= {
@@ -340,8 +340,35 @@ async def main(args: argparse.Namespace) -> None:
     )
     single = await run(clip, args.viewers, 0, args.seconds, args.workers)
     report(single, single)
+    lines = []
     for edges in args.edges:
-        report(await run(clip, args.viewers, edges, args.seconds, args.workers), single)
+        lines.append(await run(clip, args.viewers, edges, args.seconds, args.workers))
+        report(lines[-1], single)
+    await at_the_floor(lines, single, args.seconds)
+
+
+async def at_the_floor(lines: list[dict], single: dict, seconds: float) -> None:
+    """Each line as it would be if every edge cost its viewers (as many as on the single
+    process) and the wake-up floor (bench/wakeups.py) at the rate the edges were woken, and
+    nothing more: the best an edge process of any make could do on this machine."""
+    rates = [w for r in lines for w in r["edge_wakeups"]]
+    if not rates:
+        return
+    rate = sum(rates) / len(rates)
+    viewers = (single["cores"] - single["first"][0]) / single["viewers"]
+    for kind in KINDS:
+        cores, woken = await floor(kind, rate, seconds)
+        best = [
+            (r["owner_cores"] + viewers * r["viewers"] + r["edges"] * cores) / single["cores"]
+            for r in lines
+        ]
+        print(
+            f"  wake-up floor ({kind}): woken {woken:.0f}/s as the edges were ({rate:.0f}/s), "
+            f"{1000 * cores:.1f} millicores; every edge at it, its viewers as on the single "
+            f"process, the owner as measured: "
+            + ", ".join(f"edges={r['edges']} {b:.2f}x" for r, b in zip(lines, best, strict=True)),
+            flush=True,
+        )
 
 
 def parse() -> argparse.Namespace:

@@ -85,3 +85,18 @@ def test_class_bench_counts_everything_the_teacher_sent_to_a_listener_whose_medi
     counts = [(100, 0, False), (50, 0, True), (0, 0, True)]  # (received, missing, stopped)
 
     assert media_loss(counts, 100) == (150, 300, 2)
+
+
+@pytest.mark.parametrize("kind", ["loop", "blocking"])
+async def test_wakeup_floor_counts_the_wakeups_it_was_sent(
+    kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """bench/wakeups.py: the receiver is woken about as often as datagrams were sent, and
+    its CPU is read (what bench/cluster.py reads its lines against)."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    wakeups = importlib.import_module("wakeups")
+
+    cores, woken = await wakeups.floor(kind, 40, 2)
+
+    assert 25 <= woken <= 60
+    assert 0 < cores < 0.5
