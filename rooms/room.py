@@ -1,5 +1,7 @@
-"""A live room's core: the people of one session's room, their roles, chat, flags and the
-host controls; its workflows beside it (``rooms.workflow``).
+"""A live room's core: the people of one session's room, their roles, flags, presence and
+attention; its chat (``room.chat``, ``rooms.room_chat``) and host controls
+(``room.controls``, ``rooms.host_controls``) in modules of their own, and its workflows beside
+it (``rooms.workflow``).
 
 One Room object per live room. Its methods are synchronous: each checks that the acting
 socket's person may do it (capabilities of ``rooms.roles``, as ``rooms.protocol.EVENTS``
@@ -10,35 +12,23 @@ workflows of its session's kind (``rooms.kinds``); the core asks them what they 
 someone enters, leaves or changes role, and who may see and hear whom.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
 from rooms.agenda import Session
 from rooms.attendance import Movement
 from rooms.attention import Attention
-from rooms.chat import ChatMessage, TokenBucket, check_text, message_payload, visible_to
+from rooms.chat import TokenBucket
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
 from rooms.hands import Hands
+from rooms.host_controls import HostControls
 from rooms.kinds import rules_of
 from rooms.lobby import Lobby
-from rooms.outbox import (
-    Attend,
-    Drop,
-    Effect,
-    Erase,
-    Group,
-    History,
-    Move,
-    Person,
-    Post,
-    RoomFlags,
-    Send,
-    Text,
-)
+from rooms.outbox import Attend, Drop, Effect, Group, History, Move, Person, RoomFlags, Send, Text
 from rooms.presence import Participant, People, groups_of, participant_payload, session_card
-from rooms.protocol import TO_GROUP, TO_HOSTS, TO_PANEL, TO_ROOM
-from rooms.roles import Capability, Kind, Role, capabilities, roles_for
+from rooms.roles import Capability, Role, capabilities
+from rooms.room_chat import RoomChat
 from rooms.workflow import Workflow
 
 C = Capability
@@ -49,19 +39,10 @@ W = TypeVar("W", bound=Workflow)
 
 
 @dataclass(frozen=True, slots=True)
-class Viewer:
-    """A person as the chat sees them: their id, whether they moderate, and the marks of
-    the times they were away beside their own (``Workflow.absences``)."""
-
-    participant_id: str
-    moderator: bool
-    absences: frozenset[str] = frozenset()
-    panel: bool = False
-    audiences: frozenset[str] = frozenset()  # the workflows' chat audiences they are in now
-
-
-@dataclass(frozen=True, slots=True)
 class ChatLimit:
+    """How fast one person may post, react and send heartbeats (each purpose its own
+    bucket)."""
+
     burst: int = 5
     per_second: float = 1.0
 
@@ -82,6 +63,8 @@ class Room:
         self.hands = Hands(self)
         kind = tuple(workflow(self) for workflow in rules_of(session.kind).workflows)
         self.workflows: tuple[Workflow, ...] = (self.lobby, self.hands, *kind)
+        self.chat = RoomChat(self)
+        self.controls = HostControls(self)
 
     # looking things up
 
@@ -108,38 +91,12 @@ class Room:
             raise Forbidden("Your role cannot do that here.")
         return p
 
-    def viewer(self, sid: str) -> Viewer | None:
-        """Who a socket's admitted person is, for what chat they see; None if the socket is
-        not in the room (any more)."""
-        p = self.people.of_sid(sid)
-        if p is None or not p.admitted:
-            return None
-        absences = frozenset(m for w in self.workflows for m in w.absences(p))
-        caps = self.caps(p)
-        return Viewer(
-            p.participant_id, C.MODERATE in caps, absences, self.on_panel(p), self.audiences(p)
-        )
-
-    def on_panel(self, p: Participant) -> bool:
-        """On a review's panel: its chair and its reviewers (the panel chat's people)."""
-        return bool({C.CHAIR, C.SCORE} & self.caps(p)) and self.session.kind is Kind.REVIEW
-
     def part(self, kind: type[W]) -> W:
         """The room's workflow of that class; refused when the session's kind has none."""
         for workflow in self.workflows:
             if isinstance(workflow, kind):
                 return workflow
         raise DomainError("That cannot be done in this kind of session.", code="not_here")
-
-    def audience(self, p: Participant) -> tuple[str, str] | None:
-        """The chat audience a workflow puts this person in now (their breakout group's),
-        as (key, name), if one does: their room chat goes there."""
-        return next((a for w in self.workflows if (a := w.audience(p)) is not None), None)
-
-    def audiences(self, p: Participant) -> frozenset[str]:
-        """The chat audiences whose messages this person reads now."""
-        audience = self.audience(p)
-        return frozenset({audience[0]}) if audience else frozenset()
 
     def hold_of(self, p: Participant) -> dict[str, object] | None:
         """Why a workflow keeps this person out of the room now, if one does."""
@@ -156,7 +113,8 @@ class Room:
     def _role_for(self, person: Person) -> Role:
         return person.role if person.owner else self.flags.roles.get(person.person_key, person.role)
 
-    def _groups(self, p: Participant) -> tuple[Group, ...]:
+    def groups(self, p: Participant) -> tuple[Group, ...]:
+        """The socket groups this person's capabilities put them in (``rooms.presence``)."""
         return groups_of(self.caps(p))
 
     def check_outranks(self, actor: Participant, target: Participant) -> None:
@@ -266,7 +224,7 @@ class Room:
         return [
             Send("joined", self.snapshot(p, now=now), sids=sids),
             History(sids),
-            Move(sids, enter=self._groups(p)),
+            Move(sids, enter=self.groups(p)),
         ]
 
     def enter(self, p: Participant, *, now: datetime) -> list[Effect]:
@@ -306,7 +264,7 @@ class Room:
             raise DomainError("Join the room first.", code="not_joined")
         if not p.admitted or p.held:
             return []
-        self._take(p, "attention", now=now)
+        self.take_token(p, "attention", now=now)
         return self._looked(p, sid, visible=visible, now=now)
 
     def _looked(self, p: Participant, sid: str, *, visible: bool, now: datetime) -> list[Effect]:
@@ -338,7 +296,7 @@ class Room:
     def updated(self, p: Participant) -> list[Effect]:
         payload = {"participant": self.payload(p)}
         news: list[Effect] = [Send("participant_updated", payload, group=Group.ROSTER)]
-        if Group.ROSTER not in self._groups(p):
+        if Group.ROSTER not in self.groups(p):
             news.append(Send("participant_updated", payload, sids=tuple(p.sids)))
         return news
 
@@ -348,7 +306,9 @@ class Room:
         you = {"participant": self.payload(p), "capabilities": sorted(self.caps(p))}
         return [Send("you", you, sids=tuple(p.sids))]
 
-    def _take(self, p: Participant, purpose: str, *, now: datetime) -> None:
+    def take_token(self, p: Participant, purpose: str, *, now: datetime) -> None:
+        """Spend one of this person's tokens for a purpose (chat, react, attention);
+        refused when they send too fast (``ChatLimit``)."""
         limit = self.chat_limit
         bucket = self._buckets.setdefault(
             (p.key, purpose), TokenBucket.full(burst=limit.burst, per_second=limit.per_second)
@@ -358,92 +318,22 @@ class Room:
 
     def react(self, sid: str, emoji: str, *, now: datetime) -> list[Effect]:
         p = self.require(sid, C.REACT)
-        self._take(p, "react", now=now)
+        self.take_token(p, "react", now=now)
         payload = {"participant_id": p.participant_id, "name": p.person.name,
                    "emoji": emoji, "at": now.isoformat()}  # fmt: skip
         return [Send("reaction", payload, group=Group.ROOM)]
 
     def set_mic(self, sid: str, on: bool) -> list[Effect]:
-        return self._set_device(self.require(sid, C.PUBLISH_AUDIO), mic=on)
+        return self.set_devices(self.require(sid, C.PUBLISH_AUDIO), mic=on)
 
     def set_camera(self, sid: str, on: bool) -> list[Effect]:
-        return self._set_device(self.require(sid, C.PUBLISH_VIDEO), camera=on)
+        return self.set_devices(self.require(sid, C.PUBLISH_VIDEO), camera=on)
 
-    def _set_device(self, p: Participant, **state: bool) -> list[Effect]:
+    def set_devices(self, p: Participant, **state: bool) -> list[Effect]:
+        """This person's microphone or camera now on or off (``mic=``, ``camera=``); the
+        roster is told."""
         p.mic, p.camera = state.get("mic", p.mic), state.get("camera", p.camera)
         return self.updated(p)
-
-    # host controls
-
-    def mute(self, sid: str, participant_id: str) -> list[Effect]:
-        actor = self.require(sid, C.MODERATE)
-        return self._mute(actor, [self.target(participant_id)])
-
-    def mute_all(self, sid: str) -> list[Effect]:
-        actor = self.require(sid, C.MODERATE)
-        return self._mute(
-            actor, [p for p in self.people.admitted() if C.MODERATE not in self.caps(p)]
-        )
-
-    def _mute(self, actor: Participant, targets: list[Participant]) -> list[Effect]:
-        """Microphones off (the edge stops forwarding their audio); their clients are asked."""
-        news = [e for p in targets if p.mic for e in self._set_device(p, mic=False)]
-        sids = tuple(s for p in targets for s in p.sids)
-        asked = [Send("mute_request", {"by": actor.person.name}, sids=sids)] if sids else []
-        return news + asked
-
-    def stop_video(self, sid: str, participant_id: str, *, screen: bool) -> list[Effect]:
-        """A camera off (or a screen share stopped, which the edge alone tracks)."""
-        actor = self.require(sid, C.MODERATE)
-        p = self.target(participant_id)
-        news = self._set_device(p, camera=False) if p.camera and not screen else []
-        request = {"by": actor.person.name, "screen": screen}
-        return [*news, Send("stop_video_request", request, sids=tuple(p.sids))]
-
-    def remove(self, sid: str, participant_id: str, *, ban: bool, now: datetime) -> list[Effect]:
-        actor = self.require(sid, C.MODERATE)
-        p = self.target(participant_id, admitted=None)
-        self.check_outranks(actor, p)
-        if ban:
-            self.flags = self.flags.with_ban(p.key)
-        forgotten = self.lobby.forget(p.key)
-        payload = {"banned": ban, "message": Text("A host removed you from the session.")}
-        return [*forgotten, *self.turn_away(p, "removed", payload, now=now)]
-
-    def _flags_news(self) -> list[Effect]:
-        payload = {"locked": self.flags.locked, "chat_enabled": self.flags.chat_enabled}
-        return [Send("room_flags", payload, group=Group.ROOM)]
-
-    def set_locked(self, sid: str, locked: bool) -> list[Effect]:
-        self.require(sid, C.MODERATE)
-        self.flags = replace(self.flags, locked=locked)
-        return self._flags_news()
-
-    def set_chat_enabled(self, sid: str, enabled: bool) -> list[Effect]:
-        self.require(sid, C.MODERATE)
-        self.flags = replace(self.flags, chat_enabled=enabled)
-        return self._flags_news()
-
-    def set_role(self, sid: str, participant_id: str, role: Role, *, now: datetime) -> list[Effect]:
-        actor = self.require(sid, C.MANAGE_ROLES)
-        p = self.target(participant_id)
-        if p is actor:
-            raise Forbidden("You cannot change your own role.", code="own_role")
-        self.check_outranks(actor, p)
-        if role not in roles_for(self.session.kind):
-            raise DomainError(
-                "There is no {role} role in this session.", code="invalid_role", role=str(role)
-            )
-        if role is Role.HOST and actor.role is not Role.HOST:
-            raise Forbidden("Only a host can make someone a host.", code="protected")
-        before = set(self._groups(p))
-        p.role = role
-        self.flags = self.flags.with_role(p.key, role)
-        after, sids = set(self._groups(p)), tuple(p.sids)
-        moved = Move(sids, enter=tuple(after - before), leave=tuple(before - after))
-        added = [e for w in self.workflows for e in w.role_changed(p, now=now)]
-        you = {"participant": self.payload(p), "capabilities": sorted(self.caps(p))}
-        return [moved, *added, *self.updated(p), Send("you", you, sids=sids)]
 
     def close(self, message: Text, *, now: datetime) -> list[Effect]:
         """End the room for everyone: all are told, recorded as leaving, disconnected."""
@@ -454,65 +344,7 @@ class Room:
         left = [Attend(Movement.LEAVE, p.person, p.role) for p in people if p.admitted]
         return [*left, Send("session_ended", {"message": message}, sids=sids), Drop(sids)]
 
-    # chat
-
-    def post_chat(
-        self, sid: str, *, text: str, client_id: str, to: str, now: datetime
-    ) -> list[Effect]:
-        """A message this socket's person may send now, to be stored and delivered. In a
-        workflow's chat audience (a breakout group), their room chat goes to it."""
-        p = self.require(sid, C.CHAT if to in (TO_ROOM, TO_GROUP) else C.CHAT_PRIVATE)
-        check_text(text)
-        if not self.flags.chat_enabled and C.MODERATE not in self.caps(p):
-            raise Forbidden("A host has turned the chat off.", code="chat_disabled")
-        if to == TO_PANEL and not self.on_panel(p):
-            raise Forbidden("Only the review's panel can use the panel chat.", code="not_panel")
-        audience = self.audience(p)
-        if to == TO_GROUP and audience is None:
-            raise DomainError("You are not in a breakout group.", code="no_group")
-        if to in (TO_ROOM, TO_GROUP) and audience is not None:
-            to, to_name = audience
-        else:
-            to_name = "" if to in (TO_ROOM, TO_HOSTS, TO_PANEL) else self.target(to).person.name
-        self._take(p, "chat", now=now)
-        message = ChatMessage(
-            message_id="", sender_id=p.participant_id, sender_name=p.person.name,
-            sender_role=str(p.role), to=to, to_name=to_name, text=text, client_id=client_id, at=now,
-        )  # fmt: skip
-        return [Post(message, self._chat_sends(p, message))]
-
-    def _chat_sends(self, sender: Participant, message: ChatMessage) -> tuple[Send, ...]:
-        """Exactly those who may see the message, as the room is now (its id comes later)."""
-        payload = message_payload(message)
-        if message.to == TO_ROOM:
-            return (Send("chat", payload, group=Group.ROOM),)
-        if message.to == TO_PANEL:
-            panel = (s for q in self.people.admitted() if self.on_panel(q) for s in q.sids)
-            return (Send("chat", payload, sids=tuple(panel)),)
-        audience = self.audience(sender)
-        if audience is not None and message.to == audience[0]:
-            members = (
-                s for q in self.people.admitted()
-                if (a := self.audience(q)) and a[0] == message.to for s in q.sids
-            )  # fmt: skip
-            return (Send("chat", payload, sids=tuple(members)),)
-        hosts = Send("chat", payload, group=Group.HOSTS)
-        if message.to == TO_HOSTS:
-            if C.MODERATE in self.caps(sender):
-                return (hosts,)
-            return (hosts, Send("chat", payload, sids=tuple(sender.sids)))
-        target = self.people.of_participant(message.to)
-        target_sids = tuple(target.sids) if target and target is not sender else ()
-        return (Send("chat", payload, sids=tuple(sender.sids) + target_sids),)
-
-    def delete_chat(self, sid: str, message: ChatMessage | None) -> list[Effect]:
-        p = self.require(sid, C.MODERATE)
-        if message is None or not visible_to(
-            message, participant_id=p.participant_id, moderator=True, audiences=self.audiences(p)
-        ):
-            raise NotFound("There is no such message.")
-        deleted = Send("chat_deleted", {"message_id": message.message_id}, group=Group.ROOM)
-        return [Erase(message.message_id, by=p.participant_id, sends=(deleted,))]
+    # what a person gets on entering
 
     def snapshot(self, p: Participant, *, now: datetime) -> dict[str, object]:
         """What a person gets on entering: the room as their role may see it, with what each

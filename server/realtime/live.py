@@ -328,7 +328,10 @@ class LiveRooms:
         last saw; never what was posted while its person was sent out of the room."""
         live = self.rooms.get(session_id)
         for sid in sids:
-            viewer, connection = live.room.viewer(sid) if live else None, self.connections.get(sid)
+            viewer, connection = (
+                live.room.chat.viewer(sid) if live else None,
+                self.connections.get(sid),
+            )
             if viewer is None or connection is None:
                 continue  # removed or gone while the room was busy
             after, connection.chat_after = connection.chat_after, None

@@ -11,7 +11,8 @@ from rooms.agenda import Session
 from rooms.attendance import Passage
 from rooms.chat import history_for, message_payload
 from rooms.outbox import Attend, Person, RoomFlags
-from rooms.room import Room, Viewer
+from rooms.room import Room
+from rooms.room_chat import Viewer
 from server.realtime.line import RoomLine
 from server.realtime.signalling import RoomMedia
 from server.recorder import Recorder

@@ -150,7 +150,7 @@ class RoomNamespace(
     async def _post(self, sid: str, data: dict[str, Any], *, to: str) -> dict[str, object]:
         text, client_id, now = data["text"], data["client_id"], self.live.clock()
         outcome = await self.live.change(
-            sid, lambda room: room.post_chat(sid, text=text, client_id=client_id, to=to, now=now)
+            sid, lambda room: room.chat.post(sid, text=text, client_id=client_id, to=to, now=now)
         )
         stored = outcome.stored[0] if outcome.stored else None
         if stored is None:
@@ -159,10 +159,12 @@ class RoomNamespace(
 
     async def on_chat_delete(self, sid: str, data: dict[str, Any]) -> None:
         message = await self.store.chat.get(self.live.room_of(sid).session_id, data["message_id"])
-        await self.live.change(sid, lambda room: room.delete_chat(sid, message))
+        await self.live.change(sid, lambda room: room.chat.delete(sid, message))
 
     async def on_set_chat_enabled(self, sid: str, data: dict[str, Any]) -> None:
-        await self.live.change(sid, lambda room: room.set_chat_enabled(sid, data["enabled"]))
+        await self.live.change(
+            sid, lambda room: room.controls.set_chat_enabled(sid, data["enabled"])
+        )
 
     # hands, reactions, microphones and cameras
 
@@ -225,29 +227,29 @@ class RoomNamespace(
 
     async def on_mute(self, sid: str, data: dict[str, Any]) -> None:
         live, target = self.live.room_of(sid), data["participant_id"]
-        effects = live.room.mute(sid, target)
+        effects = live.room.controls.mute(sid, target)
         live.media.follow(target)
         await self.live.run(live, effects)
 
     async def on_mute_all(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)
-        effects = live.room.mute_all(sid)
+        effects = live.room.controls.mute_all(sid)
         live.media.follow()
         await self.live.run(live, effects)
 
     async def on_remove(self, sid: str, data: dict[str, Any]) -> None:
         live, target, now = self.live.room_of(sid), data["participant_id"], self.live.clock()
-        effects = live.room.remove(sid, target, ban=data["ban"], now=now)
+        effects = live.room.controls.remove(sid, target, ban=data["ban"], now=now)
         await live.media.close_participant(target)
         await self.live.run(live, effects)
 
     async def on_set_locked(self, sid: str, data: dict[str, Any]) -> None:
-        await self.live.change(sid, lambda room: room.set_locked(sid, data["locked"]))
+        await self.live.change(sid, lambda room: room.controls.set_locked(sid, data["locked"]))
 
     async def on_set_role(self, sid: str, data: dict[str, Any]) -> None:
         target, role, now = data["participant_id"], data["role"], self.live.clock()
         live = self.live.room_of(sid)
-        await self.live.change(sid, lambda room: room.set_role(sid, target, role, now=now))
+        await self.live.change(sid, lambda room: room.controls.set_role(sid, target, role, now=now))
         await live.media.rights_changed(target, reason="role")
 
     async def on_get_attendance(self, sid: str, data: dict[str, Any]) -> None:
@@ -287,7 +289,7 @@ class RoomNamespace(
     async def on_stop_video(self, sid: str, data: dict[str, Any]) -> None:
         live = self.live.room_of(sid)
         target, screen = data["participant_id"], data["screen"]
-        effects = live.room.stop_video(sid, target, screen=screen)
+        effects = live.room.controls.stop_video(sid, target, screen=screen)
         if screen:
             live.media.stop_screen(target)
         live.media.follow(target)

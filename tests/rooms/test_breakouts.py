@@ -49,7 +49,7 @@ def hears(room: Room, listener: str) -> list[str]:
 
 
 def post(room: Room, sid: str, text: str, *, to: str = TO_ROOM) -> Post:
-    (effect,) = room.post_chat(sid, text=text, client_id=text, to=to, now=NOW)
+    (effect,) = room.chat.post(sid, text=text, client_id=text, to=to, now=NOW)
     assert isinstance(effect, Post)
     return effect
 
@@ -261,7 +261,7 @@ def test_someone_who_leaves_and_comes_back_lands_in_their_group() -> None:
 
     assert room.part(Breakouts).place(room.target("p-zhou")) == 2
     assert hears(room, "p-zhou") == []
-    assert room.viewer("s-zhou-2").audiences == {audience_of(1, 2)}  # type: ignore[union-attr]
+    assert room.chat.viewer("s-zhou-2").audiences == {audience_of(1, 2)}  # type: ignore[union-attr]
 
 
 def test_a_room_loads_its_groups_from_the_store() -> None:
@@ -327,7 +327,7 @@ def test_each_person_s_history_holds_only_their_own_group_s_chat() -> None:
 
     shown = {}
     for sid in ("s-li", "s-zhou", "s-qian", "s-owner"):
-        viewer = room.viewer(sid)
+        viewer = room.chat.viewer(sid)
         assert viewer is not None
         found = history_for(entries, participant_id=viewer.participant_id,
                             moderator=viewer.moderator, audiences=viewer.audiences)  # fmt: skip
@@ -345,7 +345,7 @@ def test_after_return_all_a_group_s_chat_is_nobody_s_but_its_senders() -> None:
     room = two_groups()
     room.part(Breakouts).close_breakouts("s-owner", now=LATER)
 
-    viewer = room.viewer("s-han")
+    viewer = room.chat.viewer("s-han")
 
     assert viewer is not None and viewer.audiences == frozenset()
 
@@ -424,9 +424,9 @@ def test_a_host_in_the_group_may_delete_its_chat_and_one_outside_may_not() -> No
     room = two_groups()
     stored = replace(post(room, "s-li", "oops").message, message_id="5-0")
 
-    outside = codes(lambda: room.delete_chat("s-owner", stored))
+    outside = codes(lambda: room.chat.delete("s-owner", stored))
     room.part(Breakouts).visit_breakout("s-owner", 1)
-    deleted = room.delete_chat("s-owner", stored)
+    deleted = room.chat.delete("s-owner", stored)
 
     assert (outside, len(deleted)) == ("not_found", 1)
 

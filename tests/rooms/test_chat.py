@@ -1,6 +1,6 @@
-"""rooms.chat: text limits, who sees a message, the export, the rate limit."""
+"""rooms.chat: text limits, who sees a message, the export, the rate limit (the room's chat
+as it routes messages: tests/rooms/test_room_chat.py)."""
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -18,16 +18,9 @@ from rooms.chat import (
 )
 from rooms.errors import DomainError
 from rooms.limits import CHAT_TEXT_MAX_BYTES
-from rooms.outbox import Effect, Erase, Group, Post, Send
-from tests.rooms.test_room import HAN, LI, NOW, OWNER, codes, make_room
+from tests.rooms.test_room import LI, NOW, codes, make_room
 
 AT = datetime(2026, 5, 1, 1, 30, tzinfo=UTC)
-
-
-def posted(effects: list[Effect]) -> Post:
-    """The one Post a chat change returns."""
-    assert len(effects) == 1 and isinstance(effects[0], Post)
-    return effects[0]
 
 
 def message(to: str = "room", sender: str = "p-sender", **changes: str) -> ChatMessage:
@@ -128,86 +121,7 @@ def test_token_bucket_refills_with_time_up_to_the_burst() -> None:
     assert after_long == [True, True, False]
 
 
-# the room's chat rules (rooms.room.Room)
-
-
-def test_chat_off_silences_all_but_the_moderators() -> None:
-    room = make_room(lobby=False)
-    room.join("s-owner", OWNER, now=NOW)
-    room.join("s-li", LI, now=NOW)
-    room.set_chat_enabled("s-owner", False)
-
-    post = posted(room.post_chat("s-owner", text="hi", client_id="c1", to="room", now=NOW))
-
-    assert post.message.sender_name == "Wang Fang"
-    assert (
-        codes(lambda: room.post_chat("s-li", text="hi", client_id="c2", to="room", now=NOW))
-        == "chat_disabled"
-    )
-
-
-def test_chat_is_throttled_per_person_others_unaffected() -> None:
-    room = make_room(lobby=False, burst=3)
-    room.join("s-li", LI, now=NOW)
-    room.join("s-han", HAN, now=NOW)
-    for n in range(3):
-        room.post_chat("s-li", text="x", client_id=f"c{n}", to="room", now=NOW)
-
-    assert (
-        codes(lambda: room.post_chat("s-li", text="x", client_id="c9", to="room", now=NOW))
-        == "rate_limited"
-    )
-    han = posted(room.post_chat("s-han", text="x", client_id="c1", to="room", now=NOW))
-    assert han.message.sender_id == "p-han"
-
-
-def test_chat_reaches_exactly_who_may_see_it() -> None:
-    room = make_room(lobby=False)
-    room.join("s-owner", OWNER, now=NOW)
-    room.join("s-li", LI, now=NOW)
-    room.join("s-li-2", LI, now=NOW)
-    room.join("s-han", HAN, now=NOW)
-    public = posted(room.post_chat("s-li", text="a", client_id="c1", to="room", now=NOW))
-    to_hosts = posted(room.post_chat("s-li", text="b", client_id="c2", to="hosts", now=NOW))
-    private = posted(room.post_chat("s-li", text="c", client_id="c3", to="p-han", now=NOW))
-
-    assert [(s.group, s.sids) for s in public.sends] == [(Group.ROOM, ())]
-    assert [(s.group, s.sids) for s in to_hosts.sends] == [
-        (Group.HOSTS, ()), (None, ("s-li", "s-li-2")),
-    ]  # fmt: skip
-    assert [(s.group, s.sids) for s in private.sends] == [(None, ("s-li", "s-li-2", "s-han"))]
-    assert private.message.to_name == "Han Mei"
-
-
-def test_a_private_message_to_nobody_present_is_not_found() -> None:
-    room = make_room(lobby=False)
-    room.join("s-li", LI, now=NOW)
-
-    assert (
-        codes(lambda: room.post_chat("s-li", text="x", client_id="c", to="p-gone", now=NOW))
-        == "not_found"
-    )
-
-
-def test_deleting_needs_a_moderator_and_a_message_they_can_see() -> None:
-    room = make_room(lobby=False)
-    room.join("s-owner", OWNER, now=NOW)
-    room.join("s-li", LI, now=NOW)
-    room.join("s-han", HAN, now=NOW)
-    post = posted(room.post_chat("s-li", text="x", client_id="c", to="p-han", now=NOW))
-    private = replace(post.message, message_id="9-0")
-    public = replace(private, to="room", message_id="8-0")
-
-    assert room.delete_chat("s-owner", public) == [
-        Erase(
-            "8-0",
-            by="p-owner",
-            sends=(Send("chat_deleted", {"message_id": "8-0"}, group=Group.ROOM),),
-        )
-    ]
-    assert codes(lambda: room.delete_chat("s-owner", private)) == "not_found"
-    assert codes(lambda: room.delete_chat("s-owner", None)) == "not_found"
-    assert codes(lambda: room.delete_chat("s-li", public)) == "forbidden"
+# the room's rate limit (rooms.room.Room)
 
 
 def test_reactions_are_rate_limited_per_person() -> None:

@@ -305,9 +305,9 @@ def test_the_panel_chat_is_for_the_chair_and_reviewers(room: Room) -> None:
     room.join("s-zhang", APPLICANT, now=NOW)
     room.lobby.admit("s-owner", "p-zhang", now=NOW)
 
-    effects = room.post_chat("s-a", text="between us", client_id="c1", to="panel", now=NOW)
+    effects = room.chat.post("s-a", text="between us", client_id="c1", to="panel", now=NOW)
     refused = codes(
-        lambda: room.post_chat("s-zhang", text="me too", client_id="c2", to="panel", now=NOW)
+        lambda: room.chat.post("s-zhang", text="me too", client_id="c2", to="panel", now=NOW)
     )
 
     [post] = effects
@@ -318,6 +318,6 @@ def test_the_panel_chat_is_for_the_chair_and_reviewers(room: Room) -> None:
 def test_a_held_reviewer_can_do_nothing_in_the_room_meanwhile(room: Room) -> None:
     panel(room).start_item("s-owner", "i1", now=NOW)
 
-    refused = codes(lambda: room.post_chat("s-b", text="hi", client_id="c", to="room", now=NOW))
+    refused = codes(lambda: room.chat.post("s-b", text="hi", client_id="c", to="room", now=NOW))
 
     assert refused == "held_out"

@@ -152,7 +152,9 @@ class ReviewMachine(RuleBasedStateMachine):
 
     @rule(who=st.sampled_from(PEOPLE[1:]), role=st.sampled_from([Role.REVIEWER, Role.OBSERVER]))
     def set_role(self, who: Person, role: Role) -> None:
-        self.act(lambda: self.room.set_role("s-owner", who.participant_id, role, now=self.now))
+        self.act(
+            lambda: self.room.controls.set_role("s-owner", who.participant_id, role, now=self.now)
+        )
 
     @rule(who=st.sampled_from(REVIEWERS), item_id=st.sampled_from(ITEMS), waive=st.booleans())
     def conflict(self, who: Person, item_id: str, waive: bool) -> None:
@@ -166,7 +168,7 @@ class ReviewMachine(RuleBasedStateMachine):
     @rule()
     def chat(self) -> None:
         self.act(
-            lambda: self.room.post_chat(
+            lambda: self.room.chat.post(
                 "s-owner", text="about the item", client_id=f"c{self.tabs}", to="room", now=self.now
             )
         )

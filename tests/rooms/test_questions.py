@@ -214,7 +214,7 @@ def test_a_new_moderator_gets_the_pending_questions() -> None:
     room = class_room(QaSettings(premoderated=True))
     qa(room).ask_question("s-li", "secret", anonymous=False, now=NOW)
 
-    effects = room.set_role("s-owner", "p-han", Role.COHOST, now=NOW)
+    effects = room.controls.set_role("s-owner", "p-han", Role.COHOST, now=NOW)
 
     sent = events(effects, "questions")
     assert sent[0].sids == ("s-han",)

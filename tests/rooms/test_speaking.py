@@ -199,8 +199,8 @@ def test_a_role_change_ends_the_grant_and_the_invitation(room: Room) -> None:
     speaking(room).answer_invite("s-li", accept=True)
     speaking(room).invite_to_speak("s-owner", "p-han", video=False)
 
-    room.set_role("s-owner", "p-li", Role.OBSERVER, now=NOW)
-    effects = room.set_role("s-owner", "p-han", Role.OBSERVER, now=NOW)
+    room.controls.set_role("s-owner", "p-li", Role.OBSERVER, now=NOW)
+    effects = room.controls.set_role("s-owner", "p-han", Role.OBSERVER, now=NOW)
 
     assert C.PUBLISH_AUDIO not in room.caps(li(room))
     assert events(effects, "speak_invite")[0].payload == {"invite": None}

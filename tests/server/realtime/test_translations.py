@@ -12,7 +12,8 @@ from tests.server.realtime.room_world import World
 
 ROOT = Path(__file__).resolve().parents[3]
 SOURCES = [
-    "rooms/room.py", "rooms/chat.py", "rooms/lifecycle.py", "server/realtime/identity.py",
+    "rooms/room.py", "rooms/room_chat.py", "rooms/host_controls.py", "rooms/chat.py",
+    "rooms/lifecycle.py", "server/realtime/identity.py",
     "server/realtime/live.py", "server/realtime/namespace.py", "server/realtime/payloads.py",
     "server/realtime/export.py", "server/store/rooms.py",
 ]  # fmt: skip
