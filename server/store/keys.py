@@ -8,8 +8,8 @@ a UTC POSIX timestamp). Person keys look like ``account:<id>``, ``expert:<id>``,
 a MULTI touches together with another has the same ``{tag}``, so they share a slot:
 
 - a live room's keys, ``session:{<id>}:…`` (chat, flags, attendance, review, polls, Q&A,
-  slides, breakouts, interest, signing, lease and owner): the room's batched MULTI, the
-  chat scripts, the scores, the lease scripts;
+  slides, breakouts, interest, signing, lease and owner; in room_keys.py): the room's
+  batched MULTI, the chat scripts, the scores, the lease scripts;
 - a person's notifications and reminder marks, ``person:{<key>}:…``;
 - one tag per directory whose records are written with their indexes and whose record
   key does not name its owner: ``{agenda}`` (events, sessions, rosters, bookings, the
@@ -19,9 +19,13 @@ a MULTI touches together with another has the same ``{tag}``, so they share a sl
   ``{jobs}``, ``{signing-records}``, ``{recordings}``;
 - keys only ever used alone have none.
 
-tests/server/store/test_key_slots.py checks it; server/store/key_names.py renames the keys
-of a Redis written before the tags.
+A live room's keys are written in server/store/room_keys.py and reached here, as every other
+key name is. tests/server/store/test_key_slots.py checks the tags; server/store/key_names.py
+renames the keys of a Redis written before the tags.
 """
+
+# a live room's keys, session:{<id>}:… (room_keys.py holds those key functions and nothing else)
+from server.store.room_keys import *  # noqa: F403
 
 # organizations and staff accounts
 ORGS = "{accounts}:orgs"  # set of org ids
@@ -168,86 +172,12 @@ def org_affiliations(org_id: str) -> str:
     return f"{{experts}}:org:{org_id}:affiliations"
 
 
-# live rooms (appended by the realtime helper)
-def room_chat(session_id: str) -> str:
-    return f"session:{{{session_id}}}:chat"  # stream of chat messages and deletions
-
-
-def room_chat_client(session_id: str, participant_id: str, client_id: str) -> str:
-    # -> message id, TTL
-    return f"session:{{{session_id}}}:chat-client:{participant_id}:{client_id}"
-
-
+# the live rooms a process holds (server/store/rooms.py)
 def rooms_held(process: str) -> str:
     return f"process:{process}:rooms"  # hash session_id -> the last heartbeat (POSIX seconds)
 
 
-def room_flags(session_id: str) -> str:
-    return f"session:{{{session_id}}}:room"  # JSON: locked, chat_enabled, bans, roles given live
-
-
-def room_hands(session_id: str) -> str:
-    return f"session:{{{session_id}}}:hands"  # hash participant_id -> raised at (ISO), the queue
-
-
-def room_admitted(session_id: str) -> str:
-    return f"session:{{{session_id}}}:admitted"  # set of person keys admitted (straight back in)
-
-
-def room_lobby(session_id: str) -> str:
-    return f"session:{{{session_id}}}:lobby"  # hash person_key -> came to wait at (ISO)
-
-
-def attendance(session_id: str) -> str:
-    return f"session:{{{session_id}}}:attendance"  # stream of joins and leaves
-
-
-# review panels (appended by the review preparation helper); every key of a session's review
-# starts with session:<id>:review: so they share a prefix (a hash tag when it comes to Cluster)
-def review_items(session_id: str) -> str:
-    return f"session:{{{session_id}}}:review:items"  # hash item_id -> Item JSON
-
-
-def review_order(session_id: str) -> str:
-    return f"session:{{{session_id}}}:review:order"  # list of item ids, in the panel's order
-
-
-def review_rubric(session_id: str) -> str:
-    return f"session:{{{session_id}}}:review:rubric"  # Rubric JSON
-
-
-def review_settings(session_id: str) -> str:
-    return f"session:{{{session_id}}}:review:settings"  # ReviewSettings JSON
-
-
-def review_notes(session_id: str) -> str:
-    return f"session:{{{session_id}}}:review:notes"  # list of ConflictNote JSON, append-only
-
-
-def review_materials(session_id: str, item_id: str) -> str:
-    return f"session:{{{session_id}}}:review:materials:{item_id}"  # list of file ids
-
-
-def review_scores(session_id: str) -> str:
-    return f"session:{{{session_id}}}:review:scores"  # hash "<item_id> <reviewer_key>" -> Scorecard
-
-
-def questions(session_id: str) -> str:
-    return f"session:{{{session_id}}}:questions"  # hash: question id -> the question (Q&A)
-
-
-def questions_settings(session_id: str) -> str:
-    return f"session:{{{session_id}}}:questions:settings"  # the room's Q&A settings
-
-
-def review_runs(session_id: str) -> str:
-    return f"session:{{{session_id}}}:review:runs"  # the live panel's run of its items
-
-
-def review_audit(session_id: str) -> str:
-    return f"session:{{{session_id}}}:review:audit"  # stream: the review's audit log
-
-
+# an organization's rubric templates for review panels
 def rubric_templates(org_id: str) -> str:
     return f"org:{org_id}:rubric-templates"  # hash template name -> Rubric JSON
 
@@ -261,47 +191,9 @@ def scope_files(scope_id: str) -> str:
     return f"{{files}}:files-of:{scope_id}"  # zset file_id by upload time (what a session… holds)
 
 
-# a session's polls and quizzes (rooms.polls)
-def poll_bank(session_id: str) -> str:
-    return f"session:{{{session_id}}}:polls:bank"  # hash draft_id -> PollSpec JSON
-
-
-def poll_bank_next(session_id: str) -> str:
-    return f"session:{{{session_id}}}:polls:bank:next"  # the last draft's number
-
-
-def polls(session_id: str) -> str:
-    return f"session:{{{session_id}}}:polls"  # hash poll_id -> LivePoll JSON
-
-
-def poll_ballots(session_id: str) -> str:
-    return f"session:{{{session_id}}}:polls:ballots"  # hash "<poll_id> <person key>" -> Ballot
-
-
-def poll_board(session_id: str) -> str:
-    return f"session:{{{session_id}}}:polls:board"  # "1" while the leaderboard is shown
-
-
-# slides on a room's stage (rooms.slides)
-def slide_show(session_id: str) -> str:
-    return f"session:{{{session_id}}}:slides"  # SlideShow JSON: the deck shown, and its page
-
-
+# roadshows whose run of show is due (rooms.run_of_show; a show's own keys: room_keys.py)
 SHOWS_DUE = "shows:due"  # zset: roadshow session id -> when its run of show next changes
 SHOWS_CHANNEL = "shows:changed"  # pub/sub: a roadshow session id whose show changed
-
-
-def show_log(session_id: str) -> str:
-    return f"session:{{{session_id}}}:show:log"  # list: the run of show's log, JSON entries
-
-
-def show_buffer(session_id: str) -> str:
-    return f"session:{{{session_id}}}:show:buffer"  # seconds between two pitch slots
-
-
-# a room's breakout groups (rooms.breakouts)
-def breakouts(session_id: str) -> str:
-    return f"session:{{{session_id}}}:breakouts"  # BreakoutState JSON: the groups, who is where
 
 
 # attendance certificates (rooms.certificates)
@@ -366,7 +258,7 @@ def investor_email(org_id: str, email: str) -> str:
     return f"{{investors}}:org:{org_id}:investor-email:{email.lower()}"
 
 
-# follow-up requests (rooms.followups) and investors' interest in pitches (rooms.interest)
+# follow-up requests (rooms.followups) and the rate of investors' marks of interest
 def follow_up(follow_up_id: str) -> str:
     return f"{{follow-ups}}:follow-up:{follow_up_id}"  # the request's JSON
 
@@ -393,31 +285,6 @@ def follow_ups_event(owner: str, owner_id: str) -> str:
 
 def interest_rate(person_key: str) -> str:
     return f"person:{person_key}:interest-rate"  # marks through the API this minute (TTL)
-
-
-def interest(session_id: str) -> str:
-    return f"session:{{{session_id}}}:interest"  # hash "<person_key>|<item_id>" -> Interest JSON
-
-
-# a signing session's agreement and its hash-chained log (rooms.agreement, rooms.signing_log)
-def agreement(session_id: str) -> str:
-    return f"session:{{{session_id}}}:agreement"  # the Agreement's JSON (until fixed, editable)
-
-
-def signing_log(session_id: str) -> str:
-    return f"session:{{{session_id}}}:signing-log"  # list of LogEntry JSON, oldest first
-
-
-def signatures(session_id: str) -> str:
-    return f"session:{{{session_id}}}:signatures"  # hash party_id -> drawn signature (PNG data URL)
-
-
-def agreement_page(session_id: str) -> str:
-    return f"session:{{{session_id}}}:agreement-page"  # the page on the stage
-
-
-def signed_agreement(session_id: str) -> str:
-    return f"session:{{{session_id}}}:signed-agreement"  # the sealed PDF's file id (set once)
 
 
 # signing records (rooms.signing_record): what a signing ceremony left, found by hash
@@ -476,15 +343,7 @@ def recording_urls(address: str) -> str:
     return f"recording-urls:{address}"  # fresh player URLs asked from an address, TTL a minute
 
 
-# room ownership across web processes (server/store/owners.py)
-def room_lease(session_id: str) -> str:
-    return f"session:{{{session_id}}}:lease"  # "<owner> <token>", with the lease's TTL
-
-
-def room_owner(session_id: str) -> str:
-    return f"session:{{{session_id}}}:owner"  # hash: token (the fencing token), process (its owner)
-
-
+# room ownership across web processes (server/store/owners.py; the lease: room_keys.py)
 def room_fence_copy(directory: str, session_id: str) -> str:
     # a directory's copy of the room's fencing token (server/store/owners.py, Fence.into)
     return f"{{{directory}}}:session:{session_id}:fence"

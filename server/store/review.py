@@ -2,7 +2,7 @@
 review settings, the conflict notes, each item's materials, and the organization's rubric
 templates.
 
-Every key of a session's review starts with ``session:<id>:review:`` (server/store/keys.py).
+Every key of a session's review starts with ``session:<id>:review:`` (server/store/room_keys.py).
 Items are JSON in one hash; their order is a list of item ids beside it. Every change of the
 order runs under ``WATCH`` of the order: adding or deleting an item changes the order in the
 same ``MULTI``, so a reorder computed from an older set of items fails its transaction, is
