@@ -1,5 +1,5 @@
 """The agenda service: events, sessions and rosters, checked by rooms.agenda and written
-atomically by the store (server/store/agenda.py).
+atomically by the store (server/store/agenda.py; rosters: server/store/bookings.py).
 
 Every function is async and keyword-only after the store, and raises DomainError
 subclasses a user may see. A change is computed from what Redis holds at the moment of
@@ -19,7 +19,7 @@ from rooms.errors import Conflict, NotFound
 from rooms.roles import Kind, Role
 from rooms.timing import TimeError
 from server.store import Store
-from server.store.agenda import Overlap
+from server.store.bookings import Overlap
 
 
 def new_id() -> str:

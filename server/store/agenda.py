@@ -1,19 +1,17 @@
-"""Events, sessions, rosters and bookings in Redis.
+"""Events and sessions in Redis; their rosters and bookings are ``Bookings``'
+(server/store/bookings.py), the base of ``Agenda``.
 
 Records are JSON strings (codec); indexes are sorted sets scored by UTC POSIX seconds:
 an organization's events and the public events (by first day), an event's agenda, the
 upcoming public sessions and each person's sessions (by start), the scheduler's due times
-and reminders. A person's **bookings** are a sorted set of ``"<end_ts>|<session_id>"`` by
-start, one per session they hold a booked role in (rooms.roles.BOOKED_ROLES).
+and reminders.
 
 Atomicity:
 - a session is rewritten by one Lua script (``_REWRITE``) that compares the session's JSON,
   its event's JSON and its roster with what the change was computed from, re-checks every
-  booked person's span, and then writes the session, every index, every booking and the
-  scheduler's entries — or nothing. A mismatch means someone (the scheduler, another
-  editor) got there first: read again, compute again, try again;
-- a person joins a roster through ``_BOOK``, which refuses an overlapping booking and
-  writes the entry, the booking and the person's session index in one step;
+  booked person's span (``bookings.OVERLAP``), and then writes the session, every index,
+  every booking and the scheduler's entries — or nothing. A mismatch means someone (the
+  scheduler, another editor) got there first: read again, compute again, try again;
 - event writes (and new sessions, which the event's visibility decides about) use
   WATCH/MULTI on the event, its agenda and its sessions.
 """
@@ -26,15 +24,24 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import WatchError
 
 from rooms.agenda import Event, RosterEntry, Session, Visibility
-from rooms.errors import Conflict, NotFound
+from rooms.errors import NotFound
 from rooms.lifecycle import State, next_change_at
-from rooms.roles import BOOKED_ROLES, Role
-from rooms.timing import MAX_SESSION, parse_zone
+from rooms.roles import BOOKED_ROLES
+from rooms.timing import parse_zone
 from server.store import codec, keys
+from server.store.bookings import (
+    ATTEMPTS,
+    LOOKBACK,
+    OVERLAP,
+    Bookings,
+    Overlap,
+    busy,
+    not_found_session,
+    ts,
+)
+from server.store.bookings import member as member  # bench/agenda.py takes it from here
 from server.store.connection import Redis
 
-ATTEMPTS = 50
-LOOKBACK = int(MAX_SESSION.total_seconds())  # no booking starting earlier can reach now
 T = TypeVar("T")
 
 # KEYS[1] a zset of ids; ARGV: key prefix, key suffix. The records of the ids in score
@@ -77,60 +84,13 @@ while true do
 end
 """
 
-# Shared by both scripts: the first booking of KEYS[k] overlapping [start, end), other
-# than the session's own; nil if there is none. Members are "<end_ts>|<session_id>".
-_OVERLAP = """
-local function overlap(key, start, stop, own, lookback)
-  local near = redis.call('ZRANGE', key, start - lookback, '(' .. stop, 'BYSCORE')
-  for _, member in ipairs(near) do
-    local bar = string.find(member, '|', 1, true)
-    local other = string.sub(member, bar + 1)
-    if other ~= own and tonumber(string.sub(member, 1, bar - 1)) > start then
-      return other
-    end
-  end
-  return nil
-end
-"""
-
-# KEYS: session, roster, person_sessions, person_bookings
-# ARGV: session JSON read, person_key, entry JSON, start, end, session_id, booked, lookback
-_BOOK = (
-    _OVERLAP
-    + """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'stale'} end
-local start, stop, own = tonumber(ARGV[4]), ARGV[5], ARGV[6]
-local member = stop .. '|' .. own
-if ARGV[7] == '1' then
-  local other = overlap(KEYS[4], start, stop, own, tonumber(ARGV[8]))
-  if other then return {'double_booked', ARGV[2], other} end
-  redis.call('ZADD', KEYS[4], start, member)
-else
-  redis.call('ZREM', KEYS[4], member)
-end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-redis.call('ZADD', KEYS[3], start, own)
-return {'ok'}
-"""
-)
-
-# KEYS: session, roster, person_sessions, person_bookings
-# ARGV: session JSON read, person_key, booking member, session_id
-_UNBOOK = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {'stale'} end
-if redis.call('HDEL', KEYS[2], ARGV[2]) == 0 then return {'absent'} end
-redis.call('ZREM', KEYS[3], ARGV[4])
-redis.call('ZREM', KEYS[4], ARGV[3])
-return {'ok'}
-"""
-
 # KEYS: 1 session, 2 event, 3 roster, 4 agenda, 5 upcoming public, 6 schedule, 7 reminders,
 #       then per roster entry: its person's bookings, its person's sessions
 # ARGV: 1 session JSON read, 2 event JSON read, 3 new session JSON, 4 session_id,
 #       5 old end, 6 new start, 7 new end, 8 cancelled, 9 public, 10 due ts or '',
 #       11 lookback, 12 roster size, then per entry: person_key, entry JSON read, booked
 _REWRITE = (
-    _OVERLAP
+    OVERLAP
     + """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] or redis.call('GET', KEYS[2]) ~= ARGV[2] then
   return {'stale'}
@@ -170,25 +130,6 @@ return {'ok'}
 )
 
 
-class Overlap(Exception):
-    """A booked person would be in two sessions at once."""
-
-    def __init__(self, person_key: str, other_session_id: str) -> None:
-        super().__init__(person_key, other_session_id)
-        self.person_key = person_key
-        self.other_session_id = other_session_id
-
-
-def ts(moment: datetime) -> int:
-    """A score: whole UTC POSIX seconds (session times carry no fractions)."""
-    return int(moment.timestamp())
-
-
-def member(session: Session) -> str:
-    """A session's member in a person's bookings."""
-    return f"{ts(session.end)}|{session.session_id}"
-
-
 def due(session: Session) -> str:
     """The scheduler's next look at this session, as a score; '' when there is none."""
     at = next_change_at(
@@ -210,21 +151,13 @@ def _affixes(key_of: Callable[[str], str]) -> tuple[str, str]:
     return prefix, suffix
 
 
-def _busy() -> Conflict:
-    return Conflict("Too many changes at once; please try again.", code="busy")
+class Agenda(Bookings):
+    """Events and sessions, with their indexes; rosters and bookings from ``Bookings``."""
 
-
-def _not_found_session(session_id: str) -> NotFound:
-    return NotFound("No session {session_id}.", session_id=session_id)
-
-
-class Agenda:
     def __init__(self, redis: Redis) -> None:
-        self.redis = redis
+        super().__init__(redis)
         self._range = redis.register_script(_RANGE)
         self._upcoming = redis.register_script(_UPCOMING)
-        self._book = redis.register_script(_BOOK)
-        self._unbook = redis.register_script(_UNBOOK)
         self._rewrite = redis.register_script(_REWRITE)
 
     # Reading ----------------------------------------------------------------------------
@@ -268,22 +201,6 @@ class Agenda:
         found = [codec.load(Session, raw) for raw in rows]
         return [s for s in found if s.end > now and s.state is not State.CANCELLED]
 
-    async def roster_of(self, session_id: str) -> list[RosterEntry]:
-        """The session's roster: by role (in the order of rooms.roles.Role), then name."""
-        rows = await self.redis.hvals(keys.roster(session_id))
-        entries = [codec.load(RosterEntry, raw) for raw in rows]
-        order = list(Role)
-        return sorted(entries, key=lambda e: (order.index(e.role), e.name, e.person_key))
-
-    async def roster_entry(self, session_id: str, person_key: str) -> RosterEntry | None:
-        raw = await self.redis.hget(keys.roster(session_id), person_key)
-        return None if raw is None else codec.load(RosterEntry, raw)
-
-    async def bookings_of(self, person_key: str) -> list[tuple[str, datetime, datetime]]:
-        """The person's bookings: (session_id, start, end) by start."""
-        rows = await self.redis.zrange(keys.person_bookings(person_key), 0, -1, withscores=True)
-        return [_booking(text, score) for text, score in rows]
-
     async def _records(self, cls: type[T], index: str, key_of: Callable[[str], str]) -> list[T]:
         rows = await self._range(keys=[index], args=list(_affixes(key_of)))
         return [codec.load(cls, raw) for raw in rows if raw]
@@ -306,7 +223,7 @@ class Agenda:
                     return await self._change_event_once(pipe, event_id, change)
                 except WatchError:
                     continue
-        raise _busy()
+        raise busy()
 
     async def _change_event_once(
         self, pipe: Pipeline, event_id: str, change: Callable[[Event, list[Session]], Event]
@@ -346,7 +263,7 @@ class Agenda:
                     return session
                 except WatchError:
                     continue
-        raise _busy()
+        raise busy()
 
     async def change_session(
         self,
@@ -373,7 +290,7 @@ class Agenda:
                 raise Overlap(outcome[1], outcome[2])
             if outcome[0] == "ok":
                 return revised
-        raise _busy()
+        raise busy()
 
     async def _read_session(self, session_id: str) -> tuple[str, dict[str, str]]:
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -381,45 +298,8 @@ class Agenda:
             pipe.hgetall(keys.roster(session_id))
             raw, roster = await pipe.execute()
         if raw is None:
-            raise _not_found_session(session_id)
+            raise not_found_session(session_id)
         return raw, roster
-
-    # Rosters ----------------------------------------------------------------------------
-
-    async def book(
-        self, session_id: str, entry: RosterEntry, check: Callable[[Session], None]
-    ) -> Session:
-        """Put entry on the roster if check(session) passes; a booked role holds the
-        person's time, refused (Overlap) when it overlaps another of their bookings."""
-        pk = entry.person_key
-        for _ in range(ATTEMPTS):
-            raw = await self.redis.get(keys.session(session_id))
-            if raw is None:
-                raise _not_found_session(session_id)
-            session = codec.load(Session, raw)
-            check(session)
-            booked = "1" if entry.role in BOOKED_ROLES else "0"
-            args = [raw, pk, codec.dump(entry), ts(session.start), ts(session.end)]
-            outcome = await self._book(
-                keys=_person_keys(session_id, pk), args=[*args, session_id, booked, LOOKBACK]
-            )
-            if outcome[0] == "double_booked":
-                raise Overlap(outcome[1], outcome[2])
-            if outcome[0] == "ok":
-                return session
-        raise _busy()
-
-    async def unbook(self, session_id: str, person_key: str) -> bool:
-        """Take the person off the roster and release their booking; False if absent."""
-        for _ in range(ATTEMPTS):
-            raw = await self.redis.get(keys.session(session_id))
-            if raw is None:
-                raise _not_found_session(session_id)
-            args = [raw, person_key, member(codec.load(Session, raw)), session_id]
-            outcome = await self._unbook(keys=_person_keys(session_id, person_key), args=args)
-            if outcome[0] != "stale":
-                return bool(outcome[0] == "ok")
-        raise _busy()
 
     async def discard_session(self, session: Session) -> None:
         """Remove a session made a moment ago whose roster stayed empty (a follow-up
@@ -467,15 +347,6 @@ def _index_public(pipe: Pipeline, session: Session, event: Event) -> None:
         pipe.zrem(keys.UPCOMING_PUBLIC, session.session_id)
 
 
-def _person_keys(session_id: str, person_key: str) -> list[str]:
-    return [
-        keys.session(session_id),
-        keys.roster(session_id),
-        keys.person_sessions(person_key),
-        keys.person_bookings(person_key),
-    ]
-
-
 def _rewrite_keys(session: Session, roster: dict[str, str]) -> list[str]:
     sid = session.session_id
     fixed = [keys.session(sid), keys.event(session.event_id), keys.roster(sid)]
@@ -496,8 +367,3 @@ def _rewrite_args(
         booked = codec.load(RosterEntry, text).role in BOOKED_ROLES
         args += [pk, text, "1" if booked else "0"]
     return args
-
-
-def _booking(text: str, score: float) -> tuple[str, datetime, datetime]:
-    end, _, session_id = text.partition("|")
-    return session_id, datetime.fromtimestamp(score, UTC), datetime.fromtimestamp(int(end), UTC)
