@@ -40,7 +40,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sfu import Control, serve_calls  # noqa: E402
+from sfu_servers import Control, serve_calls  # noqa: E402
 
 from server.audiences import Audiences  # noqa: E402
 from server.media import CandidatePolicy, MediaConfig, Router  # noqa: E402
