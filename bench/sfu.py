@@ -111,6 +111,7 @@ async def work(port: int, stamp: bool) -> None:
                 "latencies": [x for v in viewers for g in v.received.values() for x in g.latencies],
                 "gaps": sum(g.gaps for v in viewers for g in v.received.values()),
                 "received": sum(len(g.seqs) for v in viewers for g in v.received.values()),
+                "silent": sum(not any(g.seqs for g in v.received.values()) for v in viewers),
                 "cpu": cpu_seconds(os.getpid()),
             }
         elif call["op"] == "stop":
@@ -200,6 +201,7 @@ async def measure(pid: int, media: Control, workers: Workers, seconds: float, pr
         "clients": (sum(r["cpu"] for r in collected) - clients0) / wall,
         "gaps": sum(r["gaps"] for r in collected),
         "received": sum(r["received"] for r in collected),
+        "silent": sum(r["silent"] for r in collected),
     }
 
 
@@ -244,9 +246,10 @@ def report(r: dict, kind: str) -> None:
           f"{1 / per_packet:.0f} pkt/core-s, {r['kernel']:.0%} in the kernel")  # fmt: skip
     print(f"    latency, publisher send -> arrival at the viewer: {ms(r['latencies'])}")
     print(f"    of which in the SFU (-> written to the last viewer): {ms(r['in_sfu'])}")
-    print(f"    {clients}; load average {os.getloadavg()[0]:.2f}; {r['gaps']} packets "
-          f"missing at viewers ({lost(r):.2%} of {expected(r)} expected); viewers fell behind "
-          f"{r['dropped']} times", flush=True)  # fmt: skip
+    silent = f", {r['silent']} viewers received nothing" if r["silent"] else ""
+    print(f"    {clients}; load average {os.getloadavg()[0]:.2f}; {missing(r)} packets "
+          f"missing at viewers ({lost(r):.2%} of {expected(r)} expected{silent}); viewers fell "
+          f"behind {r['dropped']} times", flush=True)  # fmt: skip
 
 
 def slope(results: list[dict]) -> float:
@@ -271,13 +274,19 @@ async def alternating(clip, args, first: dict) -> dict[str, list[dict]]:
 
 
 def expected(r: dict) -> int:
-    """Packets the viewers should have had in a run: those received and those missing."""
-    return r["received"] + r["gaps"]
+    """Packets the viewers should have had in a run: those received and the gaps between
+    them, and for a viewer that received nothing, what the others had on average."""
+    heard, had = r["viewers"] - r["silent"], r["received"] + r["gaps"]
+    return had + r["silent"] * had // heard if heard else 0
+
+
+def missing(r: dict) -> int:
+    return expected(r) - r["received"]
 
 
 def lost(r: dict) -> float:
     """The share of the expected packets the viewers missed (all of them when none came)."""
-    return r["gaps"] / expected(r) if expected(r) else 1.0
+    return missing(r) / expected(r) if expected(r) else 1.0
 
 
 def pooled(runs: list[dict]) -> float | None:
