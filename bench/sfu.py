@@ -61,7 +61,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sfu_room import report_room, room_line  # noqa: E402
+from sfu_room import report_room, room_line, udp_drops  # noqa: E402
 from sfu_servers import Control, cpu_seconds, serving, spawn_program  # noqa: E402
 
 from tests.server.media.synthetic import (  # noqa: E402
@@ -92,6 +92,7 @@ async def work(port: int, stamp: bool) -> None:
     stdin = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
     viewers: list[SyntheticViewer] = []
+    full = 0  # datagrams the kernel dropped at the viewers' full sockets before the reset
     print("ready", flush=True)
     while line := await stdin.readline():
         call = json.loads(line)
@@ -103,6 +104,7 @@ async def work(port: int, stamp: bool) -> None:
                 await media.call("answer", viewer=name, sdp=await viewer.answer(offer))  # type: ignore[arg-type]
                 viewers.append(viewer)
         elif call["op"] == "reset":
+            full = udp_drops()
             for got in (g for v in viewers for g in v.received.values()):
                 got.latencies.clear()
                 got.seqs.clear()
@@ -112,6 +114,7 @@ async def work(port: int, stamp: bool) -> None:
                 "gaps": sum(g.gaps for v in viewers for g in v.received.values()),
                 "received": sum(len(g.seqs) for v in viewers for g in v.received.values()),
                 "silent": sum(not any(g.seqs for g in v.received.values()) for v in viewers),
+                "full": udp_drops() - full,
                 "cpu": cpu_seconds(os.getpid()),
             }
         elif call["op"] == "stop":
@@ -202,6 +205,7 @@ async def measure(pid: int, media: Control, workers: Workers, seconds: float, pr
         "gaps": sum(r["gaps"] for r in collected),
         "received": sum(r["received"] for r in collected),
         "silent": sum(r["silent"] for r in collected),
+        "full": sum(r["full"] for r in collected),
     }
 
 
@@ -248,8 +252,9 @@ def report(r: dict, kind: str) -> None:
     print(f"    of which in the SFU (-> written to the last viewer): {ms(r['in_sfu'])}")
     silent = f", {r['silent']} viewers received nothing" if r["silent"] else ""
     print(f"    {clients}; load average {os.getloadavg()[0]:.2f}; {missing(r)} packets "
-          f"missing at viewers ({lost(r):.2%} of {expected(r)} expected{silent}); viewers fell "
-          f"behind {r['dropped']} times", flush=True)  # fmt: skip
+          f"missing at viewers ({lost(r):.2%} of {expected(r)} expected{silent}; the kernel "
+          f"dropped {r['full']} datagrams at their full sockets, busy viewer processes); "
+          f"viewers fell behind {r['dropped']} times", flush=True)  # fmt: skip
 
 
 def slope(results: list[dict]) -> float:
