@@ -67,7 +67,6 @@ from aiortc.exceptions import InvalidStateError  # noqa: E402
 from chat import cpu_seconds as cpu_ticks  # noqa: E402
 from chat import cpu_split, raise_fd_limit  # noqa: E402
 from chat_real import BenchRedis, RealServer, open_room  # noqa: E402
-from sfu import cpu_seconds  # noqa: E402
 from sfu_room import (  # noqa: E402
     NAMESPACE,
     TIMEOUT,
@@ -77,6 +76,7 @@ from sfu_room import (  # noqa: E402
     publish,
     udp_socket_drops,
 )
+from wakeups import cpu_seconds  # noqa: E402
 
 from rooms.invites import Invite  # noqa: E402
 from rooms.roles import Role  # noqa: E402

@@ -45,7 +45,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sfu import Control, serve_calls  # noqa: E402
+from sfu_servers import Control, serve_calls  # noqa: E402
 from wakeups import KINDS, cpu_seconds, floor, wakeups  # noqa: E402
 
 from server.audiences import Audiences  # noqa: E402

@@ -46,7 +46,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sfu import CONFIG, Control, Workers, cpu_seconds, serve_calls  # noqa: E402
+from sfu import Workers  # noqa: E402
+from sfu_servers import CONFIG, Control, serve_calls  # noqa: E402
+from wakeups import cpu_seconds  # noqa: E402
 
 from recordings.compose import Composition  # noqa: E402
 from recordings.layout import GRID, SPEAKER  # noqa: E402

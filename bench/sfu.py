@@ -25,216 +25,57 @@ Then aiortc's MediaRelay (decode once, encode per viewer) at small N. Viewer cos
 added viewer (slope from the first to the last N). The machine is shared: the load average is
 printed.
 
+The edge line: the same publisher publishes to the room's owner (bench/cluster.py's owner, a
+Router placing every viewer on an edge) and ONE edge process (``EdgeService``, fed over a relay
+link from the owner; bench/sfu_servers.py) serves every viewer; its figure is the edge
+process's: its forwarded packets (its outlets' counts) over its CPU (every thread, read as
+ours is). The owner's CPU is not in it.
+
 Beside ours, a peer SFU built here: mediasoup 3.12.16 (``make mediasoup``), a Router in its
 worker process driven by bench/mediasoup/driver.mjs with the same calls, the same publisher
-and the same viewers. At the last N, ``--peer-runs`` runs of each alternate (ours, mediasoup,
-ours, mediasoup; the series' last run is ours' first), each with its own server, publisher and
-viewers; its worker's CPU is read as ours is (every thread's schedstat), and "forwarded" is the
-RTP its consumers sent (their stats' packet counts). Figures over the alternating runs are
+and the same viewers; its worker's CPU is read as ours is (every thread's schedstat), and
+"forwarded" is the RTP its consumers sent (their stats' packet counts). At the last N,
+``--peer-runs`` runs of each kind alternate (ours, edge, mediasoup, ours, edge, mediasoup...;
+the series' last run is ours' first; with 0, the edge runs once and mediasoup not), each with
+its own servers, publisher and viewers. Every run prints the packets its viewers missed
+(sequence gaps) against those expected (received and missed); a run whose viewers missed
+more than 0.5 % is left out of the pooled figures, and the output says so; a kind whose runs
+were all left out has no valid figure (``invalid``). Figures over the alternating runs are
 pooled: all their packets over all their CPU time. Final line: ``sfu: pkts_per_core_s=<n>
 viewer_cost_ratio_vs_transcode=<x> p95_ms=<y> room_pkts_per_core_s=<n> room_p95_ms=<y>
-mediasoup_pkts_per_core_s=<n> vs_mediasoup=<r>`` (pkts_per_core_s: ours pooled at the last N).
+mediasoup_pkts_per_core_s=<n> vs_mediasoup=<r> edge_pkts_per_core_s=<n>
+edge_vs_mediasoup=<r>`` (pkts_per_core_s: ours pooled at the last N; the mediasoup fields
+only with ``--peer-runs`` above 0).
 """
 
 import argparse
 import asyncio
-import inspect
 import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription  # noqa: E402
-from aiortc.contrib.media import MediaRelay  # noqa: E402
-from sfu_room import report_room, room_line  # noqa: E402
+from sfu_room import report_room, room_line, udp_drops  # noqa: E402
+from sfu_servers import Control, serving, spawn_program  # noqa: E402
+from wakeups import cpu_seconds  # noqa: E402
 
-from server.media import CandidatePolicy, MediaConfig, Router  # noqa: E402
-from server.media.outlet import Outlet  # noqa: E402
-from server.media.packets import Packet  # noqa: E402
 from tests.server.media.synthetic import (  # noqa: E402
-    STAMP,
     SyntheticPublisher,
     SyntheticViewer,
     encode_clip,
-    set_local,
 )
 
-CONFIG = MediaConfig(host_addresses=("127.0.0.1",), candidates=CandidatePolicy(allow_loopback=True))
-
-
-# --- the media server (its own process) -------------------------------------------------
-
-
-class Forwarding:
-    def __init__(self) -> None:
-        self.router = Router(room_id="bench", config=CONFIG)
-        self.spans: list[float] = []  # publisher send -> packet written to the last viewer
-        self.seen: set[Outlet] = set()
-
-    async def publish(self, sdp: str) -> str:
-        peer = self.router.open_peer("publisher", may_publish=lambda kind: True)
-        answer = (await peer.publish(sdp)).sdp
-        for source in self.router.sources.values():
-            source._send = self._timed(source._send)  # type: ignore[method-assign]
-        return answer
-
-    def _timed(self, send: Callable[[list[Packet], bytes], None]) -> Callable[..., None]:
-        def timed(packets: list[Packet], ext: bytes) -> None:
-            send(packets, ext)
-            done = time.monotonic()
-            for _seq, _ts, _marker, payload, _key, _pad in packets:
-                if len(payload) >= 8:
-                    self.spans.append(done - STAMP.unpack_from(payload, len(payload) - 8)[0])
-
-        return timed
-
-    def cpu_pid(self) -> int:
-        """The process whose threads' CPU is the media server's."""
-        return os.getpid()
-
-    def in_sfu(self) -> list[float]:
-        spans, self.spans = self.spans, []
-        return spans
-
-    async def subscribe(self, viewer: str) -> str | None:
-        return await self.router.open_peer(viewer, may_publish=lambda kind: False).subscribe()
-
-    async def answer(self, viewer: str, sdp: str) -> None:
-        await self.router.peers[viewer].subscribed(sdp)
-
-    def _outlets(self) -> set[Outlet]:
-        """Every outlet seen so far (a failed viewer's is detached but still counts)."""
-        self.seen.update(o for s in self.router.sources.values() for o in s.outlets)
-        return self.seen
-
-    def forwarded(self) -> int:
-        return sum(o.packets for o in self._outlets())
-
-    def dropped(self) -> int:
-        """Times a viewer's socket was full and it fell back to waiting for a key frame."""
-        return sum(o.drops for o in self._outlets())
-
-    async def close(self) -> None:
-        await self.router.close()
-
-
-class Transcoding:
-    """aiortc's own way: decode the publisher once (MediaRelay), encode for every viewer."""
-
-    def __init__(self) -> None:
-        self.relay = MediaRelay()
-        self.tracks: list = []
-        self.pcs: dict[str, RTCPeerConnection] = {}
-
-    def _pc(self, name: str) -> RTCPeerConnection:
-        self.pcs[name] = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        return self.pcs[name]
-
-    async def publish(self, sdp: str) -> str:
-        pc = self._pc("publisher")
-        pc.on("track", self.tracks.append)
-        await pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
-        return await set_local(pc, await pc.createAnswer())
-
-    async def subscribe(self, viewer: str) -> str:
-        pc = self._pc(viewer)
-        for track in self.tracks:
-            pc.addTrack(self.relay.subscribe(track))
-        return await set_local(pc, await pc.createOffer())
-
-    async def answer(self, viewer: str, sdp: str) -> None:
-        await self.pcs[viewer].setRemoteDescription(RTCSessionDescription(sdp, "answer"))
-
-    def forwarded(self) -> int:  # nothing is forwarded: everything is encoded again
-        return 0
-
-    dropped = forwarded
-    in_sfu = list
-
-    async def close(self) -> None:
-        for pc in self.pcs.values():
-            await pc.close()
-
-
-async def serve(transcode: bool) -> None:
-    await serve_calls(Transcoding() if transcode else Forwarding())
-
-
-async def serve_calls(media: object) -> None:
-    """Answer the driving process's calls (JSON lines on a loopback socket: ``op`` and its
-    arguments, a method of ``media``) until it says ``stop``; the port is printed first."""
-    done = asyncio.Event()
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        while line := await reader.readline():
-            call = json.loads(line)
-            op = call.pop("op")
-            result = getattr(media, "close" if op == "stop" else op)(**call)
-            if inspect.isawaitable(result):
-                result = await result
-            writer.write(json.dumps({"result": result}).encode() + b"\n")
-            await writer.drain()
-            if op == "stop":
-                done.set()
-                break
-        writer.close()
-
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    print(server.sockets[0].getsockname()[1], flush=True)
-    async with server:
-        await done.wait()
-
-
-class Control:
-    """JSON lines over a TCP connection (media server) or a child's stdin/stdout (workers)."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    async def call(self, op: str, **args: object) -> object:
-        self.writer.write(json.dumps({"op": op, **args}).encode() + b"\n")
-        await self.writer.drain()
-        return json.loads(await self.reader.readline())["result"]
+LOST_AT_MOST = 0.005  # a run whose viewers missed more of the packets expected is left out
 
 
 async def spawn(*flags: str) -> tuple[asyncio.subprocess.Process, str]:
     return await spawn_program(sys.executable, __file__, *flags)
-
-
-async def spawn_program(*command: str) -> tuple[asyncio.subprocess.Process, str]:
-    """A child whose first line of output is its port (or that it is ready)."""
-    pipe = subprocess.PIPE
-    child = await asyncio.create_subprocess_exec(
-        *command, stdin=pipe, stdout=pipe, cwd=ROOT, limit=1 << 28
-    )
-    return child, (await child.stdout.readline()).decode().strip()  # type: ignore[union-attr]
-
-
-async def spawn_server(kind: str) -> tuple[asyncio.subprocess.Process, str]:
-    """The media server: ours ("sfu"), aiortc's MediaRelay ("transcode") or the peer SFU
-    ("mediasoup", bench/mediasoup/driver.mjs on the worker `make mediasoup` built)."""
-    if kind == "mediasoup":
-        return await spawn_program("node", str(ROOT / "bench/mediasoup/driver.mjs"))
-    return await spawn("--serve-transcode" if kind == "transcode" else "--serve")
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of every thread of a process, from schedstat (nanoseconds)."""
-    total = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            total += int((task / "schedstat").read_text().split()[0])
-        except (FileNotFoundError, ProcessLookupError):
-            continue  # a thread that just ended
-    return total / 1e9
 
 
 def kernel_share(pid: int) -> tuple[int, int]:
@@ -252,6 +93,7 @@ async def work(port: int, stamp: bool) -> None:
     stdin = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(stdin), sys.stdin)
     viewers: list[SyntheticViewer] = []
+    full = 0  # datagrams the kernel dropped at the viewers' full sockets before the reset
     print("ready", flush=True)
     while line := await stdin.readline():
         call = json.loads(line)
@@ -263,6 +105,7 @@ async def work(port: int, stamp: bool) -> None:
                 await media.call("answer", viewer=name, sdp=await viewer.answer(offer))  # type: ignore[arg-type]
                 viewers.append(viewer)
         elif call["op"] == "reset":
+            full = udp_drops()
             for got in (g for v in viewers for g in v.received.values()):
                 got.latencies.clear()
                 got.seqs.clear()
@@ -270,6 +113,9 @@ async def work(port: int, stamp: bool) -> None:
             result = {
                 "latencies": [x for v in viewers for g in v.received.values() for x in g.latencies],
                 "gaps": sum(g.gaps for v in viewers for g in v.received.values()),
+                "received": sum(len(g.seqs) for v in viewers for g in v.received.values()),
+                "silent": sum(not any(g.seqs for g in v.received.values()) for v in viewers),
+                "full": udp_drops() - full,
                 "cpu": cpu_seconds(os.getpid()),
             }
         elif call["op"] == "stop":
@@ -358,30 +204,31 @@ async def measure(pid: int, media: Control, workers: Workers, seconds: float, pr
         "latencies": [x * 1000 for r in collected for x in r["latencies"]],
         "clients": (sum(r["cpu"] for r in collected) - clients0) / wall,
         "gaps": sum(r["gaps"] for r in collected),
+        "received": sum(r["received"] for r in collected),
+        "silent": sum(r["silent"] for r in collected),
+        "full": sum(r["full"] for r in collected),
     }
 
 
 async def series(clip, counts: list[int], args, kind: str = "sfu") -> list[dict]:
-    transcode = kind == "transcode"
-    server, port = await spawn_server(kind)
-    media = Control(*await asyncio.open_connection("127.0.0.1", int(port), limit=1 << 28))
-    pid = server.pid if transcode else await media.call("cpu_pid")
-    publisher = SyntheticPublisher(clip, stamp=not transcode)
-    await publisher.accept(await media.call("publish", sdp=await publisher.offer()))  # type: ignore[arg-type]
-    workers = Workers()
-    await workers.start(int(port), args.workers, stamp=not transcode)
+    stamp = kind != "transcode"
     results = []
-    try:
-        for count in counts:
-            await workers.grow(count)
-            profile = args.profile if count == counts[-1] and kind == "sfu" else None
-            results.append(await measure(pid, media, workers, args.seconds, profile))
-            report(results[-1], kind)
-    finally:
-        await workers.stop()
-        await publisher.close()
-        await media.call("stop")
-        await server.wait()
+    async with serving(kind) as server:
+        publisher = SyntheticPublisher(clip, stamp=stamp)
+        await publisher.accept(await server.calls.call("publish", sdp=await publisher.offer()))  # type: ignore[arg-type]
+        workers = Workers()
+        await workers.start(server.port, args.workers, stamp=stamp)
+        try:
+            for count in counts:
+                await workers.grow(count)
+                profile = args.profile if count == counts[-1] and kind == "sfu" else None
+                results.append(
+                    await measure(server.pid, server.counts, workers, args.seconds, profile)
+                )
+                report(results[-1], kind)
+        finally:
+            await workers.stop()
+            await publisher.close()
     return results
 
 
@@ -398,14 +245,17 @@ def report(r: dict, kind: str) -> None:
         per_viewer = rate / r["viewers"]
         print(f"transcode N={r['viewers']}: server {rate:.3f} core ({per_viewer:.3f} per viewer)")
         return
-    per_packet = r["cpu"] / r["forwarded"]
+    per_packet = r["cpu"] / max(r["forwarded"], 1)
     print(f"{kind} N={r['viewers']}: {r['forwarded'] / r['wall']:.0f} pkt/s forwarded, server "
           f"{rate:.3f} core: {per_packet * 1e6:.1f} µs/pkt, "
           f"{1 / per_packet:.0f} pkt/core-s, {r['kernel']:.0%} in the kernel")  # fmt: skip
     print(f"    latency, publisher send -> arrival at the viewer: {ms(r['latencies'])}")
     print(f"    of which in the SFU (-> written to the last viewer): {ms(r['in_sfu'])}")
-    print(f"    {clients}; load average {os.getloadavg()[0]:.2f}; {r['gaps']} packets "
-          f"missing at viewers; viewers fell behind {r['dropped']} times", flush=True)  # fmt: skip
+    silent = f", {r['silent']} viewers received nothing" if r["silent"] else ""
+    print(f"    {clients}; load average {os.getloadavg()[0]:.2f}; {missing(r)} packets "
+          f"missing at viewers ({lost(r):.2%} of {expected(r)} expected{silent}; the kernel "
+          f"dropped {r['full']} datagrams at their full sockets, busy viewer processes); "
+          f"viewers fell behind {r['dropped']} times", flush=True)  # fmt: skip
 
 
 def slope(results: list[dict]) -> float:
@@ -415,20 +265,70 @@ def slope(results: list[dict]) -> float:
     return added / (last["viewers"] - first["viewers"])
 
 
-async def against_peer(clip, args, first: dict) -> tuple[list[dict], list[dict]]:
-    """Runs at the last N alternating ours and the peer SFU's (mediasoup): ours, peer, ours,
-    peer...; ``first`` (the series' last run) is ours the first time."""
-    ours, peer = [first], []
-    for run in range(args.peer_runs):
-        if run:
-            ours += await series(clip, args.viewers[-1:], args)
-        peer += await series(clip, args.viewers[-1:], args, "mediasoup")
-    return ours, peer
+async def alternating(clip, args, first: dict) -> dict[str, list[dict]]:
+    """Runs at the last N, each kind in turn: ours, the edge, mediasoup, ours... (``--peer-runs``
+    of each; with 0, the edge once and no mediasoup); ``first`` (the series' last run) is ours
+    the first time."""
+    kinds = ["sfu", "edge"] + (["mediasoup"] if args.peer_runs else [])
+    runs: dict[str, list[dict]] = {kind: [] for kind in kinds}
+    runs["sfu"].append(first)
+    for run in range(max(args.peer_runs, 1)):
+        for kind in kinds:
+            if run or kind != "sfu":
+                runs[kind] += await series(clip, args.viewers[-1:], args, kind)
+    return runs
 
 
-def pooled(runs: list[dict]) -> float:
-    """Packets per core-second over several runs: all packets over all CPU time."""
-    return sum(r["forwarded"] for r in runs) / sum(r["cpu"] for r in runs)
+def expected(r: dict) -> int:
+    """Packets the viewers should have had in a run: those received and the gaps between
+    them, and for a viewer that received nothing, what the others had on average."""
+    heard, had = r["viewers"] - r["silent"], r["received"] + r["gaps"]
+    return had + r["silent"] * had // heard if heard else 0
+
+
+def missing(r: dict) -> int:
+    return expected(r) - r["received"]
+
+
+def lost(r: dict) -> float:
+    """The share of the expected packets the viewers missed (all of them when none came)."""
+    return missing(r) / expected(r) if expected(r) else 1.0
+
+
+def pooled(runs: list[dict]) -> float | None:
+    """Packets per core-second over several runs: all packets over all CPU time, of the runs
+    whose viewers missed at most ``LOST_AT_MOST`` of the packets (None: no such run)."""
+    kept = [r for r in runs if lost(r) <= LOST_AT_MOST]
+    return sum(r["forwarded"] for r in kept) / sum(r["cpu"] for r in kept) if kept else None
+
+
+def figure(value: float | None, digits: int = 0) -> str:
+    return "invalid" if value is None else f"{value:.{digits}f}"
+
+
+def ratio(ours: float | None, theirs: float | None) -> str:
+    return figure(None if ours is None or theirs is None else ours / theirs, 2)
+
+
+NAMES = {"sfu": "ours", "edge": "edge", "mediasoup": "mediasoup"}
+
+
+def report_alternating(runs: dict[str, list[dict]], viewers: int) -> None:
+    """Every run's figure and missing packets; which were left out of the pooled figures."""
+
+    def each(r: dict) -> str:
+        out = ", left out" if lost(r) > LOST_AT_MOST else ""
+        return f"{r['forwarded'] / r['cpu']:.0f} ({lost(r):.2%} missing{out})"
+
+    listed = "; ".join(f"{NAMES[k]} {' '.join(map(each, rs))}" for k, rs in runs.items())
+    print(f"N={viewers}, alternating runs, pkt/core-s: {listed}; "
+          f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
+    for kind, kind_runs in runs.items():
+        out = sum(lost(r) > LOST_AT_MOST for r in kind_runs)
+        if out:
+            why = f"their viewers missed more than {LOST_AT_MOST:.1%} of the packets expected"
+            verdict = "its figure is not valid" if out == len(kind_runs) else "pooled without them"
+            print(f"    {NAMES[kind]}: {out} of {len(kind_runs)} runs left out ({why}): {verdict}")
 
 
 MEDIASOUP_WORKER = ROOT / ".mediasoup/build/mediasoup-worker"  # make mediasoup
@@ -441,13 +341,15 @@ async def main(args: argparse.Namespace) -> None:
     kbps = sum(map(len, clip.video)) * 8 / 5 / 1000
     print(f"clip: 640x480 VP8 {kbps:.0f} kbps + Opus, {len(clip.video)} frames", flush=True)
     sfu = await series(clip, args.viewers, args)
-    ours, peer = await against_peer(clip, args, sfu[-1]) if args.peer_runs else ([sfu[-1]], [])
+    runs = await alternating(clip, args, sfu[-1])
+    report_alternating(runs, args.viewers[-1])
+    ours = pooled(runs["sfu"])
     room = None
     if args.room:
         room = await room_line(clip, args.room, args.seconds, args.workers, cpu_seconds)
         alone = [(r["viewers"], r["cpu"] / r["forwarded"]) for r in sfu]
         report_room(room, dict(alone).get(args.room), ms)
-    fields = [f"pkts_per_core_s={pooled(ours):.0f}"]
+    fields = [f"pkts_per_core_s={figure(ours)}"]
     if args.transcode:
         transcoded = await series(clip, args.transcode, args, "transcode")
         print(f"per added viewer: sfu {slope(sfu) * 1000:.2f} millicores, "
@@ -457,12 +359,14 @@ async def main(args: argparse.Namespace) -> None:
     if room is not None:
         fields.append(f"room_pkts_per_core_s={room['sent'] / room['cpu']:.0f}")
         fields.append(f"room_p95_ms={percentile(room['latencies'], 95):.1f}")
-    if peer:
-        each = lambda runs: " ".join(str(round(r["forwarded"] / r["cpu"])) for r in runs)  # noqa: E731
-        print(f"N={args.viewers[-1]}, alternating runs, pkt/core-s: ours {each(ours)}; "
-              f"mediasoup {each(peer)}; load average {os.getloadavg()[0]:.2f}")  # fmt: skip
-        fields.append(f"mediasoup_pkts_per_core_s={pooled(peer):.0f}")
-        fields.append(f"vs_mediasoup={pooled(ours) / pooled(peer):.2f}")
+    edge = pooled(runs["edge"])
+    if "mediasoup" in runs:
+        peer = pooled(runs["mediasoup"])
+        fields.append(f"mediasoup_pkts_per_core_s={figure(peer)}")
+        fields.append(f"vs_mediasoup={ratio(ours, peer)}")
+    fields.append(f"edge_pkts_per_core_s={figure(edge)}")
+    if "mediasoup" in runs:
+        fields.append(f"edge_vs_mediasoup={ratio(edge, peer)}")
     print("sfu: " + " ".join(fields))
 
 
@@ -476,17 +380,14 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=2, help="viewer processes")
     parser.add_argument(
         "--peer-runs", type=int, default=2,
-        help="runs of mediasoup (make mediasoup) at the last N, alternating with ours (0: no)",
+        help="runs of each at the last N, alternating ours, the edge and mediasoup (make "
+        "mediasoup); 0: the edge once, no mediasoup",
     )  # fmt: skip
     parser.add_argument("--profile", metavar="PATH", help="py-spy the SFU during the last N")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--serve-transcode", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--work", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--stamp", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve or args.serve_transcode:
-        asyncio.run(serve(transcode=args.serve_transcode))
-    elif args.work:
+    if args.work:
         asyncio.run(work(args.work, args.stamp))
     else:
         asyncio.run(main(args))

@@ -1,6 +1,6 @@
 """The benchmarks stay runnable: every bench module imports against today's code (they
 are not run by the suite, so a moved name would otherwise break them unnoticed), and the
-class bench runs whole at a tiny size."""
+class bench and the SFU bench's edge line run whole at a tiny size."""
 
 import importlib
 import os
@@ -100,3 +100,52 @@ async def test_wakeup_floor_counts_the_wakeups_it_was_sent(
 
     assert 25 <= woken <= 60
     assert 0 < cores < 0.5
+
+
+SFU_LINE = re.compile(r"sfu: pkts_per_core_s=(\d+) p95_ms=\S+ edge_pkts_per_core_s=(\d+)")
+EDGE_RUN = re.compile(r"edge N=2: (\d+) pkt/s forwarded, server \S+ core: .* pkt/core-s")
+
+
+def test_sfu_bench_measures_the_edge_process_serving_every_viewer() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}  # a redis-server of its own
+    command = [sys.executable, str(BENCH / "sfu.py"), "--viewers", "2", "--peer-runs", "0",
+               "--transcode", "", "--room", "0", "--seconds", "1", "--workers", "1"]  # fmt: skip
+
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = SFU_LINE.fullmatch(done.stdout.splitlines()[-1])
+    assert line is not None, done.stdout
+    run = EDGE_RUN.search(done.stdout)
+    assert run is not None, done.stdout
+    assert int(run[1]) > 0  # the edge's own outlets forwarded: the viewers were on the edge
+    assert int(line[2]) > 0
+
+
+def _run(forwarded: int, cpu: float, received: int, gaps: int, silent: int = 0) -> dict:
+    return {"forwarded": forwarded, "cpu": cpu, "received": received, "gaps": gaps,
+            "viewers": 10, "silent": silent}  # fmt: skip
+
+
+def test_sfu_bench_leaves_out_runs_whose_viewers_missed_packets(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.syspath_prepend(str(BENCH))
+    from sfu import figure, pooled, report_alternating
+
+    kept, missed = _run(1000, 1.0, 10_000, 50), _run(9000, 1.0, 10_000, 51)  # 0.50 %, 0.51 %
+    quiet = _run(8000, 1.0, 9000, 0, silent=1)  # one of 10 viewers had nothing: 10 % missing
+    runs = {"sfu": [kept, missed], "mediasoup": [missed, quiet, _run(0, 1.0, 0, 0, silent=10)]}
+
+    report_alternating(runs, 100)
+
+    assert pooled(runs["sfu"]) == 1000
+    assert figure(pooled(runs["mediasoup"])) == "invalid"
+    out = capsys.readouterr().out
+    assert "ours 1000 (0.50% missing) 9000 (0.51% missing, left out)" in out
+    assert "ours: 1 of 2 runs left out" in out
+    assert (
+        "mediasoup 9000 (0.51% missing, left out) 8000 (10.00% missing, left out) 0 (100.00%" in out
+    )
+    assert "mediasoup: 3 of 3 runs left out" in out
+    assert "its figure is not valid" in out
