@@ -38,7 +38,7 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server.store.cluster import QueuedTransaction, TransactionPipeline
-from server.store.connection import Redis
+from server.store.connection import REPLY_SECONDS, Redis
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ class DurablePipeline(Pipeline):
         )
         if self.wait_ms is not None:
             await connection.send_command("WAITAOF", 1, 0, self.wait_ms)
-            fsynced, _replicas = await connection.read_response()
+            fsynced, _replicas = await _read(connection, self.wait_ms)
             if fsynced < 1:
                 raise NotDurable(f"Redis did not fsync a commit within {self.wait_ms} ms")
         return replies
@@ -244,7 +244,25 @@ async def _ask(connection: Connection, commands: list[tuple[Any, ...]]) -> list[
     if not commands:
         return []
     await connection.send_packed_command(connection.pack_commands(commands))
-    return [await connection.read_response() for _ in commands]
+    waits = sum(_blocks_ms(command) for command in commands)
+    return [await _read(connection, waits) for _ in commands]
+
+
+def _blocks_ms(command: tuple[Any, ...]) -> int:
+    """How long Redis may take on purpose to answer a command: WAITAOF's and WAIT's time."""
+    return int(command[-1]) if command[0] in ("WAITAOF", "WAIT") else 0
+
+
+async def _read(connection: Connection, blocks_ms: int) -> Any:
+    """A reply that Redis may take ``blocks_ms`` to give on purpose: the connection's own
+    timeout (REPLY_SECONDS) is for that wait's end. A node that gives none by then is hung:
+    the connection is closed (its reply may come yet) and TimeoutError raised."""
+    within = blocks_ms / 1000 + REPLY_SECONDS
+    reply = await connection.read_response(timeout=within)  # None: the time ran out
+    if reply is None:
+        await connection.disconnect(nowait=True)
+        raise RedisTimeoutError(f"no reply from Redis within {within} s")
+    return reply
 
 
 class ClusterDurablePipeline(TransactionPipeline):
