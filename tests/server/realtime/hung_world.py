@@ -187,6 +187,11 @@ async def run_hung(
     return Hang(log, paused, resumed, at)
 
 
+def listening() -> list[bool]:
+    """Whether the task listening for the edges' news has ended, for each there is."""
+    return [t.done() for t in asyncio.all_tasks() if t.get_name() == "audiences:news"]
+
+
 async def lost(world: World, room: Room, log: Log) -> list[Any]:
     """The acknowledged messages the room's chat does not have."""
     stored = [await world.store.chat.get(room.session_id, a[2]["message_id"]) for a in log.acks()]

@@ -17,7 +17,7 @@ import pytest
 from server.realtime.line import RETRY_SECONDS
 from server.store.connection import REPLY_SECONDS
 from tests.server.realtime import test_redis_cluster_failover as failover_tests
-from tests.server.realtime.hung_world import HUNG, lost, run_hung
+from tests.server.realtime.hung_world import HUNG, listening, lost, run_hung
 from tests.server.realtime.room_world import World
 from tests.server.realtime.test_redis_cluster_failover import CRASHES, shard
 from tests.server.store.redis_cluster import LoopbackCluster
@@ -58,6 +58,7 @@ async def test_a_hung_master_is_refused_in_bounded_time_and_nothing_acknowledged
     assert {code for _, code in log.refused} <= {"unavailable", "none"}
     assert [r.getMessage() for r in caplog.records if r.msg in CRASHES] == []
     assert missing == []
+    assert listening() == [False]  # the owner's news from its edges: listened to still
     if failover:
         assert shard(cluster, room)[0] == replica
         assert figures["back_s"] is not None and figures["back_s"] < HUNG_SECONDS

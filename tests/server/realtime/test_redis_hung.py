@@ -21,7 +21,7 @@ from server.settings import Settings
 from server.store import Store
 from server.store.connection import REPLY_SECONDS
 from tests.server.cluster_world import ports
-from tests.server.realtime.hung_world import HUNG, lost, run_hung
+from tests.server.realtime.hung_world import HUNG, listening, lost, run_hung
 from tests.server.realtime.room_world import World
 from tests.server.store.redis_servers import REDIS_8
 
@@ -94,5 +94,6 @@ async def test_a_hung_redis_is_refused_in_bounded_time_and_nothing_acknowledged_
     assert figures["connect_refused_s"] is not None
     assert [r.getMessage() for r in caplog.records if r.msg in CRASHES] == []
     assert missing == []
+    assert listening() == [False]  # the owner's news from its edges: listened to still
     drop_s = figures["drop_s"]
     assert drop_s is not None and drop_s < LEASE_SECONDS  # before its lease could be taken
