@@ -17,7 +17,8 @@ replica lacked would be gone. There a commit also waits (``WAIT 1 <ms>``, sent w
 ``WAITAOF``) until the replica has it, and raises ``NotDurable`` if it does not confirm
 within ``REPLICA_WAIT_MS``. A room's batch of changes (``Durable.replicate``: chat, marks,
 records) waits the same way, and is told whether the replica confirmed. Whether the
-master has a replica it asks the master (``Replicas``). One Redis, and a cluster master
+master has a replica it asks the master (``Replicas``: one connected), and the slot map (one
+whose link is down, which an election could still promote). One Redis, and a cluster master
 without a replica, wait for nothing more than before.
 
 ``probe`` finds out once which of these holds (a ``Durability``); ``Durable.commit`` acts on
@@ -150,7 +151,7 @@ class DurablePipeline(Pipeline):
 
 
 class Replicas:
-    """Which cluster masters have a replica connected, by their own word (``ROLE``): asked
+    """Which cluster masters have a replica, by their own word (``ROLE``) or the slot map's: asked
     again after ``ASK_SECONDS`` (a replica may have come back) or once one did not confirm
     (it may be gone). A replica a master still lists but that does not confirm (hung, far
     behind) keeps being waited for: what it lacks, a failover to it would lose."""
@@ -215,15 +216,21 @@ class _DurableTransaction(QueuedTransaction):
         return waits
 
     async def _ask_role(self, connection: Connection, node: str) -> bool:
-        """Whether the node has a replica connected: a master's ``ROLE`` lists them third."""
+        """Whether the node has a replica that a failover could promote: one connected (a
+        master's ``ROLE`` lists them third), or one the cluster lists for the slot though
+        its link is down (the slot map leaves out a replica the cluster has failed): its
+        data may be recent enough for the election, and would lack what is written now."""
         assert self.replicas is not None
         try:
             [role] = await _ask(connection, [("ROLE",)])
-            has = role[0] == "master" and bool(role[2])
-        except ResponseError:  # ROLE is disabled (as on some managed services): the slot map
-            slots = self._pipe.cluster_client.nodes_manager.slots_cache
-            has = any(len(slots.get(slot, ())) > 1 for slot in self._pipeline_slots)
-        return self.replicas.learn(node, has)
+            connected = role[0] == "master" and bool(role[2])
+        except ResponseError:  # ROLE is disabled (as on some managed services)
+            connected = False
+        return self.replicas.learn(node, connected or self._mapped_replica())
+
+    def _mapped_replica(self) -> bool:
+        slots = self._pipe.cluster_client.nodes_manager.slots_cache
+        return any(len(slots.get(slot, ())) > 1 for slot in self._pipeline_slots)
 
     def _check(self, answers: list[Any], node: str) -> None:
         if self.wait_ms is not None:
@@ -235,6 +242,7 @@ class _DurableTransaction(QueuedTransaction):
             self.confirmed = False
             if self.replicas is not None:
                 self.replicas.forget(node)  # is it still there? ROLE says, next time
+            self._pipe.cluster_client._initialize = True  # and the slot map, read again
             if self.strict:
                 raise NotDurable(f"no replica confirmed a commit within {self.replica_ms} ms")
 
