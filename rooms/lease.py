@@ -60,9 +60,13 @@ class RoomLease:
         else:
             self.standing = Standing.LOST
 
+    def trusted_until(self) -> datetime:
+        """When the owner stops trusting it unless renewed before."""
+        return self.renewed_at + self.ttl * TRUSTED_PART
+
     def held(self, *, now: datetime) -> bool:
         """Whether the owner may still trust it: never after it was lost or ran out."""
-        if now - self.renewed_at > self.ttl * TRUSTED_PART:
+        if now > self.trusted_until():
             self.standing = Standing.LOST
         return self.standing is Standing.HELD
 

@@ -93,10 +93,19 @@ class Audiences:
             await asyncio.sleep(WATCH_EVERY)
 
     async def _listening(self) -> None:
-        """News from edges as it comes (the task waits on the channel: no polling)."""
+        """News from edges as it comes (the task waits on the channel: no polling); Redis
+        down or hung ends a subscription, not the task: it subscribes again a moment later."""
+        while True:
+            try:
+                await self._listen()
+            except (StoreError, OSError) as error:
+                log.warning("news from edges: Redis did not answer (%r); listening again", error)
+                await asyncio.sleep(WATCH_EVERY)
+
+    async def _listen(self) -> None:
         inbox = self.store.edges.news(self.process)
-        await inbox.open()
         try:
+            await inbox.open()
             while True:
                 news = await inbox.next()
                 if news is not None and news.get("op") == "peer_failed":
@@ -104,7 +113,8 @@ class Audiences:
                     if room is not None:
                         room.peer_failed(str(news.get("participant")))
         finally:
-            await inbox.close()
+            with contextlib.suppress(StoreError, OSError):
+                await inbox.close()
 
     async def _watch(self) -> None:
         try:

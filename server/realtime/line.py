@@ -16,7 +16,9 @@ live, none missed and none twice.
 
 If Redis fails, a batch is retried for ``RETRY_SECONDS``; then chat posts and deletions of
 that batch are answered as not stored (the sender's client sends again with the same
-client id) and the rest is delivered, logged as not persisted.
+client id) and the rest is delivered, logged as not persisted. A hung Redis fails each try
+after the client's reply timeout (server/store/connection.py), so the answer comes within
+``RETRY_SECONDS`` and one such timeout.
 
 On a Redis Cluster whose slot of the room has a replica, a batch is answered only once the
 replica has it too (``Durable.replicate``), so that a failover keeps every chat post and

@@ -361,13 +361,15 @@ class LiveRooms:
         self.rooms.pop(live.session_id)
         self.ownership.forget(live.session_id)
         live.stop_timer()
+        # at once: the line may take seconds yet to end (a hung Redis), and a socket of a room
+        # gone would be told that the session ended
+        await self._disconnect_all(live.session_id, moved=True)
         if live.recording is not None:  # its files closed; the new owner ends its record
             (_, recorder), live.recording = live.recording, None
             live.media.recorder = None
             await recorder.stop()
         await live.media.close()
         await live.line.stop()
-        await self._disconnect_all(live.session_id, moved=True)
 
     async def lost(self, session_id: str) -> None:
         """This process lost the room (its lease, or a write was fenced): drop it."""

@@ -42,6 +42,7 @@ from server.realtime.signing_events import SigningEvents
 from server.realtime.slides_events import SlidesEvents
 from server.realtime.speaking_events import SpeakingEvents
 from server.realtime.stream_events import StreamEvents
+from server.store.connection import StoreError
 from server.store.owners import Fenced
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ C = Capability
 _LIFECYCLE = frozenset({"connect", "disconnect"})
 INTERNAL = "Internal error. It has been logged; please try again."
 NOT_SAVED = "The message was not saved; it will be sent again."
+UNREACHABLE = "The room's database did not answer; please try again."
 
 
 class RoomNamespace(
@@ -93,6 +95,10 @@ class RoomNamespace(
             refusal = await self.live.refuse(sid, event_label(event), _moved())
             await self.live.lost(fenced.session_id)
             return refusal
+        except StoreError as error:  # Redis is down or hung: not a bug, and said so
+            log.warning("event %s: Redis did not answer: %r", event_label(event), error)
+            unreachable = DomainError(UNREACHABLE, code="unavailable")
+            return await self.live.refuse(sid, event_label(event), unreachable)
         except Exception:
             log.exception("event %s failed", event_label(event))
             internal = DomainError(INTERNAL, code="internal")
@@ -107,6 +113,9 @@ class RoomNamespace(
             arrival = await arrive(request, auth=auth, now=self.live.clock())
             live = await self.live.room_for(arrival.session)
             live.room.check_entry(arrival.person)
+        except StoreError as error:  # Redis is down or hung: refused, the client tries again
+            log.warning("a connection: Redis did not answer: %r", error)
+            raise _unreachable(self.live.translate(lang, UNREACHABLE, {}, None)) from None
         except DomainError as error:
             kind = i18n.kind_of(request)  # known once arrive found the session
             message = self.live.translate(lang, error.template, error.params, kind)
@@ -298,3 +307,9 @@ class RoomNamespace(
 
 def _moved() -> DomainError:
     return DomainError(WRONG_OWNER, code="wrong_owner")
+
+
+def _unreachable(message: str) -> socketio.exceptions.ConnectionRefusedError:
+    return socketio.exceptions.ConnectionRefusedError(
+        message, {"code": "unavailable", "message": message}
+    )

@@ -75,29 +75,54 @@ class Ownership:
             log.warning("room %s: its lease was not given up (it runs out)", session_id)
 
     async def renew(self) -> list[str]:
-        """Renew the leases due; the rooms whose lease is lost."""
+        """Renew the leases due; the rooms whose lease is lost. A renewal Redis does not
+        answer (down, or hung: waited for only while the lease is trusted) leaves the lease
+        as it was, trusted until its time runs out (``RoomLease.held``), then lost."""
         now = self.clock()
-        due = [lease for lease in self.leases.values() if lease.due(now=now)]
-        pairs = [(lease.session_id, lease.token) for lease in due]
-        kept = await self.store.owners.renew(self.process, pairs, ttl=self.ttl)
+        due = [lease for lease in self.leases.values() if lease.held(now=now)]
+        due = [lease for lease in due if lease.due(now=now)]
+        kept = await self._renewals(due, now=now)
         for lease, ok in zip(due, kept, strict=True):
-            lease.renewed(ok=ok, now=now)
+            if ok is not None:
+                lease.renewed(ok=ok, now=now)
         now = self.clock()
         return [sid for sid, lease in self.leases.items() if not lease.held(now=now)]
 
+    async def _renewals(self, due: list[RoomLease], *, now: datetime) -> list[bool | None]:
+        """Redis's answer for each lease due: kept, lost, or None (no answer in time)."""
+        if not due:
+            return []
+        trusted = min(lease.trusted_until() for lease in due) - now
+        pairs = [(lease.session_id, lease.token) for lease in due]
+        try:
+            async with asyncio.timeout(max(trusted.total_seconds(), 0.0)):
+                return await self.store.owners.renew(self.process, pairs, ttl=self.ttl)
+        except (StoreError, OSError, TimeoutError) as error:
+            log.warning("renewing %d leases: no answer from Redis (%r)", len(due), error)
+            return [None] * len(due)
+
     async def keep(self, stop: asyncio.Event, lost: Callable[[str], Awaitable[None]]) -> None:
-        """Renew the leases until ``stop``; drop (``lost``) each room whose lease is lost."""
+        """Renew the leases until ``stop``; drop (``lost``) each room whose lease is lost,
+        all at once: a room must not act as its owner's a moment longer than trusted."""
         pause = self.ttl.total_seconds() / RENEWALS_PER_TTL / 2
         while not stop.is_set():
             try:
-                for session_id in await self.renew():
+                gone = await self.renew()
+                for session_id in gone:
                     self.forget(session_id)
-                    await lost(session_id)
+                await asyncio.gather(*(lost(session_id) for session_id in gone))
             except Exception:
                 log.exception("renewing the rooms' leases failed; retrying")
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(pause):  # no task of its own, unlike wait_for
+                async with asyncio.timeout(self._asleep(pause)):  # no task, unlike wait_for
                     await stop.wait()
+
+    def _asleep(self, pause: float) -> float:
+        """How long to wait before the next round: ``pause``, or less when a lease that was
+        not renewed (Redis did not answer) stops being trusted sooner."""
+        now = self.clock()
+        ends = [(lease.trusted_until() - now).total_seconds() for lease in self.leases.values()]
+        return max(min([pause, *ends]), 0.0) + 0.01
 
 
 async def recover_room(

@@ -16,7 +16,11 @@ pinned exactly: this reaches into redis-py's cluster pipeline):
   run again on a new connection once the one holding its WATCH is lost, and its commands
   on several keys are one command (``TransactionPipeline``);
 - a durable commit runs its ``WAITAOF`` on the connection of the node its keys live on
-  (server/store/durable.py).
+  (server/store/durable.py);
+- a command or a transaction that timed out (a hung node: server/store/connection.py,
+  ``REPLY_SECONDS``) is not sent again: it may have run, and a hung node would make each
+  try wait as long again (redis-py tries eleven times: a minute). The next command reads
+  the slot map first, so it finds a replica promoted meanwhile.
 
 python-socketio's ``AsyncRedisManager`` does not take this URL (Yunhui does not use it);
 given one node's ``redis://host:port/0`` it works across the cluster, whose ``PUBLISH``
@@ -24,7 +28,9 @@ reaches every node.
 """
 
 import asyncio
+import contextlib
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -35,11 +41,21 @@ from redis.asyncio.cluster import (
     RedisCluster,
     TransactionStrategy,
 )
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialWithJitterBackoff
 from redis.commands.core import AsyncScript
 from redis.commands.helpers import list_or_args
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.exceptions import WatchError
 
 SCHEMES = {"redis+cluster": False, "rediss+cluster": True}  # scheme -> TLS
+# How often a command is tried again after a lost connection or CLUSTERDOWN (a slot not
+# served), the slot map read before each try: redis-py's 10 rode out a cluster down for 3
+# seconds or more, each try reading the map, maybe from a hung node (REPLY_SECONDS each):
+# a person connecting waited longer than their client would (server/store/connection.py).
+RETRIES = 3
+CONNECT_TIMEOUT = "Timeout connecting to server"  # redis-py's words (pinned)
 
 
 def is_cluster_url(url: str) -> bool:
@@ -80,6 +96,10 @@ class QueuedTransaction(TransactionStrategy):
     (WATCH, the reads under it) runs at once, as before. redis is pinned exactly for this.
     """
 
+    def __init__(self, pipe: ClusterPipeline) -> None:
+        super().__init__(pipe)
+        self._retry._supported_errors = _but_timeouts(self._retry._supported_errors)
+
     def execute_command(self, *args: Any, **kwargs: Any) -> Any:
         if not self._explicit_transaction and (
             self._watching or args[0] in self.IMMEDIATE_EXECUTE_COMMANDS
@@ -89,7 +109,18 @@ class QueuedTransaction(TransactionStrategy):
         return self._pipe
 
     async def _at_once(self, *args: Any, **kwargs: Any) -> Any:
-        return await (await self._execute_command(*args, **kwargs))
+        with self._timing_out():
+            return await (await self._execute_command(*args, **kwargs))
+
+    @contextlib.contextmanager
+    def _timing_out(self) -> Iterator[None]:
+        """A timeout is not tried again (the module), but the next command reads the slot
+        map, as after a lost connection."""
+        try:
+            yield
+        except RedisTimeoutError:
+            self._pipe.cluster_client._initialize = True
+            raise
 
     async def _reinitialize_on_error(self, error: Exception, failure_count: int) -> None:
         """As redis-py, but a lost connection makes the next command read the slot map (a
@@ -108,7 +139,8 @@ class QueuedTransaction(TransactionStrategy):
         client = self._pipe.cluster_client
         for command in self._command_queue:
             self._pipeline_slots.add(await client._determine_slot(*command.args))
-        return await super().execute(raise_on_error, allow_redirections)
+        with self._timing_out():
+            return await super().execute(raise_on_error, allow_redirections)
 
 
 class TransactionPipeline(ClusterPipeline):
@@ -141,9 +173,45 @@ class TransactionPipeline(ClusterPipeline):
         return self.execute_command("MSET", *[part for pair in mapping.items() for part in pair])
 
 
+def _but_timeouts(errors: tuple[type[Exception], ...]) -> tuple[type[Exception], ...]:
+    """The errors a command is tried again after, less a timeout (see the module)."""
+    return tuple(error for error in errors if not issubclass(error, RedisTimeoutError))
+
+
+class MappedPipeline(ClusterPipeline):
+    """redis-py's cluster pipeline (no transaction), after which a node that timed out or
+    was lost makes the next command read the slot map, as a single command's does: with
+    ``raise_on_error=False`` redis-py keeps each node's error as its commands' replies and
+    reads the map again only on every error raised (a room's lease, renewed on a replica
+    promoted meanwhile)."""
+
+    async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True) -> Any:
+        try:
+            replies = await super().execute(raise_on_error, allow_redirections)
+        except (RedisConnectionError, RedisTimeoutError):
+            self.cluster_client._initialize = True
+            raise
+        if any(isinstance(r, (RedisConnectionError, RedisTimeoutError)) for r in replies):
+            self.cluster_client._initialize = True
+        return replies
+
+
 class ClusterRedis(RedisCluster):
-    """redis-py's cluster client, whose scripts work on its pipelines too, and whose
-    transactions are ``TransactionPipeline``s."""
+    """redis-py's cluster client, whose scripts work on its pipelines too, whose
+    transactions are ``TransactionPipeline``s, and which does not send a command again
+    after a timeout."""
+
+    ERRORS_ALLOW_RETRY = _but_timeouts(RedisCluster.ERRORS_ALLOW_RETRY)
+
+    async def _execute_command(self, target_node: ClusterNode, *args: Any, **kwargs: Any) -> Any:
+        """A timeout while connecting is tried again, as a lost connection is: nothing was
+        sent (a hundred clients starting at once keep an event loop busy for seconds)."""
+        try:
+            return await super()._execute_command(target_node, *args, **kwargs)
+        except RedisTimeoutError as error:
+            if str(error) != CONNECT_TIMEOUT:
+                raise
+            raise RedisConnectionError(str(error)) from error
 
     def register_script(self, script: Any) -> ClusterScript:  # type: ignore[override]
         return ClusterScript(self, script)
@@ -151,7 +219,7 @@ class ClusterRedis(RedisCluster):
     def pipeline(self, transaction: Any = None, shard_hint: Any = None) -> ClusterPipeline:
         if transaction:
             return TransactionPipeline(self, QueuedTransaction)
-        return super().pipeline(transaction, shard_hint)
+        return MappedPipeline(self)
 
     @property
     def where(self) -> str:
@@ -167,4 +235,5 @@ def connect_cluster(url: str, **options: Any) -> ClusterRedis:
         options["username"] = unquote(parts.username)
     if parts.password:
         options["password"] = unquote(parts.password)
-    return ClusterRedis(startup_nodes=nodes, ssl=SCHEMES[parts.scheme], **options)
+    retry = Retry(ExponentialWithJitterBackoff(base=0.01, cap=1), retries=RETRIES)
+    return ClusterRedis(startup_nodes=nodes, ssl=SCHEMES[parts.scheme], retry=retry, **options)

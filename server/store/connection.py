@@ -38,6 +38,16 @@ Redis = aioredis.Redis
 StoreError = RedisError  # what a failed Redis call raises, for callers outside the store
 __all__ = ["Pipeline", "Redis", "StoreError"]
 STOP_SECONDS = 10  # then it is killed
+# How long a command waits for its reply: a hung node (stopped, or behind a network black
+# hole) fails a command with TimeoutError after this, as a dead one fails at once. Longer than
+# any wait asked of Redis on purpose: those block for at most BLOCK_SECONDS, or read with a
+# timeout of their own (pub/sub, WAITAOF and WAIT in server/store/durable.py).
+REPLY_SECONDS = 2.0
+# How long connecting may take, with the handshake (HELLO; a cluster client's first also reads
+# the slot map and COMMAND): longer, as a hundred clients starting at once in one process keep
+# its event loop busy for seconds (tests/server/test_booking_concurrency.py on a cluster).
+CONNECT_SECONDS = 5.0
+BLOCK_SECONDS = 1.0  # the longest a blocking command (BLPOP, XREADGROUP BLOCK) blocks at once
 
 
 def _server_config(folder: Path) -> list[str]:
@@ -189,9 +199,15 @@ async def _answers(url: str) -> bool:
 def connect(url: str) -> Redis:
     """A client of the Redis at url: one server (``redis://``, ``rediss://``, ``unix://``) or
     a Redis Cluster (``redis+cluster://host:port,…``: server/store/cluster.py)."""
+    options = {
+        "decode_responses": True,
+        "health_check_interval": 30,
+        "socket_timeout": REPLY_SECONDS,
+        "socket_connect_timeout": CONNECT_SECONDS,
+    }
     if is_cluster_url(url):
-        return connect_cluster(url, decode_responses=True, health_check_interval=30)  # type: ignore[return-value]
-    return aioredis.from_url(url, decode_responses=True, health_check_interval=30)
+        return connect_cluster(url, **options)  # type: ignore[return-value]
+    return aioredis.from_url(url, **options)
 
 
 def describe(redis: Redis) -> str:

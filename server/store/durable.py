@@ -17,7 +17,8 @@ replica lacked would be gone. There a commit also waits (``WAIT 1 <ms>``, sent w
 ``WAITAOF``) until the replica has it, and raises ``NotDurable`` if it does not confirm
 within ``REPLICA_WAIT_MS``. A room's batch of changes (``Durable.replicate``: chat, marks,
 records) waits the same way, and is told whether the replica confirmed. Whether the
-master has a replica it asks the master (``Replicas``). One Redis, and a cluster master
+master has a replica it asks the master (``Replicas``: one connected), and the slot map (one
+whose link is down, which an election could still promote). One Redis, and a cluster master
 without a replica, wait for nothing more than before.
 
 ``probe`` finds out once which of these holds (a ``Durability``); ``Durable.commit`` acts on
@@ -38,7 +39,7 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from server.store.cluster import QueuedTransaction, TransactionPipeline
-from server.store.connection import Redis
+from server.store.connection import REPLY_SECONDS, Redis
 
 log = logging.getLogger(__name__)
 
@@ -143,14 +144,14 @@ class DurablePipeline(Pipeline):
         )
         if self.wait_ms is not None:
             await connection.send_command("WAITAOF", 1, 0, self.wait_ms)
-            fsynced, _replicas = await connection.read_response()
+            fsynced, _replicas = await _read(connection, self.wait_ms)
             if fsynced < 1:
                 raise NotDurable(f"Redis did not fsync a commit within {self.wait_ms} ms")
         return replies
 
 
 class Replicas:
-    """Which cluster masters have a replica connected, by their own word (``ROLE``): asked
+    """Which cluster masters have a replica, by their own word (``ROLE``) or the slot map's: asked
     again after ``ASK_SECONDS`` (a replica may have come back) or once one did not confirm
     (it may be gone). A replica a master still lists but that does not confirm (hung, far
     behind) keeps being waited for: what it lacks, a failover to it would lose."""
@@ -215,15 +216,21 @@ class _DurableTransaction(QueuedTransaction):
         return waits
 
     async def _ask_role(self, connection: Connection, node: str) -> bool:
-        """Whether the node has a replica connected: a master's ``ROLE`` lists them third."""
+        """Whether the node has a replica that a failover could promote: one connected (a
+        master's ``ROLE`` lists them third), or one the cluster lists for the slot though
+        its link is down (the slot map leaves out a replica the cluster has failed): its
+        data may be recent enough for the election, and would lack what is written now."""
         assert self.replicas is not None
         try:
             [role] = await _ask(connection, [("ROLE",)])
-            has = role[0] == "master" and bool(role[2])
-        except ResponseError:  # ROLE is disabled (as on some managed services): the slot map
-            slots = self._pipe.cluster_client.nodes_manager.slots_cache
-            has = any(len(slots.get(slot, ())) > 1 for slot in self._pipeline_slots)
-        return self.replicas.learn(node, has)
+            connected = role[0] == "master" and bool(role[2])
+        except ResponseError:  # ROLE is disabled (as on some managed services)
+            connected = False
+        return self.replicas.learn(node, connected or self._mapped_replica())
+
+    def _mapped_replica(self) -> bool:
+        slots = self._pipe.cluster_client.nodes_manager.slots_cache
+        return any(len(slots.get(slot, ())) > 1 for slot in self._pipeline_slots)
 
     def _check(self, answers: list[Any], node: str) -> None:
         if self.wait_ms is not None:
@@ -235,6 +242,7 @@ class _DurableTransaction(QueuedTransaction):
             self.confirmed = False
             if self.replicas is not None:
                 self.replicas.forget(node)  # is it still there? ROLE says, next time
+            self._pipe.cluster_client._initialize = True  # and the slot map, read again
             if self.strict:
                 raise NotDurable(f"no replica confirmed a commit within {self.replica_ms} ms")
 
@@ -244,7 +252,25 @@ async def _ask(connection: Connection, commands: list[tuple[Any, ...]]) -> list[
     if not commands:
         return []
     await connection.send_packed_command(connection.pack_commands(commands))
-    return [await connection.read_response() for _ in commands]
+    waits = sum(_blocks_ms(command) for command in commands)
+    return [await _read(connection, waits) for _ in commands]
+
+
+def _blocks_ms(command: tuple[Any, ...]) -> int:
+    """How long Redis may take on purpose to answer a command: WAITAOF's and WAIT's time."""
+    return int(command[-1]) if command[0] in ("WAITAOF", "WAIT") else 0
+
+
+async def _read(connection: Connection, blocks_ms: int) -> Any:
+    """A reply that Redis may take ``blocks_ms`` to give on purpose: the connection's own
+    timeout (REPLY_SECONDS) is for that wait's end. A node that gives none by then is hung:
+    the connection is closed (its reply may come yet) and TimeoutError raised."""
+    within = blocks_ms / 1000 + REPLY_SECONDS
+    reply = await connection.read_response(timeout=within)  # None: the time ran out
+    if reply is None:
+        await connection.disconnect(nowait=True)
+        raise RedisTimeoutError(f"no reply from Redis within {within} s")
+    return reply
 
 
 class ClusterDurablePipeline(TransactionPipeline):

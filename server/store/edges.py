@@ -5,7 +5,9 @@
   alive are those whose heartbeat is there (``EDGES`` lists the names ever announced).
 - A **call** is published on the edge's channel ``edge:<name>:calls`` with a reply key;
   the edge pushes its reply there (``call-reply:<id>``, kept a few seconds) and the caller
-  waits for it with ``BLPOP``. Nobody listening (the edge is gone) fails at once.
+  waits for it with ``BLPOP`` (a second at a time, so that a hung Redis is told from a
+  wait by the client's timeout, server/store/connection.py). Nobody listening (the edge is
+  gone) fails at once.
 - News from an edge to a room's owner (a viewer's connection failed) goes on the owner's
   channel ``process:<name>:news``; nobody waits for it.
 - A relay link's SRTP keys are written by the owner under ``relay-link:<id>`` with a short
@@ -13,12 +15,13 @@
 """
 
 import json
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from server.store import keys
-from server.store.connection import Redis
+from server.store.connection import BLOCK_SECONDS, Redis
 
 REPLY_KEPT = 10  # seconds a reply waits for its caller
 KEYS_KEPT = 30  # seconds a relay link's keys wait for the edge
@@ -92,10 +95,13 @@ class Edges:
         )
         if not listening:
             raise EdgeUnreachable(name)
-        found = await self.redis.blpop([reply_to], timeout=within)
-        if found is None:
-            raise EdgeUnreachable(name)
-        return json.loads(found[1])  # type: ignore[no-any-return]
+        deadline = time.monotonic() + within
+        while (left := deadline - time.monotonic()) > 0:  # a BLPOP blocks BLOCK_SECONDS at most
+            wait = max(min(left, BLOCK_SECONDS), 0.01)  # BLPOP's 0 (under 1 ms) is for ever
+            found = await self.redis.blpop([reply_to], timeout=wait)
+            if found is not None:
+                return json.loads(found[1])  # type: ignore[no-any-return]
+        raise EdgeUnreachable(name)
 
     async def reply(self, reply_to: str, message: dict[str, Any]) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:

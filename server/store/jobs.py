@@ -15,7 +15,7 @@ from redis.exceptions import ResponseError
 from rooms.jobs import Job, JobState, Progress
 from server.store import keys
 from server.store.codec import dump, load
-from server.store.connection import Redis
+from server.store.connection import BLOCK_SECONDS, Redis
 
 OWNER_JOBS_KEPT = 20  # the newest jobs listed per owner
 
@@ -71,7 +71,10 @@ class Jobs:
     # the workers
 
     async def take(self, consumer: str, *, block_ms: int) -> tuple[str, str] | None:
-        """A new entry for this consumer: (entry id, job id), or None after ``block_ms``."""
+        """A new entry for this consumer: (entry id, job id), or None after ``block_ms`` (at
+        most ``BLOCK_SECONDS``: longer, the client's timeout would take it for a hung node)."""
+        most = int(BLOCK_SECONDS * 1000)
+        block_ms = min(block_ms or most, most)  # BLOCK 0 is for ever
         answer = await self.redis.xreadgroup(
             keys.JOBS_GROUP, consumer, {keys.JOBS: ">"}, count=1, block=block_ms
         )

@@ -177,8 +177,10 @@ class Owners:
 
     async def renew(
         self, process: str, leases: list[tuple[str, int]], *, ttl: timedelta
-    ) -> list[bool]:
-        """Renew each (session id, token) lease of this process: kept or lost."""
+    ) -> list[bool | None]:
+        """Renew each (session id, token) lease of this process: kept, lost, or None when its
+        node did not answer (on a Redis Cluster, a hung or dead node's rooms; the others
+        are renewed all the same). One Redis that does not answer raises."""
         if not leases:
             return []
         async with self.redis.pipeline(transaction=False) as pipe:
@@ -188,8 +190,8 @@ class Owners:
                     args=[lease_value(process, token), _ms(ttl), token],
                     client=pipe,
                 )
-            replies = await pipe.execute()
-        return [bool(int(reply)) for reply in replies]
+            replies = await pipe.execute(raise_on_error=False)
+        return [None if isinstance(reply, Exception) else bool(int(reply)) for reply in replies]
 
     async def release(self, session_id: str, process: str, token: int) -> bool:
         """Give the lease up (the room closed or was forgotten), if it is still ours."""

@@ -50,6 +50,8 @@ const ACK_TIMEOUT_MS = 10_000;
 const RETRY_MS = 2_000; // a chat message the server could not store is sent again after this
 const ASK_TRIES = 3; // a question the server could not save is sent this many times at most
 const WRONG_OWNER_RETRY_MS = 1_000; // another process owns the room (failover): try again after
+// refusals that pass: another process owns the room, or the database did not answer
+const RETRIED_REFUSALS = new Set(["wrong_owner", "unavailable"]);
 
 // Socket.IO's disconnect reasons after which it does not reconnect by itself
 const FINAL_DISCONNECTS = new Set(["io server disconnect", "io client disconnect"]);
@@ -334,9 +336,9 @@ export class RoomConnection extends Emitter {
   }
 
   #onConnectError(error) {
-    if (error.data && error.data.code === "wrong_owner") {
+    if (error.data && RETRIED_REFUSALS.has(error.data.code)) {
       this.emit("status", { state: "reconnecting" });
-      this.#reconnectToOwner(error.data.owner);
+      this.#reconnectToOwner(error.data.owner); // unavailable names none: the same process
     } else if (error.data && typeof error.data.code === "string") {
       this.#finish(); // refused by the server: Socket.IO will not retry, nor do we
       this.emit("refused", { code: error.data.code, message: error.data.message });
