@@ -7,7 +7,7 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -33,10 +33,9 @@ from server.media.packets import (
     even_frame,
 )
 from server.media.source import Source
-from tests.server.media.conftest import Room, until
+from tests.server.media.conftest import Link, Room, until
 from tests.server.media.synthetic import SyntheticViewer
 from tests.server.media.test_outlet import FakeSource
-from tests.server.media.test_relay import Link
 
 ROOT = Path(__file__).resolve().parents[3]
 KEY = bytes(range(44))  # AES-256-GCM: a 32-byte key and a 12-byte salt
@@ -234,14 +233,6 @@ def by_python(monkeypatch: pytest.MonkeyPatch) -> list[Outlet]:
     return called
 
 
-@pytest.fixture
-async def edge(room: Room) -> AsyncIterator[Link]:
-    """An edge room fed by a relay link from ``room`` (as in test_relay.py)."""
-    link = Link(room)
-    yield link
-    await link.close()
-
-
 async def carried_steadily(
     sources: Callable[[], Iterable[Source]], viewers: list[SyntheticViewer],
     by_python: list[Outlet],
@@ -277,13 +268,13 @@ async def test_fan_out_carries_the_steady_stream_to_aiortc_viewers(
 
 
 async def test_fan_out_carries_the_steady_stream_to_an_edges_viewers(
-    room: Room, edge: Link, by_python: list[Outlet]
+    room: Room, link: Link, by_python: list[Outlet]
 ) -> None:
     """An edge's copy of a source (``RelayedSource``) forwards as the owner's does."""
     await room.publish("alice")
-    viewers = [await edge.watch(name) for name in ("bob", "cai", "dan")]
+    viewers = [await link.watch(name) for name in ("bob", "cai", "dan")]
 
-    await carried_steadily(lambda: edge.edge.link.sources.values(), viewers, by_python)
+    await carried_steadily(lambda: link.edge.link.sources.values(), viewers, by_python)
 
 
 def test_forwarding_without_the_compiled_fan_out() -> None:

@@ -4,59 +4,17 @@ runs edges as processes of their own)."""
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
-import pytest
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 
-from server.media.edge_room import EdgeRoom
 from server.media.packets import Packet, vp8_keyframe_start
 from server.media.relay import MEDIA_AT, RELAY_PT, LinkKeys, link_session
 from server.media.relay_edge import RelayIn
 from server.media.relay_owner import RelayOut
 from server.media.source import Source
-from tests.server.media.conftest import CONFIG, Room, until
-from tests.server.media.synthetic import Clip, SyntheticViewer
+from tests.server.media.conftest import CONFIG, Link, Room, until
+from tests.server.media.synthetic import Clip
 from tests.server.media.test_forwarding import clip_chunks
-
-
-class Link:
-    """A relay link from the test's room to one edge room, and the edge's viewers."""
-
-    def __init__(self, room: Room) -> None:
-        keys = LinkKeys.new()
-        self.room = room
-        self.failed: list[str] = []
-        self.out = RelayOut(keys=keys, host="127.0.0.1")
-        self.edge = EdgeRoom(
-            room_id="room", config=CONFIG, keys=keys, relay_host="127.0.0.1",
-            on_peer_failed=self.failed.append,
-        )  # fmt: skip
-        self.out.connect(self.edge.link.address)
-        self.edge.link.connect(self.out.address)
-
-    async def watch(self, participant_id: str, *, decode: bool = False) -> SyntheticViewer:
-        """A viewer on the edge, receiving what the owner's rules give it."""
-        viewer = SyntheticViewer(decode=decode)
-        self.room.clients.append(viewer)
-        sources = self.room.router.sources_for(participant_id)
-        self.out.relay(sources)
-        peer = self.edge.tell(participant_id, self.out.describe(), [s.source_id for s in sources])
-        offer = await peer.subscribe()
-        assert offer is not None
-        await peer.subscribed(await viewer.answer(offer))
-        return viewer
-
-    async def close(self) -> None:
-        self.out.close()
-        await self.edge.close()
-
-
-@pytest.fixture
-async def link(room: Room) -> AsyncIterator[Link]:
-    link = Link(room)
-    yield link
-    await link.close()
 
 
 async def test_relay_edge_viewers_get_the_publishers_own_media_without_gaps(

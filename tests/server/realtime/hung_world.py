@@ -8,6 +8,7 @@ under three people chatting, resumes them, and waits until chat is acknowledged 
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,11 +17,15 @@ from typing import Any
 import socketio
 
 from rooms.roles import Role
+from server.realtime.line import RETRY_SECONDS
+from server.store.connection import REPLY_SECONDS
 from tests.server.realtime.room_world import NAMESPACE, Peer, Room, World
 
 SENDERS = 3
 CALL_SECONDS = 15  # how long a client waits for an answer before calling the server hung
 CUT, HUNG = "cut", "hung"  # no answer: the connection closed first; nothing came in time
+ANSWER_BOUND = RETRY_SECONDS + 2 * REPLY_SECONDS + 1  # the line's retries, one reply each
+CRASHES = ("event %s failed", "room %s: a batch of changes failed")  # a handler's, the line's
 
 
 @dataclass
@@ -196,3 +201,15 @@ async def lost(world: World, room: Room, log: Log) -> list[Any]:
     """The acknowledged messages the room's chat does not have."""
     stored = [await world.store.chat.get(room.session_id, a[2]["message_id"]) for a in log.acks()]
     return [a for a, kept in zip(log.acks(), stored, strict=True) if kept is None]
+
+
+def rode_out(hang: Hang, logged: list[logging.LogRecord]) -> None:
+    """What a hang must not do, whatever hung: leave a call unanswered, answer one later than
+    ``ANSWER_BOUND`` or with anything but ``unavailable``, refuse a connection otherwise, or
+    crash a handler or the room's line (``logged``: the records pytest's caplog caught)."""
+    log, figures = hang.log, hang.figures()
+    assert HUNG not in [a[2] for a in log.answers]
+    assert figures["slowest_s"] is not None and figures["slowest_s"] < ANSWER_BOUND
+    assert set(log.codes()) <= {"unavailable"}
+    assert {code for _, code in log.refused} <= {"unavailable", "none"}
+    assert [r.getMessage() for r in logged if r.msg in CRASHES] == []

@@ -24,6 +24,7 @@ from server import agenda, reviews
 from server.settings import Settings
 from server.store import Store, keys
 from tests.server.cluster_world import ports
+from tests.server.realtime.hung_world import CRASHES
 from tests.server.realtime.room_world import NAMESPACE, Peer, Room, World, utcnow
 from tests.server.realtime.test_judging_room import latest, state_of
 from tests.server.realtime.test_roadshow_room import acked, person
@@ -33,7 +34,6 @@ NODE_TIMEOUT_MS = 500
 SENDERS = 3  # people chatting at once, each waiting for its answer before the next message
 BEFORE, AFTER = 20, 20  # chat acks wanted before the kill, and of messages sent after it
 JUDGE = "judge@vc.cn"
-CRASHES = ("event %s failed", "room %s: a batch of changes failed")  # a handler's, the line's
 
 
 @pytest.fixture(scope="module")
