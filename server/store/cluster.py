@@ -213,6 +213,17 @@ class ClusterRedis(RedisCluster):
                 raise
             raise RedisConnectionError(str(error)) from error
 
+    async def aclose(self) -> None:
+        """As redis-py's, and also when an error left the slot map to be read again before
+        the next command (``_initialize``: redis-py sets it when its retries run out, this
+        module after a timeout): redis-py's closes nothing then, leaving every node's
+        connections open."""
+        if not self._initialize:
+            await super().aclose()
+            return
+        await self.nodes_manager.aclose()
+        await self.nodes_manager.aclose("startup_nodes")
+
     def register_script(self, script: Any) -> ClusterScript:  # type: ignore[override]
         return ClusterScript(self, script)
 

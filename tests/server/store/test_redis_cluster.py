@@ -102,6 +102,25 @@ async def test_the_rooms_of_many_sessions_are_spread_over_the_three_masters(stor
     assert (len(store.redis.get_primaries()), len(nodes)) == (3, 3)
 
 
+async def test_a_client_closed_with_a_slot_map_read_pending_closes_its_connections(
+    redis_url: str,
+) -> None:
+    """An error leaves the slot map to be read again before the next command (``_initialize``:
+    redis-py sets it when its retries run out, server/store/cluster.py after a timeout);
+    closing the client then must still close every node's connections (redis-py's own
+    ``aclose`` closed nothing, and they were left to the garbage collector)."""
+    store = Store(connect(redis_url))
+    for n in range(30):  # on every master
+        await store.redis.set(f"k{n}", "v")
+    nodes = store.redis.get_nodes()
+    assert sum(c.is_connected for node in nodes for c in node._connections) >= 3
+    store.redis._initialize = True  # as after a command timed out
+
+    await store.close()
+
+    assert [c for node in nodes for c in node._connections if c.is_connected] == []
+
+
 async def test_a_chat_post_is_stored_once_per_client_id_on_each_sessions_node(
     store: Store,
 ) -> None:
