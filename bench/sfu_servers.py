@@ -61,29 +61,25 @@ class ForwardCounts:
     fall-behinds, and how long a packet took from the publisher's send until it was written
     to the last viewer (each source's hand-over to its outlets is timed once it is seen)."""
 
-    def __init__(self) -> None:
+    def __init__(self, sources: Callable[[], Iterable[Source]]) -> None:
+        self.sources = sources  # the server's sources now
         self.spans: list[float] = []  # publisher send -> packet written to the last viewer
         self.seen: set[Outlet] = set()
         self.timed: set[int] = set()  # the sources timed, by id()
 
-    def sources(self) -> Iterable[Source]:
-        raise NotImplementedError
-
-    def time(self, source: Source) -> None:
-        """Time the method that hands ``source``'s packets to its outlets."""
-        raise NotImplementedError
-
     def _watch(self) -> list[Source]:
+        """The sources, each one's hand-over to its outlets (``Source._fan``, the owner's
+        and an edge's copy alike) timed once it is seen."""
         sources = list(self.sources())
         for source in sources:
             if id(source) not in self.timed:
                 self.timed.add(id(source))
-                self.time(source)
+                source._fan = self.timed_send(source._fan)  # type: ignore[method-assign]
         return sources
 
-    def timed_send(self, send: Callable[[list[Packet], object], None]) -> Callable[..., None]:
-        def timed(packets: list[Packet], arg: object) -> None:
-            send(packets, arg)
+    def timed_send(self, send: Callable[[list[Packet], bytes, int], None]) -> Callable[..., None]:
+        def timed(packets: list[Packet], ext: bytes, ntp: int) -> None:
+            send(packets, ext, ntp)
             done = time.monotonic()
             for _seq, _ts, _marker, payload, _key, pad in packets:
                 end = len(payload) - (payload[-1] if pad else 0)  # RTP padding at its end
@@ -121,14 +117,8 @@ class Forwarding(ForwardCounts):
     """Ours: a Router."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.router = Router(room_id="bench", config=CONFIG)
-
-    def sources(self) -> Iterable[Source]:
-        return self.router.sources.values()
-
-    def time(self, source: Source) -> None:
-        source._send = self.timed_send(source._send)  # type: ignore[method-assign,arg-type]
+        super().__init__(lambda: self.router.sources.values())
 
     async def publish(self, sdp: str) -> str:
         peer = self.router.open_peer("publisher", may_publish=lambda kind: True)
@@ -148,20 +138,16 @@ class Forwarding(ForwardCounts):
 
 class EdgeForwarding(ForwardCounts):
     """An edge (``EdgeService``): the viewers the owner places here, fed by its relay link;
-    counted as ours is, over the relayed sources' outlets (``RelayedSource.forward`` is what
-    hands a batch to them, through the same fan-out)."""
+    counted and timed as ours is, over the relayed sources (whose ``forward`` hands a batch
+    to their outlets through the same ``Source._fan``)."""
 
     def __init__(self, name: str, redis_url: str) -> None:
-        super().__init__()
         self.store = Store(connect(redis_url))
         self.edge = EdgeService(self.store, name=name, config=CONFIG, relay_host="127.0.0.1")
         self.edge.start()
-
-    def sources(self) -> Iterable[Source]:
-        return [s for room in self.edge.rooms.values() for s in room.link.sources.values()]
-
-    def time(self, source: Source) -> None:
-        source.forward = self.timed_send(source.forward)  # type: ignore[attr-defined]
+        super().__init__(
+            lambda: [s for room in self.edge.rooms.values() for s in room.link.sources.values()]
+        )
 
     async def close(self) -> None:
         await self.edge.stop()
