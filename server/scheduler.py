@@ -22,6 +22,7 @@ from rooms.notifications import Notification, NotificationKind, should_remind
 from rooms.roles import Kind
 from rooms.run_of_show import Show, ShowEntry
 from server import process, recording_library
+from server.logs import retrying
 from server.mailer import Mailer
 from server.settings import Settings
 from server.store import Store
@@ -85,8 +86,8 @@ class Scheduler:
         while not self._stop.is_set():
             try:
                 await self.tick(self.clock())
-            except Exception:
-                log.exception("scheduler tick failed; retrying")
+            except Exception as error:
+                retrying(log, "scheduler tick failed", error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.settings.scheduler_interval)
 

@@ -26,6 +26,7 @@ from pathlib import Path
 from rooms.errors import DomainError
 from rooms.jobs import Job, JobState, Progress
 from server import certificate_files, compositions, i18n, process
+from server.logs import retrying
 from server.reports import find_font
 from server.settings import Settings
 from server.store import Store
@@ -91,8 +92,8 @@ class Worker:
         while not self._stop.is_set():
             try:
                 await self.run_once()
-            except Exception:
-                log.exception("worker round failed; retrying")
+            except Exception as error:
+                retrying(log, "worker round failed", error)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), 1.0)
 

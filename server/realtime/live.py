@@ -43,6 +43,7 @@ from rooms.sealed import ScoredItems
 from server.audiences import Audiences
 from server.files import files_root
 from server.kind_nouns import in_kind
+from server.logs import retrying
 from server.realtime.fanout import NAMESPACE, Fanout
 from server.realtime.line import Outcome, RoomLine
 from server.realtime.live_breakouts import close_breakouts_on_time
@@ -459,8 +460,8 @@ class LiveRooms:
                     await self.recover()
                     recovered = True
                 await self.sweep()
-            except Exception:
-                log.exception("watching live rooms failed; retrying")
+            except Exception as error:
+                retrying(log, "watching live rooms failed", error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), self.settings.room_watch_seconds)
 

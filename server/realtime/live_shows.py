@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from rooms.judging import Judging
 from rooms.roadshow import RunOfShow
+from server.logs import retrying
 from server.store import keys
 
 if TYPE_CHECKING:
@@ -97,8 +98,8 @@ async def listen(rooms: "LiveRooms", stop: asyncio.Event) -> None:
                         await refresh_show(rooms, str(message["data"]))
                     except Exception:
                         log.exception("roadshow %s: the run of show was not reloaded", message)
-        except Exception:
-            log.exception("listening for run of show changes failed; listening again")
+        except Exception as error:
+            retrying(log, "listening for run of show changes failed", error)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), RETRY)
         finally:

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from rooms.errors import DomainError
 from rooms.lease import RENEWALS_PER_TTL, RoomLease
+from server.logs import retrying
 from server.recorder import RecordingService
 from server.store import Store
 from server.store.connection import StoreError
@@ -111,8 +112,8 @@ class Ownership:
                 for session_id in gone:
                     self.forget(session_id)
                 await asyncio.gather(*(lost(session_id) for session_id in gone))
-            except Exception:
-                log.exception("renewing the rooms' leases failed; retrying")
+            except Exception as error:
+                retrying(log, "renewing the rooms' leases failed", error)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self._asleep(pause)):  # no task, unlike wait_for
                     await stop.wait()
