@@ -34,6 +34,9 @@ from tests.server.store.redis_servers import REDIS_6, REDIS_8, RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
 REVIEWERS = ("r1@pool.cn", "r2@pool.cn", "r3@pool.cn")
+# scores acknowledged before the kill (of all three reviewers): with WAITAOF and `everysec`
+# each waits for the next fsync, up to a second
+SCORED = 12
 RUBRIC = {"criteria": [{"name_en": "Merit", "weight": 1, "scale_min": 0, "scale_max": 100}]}
 
 
@@ -202,7 +205,7 @@ async def crash_while_scoring(
     ]
 
     async def enough() -> None:
-        while sum(len(a) for a in acked.values()) < 30:
+        while sum(len(a) for a in acked.values()) < SCORED:
             assert not any(t.done() for t in tasks), [t.result() for t in tasks if t.done()]
             await asyncio.sleep(0.01)
 
@@ -230,11 +233,11 @@ async def crash_while_scoring(
     later: list[int] = []
     stop = asyncio.Event()
     scoring = asyncio.create_task(score_until(back, item.item_id, later, stop))
-    await asyncio.wait_for(count_reaches(later, 10), 30)
+    await asyncio.wait_for(count_reaches(later, SCORED // 3), 30)
     await redis.kill()
     await asyncio.sleep(1.0)
     await redis.start()
-    await asyncio.wait_for(count_reaches(later, 20), 60)
+    await asyncio.wait_for(count_reaches(later, 2 * SCORED // 3), 60)
     stop.set()
     await asyncio.wait_for(scoring, 30)
     await back.disconnect()
