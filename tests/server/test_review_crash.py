@@ -140,10 +140,14 @@ async def enter(url: str, session_id: str, token: str) -> tuple[socketio.AsyncCl
     client = socketio.AsyncClient(reconnection=False)
     got: list[Any] = []
     client.on("*", lambda event, *args: got.append((event, args)), namespace="/room")
-    await client.connect(
-        url, auth={"session_id": session_id, "invite": token}, transports=["websocket"],
-        namespaces=["/room"], headers={"Origin": url}, wait_timeout=10,
-    )  # fmt: skip
+    try:
+        await client.connect(
+            url, auth={"session_id": session_id, "invite": token}, transports=["websocket"],
+            namespaces=["/room"], headers={"Origin": url}, wait_timeout=10,
+        )  # fmt: skip
+    except BaseException:
+        await client.disconnect()  # closes engine.io's HTTP session, left open by a failed connect
+        raise
     await client.emit("join", {}, namespace="/room")
     return client, got
 
