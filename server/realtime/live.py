@@ -388,6 +388,7 @@ class LiveRooms:
             eio_sid = self.sio.manager.eio_sid_from_sid(sid, NAMESPACE) if moved else None
             if eio_sid is not None:
                 await self.sio.eio.disconnect(eio_sid)
+                self.fanout.transport.abort(eio_sid)  # a page would wait out its ping timeout
             else:
                 await self.sio.disconnect(sid, namespace=NAMESPACE)
 

@@ -221,6 +221,19 @@ class WebSocketTransport:
         if self.connections.get(sid) is conn:
             del self.connections[sid]
 
+    def abort(self, eio_sid: str) -> bool:
+        """Close a socket's connection under it, as if this process had died: the client sees
+        its transport close and connects again by itself. Engine.IO's own disconnect is not
+        enough for that: the CLOSE packet it sends is ignored by socket.io-client on a
+        websocket, and the websocket stays open until the client next sends something (a page
+        left alone: its ping timeout, 45 s). False when the socket is not a websocket here."""
+        conn = self.connections.get(eio_sid)
+        if conn is None or conn.stream is None:
+            return False
+        conn.open = False
+        conn.stream.abort()
+        return True
+
     def deliver(self, eio_sids: Sequence[str], frame: bytes) -> list[str]:
         """Push `frame` to every socket that takes it directly; return the other sockets."""
         connections = self.connections

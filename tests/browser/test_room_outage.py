@@ -1,0 +1,67 @@
+"""``kill -9`` of Redis under a live room, in real Chromium: what a guest typed while Redis
+was gone reaches everyone once, soon after Redis is back.
+
+Real parts: the app on a port, a redis-server of the test's own (the embedded one, AOF with
+``appendfsync always``) killed as in a crash and started again on its folder, two pages. The
+room's owner cannot renew its lease, so it drops the room and closes its connections under
+them; the pages connect again by themselves (refused ``unavailable`` while Redis is gone) and
+the guest's page sends the post again with the same client id after the ``chat_history`` of
+its rejoin (web/static/js/room/connection.js). Before the drop closed the websockets
+themselves, a page stayed on its dead connection until its ping timeout, 45 s.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import expect
+
+from tests.browser.test_room import HOST_EMAIL, join_as_guest, open_meeting, room_path, say
+from tests.server.store.redis_servers import REDIS_6, RedisServer
+
+GONE_SECONDS = 3.0  # longer than the page's chat retry (2 s) and its reconnect (1 s)
+BACK_MS = 15_000  # the lease's 5 s, a reconnect, the resend (a page left to its ping timeout: 45 s)
+
+
+@pytest.fixture
+async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
+    server = RedisServer(
+        REDIS_6, tmp_path / "redis", "--appendonly", "yes", "--appendfsync", "always"
+    )
+    await server.start()
+    yield server
+    await server.kill()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    """The app and the test's store on this test's own Redis (the suite's is left alone)."""
+    return redis_server.url
+
+
+async def test_a_chat_post_typed_while_redis_is_down_reaches_everyone_once(
+    live_server, new_page, sign_in, redis_server: RedisServer
+) -> None:
+    session = await open_meeting(live_server.store, lobby=False)
+    host, guest = await new_page(), await new_page(lang="zh_CN")
+    await sign_in(host, email=HOST_EMAIL)
+    await host.goto(room_path(session))
+    await host.click("#join-button")
+    await join_as_guest(guest, session, "Li Lei")
+    await expect(guest.locator("#room")).to_be_visible()
+    await say(host, "before")
+    await expect(guest.locator("#chat-log .text")).to_have_text(["before"])
+
+    await redis_server.kill()
+    await say(guest, "typed while Redis was down")
+    await asyncio.sleep(GONE_SECONDS)
+    await redis_server.start()  # on its folder: "before" is still there
+
+    for page in (guest, host):
+        await expect(page.locator("#chat-log .text")).to_have_text(
+            ["before", "typed while Redis was down"], timeout=BACK_MS
+        )
+    kept = await live_server.store.chat.messages(session.session_id)
+    assert [m.text for m in kept] == ["before", "typed while Redis was down"]
+    await expect(guest.locator("#chat-text")).to_have_value("")  # not handed back as refused
