@@ -2,7 +2,7 @@
 
 import logging
 
-from redis.exceptions import RedisError  # server.store.StoreError
+from server.store.connection import StoreError
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # libraries that narrate routine work at INFO: fontTools lists every glyph of each PDF's font
@@ -32,7 +32,7 @@ def retrying(log: logging.Logger, what: str, error: BaseException) -> None:
     """A background loop's round failed and will be tried again: while Redis is down or hung
     (``StoreError``, a socket's error or a timeout) that is an outage, not a bug, and one line
     says so each round; anything else is logged with its traceback."""
-    if isinstance(error, RedisError | OSError | TimeoutError):
+    if isinstance(error, StoreError | OSError | TimeoutError):
         log.warning("%s: Redis did not answer (%s: %s); retrying", what,
                     type(error).__name__, error)  # fmt: skip
     else:

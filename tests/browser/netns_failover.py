@@ -6,15 +6,20 @@
 Inside the namespace: two web processes, a scheduler and HAProxy (the configuration
 ``server.cluster`` writes) on the server's address, a real Redis over its unix socket; two
 guests open a public meeting's room page through HAProxy, camera and microphone on, and each
-decodes the other's video. Then the process holding the room is killed (SIGKILL). Nothing is
-done on the pages: each must notice, reconnect through HAProxy (following ``wrong_owner`` to
-the room's new owner), join again, publish its camera again and subscribe again — and decode
-the other's video on a new connection. Prints one JSON object (tests/browser/
-test_failover_room.py judges it): when each page decoded again, after the kill.
+decodes the other's video. Then the process holding the room is killed (SIGKILL), or stopped
+(SIGSTOP: hung, its connections open; ``"fault": "stop"``). Nothing is done on the pages:
+each must notice, reconnect through HAProxy (following ``wrong_owner`` to the room's new
+owner), join again, publish its camera again and subscribe again — and decode the other's
+video on a new connection. A stopped owner is then resumed: it finds its lease gone and must
+leave the room be (the pages go on decoding what they decoded from the new owner). Prints one
+JSON object (tests/browser/test_failover_room.py judges it): when each page decoded again,
+after the fault.
 """
 
 import asyncio
+import os
 import secrets
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -30,6 +35,7 @@ from tests.server.cluster_world import Cluster
 
 LEASE_SECONDS = "2"
 BACK_WITHIN = 40.0  # seconds: a bound for the wait, not a measured claim
+RESUMED_SECONDS = 3.0  # a stopped owner, resumed: longer than its lease's renewal round
 
 
 class Failover(Scenario):
@@ -81,14 +87,35 @@ class Failover(Scenario):
         owner = holder.rsplit(" ", 1)[0]
         seen = {p.label: {v["track"] for v in decoding(await p.summary())} for p in people}
 
-        cluster.web_at(owner).kill()
+        web = cluster.web_at(owner)
+        hung = self.config.get("fault") == "stop"
+        if hung:  # SIGSTOP: its sockets stay open, it answers nothing (HAProxy's checks fail)
+            assert web.process is not None
+            os.kill(web.process.pid, signal.SIGSTOP)
+        else:
+            web.kill()
         killed = time.monotonic()
-        self.mark("owner killed")
+        self.mark("owner stopped" if hung else "owner killed")
         back = await asyncio.gather(*(decoding_again(p, seen[p.label], killed) for p in people))
         self.mark("both decode again")
         self.result["owner_before"] = owner
         self.result["owner_after"] = (await store.owners.holder(session_id) or "").split(" ")[0]
         self.result["back_s"] = dict(zip((p.label for p in people), back, strict=True))
+        if hung:  # the old owner wakes up: it must find its lease gone and leave the room be
+            before = {p.label: await frames(p) for p in people}
+            assert web.process is not None
+            os.kill(web.process.pid, signal.SIGCONT)
+            self.mark("old owner resumed")
+            await asyncio.sleep(RESUMED_SECONDS)
+            after = {p.label: await frames(p) for p in people}
+            self.result["after_resume"] = {  # the same videos, still decoding
+                label: bool(was) and all(after[label].get(t, 0) > n for t, n in was.items())
+                for label, was in before.items()
+            }
+            self.result["holder_after_resume"] = (
+                await store.owners.holder(session_id) or ""
+            ).split(" ")[0]
+            self.mark("still decoding from the new owner")
         self.result["status"] = {
             p.label: await p.page.evaluate(STATUS_JS) for p in people
         }  # fmt: skip
@@ -103,6 +130,11 @@ async def decoding_again(person: Person, old_tracks: set[str], killed: float) ->
 
     await until(f"{person.label} decodes again", new_video, within=BACK_WITHIN)
     return round(time.monotonic() - killed, 2)
+
+
+async def frames(person: Person) -> dict[str, int]:
+    """Frames decoded so far per video the page decodes now (on open connections)."""
+    return {v["track"]: v["frames_decoded"] for v in decoding(await person.summary())}
 
 
 STATUS_JS = """() => {
