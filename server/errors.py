@@ -4,6 +4,8 @@
   is shown (translated) as it is.
 - aiohttp's HTTP exceptions (4xx, 5xx): JSON under /api/, else the app's own error page,
   translated, saying what went wrong (a body over the size limit: the limit).
+- Redis did not answer (``StoreError``): 503 with ``Retry-After``, one warning line; the user
+  is told that nothing was saved and to try again in a moment.
 - anything else: logged with its traceback; the user sees "internal error".
 """
 
@@ -16,10 +18,14 @@ from aiohttp import web
 from rooms.errors import Conflict, DomainError, Forbidden, NotFound
 from server.field_labels import FIELD_PARAMS, label_of
 from server.i18n import gettext
+from server.store.connection import StoreError
+from server.templating import basics
 
 log = logging.getLogger(__name__)
 
 _STATUS = {NotFound: 404, Conflict: 409, Forbidden: 403}
+UNAVAILABLE = "The database did not answer; nothing was saved. Please try again in a moment."
+RETRY_AFTER = "5"  # seconds: a Redis restarting, or a failover (ARCHITECTURE.md, "A hung node")
 
 
 class ApiError(DomainError):
@@ -64,7 +70,7 @@ def user_message(request: web.Request, error: DomainError, *, columns: bool = Fa
 def _page(request: web.Request, status: int, message: str, *, back: bool = False) -> web.Response:
     """error.html; ``back``: the request was a form sent from a page, offer the way back to it
     (the browser's history keeps what was typed)."""
-    context = {"status": status, "message": message, "back": back}
+    context = basics(request) | {"status": status, "message": message, "back": back}
     try:
         return aiohttp_jinja2.render_template("error.html", request, context, status=status)
     except Exception:  # the page frame itself failed (e.g. Redis down): plain text will do
@@ -125,6 +131,16 @@ async def error_middleware(request: web.Request, handler):  # type: ignore[no-un
         if is_api(request):
             return _http_error_json(request, exc)
         return _http_error_page(request, exc)
+    except StoreError as error:  # Redis down or hung: not a bug, and said so
+        log.warning("%s %s: Redis did not answer (%s: %s)", request.method, request.path,
+                    type(error).__name__, error)  # fmt: skip
+        message = gettext(request, UNAVAILABLE)
+        if is_api(request):
+            response = error_json(503, "unavailable", message)
+        else:
+            response = _page(request, 503, message, back=request.method == "POST")
+        response.headers["Retry-After"] = RETRY_AFTER
+        return response
     except Exception:
         log.exception("internal error on %s %s", request.method, request.path)
         message = gettext(request, "Internal error. It has been logged; please try again.")

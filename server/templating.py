@@ -16,12 +16,27 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "web" / "templates"
 CONTEXT_EXTRAS = web.AppKey("context_extras", list)
 
 
-async def _context(request: web.Request) -> dict[str, Any]:
-    context: dict[str, Any] = {
+# requests no page is rendered for (a file, the realtime connection's handshake): their
+# context is the basics alone, so they cost no look-up of the web session or the account
+PAGELESS = ("/static/", "/socket.io/")
+
+
+def basics(request: web.Request) -> dict[str, Any]:
+    """What every template needs, from the request alone (no store): the request, its
+    language and the translation functions. The error page renders with these even when the
+    rest of the context could not be made (Redis down)."""
+    return {
+        "request": request,
         "lang": i18n.language(request),
         "_": lambda message: i18n.gettext(request, message),
         "ngettext": lambda s, p, n: i18n.ngettext(request, s, p, n),
     }
+
+
+async def _context(request: web.Request) -> dict[str, Any]:
+    context = basics(request)
+    if request.path.startswith(PAGELESS):
+        return context
     for extra in request.app.get(CONTEXT_EXTRAS, []):
         context.update(await extra(request))
     return context

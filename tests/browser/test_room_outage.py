@@ -4,9 +4,10 @@ was gone reaches everyone once, soon after Redis is back.
 Real parts: the app on a port, a redis-server of the test's own (the embedded one, AOF with
 ``appendfsync always``) killed as in a crash and started again on its folder, two pages. The
 room's owner cannot renew its lease, so it drops the room and closes its connections under
-them; the pages connect again by themselves (refused ``unavailable`` while Redis is gone) and
-the guest's page sends the post again with the same client id after the ``chat_history`` of
-its rejoin (web/static/js/room/connection.js). Before the drop closed the websockets
+them (the host's page says it is reconnecting); the pages connect again by themselves,
+refused ``unavailable`` while Redis is gone (each refusal is seen on the wire), and the
+guest's page sends the post again with the same client id after the ``chat_history`` of its
+rejoin (web/static/js/room/connection.js). Before the drop closed the websockets
 themselves, a page stayed on its dead connection until its ping timeout, 45 s.
 """
 
@@ -15,12 +16,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import expect
+from playwright.async_api import WebSocket, expect
 
 from tests.browser.test_room import HOST_EMAIL, join_as_guest, open_meeting, room_path, say
 from tests.server.store.redis_servers import REDIS_6, RedisServer
 
-GONE_SECONDS = 3.0  # longer than the page's chat retry (2 s) and its reconnect (1 s)
+# Redis gone for longer than the owner trusts its lease without renewing it (4 s) and a
+# reconnect after that (1 s): the pages are refused `unavailable` before Redis is back
+GONE_SECONDS = 7.0
+DROPPED_MS = 8_000  # the room dropped and the pages told: the lease's trust, and a margin
 BACK_MS = 15_000  # the lease's 5 s, a reconnect, the resend (a page left to its ping timeout: 45 s)
 
 
@@ -45,6 +49,14 @@ async def test_a_chat_post_typed_while_redis_is_down_reaches_everyone_once(
 ) -> None:
     session = await open_meeting(live_server.store, lobby=False)
     host, guest = await new_page(), await new_page(lang="zh_CN")
+    refused: list[str] = []  # the handshakes' refusals (Socket.IO CONNECT_ERROR packets)
+
+    def watch(socket: WebSocket) -> None:
+        socket.on("framereceived", lambda frame: refused.append(frame) if (
+            isinstance(frame, str) and frame.startswith("44/room,")) else None)  # fmt: skip
+
+    for page in (host, guest):
+        page.on("websocket", watch)
     await sign_in(host, email=HOST_EMAIL)
     await host.goto(room_path(session))
     await host.click("#join-button")
@@ -54,8 +66,11 @@ async def test_a_chat_post_typed_while_redis_is_down_reaches_everyone_once(
     await expect(guest.locator("#chat-log .text")).to_have_text(["before"])
 
     await redis_server.kill()
+    gone = asyncio.get_running_loop().time()
     await say(guest, "typed while Redis was down")
-    await asyncio.sleep(GONE_SECONDS)
+    banner = "Connection lost. Reconnecting…"
+    await expect(host.locator("#banner")).to_have_text(banner, timeout=DROPPED_MS)
+    await asyncio.sleep(GONE_SECONDS - (asyncio.get_running_loop().time() - gone))
     await redis_server.start()  # on its folder: "before" is still there
 
     for page in (guest, host):
@@ -65,3 +80,4 @@ async def test_a_chat_post_typed_while_redis_is_down_reaches_everyone_once(
     kept = await live_server.store.chat.messages(session.session_id)
     assert [m.text for m in kept] == ["before", "typed while Redis was down"]
     await expect(guest.locator("#chat-text")).to_have_value("")  # not handed back as refused
+    assert refused and all('"code":"unavailable"' in frame for frame in refused), refused
