@@ -1,4 +1,4 @@
-"""Pages and the API while Redis is down: 503 with ``Retry-After``, the error page in the
+"""Pages and the API while Redis is down or hung: 503 with ``Retry-After``, the error page in the
 reader's language (its frame made without the store), one warning line, no traceback; and
 the realtime connection's handshake is not a page: it reads no web session, so Engine.IO
 answers it and Socket.IO's own connect refuses it ``unavailable`` (PROTOCOL.md).
@@ -7,6 +7,7 @@ Real parts: the whole app, a redis-server of the test's own killed as in a crash
 """
 
 import logging
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,6 +21,8 @@ async def redis_server(tmp_path: Path) -> AsyncIterator[RedisServer]:
     server = RedisServer(REDIS_6, tmp_path / "redis")
     await server.start()
     yield server
+    if server.process is not None and server.process.returncode is None:
+        server.process.send_signal(signal.SIGCONT)  # a stopped one is killed as well
     await server.kill()
 
 
@@ -28,11 +31,16 @@ def redis_url(redis_server: RedisServer) -> str:
     return redis_server.url
 
 
+@pytest.mark.parametrize("fault", ["kill", "stop"], ids=["down", "hung"])
 async def test_while_redis_is_down_pages_and_the_api_say_so_with_a_503(
-    client, redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+    client, redis_server: RedisServer, caplog: pytest.LogCaptureFixture, fault: str
 ) -> None:
     assert (await client.get("/")).status == 200
-    await redis_server.kill()
+    if fault == "kill":
+        await redis_server.kill()
+    else:  # SIGSTOP: its socket stays open, it answers nothing (each read waits 2 s)
+        assert redis_server.process is not None
+        redis_server.process.send_signal(signal.SIGSTOP)
 
     with caplog.at_level(logging.WARNING):
         page = await client.get("/", headers={"Accept-Language": "zh-CN"})
