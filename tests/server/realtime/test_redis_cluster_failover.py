@@ -7,6 +7,8 @@
 - The replica of the room's slot stops answering (SIGSTOP): a chat post and a score are
   written but not acknowledged, since a failover could lose them; once the replica is back,
   sending them again is (server/store/durable.py, server/realtime/line.py).
+- The replica of the room's slot is killed, its master lives: posts are refused
+  ``unavailable`` until the cluster marks the replica failed, then acknowledged again.
 """
 
 import asyncio
@@ -188,3 +190,39 @@ async def test_what_the_replica_does_not_confirm_is_not_acknowledged(
     again = await li.call("chat", message)
     assert again == {"message_id": delivered["message_id"], "duplicate": True}
     assert (await judge.call("score_pitch", card(item_id, 2.5)))["revision"] == 2
+
+
+async def test_a_killed_replica_is_waited_for_until_the_cluster_marks_it_failed(
+    world: World, cluster: LoopbackCluster, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The room's replica dies and its master lives: while the slot map still lists the
+    replica, a chat post is written but answered ``unavailable`` (nothing to fail over to
+    would have it); once the cluster has marked it failed (the node timeout and gossip), the
+    next reading of the slot map leaves it out and posts are acknowledged again, without a
+    replica. Nothing acknowledged is lost. Prints how long the refusals lasted."""
+    room = await world.session(kind="meeting", lobby=False)
+    senders = [await person(world, room, Role.ATTENDEE, f"S{n}") for n in range(SENDERS)]
+    master, replica = shard(cluster, room)
+    chats, stop = Answers(), asyncio.Event()
+    tasks = [asyncio.create_task(chat(p, f"s{n}", chats, stop)) for n, p in enumerate(senders)]
+    try:
+        await until(lambda: len(chats.acks) >= BEFORE, 10)
+        killed = time.monotonic()
+        cluster.kill(replica)
+        await until(lambda: len(chats.sent_after(killed)) >= AFTER, 30)
+    finally:
+        stop.set()
+        await asyncio.gather(*tasks)
+
+    back = min(answered for _, answered, _ in chats.sent_after(killed)) - killed
+    refused = [answered - killed for _, answered, _ in chats.errors]
+    stored = [await world.store.chat.get(room.session_id, a["message_id"]) for *_, a in chats.acks]
+    lost = [answer for (*_, answer), kept in zip(chats.acks, stored, strict=True) if kept is None]
+    codes = sorted({error["error"]["code"] for *_, error in chats.errors})
+    print(f"\nreplica killed: back_s={back:.2f} refusals={len(refused)} "
+          f"last_refusal_s={max(refused, default=0):.2f} acknowledged={len(chats.acks)} "
+          f"lost={len(lost)} codes={codes}")  # fmt: skip
+    assert shard(cluster, room) == [master]  # the map has no replica for the slot any more
+    assert set(codes) <= {"unavailable"}
+    assert [r.getMessage() for r in caplog.records if r.msg in CRASHES] == []
+    assert lost == []
