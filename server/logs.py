@@ -30,9 +30,10 @@ def setup_logging() -> None:
 
 def retrying(log: logging.Logger, what: str, error: BaseException) -> None:
     """A background loop's round failed and will be tried again: while Redis is down or hung
-    (``StoreError``, a socket's error or a timeout) that is an outage, not a bug, and one line
-    says so each round; anything else is logged with its traceback."""
-    if isinstance(error, StoreError | OSError | TimeoutError):
+    (``StoreError``: redis-py's errors, its timeouts too; or a connection refused or reset)
+    that is an outage, not a bug, and one line says so each round; anything else (a file
+    that could not be written, too) is logged with its traceback."""
+    if isinstance(error, StoreError | ConnectionError):
         log.warning("%s: Redis did not answer (%s: %s); retrying", what,
                     type(error).__name__, error)  # fmt: skip
     else:
