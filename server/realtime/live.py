@@ -358,7 +358,9 @@ class LiveRooms:
         disconnect its sockets (they reconnect, and reach the new owner)."""
         if self.rooms.get(live.session_id) is not live:
             return  # dropped or closed already
-        log.warning("room %s: dropped (another process owns it now)", live.session_id)
+        log.warning(
+            "room %s: dropped (its lease is lost: another process may own it now)", live.session_id
+        )
         self.rooms.pop(live.session_id)
         self.ownership.forget(live.session_id)
         live.stop_timer()

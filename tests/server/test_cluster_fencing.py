@@ -90,4 +90,4 @@ async def test_a_paused_owner_that_lost_its_room_writes_nothing_and_drops_it(
     assert holder == f"127.0.0.1:{new.port} 2"
     assert sent_on == {"code": "wrong_owner", "message": sent_on.get("message"),
                        "owner": f"127.0.0.1:{new.port}"}  # fmt: skip
-    assert "dropped (another process owns it now)" in log
+    assert "dropped (its lease is lost: another process may own it now)" in log
