@@ -85,7 +85,7 @@ class Failover(Scenario):
         self.mark("both decode each other")
         holder = await store.owners.holder(session_id) or ""
         owner = holder.rsplit(" ", 1)[0]
-        seen = {p.label: {v["track"] for v in decoding(await p.summary())} for p in people}
+        seen = {p.label: set(await frames(p)) for p in people}
 
         web = cluster.web_at(owner)
         hung = self.config.get("fault") == "stop"
