@@ -3,8 +3,14 @@ glossary: owner, lease, fencing token).
 
 Redis keeps the lease (``"<owner> <token>"`` with a TTL) and the room's current token; the
 owner keeps a ``RoomLease`` per room it holds: renewed every third of the TTL, **lost** as
-soon as a renewal is refused, a write is fenced, or it was not renewed in time (it then
-trusts it no longer, whatever Redis would say). Pure: the caller passes ``now``.
+soon as a renewal is refused, a write is fenced, or a renewal Redis did not answer leaves it
+untrusted (past ``TRUSTED_PART`` of its TTL since the last renewal: the owner cannot know
+whether another process took it, whatever Redis would say later).
+
+A lease that went untrusted with no renewal left unanswered (its process did not run: a
+blocked event loop, a paused process) is not lost yet: Redis's answer to the next renewal
+decides, as that renewal only succeeds while no other process has claimed the room since
+(server/store/owners.py). Pure: the caller passes ``now``, from a clock that never steps.
 """
 
 from dataclasses import dataclass
@@ -46,6 +52,7 @@ class RoomLease:
     ttl: timedelta
     renewed_at: datetime
     standing: Standing = Standing.HELD
+    unanswered: bool = False  # the last renewal asked of Redis got no answer in time
 
     def due(self, *, now: datetime) -> bool:
         """Whether it should be renewed now."""
@@ -53,10 +60,15 @@ class RoomLease:
             self.standing is Standing.HELD and now - self.renewed_at >= self.ttl / RENEWALS_PER_TTL
         )
 
-    def renewed(self, *, ok: bool, now: datetime) -> None:
-        """Redis answered a renewal: kept (from now) or refused (lost for good)."""
-        if ok and self.held(now=now):
-            self.renewed_at = now
+    def renewed(self, *, ok: bool | None, now: datetime) -> None:
+        """Redis's answer to a renewal asked at ``now``: kept (from then), refused (lost for
+        good) or None, no answer in time (trusted until its time runs out, then lost)."""
+        if self.standing is Standing.LOST:
+            return
+        if ok is None:
+            self.unanswered = True
+        elif ok:
+            self.renewed_at, self.unanswered = now, False
         else:
             self.standing = Standing.LOST
 
@@ -64,9 +76,18 @@ class RoomLease:
         """When the owner stops trusting it unless renewed before."""
         return self.renewed_at + self.ttl * TRUSTED_PART
 
+    def asked_within(self, *, now: datetime) -> timedelta:
+        """How long a renewal asked at ``now`` may wait for Redis: while the lease is trusted;
+        one past it (its process did not run) for what is left of the TTL beyond the trusted
+        part, at least."""
+        if now <= self.trusted_until():
+            return self.trusted_until() - now
+        return self.ttl * (1 - TRUSTED_PART)
+
     def held(self, *, now: datetime) -> bool:
-        """Whether the owner may still trust it: never after it was lost or ran out."""
-        if now > self.trusted_until():
+        """Whether the owner may still act on it: not once lost, nor once a renewal Redis did
+        not answer has left it untrusted."""
+        if self.unanswered and now > self.trusted_until():
             self.standing = Standing.LOST
         return self.standing is Standing.HELD
 

@@ -96,7 +96,7 @@ class LiveRooms:
         self._leases: asyncio.Task[None] | None = None  # renews the rooms' leases
         self._making = asyncio.Lock()  # rooms are made one at a time
         lease = timedelta(seconds=settings.room_lease_seconds)
-        self.ownership = Ownership(store, process=self.process, ttl=lease, clock=clock)
+        self.ownership = Ownership(store, process=self.process, ttl=lease)
         self.audiences = Audiences(
             store, process=self.process, relay_host=settings.relay_host,
             place_after=settings.edge_place_after,

@@ -17,8 +17,9 @@ restart does not close them twice.
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from rooms.errors import DomainError
 from rooms.lease import RENEWALS_PER_TTL, RoomLease
@@ -30,12 +31,25 @@ from server.store.owners import Claim, Fence
 
 log = logging.getLogger(__name__)
 
+_STEADY_ZERO = datetime(2000, 1, 1, tzinfo=UTC)
 WRONG_OWNER = "This room is served by another server right now; connecting again…"
+
+
+def steady() -> datetime:
+    """Now on a clock that never steps (``time.monotonic``), for a lease's arithmetic: a
+    wall clock set forward would lose every lease at once, one set back would trust them
+    too long."""
+    return _STEADY_ZERO + timedelta(seconds=time.monotonic())
 
 
 class Ownership:
     def __init__(
-        self, store: Store, *, process: str, ttl: timedelta, clock: Callable[[], datetime]
+        self,
+        store: Store,
+        *,
+        process: str,
+        ttl: timedelta,
+        clock: Callable[[], datetime] = steady,
     ) -> None:
         self.store = store
         self.process = process
@@ -78,14 +92,21 @@ class Ownership:
     async def renew(self) -> list[str]:
         """Renew the leases due; the rooms whose lease is lost. A renewal Redis does not
         answer (down, or hung: waited for only while the lease is trusted) leaves the lease
-        as it was, trusted until its time runs out (``RoomLease.held``), then lost."""
+        as it was, trusted until its time runs out (``RoomLease.held``), then lost. A lease
+        whose time ran out while this process did not run is renewed, not given up: Redis
+        keeps it only if no other process claimed the room meanwhile (rooms/lease.py)."""
         now = self.clock()
         due = [lease for lease in self.leases.values() if lease.held(now=now)]
         due = [lease for lease in due if lease.due(now=now)]
+        if late := [now - lease.renewed_at for lease in due if now > lease.trusted_until()]:
+            log.warning(
+                "%d leases not renewed for %.1f s: this process did not run (its event loop "
+                "was blocked); Redis decides whether they are still ours",
+                len(late), max(late).total_seconds(),
+            )  # fmt: skip
         kept = await self._renewals(due, now=now)
         for lease, ok in zip(due, kept, strict=True):
-            if ok is not None:
-                lease.renewed(ok=ok, now=now)
+            lease.renewed(ok=ok, now=now)
         now = self.clock()
         return [sid for sid, lease in self.leases.items() if not lease.held(now=now)]
 
@@ -93,10 +114,10 @@ class Ownership:
         """Redis's answer for each lease due: kept, lost, or None (no answer in time)."""
         if not due:
             return []
-        trusted = min(lease.trusted_until() for lease in due) - now
+        within = min(lease.asked_within(now=now) for lease in due)
         pairs = [(lease.session_id, lease.token) for lease in due]
         try:
-            async with asyncio.timeout(max(trusted.total_seconds(), 0.0)):
+            async with asyncio.timeout(within.total_seconds()):
                 return await self.store.owners.renew(self.process, pairs, ttl=self.ttl)
         except (StoreError, OSError, TimeoutError) as error:
             log.warning("renewing %d leases: no answer from Redis (%r)", len(due), error)

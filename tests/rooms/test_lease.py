@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rooms.lease import RoomLease, Standing, lease_value, parse_lease, stale
+from rooms.lease import TRUSTED_PART, RoomLease, Standing, lease_value, parse_lease, stale
 
 T0 = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 TTL = timedelta(seconds=6)
@@ -72,13 +72,45 @@ def test_a_refused_renewal_loses_the_lease_for_good() -> None:
     assert (held.standing, held.held(now=T0 + timedelta(seconds=3))) == (Standing.LOST, False)
 
 
-def test_a_lease_not_renewed_in_time_is_no_longer_trusted() -> None:
+def test_a_lease_whose_renewal_went_unanswered_is_lost_once_untrusted() -> None:
     held = lease()
+    held.renewed(ok=None, now=T0 + timedelta(seconds=2))  # Redis did not answer in time
 
     assert held.held(now=T0 + timedelta(seconds=4.8)) is True
     assert held.held(now=T0 + timedelta(seconds=4.9)) is False
     held.renewed(ok=True, now=T0 + timedelta(seconds=5))  # too late: Redis may have let it go
     assert held.standing is Standing.LOST
+
+
+def test_a_lease_its_process_did_not_renew_in_time_waits_for_redis_to_decide() -> None:
+    held = lease()  # its process did not run from T0 + 2 on (a blocked event loop)
+
+    assert held.held(now=T0 + timedelta(seconds=9)) is True
+    assert held.asked_within(now=T0 + timedelta(seconds=9)) == TTL * (1 - TRUSTED_PART)
+    held.renewed(ok=True, now=T0 + timedelta(seconds=9))  # no other process claimed it
+    assert (held.standing, held.trusted_until()) == (
+        Standing.HELD, T0 + timedelta(seconds=9) + TTL * TRUSTED_PART,
+    )  # fmt: skip
+
+
+def test_a_lease_its_process_did_not_renew_is_lost_if_redis_refuses_or_does_not_answer() -> None:
+    refused, silent = lease(), lease()
+
+    refused.renewed(ok=False, now=T0 + timedelta(seconds=9))  # another process claimed it
+    silent.renewed(ok=None, now=T0 + timedelta(seconds=9))
+
+    assert [
+        refused.held(now=T0 + timedelta(seconds=9)),
+        silent.held(now=T0 + timedelta(seconds=10)),
+    ] == [False, False]
+
+
+def test_a_renewal_waits_for_redis_while_the_lease_is_trusted() -> None:
+    held = lease()
+
+    assert held.asked_within(now=T0 + timedelta(seconds=2)) == TTL * TRUSTED_PART - timedelta(
+        seconds=2
+    )
 
 
 def test_a_lost_lease_is_never_due() -> None:

@@ -3,6 +3,8 @@ process holds is refused (``wrong_owner``), and a process that lost its room (it
 fenced, or its lease gone) drops it: nothing more written, its sockets disconnected."""
 
 import asyncio
+import threading
+import time
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -13,6 +15,7 @@ import socketio
 from rooms.roles import Role
 from server.settings import Settings
 from server.store import Store, keys
+from server.store.connection import connect
 from tests.server.realtime.room_world import World
 
 OTHER = "10.0.0.9:8080"  # another web process
@@ -99,5 +102,53 @@ async def test_a_process_named_by_process_name_holds_its_rooms_under_that_name(
         await world.enter(room, invite=await world.invite(room, Role.ATTENDEE, "Li Lei"))
 
         assert await store.owners.holder(room.session_id) == "10.0.0.7:8081 1"
+    finally:
+        await world.stop()
+
+
+def steal_meanwhile(redis_url: str, session_id: str) -> None:
+    """Another process takes the room over while this one's event loop is blocked."""
+
+    async def other() -> None:
+        store = Store(connect(redis_url))
+        try:
+            await steal(store, session_id)
+        finally:
+            await store.close()
+
+    thread = threading.Thread(target=asyncio.run, args=(other(),))
+    thread.start()
+    thread.join()
+
+
+@pytest.mark.parametrize("taken", [False, True], ids=["nobody_took_it", "another_took_it"])
+async def test_a_process_that_did_not_run_past_its_lease_asks_redis_before_dropping_the_room(
+    aiohttp_server: Any,
+    settings: Settings,
+    store: Store,
+    redis_url: str,
+    caplog: pytest.LogCaptureFixture,
+    taken: bool,
+) -> None:
+    """A blocked event loop (a long pause of the whole process) outlives its leases' trusted
+    time, and even their time in Redis: the room is kept as long as no other process claimed
+    it meanwhile, and dropped if one did."""
+    world = await World.start(aiohttp_server, replace(settings, room_lease_seconds=1.0), store)
+    try:
+        room = await world.session(lobby=False)
+        peer = await world.enter(room, invite=await world.invite(room, Role.ATTENDEE, "Li Lei"))
+
+        time.sleep(1.5)  # noqa: ASYNC251 -- the process does not run: that is the test
+        if taken:
+            steal_meanwhile(redis_url, room.session_id)
+        await asyncio.sleep(1.0)  # the renewals after the pause
+
+        still = room.session_id in world.live.rooms
+        if not taken:
+            answer = await peer.call("chat", {"text": "still here", "client_id": "c-1"})
+            assert "message_id" in answer, answer
+        else:
+            await peer.gone()
+        assert (still, "did not run" in caplog.text) == (not taken, True)
     finally:
         await world.stop()
