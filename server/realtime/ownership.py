@@ -32,6 +32,7 @@ from server.store.owners import Claim, Fence
 log = logging.getLogger(__name__)
 
 _STEADY_ZERO = datetime(2000, 1, 1, tzinfo=UTC)
+REFUSED = "room %s: Redis refused its lease's renewal: another process claimed the room"
 WRONG_OWNER = "This room is served by another server right now; connecting again…"
 
 
@@ -106,6 +107,8 @@ class Ownership:
             )  # fmt: skip
         kept = await self._renewals(due, now=now)
         for lease, ok in zip(due, kept, strict=True):
+            if ok is False:
+                log.warning(REFUSED, lease.session_id)
             lease.renewed(ok=ok, now=now)
         now = self.clock()
         return [sid for sid, lease in self.leases.items() if not lease.held(now=now)]
