@@ -123,6 +123,12 @@ class RoomNamespace(
             if error.code == "wrong_owner":  # where to reconnect: HAProxy routes ?owner= to it
                 data["owner"] = str(error.params["owner"])
             raise socketio.exceptions.ConnectionRefusedError(message, data) from None
+        except Exception:  # a bug: answered all the same (else the client waits, unanswered)
+            log.exception("a connection failed")
+            message = self.live.translate(lang, INTERNAL, {}, None)
+            raise socketio.exceptions.ConnectionRefusedError(
+                message, {"code": "internal", "message": message}
+            ) from None
         self.live.connections[sid] = Connection(
             arrival.person, arrival.session, lang, **client_of(request)
         )

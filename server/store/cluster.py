@@ -20,7 +20,13 @@ pinned exactly: this reaches into redis-py's cluster pipeline):
 - a command or a transaction that timed out (a hung node: server/store/connection.py,
   ``REPLY_SECONDS``) is not sent again: it may have run, and a hung node would make each
   try wait as long again (redis-py tries eleven times: a minute). The next command reads
-  the slot map first, so it finds a replica promoted meanwhile.
+  the slot map first, so it finds a replica promoted meanwhile;
+- after a node's error redis-py disconnects the node's idle connections
+  (``ClusterNode.disconnect_free_connections``), but leaves them in the idle queue while
+  it awaits their closing: another command could take one meanwhile, and have it closed
+  under it, even while connecting it again (an ``AttributeError`` from redis-py's writer,
+  not a Redis error: a person's connection to a room was never answered). They are taken
+  out of the queue while they close (``_disconnect_idle``, in place of redis-py's).
 
 python-socketio's ``AsyncRedisManager`` does not take this URL (Yunhui does not use it);
 given one node's ``redis://host:port/0`` it works across the cluster, whose ``PUBLISH``
@@ -194,6 +200,18 @@ class MappedPipeline(ClusterPipeline):
         if any(isinstance(r, (RedisConnectionError, RedisTimeoutError)) for r in replies):
             self.cluster_client._initialize = True
         return replies
+
+
+async def _disconnect_idle(node: ClusterNode) -> None:
+    """Close a node's idle connections, out of its idle queue meanwhile (see the module);
+    they are back in it closed, and connect again when next taken."""
+    idle = list(node._free)
+    node._free.clear()
+    await asyncio.gather(*(connection.disconnect() for connection in idle), return_exceptions=True)
+    node._free.extend(idle)
+
+
+ClusterNode.disconnect_free_connections = _disconnect_idle  # type: ignore[method-assign]
 
 
 class ClusterRedis(RedisCluster):

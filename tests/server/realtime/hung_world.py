@@ -25,7 +25,8 @@ SENDERS = 3
 CALL_SECONDS = 15  # how long a client waits for an answer before calling the server hung
 CUT, HUNG = "cut", "hung"  # no answer: the connection closed first; nothing came in time
 ANSWER_BOUND = RETRY_SECONDS + 2 * REPLY_SECONDS + 1  # the line's retries, one reply each
-CRASHES = ("event %s failed", "room %s: a batch of changes failed")  # a handler's, the line's
+# a handler's, a connection's, the line's
+CRASHES = ("event %s failed", "a connection failed", "room %s: a batch of changes failed")
 
 
 @dataclass

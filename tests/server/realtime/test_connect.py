@@ -329,3 +329,21 @@ async def test_remember_guest_keeps_one_key_per_browser(aiohttp_client, settings
     assert first == again
     assert first.startswith("anon:") and other.startswith("anon:") and other != first
     assert GUEST_KEY == "room_guest"
+
+
+async def test_a_connection_a_bug_breaks_is_answered_internal_not_left_waiting(
+    rooms_world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A bug on the way in (here the room cannot be made) is logged and the client told, at
+    once: socket.io-client would otherwise wait for its connect timeout, unanswered."""
+    room = await rooms_world.session(lobby=False)
+
+    async def broken(session: object) -> None:
+        raise AttributeError("'NoneType' object has no attribute 'writelines'")
+
+    rooms_world.live.room_for = broken  # type: ignore[method-assign,assignment]
+    data = await refusal(rooms_world, room=room, name="Li Lei")
+
+    assert (data["code"], data["message"], "a connection failed" in caplog.text) == (
+        "internal", "Internal error. It has been logged; please try again.", True,
+    )  # fmt: skip
