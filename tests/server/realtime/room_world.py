@@ -71,6 +71,7 @@ class Peer:
     me: dict[str, Any] = field(default_factory=dict)  # "you" of the latest joined snapshot
     pings: int = 0  # pings sent; every one is answered by one pong, in order
     pongs: int = 0
+    wait: float = TIMEOUT  # for the handshake's answer
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def connect(self) -> None:
@@ -86,7 +87,7 @@ class Peer:
             headers=self.headers,
             transports=list(self.transports),
             namespaces=[NAMESPACE],
-            wait_timeout=TIMEOUT,
+            wait_timeout=self.wait,
         )
 
     async def emit(self, event: str, *payload: Any) -> None:
