@@ -238,9 +238,9 @@ class RoomLine:
         while True:
             try:
                 return await self._write(turns)
-            except (StoreError, OSError):
+            except (StoreError, OSError) as error:  # an outage, not a bug: one line
                 if asyncio.get_running_loop().time() + pause > deadline:
-                    log.exception("room %s: changes not persisted", self.session_id)
+                    log.warning("room %s: changes not persisted: %r", self.session_id, error)
                     return None
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 1.0)

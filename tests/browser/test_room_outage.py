@@ -9,6 +9,9 @@ refused ``unavailable`` while Redis is gone (each refusal is seen on the wire), 
 guest's page sends the post again with the same client id after the ``chat_history`` of its
 rejoin (web/static/js/room/connection.js). Before the drop closed the websockets
 themselves, a page stayed on its dead connection until its ping timeout, 45 s.
+
+And Redis refusing writes (out of memory) while it answers the rest: the room stays, the
+post is answered ``unavailable``, and the page sends it again by itself until it is kept.
 """
 
 import asyncio
@@ -81,3 +84,49 @@ async def test_a_chat_post_typed_while_redis_is_down_reaches_everyone_once(
     assert [m.text for m in kept] == ["before", "typed while Redis was down"]
     await expect(guest.locator("#chat-text")).to_have_value("")  # not handed back as refused
     assert refused and all('"code":"unavailable"' in frame for frame in refused), refused
+
+
+async def test_a_chat_post_redis_refused_is_sent_again_by_the_page_and_reaches_everyone_once(
+    live_server, new_page, sign_in, redis_server: RedisServer
+) -> None:
+    """Redis out of memory (``maxmemory`` reached, no eviction): it still renews the room's
+    lease, but refuses the post's write, so the room stays up and answers the post
+    ``unavailable`` after its retries; the page sends it again with the same client id
+    every ``RETRY_MS`` (web/static/js/room/connection.js) until Redis takes it."""
+    session = await open_meeting(live_server.store, lobby=False)
+    host, guest = await new_page(), await new_page(lang="zh_CN")
+    answers: list[str] = []  # the guest's acks (Socket.IO ACK packets of the /room namespace)
+
+    def watch(socket: WebSocket) -> None:
+        socket.on("framereceived", lambda frame: answers.append(frame) if (
+            isinstance(frame, str) and frame.startswith("43/room,")) else None)  # fmt: skip
+
+    guest.on("websocket", watch)
+    await sign_in(host, email=HOST_EMAIL)
+    await host.goto(room_path(session))
+    await host.click("#join-button")
+    await join_as_guest(guest, session, "Li Lei")
+    await expect(guest.locator("#room")).to_be_visible()
+    await say(host, "before")
+    await expect(guest.locator("#chat-log .text")).to_have_text(["before"])
+    admin = live_server.store.redis
+
+    await admin.config_set("maxmemory", 1)  # every write that could grow memory is refused
+    try:
+        await say(guest, "typed while Redis was full")
+        for _ in range(200):  # the server's retries: RETRY_SECONDS, then the answer
+            if any('"code":"unavailable"' in frame for frame in answers):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await admin.config_set("maxmemory", 0)
+
+    refused = [frame for frame in answers if '"code":"unavailable"' in frame]
+    assert refused, answers
+    for page in (guest, host):
+        await expect(page.locator("#chat-log .text")).to_have_text(
+            ["before", "typed while Redis was full"], timeout=BACK_MS
+        )
+    kept = await live_server.store.chat.messages(session.session_id)
+    assert [m.text for m in kept] == ["before", "typed while Redis was full"]
+    await expect(host.locator("#banner")).to_be_hidden()  # the room stayed up throughout
