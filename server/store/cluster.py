@@ -26,7 +26,10 @@ pinned exactly: this reaches into redis-py's cluster pipeline):
   it awaits their closing: another command could take one meanwhile, and have it closed
   under it, even while connecting it again (an ``AttributeError`` from redis-py's writer,
   not a Redis error: a person's connection to a room was never answered). They are taken
-  out of the queue while they close (``_disconnect_idle``, in place of redis-py's).
+  out of the queue while they close (``_disconnect_idle``, in place of redis-py's). And
+  when reading the slot map fails (a hung node asked for it, or for ``COMMAND``) redis-py
+  disconnects every node's connections, those in use too (``ClusterNode.disconnect``):
+  here the ones in use are closed once their command is over (``_disconnect``).
 
 python-socketio's ``AsyncRedisManager`` does not take this URL (Yunhui does not use it);
 given one node's ``redis://host:port/0`` it works across the cluster, whose ``PUBLISH``
@@ -211,7 +214,15 @@ async def _disconnect_idle(node: ClusterNode) -> None:
     node._free.extend(idle)
 
 
+async def _disconnect(node: ClusterNode) -> None:
+    """Close all of a node's connections: the idle ones now, each one in use once its
+    command is over (see the module)."""
+    node.update_active_connections_for_reconnect()
+    await _disconnect_idle(node)
+
+
 ClusterNode.disconnect_free_connections = _disconnect_idle  # type: ignore[method-assign]
+ClusterNode.disconnect = _disconnect  # type: ignore[method-assign]
 
 
 class ClusterRedis(RedisCluster):

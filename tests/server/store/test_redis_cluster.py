@@ -144,6 +144,28 @@ async def test_a_command_taking_a_connection_while_the_nodes_idle_ones_close_get
     assert (answer, idle in node._free) == (True, True)
 
 
+@pytest.mark.parametrize("turns", range(4))
+async def test_a_command_in_flight_while_all_the_nodes_connections_close_gets_its_answer(
+    store: Store, turns: int
+) -> None:
+    """A slot map read that failed closes every node's connections; a command in flight on
+    one meanwhile is answered all the same, and its connection closed after it (redis-py
+    closed it under the command: ConnectionError, or AttributeError while connecting)."""
+    node = store.redis.get_nodes()[0]
+    await node.execute_command("PING")
+
+    async def closing() -> None:
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        await node.disconnect()
+
+    # WAIT for a replica a master has not: answered 0 after 0.2 s, in flight meanwhile
+    answer, _ = await asyncio.gather(node.execute_command("WAIT", 1, 200), closing())
+    await asyncio.sleep(0.05)  # the connection, released, is closed
+
+    assert (answer, [c.is_connected for c in node._connections]) == (0, [False])
+
+
 async def test_a_chat_post_is_stored_once_per_client_id_on_each_sessions_node(
     store: Store,
 ) -> None:
