@@ -101,7 +101,7 @@ lint: install-dev
 	$(PY) -m mypy
 
 test: install-dev chromium fonts poppler haproxy rtmp lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadscope  # two workers, scheduled in tests/conftest.py
 
 bench-agenda: install
 	$(PY) bench/agenda.py
