@@ -17,10 +17,12 @@ post is answered ``unavailable``, and the page sends it again by itself until it
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from playwright.async_api import WebSocket, expect
+from playwright.async_api import Page, WebSocket, expect
 
+from rooms.agenda import Session
 from tests.browser.test_room import HOST_EMAIL, join_as_guest, open_meeting, room_path, say
 from tests.server.store.redis_servers import REDIS_6, RedisServer
 
@@ -47,16 +49,18 @@ def redis_url(redis_server: RedisServer) -> str:
     return redis_server.url
 
 
-async def test_a_chat_post_typed_while_redis_is_down_reaches_everyone_once(
-    live_server, new_page, sign_in, redis_server: RedisServer
-) -> None:
+async def chatting(
+    live_server: Any, new_page: Any, sign_in: Any, prefix: str
+) -> tuple[Session, Page, Page, list[str]]:
+    """A meeting open now, its host and a guest in it, "before" said and seen; and the
+    Socket.IO frames starting with ``prefix`` that either page receives, from the start."""
     session = await open_meeting(live_server.store, lobby=False)
     host, guest = await new_page(), await new_page(lang="zh_CN")
-    refused: list[str] = []  # the handshakes' refusals (Socket.IO CONNECT_ERROR packets)
+    frames: list[str] = []
 
     def watch(socket: WebSocket) -> None:
-        socket.on("framereceived", lambda frame: refused.append(frame) if (
-            isinstance(frame, str) and frame.startswith("44/room,")) else None)  # fmt: skip
+        socket.on("framereceived", lambda frame: frames.append(frame) if (
+            isinstance(frame, str) and frame.startswith(prefix)) else None)  # fmt: skip
 
     for page in (host, guest):
         page.on("websocket", watch)
@@ -67,6 +71,14 @@ async def test_a_chat_post_typed_while_redis_is_down_reaches_everyone_once(
     await expect(guest.locator("#room")).to_be_visible()
     await say(host, "before")
     await expect(guest.locator("#chat-log .text")).to_have_text(["before"])
+    return session, host, guest, frames
+
+
+async def test_a_chat_post_typed_while_redis_is_down_reaches_everyone_once(
+    live_server, new_page, sign_in, redis_server: RedisServer
+) -> None:
+    # the handshakes' refusals (Socket.IO CONNECT_ERROR packets)
+    session, host, guest, refused = await chatting(live_server, new_page, sign_in, "44/room,")
 
     await redis_server.kill()
     gone = asyncio.get_running_loop().time()
@@ -93,22 +105,8 @@ async def test_a_chat_post_redis_refused_is_sent_again_by_the_page_and_reaches_e
     lease, but refuses the post's write, so the room stays up and answers the post
     ``unavailable`` after its retries; the page sends it again with the same client id
     every ``RETRY_MS`` (web/static/js/room/connection.js) until Redis takes it."""
-    session = await open_meeting(live_server.store, lobby=False)
-    host, guest = await new_page(), await new_page(lang="zh_CN")
-    answers: list[str] = []  # the guest's acks (Socket.IO ACK packets of the /room namespace)
-
-    def watch(socket: WebSocket) -> None:
-        socket.on("framereceived", lambda frame: answers.append(frame) if (
-            isinstance(frame, str) and frame.startswith("43/room,")) else None)  # fmt: skip
-
-    guest.on("websocket", watch)
-    await sign_in(host, email=HOST_EMAIL)
-    await host.goto(room_path(session))
-    await host.click("#join-button")
-    await join_as_guest(guest, session, "Li Lei")
-    await expect(guest.locator("#room")).to_be_visible()
-    await say(host, "before")
-    await expect(guest.locator("#chat-log .text")).to_have_text(["before"])
+    # the acks (Socket.IO ACK packets of the /room namespace)
+    session, host, guest, answers = await chatting(live_server, new_page, sign_in, "43/room,")
     admin = live_server.store.redis
 
     await admin.config_set("maxmemory", 1)  # every write that could grow memory is refused
