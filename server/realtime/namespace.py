@@ -115,7 +115,7 @@ class RoomNamespace(
             live.room.check_entry(arrival.person)
         except StoreError as error:  # Redis is down or hung: refused, the client tries again
             log.warning("a connection: Redis did not answer: %r", error)
-            raise _unreachable(self.live.translate(lang, UNREACHABLE, {}, None)) from None
+            raise self._refused(lang, UNREACHABLE, "unavailable") from None
         except DomainError as error:
             kind = i18n.kind_of(request)  # known once arrive found the session
             message = self.live.translate(lang, error.template, error.params, kind)
@@ -125,12 +125,18 @@ class RoomNamespace(
             raise socketio.exceptions.ConnectionRefusedError(message, data) from None
         except Exception:  # a bug: answered all the same (else the client waits, unanswered)
             log.exception("a connection failed")
-            message = self.live.translate(lang, INTERNAL, {}, None)
-            raise socketio.exceptions.ConnectionRefusedError(
-                message, {"code": "internal", "message": message}
-            ) from None
+            raise self._refused(lang, INTERNAL, "internal") from None
         self.live.connections[sid] = Connection(
             arrival.person, arrival.session, lang, **client_of(request)
+        )
+
+    def _refused(
+        self, lang: str, template: str, code: str
+    ) -> socketio.exceptions.ConnectionRefusedError:
+        """A connection refused with ``code`` and the template's message in ``lang``."""
+        message = self.live.translate(lang, template, {}, None)
+        return socketio.exceptions.ConnectionRefusedError(
+            message, {"code": code, "message": message}
         )
 
     async def on_disconnect(self, sid: str, reason: str | None = None) -> None:
@@ -313,9 +319,3 @@ class RoomNamespace(
 
 def _moved() -> DomainError:
     return DomainError(WRONG_OWNER, code="wrong_owner")
-
-
-def _unreachable(message: str) -> socketio.exceptions.ConnectionRefusedError:
-    return socketio.exceptions.ConnectionRefusedError(
-        message, {"code": "unavailable", "message": message}
-    )
