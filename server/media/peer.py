@@ -14,9 +14,7 @@ races the offer or answer it belongs to.
 """
 
 import asyncio
-import contextlib
 import logging
-import random
 import uuid
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
@@ -38,6 +36,7 @@ from server.media.config import MediaConfig
 from server.media.errors import MediaError
 from server.media.outlet import Outlet, sender_reports
 from server.media.packets import KEY_FRAME, feedback
+from server.media.report_clock import ReportClock, report_clock
 from server.media.source import Kind, Source
 from server.media.validation import PARSE_ERRORS, CheckedSdp, check_sdp, parse_candidate
 
@@ -121,7 +120,7 @@ class MediaPeer:
         self._published: dict[str, Source] = {}  # mid -> source
         self._taps: dict[str, hooks.Wire | None] = {}  # mid -> publisher wire, once started
         self._subscriptions: list[Subscription] = []
-        self._reporter: asyncio.Task[None] | None = None  # sender reports, subscribe side
+        self._reports: ReportClock | None = None  # sends our reports, subscribe side
         self._diverted = False  # the subscribe connection's RTCP comes to _feedback
 
     # --- publishing ------------------------------------------------------------------------
@@ -210,8 +209,9 @@ class MediaPeer:
         async with self._lock:
             self._ensure_open()
             pc = self._pc("subscribe")
-            if self._reporter is None:
-                self._reporter = asyncio.create_task(self._report())
+            if self._reports is None:
+                self._reports = report_clock()
+                self._reports.add(self)
             wanted = {s.source_id: s for s in self._router.sources_for(self.participant_id)}
             changed = self._release_stale(wanted) | self._add_wanted(pc, wanted)
             if not changed and (pc.localDescription is not None or not self._subscriptions):
@@ -252,14 +252,12 @@ class MediaPeer:
                 resent.add((ssrc, seq))
                 outlet.retransmit(seq)
 
-    async def _report(self) -> None:
-        """RTCP sender reports for everything this viewer receives, about once a second
-        (randomised, RFC 3550 6.2): compound packets instead of one per sender."""
-        while True:
-            await asyncio.sleep(0.5 + random.random())
-            outlets = [s.outlet for s in self._subscriptions if s.outlet.wire is not None]
-            for packet in sender_reports(outlets):
-                outlets[0].wire.send_rtcp(packet)  # type: ignore[union-attr]
+    def send_reports(self) -> None:
+        """RTCP sender reports for everything this viewer receives (the process's
+        ``ReportClock`` asks about once a second): compound packets, not one per sender."""
+        outlets = [s.outlet for s in self._subscriptions if s.outlet.wire is not None]
+        for packet in sender_reports(outlets):
+            outlets[0].wire.send_rtcp(packet)  # type: ignore[union-attr]
 
     def subscriptions(self) -> list[tuple[str, str]]:
         """(mid, source_id) of every sender forwarding a source, for the signalling layer."""
@@ -427,18 +425,13 @@ class MediaPeer:
         else:
             self._subscriptions.clear()
             self._diverted = False
-            await self._stop_reporter()
+            if self._reports is not None:
+                self._reports.discard(self)
+                self._reports = None
         self._candidates[connection] = 0
         pc = self._pcs.pop(connection, None)
         if pc is not None:
             await pc.close()
-
-    async def _stop_reporter(self) -> None:
-        if self._reporter is not None:
-            self._reporter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reporter
-            self._reporter = None
 
     async def close(self) -> None:
         """Stop forwarding to and from this participant and close both connections."""
