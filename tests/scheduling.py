@@ -54,8 +54,8 @@ SERIAL = (
     "tests/server/store/test_hung_redis.py",
 )
 ALONE = (
-    # audio and video 104 ms apart (bound 100) beside a page test: its publisher's tone
-    # and flash follow the wall clock, and a busy machine delays the tone
+    # judged on arrival times (the recorder starts a track's clock at its first frame's
+    # arrival): 104 ms apart (bound 100) once beside a page test
     "tests/server/media/test_recorder_sync.py",
 )
 PORTS_PER_WORKER = 2000  # from 20000 up; the kernel's ephemeral ports start at 32768

@@ -149,7 +149,8 @@ class SyntheticPublisher:
         video._send_keyframe = self._keyframe_requested  # type: ignore[method-assign]
         self._video_at = self._audio_at = 0
         self._picture_id = 0
-        self._clock: dict[str, float] = {}
+        self._clock: dict[str, float] = {}  # kind -> when its next frame is due
+        self._first: dict[str, float] = {}  # kind -> when its first frame was
 
     async def offer(self) -> str:
         return await set_local(self.pc, await self.pc.createOffer(), self.addresses)
@@ -164,11 +165,17 @@ class SyntheticPublisher:
         self.keyframe_requests += 1
         self._video_at = 0
 
-    async def _pace(self, kind: str, interval: float) -> None:
+    async def _pace(self, kind: str, interval: float) -> float:
+        """Wait until the next frame of ``kind`` is due; the seconds from the first frame to
+        the moment it stands for (its RTP timestamp). A frame this process made too late
+        (a stall) is not sent; the time goes on, as a camera's and a microphone's clocks do,
+        so both tracks' timestamps stay on the wall clock together."""
         now = time.monotonic()
         due = self._clock.get(kind, now) + interval
         self._clock[kind] = max(due, now - interval)
+        first = self._first.setdefault(kind, self._clock[kind] - interval)
         await asyncio.sleep(max(0.0, self._clock[kind] - now))
+        return self._clock[kind] - first
 
     def _payloads(self, payloads: list[bytes]) -> list[bytes]:
         if not self.stamp:
@@ -177,20 +184,21 @@ class SyntheticPublisher:
         return [p + sent for p in payloads]
 
     async def _next_video(self, codec: RTCRtpCodecParameters) -> RTCEncodedFrame:
-        await self._pace("video", 1 / self.clip.fps)
+        at = await self._pace("video", 1 / self.clip.fps)
         frame = self.clip.video[self._video_at % len(self.clip.video)]
         self._video_at += 1
         self._picture_id = (self._picture_id + 1) & 0x7FFF
         self.frames_sent += 1
-        timestamp = self.frames_sent * (90000 // self.clip.fps)
+        timestamp = round(at * 90000)
         payloads = vp8_payloads(frame, self._picture_id)
         return RTCEncodedFrame(self._payloads(payloads), timestamp, None)  # type: ignore[arg-type]
 
     async def _next_audio(self, codec: RTCRtpCodecParameters) -> RTCEncodedFrame:
-        await self._pace("audio", 0.02)
+        at = await self._pace("audio", 0.02)
         packet = self.clip.audio[self._audio_at % len(self.clip.audio)]
         self._audio_at += 1
-        return RTCEncodedFrame(self._payloads([packet]), self._audio_at * 960, -self.audio_level)
+        timestamp = round(at * 48000)
+        return RTCEncodedFrame(self._payloads([packet]), timestamp, -self.audio_level)
 
 
 @dataclass(slots=True)

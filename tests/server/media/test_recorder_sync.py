@@ -22,9 +22,14 @@ MARK = 0.2  # seconds each mark lasts
 SYNC_MS = 100
 
 
-def marked(epoch: float) -> bool:
-    """Whether the wall clock is inside a mark (a flash, a tone) now."""
-    return (time.monotonic() - epoch) % PERIOD < MARK
+def marked(epoch: float, at: float) -> bool:
+    """Whether the moment ``at`` (time.time()) is inside a mark (a flash, a tone).
+
+    A frame is marked by the moment it stands for, its start plus its pts (aiortc's tracks
+    pace themselves on time.time()), as a camera's and a microphone's frames are by their
+    capture: not by when this process got round to making it, which on a busy machine is
+    later for one track than for the other."""
+    return (at - epoch) % PERIOD < MARK
 
 
 class Flashes(VideoStreamTrack):
@@ -35,7 +40,8 @@ class Flashes(VideoStreamTrack):
     async def recv(self) -> av.VideoFrame:
         pts, time_base = await self.next_timestamp()
         frame = av.VideoFrame(320, 240, "yuv420p")
-        frame.planes[0].update(bytes([235 if marked(self.epoch) else 16]) * (320 * 240))
+        at = self._start + float(pts * time_base)
+        frame.planes[0].update(bytes([235 if marked(self.epoch, at) else 16]) * (320 * 240))
         for chroma in frame.planes[1:]:
             chroma.update(bytes([128]) * (160 * 120))
         frame.pts, frame.time_base = pts, time_base
@@ -50,7 +56,7 @@ class Tones(AudioStreamTrack):
 
     async def recv(self) -> av.AudioFrame:
         frame = await super().recv()  # 20 ms of silence (mono s16), paced in real time
-        if marked(self.epoch):
+        if marked(self.epoch, self._start + frame.pts / frame.sample_rate):
             count, rate = frame.samples, frame.sample_rate
             n = self.sent * count
             tone = [int(12000 * math.sin(2 * math.pi * 440 * (n + i) / rate)) for i in range(count)]
@@ -97,7 +103,7 @@ def audio_onsets(path: Path) -> list[int]:
 async def test_recorded_audio_and_video_of_one_moment_play_together(
     room: Room, tmp_path: Path
 ) -> None:
-    epoch = time.monotonic()
+    epoch = time.time()
     pc = new_pc()
     room.clients.append(_Closing(pc))
     pc.addTrack(Flashes(epoch))
