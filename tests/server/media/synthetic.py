@@ -124,6 +124,9 @@ async def set_local(
     return pc.localDescription.sdp
 
 
+CATCH_UP = 1.0  # s: a publisher this far behind skips frames instead of sending them late
+
+
 class SyntheticPublisher:
     """Publishes a clip's encoded frames as they are, looping, restarting on PLI."""
 
@@ -167,15 +170,19 @@ class SyntheticPublisher:
 
     async def _pace(self, kind: str, interval: float) -> float:
         """Wait until the next frame of ``kind`` is due; the seconds from the first frame to
-        the moment it stands for (its RTP timestamp). A frame this process made too late
-        (a stall) is not sent; the time goes on, as a camera's and a microphone's clocks do,
-        so both tracks' timestamps stay on the wall clock together."""
+        the moment it stands for (its RTP timestamp). Frames this process made late (a
+        stall) go out at once, with their own timestamps, as a camera's and a microphone's
+        frames come late from a busy capture; after a stall longer than ``CATCH_UP`` the
+        time goes on without them. Either way both tracks' timestamps stay on the wall clock
+        together, and a track's frames fill its time."""
         now = time.monotonic()
         due = self._clock.get(kind, now) + interval
-        self._clock[kind] = max(due, now - interval)
-        first = self._first.setdefault(kind, self._clock[kind] - interval)
-        await asyncio.sleep(max(0.0, self._clock[kind] - now))
-        return self._clock[kind] - first
+        if due < now - CATCH_UP:
+            due = now
+        self._clock[kind] = due
+        first = self._first.setdefault(kind, due - interval)
+        await asyncio.sleep(max(0.0, due - now))
+        return due - first
 
     def _payloads(self, payloads: list[bytes]) -> list[bytes]:
         if not self.stamp:
