@@ -143,7 +143,6 @@ class SyntheticPublisher:
         self.stamp = stamp
         self.addresses = addresses  # where it gathers host candidates
         self.keyframe_requests = 0
-        self.frames_sent = 0
         self.pc = new_pc()
         video = self.pc.addTransceiver(_Silent("video"), direction="sendonly").sender
         audio = self.pc.addTransceiver(_Silent("audio"), direction="sendonly").sender
@@ -195,7 +194,6 @@ class SyntheticPublisher:
         frame = self.clip.video[self._video_at % len(self.clip.video)]
         self._video_at += 1
         self._picture_id = (self._picture_id + 1) & 0x7FFF
-        self.frames_sent += 1
         timestamp = round(at * 90000)
         payloads = vp8_payloads(frame, self._picture_id)
         return RTCEncodedFrame(self._payloads(payloads), timestamp, None)  # type: ignore[arg-type]
