@@ -14,21 +14,21 @@ Nothing acknowledged is lost either way.
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
+from server.settings import Settings
+from server.store import Store
 from tests.server.realtime import test_redis_cluster_failover as failover_tests
 from tests.server.realtime.hung_world import listening, lost, rode_out, run_hung
 from tests.server.realtime.room_world import World
 from tests.server.realtime.test_redis_cluster_failover import shard
 from tests.server.store.redis_cluster import LoopbackCluster
 
-cluster, redis_url, world = (  # its fixtures
-    failover_tests.cluster,
-    failover_tests.redis_url,
-    failover_tests.world,
-)
+cluster, redis_url = failover_tests.cluster, failover_tests.redis_url  # its fixtures
 HUNG_SECONDS = 10.0
 
 
@@ -39,8 +39,22 @@ async def settled(condition: Callable[[], bool], *, seconds: float) -> None:
         await asyncio.sleep(0.1)
 
 
-# the slowest answer allowed: the line's retries, each try waiting for one reply at most
-LEASE_SECONDS = 5.0  # the settings' room_lease_seconds: the lease runs out in Redis after it
+LEASE_SECONDS = 5.0  # the rooms' lease: it runs out in Redis after it
+
+
+@pytest.fixture
+async def world(
+    aiohttp_server: Any, settings: Settings, store: Store, cluster: LoopbackCluster
+) -> AsyncIterator[World]:
+    """The failover tests' world, but the rooms hold a lease of ``LEASE_SECONDS`` (theirs is
+    longer, for a slow failover): these tests are about the owner letting the room go."""
+    cluster.heal()  # a master stopped by a test before is back, as a replica
+    unlimited = replace(
+        settings, chat_burst=1000, chat_per_second=1000.0, room_lease_seconds=LEASE_SECONDS
+    )
+    world = await World.start(aiohttp_server, unlimited, store)
+    yield world
+    await world.stop()
 
 
 @pytest.mark.parametrize("failover", [False, True], ids=["shard_hangs", "master_hangs"])
