@@ -183,6 +183,12 @@ class SyntheticPublisher:
         await asyncio.sleep(max(0.0, due - now))
         return due - first
 
+    def media_ms(self, kind: str) -> int:
+        """Where the track of ``kind`` is: the milliseconds from its first frame to the last
+        it made (what its RTP timestamps say; the wall clock's time but for a stall of this
+        process, whose frames come after it)."""
+        return round((self._clock[kind] - self._first[kind]) * 1000)
+
     def _payloads(self, payloads: list[bytes]) -> list[bytes]:
         if not self.stamp:
             return payloads

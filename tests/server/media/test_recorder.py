@@ -104,16 +104,18 @@ async def test_recorder_starts_video_at_a_key_frame_it_asks_the_publisher_for(
 
 
 async def test_recorder_leaves_a_gap_where_the_host_muted(room: Room, tmp_path: Path) -> None:
-    await room.publish("alice")
+    publisher = await room.publish("alice")
     recorder = Recorder(router=room.router, folder=tmp_path)
     recorder.start()
     await until(lambda: all(t.file.frames > 0 for t in recorder._tracks.values()))
     await asyncio.sleep(0.5)
+    # the mute's length on the publisher's clock: a stall of this busy test process
+    # before the unmute would send the frames it held up after it, with their own times
     room.router.set_muted("alice", "audio", True)
-    muted_at = recorder.now_ms()
+    muted_at = publisher.media_ms("audio")
     await asyncio.sleep(1.0)
     room.router.set_muted("alice", "audio", False)
-    unmuted_at = recorder.now_ms()
+    unmuted_at = publisher.media_ms("audio")
     await asyncio.sleep(0.5)
     files = await recorder.stop()
 
