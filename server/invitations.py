@@ -8,7 +8,7 @@ Signing uses the invite's creation time, so an invite's token can be shown again
 """
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -38,6 +38,7 @@ from server.store.invites import new_invite_id
 SALT = "invite"
 WEB_SESSION_KEY = "invites"  # the web session's list of accepted invites
 MAX_REMEMBERED = 20  # a web session keeps this many, the latest
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of the reader's clock a token may be stamped
 
 
 class _ClockedSigner(TimestampSigner):
@@ -72,9 +73,13 @@ def sign_invite(settings: Settings, invite: Invite) -> str:
 
 
 def read_token(settings: Settings, token: str, *, now: datetime) -> Claim:
-    """The token's claim; InviteRefused INVALID if tampered with, EXPIRED if too old."""
+    """The token's claim; InviteRefused INVALID if tampered with, EXPIRED if too old. A
+    token stamped up to ``CLOCK_SKEW`` ahead of ``now`` is read as fresh: a process whose
+    clock is ahead of this one's issued it (itsdangerous calls any age below zero expired);
+    ``MAX_DAYS`` holds to the second all the same."""
+    skew = int(CLOCK_SKEW.total_seconds())
     try:
-        data = _serializer(settings, now).loads(token, max_age=MAX_DAYS * 86400)
+        data = _serializer(settings, now + CLOCK_SKEW).loads(token, max_age=MAX_DAYS * 86400 + skew)
     except SignatureExpired:
         raise InviteRefused(Refusal.EXPIRED) from None
     except BadSignature:

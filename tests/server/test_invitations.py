@@ -10,12 +10,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from rooms.agenda import Session
-from rooms.invites import Invite, InviteRefused, Refusal
+from rooms.invites import MAX_DAYS, Invite, InviteRefused, Refusal
 from rooms.roles import Role
 from server import agenda
 from server.accounts import create_org_with_admin
 from server.app import make_app
 from server.invitations import (
+    CLOCK_SKEW,
     accept_invite,
     accepted_invites,
     invite_url,
@@ -115,6 +116,37 @@ def test_token_signed_with_another_key_is_invalid(settings: Settings) -> None:
 
 def test_token_older_than_any_invite_may_live_is_expired(settings: Settings) -> None:
     issued = NOW - timedelta(days=366)
+    invite = Invite("i1", "s1", Role.REVIEWER, "Li", "", False, "a1", issued, issued)
+
+    with pytest.raises(InviteRefused) as caught:
+        read_token(settings, sign_invite(settings, invite), now=NOW)
+
+    assert caught.value.reason is Refusal.EXPIRED
+
+
+@pytest.mark.parametrize("ahead", [timedelta(seconds=1), timedelta(seconds=59), CLOCK_SKEW])
+def test_token_stamped_ahead_of_the_readers_clock_is_read(
+    settings: Settings, ahead: timedelta
+) -> None:
+    """Issued by a process whose clock is ahead, or later in the same second."""
+    issued = NOW + ahead
+    invite = Invite("i1", "s1", Role.REVIEWER, "Li", "", False, "a1", issued, issued)
+
+    assert read_token(settings, sign_invite(settings, invite), now=NOW).invite_id == "i1"
+
+
+def test_token_stamped_further_ahead_than_any_clock_may_be_is_refused(settings: Settings) -> None:
+    issued = NOW + CLOCK_SKEW + timedelta(seconds=2)
+    invite = Invite("i1", "s1", Role.REVIEWER, "Li", "", False, "a1", issued, issued)
+
+    with pytest.raises(InviteRefused) as caught:
+        read_token(settings, sign_invite(settings, invite), now=NOW)
+
+    assert caught.value.reason is Refusal.EXPIRED
+
+
+def test_token_just_older_than_any_invite_may_live_is_expired(settings: Settings) -> None:
+    issued = NOW - timedelta(days=MAX_DAYS, seconds=2)
     invite = Invite("i1", "s1", Role.REVIEWER, "Li", "", False, "a1", issued, issued)
 
     with pytest.raises(InviteRefused) as caught:
