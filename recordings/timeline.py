@@ -9,9 +9,11 @@
   segment number one more), since their new tracks may use another codec or size. Every file
   is on the recording's one clock (milliseconds since the recording started), so the files
   of a recording line up as they are, without looking anything up.
-- **Track clock**: RTP timestamps of one track to that clock. The first frame is placed at
-  the time it arrived; later frames by their RTP timestamps (so jitter on the way does not
-  move them), a gap (a mute, a key-frame wait, a network stall) stays a gap. When the RTP
+- **Track clock**: RTP timestamps of one track to that clock. A track's first second of
+  frames is held and placed by the least delayed of them (``TrackClock.settle``: where it
+  arrived, less the media time since the first); later frames by their RTP timestamps (so
+  jitter on the way does not move them), a gap (a mute, a key-frame wait, a network stall)
+  stays a gap. When the RTP
   timeline and arrival time disagree by more than ``JUMP_MS`` (the sender restarted its
   clock) the track is placed by arrival again. Timestamps only go forward.
 - **Timeline**: the room's moments beside the tracks, one JSON object a line: joins and
@@ -26,7 +28,7 @@
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,6 +97,25 @@ class TrackClock:
         placed = max(placed, self._last_ms + 1)
         self._last_ms = placed
         return placed
+
+    def settle(self, frames: Sequence[tuple[int, int]]) -> None:
+        """Anchor on a track's first stretch of frames (RTP timestamp, arrived ms; in order)
+        by the least delayed of them, not by the first: a first frame held up on its way
+        (a busy process, a key frame's many packets) would otherwise put the whole track
+        that much late, out of step with the publisher's other tracks. Frames after a jump
+        of the RTP timeline (``JUMP_MS``) do not count."""
+        if not frames:
+            return
+        first_rtp, first_ms = frames[0]
+        base, ticks, last = first_ms, 0, first_rtp
+        for rtp_timestamp, arrived_ms in frames[1:]:
+            ticks += ((rtp_timestamp - last + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+            last = rtp_timestamp
+            candidate = arrived_ms - ticks * 1000 // self.rate
+            if abs(candidate - first_ms) > JUMP_MS:
+                break
+            base = min(base, candidate)
+        self._anchor(first_rtp, max(base, 0))
 
     def _anchor(self, rtp_timestamp: int, arrived_ms: int) -> int:
         self._base_rtp, self._last_rtp = rtp_timestamp, rtp_timestamp

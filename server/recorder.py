@@ -7,7 +7,8 @@ them, never decoded or encoded. A video file starts at a key frame: the recorder
 publisher for one (PLI, through the source's own path) when it starts following a source and
 again, every ``KEYFRAME_RETRY`` seconds, while it still waits. Each frame's time on the
 recording's clock comes from ``recordings.timeline.TrackClock`` (where it arrived, and its
-RTP timestamp). The source only keeps what it sent its viewers as packets go
+RTP timestamp): a track's first ``HOLD_MS`` of frames are held, then placed by the least
+delayed of them. The source only keeps what it sent its viewers as packets go
 (``Source.keep_frames``); every ``BATCH_SECONDS`` the recorder takes the frames
 (``Source.take_frames``) and muxes them, into memory; the recording's one disk thread
 (``recordings.writer.DiskWriter``) writes the bytes, so the event loop never waits for the
@@ -31,7 +32,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ from recordings.timeline import (
 from recordings.writer import DiskWriter, LineWriter, TrackWriter
 from server.compositions import LANG, RECORDER, queue_composition
 from server.files import file_path
+from server.media.frames import Frame
 from server.media.router import Router
 from server.media.source import Source
 from server.process import stop_tasks
@@ -62,6 +64,9 @@ KEYFRAME_RETRY = 1.0  # seconds between two key frame requests while a video fil
 # seconds between two batches of frames written: a batch costs less per frame than a frame
 # written as it comes (``make bench-record``); a crash loses it too, beside the cluster
 BATCH_SECONDS = 0.25
+# a track's first frames are held this long, then placed by the least delayed of them
+# (``TrackClock.settle``): a late first frame does not put the whole track late
+HOLD_MS = 1000
 
 
 @dataclass(slots=True)
@@ -74,6 +79,8 @@ class _Track:
     started_ms: int | None = None
     ended_ms: int | None = None
     frames: int = 0  # counted per frame without making a new TrackFile each time
+    held: list[tuple[Frame, int]] = field(default_factory=list)  # first frames, arrived ms
+    settled: bool = False  # its clock is anchored: frames are written as they come
 
     @property
     def file(self) -> TrackFile:
@@ -187,28 +194,38 @@ class Recorder:
         for track in self._tracks.values():
             self._write(track)
 
-    def _write(self, track: _Track) -> None:
-        """A track's frames kept since its last batch, muxed (into memory, at once)."""
+    def _write(self, track: _Track, *, last: bool = False) -> None:
+        """A track's frames kept since its last batch, muxed (into memory, at once); its
+        first ``HOLD_MS`` of frames held until then (``last``: the track ends, no more)."""
         frames = track.source.take_frames()
-        if not frames:
-            return
         now_ms, now = self.now_ms(), self.router.clock()
-        writer, clock = track.writer, track.clock
         for frame, arrived in frames:
             if track.waiting:
                 if not frame.keyframe:
                     continue
                 track.waiting = False
-            at = clock.at(frame.timestamp, now_ms - int((now - arrived) * 1000))
-            writer.write(frame.payloads, at, frame.keyframe)
-            if track.started_ms is None:
-                track.started_ms = at
-            track.ended_ms = at
-            track.frames += 1
+            arrived_ms = now_ms - int((now - arrived) * 1000)
+            if track.settled:
+                self._put(track, frame, arrived_ms)
+            else:
+                track.held.append((frame, arrived_ms))
+        if track.held and (last or now_ms - track.held[0][1] >= HOLD_MS):
+            held, track.held, track.settled = track.held, [], True
+            track.clock.settle([(frame.timestamp, arrived_ms) for frame, arrived_ms in held])
+            for frame, arrived_ms in held:
+                self._put(track, frame, arrived_ms)
+
+    def _put(self, track: _Track, frame: Frame, arrived_ms: int) -> None:
+        at = track.clock.at(frame.timestamp, arrived_ms)
+        track.writer.write(frame.payloads, at, frame.keyframe)
+        if track.started_ms is None:
+            track.started_ms = at
+        track.ended_ms = at
+        track.frames += 1
 
     def _finish(self, source_id: str) -> None:
         track = self._tracks.pop(source_id)
-        self._write(track)
+        self._write(track, last=True)
         track.source.drop_frames()
         track.writer.finish()
         file = track.file

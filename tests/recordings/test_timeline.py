@@ -77,6 +77,27 @@ def test_the_track_clock_places_a_restarted_sender_by_arrival_and_never_goes_bac
     assert restarted == JUMP_MS + 1500 and same == restarted + 1
 
 
+def test_a_settled_track_clock_is_anchored_by_its_least_delayed_frame() -> None:
+    """The first frame came 120 ms late (the others 0-10 ms): the track starts where the
+    least delayed frame says, not 120 ms late."""
+    clock = TrackClock(48000)
+    first = [(960 * n, 1000 + 20 * n + (120 if n == 0 else n % 3 * 5)) for n in range(50)]
+    clock.settle(first)
+
+    placed = [clock.at(rtp, arrived) for rtp, arrived in first]
+
+    assert placed[:3] == [1000, 1020, 1040]
+    assert placed[-1] == 1000 + 20 * 49
+
+
+def test_a_settled_track_clock_does_not_count_frames_past_a_jump() -> None:
+    clock = TrackClock(90000)
+    restarted = [(3000, 500), (6000, 533), (123456789, 566)]  # the sender restarted
+    clock.settle(restarted)
+
+    assert [clock.at(rtp, arrived) for rtp, arrived in restarted[:2]] == [500, 533]
+
+
 def test_the_timeline_keeps_the_rooms_moments_once() -> None:
     timeline = Timeline()
     alice = {"participant": {"participant_id": "p1", "name": "Alice"}}

@@ -24,6 +24,11 @@ def packets(path: Path) -> list[tuple[int, bool]]:
         ]
 
 
+def receiving(recorder: Recorder) -> bool:
+    """Whether every track has frames, written or held (a track's first second is held)."""
+    return all(t.file.frames > 0 or t.held for t in recorder._tracks.values())
+
+
 def decoded(path: Path) -> int:
     with av.open(str(path)) as container:
         return sum(1 for _ in container.decode(container.streams[0]))
@@ -35,7 +40,7 @@ async def test_recorder_writes_each_track_playable_in_time_and_a_returning_publi
     recorder = Recorder(router=room.router, folder=tmp_path)
     await room.publish("alice")
     recorder.start([("alice", "Alice")])
-    await until(lambda: all(t.file.frames > 0 for t in recorder._tracks.values()))
+    await until(lambda: receiving(recorder))
     first_at = recorder.now_ms()
     await asyncio.sleep(2.0)
 
@@ -46,7 +51,7 @@ async def test_recorder_writes_each_track_playable_in_time_and_a_returning_publi
     back_at = recorder.now_ms()
     await room.publish("alice")
     recorder.follow()
-    await until(lambda: all(t.file.frames > 0 for t in recorder._tracks.values()))
+    await until(lambda: receiving(recorder))
     await asyncio.sleep(1.5)
     stopped_at = recorder.now_ms()
     files = await recorder.stop()
@@ -95,7 +100,7 @@ async def test_recorder_starts_video_at_a_key_frame_it_asks_the_publisher_for(
     asked = publisher.keyframe_requests
     recorder = Recorder(router=room.router, folder=tmp_path)
     recorder.start()
-    await until(lambda: all(t.file.frames > 0 for t in recorder._tracks.values()))
+    await until(lambda: receiving(recorder))
     files = await recorder.stop()
 
     assert publisher.keyframe_requests > asked
@@ -107,7 +112,7 @@ async def test_recorder_leaves_a_gap_where_the_host_muted(room: Room, tmp_path: 
     publisher = await room.publish("alice")
     recorder = Recorder(router=room.router, folder=tmp_path)
     recorder.start()
-    await until(lambda: all(t.file.frames > 0 for t in recorder._tracks.values()))
+    await until(lambda: receiving(recorder))
     await asyncio.sleep(0.5)
     # the mute's length on the publisher's clock: a stall of this busy test process
     # before the unmute would send the frames it held up after it, with their own times

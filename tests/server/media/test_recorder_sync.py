@@ -121,6 +121,7 @@ async def test_recorded_audio_and_video_of_one_moment_play_together(
     audio = audio_onsets(tmp_path / files["audio"].name)
     pairs = [(v, min(audio, key=lambda a, v=v: abs(a - v))) for v in video]
     assert len(video) >= 3 and len(audio) >= 3  # a flash and a tone each second
+    print(f"\nrecorder sync: flash minus tone, ms: {[v - a for v, a in pairs]}")
     assert max(abs(v - a) for v, a in pairs) <= SYNC_MS, pairs
 
 
