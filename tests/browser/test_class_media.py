@@ -117,7 +117,9 @@ def track_packets(path: Path) -> tuple[list[int], int]:
     """A track file read back with PyAV: its packets' times (ms) and how many frames decode."""
     with av.open(str(path)) as container:
         stream = container.streams[0]
-        times = [int(p.pts * p.time_base * 1000) for p in container.demux(stream) if p.pts]
+        times = [
+            int(p.pts * p.time_base * 1000) for p in container.demux(stream) if p.pts is not None
+        ]
     with av.open(str(path)) as container:
         return times, sum(1 for _ in container.decode(container.streams[0]))
 
