@@ -198,6 +198,8 @@ class Recorder:
         """A track's frames kept since its last batch, muxed (into memory, at once); its
         first ``HOLD_MS`` of frames held until then (``last``: the track ends, no more)."""
         frames = track.source.take_frames()
+        if not frames and not track.held:
+            return
         now_ms, now = self.now_ms(), self.router.clock()
         for frame, arrived in frames:
             if track.waiting:

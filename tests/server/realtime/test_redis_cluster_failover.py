@@ -58,18 +58,29 @@ def redis_url(cluster: LoopbackCluster) -> str:
     return cluster.url
 
 
+async def cluster_world(
+    aiohttp_server: Any, settings: Settings, store: Store, cluster: LoopbackCluster,
+    *, lease_seconds: float,
+) -> AsyncIterator[World]:  # fmt: skip
+    """The app on the cluster, chat unlimited, the rooms holding a lease of ``lease_seconds``."""
+    cluster.heal()  # a master killed by a test before is back, as a replica
+    unlimited = replace(
+        settings, chat_burst=1000, chat_per_second=1000.0, room_lease_seconds=lease_seconds
+    )
+    world = await World.start(aiohttp_server, unlimited, store)
+    yield world
+    await world.stop()
+
+
 @pytest.fixture
 async def world(
     aiohttp_server: Any, settings: Settings, store: Store, cluster: LoopbackCluster
 ) -> AsyncIterator[World]:
-    cluster.heal()  # a master killed by a test before is back, as a replica
     # a lease longer than the slowest failover seen (a loaded CI machine: the room's lease
     # went unrenewed past its trust and the room was dropped, every client disconnected):
     # these tests are about what is acknowledged, not about leases (test_ownership.py)
-    unlimited = replace(settings, chat_burst=1000, chat_per_second=1000.0, room_lease_seconds=15.0)
-    world = await World.start(aiohttp_server, unlimited, store)
-    yield world
-    await world.stop()
+    async for world in cluster_world(aiohttp_server, settings, store, cluster, lease_seconds=15):
+        yield world
 
 
 @dataclass

@@ -15,7 +15,6 @@ Nothing acknowledged is lost either way.
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from server.store import Store
 from tests.server.realtime import test_redis_cluster_failover as failover_tests
 from tests.server.realtime.hung_world import listening, lost, rode_out, run_hung
 from tests.server.realtime.room_world import World
-from tests.server.realtime.test_redis_cluster_failover import shard
+from tests.server.realtime.test_redis_cluster_failover import cluster_world, shard
 from tests.server.store.redis_cluster import LoopbackCluster
 
 cluster, redis_url = failover_tests.cluster, failover_tests.redis_url  # its fixtures
@@ -48,13 +47,10 @@ async def world(
 ) -> AsyncIterator[World]:
     """The failover tests' world, but the rooms hold a lease of ``LEASE_SECONDS`` (theirs is
     longer, for a slow failover): these tests are about the owner letting the room go."""
-    cluster.heal()  # a master stopped by a test before is back, as a replica
-    unlimited = replace(
-        settings, chat_burst=1000, chat_per_second=1000.0, room_lease_seconds=LEASE_SECONDS
-    )
-    world = await World.start(aiohttp_server, unlimited, store)
-    yield world
-    await world.stop()
+    async for world in cluster_world(
+        aiohttp_server, settings, store, cluster, lease_seconds=LEASE_SECONDS
+    ):
+        yield world
 
 
 @pytest.mark.parametrize("failover", [False, True], ids=["shard_hangs", "master_hangs"])
