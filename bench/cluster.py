@@ -12,7 +12,10 @@ tests/server/edge_child.py (``EdgeService``); the publisher (the clip of bench/s
 The owner runs with the same settings in every line (``EDGE_PLACE_AFTER=0``, watching for
 edges as ``python -m server`` does). First the single line: no edge runs, so every viewer
 is on the owner. Then, per edge count k, every viewer's subscribe connection on an edge,
-the owner relaying to each edge over a relay link. Measured over ``--seconds``: the CPU of
+the owner relaying to each edge over a relay link, and the single line again: each edge
+line is read against the mean of the single lines just before and after it, so the
+machine's drift between lines (the single line alone varied 0.69-0.93 millicores a viewer
+between runs here) does not land on one side. Measured over ``--seconds``: the CPU of
 the owner and the edges (every thread, schedstat) per viewer, against the single line's
 (``cost_per_viewer_vs_single``); ``loss_pct``: packets missing at the viewers (sequence
 gaps) over packets expected. Then ``failover_s``: one edge is killed (``kill -9``); the
@@ -342,9 +345,20 @@ async def main(args: argparse.Namespace) -> None:
     report(single, single)
     lines = []
     for edges in args.edges:
-        lines.append(await run(clip, args.viewers, edges, args.seconds, args.workers))
-        report(lines[-1], single)
+        line = await run(clip, args.viewers, edges, args.seconds, args.workers)
+        again = await run(clip, args.viewers, 0, args.seconds, args.workers)
+        report(line, bracket(single, again))
+        print(f"  edges=0 again: {1000 * again['per_viewer']:.2f} millicores a viewer", flush=True)
+        lines.append(line)
+        single = again
     await at_the_floor(lines, single, args.seconds)
+
+
+def bracket(before: dict, after: dict) -> dict:
+    """The single line an edge line is read against: the mean of the single lines run just
+    before and just after it (the machine's own drift between lines, cancelled)."""
+    mean = {k: (before[k] + after[k]) / 2 for k in ("per_viewer", "cores")}
+    return before | mean | {"first": [(before["first"][0] + after["first"][0]) / 2]}
 
 
 async def at_the_floor(lines: list[dict], single: dict, seconds: float) -> None:
