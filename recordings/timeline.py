@@ -70,6 +70,11 @@ def track_file_name(participant_id: str, kind: str, segment: int, codec: str) ->
     return f"{participant_id}-{kind}-{segment}.{EXTENSIONS[codec.upper()]}"
 
 
+def _rtp_step(last: int, rtp_timestamp: int) -> int:
+    """RTP ticks from ``last`` to ``rtp_timestamp``, across the 32-bit wrap (signed)."""
+    return ((rtp_timestamp - last + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+
+
 class TrackClock:
     """One track's RTP timestamps to milliseconds on the recording's clock."""
 
@@ -88,8 +93,7 @@ class TrackClock:
         if self._base_rtp is None:
             placed = self._anchor(rtp_timestamp, arrived_ms)
         else:
-            step = ((rtp_timestamp - self._last_rtp + 0x80000000) & 0xFFFFFFFF) - 0x80000000
-            self._ticks += step
+            self._ticks += _rtp_step(self._last_rtp, rtp_timestamp)
             self._last_rtp = rtp_timestamp
             placed = self._base_ms + self._ticks * 1000 // self.rate
             if abs(placed - arrived_ms) > JUMP_MS:
@@ -109,13 +113,18 @@ class TrackClock:
         first_rtp, first_ms = frames[0]
         base, ticks, last = first_ms, 0, first_rtp
         for rtp_timestamp, arrived_ms in frames[1:]:
-            ticks += ((rtp_timestamp - last + 0x80000000) & 0xFFFFFFFF) - 0x80000000
+            ticks += _rtp_step(last, rtp_timestamp)
             last = rtp_timestamp
             candidate = arrived_ms - ticks * 1000 // self.rate
             if abs(candidate - first_ms) > JUMP_MS:
                 break
             base = min(base, candidate)
         self._anchor(first_rtp, max(base, 0))
+
+    @property
+    def anchored(self) -> bool:
+        """Whether it has placed a frame (or settled): later frames go by their RTP time."""
+        return self._base_rtp is not None
 
     def _anchor(self, rtp_timestamp: int, arrived_ms: int) -> int:
         self._base_rtp, self._last_rtp = rtp_timestamp, rtp_timestamp

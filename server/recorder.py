@@ -80,7 +80,6 @@ class _Track:
     ended_ms: int | None = None
     frames: int = 0  # counted per frame without making a new TrackFile each time
     held: list[tuple[Frame, int]] = field(default_factory=list)  # first frames, arrived ms
-    settled: bool = False  # its clock is anchored: frames are written as they come
 
     @property
     def file(self) -> TrackFile:
@@ -207,12 +206,12 @@ class Recorder:
                     continue
                 track.waiting = False
             arrived_ms = now_ms - int((now - arrived) * 1000)
-            if track.settled:
+            if track.clock.anchored:  # settled: frames are written as they come
                 self._put(track, frame, arrived_ms)
             else:
                 track.held.append((frame, arrived_ms))
         if track.held and (last or now_ms - track.held[0][1] >= HOLD_MS):
-            held, track.held, track.settled = track.held, [], True
+            held, track.held = track.held, []
             track.clock.settle([(frame.timestamp, arrived_ms) for frame, arrived_ms in held])
             for frame, arrived_ms in held:
                 self._put(track, frame, arrived_ms)
