@@ -6,8 +6,9 @@
 The room's owner runs alone in a process (a Router, its ``Audiences`` on this machine's
 Redis, ``REDIS_URL`` or redis://127.0.0.1:6379/12, flushed first); each edge is
 tests/server/edge_child.py (``EdgeService``); the publisher (the clip of bench/sfu.py,
-≈600 kbps VP8 + Opus) runs in this process, the viewers (aiortc, counting packets) in
-``--workers`` processes. Everything is on 127.0.0.1.
+≈600 kbps VP8 + Opus) runs in this process, the viewers (aiortc for ICE, DTLS
+and RTCP; each RTP packet counted from its clear header as it arrives, which lets this
+machine hold several hundred) in ``--workers`` processes. Everything is on 127.0.0.1.
 
 The owner runs with the same settings in every line (``EDGE_PLACE_AFTER=0``, watching for
 edges as ``python -m server`` does). First the single line: no edge runs, so every viewer
@@ -19,7 +20,8 @@ between runs here) does not land on one side. Measured over ``--seconds``: the C
 the owner and the edges (every thread, schedstat) per viewer, against the single line's
 (``cost_per_viewer_vs_single``); ``loss_pct``: packets missing at the viewers (sequence
 gaps) over packets expected. Then ``failover_s``: one edge is killed (``kill -9``); the
-owner sees its heartbeat stop and fails its viewers' media; their clients (here, the
+owner sees its relay link refused (or, failing that, its heartbeat stop) and fails its
+viewers' media (printed: after how long); their clients (here, the
 workers, told by the owner) start their media again and are placed on the other edges (or
 on the owner when no edge is left); the seconds from the kill until every viewer of that
 edge receives video again. Lines: ``cluster: viewers=<n> edges=<k> loss_pct=<x>
@@ -144,7 +146,7 @@ async def work(port: int) -> None:
         for name in names:
             if name in viewers:
                 await viewers.pop(name).close()
-            viewer = viewers[name] = SyntheticViewer(keep=False)
+            viewer = viewers[name] = SyntheticViewer(keep=False, headers=True)
             offer = await owner.call("subscribe", viewer=name)
             await owner.call("answer", viewer=name, sdp=await viewer.answer(offer))
 
@@ -253,7 +255,8 @@ async def run(clip: Any, viewers: int, edges: int, seconds: float, workers: int)
         await asyncio.sleep(3)  # connections up, first key frames through
         await crew.each("reset")
         woken, at = [wakeups(p) for p in pids[1:]], time.monotonic()
-        used = await usage(pids, seconds)
+        used = await usage(pids + [c.pid for c in crew.children], seconds)
+        used, result["viewer_cores"] = used[: len(pids)], sum(used[len(pids) :])
         result["edge_wakeups"] = [
             (wakeups(p) - w) / (time.monotonic() - at) for p, w in zip(pids[1:], woken, strict=True)
         ]
@@ -295,6 +298,9 @@ async def failover(
     while len(back) < len(on_it) and time.monotonic() - killed < 60:
         failed = await owner.call("failed")
         if failed:
+            if not restarted:
+                told = time.monotonic() - killed
+                print(f"  failover: {len(on_it)} viewers failed after {told:.2f} s", flush=True)
             await crew.add(failed)  # their clients start their media again
             restarted |= dict.fromkeys(failed, 0)
         counts = await crew.video()
@@ -309,7 +315,8 @@ def report(r: dict, single: dict) -> None:
         f"  edges={r['edges']}: {r['cores']:.3f} cores for {r['viewers']} viewers "
         f"({1000 * r['per_viewer']:.2f} millicores each, on {', '.join(where)}), "
         f"loss {r['loss_pct']:.3f} %; the owner {r['owner_cores']:.3f} cores, the edges "
-        f"{', '.join(f'{c:.3f}' for c in r['edge_cores']) or '-'}; load {os.getloadavg()[0]:.1f}",
+        f"{', '.join(f'{c:.3f}' for c in r['edge_cores']) or '-'}; the viewers' own processes "
+        f"{r['viewer_cores']:.3f}; load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     if not r["edges"]:

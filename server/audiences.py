@@ -12,16 +12,22 @@ room's own rules (``Router.sources_for``) and hands them to the edge with every 
 ``Audiences`` (one per process, its tasks started and stopped with the live rooms) keeps the
 live edges from their heartbeats, fails the viewers of an edge that stopped beating (their
 clients start their media again and are placed anew) and acts on news from edges (a
-viewer's connection failed there).
+viewer's connection failed there). A relay link **refused** (the edge's end is closed, most
+often because its process died: ``server.media.relay.LinkEnd``) fails that room's viewers
+on the edge at once, without waiting for the heartbeat to run out, and no new viewer is
+placed on the edge until its heartbeat has had the time to run out (``SUSPECT_FOR``): a
+living edge is then chosen again, a dead one is no longer listed.
 """
 
 import asyncio
 import contextlib
 import logging
+import time
 import uuid
 from collections.abc import Collection
 from typing import Any
 
+from server.edges import BEAT_TTL
 from server.media import MediaError, MediaPeer, PublishAnswer, Router
 from server.media.relay import LinkKeys
 from server.media.relay_owner import RelayOut
@@ -34,6 +40,7 @@ log = logging.getLogger(__name__)
 
 WATCH_EVERY = 0.5  # seconds between two looks at the edges' heartbeats
 CALL_WITHIN = 5.0  # seconds an edge has to answer a call
+SUSPECT_FOR = BEAT_TTL + WATCH_EVERY  # seconds an edge whose link was refused is not chosen
 FAILED = "The media connection failed; starting it again may help."
 
 
@@ -54,6 +61,7 @@ class Audiences:
         self.place_after = place_after  # seats a room keeps on its owner; < 0: never place
         self.edges: dict[str, EdgeBeat] = {}  # alive, by name (this process left out)
         self.rooms: dict[str, RoomAudience] = {}
+        self._suspects: dict[str, float] = {}  # edge -> until when it is not chosen
         self._tasks: list[asyncio.Task[None]] = []  # the heartbeats' watcher, the news'
 
     def for_room(self, router: Router) -> "RoomAudience":
@@ -64,14 +72,22 @@ class Audiences:
         self.rooms.pop(room_id, None)
 
     def choose(self, audience: "RoomAudience") -> str | None:
-        """The live edge with the fewest viewers (counting those just placed there)."""
-        if not self.edges:
+        """The live edge with the fewest viewers (counting those just placed there), of
+        those not suspected."""
+        now = time.monotonic()
+        edges = [e for e in self.edges if self._suspects.get(e, now) <= now]
+        if not edges:
             return None
         placed: dict[str, int] = {}
         for room in self.rooms.values():
             for peer in room.peers.values():
                 placed[peer.edge] = placed.get(peer.edge, 0) + 1
-        return min(self.edges, key=lambda e: (max(self.edges[e].load, placed.get(e, 0)), e))
+        return min(edges, key=lambda e: (max(self.edges[e].load, placed.get(e, 0)), e))
+
+    def suspect(self, edge: str) -> None:
+        """A relay link to ``edge`` was refused: choose it for no viewer until its heartbeat
+        has had the time to run out."""
+        self._suspects[edge] = time.monotonic() + SUSPECT_FOR
 
     # --- life ------------------------------------------------------------------------------
 
@@ -124,6 +140,8 @@ class Audiences:
             return
         live.pop(self.process, None)
         self.edges = live
+        now = time.monotonic()
+        self._suspects = {e: t for e, t in self._suspects.items() if t > now}
         for room in list(self.rooms.values()):
             room.edges_alive(set(live))
 
@@ -172,6 +190,7 @@ class RoomAudience:
             keys, link_id = LinkKeys.new(), uuid.uuid4().hex
             await self.audiences.store.edges.put_keys(link_id, keys.text())
             link = RelayOut(keys=keys, host=self.audiences.relay_host)
+            link.on_refused = lambda: self.link_refused(edge, link)
             try:
                 reply = await self.call(
                     edge, "open_link", link=link_id, owner=self.audiences.process,
@@ -211,10 +230,23 @@ class RoomAudience:
 
     def edges_alive(self, alive: Collection[str]) -> None:
         """Viewers on an edge that stopped beating: their media failed (they start again)."""
-        for edge in [e for e in self.links if e not in alive]:
-            self.forget_link(edge)
+        for edge in {p.edge for p in self.peers.values()} | set(self.links):
+            if edge not in alive:
+                self.edge_lost(edge)
+
+    def link_refused(self, edge: str, link: RelayOut) -> None:
+        """The edge's end of the room's link is closed (its process died, most often): the
+        room's viewers there receive nothing more, so their media fails now."""
+        if self.links.get(edge) is not link:
+            return
+        log.info("room %s: the relay link to edge %s was refused", self.room_id, edge)
+        self.audiences.suspect(edge)
+        self.edge_lost(edge)
+
+    def edge_lost(self, edge: str) -> None:
+        self.forget_link(edge)
         for peer in self.peers.values():
-            if peer.edge not in alive and not peer.failed:
+            if peer.edge == edge and not peer.failed:
                 peer.failed = True
                 self.router.peer_failed(peer.participant_id)
 

@@ -19,6 +19,10 @@ aiortc 1.16.0 and aioice 0.13.0 (pinned exactly in pyproject.toml):
   (aioice ``Connection._nominated``): synchronous calls instead of a chain of coroutines, a
   video frame in one segmented ``sendmsg``. ``divert_rtcp`` takes a viewer's RTCP from the
   ICE connection (``Connection.data_received``) and unprotects it with ``_rx_srtp``.
+- subscribe transceivers: ``add_send_transceiver`` makes one whose receiver has no bandwidth
+  estimator (``aiortc.rtcrtpreceiver.RemoteBitrateEstimator``, looked up when a video
+  receiver is made, is None for that call): aiortc makes one for every video receiver,
+  1,000 rate buckets, about 1 ms of CPU, and a forwarded stream's receiver never receives.
 - ICE gathering: ``limit_host_addresses`` makes an aioice connection gather host candidates
   on the given addresses only (aioice otherwise takes every interface and never loopback).
 
@@ -38,6 +42,7 @@ from typing import Any, Protocol
 
 import aioice.ice
 import aioice.turn
+import aiortc.rtcrtpreceiver
 import pylibsrtp
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.mediastreams import MediaStreamTrack
@@ -110,6 +115,8 @@ def _missing_on_class() -> list[str]:
             missing.append(f"{cls.__name__}.{name}")
         elif tuple(inspect.signature(member).parameters)[: len(params)] != params:
             missing.append(f"{cls.__name__}.{name}{params} (signature changed)")
+    if "RemoteBitrateEstimator()" not in inspect.getsource(RTCRtpReceiver.__init__):
+        missing.append("RTCRtpReceiver.__init__ (RemoteBitrateEstimator)")
     if not isinstance(getattr(aioice.ice.CandidatePair, "remote_addr", None), property):
         missing.append("CandidatePair.remote_addr")
     if "self.protocol = protocol" not in inspect.getsource(aioice.ice.CandidatePair.__init__):
@@ -188,6 +195,21 @@ def tap_receiver(
 
 
 # --- sender -------------------------------------------------------------------------------
+
+
+def _no_estimator() -> None:
+    return None
+
+
+def add_send_transceiver(pc: RTCPeerConnection, kind: str) -> RTCRtpTransceiver:
+    """A sendonly transceiver whose receiver has no bandwidth estimator (it never receives)."""
+    module = aiortc.rtcrtpreceiver
+    made = module.RemoteBitrateEstimator
+    module.RemoteBitrateEstimator = _no_estimator  # type: ignore[assignment,misc]
+    try:
+        return pc.addTransceiver(kind, direction="sendonly")
+    finally:
+        module.RemoteBitrateEstimator = made  # type: ignore[misc]
 
 
 async def _parked(codec: RTCRtpCodecParameters) -> None:

@@ -298,7 +298,7 @@ class MediaPeer:
         return None
 
     def _new_subscription(self, pc: RTCPeerConnection, source: Source) -> Subscription:
-        transceiver = pc.addTransceiver(source.media_kind, direction="sendonly")
+        transceiver = hooks.add_send_transceiver(pc, source.media_kind)
         transceiver.setCodecPreferences(_capabilities(source.codec))
         outlet = Outlet(kind=source.media_kind, sender=transceiver.sender)
         hooks.hook_sender(transceiver.sender, outlet)

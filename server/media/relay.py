@@ -110,6 +110,11 @@ class LinkEnd:
     Whatever else waits wakes the loop again at once; a second read that finds nothing
     would cost an exception on every wake-up, and an edge is woken by every audio packet
     and video frame.
+
+    A read or send **refused** (ECONNREFUSED: the other end's host answered a datagram
+    with ICMP port unreachable, for this very pair of addresses) means the other end's
+    socket is closed: its process died or it closed the link. ``refused`` is called,
+    once, on the first.
     """
 
     def __init__(self, host: str, buffer: object) -> None:
@@ -119,6 +124,7 @@ class LinkEnd:
         self._into = [buffer]  # what each read fills (LARGEST bytes)
         self._reading = False
         self.closed = False
+        self.was_refused = False
 
     def connect(self, other: tuple[str, int]) -> None:
         self._sock.connect(other)
@@ -130,7 +136,10 @@ class LinkEnd:
         (the last may be shorter); (0, 1) when there was nothing to read."""
         try:
             size, ancillary, _flags, _from = self._sock.recvmsg_into(self._into, _ANCILLARY)
-        except OSError:  # nothing there, or the other end is gone (ICMP): UDP being UDP
+        except ConnectionRefusedError:
+            self._was_refused()
+            return 0, 1
+        except OSError:  # nothing there
             return 0, 1
         for level, kind, data in ancillary:
             if level == socket.SOL_UDP and kind == UDP_GRO and len(data) >= _GRO_SIZE.size:
@@ -140,13 +149,23 @@ class LinkEnd:
     def _readable(self) -> None:
         raise NotImplementedError
 
+    def refused(self) -> None:
+        """The other end's socket is closed (see the class); nothing by default."""
+
+    def _was_refused(self) -> None:
+        if not self.was_refused and not self.closed:
+            self.was_refused = True
+            self.refused()
+
     def _emit(self, datagram: bytes) -> bool:
         try:
             self._sock.send(datagram)
         except BlockingIOError:
             return False
+        except ConnectionRefusedError:
+            self._was_refused()
         except OSError:
-            pass  # refused or unreachable: lost on the way
+            pass  # unreachable: lost on the way
         return True
 
     def close(self) -> None:

@@ -3,7 +3,7 @@
 What a relay link is and its datagrams: ``server.media.relay``."""
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pylibsrtp
 from pylibsrtp._binding import ffi, lib
@@ -39,6 +39,7 @@ class RelayOut(LinkEnd):
 
     def __init__(self, *, keys: LinkKeys, host: str) -> None:
         self._buffer = bytearray(LARGEST)
+        self.on_refused: Callable[[], None] | None = None  # the edge's end closed (LinkEnd)
         super().__init__(host, self._buffer)
         # pylibsrtp's protect() allocates and copies twice on every call; this is the same
         # C call (pylibsrtp 1.0.0) on the session's context, in place (as hooks.Wire)
@@ -98,12 +99,19 @@ class RelayOut(LinkEnd):
             except BlockingIOError:
                 self.blocked += len(datagrams)
                 return
+            except ConnectionRefusedError:
+                self._was_refused()
+                return
             except OSError as exc:
                 if exc.errno not in _NO_SEGMENTATION:
-                    return  # refused or unreachable: lost on the way
+                    return  # unreachable: lost on the way
                 self._segmented = False  # this kernel or device cannot: one at a time
         for datagram in datagrams:
             self.send(datagram)
+
+    def refused(self) -> None:
+        if self.on_refused is not None:
+            self.on_refused()
 
     def _readable(self) -> None:
         size, step = self._read()

@@ -2,6 +2,7 @@
 media on two edges, each a process of its own (tests/server/edge_child.py), one Redis."""
 
 import asyncio
+import signal
 import sys
 from collections.abc import AsyncIterator
 
@@ -105,9 +106,36 @@ async def test_audiences_a_class_is_served_from_two_edge_processes_and_survives_
 
     edges[0].kill()  # kill -9: its viewers' media failed, and they start again elsewhere
     await until(lambda: sorted(owner.failed) == placed["edge-0"], within=6.0)
+    # failed by the refused relay link, before the dead edge's heartbeat ran out; and
+    # though it is still listed, it is not chosen again
+    assert "edge-0" in owner.audiences.edges
     for participant_id in placed["edge-0"]:
         await owner.leave(participant_id)
         viewers[participant_id] = await owner.watch(participant_id)
 
     assert owner.on_edge("edge-1") == sorted(viewers)
     await until(lambda: all(len(v.decoded) >= 10 for v in viewers.values()))
+
+
+async def test_audiences_an_edge_that_hangs_loses_its_viewers_when_its_heartbeat_runs_out(
+    owner: Owner, edges: list[asyncio.subprocess.Process]
+) -> None:
+    await until(lambda: set(owner.audiences.edges) == {"edge-0", "edge-1"})
+    await owner.publish("teacher")
+    viewers = {f"student{i}": await owner.watch(f"student{i}") for i in range(2)}
+    await until(lambda: all(len(v.decoded) >= 10 for v in viewers.values()))
+    hung = owner.on_edge("edge-0")
+    assert len(hung) == 1
+
+    edges[0].send_signal(signal.SIGSTOP)  # alive to the kernel: its sockets refuse nothing
+    try:
+        await until(lambda: owner.failed == hung, within=6.0)
+        assert "edge-0" not in owner.audiences.edges  # its heartbeat ran out
+        await owner.leave(hung[0])
+        viewers[hung[0]] = await owner.watch(hung[0])
+        assert owner.on_edge("edge-1") == sorted(viewers)
+        await until(lambda: all(len(v.decoded) >= 20 for v in viewers.values()))
+    finally:
+        edges[0].kill()
+        edges[0].send_signal(signal.SIGCONT)
+        await edges[0].wait()

@@ -46,8 +46,10 @@ class Room:
         await publisher.accept(answer.sdp)
         return publisher
 
-    async def watch(self, participant_id: str, *, decode: bool = False) -> SyntheticViewer:
-        viewer = SyntheticViewer(decode=decode)
+    async def watch(
+        self, participant_id: str, *, decode: bool = False, headers: bool = False
+    ) -> SyntheticViewer:
+        viewer = SyntheticViewer(decode=decode, headers=headers)
         self.clients.append(viewer)
         peer = self.router.open_peer(participant_id, may_publish=nobody)
         offer = await peer.subscribe()

@@ -30,6 +30,7 @@ LOOPBACK = ("127.0.0.1",)
 STAMP = struct.Struct("!d")  # bench: send time appended to each payload
 SIOCGSTAMP = 0x8906  # linux/sockios.h: the time the last datagram reached the socket
 _TIMEVAL = struct.Struct("@ll")
+_RTP_SEQ_TS = struct.Struct("!HI")  # an RTP header's sequence number and timestamp, at byte 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,13 +245,20 @@ class SyntheticViewer:
         decode: bool = False,
         keep: bool = True,
         stamp: bool = False,
+        headers: bool = False,
         addresses: tuple[str, ...] = LOOPBACK,
     ) -> None:
+        # ``headers``: count each RTP packet from its header, which SRTP leaves in the clear,
+        # as the datagram arrives, and hand it no further (bench/cluster.py: a viewer then
+        # costs its own process a fraction, so this machine holds several hundred). Nothing
+        # reaches aiortc's receiver, so it sends no NACK; its timer still sends receiver
+        # reports, and the server's sender reports and ICE consent checks still reach it.
         # A counting viewer has no bandwidth estimator (hooks.tap_receiver removes it), like
         # a browser with transport-cc it sends no REMB per packet; it still sends RRs, NACKs.
         self.decode = decode
         self.keep = keep  # keep payloads (tests); the bench only counts
         self.stamp = stamp
+        self.headers = headers
         self.addresses = addresses  # where it gathers host candidates
         self.pc = new_pc()
         self.received = {"audio": Received(), "video": Received()}
@@ -268,7 +276,32 @@ class SyntheticViewer:
                 hooks.tap_receiver(transceiver.receiver, self._sink(transceiver.kind))
         if self.stamp:
             self._note_arrivals()
+        if self.headers:
+            self._count_headers()
         return await set_local(self.pc, await self.pc.createAnswer(), self.addresses)
+
+    def _count_headers(self) -> None:
+        kinds = {
+            codec.payloadType: self.received[transceiver.kind]
+            for transceiver in self.pc.getTransceivers()
+            for codec in hooks.negotiated_codecs(transceiver)
+            if codec.mimeType.split("/")[1].lower() != "rtx"  # none come: no NACK is sent
+        }
+        connection = self.pc.getTransceivers()[0].receiver.transport.transport._connection
+        queue = connection.data_received
+
+        def data_received(data: bytes, component: int) -> None:
+            # RTP and RTCP start 0b10; RTCP's second byte is 192-223 (RFC 5761, section 4).
+            if len(data) >= 12 and data[0] >> 6 == 2 and not 192 <= data[1] <= 223:
+                got = kinds.get(data[1] & 0x7F)
+                if got is not None:
+                    seq, timestamp = _RTP_SEQ_TS.unpack_from(data, 2)
+                    got.seqs.append(seq)
+                    got.timestamps.append(timestamp)
+                return
+            queue(data, component)
+
+        connection.data_received = data_received
 
     def lose(self, kind: str) -> "asyncio.Future[int]":
         """Drop the next RTP packet of ``kind`` on arrival, as if lost on the way (before

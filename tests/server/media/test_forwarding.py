@@ -38,6 +38,36 @@ async def test_forwarding_three_viewers_get_the_publishers_own_media_without_gap
     await until(lambda: remote_outbound(decoding) == 2, within=3.0)  # our sender reports
 
 
+async def test_forwarding_a_viewer_counting_headers_sees_what_a_receivers_tap_sees(
+    room: Room,
+) -> None:
+    """bench/cluster.py's viewers count RTP from the clear header, before SRTP: the same
+    packets as through aiortc's receiver, and the server's sender reports still reach it."""
+    await room.publish("alice")
+    tap, headers = await room.watch("bob"), await room.watch("cai", headers=True)
+    await until(lambda: all(v.received["video"].frames >= 30 for v in (tap, headers)))
+    for viewer in (tap, headers):
+        for got in viewer.received.values():
+            got.seqs.clear()
+    await asyncio.sleep(1.0)
+
+    counted = {k: len(g.seqs) for k, g in headers.received.items()}
+    tapped = {k: len(g.seqs) for k, g in tap.received.items()}
+    assert counted["audio"] >= 40 and counted["video"] >= 30, counted
+    for kind in ("audio", "video"):
+        assert abs(counted[kind] - tapped[kind]) <= max(5, tapped[kind] // 10), (counted, tapped)
+        assert headers.received[kind].gaps == 0
+    assert headers.received["audio"].timestamps[-1] != headers.received["audio"].timestamps[0]
+    assert await received_by_aiortc(headers) == 0 < await received_by_aiortc(tap)
+    await until(lambda: remote_outbound(headers) == 2, within=3.0)
+
+
+async def received_by_aiortc(viewer: SyntheticViewer) -> int:
+    """RTP packets that reached the viewer's aiortc receivers (their inbound-rtp stats)."""
+    reports = [await t.receiver.getStats() for t in viewer.pc.getTransceivers()]
+    return sum(s.packetsReceived for r in reports for s in r.values() if s.type == "inbound-rtp")
+
+
 def remote_outbound(viewer: SyntheticViewer) -> int:
     """How many of the viewer's receivers have had a sender report (RTCP SR) from the SFU."""
     return sum(

@@ -71,6 +71,19 @@ async def test_hooks_tapped_receiver_sees_packets_and_its_decoder_gets_none(clip
         await receiving.close()
 
 
+async def test_hooks_a_send_transceivers_receiver_has_no_bandwidth_estimator() -> None:
+    pc = new_pc()
+    try:
+        sending = hooks.add_send_transceiver(pc, "video")
+        other = pc.addTransceiver("video", direction="sendrecv")  # aiortc's own, as before
+
+        assert sending.direction == "sendonly"
+        assert sending.receiver._RTCRtpReceiver__remote_bitrate_estimator is None  # type: ignore[attr-defined]
+        assert other.receiver._RTCRtpReceiver__remote_bitrate_estimator is not None  # type: ignore[attr-defined]
+    finally:
+        await pc.close()
+
+
 async def test_hooks_gathering_limited_to_the_given_addresses() -> None:
     pc = new_pc()  # no ICE server: nothing leaves the machine
     pc.addTransceiver("audio")

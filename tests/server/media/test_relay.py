@@ -158,3 +158,18 @@ async def test_relay_a_frame_sent_as_one_segmented_send_reaches_the_edge_whole()
     finally:
         out.close()
         edge.close()
+
+
+async def test_relay_a_link_whose_edge_end_closed_is_refused_once(room: Room, link: Link) -> None:
+    refused: list[str] = []
+    link.out.on_refused = lambda: refused.append("refused")
+    await room.publish("alice")
+    viewer = await link.watch("bob")
+    await until(lambda: viewer.received["video"].frames >= 5)
+    assert refused == []  # a link in use is never refused
+
+    link.edge.link.close()  # as when the edge's process dies: the kernel answers ICMP
+    await until(lambda: refused == ["refused"])
+    await asyncio.sleep(0.3)  # the owner goes on sending into it meanwhile
+
+    assert refused == ["refused"] and link.out.was_refused
