@@ -1,40 +1,41 @@
 """Cluster benchmark: one publisher, its viewers spread over 1, 2 and 4 edge processes.
 
-    python bench/cluster.py                        # 100 viewers; edges 1, 2, 4
-    python bench/cluster.py --viewers 40 --edges 2 --seconds 8
+    python bench/cluster.py                        # 400 viewers; edges 1, 2, 4
+    python bench/cluster.py --viewers 40 --edges 2 --seconds 4 --rounds 2
 
-The room's owner runs alone in a process (a Router, its ``Audiences`` on this machine's
-Redis, ``REDIS_URL`` or redis://127.0.0.1:6379/12, flushed first); each edge is
-tests/server/edge_child.py (``EdgeService``); the publisher (the clip of bench/sfu.py,
-≈600 kbps VP8 + Opus) runs in this process, the viewers (aiortc for ICE, DTLS
-and RTCP; each RTP packet counted from its clear header as it arrives, which lets this
-machine hold several hundred) in ``--workers`` processes. Everything is on 127.0.0.1.
+Each line sets up two rooms side by side, each with one publisher (the clip of
+bench/sfu.py, ≈600 kbps VP8 + Opus, in this process) and ``--viewers`` viewers (aiortc for
+ICE, DTLS and RTCP; each RTP packet counted from its clear header as it arrives, which lets
+this machine hold several hundred; in ``--workers`` processes a room): the **single** room,
+every viewer on its owner, and the **spread** room, every viewer's subscribe connection on
+one of k edges (tests/server/edge_child.py, ``EdgeService``), its owner relaying to each
+over a relay link. Each owner runs alone in a process (a Router, its ``Audiences`` watching
+for edges as ``python -m server`` does, ``EDGE_PLACE_AFTER=0``) on a Redis database of its
+own (``REDIS_URL`` or redis://127.0.0.1:6379/12, and the next one; flushed first), so the
+single room's owner sees no edge. Everything is on 127.0.0.1.
 
-The owner runs with the same settings in every line (``EDGE_PLACE_AFTER=0``, watching for
-edges as ``python -m server`` does). First the single line: no edge runs, so every viewer
-is on the owner. Then, per edge count k, every viewer's subscribe connection on an edge,
-the owner relaying to each edge over a relay link, and the single line again: each edge
-line is read against the mean of the single lines just before and after it, so the
-machine's drift between lines (the single line alone varied 0.69-0.93 millicores a viewer
-between runs here) does not land on one side. Measured over ``--seconds``: the CPU of
-the owner and the edges (every thread, schedstat) per viewer, against the single line's
-(``cost_per_viewer_vs_single``); ``loss_pct``: packets missing at the viewers (sequence
-gaps) over packets expected. Then ``failover_s``: one edge is killed (``kill -9``); the
-owner sees its relay link refused (or, failing that, its heartbeat stop) and fails its
-viewers' media (printed: after how long); their clients (here, the
-workers, told by the owner) start their media again and are placed on the other edges (or
-on the owner when no edge is left); the seconds from the kill until every viewer of that
-edge receives video again. Lines: ``cluster: viewers=<n> edges=<k> loss_pct=<x>
+The two rooms are measured **in turn**: ``--rounds`` windows of ``--seconds`` each, one
+room's publisher holding its frames while the other's window runs, so both are measured in
+the same minutes of this shared machine (measured a line at a time, the single room alone
+varied 0.85-1.09 millicores a viewer between lines of one run). Measured: the CPU of the
+owner and the edges (every thread, schedstat) per viewer, the spread room's against the
+single room's (``cost_per_viewer_vs_single``); ``loss_pct``: packets missing at the viewers
+(sequence gaps) over packets expected. Then ``failover_s``, the single room stopped first:
+one edge is killed (``kill -9``); the owner sees its relay link refused (or, failing that,
+its heartbeat stop) and fails its viewers' media (printed: after how long); their clients
+(here, the workers, told by the owner) start their media again and are placed on the other
+edges (or on the owner when no edge is left); the seconds from the kill until every viewer
+of that edge receives video again. Lines: ``cluster: viewers=<n> edges=<k> loss_pct=<x>
 cost_per_viewer_vs_single=<r> failover_s=<s>``; beside them, what the owner costs with its
-publisher alone (measured before the single line's viewers come) and what an edge costs
+publisher alone (measured before the single room's viewers come) and what an edge costs
 whatever it serves (``fixed cost per edge``: the one-edge line measures the edge with one
-viewer before the others come, less that viewer's share of the slope to all of them; and
-the owner's cost for the relay link, the owner with that one link less the owner alone).
-Last, the **wake-up floor** (bench/wakeups.py): a process that does nothing but wake for a
-datagram, at the rate the edges were woken (their threads' voluntary context switches),
-once an event loop's and once a blocking read's; and each line as it would be if every edge
-cost only that floor and its viewers' share of the single line: the best any edge process
-could do here, to read the goal's line against.
+viewer before the others come, less that viewer's share of the slope to all of them; and the
+owner's cost for the relay link, the owner with that one link less the owner alone). Last,
+the **wake-up floor** (bench/wakeups.py): a process that does nothing but wake for a
+datagram, at the rate the edges were woken (their threads' voluntary context switches), once
+an event loop's and once a blocking read's; and each line as it would be if every edge cost
+only that floor and its viewers' share of the single room: the best any edge process could
+do here, to read the goal's line against.
 """
 
 import argparse
@@ -46,6 +47,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,11 +69,9 @@ OWNER = "bench-owner"
 
 
 class Owner:
-    def __init__(self, place_after: int) -> None:
-        self.store = Store(connect(REDIS_URL))
-        self.audiences = Audiences(
-            self.store, process=OWNER, relay_host="127.0.0.1", place_after=place_after
-        )
+    def __init__(self, redis_url: str) -> None:
+        self.store = Store(connect(redis_url))
+        self.audiences = Audiences(self.store, process=OWNER, relay_host="127.0.0.1", place_after=0)
         self.audiences.start()
         self.failures: list[str] = []
         self.router = Router(room_id="bench", config=CONFIG, on_peer_failed=self.failures.append)
@@ -112,8 +112,8 @@ class Owner:
         await self.store.close()
 
 
-async def serve(place_after: int) -> None:
-    await serve_calls(Owner(place_after))
+async def serve(redis_url: str) -> None:
+    await serve_calls(Owner(redis_url))
 
 
 async def spawn(*args: str) -> tuple[asyncio.subprocess.Process, str]:
@@ -206,7 +206,9 @@ class Workers:
             await child.wait()
 
 
-# --- a run ---------------------------------------------------------------------------------
+# --- a line -------------------------------------------------------------------------------
+
+SETTLE = 2.0  # seconds a room's publisher sends before its window is measured
 
 
 async def usage(pids: list[int], seconds: float) -> list[float]:
@@ -217,78 +219,152 @@ async def usage(pids: list[int], seconds: float) -> list[float]:
     return [(cpu_seconds(p) - b) / wall for p, b in zip(pids, before, strict=True)]
 
 
-async def run(clip: Any, viewers: int, edges: int, seconds: float, workers: int) -> dict:
-    """One line: the owner, ``edges`` edge processes, the publisher, the viewers.
+class Room:
+    """One room of a line: its owner process (on a Redis database of its own, so that it
+    sees only its own edges), ``edges`` edge processes, a publisher in this process, the
+    viewers in worker processes. Measured in windows while the other room's publisher
+    holds its frames (``window``), summed over the windows (``total``)."""
 
-    The owner runs with the same settings in every line (its ``Audiences`` watching for
-    edges, as ``python -m server`` does); in the single line there is simply no edge. Before
-    the viewers come, the single line measures the owner with its publisher alone, and the
-    one-edge line the owner and the edge with one viewer: what an edge costs whatever it
-    serves (``fixed``) is that, less one viewer's share of the slope to all of them.
-    """
-    store = Store(connect(REDIS_URL))
-    await store.redis.flushdb()
-    owner_proc, port = await spawn(__file__, "--serve", "0")
-    children = [
-        (await spawn("-m", "tests.server.edge_child", f"edge-{i}", REDIS_URL))[0]
-        for i in range(edges)
-    ]
-    owner = Control(*await asyncio.open_connection("127.0.0.1", int(port), limit=1 << 24))
-    publisher = SyntheticPublisher(clip)
-    crew = Workers()
-    result: dict = {"viewers": viewers, "edges": edges}
-    pids = [owner_proc.pid] + [c.pid for c in children]
-    try:
+    def __init__(self, redis_url: str, edges: int) -> None:
+        self.stopped = False
+        self.redis_url = redis_url
+        self.edges = edges
+        self.crew = Workers()
+        self.children: list[asyncio.subprocess.Process] = []
+        self.windows: list[dict[str, Any]] = []
+        self.held_cores: list[float] = []  # this room's processes while the other's window ran
+
+    async def start(self, clip: Any, workers: int) -> None:
+        store = Store(connect(self.redis_url))
+        await store.redis.flushdb()
+        await store.close()
+        self.process, port = await spawn(__file__, "--serve", self.redis_url)
+        self.children = [
+            (await spawn("-m", "tests.server.edge_child", f"edge-{i}", self.redis_url))[0]
+            for i in range(self.edges)
+        ]
+        self.owner = Control(*await asyncio.open_connection("127.0.0.1", int(port), limit=1 << 24))
         for _ in range(100):
-            if len(await owner.call("edges")) == edges:
+            if len(await self.owner.call("edges")) == self.edges:
                 break
             await asyncio.sleep(0.1)
-        await publisher.accept(await owner.call("publish", sdp=await publisher.offer()))
-        await crew.start(int(port), workers)
-        names = [f"viewer{i}" for i in range(viewers)]
-        first = names[:1] if edges == 1 else []
-        if edges <= 1:
-            await crew.add(first)
-            await asyncio.sleep(3)
-            result["first"] = await usage(pids, FIRST_SECONDS)
-        await crew.add(names[len(first) :])
-        await asyncio.sleep(3)  # connections up, first key frames through
-        await crew.each("reset")
+        self.publisher = SyntheticPublisher(clip)
+        await self.publisher.accept(
+            await self.owner.call("publish", sdp=await self.publisher.offer())
+        )
+        await self.crew.start(int(port), workers)
+
+    @property
+    def pids(self) -> list[int]:
+        return [self.process.pid] + [c.pid for c in self.children]
+
+    async def window(self, seconds: float, held: "Room") -> None:
+        """A window of this room while ``held``'s publisher holds its frames (its processes
+        are measured too: what the room waiting costs, ``held_cores``)."""
+        await self.crew.each("reset")
+        pids, viewers = self.pids, [c.pid for c in self.crew.children]
+        waiting = held.pids + [c.pid for c in held.crew.children]
         woken, at = [wakeups(p) for p in pids[1:]], time.monotonic()
-        used = await usage(pids + [c.pid for c in crew.children], seconds)
-        used, result["viewer_cores"] = used[: len(pids)], sum(used[len(pids) :])
-        result["edge_wakeups"] = [
-            (wakeups(p) - w) / (time.monotonic() - at) for p, w in zip(pids[1:], woken, strict=True)
-        ]
-        got = await crew.each("collect")
-        received, gaps = sum(g["received"] for g in got), sum(g["gaps"] for g in got)
-        result |= {
-            "cores": sum(used),
-            "owner_cores": used[0],
-            "edge_cores": used[1:],
+        used = await usage(pids + viewers + waiting, seconds)
+        held.held_cores.append(sum(used[len(pids) + len(viewers) :]))
+        used = used[: len(pids) + len(viewers)]
+        wall = time.monotonic() - at
+        rates = [(wakeups(p) - w) / wall for p, w in zip(pids[1:], woken, strict=True)]
+        got = await self.crew.each("collect")
+        self.windows.append({
+            "used": used[: len(pids)], "viewer_cores": sum(used[len(pids) :]),
+            "received": sum(g["received"] for g in got), "gaps": sum(g["gaps"] for g in got),
+            "edge_wakeups": rates,
+        })  # fmt: skip
+
+    def total(self, viewers: int) -> dict[str, Any]:
+        n = len(self.windows)
+        used = [sum(w["used"][i] for w in self.windows) / n for i in range(len(self.pids))]
+        received = sum(w["received"] for w in self.windows)
+        gaps = sum(w["gaps"] for w in self.windows)
+        rates = [sum(w["edge_wakeups"][i] for w in self.windows) / n for i in range(self.edges)]
+        return {
+            "viewers": viewers, "edges": self.edges, "windows": n,
+            "cores": sum(used), "owner_cores": used[0], "edge_cores": used[1:],
             "per_viewer": sum(used) / viewers,
-            "loss_pct": 100 * gaps / max(1, received + gaps),
-            "placed": await owner.call("placed"),
-        }
-        if edges:
-            result["failover_s"] = await failover(owner, crew, children[0], "edge-0")
-    finally:
-        await crew.stop()
-        await owner.call("stop")
-        await owner_proc.wait()
-        for child in children:
+            "viewer_cores": sum(w["viewer_cores"] for w in self.windows) / n,
+            "loss_pct": 100 * gaps / max(1, received + gaps), "edge_wakeups": rates,
+            "held_cores": sum(self.held_cores) / max(1, len(self.held_cores)),
+        }  # fmt: skip
+
+    async def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        await self.crew.stop()
+        await self.owner.call("stop")
+        await self.process.wait()
+        for child in self.children:
             if child.returncode is None:
                 child.stdin.write(b"stop\n")  # type: ignore[union-attr]
                 await child.wait()
-        await publisher.close()
-        await store.close()
-    return result
+        await self.publisher.close()
+
+
+async def line(
+    clip: Any, viewers: int, edges: int, seconds: float, workers: int, rounds: int
+) -> tuple[dict, dict]:
+    """The single room and the room on ``edges`` edges, both set up, then measured in turn
+    (``rounds`` windows each), one room's publisher holding its frames while the other's
+    is measured: both see the machine as it is in the same minute. The single room first
+    measures its owner with the publisher alone, the spread room with one edge its edge
+    with one viewer (``first``: what an edge costs whatever it serves). Then ``kill -9``
+    of an edge of the spread room (``failover_s``)."""
+    names = [f"viewer{i}" for i in range(viewers)]
+    single, spread = Room(REDIS_URL, 0), Room(other_database(REDIS_URL), edges)
+    rooms = (single, spread)
+    try:
+        await single.start(clip, workers)
+        await asyncio.sleep(SETTLE)
+        single_first = await usage(single.pids, FIRST_SECONDS)
+        await single.crew.add(names)
+        single.publisher.hold()
+        await spread.start(clip, workers)
+        first = names[:1] if edges == 1 else []
+        spread_first: list[float] = []
+        if first:
+            await spread.crew.add(first)
+            await asyncio.sleep(3)
+            spread_first = await usage(spread.pids, FIRST_SECONDS)
+        await spread.crew.add(names[len(first) :])
+        for _ in range(rounds):
+            for room, held in (rooms, rooms[::-1]):
+                held.publisher.hold()
+                room.publisher.go()
+                await asyncio.sleep(SETTLE)
+                await room.window(seconds, held)
+        alone, spread_line = single.total(viewers), spread.total(viewers)
+        alone["first"], spread_line["first"] = single_first, spread_first
+        spread_line["placed"] = await spread.owner.call("placed")
+        await single.stop()  # the failover with the spread room alone on the machine
+        told = spread_line["failover_told"] = []
+        spread_line["failover_s"] = await failover(
+            spread.owner, spread.crew, spread.children[0], "edge-0", told
+        )
+        return alone, spread_line
+    finally:
+        for room in rooms:
+            if hasattr(room, "publisher"):
+                await room.stop()
+
+
+def other_database(url: str) -> str:
+    """The same Redis, the next database (the single room's owner sees no edge)."""
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
 
 
 async def failover(
-    owner: Control, crew: Workers, edge: asyncio.subprocess.Process, name: str
+    owner: Control, crew: Workers, edge: asyncio.subprocess.Process, name: str, told: list
 ) -> float:
-    """kill -9 of an edge: seconds until each of its viewers receives video again."""
+    """kill -9 of an edge: seconds until each of its viewers receives video again (``told``:
+    how many there were and the seconds until the owner failed them)."""
     on_it = sorted(v for v, e in (await owner.call("placed")).items() if e == name)
     killed = time.monotonic()
     edge.kill()
@@ -299,8 +375,7 @@ async def failover(
         failed = await owner.call("failed")
         if failed:
             if not restarted:
-                told = time.monotonic() - killed
-                print(f"  failover: {len(on_it)} viewers failed after {told:.2f} s", flush=True)
+                told[:] = [len(on_it), time.monotonic() - killed]
             await crew.add(failed)  # their clients start their media again
             restarted |= dict.fromkeys(failed, 0)
         counts = await crew.video()
@@ -309,26 +384,31 @@ async def failover(
     return time.monotonic() - killed if len(back) == len(on_it) else float("nan")
 
 
-def report(r: dict, single: dict) -> None:
+def report(single: dict, r: dict, seconds: float) -> None:
     where = sorted(set(r["placed"].values()))
     print(
         f"  edges={r['edges']}: {r['cores']:.3f} cores for {r['viewers']} viewers "
         f"({1000 * r['per_viewer']:.2f} millicores each, on {', '.join(where)}), "
         f"loss {r['loss_pct']:.3f} %; the owner {r['owner_cores']:.3f} cores, the edges "
-        f"{', '.join(f'{c:.3f}' for c in r['edge_cores']) or '-'}; the viewers' own processes "
-        f"{r['viewer_cores']:.3f}; load {os.getloadavg()[0]:.1f}",
+        f"{', '.join(f'{c:.3f}' for c in r['edge_cores'])}; the viewers' own processes "
+        f"{r['viewer_cores']:.3f}; the single room meanwhile {r['held_cores']:.3f} (held)\n"
+        f"  edges=0 in turn with it: {single['cores']:.3f} cores "
+        f"({1000 * single['per_viewer']:.2f} millicores each), loss {single['loss_pct']:.3f} %, "
+        f"the owner with its publisher alone {1000 * single['first'][0]:.1f} millicores, the "
+        f"spread room meanwhile {single['held_cores']:.3f} (held); "
+        f"{r['windows']} windows of {seconds:.0f} s each; load {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    if not r["edges"]:
-        print(f"  the owner with its publisher alone: {1000 * r['first'][0]:.1f} millicores")
-        return
     print(
         f"cluster: viewers={r['viewers']} edges={r['edges']} loss_pct={r['loss_pct']:.2f} "
         f"cost_per_viewer_vs_single={r['per_viewer'] / single['per_viewer']:.2f} "
         f"failover_s={r['failover_s']:.2f}",
         flush=True,
     )
-    if "first" in r and r["viewers"] > 1:
+    if r["failover_told"]:
+        moved, told = r["failover_told"]
+        print(f"  failover: the killed edge's {moved} viewers failed after {told:.2f} s")
+    if r["first"] and r["viewers"] > 1:
         owner_one, edge_one = r["first"]
         alone = single["first"][0]
         slope = (r["edge_cores"][0] - edge_one) / (r["viewers"] - 1)
@@ -345,60 +425,50 @@ async def main(args: argparse.Namespace) -> None:
     clip = encode_clip(seconds=4, width=640, height=480, bitrate=600_000)
     load = os.getloadavg()
     print(
-        f"cluster bench: {args.viewers} viewers, {args.seconds} s a line, load "
-        f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+        f"cluster bench: {args.viewers} viewers, {args.rounds} windows of {args.seconds} s "
+        f"a room, load {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
-    single = await run(clip, args.viewers, 0, args.seconds, args.workers)
-    report(single, single)
-    lines = []
+    pairs = []
     for edges in args.edges:
-        line = await run(clip, args.viewers, edges, args.seconds, args.workers)
-        again = await run(clip, args.viewers, 0, args.seconds, args.workers)
-        report(line, bracket(single, again))
-        print(f"  edges=0 again: {1000 * again['per_viewer']:.2f} millicores a viewer", flush=True)
-        lines.append(line)
-        single = again
-    await at_the_floor(lines, single, args.seconds)
+        single, spread = await line(
+            clip, args.viewers, edges, args.seconds, args.workers, args.rounds
+        )
+        report(single, spread, args.seconds)
+        pairs.append((single, spread))
+    await at_the_floor(pairs, args.seconds)
 
 
-def bracket(before: dict, after: dict) -> dict:
-    """The single line an edge line is read against: the mean of the single lines run just
-    before and just after it (the machine's own drift between lines, cancelled)."""
-    mean = {k: (before[k] + after[k]) / 2 for k in ("per_viewer", "cores")}
-    return before | mean | {"first": [(before["first"][0] + after["first"][0]) / 2]}
-
-
-async def at_the_floor(lines: list[dict], single: dict, seconds: float) -> None:
+async def at_the_floor(pairs: list[tuple[dict, dict]], seconds: float) -> None:
     """Each line as it would be if every edge cost its viewers (as many as on the single
     process) and the wake-up floor (bench/wakeups.py) at the rate the edges were woken, and
     nothing more: the best an edge process of any make could do on this machine."""
-    rates = [w for r in lines for w in r["edge_wakeups"]]
+    rates = [w for _, r in pairs for w in r["edge_wakeups"]]
     if not rates:
         return
     rate = sum(rates) / len(rates)
-    viewers = (single["cores"] - single["first"][0]) / single["viewers"]
     for kind in KINDS:
         cores, woken = await floor(kind, rate, seconds)
-        best = [
-            (r["owner_cores"] + viewers * r["viewers"] + r["edges"] * cores) / single["cores"]
-            for r in lines
-        ]
+        best = []
+        for single, r in pairs:
+            viewers = (single["cores"] - single["first"][0]) / single["viewers"]
+            spent = r["owner_cores"] + viewers * r["viewers"] + r["edges"] * cores
+            best.append(f"edges={r['edges']} {spent / single['cores']:.2f}x")
         print(
             f"  wake-up floor ({kind}): woken {woken:.0f}/s as the edges were ({rate:.0f}/s), "
             f"{1000 * cores:.1f} millicores; every edge at it, its viewers as on the single "
-            f"process, the owner as measured: "
-            + ", ".join(f"edges={r['edges']} {b:.2f}x" for r, b in zip(lines, best, strict=True)),
+            f"process, the owner as measured: " + ", ".join(best),
             flush=True,
         )
 
 
 def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--viewers", type=int, default=100)
+    parser.add_argument("--viewers", type=int, default=400)
     parser.add_argument("--edges", type=lambda s: [int(x) for x in s.split(",")], default=[1, 2, 4])
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=4, help="worker processes a room")
+    parser.add_argument("--rounds", type=int, default=3, help="windows a room, in turn")
+    parser.add_argument("--serve", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--work", type=int, default=None, help=argparse.SUPPRESS)
     return parser.parse_args()
 

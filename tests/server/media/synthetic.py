@@ -154,6 +154,16 @@ class SyntheticPublisher:
         self._picture_id = 0
         self._clock: dict[str, float] = {}  # kind -> when its next frame is due
         self._first: dict[str, float] = {}  # kind -> when its first frame was
+        self._going = asyncio.Event()  # cleared: the publisher holds its frames (``hold``)
+        self._going.set()
+
+    def hold(self) -> None:
+        """Send nothing until ``go`` (bench/cluster.py: one room at a time sends); the time
+        goes on meanwhile, as after a stall longer than ``CATCH_UP``."""
+        self._going.clear()
+
+    def go(self) -> None:
+        self._going.set()
 
     async def offer(self) -> str:
         return await set_local(self.pc, await self.pc.createOffer(), self.addresses)
@@ -175,6 +185,7 @@ class SyntheticPublisher:
         frames come late from a busy capture; after a stall longer than ``CATCH_UP`` the
         time goes on without them. Either way both tracks' timestamps stay on the wall clock
         together, and a track's frames fill its time."""
+        await self._going.wait()
         now = time.monotonic()
         due = self._clock.get(kind, now) + interval
         if due < now - CATCH_UP:
