@@ -47,7 +47,7 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -128,7 +128,6 @@ async def spawn(*args: str) -> tuple[asyncio.subprocess.Process, str]:
 # --- viewer workers (their own processes) ----------------------------------------------
 
 
-FIRST_SECONDS = 6.0  # the measure before the viewers come (see ``run``)
 LINES = 8  # connections from a worker to the owner: viewers start their media in parallel
 
 
@@ -321,7 +320,7 @@ async def line(
     try:
         await single.start(clip, workers)
         await asyncio.sleep(SETTLE)
-        single_first = await usage(single.pids, FIRST_SECONDS)
+        single_first = await usage(single.pids, seconds)
         await single.crew.add(names)
         single.publisher.hold()
         await spread.start(clip, workers)
@@ -330,7 +329,7 @@ async def line(
         if first:
             await spread.crew.add(first)
             await asyncio.sleep(3)
-            spread_first = await usage(spread.pids, FIRST_SECONDS)
+            spread_first = await usage(spread.pids, seconds)
         await spread.crew.add(names[len(first) :])
         for _ in range(rounds):
             for room, held in (rooms, rooms[::-1]):
@@ -356,6 +355,10 @@ async def line(
 def other_database(url: str) -> str:
     """The same Redis, the next database (the single room's owner sees no edge)."""
     parts = urlsplit(url)
+    if parts.scheme == "unix":  # unix:///path/redis.sock?db=N
+        query = dict(parse_qsl(parts.query))
+        query["db"] = str((int(query.get("db", 0)) + 1) % 16)
+        return urlunsplit(parts._replace(query=urlencode(query)))
     db = int(parts.path.strip("/") or 0)
     return urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
 

