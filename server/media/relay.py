@@ -114,7 +114,7 @@ class LinkEnd:
     A read or send **refused** (ECONNREFUSED: the other end's host answered a datagram
     with ICMP port unreachable, for this very pair of addresses) means the other end's
     socket is closed: its process died or it closed the link. ``refused`` is called,
-    once, on the first.
+    once, soon after the first.
     """
 
     def __init__(self, host: str, buffer: object) -> None:
@@ -153,8 +153,14 @@ class LinkEnd:
         """The other end's socket is closed (see the class); nothing by default."""
 
     def _was_refused(self) -> None:
+        # told from the event loop, not from within a send: the source sending may be
+        # walking its outlets, which ``refused`` may change
         if not self.was_refused and not self.closed:
             self.was_refused = True
+            asyncio.get_running_loop().call_soon(self._tell_refused)
+
+    def _tell_refused(self) -> None:
+        if not self.closed:
             self.refused()
 
     def _emit(self, datagram: bytes) -> bool:
