@@ -19,10 +19,8 @@ aiortc 1.16.0 and aioice 0.13.0 (pinned exactly in pyproject.toml):
   (aioice ``Connection._nominated``): synchronous calls instead of a chain of coroutines, a
   video frame in one segmented ``sendmsg``. ``divert_rtcp`` takes a viewer's RTCP from the
   ICE connection (``Connection.data_received``) and unprotects it with ``_rx_srtp``.
-- subscribe transceivers: ``add_send_transceiver`` makes one whose receiver has no bandwidth
-  estimator (``aiortc.rtcrtpreceiver.RemoteBitrateEstimator``, looked up when a video
-  receiver is made, is None for that call): aiortc makes one for every video receiver,
-  1,000 rate buckets, about 1 ms of CPU, and a forwarded stream's receiver never receives.
+- subscribe transceivers (``add_send_transceiver``): their receivers, which never receive,
+  get no bandwidth estimator (1,000 rate buckets, about 1 ms of CPU for each).
 - ICE gathering: ``limit_host_addresses`` makes an aioice connection gather host candidates
   on the given addresses only (aioice otherwise takes every interface and never loopback).
 
@@ -197,15 +195,12 @@ def tap_receiver(
 # --- sender -------------------------------------------------------------------------------
 
 
-def _no_estimator() -> None:
-    return None
-
-
 def add_send_transceiver(pc: RTCPeerConnection, kind: str) -> RTCRtpTransceiver:
-    """A sendonly transceiver whose receiver has no bandwidth estimator (it never receives)."""
+    """A sendonly transceiver whose receiver has no bandwidth estimator: aiortc's receiver
+    looks ``RemoteBitrateEstimator`` up when it is made, and finds None for this call."""
     module = aiortc.rtcrtpreceiver
     made = module.RemoteBitrateEstimator
-    module.RemoteBitrateEstimator = _no_estimator  # type: ignore[assignment,misc]
+    module.RemoteBitrateEstimator = lambda: None  # type: ignore[assignment,misc]
     try:
         return pc.addTransceiver(kind, direction="sendonly")
     finally:

@@ -30,7 +30,7 @@ import asyncio
 import os
 import socket
 import struct
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pylibsrtp
@@ -113,7 +113,7 @@ class LinkEnd:
 
     A read or send **refused** (ECONNREFUSED: the other end's host answered a datagram
     with ICMP port unreachable, for this very pair of addresses) means the other end's
-    socket is closed: its process died or it closed the link. ``refused`` is called,
+    socket is closed: its process died or it closed the link. ``on_refused`` is called,
     once, soon after the first.
     """
 
@@ -125,6 +125,7 @@ class LinkEnd:
         self._reading = False
         self.closed = False
         self.was_refused = False
+        self.on_refused: Callable[[], None] | None = None
 
     def connect(self, other: tuple[str, int]) -> None:
         self._sock.connect(other)
@@ -149,9 +150,6 @@ class LinkEnd:
     def _readable(self) -> None:
         raise NotImplementedError
 
-    def refused(self) -> None:
-        """The other end's socket is closed (see the class); nothing by default."""
-
     def _was_refused(self) -> None:
         # told from the event loop, not from within a send: the source sending may be
         # walking its outlets, which ``refused`` may change
@@ -160,8 +158,8 @@ class LinkEnd:
             asyncio.get_running_loop().call_soon(self._tell_refused)
 
     def _tell_refused(self) -> None:
-        if not self.closed:
-            self.refused()
+        if not self.closed and self.on_refused is not None:
+            self.on_refused()
 
     def _emit(self, datagram: bytes) -> bool:
         try:

@@ -3,7 +3,7 @@
 What a relay link is and its datagrams: ``server.media.relay``."""
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import pylibsrtp
 from pylibsrtp._binding import ffi, lib
@@ -39,7 +39,6 @@ class RelayOut(LinkEnd):
 
     def __init__(self, *, keys: LinkKeys, host: str) -> None:
         self._buffer = bytearray(LARGEST)
-        self.on_refused: Callable[[], None] | None = None  # the edge's end closed (LinkEnd)
         super().__init__(host, self._buffer)
         # pylibsrtp's protect() allocates and copies twice on every call; this is the same
         # C call (pylibsrtp 1.0.0) on the session's context, in place (as hooks.Wire)
@@ -108,10 +107,6 @@ class RelayOut(LinkEnd):
                 self._segmented = False  # this kernel or device cannot: one at a time
         for datagram in datagrams:
             self.send(datagram)
-
-    def refused(self) -> None:
-        if self.on_refused is not None:
-            self.on_refused()
 
     def _readable(self) -> None:
         size, step = self._read()
