@@ -341,10 +341,7 @@ async def line(
         alone["first"], spread_line["first"] = single_first, spread_first
         spread_line["placed"] = await spread.owner.call("placed")
         await single.stop()  # the failover with the spread room alone on the machine
-        told = spread_line["failover_told"] = []
-        spread_line["failover_s"] = await failover(
-            spread.owner, spread.crew, spread.children[0], "edge-0", told
-        )
+        spread_line |= await failover(spread.owner, spread.crew, spread.children[0], "edge-0")
         return alone, spread_line
     finally:
         for room in rooms:
@@ -364,27 +361,30 @@ def other_database(url: str) -> str:
 
 
 async def failover(
-    owner: Control, crew: Workers, edge: asyncio.subprocess.Process, name: str, told: list
-) -> float:
-    """kill -9 of an edge: seconds until each of its viewers receives video again (``told``:
-    how many there were and the seconds until the owner failed them)."""
+    owner: Control, crew: Workers, edge: asyncio.subprocess.Process, name: str
+) -> dict[str, Any]:
+    """kill -9 of an edge: the seconds until each of its viewers receives video again
+    (``failover_s``), how many there were (``moved``) and the seconds until the owner failed
+    them (``told_s``)."""
     on_it = sorted(v for v, e in (await owner.call("placed")).items() if e == name)
     killed = time.monotonic()
     edge.kill()
     await edge.wait()
     back: set[str] = set()
-    restarted: dict[str, int] = {}
+    restarted: set[str] = set()
+    told = float("nan")
     while len(back) < len(on_it) and time.monotonic() - killed < 60:
         failed = await owner.call("failed")
         if failed:
             if not restarted:
-                told[:] = [len(on_it), time.monotonic() - killed]
+                told = time.monotonic() - killed
             await crew.add(failed)  # their clients start their media again
-            restarted |= dict.fromkeys(failed, 0)
+            restarted.update(failed)
         counts = await crew.video()
         back |= {v for v in restarted if counts.get(v, 0) >= 10}
         await asyncio.sleep(0.05)
-    return time.monotonic() - killed if len(back) == len(on_it) else float("nan")
+    seconds = time.monotonic() - killed if len(back) == len(on_it) else float("nan")
+    return {"failover_s": seconds, "moved": len(on_it), "told_s": told}
 
 
 def report(single: dict, r: dict, seconds: float) -> None:
@@ -408,9 +408,7 @@ def report(single: dict, r: dict, seconds: float) -> None:
         f"failover_s={r['failover_s']:.2f}",
         flush=True,
     )
-    if r["failover_told"]:
-        moved, told = r["failover_told"]
-        print(f"  failover: the killed edge's {moved} viewers failed after {told:.2f} s")
+    print(f"  failover: the killed edge's {r['moved']} viewers failed after {r['told_s']:.2f} s")
     if r["first"] and r["viewers"] > 1:
         owner_one, edge_one = r["first"]
         alone = single["first"][0]
